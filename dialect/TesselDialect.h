@@ -1,0 +1,10 @@
+//===- TesselDialect.h - The tessel dialect ---------------------*- C++ -*-===//
+
+#ifndef TESSEL_DIALECT_TESSELDIALECT_H
+#define TESSEL_DIALECT_TESSELDIALECT_H
+
+#include "mlir/IR/Dialect.h"
+
+#include "dialect/TesselDialect.h.inc"
+
+#endif // TESSEL_DIALECT_TESSELDIALECT_H

@@ -1,0 +1,556 @@
+//===- TesselOps.td - tessel ops ---------------------------*- tablegen -*-===//
+//
+// One op per concept. Each op states its math in the description; the
+// reference interpreter (runtime/reference/) implements exactly that math.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_DIALECT_TESSELOPS_TD
+#define TESSEL_DIALECT_TESSELOPS_TD
+
+include "dialect/TesselDialect.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def Tessel_GeluApproximation : I32EnumAttr<"GeluApproximation",
+    "how GELU's Gaussian CDF is evaluated", [
+      I32EnumAttrCase<"exact", 0>,
+      I32EnumAttrCase<"tanh", 1>
+    ]> {
+  let cppNamespace = "::mlir::tessel";
+}
+
+def Tessel_RelativeBiasKind : I32EnumAttr<"RelativeBiasKind",
+    "how a relative distance becomes a table row", [
+      I32EnumAttrCase<"t5", 0>,
+      I32EnumAttrCase<"shaw", 1>
+    ]> {
+  let cppNamespace = "::mlir::tessel";
+}
+
+//===----------------------------------------------------------------------===//
+// Dense
+//===----------------------------------------------------------------------===//
+
+def Tessel_LinearOp : Tessel_Op<"linear", [Pure]> {
+  let summary = "y = x·Wᵀ + b over the last axis";
+  let description = [{
+    A fully connected layer with the weight stored as `[out_features,
+    in_features]`, as `torch.nn.Linear` stores it:
+
+      y[..., n] = sum_k x[..., k] * weight[n, k] + bias[n]
+
+    The bias is optional. Leading dimensions of `input` are carried through.
+
+    ```mlir
+    %y = tessel.linear %x, %w, %b
+        : tensor<?x?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>
+        -> tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input, Tessel_FloatTensor:$weight,
+                       Optional<Tessel_FloatTensor>:$bias);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
+    type($weight) (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_MatmulOp : Tessel_Op<"matmul", [Pure]> {
+  let summary = "batched matrix product over the last two axes";
+  let description = [{
+    `c[..., i, j] = sum_k a[..., i, k] * b[..., k, j]`. Both operands have the
+    same rank (at least 2) and the same leading (batch) dimensions.
+
+    ```mlir
+    %s = tessel.matmul %q, %kt
+        : tensor<1x8x128x64xf32>, tensor<1x8x64x128xf32>
+        -> tensor<1x8x128x128xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$lhs, Tessel_FloatTensor:$rhs);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_EmbeddingOp : Tessel_Op<"embedding", [Pure]> {
+  let summary = "row lookup: y[..., :] = table[ids[...], :]";
+  let description = [{
+    Gathers one row of `table` (`[num_embeddings, dim]`) per id. Ids outside
+    `[0, num_embeddings)` are an error at run time.
+
+    ```mlir
+    %h = tessel.embedding %tokens, %wte
+        : tensor<?x?xi64>, tensor<50257x768xf32> -> tensor<?x?x768xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_IndexTensor:$ids, Tessel_FloatTensor:$table);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $table attr-dict `:` type($ids) `,` type($table) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class Tessel_BroadcastBinaryOp<string mnemonic, string math>
+    : Tessel_Op<mnemonic, [Pure]> {
+  let summary = "elementwise " # math # " with NumPy broadcasting";
+  let description = [{
+    Shapes broadcast as in NumPy: aligned at the trailing axis, a dimension
+    of size 1 stretches to the other operand's size. The result has the
+    broadcast shape; all element types are equal.
+
+    ```mlir
+    %y = tessel.}] # mnemonic # [{ %scores, %mask
+        : tensor<?x8x?x?xf32>, tensor<?x?xf32> -> tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$lhs, Tessel_FloatTensor:$rhs);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_AddOp : Tessel_BroadcastBinaryOp<"add", "sum (lhs + rhs)">;
+def Tessel_MulOp : Tessel_BroadcastBinaryOp<"mul", "product (lhs * rhs)">;
+
+def Tessel_GeluOp : Tessel_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Gaussian error linear unit, exact or tanh-approximated";
+  let description = [{
+    `exact`: `x * 0.5 * (1 + erf(x / sqrt(2)))`.
+    `tanh` (GPT-2's `gelu_new`):
+    `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))`.
+    The approximation is printed only when it is not `exact`.
+
+    ```mlir
+    %a = tessel.gelu %h : tensor<?x?x3072xf32>
+    %b = tessel.gelu %h approximate = tanh : tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input,
+      DefaultValuedAttr<Tessel_GeluApproximation,
+                        "::mlir::tessel::GeluApproximation::exact">:$approximate);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`approximate` `=` $approximate^)? attr-dict `:` type($input)
+  }];
+}
+
+def Tessel_SiluOp : Tessel_Op<"silu", [Pure, SameOperandsAndResultType]> {
+  let summary = "sigmoid linear unit: x * sigmoid(x)";
+  let description = [{
+    `silu(x) = x / (1 + exp(-x))` elementwise.
+
+    ```mlir
+    %a = tessel.silu %h : tensor<?x?x11008xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Tessel_SwigluOp : Tessel_Op<"swiglu", [Pure, SameOperandsAndResultType]> {
+  let summary = "gated linear unit with SiLU: silu(gate) * up";
+  let description = [{
+    The gating of a Llama-style MLP, `down(silu(gate(x)) * up(x))`:
+    `result = silu(gate) * up` elementwise, both operands of one type.
+
+    ```mlir
+    %a = tessel.swiglu %gate, %up : tensor<?x?x11008xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$gate, Tessel_FloatTensor:$up);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = "$gate `,` $up attr-dict `:` type($result)";
+}
+
+def Tessel_TransposeOp : Tessel_Op<"transpose", [Pure]> {
+  let summary = "permute axes: result dim i is input dim permutation[i]";
+  let description = [{
+    `result.shape[i] = input.shape[permutation[i]]`. Head splitting uses it to
+    turn `[B, S, H, D]` into `[B, H, S, D]`. Canonicalization removes the
+    identity permutation and merges a transpose of a transpose.
+
+    ```mlir
+    %t = tessel.transpose %x [0, 2, 1, 3]
+        : tensor<?x?x12x64xf32> -> tensor<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input $permutation attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Tessel_ReshapeOp : Tessel_Op<"reshape", [Pure]> {
+  let summary = "same elements in row-major order, new shape";
+  let description = [{
+    The element count is unchanged. Dynamic dimensions are allowed only as
+    a common leading prefix that is carried through unchanged (the batch and
+    sequence axes of `[B, S, H*D] <-> [B, S, H, D]`); the static rest must
+    hold the same number of elements. Canonicalization removes a reshape to
+    the same type and merges a reshape of a reshape.
+
+    ```mlir
+    %h = tessel.reshape %x : tensor<?x?x768xf32> -> tensor<?x?x12x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Norms (all normalize over the last axis, of size D)
+//===----------------------------------------------------------------------===//
+
+def Tessel_LayerNormOp : Tessel_Op<"layer_norm",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "layer normalization over the last axis";
+  let description = [{
+    With mean `mu` and biased variance `var` of `x[..., :]`:
+    `y = (x - mu) / sqrt(var + epsilon) * gamma + beta`; `gamma` and `beta`
+    have shape `[D]`.
+
+    ```mlir
+    %y = tessel.layer_norm %x, %g, %b {epsilon = 1.000000e-05 : f64}
+        : tensor<?x?x768xf32>, tensor<768xf32>, tensor<768xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input, Tessel_FloatTensor:$gamma,
+                       Tessel_FloatTensor:$beta,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta attr-dict `:` type($input) `,` type($gamma)
+    `,` type($beta)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_RMSNormOp : Tessel_Op<"rms_norm",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "root-mean-square normalization over the last axis";
+  let description = [{
+    `y = x / sqrt(mean(x^2) + epsilon) * gamma`, the mean over the last axis,
+    `gamma` of shape `[D]` (Llama's `LlamaRMSNorm`).
+
+    ```mlir
+    %y = tessel.rms_norm %x, %g {epsilon = 1.000000e-06 : f64}
+        : tensor<?x?x4096xf32>, tensor<4096xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input, Tessel_FloatTensor:$gamma,
+                       DefaultValuedAttr<F64Attr, "1.0e-6">:$epsilon);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gamma attr-dict `:` type($input) `,` type($gamma)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_ScaleNormOp : Tessel_Op<"scale_norm",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "ScaleNorm: a learned scalar over the L2-normalized vector";
+  let description = [{
+    ScaleNorm (Nguyen & Salazar, 2019):
+    `y = g * x / max(||x||_2, epsilon)`, the norm over the last axis, `g` a
+    rank-0 learned scalar (initialized to sqrt(D) in the paper).
+
+    ```mlir
+    %y = tessel.scale_norm %x, %g {epsilon = 1.000000e-05 : f64}
+        : tensor<?x?x512xf32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input, Tessel_FloatTensor:$scale,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale attr-dict `:` type($input) `,` type($scale)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_BatchNormOp : Tessel_Op<"batch_norm", [Pure,
+    AllTypesMatch<["input", "result"]>,
+    AllTypesMatch<["running_mean", "running_var", "new_running_mean",
+                   "new_running_var"]>]> {
+  let summary = "batch normalization of the last (feature) axis";
+  let description = [{
+    Normalizes each feature `c` of `x[..., c]` over all the other axes
+    (batch and sequence, for a transformer's `[B, S, D]`).
+
+    - With `training`: the statistics are the batch's mean and biased
+      variance; the running statistics are updated as in PyTorch,
+      `new = (1 - momentum) * running + momentum * batch`, with the unbiased
+      variance (n / (n - 1)) in the update.
+    - Without: the running statistics are used and returned unchanged.
+
+    `y = (x - mean) / sqrt(var + epsilon) * gamma + beta`.
+
+    ```mlir
+    %y, %m, %v = tessel.batch_norm %x, %g, %b, %rm, %rv
+        {epsilon = 1.000000e-05 : f64, momentum = 1.000000e-01 : f64, training}
+        : tensor<?x?x512xf32>, tensor<512xf32>, tensor<512xf32>,
+          tensor<512xf32>, tensor<512xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input, Tessel_FloatTensor:$gamma,
+                       Tessel_FloatTensor:$beta,
+                       Tessel_FloatTensor:$running_mean,
+                       Tessel_FloatTensor:$running_var,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
+                       DefaultValuedAttr<F64Attr, "0.1">:$momentum,
+                       UnitAttr:$training);
+  let results = (outs Tessel_FloatTensor:$result,
+                      Tessel_FloatTensor:$new_running_mean,
+                      Tessel_FloatTensor:$new_running_var);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta `,` $running_mean `,` $running_var attr-dict
+    `:` type($input) `,` type($gamma) `,` type($beta) `,` type($running_mean)
+    `,` type($running_var)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Positions
+//===----------------------------------------------------------------------===//
+
+def Tessel_RopeOp : Tessel_Op<"rope",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "rotary position embedding of the last axis";
+  let description = [{
+    `input` is `[..., S, D]` (usually `[B, H, S, D]`), `positions` holds the
+    position of each of the S rows: shape `[S]`, or `[B, S]` for a rank-4
+    input with per-sequence offsets. The first `rotary_dims` (default D,
+    even) features are rotated; the rest pass through, which expresses
+    partial RoPE and the decoupled RoPE key of MLA.
+
+    Frequencies `w_i = theta^(-2i / rotary_dims)`, angle `a = p * w_i`,
+    for `i < rotary_dims / 2`. The pair `(u, v)` that is rotated,
+    `(u cos a - v sin a, v cos a + u sin a)`, is
+    - default (rotate-half, as HuggingFace Llama): `(x[i], x[i + r/2])`;
+    - `interleaved` (RoFormer, DeepSeek checkpoints): `(x[2i], x[2i + 1])`.
+
+    ```mlir
+    %qr = tessel.rope %q, %pos {theta = 1.000000e+04 : f64}
+        : tensor<?x32x?x128xf32>, tensor<?xi64>
+    %kr = tessel.rope %k, %pos {interleaved, rotary_dims = 64 : i64}
+        : tensor<?x1x?x64xf32>, tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input,
+                       Tessel_IndexTensor:$positions,
+                       DefaultValuedAttr<F64Attr, "10000.0">:$theta,
+                       OptionalAttr<I64Attr>:$rotary_dims,
+                       UnitAttr:$interleaved);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $positions attr-dict `:` type($input) `,` type($positions)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of rotated features: `rotary_dims`, or all of D.
+    int64_t getNumRotaryDims() {
+      if (auto dims = getRotaryDims())
+        return *dims;
+      return getInput().getType().getShape().back();
+    }
+  }];
+}
+
+def Tessel_SinusoidalEmbeddingOp : Tessel_Op<"sinusoidal_embedding", [Pure]> {
+  let summary = "fixed sin/cos position encoding of 'Attention Is All You Need'";
+  let description = [{
+    For each position `p` in `positions` and `i < D/2`:
+    `y[..., 2i] = sin(p / base^(2i/D))`, `y[..., 2i+1] = cos(p / base^(2i/D))`.
+    The result is `positions.shape + [D]`, D even.
+
+    ```mlir
+    %pe = tessel.sinusoidal_embedding %pos {base = 1.000000e+04 : f64}
+        : tensor<?xi64> -> tensor<?x512xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_IndexTensor:$positions,
+                       DefaultValuedAttr<F64Attr, "10000.0">:$base);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $positions attr-dict `:` type($positions) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_RelativeBiasOp : Tessel_Op<"relative_bias", [Pure]> {
+  let summary = "learned per-head bias of the relative distance key - query";
+  let description = [{
+    For query position `i` (from `query_positions`, `[S]`) and key position `j`
+    (from `key_positions`, `[T]`), the distance `r = j - i` selects a row of
+    `table` (`[num_buckets, H]`); the result `[H, S, T]` is added to
+    attention logits.
+
+    - `t5` (T5's bucketing; `num_buckets` is table dim 0): with
+      `bidirectional`, half the buckets are for `r > 0` and `|r|` is used;
+      otherwise `n = max(-r, 0)`. Of the `nb` buckets in play, distances
+      below `nb/2` get a bucket each, larger ones are placed
+      logarithmically up to `max_distance`, and everything beyond shares the
+      last bucket.
+    - `shaw` (clipped, Shaw et al. 2018): row `clip(r, -k, k) + k` with
+      `k = max_distance`, so the table has `2k + 1` rows.
+
+    ```mlir
+    %bias = tessel.relative_bias t5 %table, %qpos, %kpos
+        {bidirectional, max_distance = 128 : i64}
+        : tensor<32x8xf32>, tensor<?xi64>, tensor<?xi64> -> tensor<8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_RelativeBiasKind:$kind, Tessel_FloatTensor:$table,
+                       Tessel_IndexTensor:$query_positions,
+                       Tessel_IndexTensor:$key_positions,
+                       I64Attr:$max_distance, UnitAttr:$bidirectional);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $table `,` $query_positions `,` $key_positions attr-dict `:`
+    type($table) `,` type($query_positions) `,` type($key_positions) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_AlibiOp : Tessel_Op<"alibi", [Pure]> {
+  let summary = "ALiBi: a per-head linear penalty on query-key distance";
+  let description = [{
+    `y[h, i, j] = -m_h * |qpos[i] - kpos[j]|` with `H` = result dim 0 and the
+    slopes of Press et al. (2022): for H a power of two
+    `m_h = 2^(-8 (h + 1) / H)`; otherwise the slopes of the nearest lower
+    power of two `n`, followed by every other slope of `2n`. For causal
+    attention (`j <= i`) this is the paper's `m_h * (j - i)`.
+
+    ```mlir
+    %bias = tessel.alibi %qpos, %kpos
+        : tensor<?xi64>, tensor<?xi64> -> tensor<12x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_IndexTensor:$query_positions,
+                       Tessel_IndexTensor:$key_positions);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query_positions `,` $key_positions attr-dict `:` type($query_positions)
+    `,` type($key_positions) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Tessel_SoftmaxOp : Tessel_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax along one axis";
+  let description = [{
+    `y = exp(x - max(x)) / sum(exp(x - max(x)))` along `axis` (negative
+    counts from the end; default -1). Subtracting the maximum keeps it finite
+    for large logits.
+
+    ```mlir
+    %p = tessel.softmax %scores {axis = 3 : i64} : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Tessel_AttentionOp : Tessel_Op<"attention", [Pure]> {
+  let summary = "scaled dot-product attention; MHA, GQA and MQA in one op";
+  let description = [{
+    `q` is `[B, Hq, S, D]`, `k` is `[B, Hkv, T, D]`, `v` is `[B, Hkv, T, Dv]`,
+    the result `[B, Hq, S, Dv]`. Hq must be a multiple of Hkv: query head `h`
+    reads key/value head `h / (Hq / Hkv)` (Hkv = Hq: multi-head, Hkv = 1:
+    multi-query, otherwise grouped-query). Dv may differ from D (MLA).
+
+      s[b,h,i,j] = scale * sum_d q[b,h,i,d] * k[b,h',j,d] + bias[b,h,i,j]
+      y[b,h,i,:] = sum_j softmax_j(s[b,h,i,:]) * v[b,h',j,:]
+
+    `scale` defaults to `1/sqrt(D)`. The optional `bias` broadcasts (NumPy
+    rules) to `[B, Hq, S, T]`; relative bias and ALiBi enter this way. With
+    `causal`, key `j` is visible to query `i` when `j <= i + (T - S)`: the
+    diagonal is aligned at the bottom right, so the last query sees every
+    key, as when S new tokens attend to a KV cache of T (for S = T it is the
+    usual lower triangle).
+
+    ```mlir
+    %o = tessel.attention %q, %k, %v {causal}
+        : tensor<?x32x?x128xf32>, tensor<?x8x?x128xf32>, tensor<?x8x?x128xf32>
+        -> tensor<?x32x?x128xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$query, Tessel_FloatTensor:$key,
+                       Tessel_FloatTensor:$value,
+                       Optional<Tessel_FloatTensor>:$bias,
+                       OptionalAttr<F64Attr>:$scale, UnitAttr:$causal);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`,` $bias^)? attr-dict `:` type($query) `,`
+    type($key) `,` type($value) (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The logit scale: the `scale` attribute, or 1/sqrt(D).
+    double getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Loss
+//===----------------------------------------------------------------------===//
+
+def Tessel_CrossEntropyOp : Tessel_Op<"cross_entropy", [Pure]> {
+  let summary = "mean softmax cross-entropy of class logits";
+  let description = [{
+    `logits` is `[..., C]`, `targets` the class index per row, shape `[...]`.
+    Per row `loss = logsumexp(logits) - logits[target]`; the result (rank 0)
+    is the mean over rows whose target is not `ignore_index` (default -100,
+    as in PyTorch; NaN when every row is ignored). A target outside
+    `[0, C)` that is not `ignore_index` is an error at run time.
+
+    ```mlir
+    %loss = tessel.cross_entropy %logits, %labels {ignore_index = -100 : i64}
+        : tensor<?x?x50257xf32>, tensor<?x?xi64> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$logits,
+                       Tessel_IndexTensor:$targets,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // TESSEL_DIALECT_TESSELOPS_TD

@@ -1,0 +1,119 @@
+//===- Attention.cpp - reference kernels of softmax and attention ---------===//
+//
+// The naive forms, with the full S x T matrix of logits: the oracle that the
+// tiled, fused FlashAttention paths are checked against.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/reference/Kernels.h"
+
+#include <cmath>
+#include <limits>
+
+namespace tessel::reference {
+
+/// Softmax of `n` contiguous values, in place.
+static void softmaxInPlace(double *values, int64_t n) {
+  double maxValue = -std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < n; ++i)
+    maxValue = std::max(maxValue, values[i]);
+  if (std::isinf(maxValue) && maxValue < 0) {
+    // Every entry masked: there is no distribution; report NaN.
+    for (int64_t i = 0; i < n; ++i)
+      values[i] = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i)
+    sum += values[i] = std::exp(values[i] - maxValue);
+  for (int64_t i = 0; i < n; ++i)
+    values[i] /= sum;
+}
+
+Status softmax(const Tensor &x, int64_t axis, Tensor &y) {
+  int64_t rank = x.rank();
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return errorf("softmax: axis out of range for shape ",
+                  formatShape(x.shape));
+  // View x as [outer, n, inner] with n the softmax axis.
+  int64_t n = x.shape[axis], inner = 1, outer = 1;
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= x.shape[d];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= x.shape[d];
+  y = Tensor::zeros(x.dtype, x.shape);
+  std::vector<double> line(n);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t in = 0; in < inner; ++in) {
+      for (int64_t i = 0; i < n; ++i)
+        line[i] = x.floats[(o * n + i) * inner + in];
+      softmaxInPlace(line.data(), n);
+      for (int64_t i = 0; i < n; ++i)
+        y.floats[(o * n + i) * inner + in] = static_cast<float>(line[i]);
+    }
+  return Status::ok();
+}
+
+Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
+                 const Tensor *bias, double scale, bool causal, Tensor &y) {
+  if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.dim(0) != q.dim(0) ||
+      v.dim(0) != q.dim(0) || k.dim(1) != v.dim(1) || k.dim(2) != v.dim(2) ||
+      k.dim(3) != q.dim(3) || k.dim(1) == 0 || q.dim(1) % k.dim(1) != 0)
+    return errorf("attention: query ", formatShape(q.shape), ", key ",
+                  formatShape(k.shape), " and value ", formatShape(v.shape),
+                  " do not fit");
+  int64_t batch = q.dim(0), heads = q.dim(1), s = q.dim(2), d = q.dim(3);
+  int64_t kvHeads = k.dim(1), t = k.dim(2), dv = v.dim(3);
+  int64_t group = heads / kvHeads;
+  // The bias, broadcast to the logits' [B, H, S, T], through its strides.
+  std::vector<int64_t> biasStrides(4, 0);
+  if (bias) {
+    std::vector<int64_t> logits = {batch, heads, s, t}, shape;
+    Status st = broadcastShape(logits, bias->shape, shape);
+    if (!st.isOk() || shape != logits)
+      return errorf("attention: bias shape ", formatShape(bias->shape),
+                    " does not broadcast to ", formatShape(logits));
+    int64_t stride = 1;
+    for (int64_t i = 0; i < bias->rank(); ++i) {
+      int64_t own = bias->rank() - 1 - i;
+      biasStrides[3 - i] = bias->shape[own] == 1 ? 0 : stride;
+      stride *= bias->shape[own];
+    }
+  }
+  y = Tensor::zeros(q.dtype, {batch, heads, s, dv});
+  std::vector<double> p(t);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      int64_t hk = h / group; // The key/value head this query head reads.
+      for (int64_t i = 0; i < s; ++i) {
+        const float *qi = &q.floats[((b * heads + h) * s + i) * d];
+        for (int64_t j = 0; j < t; ++j) {
+          if (causal && j > i + (t - s)) {
+            p[j] = -std::numeric_limits<double>::infinity();
+            continue;
+          }
+          const float *kj = &k.floats[((b * kvHeads + hk) * t + j) * d];
+          double dot = 0.0;
+          for (int64_t c = 0; c < d; ++c)
+            dot += double(qi[c]) * kj[c];
+          p[j] = scale * dot;
+          if (bias)
+            p[j] += bias->floats[b * biasStrides[0] + h * biasStrides[1] +
+                                 i * biasStrides[2] + j * biasStrides[3]];
+        }
+        softmaxInPlace(p.data(), t);
+        float *out = &y.floats[((b * heads + h) * s + i) * dv];
+        for (int64_t c = 0; c < dv; ++c) {
+          double sum = 0.0;
+          for (int64_t j = 0; j < t; ++j)
+            sum += p[j] * v.floats[((b * kvHeads + hk) * t + j) * dv + c];
+          out[c] = static_cast<float>(sum);
+        }
+      }
+    }
+  return Status::ok();
+}
+
+} // namespace tessel::reference

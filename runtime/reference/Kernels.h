@@ -1,0 +1,82 @@
+//===- Kernels.h - the reference kernels ------------------------*- C++ -*-===//
+//
+// One function per tessel op, written as plain loops that read like the math
+// in the op's description. They are the oracle that every compiled path is
+// compared against, so clarity beats speed here. Values are f32; sums are
+// accumulated in double. Each kernel checks the shapes it is given (dynamic
+// dimensions are only known at run time) and returns an error naming the
+// operand rather than reading out of bounds.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_RUNTIME_REFERENCE_KERNELS_H
+#define TESSEL_RUNTIME_REFERENCE_KERNELS_H
+
+#include "runtime/Status.h"
+#include "runtime/Tensor.h"
+
+namespace tessel::reference {
+
+// Dense.
+Status linear(const Tensor &x, const Tensor &weight, const Tensor *bias,
+              Tensor &y);
+Status matmul(const Tensor &a, const Tensor &b, Tensor &c);
+Status embedding(const Tensor &ids, const Tensor &table, Tensor &y);
+Status add(const Tensor &a, const Tensor &b, Tensor &y);
+Status mul(const Tensor &a, const Tensor &b, Tensor &y);
+Status gelu(const Tensor &x, bool tanhApproximation, Tensor &y);
+Status silu(const Tensor &x, Tensor &y);
+Status swiglu(const Tensor &gate, const Tensor &up, Tensor &y);
+Status transpose(const Tensor &x, const std::vector<int64_t> &permutation,
+                 Tensor &y);
+/// `shape` is the new shape, fully known.
+Status reshape(const Tensor &x, const std::vector<int64_t> &shape, Tensor &y);
+
+// Norms over the last axis.
+Status layerNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
+                 double epsilon, Tensor &y);
+Status rmsNorm(const Tensor &x, const Tensor &gamma, double epsilon,
+               Tensor &y);
+Status scaleNorm(const Tensor &x, const Tensor &scale, double epsilon,
+                 Tensor &y);
+Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
+                 const Tensor &runningMean, const Tensor &runningVar,
+                 double epsilon, double momentum, bool training, Tensor &y,
+                 Tensor &newRunningMean, Tensor &newRunningVar);
+
+// Positions.
+Status rope(const Tensor &x, const Tensor &positions, double theta,
+            int64_t rotaryDims, bool interleaved, Tensor &y);
+Status sinusoidalEmbedding(const Tensor &positions, int64_t dim, double base,
+                           Tensor &y);
+/// T5 bucket of the relative distance `r = key - query`.
+int64_t t5Bucket(int64_t r, int64_t numBuckets, int64_t maxDistance,
+                 bool bidirectional);
+Status relativeBiasT5(const Tensor &table, const Tensor &queryPositions,
+                      const Tensor &keyPositions, int64_t maxDistance,
+                      bool bidirectional, Tensor &y);
+Status relativeBiasShaw(const Tensor &table, const Tensor &queryPositions,
+                        const Tensor &keyPositions, int64_t maxDistance,
+                        Tensor &y);
+/// ALiBi head slopes m_0 .. m_{heads-1}.
+std::vector<double> alibiSlopes(int64_t heads);
+Status alibi(const Tensor &queryPositions, const Tensor &keyPositions,
+             int64_t heads, Tensor &y);
+
+// Attention.
+Status softmax(const Tensor &x, int64_t axis, Tensor &y);
+Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
+                 const Tensor *bias, double scale, bool causal, Tensor &y);
+
+// Loss.
+Status crossEntropy(const Tensor &logits, const Tensor &targets,
+                    int64_t ignoreIndex, Tensor &loss);
+
+/// The NumPy broadcast of two shapes, or an error naming both.
+Status broadcastShape(const std::vector<int64_t> &a,
+                      const std::vector<int64_t> &b,
+                      std::vector<int64_t> &result);
+
+} // namespace tessel::reference
+
+#endif // TESSEL_RUNTIME_REFERENCE_KERNELS_H

@@ -1,0 +1,46 @@
+//===- Loss.cpp - reference kernels of the losses -------------------------===//
+
+#include "runtime/reference/Kernels.h"
+
+#include <cmath>
+#include <limits>
+
+namespace tessel::reference {
+
+Status crossEntropy(const Tensor &logits, const Tensor &targets,
+                    int64_t ignoreIndex, Tensor &loss) {
+  bool ok = logits.rank() >= 1 && targets.rank() + 1 == logits.rank();
+  for (int64_t i = 0; ok && i < targets.rank(); ++i)
+    ok = targets.shape[i] == logits.shape[i];
+  if (!ok)
+    return errorf("cross_entropy: targets shape ", formatShape(targets.shape),
+                  " does not fit logits shape ", formatShape(logits.shape));
+  int64_t classes = logits.dim(-1), rows = targets.numel();
+  double total = 0.0;
+  int64_t counted = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t target = targets.ints[r];
+    if (target == ignoreIndex)
+      continue;
+    if (target < 0 || target >= classes)
+      return errorf("cross_entropy: target ", target, " at flat index ", r,
+                    " is outside [0, ", classes, ") and is not ignore_index ",
+                    ignoreIndex);
+    // loss = logsumexp(row) - row[target], with the max subtracted first.
+    const float *row = logits.floats.data() + r * classes;
+    double maxValue = -std::numeric_limits<double>::infinity();
+    for (int64_t c = 0; c < classes; ++c)
+      maxValue = std::max<double>(maxValue, row[c]);
+    double sum = 0.0;
+    for (int64_t c = 0; c < classes; ++c)
+      sum += std::exp(row[c] - maxValue);
+    total += maxValue + std::log(sum) - row[target];
+    ++counted;
+  }
+  loss = Tensor::zeros(logits.dtype, {});
+  loss.floats[0] = counted ? static_cast<float>(total / counted)
+                           : std::numeric_limits<float>::quiet_NaN();
+  return Status::ok();
+}
+
+} // namespace tessel::reference

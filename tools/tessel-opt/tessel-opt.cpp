@@ -1,0 +1,25 @@
+//===- tessel-opt.cpp - the tessel optimizer driver -----------------------===//
+//
+// MlirOptMain with the tessel dialect, every upstream dialect and pass, and
+// (as they land) every tessel pass: the tool for lit tests and for looking at
+// the IR after each pass (`--mlir-print-ir-after-all`).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/TesselDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::tessel::TesselDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Tessel optimizer driver\n", registry));
+}

@@ -1,0 +1,277 @@
+//===- Interpreter.cpp - reference interpreter of tessel IR ---------------===//
+
+#include "tools/tessel-run/Interpreter.h"
+
+#include "dialect/TesselOps.h"
+#include "runtime/reference/Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+
+namespace tessel {
+
+namespace {
+
+FailureOr<DType> dtypeOf(Type elementType) {
+  if (elementType.isF32())
+    return DType::F32;
+  if (elementType.isF16())
+    return DType::F16;
+  if (elementType.isBF16())
+    return DType::BF16;
+  if (elementType.isInteger(32))
+    return DType::I32;
+  if (elementType.isInteger(64))
+    return DType::I64;
+  return failure();
+}
+
+std::string typeString(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type;
+  return s;
+}
+
+/// Evaluates one function body; values live in a map from SSA value to
+/// tensor.
+class Evaluator {
+public:
+  LogicalResult run(func::FuncOp func, std::vector<Tensor> inputs,
+                    std::vector<Tensor> &outputs);
+
+private:
+  const Tensor &get(Value v) { return values.find(v)->second; }
+  const Tensor *getOptional(Value v) { return v ? &get(v) : nullptr; }
+
+  /// Evaluates `op`, storing its results.
+  LogicalResult evaluate(Operation *op);
+  /// Gives `tensor` the dtype of `result`, rounds it, checks its shape
+  /// against the static dimensions of the result type, and stores it.
+  LogicalResult bind(Operation *op, Value result, Tensor tensor);
+
+  llvm::DenseMap<Value, Tensor> values;
+};
+
+LogicalResult Evaluator::bind(Operation *op, Value result, Tensor tensor) {
+  auto type = cast<RankedTensorType>(result.getType());
+  FailureOr<DType> dtype = dtypeOf(type.getElementType());
+  if (failed(dtype))
+    return op->emitError() << "unsupported element type "
+                           << type.getElementType();
+  bool shapeOk = tensor.rank() == type.getRank();
+  for (int64_t i = 0; shapeOk && i < type.getRank(); ++i)
+    shapeOk = type.isDynamicDim(i) || type.getDimSize(i) == tensor.shape[i];
+  if (!shapeOk)
+    return op->emitError() << "computed shape " << formatShape(tensor.shape)
+                           << " does not match result type " << type;
+  tensor.dtype = *dtype;
+  roundToDType(tensor);
+  values[result] = std::move(tensor);
+  return success();
+}
+
+/// Reads an arith.constant's dense value.
+LogicalResult evaluateConstant(arith::ConstantOp op, Tensor &out) {
+  auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
+  auto type = dyn_cast<RankedTensorType>(op.getType());
+  if (!dense || !type)
+    return op.emitError() << "only dense tensor constants are supported";
+  FailureOr<DType> dtype = dtypeOf(type.getElementType());
+  if (failed(dtype))
+    return op.emitError() << "unsupported element type "
+                          << type.getElementType();
+  out = Tensor::zeros(*dtype, std::vector<int64_t>(type.getShape()));
+  if (isFloat(*dtype)) {
+    int64_t i = 0;
+    for (APFloat v : dense.getValues<APFloat>())
+      out.floats[i++] = static_cast<float>(v.convertToDouble());
+  } else {
+    int64_t i = 0;
+    for (APInt v : dense.getValues<APInt>())
+      out.ints[i++] = v.getSExtValue();
+  }
+  return success();
+}
+
+LogicalResult Evaluator::evaluate(Operation *op) {
+  namespace ref = reference;
+  using namespace mlir::tessel;
+  Tensor out;
+  Status status = Status::ok();
+  // Ops with several results bind them themselves and return early.
+  if (auto bn = dyn_cast<BatchNormOp>(op)) {
+    Tensor mean, var;
+    status = ref::batchNorm(get(bn.getInput()), get(bn.getGamma()),
+                            get(bn.getBeta()), get(bn.getRunningMean()),
+                            get(bn.getRunningVar()),
+                            bn.getEpsilon().convertToDouble(),
+                            bn.getMomentum().convertToDouble(),
+                            bn.getTraining(), out, mean, var);
+    if (!status.isOk())
+      return op->emitError() << status.message();
+    return success(succeeded(bind(op, bn.getResult(), std::move(out))) &&
+                   succeeded(bind(op, bn.getNewRunningMean(), std::move(mean))) &&
+                   succeeded(bind(op, bn.getNewRunningVar(), std::move(var))));
+  }
+  bool known = true;
+  llvm::TypeSwitch<Operation *>(op)
+      .Case([&](arith::ConstantOp c) {
+        if (failed(evaluateConstant(c, out)))
+          status = Status::error("invalid constant");
+      })
+      .Case([&](LinearOp o) {
+        status = ref::linear(get(o.getInput()), get(o.getWeight()),
+                             getOptional(o.getBias()), out);
+      })
+      .Case([&](MatmulOp o) {
+        status = ref::matmul(get(o.getLhs()), get(o.getRhs()), out);
+      })
+      .Case([&](EmbeddingOp o) {
+        status = ref::embedding(get(o.getIds()), get(o.getTable()), out);
+      })
+      .Case([&](AddOp o) {
+        status = ref::add(get(o.getLhs()), get(o.getRhs()), out);
+      })
+      .Case([&](MulOp o) {
+        status = ref::mul(get(o.getLhs()), get(o.getRhs()), out);
+      })
+      .Case([&](GeluOp o) {
+        status = ref::gelu(get(o.getInput()),
+                           o.getApproximate() == GeluApproximation::tanh, out);
+      })
+      .Case([&](SiluOp o) { status = ref::silu(get(o.getInput()), out); })
+      .Case([&](SwigluOp o) {
+        status = ref::swiglu(get(o.getGate()), get(o.getUp()), out);
+      })
+      .Case([&](TransposeOp o) {
+        status = ref::transpose(get(o.getInput()),
+                                std::vector<int64_t>(o.getPermutation()), out);
+      })
+      .Case([&](ReshapeOp o) {
+        // Dynamic result dimensions are the input's leading ones (verifier).
+        const Tensor &in = get(o.getInput());
+        std::vector<int64_t> shape(o.getType().getShape());
+        for (size_t i = 0; i < shape.size(); ++i)
+          if (ShapedType::isDynamic(shape[i]))
+            shape[i] = in.shape[i];
+        status = ref::reshape(in, shape, out);
+      })
+      .Case([&](LayerNormOp o) {
+        status = ref::layerNorm(get(o.getInput()), get(o.getGamma()),
+                                get(o.getBeta()),
+                                o.getEpsilon().convertToDouble(), out);
+      })
+      .Case([&](RMSNormOp o) {
+        status = ref::rmsNorm(get(o.getInput()), get(o.getGamma()),
+                              o.getEpsilon().convertToDouble(), out);
+      })
+      .Case([&](ScaleNormOp o) {
+        status = ref::scaleNorm(get(o.getInput()), get(o.getScale()),
+                                o.getEpsilon().convertToDouble(), out);
+      })
+      .Case([&](RopeOp o) {
+        status = ref::rope(get(o.getInput()), get(o.getPositions()),
+                           o.getTheta().convertToDouble(),
+                           o.getNumRotaryDims(), o.getInterleaved(), out);
+      })
+      .Case([&](SinusoidalEmbeddingOp o) {
+        status = ref::sinusoidalEmbedding(get(o.getPositions()),
+                                          o.getType().getShape().back(),
+                                          o.getBase().convertToDouble(), out);
+      })
+      .Case([&](RelativeBiasOp o) {
+        if (o.getKind() == RelativeBiasKind::t5)
+          status = ref::relativeBiasT5(
+              get(o.getTable()), get(o.getQueryPositions()),
+              get(o.getKeyPositions()), o.getMaxDistance(),
+              o.getBidirectional(), out);
+        else
+          status = ref::relativeBiasShaw(
+              get(o.getTable()), get(o.getQueryPositions()),
+              get(o.getKeyPositions()), o.getMaxDistance(), out);
+      })
+      .Case([&](AlibiOp o) {
+        status = ref::alibi(get(o.getQueryPositions()),
+                            get(o.getKeyPositions()),
+                            o.getType().getShape().front(), out);
+      })
+      .Case([&](SoftmaxOp o) {
+        status = ref::softmax(get(o.getInput()), o.getAxis(), out);
+      })
+      .Case([&](AttentionOp o) {
+        status = ref::attention(get(o.getQuery()), get(o.getKey()),
+                                get(o.getValue()), getOptional(o.getBias()),
+                                o.getScaleOrDefault(), o.getCausal(), out);
+      })
+      .Case([&](CrossEntropyOp o) {
+        status = ref::crossEntropy(get(o.getLogits()), get(o.getTargets()),
+                                   o.getIgnoreIndex(), out);
+      })
+      .Default([&](Operation *) { known = false; });
+  if (!known)
+    return op->emitError() << "'" << op->getName()
+                           << "' is not supported by the reference interpreter";
+  if (!status.isOk())
+    return op->emitError() << status.message();
+  return bind(op, op->getResult(0), std::move(out));
+}
+
+LogicalResult Evaluator::run(func::FuncOp func, std::vector<Tensor> inputs,
+                             std::vector<Tensor> &outputs) {
+  if (func.isExternal())
+    return func.emitError() << "@" << func.getSymName()
+                            << " has no body to interpret";
+  Block &body = func.getBody().front();
+  for (auto [arg, input] : llvm::zip(body.getArguments(), inputs)) {
+    if (auto type = dyn_cast<RankedTensorType>(arg.getType()))
+      input.dtype = *dtypeOf(type.getElementType());
+    roundToDType(input);
+    values[arg] = std::move(input);
+  }
+  for (Operation &op : body) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value v : ret.getOperands())
+        outputs.push_back(get(v));
+      return success();
+    }
+    if (failed(evaluate(&op)))
+      return failure();
+  }
+  return func.emitError() << "@" << func.getSymName()
+                          << " does not end in func.return";
+}
+
+} // namespace
+
+Status checkArgument(const Tensor &tensor, Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked)
+    return errorf("expected ", typeString(type),
+                  ", which is not a ranked tensor");
+  FailureOr<DType> expected = dtypeOf(ranked.getElementType());
+  if (failed(expected))
+    return errorf("element type ", typeString(ranked.getElementType()),
+                  " is not supported");
+  bool dtypeOk = tensor.dtype == *expected ||
+                 (*expected == DType::BF16 && tensor.dtype == DType::F32);
+  bool shapeOk = tensor.rank() == ranked.getRank();
+  for (int64_t i = 0; shapeOk && i < ranked.getRank(); ++i)
+    shapeOk = ranked.isDynamicDim(i) || ranked.getDimSize(i) == tensor.shape[i];
+  if (!dtypeOk || !shapeOk)
+    return errorf("expected ", typeString(type), ", got ",
+                  dtypeName(tensor.dtype), " ", formatShape(tensor.shape));
+  return Status::ok();
+}
+
+LogicalResult interpret(func::FuncOp func, std::vector<Tensor> inputs,
+                        std::vector<Tensor> &outputs) {
+  Evaluator evaluator;
+  return evaluator.run(func, std::move(inputs), outputs);
+}
+
+} // namespace tessel
