@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every Debian package Tessel's build and tests need (idempotent,
+# non-interactive; needs root or sudo on Debian 12), then configures and
+# builds into build/.
+#
+#   scripts/setup.sh            install what is missing, configure, build
+#   scripts/setup.sh --no-build install only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  cmake ninja-build ccache g++ lld git
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
+  nlohmann-json3-dev libgtest-dev python3 python3-numpy
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null |
+      grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || {
+      echo "setup: error: need root (or sudo) to install ${missing[*]}" >&2
+      exit 1
+    }
+    sudo=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi
+
+[ "${1:-}" = "--no-build" ] && exit 0
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up (scripts/setup.sh), builds, and runs every test: the lit suite
+# (dialect, interpreter, tools) and the gtest unit tests. Ends with the line
+# `N passed, N failed, N skipped`; exits non-zero if any test failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+cmake --build build --target TesselUnitTests
+
+LIT=/usr/lib/llvm-22/bin/lit
+results=build/test-results.xml
+rm -f "$results"
+status=0
+"$LIT" -sv --xunit-xml-output="$results" build/test build/test/unit || status=$?
+
+python3 - "$results" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+passed = failed = skipped = 0
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError) as error:
+    print(f"test: error: no lit results: {error}", file=sys.stderr)
+    print("0 passed, 1 failed")
+    sys.exit(0)
+for testcase in root.iter("testcase"):
+    if testcase.find("failure") is not None or testcase.find("error") is not None:
+        failed += 1
+    elif testcase.find("skipped") is not None:
+        skipped += 1
+    else:
+        passed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit "$status"
