@@ -75,8 +75,7 @@ verifySameElementType(Operation *op,
 
 /// Checks that `result` has the shape `expected`, dimension by dimension.
 LogicalResult verifyResultShape(Operation *op, Value result,
-                                ArrayRef<int64_t> expected,
-                                StringRef because) {
+                                ArrayRef<int64_t> expected, StringRef because) {
   ArrayRef<int64_t> got = shapeOf(result);
   bool ok = got.size() == expected.size();
   for (size_t i = 0; ok && i < got.size(); ++i)
@@ -176,9 +175,9 @@ LogicalResult LinearOp::verify() {
 }
 
 LogicalResult MatmulOp::verify() {
-  if (failed(verifySameElementType(*this, {{"lhs", getLhs()},
-                                           {"rhs", getRhs()},
-                                           {"result", getResult()}})))
+  if (failed(verifySameElementType(
+          *this,
+          {{"lhs", getLhs()}, {"rhs", getRhs()}, {"result", getResult()}})))
     return failure();
   ArrayRef<int64_t> a = shapeOf(getLhs()), b = shapeOf(getRhs());
   if (a.size() < 2 || a.size() != b.size())
@@ -213,8 +212,7 @@ LogicalResult EmbeddingOp::verify() {
                            "ids shape followed by the table's dim");
 }
 
-template <typename OpTy>
-static LogicalResult verifyBroadcastBinary(OpTy op) {
+template <typename OpTy> static LogicalResult verifyBroadcastBinary(OpTy op) {
   if (failed(verifySameElementType(op, {{"lhs", op.getLhs()},
                                         {"rhs", op.getRhs()},
                                         {"result", op.getResult()}})))
@@ -281,8 +279,9 @@ LogicalResult ReshapeOp::verify() {
   for (int64_t d : out.drop_front(outPrefix))
     outCount *= d;
   if (inCount != outCount)
-    return emitOpError() << "input shape " << fmtShape(in) << " and result shape "
-                         << fmtShape(out) << " hold different numbers of "
+    return emitOpError() << "input shape " << fmtShape(in)
+                         << " and result shape " << fmtShape(out)
+                         << " hold different numbers of "
                          << "elements (" << inCount << " vs " << outCount
                          << " per leading index)";
   return success();
@@ -324,18 +323,17 @@ LogicalResult ScaleNormOp::verify() {
 }
 
 LogicalResult BatchNormOp::verify() {
-  if (failed(verifySameElementType(*this,
-                                   {{"input", getInput()},
-                                    {"gamma", getGamma()},
-                                    {"beta", getBeta()},
-                                    {"running_mean", getRunningMean()}})) ||
+  if (failed(
+          verifySameElementType(*this, {{"input", getInput()},
+                                        {"gamma", getGamma()},
+                                        {"beta", getBeta()},
+                                        {"running_mean", getRunningMean()}})) ||
       failed(verifyNonScalar(*this, "input", getInput())))
     return failure();
-  for (auto [name, value] :
-       {std::pair<StringRef, Value>{"gamma", getGamma()},
-        {"beta", getBeta()},
-        {"running_mean", getRunningMean()},
-        {"running_var", getRunningVar()}})
+  for (auto [name, value] : {std::pair<StringRef, Value>{"gamma", getGamma()},
+                             {"beta", getBeta()},
+                             {"running_mean", getRunningMean()},
+                             {"running_var", getRunningVar()}})
     if (failed(verifyFeatureVector(*this, name, value, getInput())))
       return failure();
   double momentum = getMomentum().convertToDouble();
@@ -351,8 +349,7 @@ LogicalResult BatchNormOp::verify() {
 LogicalResult RopeOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput()), pos = shapeOf(getPositions());
   if (in.size() < 2)
-    return emitOpError() << "input must be [..., S, D], got "
-                         << fmtShape(in);
+    return emitOpError() << "input must be [..., S, D], got " << fmtShape(in);
   int64_t d = in.back(), s = in[in.size() - 2];
   if (ShapedType::isDynamic(d))
     return emitOpError() << "feature dimension of input shape " << fmtShape(in)
@@ -372,15 +369,14 @@ LogicalResult RopeOp::verify() {
                          << fmtShape(in);
   double theta = getTheta().convertToDouble();
   if (!(theta > 0.0) || std::isinf(theta))
-    return emitOpError() << "theta must be finite and positive, got "
-                         << theta;
+    return emitOpError() << "theta must be finite and positive, got " << theta;
   return success();
 }
 
 LogicalResult SinusoidalEmbeddingOp::verify() {
   ArrayRef<int64_t> out = shapeOf(getResult());
-  if (out.empty() || ShapedType::isDynamic(out.back()) ||
-      out.back() % 2 != 0 || out.back() <= 0)
+  if (out.empty() || ShapedType::isDynamic(out.back()) || out.back() % 2 != 0 ||
+      out.back() <= 0)
     return emitOpError() << "result shape " << fmtShape(out)
                          << " must end in a static, even, positive dimension";
   SmallVector<int64_t> expected(shapeOf(getPositions()));
@@ -406,8 +402,7 @@ static LogicalResult verifyBiasShapes(Operation *op, Value queryPositions,
       return op->emitOpError()
              << name << " must be rank 1, got shape " << fmtShape(value);
   return verifyResultShape(
-      op, result,
-      {heads, shapeOf(queryPositions)[0], shapeOf(keyPositions)[0]},
+      op, result, {heads, shapeOf(queryPositions)[0], shapeOf(keyPositions)[0]},
       "[heads, query positions, key positions]");
 }
 
@@ -430,8 +425,8 @@ LogicalResult RelativeBiasOp::verify() {
                               "shaw clipping is always two-sided";
     if (k < 0 || buckets != 2 * k + 1)
       return emitOpError() << "shaw table shape " << fmtShape(t)
-                           << " must have 2 * max_distance + 1 = "
-                           << 2 * k + 1 << " rows";
+                           << " must have 2 * max_distance + 1 = " << 2 * k + 1
+                           << " rows";
     return success();
   }
   int64_t perSide = getBidirectional() ? buckets / 2 : buckets;
@@ -503,8 +498,8 @@ LogicalResult AttentionOp::verify() {
                          << fmtShape(v) << " have different head counts";
   if (k[1] == 0 || q[1] % k[1] != 0)
     return emitOpError() << "query heads (" << q[1]
-                         << ") must be a multiple of key/value heads ("
-                         << k[1] << "): query " << fmtShape(q) << ", key "
+                         << ") must be a multiple of key/value heads (" << k[1]
+                         << "): query " << fmtShape(q) << ", key "
                          << fmtShape(k);
   if (!compatible(q[3], k[3]))
     return emitOpError() << "query shape " << fmtShape(q) << " and key shape "

@@ -81,7 +81,8 @@ Status parseHeader(const std::string &header, const std::string &name,
     if (!std::isdigit(static_cast<unsigned char>(dims[i])))
       return bad("'shape' holds something other than non-negative integers");
     int64_t d = 0;
-    while (i < dims.size() && std::isdigit(static_cast<unsigned char>(dims[i]))) {
+    while (i < dims.size() &&
+           std::isdigit(static_cast<unsigned char>(dims[i]))) {
       if (d > (int64_t(1) << 40))
         return bad("a dimension of 'shape' is too large");
       d = d * 10 + (dims[i++] - '0');
@@ -174,9 +175,9 @@ Status parseNpy(const std::string &bytes, const std::string &name,
   size_t dataStart = headerStart + headerLen;
   size_t expected = static_cast<size_t>(count) * width;
   if (bytes.size() - dataStart != expected)
-    return errorf(name, ": data size does not match shape ",
-                  formatShape(shape), " of ", descr, ": expected ", expected,
-                  " bytes, found ", bytes.size() - dataStart);
+    return errorf(name, ": data size does not match shape ", formatShape(shape),
+                  " of ", descr, ": expected ", expected, " bytes, found ",
+                  bytes.size() - dataStart);
 
   tensor = Tensor::zeros(dtype, shape);
   const char *data = bytes.data() + dataStart;

@@ -37,8 +37,8 @@ Status matmul(const Tensor &a, const Tensor &b, Tensor &c) {
   for (int64_t i = 0; ok && i + 2 < a.rank(); ++i)
     ok = a.shape[i] == b.shape[i];
   if (!ok)
-    return errorf("matmul: lhs shape ", formatShape(a.shape),
-                  " and rhs shape ", formatShape(b.shape), " do not fit");
+    return errorf("matmul: lhs shape ", formatShape(a.shape), " and rhs shape ",
+                  formatShape(b.shape), " do not fit");
   int64_t m = a.dim(-2), k = a.dim(-1), n = b.dim(-1);
   std::vector<int64_t> shape = a.shape;
   shape.back() = n;
@@ -135,11 +135,13 @@ static Status broadcastBinary(const char *name, const Tensor &a,
 }
 
 Status add(const Tensor &a, const Tensor &b, Tensor &y) {
-  return broadcastBinary("add", a, b, y, [](float u, float v) { return u + v; });
+  return broadcastBinary("add", a, b, y,
+                         [](float u, float v) { return u + v; });
 }
 
 Status mul(const Tensor &a, const Tensor &b, Tensor &y) {
-  return broadcastBinary("mul", a, b, y, [](float u, float v) { return u * v; });
+  return broadcastBinary("mul", a, b, y,
+                         [](float u, float v) { return u * v; });
 }
 
 Status gelu(const Tensor &x, bool tanhApproximation, Tensor &y) {
@@ -147,10 +149,10 @@ Status gelu(const Tensor &x, bool tanhApproximation, Tensor &y) {
   const double kSqrt2OverPi = std::sqrt(2.0 / M_PI);
   for (int64_t i = 0; i < x.numel(); ++i) {
     double v = x.floats[i];
-    double cdf = tanhApproximation
-                     ? 0.5 * (1.0 + std::tanh(kSqrt2OverPi *
-                                              (v + 0.044715 * v * v * v)))
-                     : 0.5 * (1.0 + std::erf(v / std::sqrt(2.0)));
+    double cdf =
+        tanhApproximation
+            ? 0.5 * (1.0 + std::tanh(kSqrt2OverPi * (v + 0.044715 * v * v * v)))
+            : 0.5 * (1.0 + std::erf(v / std::sqrt(2.0)));
     y.floats[i] = static_cast<float>(v * cdf);
   }
   return Status::ok();
@@ -189,7 +191,8 @@ Status transpose(const Tensor &x, const std::vector<int64_t> &permutation,
   y = Tensor::zeros(x.dtype, shape);
   std::vector<int64_t> index(rank, 0);
   for (int64_t flat = 0; flat < y.numel(); ++flat) {
-    // y[i0, ..., in] = x[i_{p^-1(0)}, ...]: output axis d reads input axis p[d].
+    // y[i0, ..., in] = x[i_{p^-1(0)}, ...]: output axis d reads input axis
+    // p[d].
     int64_t source = 0;
     for (size_t d = 0; d < rank; ++d)
       source += index[d] * inStrides[permutation[d]];

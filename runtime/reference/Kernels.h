@@ -35,8 +35,7 @@ Status reshape(const Tensor &x, const std::vector<int64_t> &shape, Tensor &y);
 // Norms over the last axis.
 Status layerNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
                  double epsilon, Tensor &y);
-Status rmsNorm(const Tensor &x, const Tensor &gamma, double epsilon,
-               Tensor &y);
+Status rmsNorm(const Tensor &x, const Tensor &gamma, double epsilon, Tensor &y);
 Status scaleNorm(const Tensor &x, const Tensor &scale, double epsilon,
                  Tensor &y);
 Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,

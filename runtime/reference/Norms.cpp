@@ -85,10 +85,11 @@ Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
                  const Tensor &runningMean, const Tensor &runningVar,
                  double epsilon, double momentum, bool training, Tensor &y,
                  Tensor &newRunningMean, Tensor &newRunningVar) {
-  for (auto [name, v] : {std::pair<const char *, const Tensor *>{"gamma", &gamma},
-                         {"beta", &beta},
-                         {"running_mean", &runningMean},
-                         {"running_var", &runningVar}})
+  for (auto [name, v] :
+       {std::pair<const char *, const Tensor *>{"gamma", &gamma},
+        {"beta", &beta},
+        {"running_mean", &runningMean},
+        {"running_var", &runningVar}})
     TESSEL_RETURN_IF_ERROR(checkFeatureVector("batch_norm", name, *v, x));
   int64_t c = x.dim(-1), n = c ? x.numel() / c : 0;
   if (training && n < 2)
@@ -118,9 +119,9 @@ Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
     }
     double inv = 1.0 / std::sqrt(var + epsilon);
     for (int64_t r = 0; r < n; ++r)
-      y.floats[r * c + f] = static_cast<float>(
-          (x.floats[r * c + f] - mean) * inv * gamma.floats[f] +
-          beta.floats[f]);
+      y.floats[r * c + f] = static_cast<float>((x.floats[r * c + f] - mean) *
+                                                   inv * gamma.floats[f] +
+                                               beta.floats[f]);
   }
   return Status::ok();
 }

@@ -2,8 +2,8 @@
 
 #include "runtime/reference/Kernels.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace tessel::reference {
@@ -92,8 +92,7 @@ int64_t t5Bucket(int64_t r, int64_t numBuckets, int64_t maxDistance,
 template <typename RowFn>
 static Status relativeBias(const char *name, const Tensor &table,
                            const Tensor &queryPositions,
-                           const Tensor &keyPositions, Tensor &y,
-                           RowFn rowOf) {
+                           const Tensor &keyPositions, Tensor &y, RowFn rowOf) {
   if (table.rank() != 2 || queryPositions.rank() != 1 ||
       keyPositions.rank() != 1)
     return errorf(name, ": table shape ", formatShape(table.shape),
@@ -118,8 +117,7 @@ Status relativeBiasT5(const Tensor &table, const Tensor &queryPositions,
   int64_t buckets = table.rank() == 2 ? table.dim(0) : 0;
   return relativeBias("relative_bias", table, queryPositions, keyPositions, y,
                       [&](int64_t r) {
-                        return t5Bucket(r, buckets, maxDistance,
-                                        bidirectional);
+                        return t5Bucket(r, buckets, maxDistance, bidirectional);
                       });
 }
 
@@ -129,11 +127,10 @@ Status relativeBiasShaw(const Tensor &table, const Tensor &queryPositions,
   if (table.rank() == 2 && table.dim(0) != 2 * maxDistance + 1)
     return errorf("relative_bias: shaw table shape ", formatShape(table.shape),
                   " needs ", 2 * maxDistance + 1, " rows");
-  return relativeBias("relative_bias", table, queryPositions, keyPositions, y,
-                      [&](int64_t r) {
-                        return std::clamp<int64_t>(r, -maxDistance, maxDistance) +
-                               maxDistance;
-                      });
+  return relativeBias(
+      "relative_bias", table, queryPositions, keyPositions, y, [&](int64_t r) {
+        return std::clamp<int64_t>(r, -maxDistance, maxDistance) + maxDistance;
+      });
 }
 
 std::vector<double> alibiSlopes(int64_t heads) {
@@ -167,9 +164,9 @@ Status alibi(const Tensor &queryPositions, const Tensor &keyPositions,
   for (int64_t h = 0; h < heads; ++h)
     for (int64_t i = 0; i < s; ++i)
       for (int64_t j = 0; j < t; ++j)
-        y.floats[(h * s + i) * t + j] = static_cast<float>(
-            -slopes[h] *
-            std::llabs(queryPositions.ints[i] - keyPositions.ints[j]));
+        y.floats[(h * s + i) * t + j] =
+            static_cast<float>(-slopes[h] * std::llabs(queryPositions.ints[i] -
+                                                       keyPositions.ints[j]));
   return Status::ok();
 }
 

@@ -82,9 +82,10 @@ TEST(NpyTest, RejectsMalformedImages) {
       {image("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", ""),
        "non-negative integers"},
       {image("{'descr': '<f4', 'fortran_order': False, }", ""), "no 'shape'"},
-      {image("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, "
-             "1099511627776), }",
-             ""),
+      {image(
+           "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, "
+           "1099511627776), }",
+           ""),
        "larger than the file"},
       {std::string("\x93NUMPY\x07\x00\x10\x00", 10), "format version 7"},
   };
@@ -98,7 +99,8 @@ TEST(NpyTest, RejectsMalformedImages) {
 }
 
 TEST(NpyTest, ReadsVersionTwoHeaders) {
-  std::string dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }";
+  std::string dict =
+      "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }";
   std::string bytes("\x93NUMPY\x02\x00", 8);
   uint32_t len = dict.size();
   bytes.append(reinterpret_cast<const char *>(&len), 4);

@@ -19,7 +19,7 @@ TEST(HalfTest, KnownBitPatterns) {
   EXPECT_EQ(floatToHalf(1.0f), 0x3c00);
   EXPECT_EQ(floatToHalf(-2.0f), 0xc000);
   EXPECT_EQ(floatToHalf(65504.0f), 0x7bff);
-  EXPECT_EQ(floatToHalf(1e6f), 0x7c00);   // Overflow to infinity.
+  EXPECT_EQ(floatToHalf(1e6f), 0x7c00);     // Overflow to infinity.
   EXPECT_EQ(floatToHalf(65520.0f), 0x7c00); // Ties above max round to inf.
   EXPECT_EQ(floatToHalf(std::numeric_limits<float>::infinity()), 0x7c00);
   EXPECT_TRUE(std::isnan(halfToFloat(floatToHalf(NAN))));

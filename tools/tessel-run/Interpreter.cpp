@@ -106,17 +106,17 @@ LogicalResult Evaluator::evaluate(Operation *op) {
   // Ops with several results bind them themselves and return early.
   if (auto bn = dyn_cast<BatchNormOp>(op)) {
     Tensor mean, var;
-    status = ref::batchNorm(get(bn.getInput()), get(bn.getGamma()),
-                            get(bn.getBeta()), get(bn.getRunningMean()),
-                            get(bn.getRunningVar()),
-                            bn.getEpsilon().convertToDouble(),
-                            bn.getMomentum().convertToDouble(),
-                            bn.getTraining(), out, mean, var);
+    status = ref::batchNorm(
+        get(bn.getInput()), get(bn.getGamma()), get(bn.getBeta()),
+        get(bn.getRunningMean()), get(bn.getRunningVar()),
+        bn.getEpsilon().convertToDouble(), bn.getMomentum().convertToDouble(),
+        bn.getTraining(), out, mean, var);
     if (!status.isOk())
       return op->emitError() << status.message();
-    return success(succeeded(bind(op, bn.getResult(), std::move(out))) &&
-                   succeeded(bind(op, bn.getNewRunningMean(), std::move(mean))) &&
-                   succeeded(bind(op, bn.getNewRunningVar(), std::move(var))));
+    return success(
+        succeeded(bind(op, bn.getResult(), std::move(out))) &&
+        succeeded(bind(op, bn.getNewRunningMean(), std::move(mean))) &&
+        succeeded(bind(op, bn.getNewRunningVar(), std::move(var))));
   }
   bool known = true;
   llvm::TypeSwitch<Operation *>(op)
@@ -176,8 +176,8 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       })
       .Case([&](RopeOp o) {
         status = ref::rope(get(o.getInput()), get(o.getPositions()),
-                           o.getTheta().convertToDouble(),
-                           o.getNumRotaryDims(), o.getInterleaved(), out);
+                           o.getTheta().convertToDouble(), o.getNumRotaryDims(),
+                           o.getInterleaved(), out);
       })
       .Case([&](SinusoidalEmbeddingOp o) {
         status = ref::sinusoidalEmbedding(get(o.getPositions()),
@@ -186,19 +186,19 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       })
       .Case([&](RelativeBiasOp o) {
         if (o.getKind() == RelativeBiasKind::t5)
-          status = ref::relativeBiasT5(
-              get(o.getTable()), get(o.getQueryPositions()),
-              get(o.getKeyPositions()), o.getMaxDistance(),
-              o.getBidirectional(), out);
+          status =
+              ref::relativeBiasT5(get(o.getTable()), get(o.getQueryPositions()),
+                                  get(o.getKeyPositions()), o.getMaxDistance(),
+                                  o.getBidirectional(), out);
         else
           status = ref::relativeBiasShaw(
               get(o.getTable()), get(o.getQueryPositions()),
               get(o.getKeyPositions()), o.getMaxDistance(), out);
       })
       .Case([&](AlibiOp o) {
-        status = ref::alibi(get(o.getQueryPositions()),
-                            get(o.getKeyPositions()),
-                            o.getType().getShape().front(), out);
+        status =
+            ref::alibi(get(o.getQueryPositions()), get(o.getKeyPositions()),
+                       o.getType().getShape().front(), out);
       })
       .Case([&](SoftmaxOp o) {
         status = ref::softmax(get(o.getInput()), o.getAxis(), out);
@@ -224,8 +224,8 @@ LogicalResult Evaluator::evaluate(Operation *op) {
 LogicalResult Evaluator::run(func::FuncOp func, std::vector<Tensor> inputs,
                              std::vector<Tensor> &outputs) {
   if (func.isExternal())
-    return func.emitError() << "@" << func.getSymName()
-                            << " has no body to interpret";
+    return func.emitError()
+           << "@" << func.getSymName() << " has no body to interpret";
   Block &body = func.getBody().front();
   for (auto [arg, input] : llvm::zip(body.getArguments(), inputs)) {
     if (auto type = dyn_cast<RankedTensorType>(arg.getType()))

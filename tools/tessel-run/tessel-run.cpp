@@ -34,8 +34,9 @@ namespace {
 
 constexpr const char *kTool = "tessel-run";
 
-cl::SubCommand interpretCommand(
-    "interpret", "Evaluate a function with the reference interpreter");
+cl::SubCommand
+    interpretCommand("interpret",
+                     "Evaluate a function with the reference interpreter");
 cl::opt<std::string> inputFile(cl::Positional, cl::sub(interpretCommand),
                                cl::desc("<file.mlir>"), cl::Required);
 cl::opt<std::string>
@@ -112,30 +113,28 @@ int runInterpret() {
   if (!entry) {
     std::string known = llvm::join(names, ", ");
     ::tessel::printError(
-        kTool, inputFile + ": " +
-                   (entryName.empty()
-                        ? "several functions (" + known +
-                              "); choose one with --entry"
-                        : "no function @" + entryName + " (functions: " +
-                              (known.empty() ? "none" : known) + ")"));
+        kTool,
+        inputFile + ": " +
+            (entryName.empty()
+                 ? "several functions (" + known + "); choose one with --entry"
+                 : "no function @" + entryName + " (functions: " +
+                       (known.empty() ? "none" : known) + ")"));
     return 1;
   }
   std::string fn = "@" + entry.getSymName().str();
   FunctionType type = entry.getFunctionType();
   if (inputNpys.size() != type.getNumInputs()) {
-    ::tessel::printError(kTool, fn + " takes " +
-                                  std::to_string(type.getNumInputs()) +
-                                  " arguments, got " +
-                                  std::to_string(inputNpys.size()) +
-                                  " --input files");
+    ::tessel::printError(
+        kTool, fn + " takes " + std::to_string(type.getNumInputs()) +
+                   " arguments, got " + std::to_string(inputNpys.size()) +
+                   " --input files");
     return 1;
   }
   if (!outputNpys.empty() && outputNpys.size() != type.getNumResults()) {
-    ::tessel::printError(kTool, fn + " returns " +
-                                  std::to_string(type.getNumResults()) +
-                                  " results, got " +
-                                  std::to_string(outputNpys.size()) +
-                                  " --output files");
+    ::tessel::printError(
+        kTool, fn + " returns " + std::to_string(type.getNumResults()) +
+                   " results, got " + std::to_string(outputNpys.size()) +
+                   " --output files");
     return 1;
   }
 
