@@ -75,27 +75,25 @@ LogicalResult Evaluator::bind(Operation *op, Value result, Tensor tensor) {
   return success();
 }
 
-/// Reads an arith.constant's dense value.
-LogicalResult evaluateConstant(arith::ConstantOp op, Tensor &out) {
+/// Reads an arith.constant's dense tensor value.
+Status evaluateConstant(arith::ConstantOp op, Tensor &out) {
   auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
   auto type = dyn_cast<RankedTensorType>(op.getType());
   if (!dense || !type)
-    return op.emitError() << "only dense tensor constants are supported";
+    return Status::error("only dense tensor constants are supported");
   FailureOr<DType> dtype = dtypeOf(type.getElementType());
   if (failed(dtype))
-    return op.emitError() << "unsupported element type "
-                          << type.getElementType();
+    return errorf("unsupported element type ",
+                  typeString(type.getElementType()));
   out = Tensor::zeros(*dtype, std::vector<int64_t>(type.getShape()));
-  if (isFloat(*dtype)) {
-    int64_t i = 0;
+  int64_t i = 0;
+  if (isFloat(*dtype))
     for (APFloat v : dense.getValues<APFloat>())
       out.floats[i++] = static_cast<float>(v.convertToDouble());
-  } else {
-    int64_t i = 0;
+  else
     for (APInt v : dense.getValues<APInt>())
       out.ints[i++] = v.getSExtValue();
-  }
-  return success();
+  return Status::ok();
 }
 
 LogicalResult Evaluator::evaluate(Operation *op) {
@@ -120,10 +118,7 @@ LogicalResult Evaluator::evaluate(Operation *op) {
   }
   bool known = true;
   llvm::TypeSwitch<Operation *>(op)
-      .Case([&](arith::ConstantOp c) {
-        if (failed(evaluateConstant(c, out)))
-          status = Status::error("invalid constant");
-      })
+      .Case([&](arith::ConstantOp c) { status = evaluateConstant(c, out); })
       .Case([&](LinearOp o) {
         status = ref::linear(get(o.getInput()), get(o.getWeight()),
                              getOptional(o.getBias()), out);
