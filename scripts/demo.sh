@@ -15,5 +15,6 @@ build/bin/tessel-opt examples/gpt2-block.mlir \
 
 echo
 echo "== Running the block with the reference interpreter =="
-python3 scripts/run_example.py --tessel-run build/bin/tessel-run \
+# Debian's python3 has the python3-numpy that setup.sh installed.
+/usr/bin/python3 scripts/run_example.py --tessel-run build/bin/tessel-run \
   --out build/example
