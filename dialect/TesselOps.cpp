@@ -37,6 +37,11 @@ std::string fmtShape(ArrayRef<int64_t> shape) {
   return s;
 }
 
+/// Prints one dimension: its size, or `?`.
+std::string fmtDim(int64_t d) {
+  return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+}
+
 std::string fmtShape(Value v) {
   return fmtShape(cast<RankedTensorType>(v.getType()).getShape());
 }
@@ -96,9 +101,8 @@ LogicalResult verifyFeatureVector(Operation *op, StringRef name, Value value,
   if (shape.size() != 1 || !compatible(shape[0], features))
     return op->emitOpError()
            << name << " shape " << fmtShape(shape) << " must be ["
-           << (ShapedType::isDynamic(features) ? std::string("?")
-                                               : std::to_string(features))
-           << "], the last dimension of input shape " << fmtShape(input);
+           << fmtDim(features) << "], the last dimension of input shape "
+           << fmtShape(input);
   return success();
 }
 
@@ -158,13 +162,14 @@ LogicalResult LinearOp::verify() {
                          << fmtShape(w);
   if (!compatible(w[1], in.back()))
     return emitOpError() << "weight shape " << fmtShape(w) << " expects "
-                         << w[1] << " input features, but input shape "
-                         << fmtShape(in) << " has " << in.back();
+                         << fmtDim(w[1]) << " input features, but input shape "
+                         << fmtShape(in) << " has " << fmtDim(in.back());
   if (Value bias = getBias()) {
     ArrayRef<int64_t> b = shapeOf(bias);
     if (b.size() != 1 || !compatible(b[0], w[0]))
       return emitOpError() << "bias shape " << fmtShape(b) << " must be ["
-                           << w[0] << "], the out_features of weight shape "
+                           << fmtDim(w[0])
+                           << "], the out_features of weight shape "
                            << fmtShape(w);
   }
   SmallVector<int64_t> expected(in);
@@ -332,8 +337,7 @@ LogicalResult BatchNormOp::verify() {
     return failure();
   for (auto [name, value] : {std::pair<StringRef, Value>{"gamma", getGamma()},
                              {"beta", getBeta()},
-                             {"running_mean", getRunningMean()},
-                             {"running_var", getRunningVar()}})
+                             {"running_mean", getRunningMean()}})
     if (failed(verifyFeatureVector(*this, name, value, getInput())))
       return failure();
   double momentum = getMomentum().convertToDouble();
@@ -354,6 +358,10 @@ LogicalResult RopeOp::verify() {
   if (ShapedType::isDynamic(d))
     return emitOpError() << "feature dimension of input shape " << fmtShape(in)
                          << " must be static";
+  if (!getRotaryDims() && d % 2 != 0)
+    return emitOpError() << "feature dimension of input shape " << fmtShape(in)
+                         << " must be even, or rotary_dims must select an "
+                            "even number of features";
   int64_t r = getNumRotaryDims();
   if (r <= 0 || r > d || r % 2 != 0)
     return emitOpError() << "rotary_dims must be even and in [2, " << d
@@ -423,7 +431,9 @@ LogicalResult RelativeBiasOp::verify() {
     if (getBidirectional())
       return emitOpError() << "'bidirectional' applies to t5 buckets only; "
                               "shaw clipping is always two-sided";
-    if (k < 0 || buckets != 2 * k + 1)
+    if (k < 0)
+      return emitOpError() << "max_distance must be non-negative, got " << k;
+    if (buckets != 2 * k + 1)
       return emitOpError() << "shaw table shape " << fmtShape(t)
                            << " must have 2 * max_distance + 1 = " << 2 * k + 1
                            << " rows";
@@ -432,9 +442,9 @@ LogicalResult RelativeBiasOp::verify() {
   int64_t perSide = getBidirectional() ? buckets / 2 : buckets;
   if (perSide < 2 || (getBidirectional() && buckets % 2 != 0))
     return emitOpError() << "t5 table shape " << fmtShape(t) << " needs "
-                         << (getBidirectional() ? "an even number >= 4"
-                                                : "at least 2")
-                         << " of buckets";
+                         << (getBidirectional()
+                                 ? "an even number of buckets, at least 4"
+                                 : "at least 2 buckets");
   if (k <= perSide / 2)
     return emitOpError() << "max_distance (" << k
                          << ") must exceed the exact-bucket range ("
@@ -485,14 +495,16 @@ LogicalResult AttentionOp::verify() {
                            << fmtShape(value);
   ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey()),
                     v = shapeOf(getValue());
-  if (!compatible(q[0], k[0]) || !compatible(q[0], v[0]))
+  if (!compatible(q[0], k[0]) || !compatible(q[0], v[0]) ||
+      !compatible(k[0], v[0]))
     return emitOpError() << "batch sizes differ: query " << fmtShape(q)
                          << ", key " << fmtShape(k) << ", value "
                          << fmtShape(v);
   if (ShapedType::isDynamic(q[1]) || ShapedType::isDynamic(k[1]) ||
-      ShapedType::isDynamic(q[3]))
+      ShapedType::isDynamic(v[1]) || ShapedType::isDynamic(q[3]))
     return emitOpError() << "head counts and head dim must be static: query "
-                         << fmtShape(q) << ", key " << fmtShape(k);
+                         << fmtShape(q) << ", key " << fmtShape(k) << ", value "
+                         << fmtShape(v);
   if (k[1] != v[1])
     return emitOpError() << "key shape " << fmtShape(k) << " and value shape "
                          << fmtShape(v) << " have different head counts";
@@ -508,10 +520,14 @@ LogicalResult AttentionOp::verify() {
     return emitOpError() << "key shape " << fmtShape(k) << " and value shape "
                          << fmtShape(v) << " have different lengths";
   if (Value bias = getBias()) {
-    SmallVector<int64_t> logits = {q[0], q[1], q[2], k[2]}, broadcast;
+    // Each bias dimension (aligned at the end) is 1 or may equal the logits'.
+    SmallVector<int64_t> logits = {q[0], q[1], q[2], k[2]};
     ArrayRef<int64_t> b = shapeOf(bias);
-    if (b.size() > 4 || failed(broadcastShapes(logits, b, broadcast)) ||
-        !llvm::equal(broadcast, logits))
+    bool broadcasts = b.size() <= 4;
+    for (size_t i = 0; broadcasts && i < b.size(); ++i)
+      broadcasts = b[b.size() - 1 - i] == 1 ||
+                   compatible(b[b.size() - 1 - i], logits[3 - i]);
+    if (!broadcasts)
       return emitOpError() << "bias shape " << fmtShape(b)
                            << " does not broadcast to the logits shape "
                            << fmtShape(logits);

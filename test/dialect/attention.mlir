@@ -1,0 +1,140 @@
+// Round trip of softmax and attention.
+// RUN: tessel-opt %s | tessel-opt | FileCheck %s
+// RUN: tessel-opt %s --mlir-print-op-generic | tessel-opt | FileCheck %s
+
+// The default axis (-1) is elided, written or not.
+// CHECK-LABEL: func.func @softmax
+// CHECK-SAME: (%[[S:.+]]: tensor<?x8x?x?xf32>)
+// CHECK-NEXT: %[[A:.+]] = tessel.softmax %[[S]] : tensor<?x8x?x?xf32>
+// CHECK-NEXT: %[[B:.+]] = tessel.softmax %[[A]] : tensor<?x8x?x?xf32>
+// CHECK-NEXT: %[[C:.+]] = tessel.softmax %[[B]] {axis = 3 : i64} : tensor<?x8x?x?xf32>
+// CHECK-NEXT: %[[D:.+]] = tessel.softmax %[[C]] {axis = -4 : i64} : tensor<?x8x?x?xf32>
+// CHECK-NEXT: %[[E:.+]] = tessel.softmax %[[D]] {axis = 0 : i64} : tensor<?x8x?x?xf32>
+// CHECK-NEXT: return %[[E]]
+func.func @softmax(%s: tensor<?x8x?x?xf32>) -> tensor<?x8x?x?xf32> {
+  %a = tessel.softmax %s : tensor<?x8x?x?xf32>
+  %b = tessel.softmax %a {axis = -1 : i64} : tensor<?x8x?x?xf32>
+  %c = tessel.softmax %b {axis = 3 : i64} : tensor<?x8x?x?xf32>
+  %d = tessel.softmax %c {axis = -4 : i64} : tensor<?x8x?x?xf32>
+  %e = tessel.softmax %d {axis = 0 : i64} : tensor<?x8x?x?xf32>
+  return %e : tensor<?x8x?x?xf32>
+}
+
+// CHECK-LABEL: func.func @softmax_f16_bf16
+// CHECK-NEXT: tessel.softmax %{{.+}} : tensor<5xf16>
+// CHECK-NEXT: tessel.softmax %{{.+}} {axis = 1 : i64} : tensor<2x3xbf16>
+func.func @softmax_f16_bf16(%a: tensor<5xf16>, %b: tensor<2x3xbf16>)
+    -> (tensor<5xf16>, tensor<2x3xbf16>) {
+  %x = tessel.softmax %a : tensor<5xf16>
+  %y = tessel.softmax %b {axis = 1 : i64} : tensor<2x3xbf16>
+  return %x, %y : tensor<5xf16>, tensor<2x3xbf16>
+}
+
+// Multi-head attention, no bias, no attributes.
+// CHECK-LABEL: func.func @attention_mha
+// CHECK-SAME: (%[[Q:.+]]: tensor<2x12x16x64xf32>, %[[K:.+]]: tensor<2x12x16x64xf32>, %[[V:.+]]: tensor<2x12x16x64xf32>)
+// CHECK-NEXT: %[[O:.+]] = tessel.attention %[[Q]], %[[K]], %[[V]] : tensor<2x12x16x64xf32>, tensor<2x12x16x64xf32>, tensor<2x12x16x64xf32> -> tensor<2x12x16x64xf32>
+// CHECK-NEXT: return %[[O]]
+func.func @attention_mha(%q: tensor<2x12x16x64xf32>, %k: tensor<2x12x16x64xf32>,
+                         %v: tensor<2x12x16x64xf32>) -> tensor<2x12x16x64xf32> {
+  %o = tessel.attention %q, %k, %v
+      : tensor<2x12x16x64xf32>, tensor<2x12x16x64xf32>, tensor<2x12x16x64xf32>
+      -> tensor<2x12x16x64xf32>
+  return %o : tensor<2x12x16x64xf32>
+}
+
+// Grouped-query attention, causal, dynamic batch and lengths.
+// CHECK-LABEL: func.func @attention_gqa_causal
+// CHECK-SAME: (%[[Q:.+]]: tensor<?x32x?x128xf32>, %[[K:.+]]: tensor<?x8x?x128xf32>, %[[V:.+]]: tensor<?x8x?x128xf32>)
+// CHECK-NEXT: %[[O:.+]] = tessel.attention %[[Q]], %[[K]], %[[V]] {causal} : tensor<?x32x?x128xf32>, tensor<?x8x?x128xf32>, tensor<?x8x?x128xf32> -> tensor<?x32x?x128xf32>
+// CHECK-NEXT: return %[[O]]
+func.func @attention_gqa_causal(%q: tensor<?x32x?x128xf32>,
+                                %k: tensor<?x8x?x128xf32>,
+                                %v: tensor<?x8x?x128xf32>)
+    -> tensor<?x32x?x128xf32> {
+  %o = tessel.attention %q, %k, %v {causal}
+      : tensor<?x32x?x128xf32>, tensor<?x8x?x128xf32>, tensor<?x8x?x128xf32>
+      -> tensor<?x32x?x128xf32>
+  return %o : tensor<?x32x?x128xf32>
+}
+
+// Multi-query attention with an explicit scale, in f16.
+// CHECK-LABEL: func.func @attention_mqa_scale
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x8x4x32xf16>, %[[K:.+]]: tensor<1x1x6x32xf16>, %[[V:.+]]: tensor<1x1x6x32xf16>)
+// CHECK-NEXT: %[[O:.+]] = tessel.attention %[[Q]], %[[K]], %[[V]] {scale = 1.250000e-01 : f64} : tensor<1x8x4x32xf16>, tensor<1x1x6x32xf16>, tensor<1x1x6x32xf16> -> tensor<1x8x4x32xf16>
+// CHECK-NEXT: %[[P:.+]] = tessel.attention %[[Q]], %[[K]], %[[V]] {causal, scale = -2.000000e+00 : f64} : tensor<1x8x4x32xf16>, tensor<1x1x6x32xf16>, tensor<1x1x6x32xf16> -> tensor<1x8x4x32xf16>
+// CHECK-NEXT: return %[[O]], %[[P]]
+func.func @attention_mqa_scale(%q: tensor<1x8x4x32xf16>,
+                               %k: tensor<1x1x6x32xf16>,
+                               %v: tensor<1x1x6x32xf16>)
+    -> (tensor<1x8x4x32xf16>, tensor<1x8x4x32xf16>) {
+  %o = tessel.attention %q, %k, %v {scale = 0.125 : f64}
+      : tensor<1x8x4x32xf16>, tensor<1x1x6x32xf16>, tensor<1x1x6x32xf16>
+      -> tensor<1x8x4x32xf16>
+  // A negative scale is allowed.
+  %p = tessel.attention %q, %k, %v {scale = -2.0 : f64, causal}
+      : tensor<1x8x4x32xf16>, tensor<1x1x6x32xf16>, tensor<1x1x6x32xf16>
+      -> tensor<1x8x4x32xf16>
+  return %o, %p : tensor<1x8x4x32xf16>, tensor<1x8x4x32xf16>
+}
+
+// A [H, S, T] bias (from relative_bias or alibi) and a full [B, H, S, T] one.
+// CHECK-LABEL: func.func @attention_bias
+// CHECK-SAME: (%[[Q:.+]]: tensor<?x8x?x64xf32>, %[[K:.+]]: tensor<?x8x?x64xf32>, %[[V:.+]]: tensor<?x8x?x64xf32>, %[[B:.+]]: tensor<8x?x?xf32>, %[[B4:.+]]: tensor<?x8x?x?xf32>)
+// CHECK-NEXT: %[[O:.+]] = tessel.attention %[[Q]], %[[K]], %[[V]], %[[B]] : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<8x?x?xf32> -> tensor<?x8x?x64xf32>
+// CHECK-NEXT: %[[P:.+]] = tessel.attention %[[Q]], %[[K]], %[[V]], %[[B4]] {causal, scale = 5.000000e-01 : f64} : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x?xf32> -> tensor<?x8x?x64xf32>
+// CHECK-NEXT: return %[[O]], %[[P]]
+func.func @attention_bias(%q: tensor<?x8x?x64xf32>, %k: tensor<?x8x?x64xf32>,
+                          %v: tensor<?x8x?x64xf32>, %bias: tensor<8x?x?xf32>,
+                          %bias4: tensor<?x8x?x?xf32>)
+    -> (tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>) {
+  %o = tessel.attention %q, %k, %v, %bias
+      : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>,
+        tensor<8x?x?xf32> -> tensor<?x8x?x64xf32>
+  %p = tessel.attention %q, %k, %v, %bias4 {causal, scale = 0.5 : f64}
+      : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>,
+        tensor<?x8x?x?xf32> -> tensor<?x8x?x64xf32>
+  return %o, %p : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>
+}
+
+// Broadcasting biases: a padding mask [B, 1, 1, T] and a rank-2 [S, T] mask,
+// all static, in bf16.
+// CHECK-LABEL: func.func @attention_bias_broadcast
+// CHECK-NEXT: tessel.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : tensor<2x4x3x16xbf16>, tensor<2x4x5x16xbf16>, tensor<2x4x5x16xbf16>, tensor<2x1x1x5xbf16> -> tensor<2x4x3x16xbf16>
+// CHECK-NEXT: tessel.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {causal} : tensor<2x4x3x16xbf16>, tensor<2x4x5x16xbf16>, tensor<2x4x5x16xbf16>, tensor<3x5xbf16> -> tensor<2x4x3x16xbf16>
+func.func @attention_bias_broadcast(%q: tensor<2x4x3x16xbf16>,
+                                    %k: tensor<2x4x5x16xbf16>,
+                                    %v: tensor<2x4x5x16xbf16>,
+                                    %pad: tensor<2x1x1x5xbf16>,
+                                    %mask: tensor<3x5xbf16>)
+    -> (tensor<2x4x3x16xbf16>, tensor<2x4x3x16xbf16>) {
+  %o = tessel.attention %q, %k, %v, %pad
+      : tensor<2x4x3x16xbf16>, tensor<2x4x5x16xbf16>, tensor<2x4x5x16xbf16>,
+        tensor<2x1x1x5xbf16> -> tensor<2x4x3x16xbf16>
+  %p = tessel.attention %q, %k, %v, %mask {causal}
+      : tensor<2x4x3x16xbf16>, tensor<2x4x5x16xbf16>, tensor<2x4x5x16xbf16>,
+        tensor<3x5xbf16> -> tensor<2x4x3x16xbf16>
+  return %o, %p : tensor<2x4x3x16xbf16>, tensor<2x4x3x16xbf16>
+}
+
+// MLA: the value head dim (128) differs from the query/key head dim (192).
+// CHECK-LABEL: func.func @attention_value_dim
+// CHECK-NEXT: tessel.attention %{{.+}}, %{{.+}}, %{{.+}} {causal} : tensor<?x16x?x192xf32>, tensor<?x16x?x192xf32>, tensor<?x16x?x128xf32> -> tensor<?x16x?x128xf32>
+func.func @attention_value_dim(%q: tensor<?x16x?x192xf32>,
+                               %k: tensor<?x16x?x192xf32>,
+                               %v: tensor<?x16x?x128xf32>)
+    -> tensor<?x16x?x128xf32> {
+  %o = tessel.attention %q, %k, %v {causal}
+      : tensor<?x16x?x192xf32>, tensor<?x16x?x192xf32>, tensor<?x16x?x128xf32>
+      -> tensor<?x16x?x128xf32>
+  return %o : tensor<?x16x?x128xf32>
+}
+
+// A static bias against dynamic logits dimensions verifies; the sizes are
+// checked at run time.
+// CHECK-LABEL: func.func @attention_static_bias_dynamic_logits
+// CHECK: tessel.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x?x32xf32>, tensor<1x8x?x32xf32>, tensor<1x8x?x32xf32>, tensor<1x1x4x6xf32> -> tensor<1x8x?x32xf32>
+func.func @attention_static_bias_dynamic_logits(%q: tensor<1x8x?x32xf32>, %k: tensor<1x8x?x32xf32>, %v: tensor<1x8x?x32xf32>, %bias: tensor<1x1x4x6xf32>) -> tensor<1x8x?x32xf32> {
+  %o = tessel.attention %q, %k, %v, %bias : tensor<1x8x?x32xf32>, tensor<1x8x?x32xf32>, tensor<1x8x?x32xf32>, tensor<1x1x4x6xf32> -> tensor<1x8x?x32xf32>
+  return %o : tensor<1x8x?x32xf32>
+}
