@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/raw_ostream.h"
@@ -144,6 +145,53 @@ LogicalResult broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParameterOp::verify() {
+  auto type = getTensorType();
+  if (!type.hasStaticShape())
+    return emitOpError() << "parameter shape " << fmtShape(type.getShape())
+                         << " must be static";
+  InitKind init = getInit();
+  bool needsStd =
+      init == InitKind::normal || init == InitKind::truncated_normal;
+  if (needsStd && (!getStd() || !(getStd()->convertToDouble() > 0.0) ||
+                   std::isinf(getStd()->convertToDouble())))
+    return emitOpError() << "init = " << stringifyInitKind(init)
+                         << " needs a finite, positive 'std'";
+  if (!needsStd && getStd())
+    return emitOpError() << "'std' applies only to normal and truncated_normal "
+                            "initializers, not "
+                         << stringifyInitKind(init);
+  if ((init == InitKind::constant) != static_cast<bool>(getValue()))
+    return emitOpError() << "'value' is required by, and only by, init = "
+                            "constant";
+  bool needsFans =
+      init == InitKind::xavier_uniform || init == InitKind::xavier_normal ||
+      init == InitKind::kaiming_uniform || init == InitKind::kaiming_normal;
+  if (needsFans && (type.getRank() < 2 || type.getNumElements() == 0))
+    return emitOpError() << "init = " << stringifyInitKind(init)
+                         << " needs a non-empty parameter of rank >= 2 for its "
+                            "fan-in and fan-out, got shape "
+                         << fmtShape(type.getShape());
+  return success();
+}
+
+LogicalResult
+GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto parameter =
+      symbolTable.lookupNearestSymbolFrom<ParameterOp>(*this, getNameAttr());
+  if (!parameter)
+    return emitOpError() << "no tessel.parameter named " << getNameAttr();
+  if (parameter.getType() != getType())
+    return emitOpError() << "result type " << getType()
+                         << " differs from the declared type "
+                         << parameter.getType() << " of " << getNameAttr();
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Dense
@@ -290,6 +338,110 @@ LogicalResult ReshapeOp::verify() {
                          << "elements (" << inCount << " vs " << outCount
                          << " per leading index)";
   return success();
+}
+
+LogicalResult SliceOp::verify() {
+  if (failed(verifySameElementType(
+          *this, {{"input", getInput()}, {"result", getResult()}})))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  int64_t rank = in.size(), axis = getAxis(), offset = getOffset();
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for input "
+                         << "shape " << fmtShape(in);
+  if (out.size() != in.size())
+    return emitOpError() << "result shape " << fmtShape(out)
+                         << " must have the rank of input shape "
+                         << fmtShape(in);
+  if (ShapedType::isDynamic(out[axis]))
+    return emitOpError() << "result shape " << fmtShape(out)
+                         << " must be static along axis " << axis;
+  if (offset < 0 ||
+      (!ShapedType::isDynamic(in[axis]) && offset + out[axis] > in[axis]))
+    return emitOpError() << "range [" << offset << ", " << offset + out[axis]
+                         << ") of axis " << axis << " is outside input shape "
+                         << fmtShape(in);
+  SmallVector<int64_t> expected(in);
+  expected[axis] = out[axis];
+  return verifyResultShape(*this, getResult(), expected,
+                           "input shape with the sliced axis resized");
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError() << "needs at least one input";
+  Value first = getInputs().front();
+  SmallVector<std::pair<StringRef, Value>> named;
+  named.push_back({"input 0", first});
+  for (Value v : getInputs().drop_front())
+    named.push_back({"input", v});
+  named.push_back({"result", getResult()});
+  if (failed(verifySameElementType(*this, named)))
+    return failure();
+  ArrayRef<int64_t> base = shapeOf(first);
+  int64_t rank = base.size(), axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for input "
+                         << "shape " << fmtShape(base);
+  SmallVector<int64_t> expected(base);
+  for (auto [i, v] : llvm::enumerate(getInputs().drop_front())) {
+    ArrayRef<int64_t> shape = shapeOf(v);
+    bool ok = static_cast<int64_t>(shape.size()) == rank;
+    for (int64_t d = 0; ok && d < rank; ++d)
+      ok = d == axis || compatible(shape[d], base[d]);
+    if (!ok)
+      return emitOpError() << "input " << i + 1 << " shape " << fmtShape(shape)
+                           << " differs from input 0 shape " << fmtShape(base)
+                           << " outside axis " << axis;
+    expected[axis] = ShapedType::isDynamic(expected[axis]) ||
+                             ShapedType::isDynamic(shape[axis])
+                         ? ShapedType::kDynamic
+                         : expected[axis] + shape[axis];
+  }
+  return verifyResultShape(*this, getResult(), expected,
+                           "the inputs joined along the axis");
+}
+
+LogicalResult BroadcastOp::verify() {
+  if (failed(verifySameElementType(
+          *this, {{"input", getInput()}, {"result", getResult()}})))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (in.size() > out.size())
+    return emitOpError() << "input shape " << fmtShape(in)
+                         << " has a higher rank than result shape "
+                         << fmtShape(out);
+  size_t lead = out.size() - in.size();
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t src = i < lead ? 1 : in[i - lead];
+    bool ok =
+        src == 1 ? !ShapedType::isDynamic(out[i])
+                 : compatible(src, out[i]) && ShapedType::isDynamic(src) ==
+                                                  ShapedType::isDynamic(out[i]);
+    if (!ok)
+      return emitOpError()
+             << "input shape " << fmtShape(in) << " cannot broadcast to "
+             << fmtShape(out) << " (result dimension " << i
+             << ": each input dimension is 1 with a static result, or is "
+                "kept, dynamic or not)";
+  }
+  return success();
+}
+
+OpFoldResult BroadcastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult PositionIdsOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= static_cast<int64_t>(in.size()))
+    return emitOpError() << "axis " << axis << " is out of range for input "
+                         << "shape " << fmtShape(in);
+  return verifyResultShape(*this, getResult(), {in[axis]},
+                           "the size of the input's axis");
 }
 
 //===----------------------------------------------------------------------===//

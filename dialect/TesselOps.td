@@ -13,6 +13,7 @@ include "mlir/IR/EnumAttr.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // Enums
@@ -32,6 +33,78 @@ def Tessel_RelativeBiasKind : I32EnumAttr<"RelativeBiasKind",
       I32EnumAttrCase<"shaw", 1>
     ]> {
   let cppNamespace = "::mlir::tessel";
+}
+
+def Tessel_InitKind : I32EnumAttr<"InitKind",
+    "how a parameter is initialized when no checkpoint provides it", [
+      I32EnumAttrCase<"zeros", 0>,
+      I32EnumAttrCase<"ones", 1>,
+      I32EnumAttrCase<"constant", 2>,
+      I32EnumAttrCase<"normal", 3>,
+      I32EnumAttrCase<"truncated_normal", 4>,
+      I32EnumAttrCase<"xavier_uniform", 5>,
+      I32EnumAttrCase<"xavier_normal", 6>,
+      I32EnumAttrCase<"kaiming_uniform", 7>,
+      I32EnumAttrCase<"kaiming_normal", 8>
+    ]> {
+  let cppNamespace = "::mlir::tessel";
+}
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def Tessel_ParameterOp : Tessel_Op<"parameter",
+    [Symbol, HasParent<"::mlir::ModuleOp">]> {
+  let summary = "a named, learned tensor of the model and its initializer";
+  let description = [{
+    Declares one parameter at module level. The symbol is the name a
+    checkpoint stores it under (HuggingFace names for HuggingFace models), so
+    weights load by name. `init` says how to fill it when no checkpoint does:
+
+    - `zeros`, `ones`, `constant` (`value`);
+    - `normal` and `truncated_normal` (mean 0, `std`; truncated at +-2 std);
+    - `xavier_uniform` / `xavier_normal` (Glorot: variance 2 / (fan_in +
+      fan_out)), `kaiming_uniform` / `kaiming_normal` (He: variance
+      2 / fan_in), with fan_in the last dimension and fan_out the product
+      of the others (the `[out, in]` layout of `tessel.linear`).
+
+    ```mlir
+    tessel.parameter @transformer.wte.weight : tensor<50257x768xf32>
+        init = normal {std = 2.000000e-02 : f64}
+    tessel.parameter @transformer.ln_f.weight : tensor<768xf32> init = ones
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<Tessel_FloatTensor>:$type,
+                       Tessel_InitKind:$init, OptionalAttr<F64Attr>:$std,
+                       OptionalAttr<F64Attr>:$value);
+  let assemblyFormat = [{
+    $sym_name `:` $type `init` `=` $init attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+  }];
+}
+
+def Tessel_GetParameterOp : Tessel_Op<"get_parameter",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "the value of a declared parameter";
+  let description = [{
+    Reads the `tessel.parameter` named by `name`; the result type is the
+    declared type.
+
+    ```mlir
+    %wte = tessel.get_parameter @transformer.wte.weight
+        : tensor<50257x768xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
 }
 
 //===----------------------------------------------------------------------===//
@@ -219,6 +292,85 @@ def Tessel_ReshapeOp : Tessel_Op<"reshape", [Pure]> {
   let hasVerifier = 1;
   let hasFolder = 1;
   let hasCanonicalizer = 1;
+}
+
+def Tessel_SliceOp : Tessel_Op<"slice", [Pure]> {
+  let summary = "a contiguous range of one axis";
+  let description = [{
+    `result = input[..., offset : offset + n, ...]` along `axis`, with `n` the
+    result's (static) size on that axis; every other dimension is kept. It
+    splits fused projections, e.g. GPT-2's `c_attn` output into q, k and v.
+
+    ```mlir
+    %k = tessel.slice %qkv {axis = 2 : i64, offset = 768 : i64}
+        : tensor<?x?x2304xf32> -> tensor<?x?x768xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$offset);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tessel_ConcatOp : Tessel_Op<"concat", [Pure]> {
+  let summary = "join tensors along one axis";
+  let description = [{
+    The inputs agree on every dimension but `axis`; the result's size there is
+    the sum of theirs. MLA uses it to join the non-rotated and the rotated
+    parts of each query and key head.
+
+    ```mlir
+    %q = tessel.concat %q_nope, %q_rope {axis = 3 : i64}
+        : tensor<?x16x?x128xf32>, tensor<?x16x?x64xf32> -> tensor<?x16x?x192xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` type($inputs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_BroadcastOp : Tessel_Op<"broadcast", [Pure]> {
+  let summary = "stretch size-1 axes (NumPy broadcast_to)";
+  let description = [{
+    Aligned at the trailing axis, each input dimension is 1 (stretched) or
+    equal to the result's; leading result axes are new. A dynamic result
+    dimension must come from a dynamic input dimension, so that its size is
+    known at run time. MLA broadcasts its single decoupled RoPE key head to
+    every query head.
+
+    ```mlir
+    %k_rope = tessel.broadcast %k_pe
+        : tensor<?x1x?x64xf32> -> tensor<?x16x?x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Tessel_PositionIdsOp : Tessel_Op<"position_ids", [Pure]> {
+  let summary = "0, 1, ..., n-1 for the n entries of one axis";
+  let description = [{
+    `result[i] = offset + i` for `i < input.shape[axis]`: the positions of the
+    tokens of a `[B, S]` batch, which RoPE, learned and sinusoidal position
+    embeddings, relative bias and ALiBi consume. Only the shape of `input`
+    is read.
+
+    ```mlir
+    %pos = tessel.position_ids %tokens {axis = 1 : i64}
+        : tensor<?x?xi64> -> tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<I64Attr, "0">:$offset);
+  let results = (outs Tessel_IndexTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

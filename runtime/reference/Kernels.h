@@ -32,6 +32,17 @@ Status transpose(const Tensor &x, const std::vector<int64_t> &permutation,
 /// `shape` is the new shape, fully known.
 Status reshape(const Tensor &x, const std::vector<int64_t> &shape, Tensor &y);
 
+// Data movement (Shape.cpp).
+Status slice(const Tensor &x, int64_t axis, int64_t offset, int64_t size,
+             Tensor &y);
+Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,
+              Tensor &y);
+/// NumPy broadcast_to: `shape` is the full result shape.
+Status broadcastTo(const Tensor &x, const std::vector<int64_t> &shape,
+                   Tensor &y);
+/// y = [offset, offset + 1, ..., offset + x.shape[axis] - 1] (i64).
+Status positionIds(const Tensor &x, int64_t axis, int64_t offset, Tensor &y);
+
 // Norms over the last axis.
 Status layerNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
                  double epsilon, Tensor &y);

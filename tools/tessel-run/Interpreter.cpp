@@ -3,12 +3,17 @@
 #include "tools/tessel-run/Interpreter.h"
 
 #include "dialect/TesselOps.h"
+#include "runtime/Init.h"
+#include "runtime/Npy.h"
 #include "runtime/reference/Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FileSystem.h"
 
 using namespace mlir;
 
@@ -41,6 +46,8 @@ std::string typeString(Type type) {
 /// tensor.
 class Evaluator {
 public:
+  explicit Evaluator(const ParameterOptions &parameters)
+      : parameterOptions(parameters) {}
   LogicalResult run(func::FuncOp func, std::vector<Tensor> inputs,
                     std::vector<Tensor> &outputs);
 
@@ -54,8 +61,81 @@ private:
   /// against the static dimensions of the result type, and stores it.
   LogicalResult bind(Operation *op, Value result, Tensor tensor);
 
+  /// Loads or initializes the parameter `get` reads (once per name).
+  Status loadParameter(mlir::tessel::GetParameterOp get, Tensor &out);
+
+  const ParameterOptions &parameterOptions;
   llvm::DenseMap<Value, Tensor> values;
+  llvm::StringMap<Tensor> parameters;
 };
+
+InitKind toRuntime(mlir::tessel::InitKind kind) {
+  switch (kind) {
+  case mlir::tessel::InitKind::zeros:
+    return InitKind::Zeros;
+  case mlir::tessel::InitKind::ones:
+    return InitKind::Ones;
+  case mlir::tessel::InitKind::constant:
+    return InitKind::Constant;
+  case mlir::tessel::InitKind::normal:
+    return InitKind::Normal;
+  case mlir::tessel::InitKind::truncated_normal:
+    return InitKind::TruncatedNormal;
+  case mlir::tessel::InitKind::xavier_uniform:
+    return InitKind::XavierUniform;
+  case mlir::tessel::InitKind::xavier_normal:
+    return InitKind::XavierNormal;
+  case mlir::tessel::InitKind::kaiming_uniform:
+    return InitKind::KaimingUniform;
+  case mlir::tessel::InitKind::kaiming_normal:
+    return InitKind::KaimingNormal;
+  }
+  return InitKind::Zeros;
+}
+
+Status Evaluator::loadParameter(mlir::tessel::GetParameterOp get, Tensor &out) {
+  StringRef name = get.getName();
+  auto cached = parameters.find(name);
+  if (cached != parameters.end()) {
+    out = cached->second;
+    return Status::ok();
+  }
+  auto decl = SymbolTable::lookupNearestSymbolFrom<mlir::tessel::ParameterOp>(
+      get, get.getNameAttr());
+  RankedTensorType type = decl.getTensorType();
+  std::string path;
+  if (!parameterOptions.directory.empty()) {
+    path = parameterOptions.directory + "/" + name.str() + ".npy";
+    if (!llvm::sys::fs::exists(path))
+      path.clear();
+  }
+  if (!path.empty()) {
+    TESSEL_RETURN_IF_ERROR(readNpy(path, out));
+    Status status = checkArgument(out, type);
+    if (!status.isOk())
+      return errorf(path, ": parameter @", name.str(), ": ", status.message());
+  } else if (parameterOptions.seed) {
+    out = Tensor::zeros(*dtypeOf(type.getElementType()),
+                        std::vector<int64_t>(type.getShape()));
+    InitSpec spec;
+    spec.kind = toRuntime(decl.getInit());
+    if (auto std = decl.getStd())
+      spec.std = std->convertToDouble();
+    if (auto value = decl.getValue())
+      spec.value = value->convertToDouble();
+    TESSEL_RETURN_IF_ERROR(
+        initialize(out, spec, *parameterOptions.seed, name.str()));
+  } else {
+    return errorf("parameter @", name.str(), " has no value: ",
+                  parameterOptions.directory.empty()
+                      ? std::string("pass --params DIR")
+                      : "no " + parameterOptions.directory + "/" + name.str() +
+                            ".npy",
+                  " or --seed N to initialize it");
+  }
+  parameters[name] = out;
+  return Status::ok();
+}
 
 LogicalResult Evaluator::bind(Operation *op, Value result, Tensor tensor) {
   auto type = cast<RankedTensorType>(result.getType());
@@ -146,6 +226,31 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       .Case([&](TransposeOp o) {
         status = ref::transpose(get(o.getInput()),
                                 std::vector<int64_t>(o.getPermutation()), out);
+      })
+      .Case([&](GetParameterOp o) { status = loadParameter(o, out); })
+      .Case([&](SliceOp o) {
+        status = ref::slice(get(o.getInput()), o.getAxis(), o.getOffset(),
+                            o.getType().getShape()[o.getAxis()], out);
+      })
+      .Case([&](ConcatOp o) {
+        std::vector<const Tensor *> inputs;
+        for (Value v : o.getInputs())
+          inputs.push_back(&get(v));
+        status = ref::concat(inputs, o.getAxis(), out);
+      })
+      .Case([&](BroadcastOp o) {
+        // A dynamic result dimension keeps the aligned input dimension.
+        const Tensor &in = get(o.getInput());
+        std::vector<int64_t> shape(o.getType().getShape());
+        size_t lead = shape.size() - in.shape.size();
+        for (size_t i = lead; i < shape.size(); ++i)
+          if (ShapedType::isDynamic(shape[i]))
+            shape[i] = in.shape[i - lead];
+        status = ref::broadcastTo(in, shape, out);
+      })
+      .Case([&](PositionIdsOp o) {
+        status = ref::positionIds(get(o.getInput()), o.getAxis(), o.getOffset(),
+                                  out);
       })
       .Case([&](ReshapeOp o) {
         // Dynamic result dimensions are the input's leading ones (verifier).
@@ -264,8 +369,9 @@ Status checkArgument(const Tensor &tensor, Type type) {
 }
 
 LogicalResult interpret(func::FuncOp func, std::vector<Tensor> inputs,
+                        const ParameterOptions &parameters,
                         std::vector<Tensor> &outputs) {
-  Evaluator evaluator;
+  Evaluator evaluator(parameters);
   return evaluator.run(func, std::move(inputs), outputs);
 }
 

@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/LLVM.h"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace tessel {
@@ -24,11 +26,20 @@ namespace tessel {
 /// rounded, since NumPy has no bfloat16. On failure, returns what differs.
 Status checkArgument(const Tensor &tensor, mlir::Type type);
 
+/// Where `tessel.get_parameter` finds values.
+struct ParameterOptions {
+  /// A directory holding `<name>.npy` per parameter; empty for none.
+  std::string directory;
+  /// Initializes parameters the directory lacks, as declared; none if unset.
+  std::optional<uint64_t> seed;
+};
+
 /// Evaluates `func` on `inputs` (already checked with checkArgument) and
 /// appends one tensor per result to `outputs`. Errors are emitted at the
 /// location of the op that failed.
 mlir::LogicalResult interpret(mlir::func::FuncOp func,
                               std::vector<Tensor> inputs,
+                              const ParameterOptions &parameters,
                               std::vector<Tensor> &outputs);
 
 } // namespace tessel

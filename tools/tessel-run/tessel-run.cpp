@@ -49,6 +49,14 @@ cl::list<std::string> inputNpys("input", cl::sub(interpretCommand),
 cl::list<std::string> outputNpys("output", cl::sub(interpretCommand),
                                  cl::desc("Where to write each result"),
                                  cl::value_desc("file.npy"));
+cl::opt<std::string>
+    paramsDir("params", cl::sub(interpretCommand),
+              cl::desc("Directory with one <name>.npy per tessel.parameter"),
+              cl::value_desc("dir"));
+cl::opt<uint64_t>
+    initSeed("seed", cl::sub(interpretCommand),
+             cl::desc("Initialize parameters not in --params from this seed"),
+             cl::value_desc("n"));
 cl::opt<bool> printResults("print", cl::sub(interpretCommand),
                            cl::desc("Print the results to stdout"));
 
@@ -155,7 +163,12 @@ int runInterpret() {
   }
 
   std::vector<::tessel::Tensor> outputs;
-  if (failed(::tessel::interpret(entry, std::move(inputs), outputs)))
+  ::tessel::ParameterOptions parameters;
+  parameters.directory = paramsDir;
+  if (initSeed.getNumOccurrences())
+    parameters.seed = initSeed;
+  if (failed(
+          ::tessel::interpret(entry, std::move(inputs), parameters, outputs)))
     return 1;
 
   for (auto [path, tensor] : llvm::zip(outputNpys, outputs)) {

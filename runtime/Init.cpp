@@ -1,0 +1,95 @@
+//===- Init.cpp - parameter initializers ----------------------------------===//
+
+#include "runtime/Init.h"
+
+#include <cmath>
+#include <random>
+
+namespace tessel {
+
+namespace {
+
+/// FNV-1a, to give each parameter name its own stream.
+uint64_t hashName(const std::string &name) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/// A portable random source: mt19937_64's output is fixed by the standard;
+/// the transforms below are ours, so values do not depend on the C++ library.
+class Random {
+public:
+  explicit Random(uint64_t seed) : engine(seed) {}
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform() { return (engine() >> 11) * 0x1.0p-53; }
+  /// Standard normal (Box-Muller).
+  double normal() {
+    double u1 = 1.0 - uniform(); // (0, 1], so log is finite.
+    double u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+  }
+
+private:
+  std::mt19937_64 engine;
+};
+
+} // namespace
+
+Status initialize(Tensor &tensor, const InitSpec &spec, uint64_t seed,
+                  const std::string &name) {
+  if (!isFloat(tensor.dtype))
+    return errorf(name, ": only float parameters can be initialized");
+  int64_t n = tensor.numel();
+  tensor.floats.assign(n, 0.0f);
+  int64_t fanIn = tensor.rank() ? tensor.shape.back() : 1;
+  int64_t fanOut = fanIn ? (n / std::max<int64_t>(fanIn, 1)) : 0;
+  Random random(seed ^ hashName(name));
+  auto fillUniform = [&](double bound) {
+    for (float &v : tensor.floats)
+      v = static_cast<float>((2.0 * random.uniform() - 1.0) * bound);
+  };
+  auto fillNormal = [&](double std, bool truncate) {
+    for (float &v : tensor.floats) {
+      double x = random.normal();
+      while (truncate && std::fabs(x) > 2.0) // Resample beyond 2 std.
+        x = random.normal();
+      v = static_cast<float>(x * std);
+    }
+  };
+  switch (spec.kind) {
+  case InitKind::Zeros:
+    break;
+  case InitKind::Ones:
+    tensor.floats.assign(n, 1.0f);
+    break;
+  case InitKind::Constant:
+    tensor.floats.assign(n, static_cast<float>(spec.value));
+    break;
+  case InitKind::Normal:
+    fillNormal(spec.std, false);
+    break;
+  case InitKind::TruncatedNormal:
+    fillNormal(spec.std, true);
+    break;
+  case InitKind::XavierUniform:
+    fillUniform(std::sqrt(6.0 / (fanIn + fanOut)));
+    break;
+  case InitKind::XavierNormal:
+    fillNormal(std::sqrt(2.0 / (fanIn + fanOut)), false);
+    break;
+  case InitKind::KaimingUniform:
+    fillUniform(std::sqrt(6.0 / fanIn));
+    break;
+  case InitKind::KaimingNormal:
+    fillNormal(std::sqrt(2.0 / fanIn), false);
+    break;
+  }
+  roundToDType(tensor);
+  return Status::ok();
+}
+
+} // namespace tessel

@@ -1,0 +1,46 @@
+//===- Init.h - parameter initializers --------------------------*- C++ -*-===//
+//
+// Fills a parameter as its `tessel.parameter` declaration says when no
+// checkpoint provides it. The random stream of a parameter depends only on
+// the seed and the parameter's name, so adding a parameter to a model does
+// not change the values of the others.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_RUNTIME_INIT_H
+#define TESSEL_RUNTIME_INIT_H
+
+#include "runtime/Status.h"
+#include "runtime/Tensor.h"
+
+#include <cstdint>
+#include <string>
+
+namespace tessel {
+
+enum class InitKind {
+  Zeros,
+  Ones,
+  Constant,
+  Normal,
+  TruncatedNormal,
+  XavierUniform,
+  XavierNormal,
+  KaimingUniform,
+  KaimingNormal
+};
+
+struct InitSpec {
+  InitKind kind = InitKind::Zeros;
+  double std = 0.0;   ///< Normal and TruncatedNormal.
+  double value = 0.0; ///< Constant.
+};
+
+/// Fills the float tensor `tensor` (its dtype and shape already set).
+/// Fans: fan_in is the last dimension, fan_out the product of the others.
+Status initialize(Tensor &tensor, const InitSpec &spec, uint64_t seed,
+                  const std::string &name);
+
+} // namespace tessel
+
+#endif // TESSEL_RUNTIME_INIT_H

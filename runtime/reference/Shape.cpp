@@ -1,0 +1,118 @@
+//===- Shape.cpp - reference kernels that move data without arithmetic ----===//
+
+#include "runtime/reference/Kernels.h"
+
+namespace tessel::reference {
+
+/// Views `shape` as [outer, shape[axis], inner] around `axis`.
+static void splitAround(const std::vector<int64_t> &shape, int64_t axis,
+                        int64_t &outer, int64_t &inner) {
+  outer = numElements({shape.begin(), shape.begin() + axis});
+  inner = numElements({shape.begin() + axis + 1, shape.end()});
+}
+
+/// Copies element `from` of `src` to element `to` of `dst` (same dtype kind).
+static void copyElement(const Tensor &src, int64_t from, Tensor &dst,
+                        int64_t to) {
+  if (isFloat(src.dtype))
+    dst.floats[to] = src.floats[from];
+  else
+    dst.ints[to] = src.ints[from];
+}
+
+Status slice(const Tensor &x, int64_t axis, int64_t offset, int64_t size,
+             Tensor &y) {
+  if (axis < 0 || axis >= x.rank() || offset < 0 || size < 0 ||
+      offset + size > x.shape[axis])
+    return errorf("slice: range [", offset, ", ", offset + size, ") of axis ",
+                  axis, " is outside input shape ", formatShape(x.shape));
+  std::vector<int64_t> shape = x.shape;
+  shape[axis] = size;
+  y = Tensor::zeros(x.dtype, shape);
+  int64_t outer, inner;
+  splitAround(x.shape, axis, outer, inner);
+  // y[o, i, n] = x[o, offset + i, n]
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < size; ++i)
+      for (int64_t n = 0; n < inner; ++n)
+        copyElement(x, (o * x.shape[axis] + offset + i) * inner + n, y,
+                    (o * size + i) * inner + n);
+  return Status::ok();
+}
+
+Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,
+              Tensor &y) {
+  if (inputs.empty() || axis < 0 || axis >= inputs[0]->rank())
+    return errorf("concat: axis ", axis, " is out of range");
+  std::vector<int64_t> shape = inputs[0]->shape;
+  shape[axis] = 0;
+  for (const Tensor *t : inputs) {
+    bool ok = t->rank() == inputs[0]->rank();
+    for (int64_t d = 0; ok && d < t->rank(); ++d)
+      ok = d == axis || t->shape[d] == inputs[0]->shape[d];
+    if (!ok)
+      return errorf("concat: input shape ", formatShape(t->shape),
+                    " does not fit ", formatShape(inputs[0]->shape),
+                    " outside axis ", axis);
+    shape[axis] += t->shape[axis];
+  }
+  y = Tensor::zeros(inputs[0]->dtype, shape);
+  int64_t outer, inner;
+  splitAround(shape, axis, outer, inner);
+  // Each input fills the next shape[axis] rows of every outer slab.
+  int64_t start = 0;
+  for (const Tensor *t : inputs) {
+    int64_t rows = t->shape[axis];
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t n = 0; n < inner; ++n)
+          copyElement(*t, (o * rows + i) * inner + n, y,
+                      (o * shape[axis] + start + i) * inner + n);
+    start += rows;
+  }
+  return Status::ok();
+}
+
+Status broadcastTo(const Tensor &x, const std::vector<int64_t> &shape,
+                   Tensor &y) {
+  std::vector<int64_t> joined;
+  Status status = broadcastShape(x.shape, shape, joined);
+  if (!status.isOk() || joined != shape)
+    return errorf("broadcast: input shape ", formatShape(x.shape),
+                  " cannot broadcast to ", formatShape(shape));
+  size_t rank = shape.size(), lead = rank - x.shape.size();
+  // Strides of x in the result's index space; 0 where an axis is stretched.
+  std::vector<int64_t> strides(rank, 0);
+  int64_t stride = 1;
+  for (size_t d = rank; d-- > lead;) {
+    int64_t own = x.shape[d - lead];
+    strides[d] = own == 1 ? 0 : stride;
+    stride *= own;
+  }
+  y = Tensor::zeros(x.dtype, shape);
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t flat = 0; flat < y.numel(); ++flat) {
+    int64_t source = 0;
+    for (size_t d = 0; d < rank; ++d)
+      source += index[d] * strides[d];
+    copyElement(x, source, y, flat);
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return Status::ok();
+}
+
+Status positionIds(const Tensor &x, int64_t axis, int64_t offset, Tensor &y) {
+  if (axis < 0 || axis >= x.rank())
+    return errorf("position_ids: axis ", axis, " is out of range for shape ",
+                  formatShape(x.shape));
+  y = Tensor::zeros(DType::I64, {x.shape[axis]});
+  for (int64_t i = 0; i < x.shape[axis]; ++i)
+    y.ints[i] = offset + i;
+  return Status::ok();
+}
+
+} // namespace tessel::reference
