@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/TesselDialect.h"
+#include "passes/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -16,6 +17,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  tessel::registerPipelines();
   mlir::DialectRegistry registry;
   registry.insert<mlir::tessel::TesselDialect>();
   mlir::registerAllDialects(registry);

@@ -1,0 +1,239 @@
+//===- JsonSource.cpp - JSON text with positions --------------------------===//
+
+#include "frontend/JsonSource.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+
+namespace tessel::frontend {
+
+using json = nlohmann::json;
+
+namespace {
+
+/// Accepts every SAX event and remembers the first error.
+struct ErrorRecorder : nlohmann::json_sax<json> {
+  bool failed = false;
+  size_t position = 0;
+  std::string message;
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t &) override { return true; }
+  bool string(string_t &) override { return true; }
+  bool binary(binary_t &) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t &) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t pos, const std::string &,
+                   const nlohmann::detail::exception &ex) override {
+    failed = true;
+    position = pos;
+    // Drop nlohmann's "[json.exception...] parse error at line L, column C: "
+    // prefix: the position is reported in our own format.
+    std::string what = ex.what();
+    size_t column = what.find(", column ");
+    size_t colon = column == std::string::npos ? what.find("] ")
+                                               : what.find(": ", column);
+    message = colon == std::string::npos ? what : what.substr(colon + 2);
+    return false;
+  }
+};
+
+/// Walks JSON text that nlohmann has already accepted and records where
+/// each value starts.
+class PositionScanner {
+public:
+  PositionScanner(const std::string &text,
+                  std::map<std::string, std::pair<int, int>> &positions)
+      : text(text), positions(positions) {}
+
+  bool scan(std::string &error) { return value("", 0, error); }
+
+private:
+  void skipSpace() {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) {
+      if (text[i] == '\n') {
+        ++line;
+        lineStart = i + 1;
+      }
+      ++i;
+    }
+  }
+
+  /// Reads a string literal at text[i] == '"'; returns its (decoded) text.
+  std::string readString() {
+    std::string out;
+    ++i; // Opening quote.
+    while (i < text.size() && text[i] != '"') {
+      if (text[i] == '\\' && i + 1 < text.size()) {
+        char c = text[++i];
+        switch (c) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'u': {
+          unsigned code = static_cast<unsigned>(
+              std::strtoul(text.substr(i + 1, 4).c_str(), nullptr, 16));
+          i += 4;
+          if (code < 0x80) {
+            out += static_cast<char>(code);
+          } else if (code < 0x800) {
+            out += static_cast<char>(0xc0 | (code >> 6));
+            out += static_cast<char>(0x80 | (code & 0x3f));
+          } else {
+            out += static_cast<char>(0xe0 | (code >> 12));
+            out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+            out += static_cast<char>(0x80 | (code & 0x3f));
+          }
+          break;
+        }
+        default: out += c; // \" \\ \/
+        }
+        ++i;
+        continue;
+      }
+      out += text[i++];
+    }
+    ++i; // Closing quote.
+    return out;
+  }
+
+  bool value(const std::string &path, int depth, std::string &error) {
+    if (depth > JsonSource::kMaxDepth) {
+      error = std::to_string(line) + ":" + std::to_string(i - lineStart + 1) +
+              ": JSON nesting is deeper than " +
+              std::to_string(JsonSource::kMaxDepth) + " levels";
+      return false;
+    }
+    skipSpace();
+    positions[path] = {line, static_cast<int>(i - lineStart + 1)};
+    if (i >= text.size())
+      return true;
+    char c = text[i];
+    if (c == '{') {
+      ++i;
+      skipSpace();
+      while (i < text.size() && text[i] != '}') {
+        std::string key = readString();
+        skipSpace();
+        ++i; // ':'
+        if (!value(JsonSource::child(path, key), depth + 1, error))
+          return false;
+        skipSpace();
+        if (i < text.size() && text[i] == ',') {
+          ++i;
+          skipSpace();
+        }
+      }
+      ++i;
+      return true;
+    }
+    if (c == '[') {
+      ++i;
+      skipSpace();
+      for (size_t n = 0; i < text.size() && text[i] != ']'; ++n) {
+        if (!value(JsonSource::element(path, n), depth + 1, error))
+          return false;
+        skipSpace();
+        if (i < text.size() && text[i] == ',')
+          ++i;
+        skipSpace();
+      }
+      ++i;
+      return true;
+    }
+    if (c == '"') {
+      readString();
+      return true;
+    }
+    while (i < text.size() && !std::strchr(",]} \t\r\n", text[i]))
+      ++i;
+    return true;
+  }
+
+  const std::string &text;
+  std::map<std::string, std::pair<int, int>> &positions;
+  size_t i = 0, lineStart = 0;
+  int line = 1;
+};
+
+} // namespace
+
+bool JsonSource::parse(const std::string &file, const std::string &text,
+                       std::string &error) {
+  fileName = file;
+  positions.clear();
+  ErrorRecorder recorder;
+  json::sax_parse(text, &recorder);
+  if (recorder.failed) {
+    // nlohmann reports the offset just past the offending character.
+    size_t at = recorder.position ? recorder.position - 1 : 0;
+    int line = 1;
+    size_t lineStart = 0;
+    for (size_t k = 0; k < at && k < text.size(); ++k)
+      if (text[k] == '\n') {
+        ++line;
+        lineStart = k + 1;
+      }
+    error = file + ":" + std::to_string(line) + ":" +
+            std::to_string(at - lineStart + 1) + ": malformed JSON: " +
+            recorder.message;
+    return false;
+  }
+  PositionScanner scanner(text, positions);
+  std::string scanError;
+  if (!scanner.scan(scanError)) {
+    error = file + ":" + scanError;
+    return false;
+  }
+  document = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return true;
+}
+
+std::pair<int, int> JsonSource::lineColumn(const std::string &path) const {
+  std::string p = path;
+  while (true) {
+    auto it = positions.find(p);
+    if (it != positions.end())
+      return it->second;
+    if (p.empty())
+      return {1, 1};
+    size_t cut = p.find_last_of(".[");
+    p = cut == std::string::npos ? "" : p.substr(0, cut);
+  }
+}
+
+std::string JsonSource::position(const std::string &path) const {
+  auto [line, column] = lineColumn(path);
+  return fileName + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+std::string JsonSource::child(const std::string &path, const std::string &key) {
+  bool plain = !key.empty() &&
+               (std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_');
+  for (char c : key)
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (plain)
+    return path + "." + key;
+  std::string quoted;
+  for (char c : key) {
+    if (c == '"' || c == '\\')
+      quoted += '\\';
+    quoted += c;
+  }
+  return path + "[\"" + quoted + "\"]";
+}
+
+std::string JsonSource::element(const std::string &path, size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+} // namespace tessel::frontend

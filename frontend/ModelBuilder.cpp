@@ -1,0 +1,506 @@
+//===- ModelBuilder.cpp - ModelConfig to tessel IR ------------------------===//
+//
+// One private class in the style of the Toy tutorial's importer: an
+// ImplicitLocOpBuilder whose location follows the part of the model being
+// built, a cache of declared parameters, and one method per block part.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/ModelBuilder.h"
+
+#include "dialect/TesselOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <cmath>
+
+using namespace mlir;
+namespace ts = mlir::tessel;
+
+namespace tessel::frontend {
+
+namespace {
+
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+class ModelBuilder {
+public:
+  ModelBuilder(MLIRContext &context, const ModelConfig &config,
+               const JsonSource &source)
+      : context(context), c(config), source(source),
+        b(UnknownLoc::get(&context), &context) {}
+
+  OwningOpRef<ModuleOp> build();
+
+private:
+  // Locations and types.
+  /// Sets the current location to `path` in the JSON, named `what`.
+  void at(const std::string &path, const std::string &what);
+  Type element() const;
+  RankedTensorType tensor(ArrayRef<int64_t> shape) const {
+    return RankedTensorType::get(shape, element());
+  }
+
+  // Parameters.
+  /// Declares (once) and reads the parameter `name`.
+  Value param(const std::string &name, ArrayRef<int64_t> shape,
+              const Init &init);
+  Value ones(const std::string &name, ArrayRef<int64_t> shape);
+  Value zeros(const std::string &name, ArrayRef<int64_t> shape);
+
+  // Naming: the checkpoint name of each part.
+  std::string layerName(int64_t layer, const std::string &part) const;
+  std::string globalName(const std::string &part) const;
+
+  // Pieces of the model.
+  Value linear(Value x, const std::string &prefix, int64_t in, int64_t out,
+               bool bias, const Init &init, bool conv1d = false);
+  Value norm(Value x, const std::string &prefix, int64_t features);
+  Value splitHeads(Value x, int64_t heads, int64_t headDim);
+  Value mergeHeads(Value x, int64_t heads, int64_t headDim);
+  Value rope(Value x);
+  Value attention(Value x, int64_t layer);
+  Value latentAttention(Value x, int64_t layer);
+  Value mlp(Value x, int64_t layer);
+
+  MLIRContext &context;
+  const ModelConfig &c;
+  const JsonSource &source;
+  ImplicitLocOpBuilder b;
+  ModuleOp module;
+  Value positions, attentionBias;
+  llvm::StringMap<Value> loaded;
+};
+
+void ModelBuilder::at(const std::string &path, const std::string &what) {
+  auto [line, column] = source.lineColumn(path);
+  Location file = FileLineColLoc::get(&context, source.file(), line, column);
+  b.setLoc(NameLoc::get(StringAttr::get(&context, what), file));
+}
+
+Type ModelBuilder::element() const {
+  switch (c.dtype) {
+  case ElementType::F16:
+    return Float16Type::get(&context);
+  case ElementType::BF16:
+    return BFloat16Type::get(&context);
+  case ElementType::F32:
+    break;
+  }
+  return Float32Type::get(&context);
+}
+
+Value ModelBuilder::param(const std::string &name, ArrayRef<int64_t> shape,
+                          const Init &init) {
+  auto it = loaded.find(name);
+  if (it != loaded.end())
+    return it->second;
+  RankedTensorType type = tensor(shape);
+  {
+    // Declarations go to the module, ahead of the function.
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(&module.getBody()->back());
+    std::optional<ts::InitKind> kind = ts::symbolizeInitKind(init.kind);
+    FloatAttr std, value;
+    if (*kind == ts::InitKind::normal || *kind == ts::InitKind::truncated_normal)
+      std = b.getF64FloatAttr(init.std);
+    if (*kind == ts::InitKind::constant)
+      value = b.getF64FloatAttr(init.value);
+    ts::ParameterOp::create(b, name, type, *kind, std, value);
+  }
+  Value v = ts::GetParameterOp::create(b, type, name);
+  loaded[name] = v;
+  return v;
+}
+
+Value ModelBuilder::ones(const std::string &name, ArrayRef<int64_t> shape) {
+  return param(name, shape, Init{"ones", 0, 0});
+}
+
+Value ModelBuilder::zeros(const std::string &name, ArrayRef<int64_t> shape) {
+  return param(name, shape, Init{"zeros", 0, 0});
+}
+
+std::string ModelBuilder::globalName(const std::string &part) const {
+  switch (c.naming) {
+  case Naming::GPT2:
+    if (part == "embed")
+      return "transformer.wte";
+    if (part == "pos_embed")
+      return "transformer.wpe";
+    if (part == "final_norm")
+      return "transformer.ln_f";
+    return part;
+  case Naming::Llama:
+  case Naming::DeepSeek:
+    if (part == "embed")
+      return "model.embed_tokens";
+    if (part == "final_norm")
+      return "model.norm";
+    return part;
+  case Naming::Tessel:
+    return part;
+  }
+  return part;
+}
+
+std::string ModelBuilder::layerName(int64_t layer,
+                                    const std::string &part) const {
+  std::string i = std::to_string(layer);
+  switch (c.naming) {
+  case Naming::GPT2: {
+    static const std::pair<const char *, const char *> gpt2[] = {
+        {"attn_norm", "ln_1"},    {"mlp_norm", "ln_2"},
+        {"qkv", "attn.c_attn"},   {"o", "attn.c_proj"},
+        {"fc_in", "mlp.c_fc"},    {"fc_out", "mlp.c_proj"}};
+    for (auto [ours, theirs] : gpt2)
+      if (part == ours)
+        return "transformer.h." + i + "." + theirs;
+    break;
+  }
+  case Naming::Llama:
+  case Naming::DeepSeek: {
+    static const std::pair<const char *, const char *> llama[] = {
+        {"attn_norm", "input_layernorm"},
+        {"mlp_norm", "post_attention_layernorm"},
+        {"q", "self_attn.q_proj"},
+        {"k", "self_attn.k_proj"},
+        {"v", "self_attn.v_proj"},
+        {"o", "self_attn.o_proj"},
+        {"q_a", "self_attn.q_a_proj"},
+        {"q_a_norm", "self_attn.q_a_layernorm"},
+        {"q_b", "self_attn.q_b_proj"},
+        {"kv_a", "self_attn.kv_a_proj_with_mqa"},
+        {"kv_a_norm", "self_attn.kv_a_layernorm"},
+        {"kv_b", "self_attn.kv_b_proj"},
+        {"gate", "mlp.gate_proj"},
+        {"up", "mlp.up_proj"},
+        {"down", "mlp.down_proj"}};
+    for (auto [ours, theirs] : llama)
+      if (part == ours)
+        return "model.layers." + i + "." + theirs;
+    break;
+  }
+  case Naming::Tessel: {
+    static const std::pair<const char *, const char *> tessel[] = {
+        {"attn_norm", "attn_norm"}, {"mlp_norm", "mlp_norm"},
+        {"q", "attn.q_proj"},       {"k", "attn.k_proj"},
+        {"v", "attn.v_proj"},       {"o", "attn.o_proj"},
+        {"q_a", "attn.q_a_proj"},   {"q_a_norm", "attn.q_a_norm"},
+        {"q_b", "attn.q_b_proj"},   {"kv_a", "attn.kv_a_proj"},
+        {"kv_a_norm", "attn.kv_a_norm"},
+        {"kv_b", "attn.kv_b_proj"}, {"gate", "mlp.gate_proj"},
+        {"up", "mlp.up_proj"},      {"down", "mlp.down_proj"},
+        {"fc_in", "mlp.fc_in"},     {"fc_out", "mlp.fc_out"}};
+    for (auto [ours, theirs] : tessel)
+      if (part == ours)
+        return "layers." + i + "." + theirs;
+    break;
+  }
+  }
+  return "layers." + i + "." + part;
+}
+
+Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t in,
+                           int64_t out, bool bias, const Init &init,
+                           bool conv1d) {
+  Value w;
+  if (conv1d) {
+    // GPT-2's Conv1D stores the weight as [in, out]; tessel.linear takes
+    // [out, in].
+    Value stored = param(prefix + ".weight", {in, out}, init);
+    w = ts::TransposeOp::create(b, tensor({out, in}), stored,
+                                ArrayRef<int64_t>{1, 0});
+  } else {
+    w = param(prefix + ".weight", {out, in}, init);
+  }
+  Value bv = bias ? zeros(prefix + ".bias", {out}) : Value();
+  auto inType = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(inType.getShape());
+  shape.back() = out;
+  return ts::LinearOp::create(b, tensor(shape), x, w, bv);
+}
+
+Value ModelBuilder::norm(Value x, const std::string &prefix, int64_t d) {
+  llvm::APFloat eps(c.normEps);
+  switch (c.norm) {
+  case NormKind::Layer: {
+    Value g = ones(prefix + ".weight", {d});
+    Value beta;
+    if (c.normBias) {
+      beta = zeros(prefix + ".bias", {d});
+    } else {
+      auto type = tensor({d});
+      beta = arith::ConstantOp::create(
+          b, type, DenseElementsAttr::get(type, b.getFloatAttr(element(), 0)));
+    }
+    return ts::LayerNormOp::create(b, x, g, beta, eps);
+  }
+  case NormKind::RMS:
+    return ts::RMSNormOp::create(b, x, ones(prefix + ".weight", {d}), eps);
+  case NormKind::Scale: {
+    // ScaleNorm's g starts at sqrt(d), as in the paper.
+    Value g = param(prefix + ".scale", {},
+                    Init{"constant", 0, std::sqrt(double(d))});
+    return ts::ScaleNormOp::create(b, x, g, eps);
+  }
+  case NormKind::Batch: {
+    Value g = ones(prefix + ".weight", {d});
+    Value beta = zeros(prefix + ".bias", {d});
+    Value mean = zeros(prefix + ".running_mean", {d});
+    Value var = ones(prefix + ".running_var", {d});
+    // The forward pass is inference: running statistics, result 0.
+    return ts::BatchNormOp::create(b, x, g, beta, mean, var, eps,
+                                   llvm::APFloat(0.1), false)
+        .getResult();
+  }
+  }
+  return x;
+}
+
+Value ModelBuilder::splitHeads(Value x, int64_t heads, int64_t headDim) {
+  // [B, S, H*D] -> [B, S, H, D] -> [B, H, S, D]
+  Value r = ts::ReshapeOp::create(b, tensor({kDyn, kDyn, heads, headDim}), x);
+  return ts::TransposeOp::create(b, tensor({kDyn, heads, kDyn, headDim}), r,
+                                 ArrayRef<int64_t>{0, 2, 1, 3});
+}
+
+Value ModelBuilder::mergeHeads(Value x, int64_t heads, int64_t headDim) {
+  Value t = ts::TransposeOp::create(b, tensor({kDyn, kDyn, heads, headDim}), x,
+                                    ArrayRef<int64_t>{0, 2, 1, 3});
+  return ts::ReshapeOp::create(b, tensor({kDyn, kDyn, heads * headDim}), t);
+}
+
+Value ModelBuilder::rope(Value x) {
+  IntegerAttr dims =
+      c.rotaryDims ? b.getI64IntegerAttr(c.rotaryDims) : IntegerAttr();
+  return ts::RopeOp::create(b, x, positions, llvm::APFloat(c.ropeTheta), dims,
+                            c.ropeInterleaved);
+}
+
+Value ModelBuilder::attention(Value x, int64_t layer) {
+  const AttentionConfig &a = c.attention;
+  int64_t d = c.hiddenSize, hq = a.heads, hkv = a.kvHeads, hd = a.headDim;
+  Value q, k, v;
+  if (c.naming == Naming::GPT2) {
+    // One fused projection, split into q, k and v.
+    Value qkv = linear(x, layerName(layer, "qkv"), d, 3 * d, a.qkvBias,
+                       c.attentionInit, /*conv1d=*/true);
+    auto part = [&](int64_t index) {
+      return ts::SliceOp::create(b, tensor({kDyn, kDyn, d}), qkv, 2, index * d);
+    };
+    q = part(0), k = part(1), v = part(2);
+  } else {
+    q = linear(x, layerName(layer, "q"), d, hq * hd, a.qkvBias,
+               c.attentionInit);
+    k = linear(x, layerName(layer, "k"), d, hkv * hd, a.qkvBias,
+               c.attentionInit);
+    v = linear(x, layerName(layer, "v"), d, hkv * hd, a.qkvBias,
+               c.attentionInit);
+  }
+  q = splitHeads(q, hq, hd);
+  k = splitHeads(k, hkv, hd);
+  v = splitHeads(v, hkv, hd);
+  if (c.position == PositionKind::Rope) {
+    q = rope(q);
+    k = rope(k);
+  }
+  Value o = ts::AttentionOp::create(b, tensor({kDyn, hq, kDyn, hd}), q, k, v,
+                                    attentionBias, FloatAttr(), true);
+  o = mergeHeads(o, hq, hd);
+  Init outInit = c.attentionInit;
+  if (c.naming == Naming::GPT2)
+    outInit.std /= std::sqrt(2.0 * c.numLayers); // GPT-2's residual scaling.
+  return linear(o, layerName(layer, "o"), hq * hd, d, a.outBias, outInit,
+                c.naming == Naming::GPT2);
+}
+
+Value ModelBuilder::latentAttention(Value x, int64_t layer) {
+  const AttentionConfig &a = c.attention;
+  int64_t d = c.hiddenSize, h = a.heads, nope = a.qkNopeHeadDim,
+          r = a.qkRopeHeadDim, qk = a.qkHeadDim(), vd = a.vHeadDim,
+          dc = a.kvLoraRank;
+  const Init &init = c.attentionInit;
+  // Queries: x -> [q_a -> norm ->] q_b, split per head into the part without
+  // and the part with RoPE.
+  Value q;
+  if (a.qLoraRank) {
+    Value qa = linear(x, layerName(layer, "q_a"), d, a.qLoraRank, a.qkvBias,
+                      init);
+    qa = ts::RMSNormOp::create(b, qa, ones(layerName(layer, "q_a_norm") +
+                                               ".weight",
+                                           {a.qLoraRank}),
+                               llvm::APFloat(c.normEps));
+    q = linear(qa, layerName(layer, "q_b"), a.qLoraRank, h * qk, a.qkvBias,
+               init);
+  } else {
+    q = linear(x, layerName(layer, "q"), d, h * qk, a.qkvBias, init);
+  }
+  q = splitHeads(q, h, qk);
+  Value qNope = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, nope}), q, 3, 0);
+  Value qRope = rope(
+      ts::SliceOp::create(b, tensor({kDyn, h, kDyn, r}), q, 3, nope));
+
+  // Keys and values: x -> [latent (dc) | shared RoPE key (r)]; the latent is
+  // normalized and expanded to per-head k_nope and v.
+  Value kva = linear(x, layerName(layer, "kv_a"), d, dc + r, a.qkvBias, init);
+  Value latent = ts::SliceOp::create(b, tensor({kDyn, kDyn, dc}), kva, 2, 0);
+  Value kRope = ts::SliceOp::create(b, tensor({kDyn, kDyn, r}), kva, 2, dc);
+  kRope = rope(splitHeads(kRope, 1, r));
+  kRope = ts::BroadcastOp::create(b, tensor({kDyn, h, kDyn, r}), kRope);
+  latent = ts::RMSNormOp::create(
+      b, latent, ones(layerName(layer, "kv_a_norm") + ".weight", {dc}),
+      llvm::APFloat(c.normEps));
+  Value kv = linear(latent, layerName(layer, "kv_b"), dc, h * (nope + vd),
+                    a.qkvBias, init);
+  kv = splitHeads(kv, h, nope + vd);
+  Value kNope = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, nope}), kv, 3, 0);
+  Value v = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, vd}), kv, 3, nope);
+
+  Value query = ts::ConcatOp::create(b, tensor({kDyn, h, kDyn, qk}),
+                                     ValueRange{qNope, qRope}, 3);
+  Value key = ts::ConcatOp::create(b, tensor({kDyn, h, kDyn, qk}),
+                                   ValueRange{kNope, kRope}, 3);
+  Value o = ts::AttentionOp::create(b, tensor({kDyn, h, kDyn, vd}), query, key,
+                                    v, attentionBias, FloatAttr(), true);
+  o = mergeHeads(o, h, vd);
+  return linear(o, layerName(layer, "o"), h * vd, d, a.outBias, init);
+}
+
+Value ModelBuilder::mlp(Value x, int64_t layer) {
+  int64_t d = c.hiddenSize, f = c.intermediateSize;
+  const Init &init = c.mlpInit;
+  if (c.mlp == MlpKind::Swiglu) {
+    Value gate = linear(x, layerName(layer, "gate"), d, f, c.mlpBias, init);
+    Value up = linear(x, layerName(layer, "up"), d, f, c.mlpBias, init);
+    Value s = ts::SwigluOp::create(b, gate, up);
+    return linear(s, layerName(layer, "down"), f, d, c.mlpBias, init);
+  }
+  bool conv1d = c.naming == Naming::GPT2;
+  Value h = linear(x, layerName(layer, "fc_in"), d, f, c.mlpBias, init, conv1d);
+  h = ts::GeluOp::create(b, h,
+                         c.geluTanh ? ts::GeluApproximation::tanh
+                                    : ts::GeluApproximation::exact);
+  Init outInit = init;
+  if (conv1d)
+    outInit.std /= std::sqrt(2.0 * c.numLayers); // GPT-2's residual scaling.
+  return linear(h, layerName(layer, "fc_out"), f, d, c.mlpBias, outInit,
+                conv1d);
+}
+
+OwningOpRef<ModuleOp> ModelBuilder::build() {
+  at("", c.modelName.empty() ? "model" : c.modelName);
+  OwningOpRef<ModuleOp> owned = ModuleOp::create(b.getLoc());
+  module = *owned;
+  if (!c.modelName.empty())
+    module.setSymName(c.modelName);
+  b.setInsertionPointToEnd(module.getBody());
+
+  int64_t d = c.hiddenSize, vocab = c.vocabSize;
+  auto tokensType = RankedTensorType::get({kDyn, kDyn}, b.getI64Type());
+  auto logitsType = tensor({kDyn, kDyn, vocab});
+  auto func = func::FuncOp::create(
+      b, "forward", b.getFunctionType({tokensType}, {logitsType}));
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+
+  // Token and position embeddings.
+  at(c.embeddingPath, "embedding");
+  Value tokens = entry->getArgument(0);
+  Value table = param(globalName("embed") + ".weight", {vocab, d},
+                      c.embeddingInit);
+  Value h = ts::EmbeddingOp::create(b, tensor({kDyn, kDyn, d}), tokens, table);
+  at(c.positionPath, std::string("position.") + name(c.position));
+  positions = ts::PositionIdsOp::create(
+      b, RankedTensorType::get({kDyn}, b.getI64Type()), tokens, 1);
+  int64_t heads = c.attention.heads;
+  switch (c.position) {
+  case PositionKind::Learned: {
+    Value wpe = param(globalName("pos_embed") + ".weight",
+                      {c.maxPositions, d}, c.embeddingInit);
+    Value pe = ts::EmbeddingOp::create(b, tensor({kDyn, d}), positions, wpe);
+    h = ts::AddOp::create(b, h.getType(), h, pe);
+    break;
+  }
+  case PositionKind::Sinusoidal: {
+    Value pe = ts::SinusoidalEmbeddingOp::create(b, tensor({kDyn, d}),
+                                                 positions, llvm::APFloat(1e4));
+    h = ts::AddOp::create(b, h.getType(), h, pe);
+    break;
+  }
+  case PositionKind::Relative: {
+    Value rel = param(globalName("relative_bias") + ".weight",
+                      {c.relativeBuckets, heads}, c.attentionInit);
+    attentionBias = ts::RelativeBiasOp::create(
+        b, tensor({heads, kDyn, kDyn}), ts::RelativeBiasKind::t5, rel,
+        positions, positions, c.relativeMaxDistance, false);
+    break;
+  }
+  case PositionKind::Alibi:
+    attentionBias = ts::AlibiOp::create(b, tensor({heads, kDyn, kDyn}),
+                                        positions, positions);
+    break;
+  case PositionKind::Rope:
+  case PositionKind::None:
+    break;
+  }
+
+  for (int64_t i = 0; i < c.numLayers; ++i) {
+    std::string layer = "layers." + std::to_string(i);
+    auto attn = [&](Value x) {
+      at(c.attentionPath, layer + ".attention");
+      return c.attention.mla ? latentAttention(x, i) : attention(x, i);
+    };
+    auto ffn = [&](Value x) {
+      at(c.mlpPath, layer + ".mlp");
+      return mlp(x, i);
+    };
+    auto normAt = [&](Value x, const char *part) {
+      at(c.normPath, layer + "." + part);
+      return norm(x, layerName(i, part), d);
+    };
+    if (c.preNorm) {
+      Value a = attn(normAt(h, "attn_norm"));
+      h = ts::AddOp::create(b, h.getType(), h, a);
+      Value m = ffn(normAt(h, "mlp_norm"));
+      h = ts::AddOp::create(b, h.getType(), h, m);
+    } else {
+      Value a = attn(h);
+      h = normAt(ts::AddOp::create(b, h.getType(), h, a), "attn_norm");
+      Value m = ffn(h);
+      h = normAt(ts::AddOp::create(b, h.getType(), h, m), "mlp_norm");
+    }
+  }
+  if (c.preNorm) {
+    at(c.normPath, "final_norm");
+    h = norm(h, globalName("final_norm"), d);
+  }
+  at(c.outputPath, "lm_head");
+  Value head = c.tiedEmbeddings
+                   ? table
+                   : param("lm_head.weight", {vocab, d}, c.outputInit);
+  Value logits = ts::LinearOp::create(b, logitsType, h, head, Value());
+  func::ReturnOp::create(b, logits);
+
+  if (failed(verify(module)))
+    return nullptr;
+  return owned;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> buildModel(MLIRContext &context,
+                                 const ModelConfig &config,
+                                 const JsonSource &source) {
+  context.loadDialect<ts::TesselDialect, func::FuncDialect,
+                      arith::ArithDialect>();
+  return ModelBuilder(context, config, source).build();
+}
+
+} // namespace tessel::frontend

@@ -1,0 +1,26 @@
+//===- ModelBuilder.h - ModelConfig to tessel IR ----------------*- C++ -*-===//
+
+#ifndef TESSEL_FRONTEND_MODELBUILDER_H
+#define TESSEL_FRONTEND_MODELBUILDER_H
+
+#include "frontend/JsonSource.h"
+#include "frontend/ModelConfig.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace tessel::frontend {
+
+/// Builds `forward(tokens: [B, S] i64) -> logits: [B, S, V]` and the
+/// `tessel.parameter` declarations it reads, named as the model's
+/// checkpoints name them. Op locations point into `source` (file:line:col,
+/// named by the part of the model), so a verifier error points at the
+/// model definition. Returns null after emitting an error if the module
+/// does not verify.
+mlir::OwningOpRef<mlir::ModuleOp> buildModel(mlir::MLIRContext &context,
+                                             const ModelConfig &config,
+                                             const JsonSource &source);
+
+} // namespace tessel::frontend
+
+#endif // TESSEL_FRONTEND_MODELBUILDER_H

@@ -1,0 +1,96 @@
+//===- ModelConfig.h - a decoder-only transformer, normalized ---*- C++ -*-===//
+//
+// Every input format (Tessel's own JSON, HuggingFace config.json) is read
+// into this one description; the IR builder and the statistics work from it
+// alone. No MLIR here, so the readers can be fuzzed and reused freely.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_FRONTEND_MODELCONFIG_H
+#define TESSEL_FRONTEND_MODELCONFIG_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tessel::frontend {
+
+enum class PositionKind { Learned, Sinusoidal, Relative, Rope, Alibi, None };
+enum class NormKind { Layer, RMS, Scale, Batch };
+enum class MlpKind { Gelu, Swiglu };
+enum class ElementType { F32, F16, BF16 };
+/// Which checkpoint's parameter names the model uses.
+enum class Naming { Tessel, GPT2, Llama, DeepSeek };
+
+const char *name(PositionKind kind);
+const char *name(NormKind kind);
+const char *name(ElementType type);
+int64_t byteWidth(ElementType type);
+
+/// How one group of parameters is initialized; `kind` is a
+/// `tessel.parameter` init keyword (normal, zeros, xavier_uniform, ...).
+struct Init {
+  std::string kind = "normal";
+  double std = 0.02;
+  double value = 0.0;
+};
+
+struct AttentionConfig {
+  int64_t heads = 0;
+  int64_t kvHeads = 0; ///< = heads: MHA; 1: MQA; otherwise GQA.
+  int64_t headDim = 0;
+  bool qkvBias = false, outBias = false;
+  /// Multi-head latent attention (DeepSeek-V2): queries optionally through a
+  /// rank-qLoraRank bottleneck, keys and values through a shared latent of
+  /// kvLoraRank plus a decoupled RoPE key of qkRopeHeadDim.
+  bool mla = false;
+  int64_t kvLoraRank = 0, qLoraRank = 0; ///< qLoraRank 0: a plain q_proj.
+  int64_t qkNopeHeadDim = 0, qkRopeHeadDim = 0, vHeadDim = 0;
+
+  const char *kindName() const;
+  /// Per-head dims of q·k and of v.
+  int64_t qkHeadDim() const { return mla ? qkNopeHeadDim + qkRopeHeadDim : headDim; }
+  int64_t valueHeadDim() const { return mla ? vHeadDim : headDim; }
+};
+
+struct ModelConfig {
+  std::string format;    ///< "tessel" or the HuggingFace model_type.
+  std::string modelName; ///< For messages and stats.
+  Naming naming = Naming::Tessel;
+
+  int64_t vocabSize = 0, hiddenSize = 0, numLayers = 0, maxPositions = 0;
+  ElementType dtype = ElementType::F32;
+  bool tiedEmbeddings = false;
+
+  AttentionConfig attention;
+
+  PositionKind position = PositionKind::None;
+  double ropeTheta = 10000.0;
+  int64_t rotaryDims = 0; ///< 0: the whole (rotary part of the) head.
+  bool ropeInterleaved = false;
+  int64_t relativeBuckets = 32, relativeMaxDistance = 128;
+
+  NormKind norm = NormKind::Layer;
+  bool preNorm = true;
+  double normEps = 1e-5;
+  bool normBias = true; ///< LayerNorm's beta.
+
+  MlpKind mlp = MlpKind::Gelu;
+  bool geluTanh = false;
+  int64_t intermediateSize = 0;
+  bool mlpBias = false;
+
+  Init embeddingInit, attentionInit, mlpInit, outputInit;
+
+  /// JSON paths of the parts, so that IR locations point into the file.
+  std::string attentionPath, mlpPath, normPath, positionPath, embeddingPath,
+      outputPath;
+
+  /// Things the IR does not model, said once (e.g. sliding windows).
+  std::vector<std::string> warnings;
+};
+
+} // namespace tessel::frontend
+
+#endif // TESSEL_FRONTEND_MODELCONFIG_H

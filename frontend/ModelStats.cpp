@@ -1,0 +1,303 @@
+//===- ModelStats.cpp - parameters, FLOPs and memory of a model -----------===//
+
+#include "frontend/ModelStats.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <limits>
+#include <sstream>
+
+namespace tessel::frontend {
+
+namespace {
+
+/// Wide enough for every product of sizes the readers accept.
+using Wide = __int128;
+
+/// Parameters of one norm over `d` features.
+Wide normParameters(const ModelConfig &c, Wide d) {
+  switch (c.norm) {
+  case NormKind::Layer:
+    return c.normBias ? 2 * d : d;
+  case NormKind::RMS:
+    return d;
+  case NormKind::Scale:
+    return 1;
+  case NormKind::Batch:
+    return 2 * d;
+  }
+  return 0;
+}
+
+/// Attention parameters of one layer and the multiply-adds per token of its
+/// projections.
+void attentionCounts(const ModelConfig &c, Wide &params, Wide &macs) {
+  const AttentionConfig &a = c.attention;
+  Wide d = c.hiddenSize, h = a.heads;
+  if (a.mla) {
+    Wide qk = a.qkHeadDim(), v = a.vHeadDim, dc = a.kvLoraRank,
+         r = a.qkRopeHeadDim, ql = a.qLoraRank;
+    Wide q = ql ? d * ql + ql * h * qk : d * h * qk; // q_a, q_b or q_proj
+    Wide kv = d * (dc + r) + dc * h * (a.qkNopeHeadDim + v); // kv_a, kv_b
+    Wide o = h * v * d;
+    macs = q + kv + o;
+    // The two RMSNorms of the latents (q_a_layernorm, kv_a_layernorm).
+    params = macs + (ql ? ql : 0) + dc;
+    if (a.qkvBias)
+      params += (ql ? ql + h * qk : h * qk) + dc + r + h * (a.qkNopeHeadDim + v);
+    if (a.outBias)
+      params += d;
+    return;
+  }
+  Wide hd = a.headDim, kv = a.kvHeads;
+  macs = d * h * hd + 2 * d * kv * hd + h * hd * d;
+  params = macs;
+  if (a.qkvBias)
+    params += h * hd + 2 * kv * hd;
+  if (a.outBias)
+    params += d;
+}
+
+void mlpCounts(const ModelConfig &c, Wide &params, Wide &macs) {
+  Wide d = c.hiddenSize, f = c.intermediateSize;
+  if (c.mlp == MlpKind::Swiglu) {
+    macs = 3 * d * f;
+    params = macs + (c.mlpBias ? 2 * f + d : 0);
+  } else {
+    macs = 2 * d * f;
+    params = macs + (c.mlpBias ? f + d : 0);
+  }
+}
+
+std::string withCommas(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0)
+      out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+/// 1234567 -> "1.23 M" (SI units) for the human-readable output.
+std::string human(double v, const char *unit) {
+  const char *prefixes[] = {"", "K", "M", "G", "T", "P", "E"};
+  int p = 0;
+  while (v >= 1000 && p < 6) {
+    v /= 1000;
+    ++p;
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), p ? "%.3g %s%s" : "%.0f %s%s", v,
+                prefixes[p], unit);
+  return buffer;
+}
+
+std::string bytes(double b) {
+  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (b >= 1024 && u < 5) {
+    b /= 1024;
+    ++u;
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), u ? "%.2f %s" : "%.0f %s", b,
+                units[u]);
+  return buffer;
+}
+
+} // namespace
+
+bool computeStats(const ModelConfig &c, const StatsOptions &options,
+                  ModelStats &s, std::string &error) {
+  const AttentionConfig &a = c.attention;
+  Wide d = c.hiddenSize, layers = c.numLayers, vocab = c.vocabSize;
+  Wide attnParams, attnMacs, mlpParams, mlpMacs;
+  attentionCounts(c, attnParams, attnMacs);
+  mlpCounts(c, mlpParams, mlpMacs);
+  Wide norms = 2 * normParameters(c, d);
+
+  Wide position = 0;
+  std::string positionNote = name(c.position);
+  if (c.position == PositionKind::Learned)
+    position = Wide(c.maxPositions) * d;
+  else if (c.position == PositionKind::Relative)
+    position = Wide(c.relativeBuckets) * a.heads;
+  Wide finalNorm = c.preNorm ? normParameters(c, d) : 0;
+  Wide head = c.tiedEmbeddings ? 0 : vocab * d;
+
+  struct Raw {
+    const char *name;
+    Wide count, perLayer;
+    std::string note;
+  } raw[] = {
+      {"embedding", vocab * d, 0, ""},
+      {"position", position, 0, positionNote},
+      {"attention", layers * attnParams, attnParams, a.kindName()},
+      {"mlp", layers * mlpParams, mlpParams,
+       c.mlp == MlpKind::Swiglu ? "swiglu" : "gelu"},
+      {"norms", layers * norms, norms, name(c.norm)},
+      {"final_norm", finalNorm, 0, c.preNorm ? "" : "post-norm: none"},
+      {"lm_head", head, 0, c.tiedEmbeddings ? "tied to embedding" : ""},
+  };
+  Wide total = 0;
+  const Wide limit = std::numeric_limits<int64_t>::max();
+  s.groups.clear();
+  for (const Raw &r : raw) {
+    total += r.count;
+    if (r.count > limit || total > limit) {
+      error = "the parameter count does not fit in 64 bits";
+      return false;
+    }
+    s.groups.push_back({r.name, static_cast<int64_t>(r.count),
+                        static_cast<int64_t>(r.perLayer), r.note});
+  }
+  s.totalParameters = static_cast<int64_t>(total);
+  s.buffers = c.norm == NormKind::Batch
+                  ? static_cast<int64_t>(2 * (2 * layers + (c.preNorm ? 1 : 0)) * d)
+                  : 0;
+
+  // FLOPs per token at sequence length S: every weight matmul, the LM head
+  // (even when tied), and attention's q·k and p·v against (S + 1) / 2 keys on
+  // average under the causal mask.
+  s.batch = options.batch;
+  s.sequence = options.sequence ? options.sequence : c.maxPositions;
+  double averageKeys = (static_cast<double>(s.sequence) + 1) / 2;
+  s.weightFlopsPerToken = 2.0 * static_cast<double>(layers * (attnMacs + mlpMacs) +
+                                                     vocab * d);
+  s.attentionFlopsPerToken = 2.0 * static_cast<double>(layers) * a.heads *
+                             (a.qkHeadDim() + a.valueHeadDim()) * averageKeys;
+
+  // KV cache: MHA/GQA/MQA keep k and v of every kv head; MLA keeps the
+  // compressed latent and the shared RoPE key.
+  int64_t kvWidth = byteWidth(options.kvType);
+  s.kvType = name(options.kvType);
+  s.kvBytesPerTokenPerLayer =
+      a.mla ? (a.kvLoraRank + a.qkRopeHeadDim) * kvWidth
+            : 2 * a.kvHeads * a.headDim * kvWidth;
+  s.kvBytesPerToken = static_cast<double>(s.kvBytesPerTokenPerLayer) * c.numLayers;
+  s.kvBytesAtSequence = s.kvBytesPerToken * s.batch * s.sequence;
+
+  // Activations saved for the backward pass, per token, FlashAttention-style
+  // (the row log-sum-exp instead of the S x S probabilities).
+  double tokens = static_cast<double>(s.batch) * s.sequence;
+  double width = byteWidth(options.activationType);
+  s.activationType = name(options.activationType);
+  double attn = 2.0 * c.hiddenSize; // norm input and output
+  if (a.mla)
+    attn += a.heads * (2.0 * a.qkHeadDim() + a.vHeadDim) + a.kvLoraRank +
+            a.qkRopeHeadDim + a.qLoraRank;
+  else
+    attn += a.heads * double(a.headDim) + 2.0 * a.kvHeads * a.headDim;
+  attn += a.heads * double(a.valueHeadDim()) + a.heads; // output, log-sum-exp
+  double mlp = 2.0 * c.hiddenSize + (c.mlp == MlpKind::Swiglu ? 3.0 : 2.0) *
+                                        c.intermediateSize;
+  s.activationBytesPerLayer = tokens * (attn + mlp) * width;
+  double model = tokens * (2.0 * c.hiddenSize + c.vocabSize) * width;
+  s.activationBytes = s.activationBytesPerLayer * c.numLayers + model;
+  s.unfusedScoreBytesPerLayer =
+      double(s.batch) * a.heads * double(s.sequence) * s.sequence * width;
+  return true;
+}
+
+std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
+  const AttentionConfig &a = c.attention;
+  std::ostringstream os;
+  os << "model: " << c.modelName << " (" << c.format << "), " << c.numLayers
+     << " layers, hidden " << c.hiddenSize << ", " << a.heads << " heads ("
+     << a.kindName();
+  if (!a.mla && a.kvHeads != a.heads)
+    os << ", " << a.kvHeads << " kv heads";
+  os << "), vocab " << c.vocabSize << ", " << name(c.dtype) << "\n";
+  os << "parameters:\n";
+  for (const ParameterGroup &g : s.groups) {
+    char line[160];
+    std::snprintf(line, sizeof(line), "  %-12s %18s", g.name.c_str(),
+                  withCommas(g.count).c_str());
+    os << line;
+    if (g.perLayer)
+      os << "  (" << c.numLayers << " x " << withCommas(g.perLayer) << ")";
+    if (!g.note.empty())
+      os << "  " << g.note;
+    os << "\n";
+  }
+  char total[160];
+  std::snprintf(total, sizeof(total), "  %-12s %18s", "total",
+                withCommas(s.totalParameters).c_str());
+  os << total << "  (" << human(double(s.totalParameters), "") << ")\n";
+  if (s.buffers)
+    os << "  buffers: " << withCommas(s.buffers)
+       << " (BatchNorm running statistics, not learned)\n";
+  os << "flops per token (sequence " << s.sequence << "):\n"
+     << "  forward   " << human(s.forwardFlopsPerToken(), "FLOP") << " ("
+     << human(s.weightFlopsPerToken, "FLOP") << " weights + "
+     << human(s.attentionFlopsPerToken, "FLOP") << " attention)\n"
+     << "  training  " << human(s.trainingFlopsPerToken(), "FLOP")
+     << " (3 x forward)\n";
+  os << "kv cache (" << s.kvType << ", " << a.kindName() << "):\n"
+     << "  per token per layer  " << bytes(s.kvBytesPerTokenPerLayer) << "\n"
+     << "  per token            " << bytes(s.kvBytesPerToken) << "\n"
+     << "  batch " << s.batch << " x sequence " << s.sequence << "  "
+     << bytes(s.kvBytesAtSequence) << "\n";
+  os << "activations saved for backward (" << s.activationType << ", batch "
+     << s.batch << " x sequence " << s.sequence << "):\n"
+     << "  per layer  " << bytes(s.activationBytesPerLayer) << "\n"
+     << "  total      " << bytes(s.activationBytes)
+     << "  (attention as FlashAttention: no S x S matrix; unfused it would "
+        "add "
+     << bytes(s.unfusedScoreBytesPerLayer) << " per layer)\n";
+  return os.str();
+}
+
+std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
+  nlohmann::ordered_json j;
+  const AttentionConfig &a = c.attention;
+  j["model"] = {{"name", c.modelName},
+                {"format", c.format},
+                {"layers", c.numLayers},
+                {"hidden_size", c.hiddenSize},
+                {"heads", a.heads},
+                {"kv_heads", a.kvHeads},
+                {"attention", a.kindName()},
+                {"vocab_size", c.vocabSize},
+                {"dtype", name(c.dtype)}};
+  nlohmann::ordered_json params;
+  for (const ParameterGroup &g : s.groups) {
+    params[g.name] = g.count;
+    if (g.perLayer)
+      params["per_layer"][g.name] = g.perLayer;
+  }
+  params["total"] = s.totalParameters;
+  params["buffers"] = s.buffers;
+  j["parameters"] = params;
+  j["flops_per_token"] = {{"sequence", s.sequence},
+                          {"forward", s.forwardFlopsPerToken()},
+                          {"forward_weights", s.weightFlopsPerToken},
+                          {"forward_attention", s.attentionFlopsPerToken},
+                          {"training", s.trainingFlopsPerToken()}};
+  j["kv_cache"] = {{"dtype", s.kvType},
+                   {"bytes_per_token_per_layer", s.kvBytesPerTokenPerLayer},
+                   {"bytes_per_token", s.kvBytesPerToken},
+                   {"batch", s.batch},
+                   {"sequence", s.sequence},
+                   {"bytes", s.kvBytesAtSequence}};
+  j["activations"] = {{"dtype", s.activationType},
+                      {"batch", s.batch},
+                      {"sequence", s.sequence},
+                      {"bytes_per_layer", s.activationBytesPerLayer},
+                      {"bytes", s.activationBytes},
+                      {"unfused_attention_scores_bytes_per_layer",
+                       s.unfusedScoreBytesPerLayer}};
+  j["conventions"] = {
+      {"flops", "2 per multiply-add of every matmul (weights, LM head even "
+                "when tied, q.k and p.v against (S+1)/2 keys on average under "
+                "the causal mask); elementwise ops not counted; training = 3 x "
+                "forward"},
+      {"activations", "tensors saved for the backward pass with "
+                      "FlashAttention-style attention (row log-sum-exp kept, "
+                      "no S x S probabilities)"}};
+  return j.dump(2) + "\n";
+}
+
+} // namespace tessel::frontend

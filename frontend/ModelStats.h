@@ -1,0 +1,67 @@
+//===- ModelStats.h - parameters, FLOPs and memory of a model ---*- C++ -*-===//
+//
+// What `tesselc --stats` prints. Counts are exact; the conventions (which
+// FLOPs count, which activations are saved) are stated in
+// docs/model-stats.md and in the JSON output's "conventions".
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_FRONTEND_MODELSTATS_H
+#define TESSEL_FRONTEND_MODELSTATS_H
+
+#include "frontend/ModelConfig.h"
+
+#include <string>
+#include <vector>
+
+namespace tessel::frontend {
+
+struct StatsOptions {
+  int64_t batch = 1;
+  int64_t sequence = 0; ///< 0: the model's maximum.
+  ElementType kvType = ElementType::F32;
+  ElementType activationType = ElementType::F32;
+};
+
+struct ParameterGroup {
+  std::string name;
+  int64_t count = 0;
+  int64_t perLayer = 0; ///< For per-layer groups; 0 otherwise.
+  std::string note;
+};
+
+struct ModelStats {
+  std::vector<ParameterGroup> groups; ///< embedding, position, ..., lm_head.
+  int64_t totalParameters = 0;
+  int64_t buffers = 0; ///< Non-learned state (BatchNorm running statistics).
+
+  int64_t batch = 1, sequence = 0;
+  /// Forward FLOPs per token: 2 per multiply-add of every matmul.
+  double weightFlopsPerToken = 0, attentionFlopsPerToken = 0;
+  double forwardFlopsPerToken() const {
+    return weightFlopsPerToken + attentionFlopsPerToken;
+  }
+  /// Backward is twice the forward: 3x in all.
+  double trainingFlopsPerToken() const { return 3 * forwardFlopsPerToken(); }
+
+  int64_t kvBytesPerTokenPerLayer = 0;
+  const char *kvType = "f32";
+  double kvBytesPerToken = 0, kvBytesAtSequence = 0;
+
+  const char *activationType = "f32";
+  double activationBytesPerLayer = 0, activationBytes = 0;
+  /// Attention probabilities an unfused attention keeps (B·H·S² per layer).
+  double unfusedScoreBytesPerLayer = 0;
+};
+
+/// Computes the statistics, or returns false with `error` set when a count
+/// does not fit in 64 bits.
+bool computeStats(const ModelConfig &config, const StatsOptions &options,
+                  ModelStats &stats, std::string &error);
+
+std::string formatStatsText(const ModelConfig &config, const ModelStats &stats);
+std::string formatStatsJson(const ModelConfig &config, const ModelStats &stats);
+
+} // namespace tessel::frontend
+
+#endif // TESSEL_FRONTEND_MODELSTATS_H

@@ -1,0 +1,29 @@
+//===- Pipelines.h - Tessel's named pass pipelines --------------*- C++ -*-===//
+//
+// One named pipeline per end-to-end flow, used by both `tesselc` and the lit
+// tests (through `tessel-opt --tessel-graph-pipeline`), so that what is
+// tested is what is shipped.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_PASSES_PIPELINES_H
+#define TESSEL_PASSES_PIPELINES_H
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace tessel {
+
+/// Graph-level clean-up of `tessel` IR: canonicalization (transpose and
+/// reshape folding) and common-subexpression elimination. The fusion and
+/// tiling passes join it as they land.
+void buildGraphPipeline(mlir::OpPassManager &pm);
+
+/// Registers the pipelines with the pass registry (`tessel-opt
+/// --tessel-graph-pipeline`).
+void registerPipelines();
+
+} // namespace tessel
+
+#endif // TESSEL_PASSES_PIPELINES_H

@@ -1,0 +1,239 @@
+//===- tesselc.cpp - the Tessel compiler driver ---------------------------===//
+//
+//   tesselc MODEL.json                 the tessel IR of forward(tokens)
+//   tesselc MODEL.json --emit=STAGE    stop after a stage (config, tessel,
+//                                      graph)
+//   tesselc MODEL.json --stats[=json]  parameters, FLOPs, KV cache, memory
+//
+// MODEL.json is Tessel's model format or a HuggingFace config.json. MLIR's
+// pass-manager options (--mlir-print-ir-after-all, --mlir-timing, ...) work.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/ConfigReader.h"
+#include "frontend/ModelBuilder.h"
+#include "frontend/ModelStats.h"
+#include "passes/Pipelines.h"
+#include "tools/common/Diagnostics.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+namespace fe = tessel::frontend;
+
+namespace {
+
+constexpr const char *kTool = "tesselc";
+
+enum class Stage { Config, Tessel, Graph };
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.json>"),
+                               cl::Required);
+cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
+                                cl::value_desc("file"), cl::init("-"));
+cl::opt<Stage> emit(
+    "emit", cl::desc("Stop after this stage and print its result"),
+    cl::init(Stage::Graph),
+    cl::values(clEnumValN(Stage::Config, "config",
+                          "the model as Tessel reads it (normalized JSON)"),
+               clEnumValN(Stage::Tessel, "tessel",
+                          "tessel IR as the frontend builds it"),
+               clEnumValN(Stage::Graph, "graph",
+                          "tessel IR after the graph pipeline (default)")));
+/// `--stats[=text|json]`. LLVM's own `-stats` option (pass statistics) owns
+/// that name in the option registry, so tesselc takes it out of argv before
+/// the command line is parsed.
+std::optional<std::string> stats;
+
+/// Removes `--stats`, `-stats` and `--stats=FORMAT` from argv into `stats`.
+void extractStatsFlag(int &argc, char **argv) {
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "--stats" || arg == "-stats")
+      stats = "text";
+    else if (arg.consume_front("--stats=") || arg.consume_front("-stats="))
+      stats = arg.str();
+    else
+      argv[kept++] = argv[i];
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+}
+cl::opt<int64_t> statsBatch("stats-batch",
+                            cl::desc("Batch size for --stats (default 1)"),
+                            cl::init(1));
+cl::opt<int64_t>
+    statsSeq("stats-seq",
+             cl::desc("Sequence length for --stats (default: the model's "
+                      "maximum)"),
+             cl::init(0));
+cl::opt<std::string> kvDtype("kv-dtype",
+                             cl::desc("KV-cache element type for --stats: "
+                                      "f32, f16, bf16 (default: the model's)"),
+                             cl::init(""));
+
+int fail(const std::string &message) {
+  tessel::printError(kTool, message);
+  return 1;
+}
+
+/// The normalized configuration, for --emit=config.
+std::string configJson(const fe::ModelConfig &c) {
+  const fe::AttentionConfig &a = c.attention;
+  nlohmann::ordered_json j;
+  j["format"] = c.format;
+  j["name"] = c.modelName;
+  j["vocab_size"] = c.vocabSize;
+  j["hidden_size"] = c.hiddenSize;
+  j["num_layers"] = c.numLayers;
+  j["max_positions"] = c.maxPositions;
+  j["dtype"] = fe::name(c.dtype);
+  j["tie_embeddings"] = c.tiedEmbeddings;
+  nlohmann::ordered_json attn = {{"kind", a.kindName()},
+                                 {"heads", a.heads},
+                                 {"kv_heads", a.kvHeads},
+                                 {"qkv_bias", a.qkvBias},
+                                 {"out_bias", a.outBias}};
+  if (a.mla) {
+    attn["kv_lora_rank"] = a.kvLoraRank;
+    attn["q_lora_rank"] = a.qLoraRank;
+    attn["qk_nope_head_dim"] = a.qkNopeHeadDim;
+    attn["qk_rope_head_dim"] = a.qkRopeHeadDim;
+    attn["v_head_dim"] = a.vHeadDim;
+  } else {
+    attn["head_dim"] = a.headDim;
+  }
+  j["attention"] = attn;
+  nlohmann::ordered_json pos = {{"kind", fe::name(c.position)}};
+  if (c.position == fe::PositionKind::Rope) {
+    pos["theta"] = c.ropeTheta;
+    pos["rotary_dims"] = c.rotaryDims ? c.rotaryDims : a.qkHeadDim();
+    pos["interleaved"] = c.ropeInterleaved;
+  } else if (c.position == fe::PositionKind::Relative) {
+    pos["num_buckets"] = c.relativeBuckets;
+    pos["max_distance"] = c.relativeMaxDistance;
+  }
+  j["position"] = pos;
+  j["norm"] = {{"kind", fe::name(c.norm)},
+               {"placement", c.preNorm ? "pre" : "post"},
+               {"eps", c.normEps}};
+  j["mlp"] = {{"kind", c.mlp == fe::MlpKind::Swiglu ? "swiglu"
+                       : c.geluTanh                  ? "gelu_tanh"
+                                                     : "gelu"},
+              {"hidden", c.intermediateSize},
+              {"bias", c.mlpBias}};
+  auto init = [](const fe::Init &i) {
+    nlohmann::ordered_json o = {{"kind", i.kind}};
+    if (i.kind == "normal" || i.kind == "truncated_normal")
+      o["std"] = i.std;
+    if (i.kind == "constant")
+      o["value"] = i.value;
+    return o;
+  };
+  j["init"] = {{"embedding", init(c.embeddingInit)},
+               {"attention", init(c.attentionInit)},
+               {"mlp", init(c.mlpInit)},
+               {"output", init(c.outputInit)}};
+  return j.dump(2) + "\n";
+}
+
+std::optional<fe::ElementType> parseDtype(const std::string &s) {
+  if (s == "f32")
+    return fe::ElementType::F32;
+  if (s == "f16")
+    return fe::ElementType::F16;
+  if (s == "bf16")
+    return fe::ElementType::BF16;
+  return std::nullopt;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  tessel::registerPipelines();
+  extractStatsFlag(argc, argv);
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "Tessel compiler\n\n"
+          "  tesselc MODEL.json [--emit=config|tessel|graph] [-o FILE]\n"
+          "  tesselc MODEL.json --stats[=text|json] [--stats-batch=N] "
+          "[--stats-seq=N] [--kv-dtype=T]\n",
+          &llvm::errs()))
+    return 1;
+
+  fe::JsonSource source;
+  fe::ModelConfig config;
+  std::string error;
+  if (!fe::loadModelConfig(inputFile, config, source, error))
+    return fail(error);
+  for (const std::string &warning : config.warnings)
+    llvm::errs() << kTool << ": warning: " << warning << "\n";
+
+  std::string message;
+  auto output = openOutputFile(outputFile, &message);
+  if (!output)
+    return fail(outputFile + ": " + message);
+
+  if (stats) {
+    if (*stats != "text" && *stats != "json")
+      return fail("--stats takes 'text' or 'json', got '" + *stats + "'");
+    fe::StatsOptions options;
+    options.batch = statsBatch;
+    options.sequence = statsSeq;
+    options.kvType = options.activationType = config.dtype;
+    if (!kvDtype.empty()) {
+      auto type = parseDtype(kvDtype);
+      if (!type)
+        return fail("--kv-dtype takes f32, f16 or bf16, got '" + kvDtype + "'");
+      options.kvType = *type;
+    }
+    if (options.batch < 1 || options.batch > (int64_t(1) << 24) ||
+        options.sequence < 0 || options.sequence > (int64_t(1) << 24))
+      return fail("--stats-batch and --stats-seq must be in [1, 2^24]");
+    fe::ModelStats result;
+    if (!fe::computeStats(config, options, result, error))
+      return fail(inputFile + ": " + error);
+    output->os() << (*stats == "json" ? fe::formatStatsJson(config, result)
+                                     : fe::formatStatsText(config, result));
+    output->keep();
+    return 0;
+  }
+
+  if (emit == Stage::Config) {
+    output->os() << configJson(config);
+    output->keep();
+    return 0;
+  }
+
+  MLIRContext context;
+  tessel::OneLineDiagnostics diagnostics(context, kTool);
+  OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
+  if (!module)
+    return 1;
+  if (emit == Stage::Graph) {
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 1;
+    tessel::buildGraphPipeline(pm);
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+  module->print(output->os(), OpPrintingFlags().enableDebugInfo(
+                                  /*enable=*/false));
+  output->os() << "\n";
+  output->keep();
+  return 0;
+}
