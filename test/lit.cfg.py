@@ -28,7 +28,7 @@ config.substitutions.append(("%python", python))
 config.substitutions.append(
     ("%oracle", f"{python} {oracle} --tessel-run {tessel_run} --tmp %t"))
 
-tools = ["tessel-opt", "tessel-run"]
+tools = ["tessel-opt", "tessel-run", "tesselc"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="fatal") for t in tools],
     [config.tessel_tools_dir])
