@@ -356,10 +356,11 @@ LogicalResult SliceOp::verify() {
   if (ShapedType::isDynamic(out[axis]))
     return emitOpError() << "result shape " << fmtShape(out)
                          << " must be static along axis " << axis;
-  if (offset < 0 ||
-      (!ShapedType::isDynamic(in[axis]) && offset + out[axis] > in[axis]))
-    return emitOpError() << "range [" << offset << ", " << offset + out[axis]
-                         << ") of axis " << axis << " is outside input shape "
+  // Written so that a huge offset cannot overflow.
+  if (offset < 0 || (!ShapedType::isDynamic(in[axis]) &&
+                     (out[axis] > in[axis] || offset > in[axis] - out[axis])))
+    return emitOpError() << "offset " << offset << " with size " << out[axis]
+                         << " on axis " << axis << " is outside input shape "
                          << fmtShape(in);
   SmallVector<int64_t> expected(in);
   expected[axis] = out[axis];
@@ -435,7 +436,7 @@ OpFoldResult BroadcastOp::fold(FoldAdaptor) {
 }
 
 LogicalResult PositionIdsOp::verify() {
-  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  ArrayRef<int64_t> in = shapeOf(getInput());
   int64_t axis = getAxis();
   if (axis < 0 || axis >= static_cast<int64_t>(in.size()))
     return emitOpError() << "axis " << axis << " is out of range for input "

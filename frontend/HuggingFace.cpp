@@ -39,6 +39,9 @@ void readGpt2(FieldReader &r, const json &root, ModelConfig &c) {
            1e6);
   c.tiedEmbeddings = true;
   r.boolean(root, "", "tie_word_embeddings", c.tiedEmbeddings);
+  r.boolean(root, "", "scale_attn_weights", a.scaleLogits);
+  r.boolean(root, "", "scale_attn_by_inverse_layer_idx",
+            a.scaleByInverseLayer);
   if (r.failed())
     return;
   if (c.hiddenSize % a.heads != 0)

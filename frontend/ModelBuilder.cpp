@@ -81,7 +81,9 @@ private:
 void ModelBuilder::at(const std::string &path, const std::string &what) {
   auto [line, column] = source.lineColumn(path);
   Location file = FileLineColLoc::get(&context, source.file(), line, column);
-  b.setLoc(NameLoc::get(StringAttr::get(&context, what), file));
+  Location json = NameLoc::get(
+      StringAttr::get(&context, path.empty() ? "." : path), file);
+  b.setLoc(NameLoc::get(StringAttr::get(&context, what), json));
 }
 
 Type ModelBuilder::element() const {
@@ -311,8 +313,17 @@ Value ModelBuilder::attention(Value x, int64_t layer) {
     q = rope(q);
     k = rope(k);
   }
+  // The default scale is 1/sqrt(head dim); GPT-2 can switch it off or divide
+  // it by the layer number.
+  FloatAttr scale;
+  if (!a.scaleLogits || a.scaleByInverseLayer) {
+    double s = a.scaleLogits ? 1.0 / std::sqrt(double(hd)) : 1.0;
+    if (a.scaleByInverseLayer)
+      s /= double(layer + 1);
+    scale = b.getF64FloatAttr(s);
+  }
   Value o = ts::AttentionOp::create(b, tensor({kDyn, hq, kDyn, hd}), q, k, v,
-                                    attentionBias, FloatAttr(), true);
+                                    attentionBias, scale, true);
   o = mergeHeads(o, hq, hd);
   Init outInit = c.attentionInit;
   if (c.naming == Naming::GPT2)
@@ -327,6 +338,7 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
           r = a.qkRopeHeadDim, qk = a.qkHeadDim(), vd = a.vHeadDim,
           dc = a.kvLoraRank;
   const Init &init = c.attentionInit;
+  llvm::APFloat latentEps(1e-6); // DeepseekV2RMSNorm's default.
   // Queries: x -> [q_a -> norm ->] q_b, split per head into the part without
   // and the part with RoPE.
   Value q;
@@ -336,11 +348,10 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
     qa = ts::RMSNormOp::create(b, qa, ones(layerName(layer, "q_a_norm") +
                                                ".weight",
                                            {a.qLoraRank}),
-                               llvm::APFloat(c.normEps));
-    q = linear(qa, layerName(layer, "q_b"), a.qLoraRank, h * qk, a.qkvBias,
-               init);
+                               latentEps);
+    q = linear(qa, layerName(layer, "q_b"), a.qLoraRank, h * qk, false, init);
   } else {
-    q = linear(x, layerName(layer, "q"), d, h * qk, a.qkvBias, init);
+    q = linear(x, layerName(layer, "q"), d, h * qk, false, init);
   }
   q = splitHeads(q, h, qk);
   Value qNope = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, nope}), q, 3, 0);
@@ -356,9 +367,9 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
   kRope = ts::BroadcastOp::create(b, tensor({kDyn, h, kDyn, r}), kRope);
   latent = ts::RMSNormOp::create(
       b, latent, ones(layerName(layer, "kv_a_norm") + ".weight", {dc}),
-      llvm::APFloat(c.normEps));
+      latentEps);
   Value kv = linear(latent, layerName(layer, "kv_b"), dc, h * (nope + vd),
-                    a.qkvBias, init);
+                    false, init);
   kv = splitHeads(kv, h, nope + vd);
   Value kNope = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, nope}), kv, 3, 0);
   Value v = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, vd}), kv, 3, nope);

@@ -41,9 +41,15 @@ struct AttentionConfig {
   int64_t kvHeads = 0; ///< = heads: MHA; 1: MQA; otherwise GQA.
   int64_t headDim = 0;
   bool qkvBias = false, outBias = false;
+  /// GPT-2's switches: scale the logits by 1/sqrt(head dim) at all, and
+  /// further by 1/(layer index + 1).
+  bool scaleLogits = true, scaleByInverseLayer = false;
   /// Multi-head latent attention (DeepSeek-V2): queries optionally through a
   /// rank-qLoraRank bottleneck, keys and values through a shared latent of
-  /// kvLoraRank plus a decoupled RoPE key of qkRopeHeadDim.
+  /// kvLoraRank plus a decoupled RoPE key of qkRopeHeadDim. As in
+  /// DeepSeek-V2, `qkvBias` gives biases to the down-projections q_a and kv_a
+  /// only (never to q_proj, q_b or kv_b), and the two latent RMSNorms use
+  /// eps 1e-6 whatever the model's norm eps.
   bool mla = false;
   int64_t kvLoraRank = 0, qLoraRank = 0; ///< qLoraRank 0: a plain q_proj.
   int64_t qkNopeHeadDim = 0, qkRopeHeadDim = 0, vHeadDim = 0;

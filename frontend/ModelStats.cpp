@@ -44,8 +44,8 @@ void attentionCounts(const ModelConfig &c, Wide &params, Wide &macs) {
     macs = q + kv + o;
     // The two RMSNorms of the latents (q_a_layernorm, kv_a_layernorm).
     params = macs + (ql ? ql : 0) + dc;
-    if (a.qkvBias)
-      params += (ql ? ql + h * qk : h * qk) + dc + r + h * (a.qkNopeHeadDim + v);
+    if (a.qkvBias) // q_a and kv_a only, as DeepSeek-V2.
+      params += ql + dc + r;
     if (a.outBias)
       params += d;
     return;

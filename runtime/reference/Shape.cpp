@@ -23,8 +23,8 @@ static void copyElement(const Tensor &src, int64_t from, Tensor &dst,
 Status slice(const Tensor &x, int64_t axis, int64_t offset, int64_t size,
              Tensor &y) {
   if (axis < 0 || axis >= x.rank() || offset < 0 || size < 0 ||
-      offset + size > x.shape[axis])
-    return errorf("slice: range [", offset, ", ", offset + size, ") of axis ",
+      size > x.shape[axis] || offset > x.shape[axis] - size)
+    return errorf("slice: offset ", offset, " with size ", size, " on axis ",
                   axis, " is outside input shape ", formatShape(x.shape));
   std::vector<int64_t> shape = x.shape;
   shape[axis] = size;

@@ -200,3 +200,46 @@ func.func @reshape_transpose_mix(%x: tensor<2x6xf32>) -> tensor<6x2xf32> {
   %u = tessel.transpose %r [1, 0] : tensor<2x6xf32> -> tensor<6x2xf32>
   return %u : tensor<6x2xf32>
 }
+
+// -----
+
+// A broadcast to its own type does nothing and folds away, dynamic dims,
+// integer and reduced-precision tensors included.
+// CHECK-LABEL: func.func @broadcast_same_type
+// CHECK-SAME: (%[[X:.+]]: tensor<?x1x4xf32>, %[[I:.+]]: tensor<2x3xi64>, %[[S:.+]]: tensor<bf16>)
+// CHECK-NEXT: return %[[X]], %[[I]], %[[S]]
+func.func @broadcast_same_type(%x: tensor<?x1x4xf32>, %i: tensor<2x3xi64>,
+                               %s: tensor<bf16>)
+    -> (tensor<?x1x4xf32>, tensor<2x3xi64>, tensor<bf16>) {
+  %a = tessel.broadcast %x : tensor<?x1x4xf32> -> tensor<?x1x4xf32>
+  %b = tessel.broadcast %i : tensor<2x3xi64> -> tensor<2x3xi64>
+  %c = tessel.broadcast %s : tensor<bf16> -> tensor<bf16>
+  return %a, %b, %c : tensor<?x1x4xf32>, tensor<2x3xi64>, tensor<bf16>
+}
+
+// -----
+
+// A chain of same-type broadcasts folds to the input.
+// CHECK-LABEL: func.func @broadcast_same_type_chain
+// CHECK-SAME: (%[[X:.+]]: tensor<3x4xf16>)
+// CHECK-NEXT: return %[[X]]
+func.func @broadcast_same_type_chain(%x: tensor<3x4xf16>) -> tensor<3x4xf16> {
+  %a = tessel.broadcast %x : tensor<3x4xf16> -> tensor<3x4xf16>
+  %b = tessel.broadcast %a : tensor<3x4xf16> -> tensor<3x4xf16>
+  return %b : tensor<3x4xf16>
+}
+
+// -----
+
+// Negative: a broadcast that stretches an axis or adds one stays.
+// CHECK-LABEL: func.func @broadcast_stretch
+// CHECK-SAME: (%[[K:.+]]: tensor<?x1x?x64xf32>, %[[B:.+]]: tensor<4xf32>)
+// CHECK-NEXT: %[[H:.+]] = tessel.broadcast %[[K]] : tensor<?x1x?x64xf32> -> tensor<?x16x?x64xf32>
+// CHECK-NEXT: %[[L:.+]] = tessel.broadcast %[[B]] : tensor<4xf32> -> tensor<1x4xf32>
+// CHECK-NEXT: return %[[H]], %[[L]]
+func.func @broadcast_stretch(%k: tensor<?x1x?x64xf32>, %b: tensor<4xf32>)
+    -> (tensor<?x16x?x64xf32>, tensor<1x4xf32>) {
+  %h = tessel.broadcast %k : tensor<?x1x?x64xf32> -> tensor<?x16x?x64xf32>
+  %l = tessel.broadcast %b : tensor<4xf32> -> tensor<1x4xf32>
+  return %h, %l : tensor<?x16x?x64xf32>, tensor<1x4xf32>
+}

@@ -1510,3 +1510,482 @@ func.func @linear_dynamic_weight_bias(%x: tensor<4x16xf32>, %w: tensor<?x16xf32>
   %y = tessel.linear %x, %w, %b : tensor<4x16xf32>, tensor<?x16xf32>, tensor<2x3xf32> -> tensor<4x?xf32>
   return %y : tensor<4x?xf32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// tessel.parameter
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{'tessel.parameter' op parameter shape [?, 768] must be static}}
+tessel.parameter @dynamic : tensor<?x768xf32> init = zeros
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op init = normal needs a finite, positive 'std'}}
+tessel.parameter @normal_without_std : tensor<4x4xf32> init = normal
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op init = truncated_normal needs a finite, positive 'std'}}
+tessel.parameter @truncated_without_std : tensor<4x4xbf16> init = truncated_normal
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op init = normal needs a finite, positive 'std'}}
+tessel.parameter @zero_std : tensor<4xf32> init = normal {std = 0.0 : f64}
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op init = truncated_normal needs a finite, positive 'std'}}
+tessel.parameter @negative_std : tensor<4xf32> init = truncated_normal {std = -0.02 : f64}
+
+// -----
+
+// +inf as a hex float.
+// expected-error @+1 {{'tessel.parameter' op init = normal needs a finite, positive 'std'}}
+tessel.parameter @infinite_std : tensor<4xf32> init = normal {std = 0x7FF0000000000000 : f64}
+
+// -----
+
+// A NaN std is not positive either.
+// expected-error @+1 {{'tessel.parameter' op init = normal needs a finite, positive 'std'}}
+tessel.parameter @nan_std : tensor<4xf32> init = normal {std = 0x7FF8000000000000 : f64}
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op 'std' applies only to normal and truncated_normal initializers, not zeros}}
+tessel.parameter @zeros_with_std : tensor<4xf32> init = zeros {std = 2.000000e-02 : f64}
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op 'std' applies only to normal and truncated_normal initializers, not kaiming_normal}}
+tessel.parameter @kaiming_with_std : tensor<4x4xf32> init = kaiming_normal {std = 1.0 : f64}
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op 'value' is required by, and only by, init = constant}}
+tessel.parameter @constant_without_value : tensor<4xf32> init = constant
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op 'value' is required by, and only by, init = constant}}
+tessel.parameter @ones_with_value : tensor<4xf32> init = ones {value = 1.0 : f64}
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op init = xavier_uniform needs a non-empty parameter of rank >= 2 for its fan-in and fan-out, got shape [768]}}
+tessel.parameter @xavier_rank1 : tensor<768xf32> init = xavier_uniform
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op init = kaiming_normal needs a non-empty parameter of rank >= 2 for its fan-in and fan-out, got shape []}}
+tessel.parameter @kaiming_rank0 : tensor<f16> init = kaiming_normal
+
+// -----
+
+// Rank 2 but empty: the fans would divide by zero.
+// expected-error @+1 {{'tessel.parameter' op init = xavier_normal needs a non-empty parameter of rank >= 2 for its fan-in and fan-out, got shape [0, 4]}}
+tessel.parameter @xavier_empty : tensor<0x4xf32> init = xavier_normal
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op init = kaiming_uniform needs a non-empty parameter of rank >= 2 for its fan-in and fan-out, got shape [8, 0]}}
+tessel.parameter @kaiming_empty : tensor<8x0xbf16> init = kaiming_uniform
+
+// -----
+
+// Parameters are float tensors.
+// expected-error @+1 {{'tessel.parameter' op attribute 'type' failed to satisfy constraint: type attribute of ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+tessel.parameter @integer_parameter : tensor<4xi64> init = zeros
+
+// -----
+
+// An unknown initializer.
+// expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'init' [zeros, ones, constant, normal, truncated_normal, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal]}}
+tessel.parameter @unknown_init : tensor<4xf32> init = uniform
+
+// -----
+
+// Parameters live at module level, not in a function.
+func.func @parameter_in_function() {
+  // expected-error @+1 {{'tessel.parameter' op expects parent op 'builtin.module'}}
+  tessel.parameter @local : tensor<4xf32> init = zeros
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// tessel.get_parameter
+//===----------------------------------------------------------------------===//
+
+tessel.parameter @w : tensor<8xf32> init = zeros
+
+func.func @get_unknown_parameter() -> tensor<8xf32> {
+  // expected-error @+1 {{'tessel.get_parameter' op no tessel.parameter named @nope}}
+  %w = tessel.get_parameter @nope : tensor<8xf32>
+  return %w : tensor<8xf32>
+}
+
+// -----
+
+// A symbol that is not a parameter.
+func.func @not_a_parameter() -> tensor<8xf32> {
+  // expected-error @+1 {{'tessel.get_parameter' op no tessel.parameter named @not_a_parameter}}
+  %w = tessel.get_parameter @not_a_parameter : tensor<8xf32>
+  return %w : tensor<8xf32>
+}
+
+// -----
+
+tessel.parameter @w : tensor<8xf32> init = zeros
+
+func.func @get_parameter_wrong_shape() -> tensor<4xf32> {
+  // expected-error @+1 {{'tessel.get_parameter' op result type 'tensor<4xf32>' differs from the declared type 'tensor<8xf32>' of @w}}
+  %w = tessel.get_parameter @w : tensor<4xf32>
+  return %w : tensor<4xf32>
+}
+
+// -----
+
+tessel.parameter @w : tensor<8xf32> init = zeros
+
+func.func @get_parameter_wrong_element_type() -> tensor<8xf16> {
+  // expected-error @+1 {{'tessel.get_parameter' op result type 'tensor<8xf16>' differs from the declared type 'tensor<8xf32>' of @w}}
+  %w = tessel.get_parameter @w : tensor<8xf16>
+  return %w : tensor<8xf16>
+}
+
+// -----
+
+// The result type is the declared type exactly: no dynamic dims.
+tessel.parameter @w : tensor<8xf32> init = zeros
+
+func.func @get_parameter_dynamic() -> tensor<?xf32> {
+  // expected-error @+1 {{'tessel.get_parameter' op result type 'tensor<?xf32>' differs from the declared type 'tensor<8xf32>' of @w}}
+  %w = tessel.get_parameter @w : tensor<?xf32>
+  return %w : tensor<?xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// tessel.slice
+//===----------------------------------------------------------------------===//
+
+func.func @slice_element_type(%x: tensor<4x6xf32>) -> tensor<4x3xf16> {
+  // expected-error @+1 {{'tessel.slice' op result element type 'f16' differs from input element type 'f32'}}
+  %y = tessel.slice %x {axis = 1 : i64, offset = 0 : i64} : tensor<4x6xf32> -> tensor<4x3xf16>
+  return %y : tensor<4x3xf16>
+}
+
+// -----
+
+func.func @slice_axis_too_large(%x: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  // expected-error @+1 {{'tessel.slice' op axis 2 is out of range for input shape [4, 6]}}
+  %y = tessel.slice %x {axis = 2 : i64, offset = 0 : i64} : tensor<4x6xf32> -> tensor<4x6xf32>
+  return %y : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @slice_negative_axis(%x: tensor<4x6xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'tessel.slice' op axis -1 is out of range for input shape [4, 6]}}
+  %y = tessel.slice %x {axis = -1 : i64, offset = 0 : i64} : tensor<4x6xf32> -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @slice_wrong_rank(%x: tensor<4x6xf32>) -> tensor<4x3x1xf32> {
+  // expected-error @+1 {{'tessel.slice' op result shape [4, 3, 1] must have the rank of input shape [4, 6]}}
+  %y = tessel.slice %x {axis = 1 : i64, offset = 0 : i64} : tensor<4x6xf32> -> tensor<4x3x1xf32>
+  return %y : tensor<4x3x1xf32>
+}
+
+// -----
+
+func.func @slice_dynamic_size(%x: tensor<?x?x2304xf32>) -> tensor<?x?x?xf32> {
+  // expected-error @+1 {{'tessel.slice' op result shape [?, ?, ?] must be static along axis 2}}
+  %y = tessel.slice %x {axis = 2 : i64, offset = 768 : i64} : tensor<?x?x2304xf32> -> tensor<?x?x?xf32>
+  return %y : tensor<?x?x?xf32>
+}
+
+// -----
+
+// The last of q, k, v shifted one too far.
+func.func @slice_past_the_end(%x: tensor<?x?x2304xf32>) -> tensor<?x?x768xf32> {
+  // expected-error @+1 {{'tessel.slice' op offset 1537 with size 768 on axis 2 is outside input shape [?, ?, 2304]}}
+  %y = tessel.slice %x {axis = 2 : i64, offset = 1537 : i64} : tensor<?x?x2304xf32> -> tensor<?x?x768xf32>
+  return %y : tensor<?x?x768xf32>
+}
+
+// -----
+
+func.func @slice_negative_offset(%x: tensor<?x8xi64>) -> tensor<?x2xi64> {
+  // expected-error @+1 {{'tessel.slice' op offset -1 with size 2 on axis 1 is outside input shape [?, 8]}}
+  %y = tessel.slice %x {axis = 1 : i64, offset = -1 : i64} : tensor<?x8xi64> -> tensor<?x2xi64>
+  return %y : tensor<?x2xi64>
+}
+
+// -----
+
+// A negative offset is wrong even along a dynamic axis.
+func.func @slice_negative_offset_dynamic(%x: tensor<?xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'tessel.slice' op offset -3 with size 2 on axis 0 is outside input shape [?]}}
+  %y = tessel.slice %x {axis = 0 : i64, offset = -3 : i64} : tensor<?xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+// The other axes are kept.
+func.func @slice_other_axis_changed(%x: tensor<4x6xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'tessel.slice' op result shape [2, 3] does not match expected [4, 3] (input shape with the sliced axis resized)}}
+  %y = tessel.slice %x {axis = 1 : i64, offset = 0 : i64} : tensor<4x6xf32> -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// tessel.concat
+//===----------------------------------------------------------------------===//
+
+// No inputs (only the generic form can say so).
+func.func @concat_no_inputs() -> tensor<0xf32> {
+  // expected-error @+1 {{'tessel.concat' op needs at least one input}}
+  %y = "tessel.concat"() <{axis = 0 : i64}> : () -> tensor<0xf32>
+  return %y : tensor<0xf32>
+}
+
+// -----
+
+func.func @concat_input_element_type(%a: tensor<2x4xf32>, %b: tensor<2x4xf16>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'tessel.concat' op input element type 'f16' differs from input 0 element type 'f32'}}
+  %y = tessel.concat %a, %b {axis = 1 : i64} : tensor<2x4xf32>, tensor<2x4xf16> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @concat_result_element_type(%a: tensor<2x4xi64>, %b: tensor<2x4xi64>) -> tensor<2x8xi32> {
+  // expected-error @+1 {{'tessel.concat' op result element type 'i32' differs from input 0 element type 'i64'}}
+  %y = tessel.concat %a, %b {axis = 1 : i64} : tensor<2x4xi64>, tensor<2x4xi64> -> tensor<2x8xi32>
+  return %y : tensor<2x8xi32>
+}
+
+// -----
+
+func.func @concat_axis_too_large(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'tessel.concat' op axis 2 is out of range for input shape [2, 4]}}
+  %y = tessel.concat %a, %b {axis = 2 : i64} : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @concat_negative_axis(%a: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'tessel.concat' op axis -1 is out of range for input shape [2, 4]}}
+  %y = tessel.concat %a {axis = -1 : i64} : tensor<2x4xf32> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// A rank-0 input has no axis to join along.
+func.func @concat_scalars(%a: tensor<f32>, %b: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{'tessel.concat' op axis 0 is out of range for input shape []}}
+  %y = tessel.concat %a, %b {axis = 0 : i64} : tensor<f32>, tensor<f32> -> tensor<f32>
+  return %y : tensor<f32>
+}
+
+// -----
+
+// MLA's halves with different head counts.
+func.func @concat_mismatch_outside_axis(%a: tensor<?x16x?x128xf32>, %b: tensor<?x8x?x64xf32>) -> tensor<?x16x?x192xf32> {
+  // expected-error @+1 {{'tessel.concat' op input 1 shape [?, 8, ?, 64] differs from input 0 shape [?, 16, ?, 128] outside axis 3}}
+  %y = tessel.concat %a, %b {axis = 3 : i64} : tensor<?x16x?x128xf32>, tensor<?x8x?x64xf32> -> tensor<?x16x?x192xf32>
+  return %y : tensor<?x16x?x192xf32>
+}
+
+// -----
+
+// The third input is the one at fault; its index is reported.
+func.func @concat_mismatch_third(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>, %c: tensor<3x4xf32>) -> tensor<2x12xf32> {
+  // expected-error @+1 {{'tessel.concat' op input 2 shape [3, 4] differs from input 0 shape [2, 4] outside axis 1}}
+  %y = tessel.concat %a, %b, %c {axis = 1 : i64} : tensor<2x4xf32>, tensor<2x4xf32>, tensor<3x4xf32> -> tensor<2x12xf32>
+  return %y : tensor<2x12xf32>
+}
+
+// -----
+
+func.func @concat_rank_mismatch(%a: tensor<2x4xf32>, %b: tensor<2x4x1xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'tessel.concat' op input 1 shape [2, 4, 1] differs from input 0 shape [2, 4] outside axis 1}}
+  %y = tessel.concat %a, %b {axis = 1 : i64} : tensor<2x4xf32>, tensor<2x4x1xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// 128 + 64 is 192, not 256.
+func.func @concat_wrong_sum(%a: tensor<?x16x?x128xf32>, %b: tensor<?x16x?x64xf32>) -> tensor<?x16x?x256xf32> {
+  // expected-error @+1 {{'tessel.concat' op result shape [?, 16, ?, 256] does not match expected [?, 16, ?, 192] (the inputs joined along the axis)}}
+  %y = tessel.concat %a, %b {axis = 3 : i64} : tensor<?x16x?x128xf32>, tensor<?x16x?x64xf32> -> tensor<?x16x?x256xf32>
+  return %y : tensor<?x16x?x256xf32>
+}
+
+// -----
+
+func.func @concat_result_other_axis(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) -> tensor<3x8xf32> {
+  // expected-error @+1 {{'tessel.concat' op result shape [3, 8] does not match expected [2, 8] (the inputs joined along the axis)}}
+  %y = tessel.concat %a, %b {axis = 1 : i64} : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<3x8xf32>
+  return %y : tensor<3x8xf32>
+}
+
+// -----
+
+func.func @concat_result_rank(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) -> tensor<16xf32> {
+  // expected-error @+1 {{'tessel.concat' op result shape [16] does not match expected [2, 8] (the inputs joined along the axis)}}
+  %y = tessel.concat %a, %b {axis = 1 : i64} : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<16xf32>
+  return %y : tensor<16xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// tessel.broadcast
+//===----------------------------------------------------------------------===//
+
+func.func @broadcast_element_type(%x: tensor<1x4xf32>) -> tensor<3x4xbf16> {
+  // expected-error @+1 {{'tessel.broadcast' op result element type 'bf16' differs from input element type 'f32'}}
+  %y = tessel.broadcast %x : tensor<1x4xf32> -> tensor<3x4xbf16>
+  return %y : tensor<3x4xbf16>
+}
+
+// -----
+
+func.func @broadcast_higher_rank_input(%x: tensor<2x1x4xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{'tessel.broadcast' op input shape [2, 1, 4] has a higher rank than result shape [3, 4]}}
+  %y = tessel.broadcast %x : tensor<2x1x4xf32> -> tensor<3x4xf32>
+  return %y : tensor<3x4xf32>
+}
+
+// -----
+
+// Only size-1 dimensions stretch.
+func.func @broadcast_not_one(%x: tensor<2x4xf32>) -> tensor<6x4xf32> {
+  // expected-error @+1 {{'tessel.broadcast' op input shape [2, 4] cannot broadcast to [6, 4] (result dimension 0: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  %y = tessel.broadcast %x : tensor<2x4xf32> -> tensor<6x4xf32>
+  return %y : tensor<6x4xf32>
+}
+
+// -----
+
+// Alignment is at the trailing axis: [4] does not go to [4, 3].
+func.func @broadcast_leading_alignment(%x: tensor<4xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'tessel.broadcast' op input shape [4] cannot broadcast to [4, 3] (result dimension 1: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  %y = tessel.broadcast %x : tensor<4xf32> -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}
+
+// -----
+
+// A size-1 input dimension cannot become a dynamic one: its size would be
+// unknown at run time.
+func.func @broadcast_one_to_dynamic(%k: tensor<?x1x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  // expected-error @+1 {{'tessel.broadcast' op input shape [?, 1, ?, 64] cannot broadcast to [?, ?, ?, 64] (result dimension 1: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  %y = tessel.broadcast %k : tensor<?x1x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %y : tensor<?x?x?x64xf32>
+}
+
+// -----
+
+// Nor can a new leading axis.
+func.func @broadcast_new_dynamic_axis(%x: tensor<4xf16>) -> tensor<?x4xf16> {
+  // expected-error @+1 {{'tessel.broadcast' op input shape [4] cannot broadcast to [?, 4] (result dimension 0: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  %y = tessel.broadcast %x : tensor<4xf16> -> tensor<?x4xf16>
+  return %y : tensor<?x4xf16>
+}
+
+// -----
+
+// A kept dimension keeps its staticness: static to dynamic...
+func.func @broadcast_static_to_dynamic(%x: tensor<1x4xf32>) -> tensor<3x?xf32> {
+  // expected-error @+1 {{'tessel.broadcast' op input shape [1, 4] cannot broadcast to [3, ?] (result dimension 1: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  %y = tessel.broadcast %x : tensor<1x4xf32> -> tensor<3x?xf32>
+  return %y : tensor<3x?xf32>
+}
+
+// -----
+
+// ...and dynamic to static (a dynamic input of size 1 would stretch at run
+// time, which broadcast does not do).
+func.func @broadcast_dynamic_to_static(%x: tensor<?x4xi64>) -> tensor<5x4xi64> {
+  // expected-error @+1 {{'tessel.broadcast' op input shape [?, 4] cannot broadcast to [5, 4] (result dimension 0: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  %y = tessel.broadcast %x : tensor<?x4xi64> -> tensor<5x4xi64>
+  return %y : tensor<5x4xi64>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// tessel.position_ids
+//===----------------------------------------------------------------------===//
+
+func.func @position_ids_axis_too_large(%t: tensor<?x?xi64>) -> tensor<?xi64> {
+  // expected-error @+1 {{'tessel.position_ids' op axis 2 is out of range for input shape [?, ?]}}
+  %p = tessel.position_ids %t {axis = 2 : i64} : tensor<?x?xi64> -> tensor<?xi64>
+  return %p : tensor<?xi64>
+}
+
+// -----
+
+func.func @position_ids_negative_axis(%t: tensor<?x?xi64>) -> tensor<?xi64> {
+  // expected-error @+1 {{'tessel.position_ids' op axis -1 is out of range for input shape [?, ?]}}
+  %p = tessel.position_ids %t {axis = -1 : i64} : tensor<?x?xi64> -> tensor<?xi64>
+  return %p : tensor<?xi64>
+}
+
+// -----
+
+func.func @position_ids_scalar_input(%t: tensor<i64>) -> tensor<1xi64> {
+  // expected-error @+1 {{'tessel.position_ids' op axis 0 is out of range for input shape []}}
+  %p = tessel.position_ids %t {axis = 0 : i64} : tensor<i64> -> tensor<1xi64>
+  return %p : tensor<1xi64>
+}
+
+// -----
+
+func.func @position_ids_wrong_length(%t: tensor<2x5xi64>) -> tensor<2xi64> {
+  // expected-error @+1 {{'tessel.position_ids' op result shape [2] does not match expected [5] (the size of the input's axis)}}
+  %p = tessel.position_ids %t {axis = 1 : i64} : tensor<2x5xi64> -> tensor<2xi64>
+  return %p : tensor<2xi64>
+}
+
+// -----
+
+func.func @position_ids_wrong_rank(%t: tensor<2x5xi64>) -> tensor<2x5xi64> {
+  // expected-error @+1 {{'tessel.position_ids' op result shape [2, 5] does not match expected [5] (the size of the input's axis)}}
+  %p = tessel.position_ids %t {axis = 1 : i64} : tensor<2x5xi64> -> tensor<2x5xi64>
+  return %p : tensor<2x5xi64>
+}
+
+// -----
+
+// Positions are integers.
+func.func @position_ids_float_result(%t: tensor<2x5xi64>) -> tensor<5xf32> {
+  // expected-error @+1 {{result #0 must be ranked tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<5xf32>'}}
+  %p = tessel.position_ids %t {axis = 1 : i64} : tensor<2x5xi64> -> tensor<5xf32>
+  return %p : tensor<5xf32>
+}
+
+// -----
+
+// An offset so large that offset + size would overflow is still caught.
+func.func @slice_offset_overflow(%x: tensor<8xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'tessel.slice' op offset 9223372036854775806 with size 2 on axis 0 is outside input shape [8]}}
+  %y = tessel.slice %x {axis = 0 : i64, offset = 9223372036854775806 : i64} : tensor<8xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}

@@ -15,8 +15,10 @@ std::string formatLocation(Location loc) {
     return (file.getFilename().str() + ":" + std::to_string(file.getLine()) +
             ":" + std::to_string(file.getColumn()));
   if (auto name = dyn_cast<NameLoc>(loc)) {
+    // Names nest outwards: file:line:col: inner name: outer name.
     std::string inner = formatLocation(name.getChildLoc());
-    return inner.empty() ? name.getName().str() : inner;
+    return inner.empty() ? name.getName().str()
+                         : inner + ": " + name.getName().str();
   }
   if (auto call = dyn_cast<CallSiteLoc>(loc))
     return formatLocation(call.getCallee());

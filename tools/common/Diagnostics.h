@@ -16,8 +16,10 @@
 
 namespace tessel {
 
-/// Renders a location as `file:line:col` (looking through names, call sites
-/// and fused locations), or an empty string when it carries no position.
+/// Renders a location as `file:line:col` (looking through call sites and
+/// fused locations), followed by the names of enclosing name locations,
+/// innermost first (`model.json:9:3: .attention: layers.0.attention`); an
+/// empty string when it carries neither.
 std::string formatLocation(mlir::Location loc);
 
 /// While alive, prints every diagnostic of `context` to stderr as one line

@@ -13,6 +13,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
+
+#include <cstdint>
 #include "llvm/Support/FileSystem.h"
 
 using namespace mlir;
@@ -150,6 +152,11 @@ LogicalResult Evaluator::bind(Operation *op, Value result, Tensor tensor) {
     return op->emitError() << "computed shape " << formatShape(tensor.shape)
                            << " does not match result type " << type;
   tensor.dtype = *dtype;
+  if (*dtype == DType::I32)
+    for (int64_t v : tensor.ints)
+      if (v < INT32_MIN || v > INT32_MAX)
+        return op->emitError() << "value " << v << " does not fit in the i32 "
+                               << "result type " << type;
   roundToDType(tensor);
   values[result] = std::move(tensor);
   return success();

@@ -20,6 +20,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -165,6 +166,10 @@ int runInterpret() {
   std::vector<::tessel::Tensor> outputs;
   ::tessel::ParameterOptions parameters;
   parameters.directory = paramsDir;
+  if (!paramsDir.empty() && !llvm::sys::fs::is_directory(paramsDir)) {
+    ::tessel::printError(kTool, paramsDir + ": --params is not a directory");
+    return 1;
+  }
   if (initSeed.getNumOccurrences())
     parameters.seed = initSeed;
   if (failed(

@@ -231,8 +231,9 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return 1;
   }
-  module->print(output->os(), OpPrintingFlags().enableDebugInfo(
-                                  /*enable=*/false));
+  // OpPrintingFlags reads --mlir-print-debuginfo and the other printer
+  // options.
+  module->print(output->os(), OpPrintingFlags());
   output->os() << "\n";
   output->keep();
   return 0;
