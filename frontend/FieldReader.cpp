@@ -3,6 +3,7 @@
 #include "frontend/FieldReader.h"
 
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace tessel::frontend {
@@ -34,9 +35,23 @@ std::string describe(const nlohmann::json &value) {
 }
 
 bool FieldReader::fail(const std::string &path, const std::string &what) {
-  if (error.empty())
-    error = source.position(path) + ": " + (path.empty() ? "." : path) + ": " +
-            what;
+  if (!error.empty())
+    return false;
+  error =
+      source.position(path) + ": " + (path.empty() ? "." : path) + ": " + what;
+  // One line, whatever the input's keys and strings hold.
+  std::string printable;
+  for (char c : error) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x",
+                    static_cast<unsigned char>(c));
+      printable += escaped;
+    } else {
+      printable += c;
+    }
+  }
+  error = printable;
   return false;
 }
 
@@ -81,7 +96,8 @@ void FieldReader::integer(const json &object, const std::string &path,
   double asDouble = value->is_number_unsigned()
                         ? static_cast<double>(value->get<uint64_t>())
                         : value->get<double>();
-  if (asDouble < static_cast<double>(min) || asDouble > static_cast<double>(max)) {
+  if (asDouble < static_cast<double>(min) ||
+      asDouble > static_cast<double>(max)) {
     std::ostringstream os;
     os << "expected an integer in [" << min << ", " << max << "], got "
        << value->dump();
@@ -162,7 +178,8 @@ void FieldReader::onlyKnownKeys(const json &object, const std::string &path,
       for (const char *k : known)
         list += std::string(list.empty() ? "" : ", ") + k;
       fail(JsonSource::child(path, it.key()),
-           "unknown field \"" + it.key() + "\" (expected one of: " + list + ")");
+           "unknown field " + nlohmann::json(it.key()).dump() +
+               " (expected one of: " + list + ")");
       return;
     }
   }

@@ -1,4 +1,5 @@
-//===- HuggingFace.cpp - HuggingFace config.json ---------------------------===//
+//===- HuggingFace.cpp - HuggingFace config.json
+//---------------------------===//
 //
 // The model types gpt2, llama, mistral, qwen2 and deepseek_v2 (dense MLP).
 // Absent fields take the defaults of the matching `transformers` config
@@ -40,8 +41,7 @@ void readGpt2(FieldReader &r, const json &root, ModelConfig &c) {
   c.tiedEmbeddings = true;
   r.boolean(root, "", "tie_word_embeddings", c.tiedEmbeddings);
   r.boolean(root, "", "scale_attn_weights", a.scaleLogits);
-  r.boolean(root, "", "scale_attn_by_inverse_layer_idx",
-            a.scaleByInverseLayer);
+  r.boolean(root, "", "scale_attn_by_inverse_layer_idx", a.scaleByInverseLayer);
   if (r.failed())
     return;
   if (c.hiddenSize % a.heads != 0)
@@ -129,8 +129,8 @@ void readLlamaFamily(FieldReader &r, const json &root, ModelConfig &c,
   c.attentionPath = ".num_attention_heads";
   c.mlpPath = ".intermediate_size";
   c.normPath = ".rms_norm_eps";
-  c.positionPath = root.contains("rope_theta") ? ".rope_theta"
-                                               : ".max_position_embeddings";
+  c.positionPath =
+      root.contains("rope_theta") ? ".rope_theta" : ".max_position_embeddings";
   c.embeddingPath = ".vocab_size";
   c.outputPath = ".vocab_size";
 
@@ -138,9 +138,9 @@ void readLlamaFamily(FieldReader &r, const json &root, ModelConfig &c,
   // only the same while sequences fit in the window.
   const json *window = r.member(root, "", "sliding_window", false);
   const json *useWindow = r.member(root, "", "use_sliding_window", false);
-  bool windowOn = type == "mistral" ||
-                  (type == "qwen2" && useWindow && useWindow->is_boolean() &&
-                   useWindow->get<bool>());
+  bool windowOn =
+      type == "mistral" || (type == "qwen2" && useWindow &&
+                            useWindow->is_boolean() && useWindow->get<bool>());
   if (window && windowOn && window->is_number_integer() &&
       window->get<int64_t>() < c.maxPositions)
     c.warnings.push_back(
@@ -153,7 +153,8 @@ void readLlamaFamily(FieldReader &r, const json &root, ModelConfig &c,
 void readDeepSeekV2(FieldReader &r, const json &root, ModelConfig &c) {
   // Mixture-of-experts layers are out of scope: say so before anything else.
   const json *experts = r.member(root, "", "n_routed_experts", false);
-  if (experts && !(experts->is_number_integer() && experts->get<int64_t>() == 0)) {
+  if (experts &&
+      !(experts->is_number_integer() && experts->get<int64_t>() == 0)) {
     r.fail(".n_routed_experts",
            "mixture-of-experts is not supported (this config has " +
                experts->dump() +

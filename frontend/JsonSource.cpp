@@ -38,8 +38,8 @@ struct ErrorRecorder : nlohmann::json_sax<json> {
     // prefix: the position is reported in our own format.
     std::string what = ex.what();
     size_t column = what.find(", column ");
-    size_t colon = column == std::string::npos ? what.find("] ")
-                                               : what.find(": ", column);
+    size_t colon =
+        column == std::string::npos ? what.find("] ") : what.find(": ", column);
     message = colon == std::string::npos ? what : what.substr(colon + 2);
     return false;
   }
@@ -53,11 +53,18 @@ public:
                   std::map<std::string, std::pair<int, int>> &positions)
       : text(text), positions(positions) {}
 
-  bool scan(std::string &error) { return value("", 0, error); }
+  bool scan(std::string &error) {
+    // A UTF-8 byte-order mark is not part of the document (nlohmann skips
+    // it too); columns on line 1 still count it as one character.
+    if (text.compare(0, 3, "\xEF\xBB\xBF") == 0)
+      i = 3, lineStart = 2;
+    return value("", 0, error);
+  }
 
 private:
   void skipSpace() {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) {
+    while (i < text.size() &&
+           std::isspace(static_cast<unsigned char>(text[i]))) {
       if (text[i] == '\n') {
         ++line;
         lineStart = i + 1;
@@ -74,11 +81,21 @@ private:
       if (text[i] == '\\' && i + 1 < text.size()) {
         char c = text[++i];
         switch (c) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
         case 'u': {
           unsigned code = static_cast<unsigned>(
               std::strtoul(text.substr(i + 1, 4).c_str(), nullptr, 16));
@@ -95,7 +112,8 @@ private:
           }
           break;
         }
-        default: out += c; // \" \\ \/
+        default:
+          out += c; // \" \\ \/
         }
         ++i;
         continue;
@@ -184,8 +202,8 @@ bool JsonSource::parse(const std::string &file, const std::string &text,
         lineStart = k + 1;
       }
     error = file + ":" + std::to_string(line) + ":" +
-            std::to_string(at - lineStart + 1) + ": malformed JSON: " +
-            recorder.message;
+            std::to_string(at - lineStart + 1) +
+            ": malformed JSON: " + recorder.message;
     return false;
   }
   PositionScanner scanner(text, positions);
@@ -217,19 +235,14 @@ std::string JsonSource::position(const std::string &path) const {
 }
 
 std::string JsonSource::child(const std::string &path, const std::string &key) {
-  bool plain = !key.empty() &&
-               (std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_');
+  bool plain =
+      !key.empty() &&
+      (std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_');
   for (char c : key)
     plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
   if (plain)
     return path + "." + key;
-  std::string quoted;
-  for (char c : key) {
-    if (c == '"' || c == '\\')
-      quoted += '\\';
-    quoted += c;
-  }
-  return path + "[\"" + quoted + "\"]";
+  return (path.empty() ? "." : path) + "[" + nlohmann::json(key).dump() + "]";
 }
 
 std::string JsonSource::element(const std::string &path, size_t index) {

@@ -81,8 +81,8 @@ private:
 void ModelBuilder::at(const std::string &path, const std::string &what) {
   auto [line, column] = source.lineColumn(path);
   Location file = FileLineColLoc::get(&context, source.file(), line, column);
-  Location json = NameLoc::get(
-      StringAttr::get(&context, path.empty() ? "." : path), file);
+  Location json =
+      NameLoc::get(StringAttr::get(&context, path.empty() ? "." : path), file);
   b.setLoc(NameLoc::get(StringAttr::get(&context, what), json));
 }
 
@@ -110,7 +110,8 @@ Value ModelBuilder::param(const std::string &name, ArrayRef<int64_t> shape,
     b.setInsertionPoint(&module.getBody()->back());
     std::optional<ts::InitKind> kind = ts::symbolizeInitKind(init.kind);
     FloatAttr std, value;
-    if (*kind == ts::InitKind::normal || *kind == ts::InitKind::truncated_normal)
+    if (*kind == ts::InitKind::normal ||
+        *kind == ts::InitKind::truncated_normal)
       std = b.getF64FloatAttr(init.std);
     if (*kind == ts::InitKind::constant)
       value = b.getF64FloatAttr(init.value);
@@ -158,9 +159,8 @@ std::string ModelBuilder::layerName(int64_t layer,
   switch (c.naming) {
   case Naming::GPT2: {
     static const std::pair<const char *, const char *> gpt2[] = {
-        {"attn_norm", "ln_1"},    {"mlp_norm", "ln_2"},
-        {"qkv", "attn.c_attn"},   {"o", "attn.c_proj"},
-        {"fc_in", "mlp.c_fc"},    {"fc_out", "mlp.c_proj"}};
+        {"attn_norm", "ln_1"}, {"mlp_norm", "ln_2"},  {"qkv", "attn.c_attn"},
+        {"o", "attn.c_proj"},  {"fc_in", "mlp.c_fc"}, {"fc_out", "mlp.c_proj"}};
     for (auto [ours, theirs] : gpt2)
       if (part == ours)
         return "transformer.h." + i + "." + theirs;
@@ -191,15 +191,23 @@ std::string ModelBuilder::layerName(int64_t layer,
   }
   case Naming::Tessel: {
     static const std::pair<const char *, const char *> tessel[] = {
-        {"attn_norm", "attn_norm"}, {"mlp_norm", "mlp_norm"},
-        {"q", "attn.q_proj"},       {"k", "attn.k_proj"},
-        {"v", "attn.v_proj"},       {"o", "attn.o_proj"},
-        {"q_a", "attn.q_a_proj"},   {"q_a_norm", "attn.q_a_norm"},
-        {"q_b", "attn.q_b_proj"},   {"kv_a", "attn.kv_a_proj"},
+        {"attn_norm", "attn_norm"},
+        {"mlp_norm", "mlp_norm"},
+        {"q", "attn.q_proj"},
+        {"k", "attn.k_proj"},
+        {"v", "attn.v_proj"},
+        {"o", "attn.o_proj"},
+        {"q_a", "attn.q_a_proj"},
+        {"q_a_norm", "attn.q_a_norm"},
+        {"q_b", "attn.q_b_proj"},
+        {"kv_a", "attn.kv_a_proj"},
         {"kv_a_norm", "attn.kv_a_norm"},
-        {"kv_b", "attn.kv_b_proj"}, {"gate", "mlp.gate_proj"},
-        {"up", "mlp.up_proj"},      {"down", "mlp.down_proj"},
-        {"fc_in", "mlp.fc_in"},     {"fc_out", "mlp.fc_out"}};
+        {"kv_b", "attn.kv_b_proj"},
+        {"gate", "mlp.gate_proj"},
+        {"up", "mlp.up_proj"},
+        {"down", "mlp.down_proj"},
+        {"fc_in", "mlp.fc_in"},
+        {"fc_out", "mlp.fc_out"}};
     for (auto [ours, theirs] : tessel)
       if (part == ours)
         return "layers." + i + "." + theirs;
@@ -248,8 +256,8 @@ Value ModelBuilder::norm(Value x, const std::string &prefix, int64_t d) {
     return ts::RMSNormOp::create(b, x, ones(prefix + ".weight", {d}), eps);
   case NormKind::Scale: {
     // ScaleNorm's g starts at sqrt(d), as in the paper.
-    Value g = param(prefix + ".scale", {},
-                    Init{"constant", 0, std::sqrt(double(d))});
+    Value g =
+        param(prefix + ".scale", {}, Init{"constant", 0, std::sqrt(double(d))});
     return ts::ScaleNormOp::create(b, x, g, eps);
   }
   case NormKind::Batch: {
@@ -343,20 +351,19 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
   // and the part with RoPE.
   Value q;
   if (a.qLoraRank) {
-    Value qa = linear(x, layerName(layer, "q_a"), d, a.qLoraRank, a.qkvBias,
-                      init);
-    qa = ts::RMSNormOp::create(b, qa, ones(layerName(layer, "q_a_norm") +
-                                               ".weight",
-                                           {a.qLoraRank}),
-                               latentEps);
+    Value qa =
+        linear(x, layerName(layer, "q_a"), d, a.qLoraRank, a.qkvBias, init);
+    qa = ts::RMSNormOp::create(
+        b, qa, ones(layerName(layer, "q_a_norm") + ".weight", {a.qLoraRank}),
+        latentEps);
     q = linear(qa, layerName(layer, "q_b"), a.qLoraRank, h * qk, false, init);
   } else {
     q = linear(x, layerName(layer, "q"), d, h * qk, false, init);
   }
   q = splitHeads(q, h, qk);
   Value qNope = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, nope}), q, 3, 0);
-  Value qRope = rope(
-      ts::SliceOp::create(b, tensor({kDyn, h, kDyn, r}), q, 3, nope));
+  Value qRope =
+      rope(ts::SliceOp::create(b, tensor({kDyn, h, kDyn, r}), q, 3, nope));
 
   // Keys and values: x -> [latent (dc) | shared RoPE key (r)]; the latent is
   // normalized and expanded to per-head k_nope and v.
@@ -424,8 +431,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   // Token and position embeddings.
   at(c.embeddingPath, "embedding");
   Value tokens = entry->getArgument(0);
-  Value table = param(globalName("embed") + ".weight", {vocab, d},
-                      c.embeddingInit);
+  Value table =
+      param(globalName("embed") + ".weight", {vocab, d}, c.embeddingInit);
   Value h = ts::EmbeddingOp::create(b, tensor({kDyn, kDyn, d}), tokens, table);
   at(c.positionPath, std::string("position.") + name(c.position));
   positions = ts::PositionIdsOp::create(
@@ -433,8 +440,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   int64_t heads = c.attention.heads;
   switch (c.position) {
   case PositionKind::Learned: {
-    Value wpe = param(globalName("pos_embed") + ".weight",
-                      {c.maxPositions, d}, c.embeddingInit);
+    Value wpe = param(globalName("pos_embed") + ".weight", {c.maxPositions, d},
+                      c.embeddingInit);
     Value pe = ts::EmbeddingOp::create(b, tensor({kDyn, d}), positions, wpe);
     h = ts::AddOp::create(b, h.getType(), h, pe);
     break;
@@ -509,8 +516,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
 OwningOpRef<ModuleOp> buildModel(MLIRContext &context,
                                  const ModelConfig &config,
                                  const JsonSource &source) {
-  context.loadDialect<ts::TesselDialect, func::FuncDialect,
-                      arith::ArithDialect>();
+  context
+      .loadDialect<ts::TesselDialect, func::FuncDialect, arith::ArithDialect>();
   return ModelBuilder(context, config, source).build();
 }
 

@@ -15,8 +15,8 @@ namespace tessel::frontend {
 /// `tessel.parameter` declarations it reads, named as the model's
 /// checkpoints name them. Op locations point into `source`: the part of the
 /// model (`layers.0.attention`) around the JSON path (`.attention`) around
-/// file:line:col, so a verifier error points at the model definition. Returns null after emitting an error if the module
-/// does not verify.
+/// file:line:col, so a verifier error points at the model definition. Returns
+/// null after emitting an error if the module does not verify.
 mlir::OwningOpRef<mlir::ModuleOp> buildModel(mlir::MLIRContext &context,
                                              const ModelConfig &config,
                                              const JsonSource &source);

@@ -56,7 +56,9 @@ struct AttentionConfig {
 
   const char *kindName() const;
   /// Per-head dims of q·k and of v.
-  int64_t qkHeadDim() const { return mla ? qkNopeHeadDim + qkRopeHeadDim : headDim; }
+  int64_t qkHeadDim() const {
+    return mla ? qkNopeHeadDim + qkRopeHeadDim : headDim;
+  }
   int64_t valueHeadDim() const { return mla ? vHeadDim : headDim; }
 };
 

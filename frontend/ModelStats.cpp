@@ -102,8 +102,7 @@ std::string bytes(double b) {
     ++u;
   }
   char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), u ? "%.2f %s" : "%.0f %s", b,
-                units[u]);
+  std::snprintf(buffer, sizeof(buffer), u ? "%.2f %s" : "%.0f %s", b, units[u]);
   return buffer;
 }
 
@@ -154,9 +153,10 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
                         static_cast<int64_t>(r.perLayer), r.note});
   }
   s.totalParameters = static_cast<int64_t>(total);
-  s.buffers = c.norm == NormKind::Batch
-                  ? static_cast<int64_t>(2 * (2 * layers + (c.preNorm ? 1 : 0)) * d)
-                  : 0;
+  s.buffers =
+      c.norm == NormKind::Batch
+          ? static_cast<int64_t>(2 * (2 * layers + (c.preNorm ? 1 : 0)) * d)
+          : 0;
 
   // FLOPs per token at sequence length S: every weight matmul, the LM head
   // (even when tied), and attention's q·k and p·v against (S + 1) / 2 keys on
@@ -164,8 +164,8 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
   s.batch = options.batch;
   s.sequence = options.sequence ? options.sequence : c.maxPositions;
   double averageKeys = (static_cast<double>(s.sequence) + 1) / 2;
-  s.weightFlopsPerToken = 2.0 * static_cast<double>(layers * (attnMacs + mlpMacs) +
-                                                     vocab * d);
+  s.weightFlopsPerToken =
+      2.0 * static_cast<double>(layers * (attnMacs + mlpMacs) + vocab * d);
   s.attentionFlopsPerToken = 2.0 * static_cast<double>(layers) * a.heads *
                              (a.qkHeadDim() + a.valueHeadDim()) * averageKeys;
 
@@ -173,10 +173,10 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
   // compressed latent and the shared RoPE key.
   int64_t kvWidth = byteWidth(options.kvType);
   s.kvType = name(options.kvType);
-  s.kvBytesPerTokenPerLayer =
-      a.mla ? (a.kvLoraRank + a.qkRopeHeadDim) * kvWidth
-            : 2 * a.kvHeads * a.headDim * kvWidth;
-  s.kvBytesPerToken = static_cast<double>(s.kvBytesPerTokenPerLayer) * c.numLayers;
+  s.kvBytesPerTokenPerLayer = a.mla ? (a.kvLoraRank + a.qkRopeHeadDim) * kvWidth
+                                    : 2 * a.kvHeads * a.headDim * kvWidth;
+  s.kvBytesPerToken =
+      static_cast<double>(s.kvBytesPerTokenPerLayer) * c.numLayers;
   s.kvBytesAtSequence = s.kvBytesPerToken * s.batch * s.sequence;
 
   // Activations saved for the backward pass, per token, FlashAttention-style
@@ -191,8 +191,8 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
   else
     attn += a.heads * double(a.headDim) + 2.0 * a.kvHeads * a.headDim;
   attn += a.heads * double(a.valueHeadDim()) + a.heads; // output, log-sum-exp
-  double mlp = 2.0 * c.hiddenSize + (c.mlp == MlpKind::Swiglu ? 3.0 : 2.0) *
-                                        c.intermediateSize;
+  double mlp = 2.0 * c.hiddenSize +
+               (c.mlp == MlpKind::Swiglu ? 3.0 : 2.0) * c.intermediateSize;
   s.activationBytesPerLayer = tokens * (attn + mlp) * width;
   double model = tokens * (2.0 * c.hiddenSize + c.vocabSize) * width;
   s.activationBytes = s.activationBytesPerLayer * c.numLayers + model;
@@ -253,14 +253,10 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
 std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
   nlohmann::ordered_json j;
   const AttentionConfig &a = c.attention;
-  j["model"] = {{"name", c.modelName},
-                {"format", c.format},
-                {"layers", c.numLayers},
-                {"hidden_size", c.hiddenSize},
-                {"heads", a.heads},
-                {"kv_heads", a.kvHeads},
-                {"attention", a.kindName()},
-                {"vocab_size", c.vocabSize},
+  j["model"] = {{"name", c.modelName},       {"format", c.format},
+                {"layers", c.numLayers},     {"hidden_size", c.hiddenSize},
+                {"heads", a.heads},          {"kv_heads", a.kvHeads},
+                {"attention", a.kindName()}, {"vocab_size", c.vocabSize},
                 {"dtype", name(c.dtype)}};
   nlohmann::ordered_json params;
   for (const ParameterGroup &g : s.groups) {

@@ -142,8 +142,8 @@ void readNorm(FieldReader &r, const nlohmann::json &root,
   if (o.contains("bias") && kind != "layer")
     r.fail(JsonSource::child(path, "bias"),
            "\"bias\" applies to layer norms only");
-  c.norm = kind == "layer" ? NormKind::Layer
-           : kind == "rms" ? NormKind::RMS
+  c.norm = kind == "layer"   ? NormKind::Layer
+           : kind == "rms"   ? NormKind::RMS
            : kind == "scale" ? NormKind::Scale
                              : NormKind::Batch;
   c.preNorm = placement == "pre";
@@ -210,7 +210,8 @@ void readTesselFormat(FieldReader &r, ModelConfig &c) {
   if (const nlohmann::json *init = r.member(root, "", "init", false)) {
     if (!r.expectObject(*init, ".init"))
       return;
-    r.onlyKnownKeys(*init, ".init", {"embedding", "attention", "mlp", "output"});
+    r.onlyKnownKeys(*init, ".init",
+                    {"embedding", "attention", "mlp", "output"});
     for (auto [key, target] :
          {std::pair<const char *, Init *>{"embedding", &c.embeddingInit},
           {"attention", &c.attentionInit},

@@ -14,6 +14,10 @@ void buildGraphPipeline(mlir::OpPassManager &pm) {
 }
 
 void registerPipelines() {
+  // The passes the pipelines run, so that --mlir-print-ir-after=<pass> and
+  // friends can name them.
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
   mlir::PassPipelineRegistration<>(
       "tessel-graph-pipeline",
       "Graph-level clean-up of tessel IR (what tesselc --emit=graph runs)",

@@ -14,8 +14,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
-#include <cstdint>
 #include "llvm/Support/FileSystem.h"
+#include <cstdint>
 
 using namespace mlir;
 

@@ -20,10 +20,13 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cctype>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -90,7 +93,8 @@ int fail(const std::string &message) {
 std::string configJson(const fe::ModelConfig &c) {
   const fe::AttentionConfig &a = c.attention;
   nlohmann::ordered_json j;
-  j["format"] = c.format;
+  // What Tessel understood, for reading; not a model definition to feed back.
+  j["read_from"] = c.format;
   j["name"] = c.modelName;
   j["vocab_size"] = c.vocabSize;
   j["hidden_size"] = c.hiddenSize;
@@ -98,7 +102,10 @@ std::string configJson(const fe::ModelConfig &c) {
   j["max_positions"] = c.maxPositions;
   j["dtype"] = fe::name(c.dtype);
   j["tie_embeddings"] = c.tiedEmbeddings;
-  nlohmann::ordered_json attn = {{"kind", a.kindName()},
+  std::string kind = a.kindName();
+  for (char &ch : kind)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  nlohmann::ordered_json attn = {{"kind", kind},
                                  {"heads", a.heads},
                                  {"kv_heads", a.kvHeads},
                                  {"qkv_bias", a.qkvBias},
@@ -127,8 +134,8 @@ std::string configJson(const fe::ModelConfig &c) {
                {"placement", c.preNorm ? "pre" : "post"},
                {"eps", c.normEps}};
   j["mlp"] = {{"kind", c.mlp == fe::MlpKind::Swiglu ? "swiglu"
-                       : c.geluTanh                  ? "gelu_tanh"
-                                                     : "gelu"},
+                       : c.geluTanh                 ? "gelu_tanh"
+                                                    : "gelu"},
               {"hidden", c.intermediateSize},
               {"bias", c.mlpBias}};
   auto init = [](const fe::Init &i) {
@@ -160,10 +167,13 @@ std::optional<fe::ElementType> parseDtype(const std::string &s) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // Passes first: --mlir-print-ir-after=<pass> lists the passes registered
+  // when the option is.
+  tessel::registerPipelines();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
-  tessel::registerPipelines();
+  registerDefaultTimingManagerCLOptions();
   extractStatsFlag(argc, argv);
   if (!cl::ParseCommandLineOptions(
           argc, argv,
@@ -182,15 +192,11 @@ int main(int argc, char **argv) {
   for (const std::string &warning : config.warnings)
     llvm::errs() << kTool << ": warning: " << warning << "\n";
 
-  std::string message;
-  auto output = openOutputFile(outputFile, &message);
-  if (!output)
-    return fail(outputFile + ": " + message);
-
+  // Check every flag before the output file is opened (and so truncated).
+  fe::StatsOptions options;
   if (stats) {
     if (*stats != "text" && *stats != "json")
       return fail("--stats takes 'text' or 'json', got '" + *stats + "'");
-    fe::StatsOptions options;
     options.batch = statsBatch;
     options.sequence = statsSeq;
     options.kvType = options.activationType = config.dtype;
@@ -200,22 +206,44 @@ int main(int argc, char **argv) {
         return fail("--kv-dtype takes f32, f16 or bf16, got '" + kvDtype + "'");
       options.kvType = *type;
     }
-    if (options.batch < 1 || options.batch > (int64_t(1) << 24) ||
-        options.sequence < 0 || options.sequence > (int64_t(1) << 24))
-      return fail("--stats-batch and --stats-seq must be in [1, 2^24]");
+    if (options.batch < 1 || options.batch > (int64_t(1) << 24))
+      return fail("--stats-batch must be in [1, 2^24]");
+    if (options.sequence < 0 || options.sequence > (int64_t(1) << 24))
+      return fail("--stats-seq must be in [1, 2^24], or 0 for the model's "
+                  "maximum");
+  } else if (statsBatch.getNumOccurrences() || statsSeq.getNumOccurrences() ||
+             kvDtype.getNumOccurrences()) {
+    return fail("--stats-batch, --stats-seq and --kv-dtype apply only with "
+                "--stats");
+  }
+
+  std::string message;
+  auto output = openOutputFile(outputFile, &message);
+  if (!output)
+    return fail(outputFile + ": " + message);
+  // Keeps the file only if every byte was written; otherwise it is removed.
+  auto finish = [&]() {
+    output->os().flush();
+    if (output->os().has_error()) {
+      output->os().clear_error();
+      return fail(outputFile + ": write failed");
+    }
+    output->keep();
+    return 0;
+  };
+
+  if (stats) {
     fe::ModelStats result;
     if (!fe::computeStats(config, options, result, error))
       return fail(inputFile + ": " + error);
     output->os() << (*stats == "json" ? fe::formatStatsJson(config, result)
-                                     : fe::formatStatsText(config, result));
-    output->keep();
-    return 0;
+                                      : fe::formatStatsText(config, result));
+    return finish();
   }
 
   if (emit == Stage::Config) {
     output->os() << configJson(config);
-    output->keep();
-    return 0;
+    return finish();
   }
 
   MLIRContext context;
@@ -227,6 +255,10 @@ int main(int argc, char **argv) {
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
+    DefaultTimingManager timing;
+    applyDefaultTimingManagerCLOptions(timing);
+    TimingScope rootScope = timing.getRootScope();
+    pm.enableTiming(rootScope);
     tessel::buildGraphPipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
@@ -235,6 +267,5 @@ int main(int argc, char **argv) {
   // options.
   module->print(output->os(), OpPrintingFlags());
   output->os() << "\n";
-  output->keep();
-  return 0;
+  return finish();
 }
