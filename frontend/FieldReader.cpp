@@ -23,7 +23,7 @@ std::string describe(const nlohmann::json &value) {
     std::string s = value.get<std::string>();
     if (s.size() > 40)
       s = s.substr(0, 40) + "...";
-    return "the string " + nlohmann::json(s).dump();
+    return "the string " + quoteJson(s);
   }
   case nlohmann::json::value_t::array:
     return "an array";
@@ -178,7 +178,7 @@ void FieldReader::onlyKnownKeys(const json &object, const std::string &path,
       for (const char *k : known)
         list += std::string(list.empty() ? "" : ", ") + k;
       fail(JsonSource::child(path, it.key()),
-           "unknown field " + nlohmann::json(it.key()).dump() +
+           "unknown field " + quoteJson(it.key()) +
                " (expected one of: " + list + ")");
       return;
     }

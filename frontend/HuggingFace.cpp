@@ -157,7 +157,7 @@ void readDeepSeekV2(FieldReader &r, const json &root, ModelConfig &c) {
       !(experts->is_number_integer() && experts->get<int64_t>() == 0)) {
     r.fail(".n_routed_experts",
            "mixture-of-experts is not supported (this config has " +
-               experts->dump() +
+               (experts->is_number() ? experts->dump() : describe(*experts)) +
                " routed experts); only dense DeepSeek-V2 MLPs are");
     return;
   }

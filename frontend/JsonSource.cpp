@@ -185,6 +185,10 @@ private:
 
 } // namespace
 
+std::string quoteJson(const std::string &text) {
+  return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 bool JsonSource::parse(const std::string &file, const std::string &text,
                        std::string &error) {
   fileName = file;
@@ -242,7 +246,7 @@ std::string JsonSource::child(const std::string &path, const std::string &key) {
     plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
   if (plain)
     return path + "." + key;
-  return (path.empty() ? "." : path) + "[" + nlohmann::json(key).dump() + "]";
+  return (path.empty() ? "." : path) + "[" + quoteJson(key) + "]";
 }
 
 std::string JsonSource::element(const std::string &path, size_t index) {

@@ -17,6 +17,10 @@
 
 namespace tessel::frontend {
 
+/// `text` as a JSON string literal; invalid UTF-8 (e.g. a string cut for a
+/// message) becomes U+FFFD rather than an error.
+std::string quoteJson(const std::string &text);
+
 /// A parsed JSON document with the position of each value.
 class JsonSource {
 public:
