@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/TesselDialect.h"
+#include "passes/Passes.h"
 #include "passes/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -18,6 +19,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   tessel::registerPipelines();
+  mlir::tessel::registerTesselPasses();
   mlir::DialectRegistry registry;
   registry.insert<mlir::tessel::TesselDialect>();
   mlir::registerAllDialects(registry);

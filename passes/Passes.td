@@ -1,0 +1,58 @@
+//===- Passes.td - Tessel passes ---------------------------*- tablegen -*-===//
+
+#ifndef TESSEL_PASSES_PASSES_TD
+#define TESSEL_PASSES_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TesselParametersToArguments
+    : Pass<"tessel-parameters-to-arguments", "::mlir::ModuleOp"> {
+  let summary = "Pass parameters to each function as trailing arguments";
+  let description = [{
+    Compiled code receives parameters as buffers from the runtime. This pass
+    appends one argument per `tessel.parameter` a function reads (in
+    declaration order, named by a `tessel.parameter` argument attribute),
+    replaces each `tessel.get_parameter` by its argument, and erases the
+    declarations.
+
+    ```mlir
+    // Before
+    tessel.parameter @w : tensor<4x8xf32> init = zeros
+    func.func @f(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
+      %w = tessel.get_parameter @w : tensor<4x8xf32>
+      ...
+    // After
+    func.func @f(%x: tensor<?x8xf32>,
+                 %w: tensor<4x8xf32> {tessel.parameter = "w"}) -> ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def ConvertTesselToLinalg : Pass<"convert-tessel-to-linalg"> {
+  let summary = "Lower tessel ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Each tessel op becomes `linalg.generic`s (elementwise maps, reductions,
+    contractions) and `tensor` ops that compute exactly its description;
+    the upstream pipeline then bufferizes, vectorizes and lowers them to
+    loops and LLVM. Reduced-precision (f16, bf16) tensors are computed in
+    f32 inside the loop bodies. Attention is lowered naively here (the S x T
+    logits are materialized); the FlashAttention passes replace it.
+
+    ```mlir
+    // Before
+    %y = tessel.silu %x : tensor<?x64xf32>
+    // After
+    %e = tensor.empty(%d0) : tensor<?x64xf32>
+    %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = [...]}
+        ins(%x : tensor<?x64xf32>) outs(%e : tensor<?x64xf32>) { ... }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
+#endif // TESSEL_PASSES_PASSES_TD

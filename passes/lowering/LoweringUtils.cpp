@@ -1,0 +1,116 @@
+//===- LoweringUtils.cpp - helpers of convert-tessel-to-linalg ------------===//
+
+#include "passes/lowering/LoweringUtils.h"
+
+using namespace mlir;
+
+namespace mlir::tessel::lowering {
+
+SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (type.isDynamicDim(i))
+      sizes.push_back(tensor::DimOp::create(b, loc, tensor, i).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
+  }
+  return sizes;
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<OpFoldResult> sizes) {
+  SmallVector<OpFoldResult> mixed;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    mixed.push_back(type.isDynamicDim(i)
+                        ? sizes[i]
+                        : OpFoldResult(b.getIndexAttr(type.getDimSize(i))));
+  return tensor::EmptyOp::create(b, loc, mixed, type.getElementType());
+}
+
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<OpFoldResult> sizes, double value) {
+  Value empty = emptyTensor(b, loc, type, sizes);
+  Value scalar = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(type.getElementType(), value));
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+Value toF32(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+}
+
+Value fromF32(OpBuilder &b, Location loc, Value v, Type elementType) {
+  if (elementType.isF32())
+    return v;
+  return arith::TruncFOp::create(b, loc, elementType, v);
+}
+
+Value f32(OpBuilder &b, Location loc, double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+Value loopIndex(OpBuilder &b, Location loc, int64_t dim) {
+  return linalg::IndexOp::create(b, loc, dim);
+}
+
+ValueRange generic(OpBuilder &b, Location loc, ValueRange inputs,
+                   ValueRange outputs, ArrayRef<AffineMap> maps,
+                   ArrayRef<IteratorType> iterators, const BodyBuilder &body) {
+  SmallVector<Type> resultTypes;
+  for (Value out : outputs)
+    resultTypes.push_back(out.getType());
+  auto op = linalg::GenericOp::create(
+      b, loc, resultTypes, inputs, outputs, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        body(nested, nestedLoc, args);
+      });
+  return op.getResults();
+}
+
+SmallVector<IteratorType> iterators(int64_t rank,
+                                    ArrayRef<int64_t> reductions) {
+  SmallVector<IteratorType> result(rank, IteratorType::parallel);
+  for (int64_t r : reductions)
+    result[r] = IteratorType::reduction;
+  return result;
+}
+
+AffineMap projection(MLIRContext *context, int64_t rank,
+                     ArrayRef<int64_t> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d : dims)
+    exprs.push_back(d < 0 ? getAffineConstantExpr(0, context)
+                          : getAffineDimExpr(d, context));
+  return AffineMap::get(rank, 0, exprs, context);
+}
+
+Value reduceLast(
+    OpBuilder &b, Location loc, Value x, double init,
+    const std::function<Value(OpBuilder &, Location, Value, Value)> &combine) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+  sizes.pop_back();
+  SmallVector<int64_t> outShape(type.getShape().drop_back());
+  auto outType = RankedTensorType::get(outShape, b.getF32Type());
+  Value acc = filledTensor(b, loc, outType, sizes, init);
+  SmallVector<int64_t> all, lead;
+  for (int64_t i = 0; i < rank; ++i) {
+    all.push_back(i);
+    if (i + 1 < rank)
+      lead.push_back(i);
+  }
+  MLIRContext *ctx = b.getContext();
+  return generic(b, loc, x, acc,
+                 {projection(ctx, rank, all), projection(ctx, rank, lead)},
+                 iterators(rank, {rank - 1}),
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   Value r = combine(nb, nl, args[1], toF32(nb, nl, args[0]));
+                   linalg::YieldOp::create(nb, nl, r);
+                 })[0];
+}
+
+} // namespace mlir::tessel::lowering

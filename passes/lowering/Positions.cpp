@@ -1,0 +1,14 @@
+//===- Positions.cpp - lowering of the tessel positions ops
+//-------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/lowering/LoweringUtils.h"
+
+#include "dialect/TesselOps.h"
+
+using namespace mlir;
+namespace ts = mlir::tessel;
+using namespace mlir::tessel::lowering;
+
+void mlir::tessel::populatePositionLoweringPatterns(
+    RewritePatternSet &patterns) {}
