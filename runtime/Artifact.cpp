@@ -1,0 +1,316 @@
+//===- Artifact.cpp - compiled models and their execution -----------------===//
+
+#include "runtime/Artifact.h"
+
+#include "runtime/Safetensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fstream>
+#include <sstream>
+
+namespace tessel {
+
+using json = nlohmann::json;
+
+namespace {
+
+bool parseDType(const std::string &s, DType &dtype) {
+  static const std::pair<const char *, DType> names[] = {
+      {"f32", DType::F32}, {"f16", DType::F16}, {"bf16", DType::BF16},
+      {"i32", DType::I32}, {"i64", DType::I64}};
+  for (auto [n, d] : names)
+    if (s == n) {
+      dtype = d;
+      return true;
+    }
+  return false;
+}
+
+bool parseInit(const std::string &s, InitKind &kind) {
+  static const std::pair<const char *, InitKind> names[] = {
+      {"zeros", InitKind::Zeros},
+      {"ones", InitKind::Ones},
+      {"constant", InitKind::Constant},
+      {"normal", InitKind::Normal},
+      {"truncated_normal", InitKind::TruncatedNormal},
+      {"xavier_uniform", InitKind::XavierUniform},
+      {"xavier_normal", InitKind::XavierNormal},
+      {"kaiming_uniform", InitKind::KaimingUniform},
+      {"kaiming_normal", InitKind::KaimingNormal}};
+  for (auto [n, k] : names)
+    if (s == n) {
+      kind = k;
+      return true;
+    }
+  return false;
+}
+
+/// Reads {"name", "dtype", "shape"}; `where` names it in messages.
+Status parseTensorSpec(const json &j, const std::string &where,
+                       TensorSpec &spec) {
+  if (!j.is_object() || !j.contains("dtype") || !j["dtype"].is_string() ||
+      !j.contains("shape") || !j["shape"].is_array())
+    return errorf(where, ": needs \"dtype\" and \"shape\"");
+  if (j.contains("name") && j["name"].is_string())
+    spec.name = j["name"].get<std::string>();
+  if (!parseDType(j["dtype"].get<std::string>(), spec.dtype))
+    return errorf(where, ": unknown dtype ", j["dtype"].dump());
+  for (const json &d : j["shape"]) {
+    if (!d.is_number_integer() || d.get<int64_t>() < -1)
+      return errorf(where, ": shape entries are sizes or -1 (dynamic)");
+    spec.shape.push_back(d.get<int64_t>());
+  }
+  return Status::ok();
+}
+
+/// An MLIR strided-memref descriptor in 64-bit words.
+std::vector<int64_t> descriptor(const void *data,
+                                const std::vector<int64_t> &shape) {
+  size_t rank = shape.size();
+  std::vector<int64_t> words(3 + 2 * rank, 0);
+  words[0] = words[1] = reinterpret_cast<int64_t>(data);
+  int64_t stride = 1;
+  for (size_t d = rank; d-- > 0;) {
+    words[3 + d] = shape[d];
+    words[3 + rank + d] = stride;
+    stride *= shape[d];
+  }
+  return words;
+}
+
+/// A tensor's data in the buffer layout kernels read (f32 or i64/i32).
+struct Buffer {
+  std::vector<float> f32;
+  std::vector<int64_t> i64;
+  std::vector<int32_t> i32;
+  const void *data() const {
+    return !f32.empty() ? static_cast<const void *>(f32.data())
+           : !i64.empty() ? static_cast<const void *>(i64.data())
+                          : static_cast<const void *>(i32.data());
+  }
+};
+
+Buffer bufferOf(const Tensor &t, DType as) {
+  Buffer b;
+  if (as == DType::I32)
+    b.i32.assign(t.ints.begin(), t.ints.end());
+  else if (as == DType::I64)
+    b.i64 = t.ints;
+  else
+    b.f32 = t.floats;
+  return b;
+}
+
+} // namespace
+
+Artifact::~Artifact() {
+  if (library)
+    dlclose(library);
+}
+
+const EntryPoint *Artifact::entry(const std::string &name) const {
+  auto it = entries.find(name);
+  return it == entries.end() ? nullptr : &it->second;
+}
+
+Status Artifact::load(const std::string &dir) {
+  directory = dir;
+  std::string path = dir + "/manifest.json";
+  std::ifstream in(path);
+  if (!in)
+    return errorf(path, ": cannot open (is ", dir,
+                  " an artifact written by tesselc -o?)");
+  std::stringstream text;
+  text << in.rdbuf();
+  json m = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (m.is_discarded() || !m.is_object())
+    return errorf(path, ": not valid JSON");
+  if (!m.contains("tessel_artifact") || !m["tessel_artifact"].is_number_integer())
+    return errorf(path, ": not a Tessel artifact manifest");
+  if (m["tessel_artifact"].get<int64_t>() != kArtifactVersion)
+    return errorf(path, ": artifact format ", m["tessel_artifact"].dump(),
+                  " is from another version of Tessel (this runtime reads ",
+                  kArtifactVersion, "); recompile the model");
+  if (m.contains("model") && m["model"].is_object()) {
+    const json &model = m["model"];
+    if (model.contains("name") && model["name"].is_string())
+      this->model = model["name"].get<std::string>();
+    if (model.contains("max_positions") &&
+        model["max_positions"].is_number_integer())
+      maxPositionCount = model["max_positions"].get<int64_t>();
+    if (model.contains("vocab_size") && model["vocab_size"].is_number_integer())
+      vocab = model["vocab_size"].get<int64_t>();
+  }
+  if (!m.contains("parameters") || !m["parameters"].is_array() ||
+      !m.contains("entry_points") || !m["entry_points"].is_object() ||
+      !m.contains("library") || !m["library"].is_string())
+    return errorf(path, ": needs \"library\", \"parameters\" and "
+                        "\"entry_points\"");
+  for (const json &p : m["parameters"]) {
+    ParameterSpec spec;
+    TESSEL_RETURN_IF_ERROR(parseTensorSpec(p, path + ": parameter", spec.tensor));
+    const json &init = p.value("init", json::object());
+    if (!init.is_object() || !init.contains("kind") || !init["kind"].is_string() ||
+        !parseInit(init["kind"].get<std::string>(), spec.init.kind))
+      return errorf(path, ": parameter ", spec.tensor.name,
+                    ": bad or missing \"init\"");
+    if (init.contains("std") && init["std"].is_number())
+      spec.init.std = init["std"].get<double>();
+    if (init.contains("value") && init["value"].is_number())
+      spec.init.value = init["value"].get<double>();
+    params.push_back(spec);
+  }
+  for (auto it = m["entry_points"].begin(); it != m["entry_points"].end(); ++it) {
+    const json &e = it.value();
+    EntryPoint entry;
+    entry.name = it.key();
+    std::string where = path + ": entry point " + entry.name;
+    if (!e.is_object() || !e.contains("symbol") || !e["symbol"].is_string() ||
+        !e.contains("inputs") || !e["inputs"].is_array() ||
+        !e.contains("results") || !e["results"].is_array() ||
+        !e.contains("parameters") || !e["parameters"].is_array())
+      return errorf(where, ": needs symbol, inputs, parameters and results");
+    entry.symbol = e["symbol"].get<std::string>();
+    for (const json &t : e["inputs"]) {
+      entry.inputs.emplace_back();
+      TESSEL_RETURN_IF_ERROR(parseTensorSpec(t, where, entry.inputs.back()));
+    }
+    for (const json &t : e["results"]) {
+      entry.results.emplace_back();
+      TESSEL_RETURN_IF_ERROR(parseTensorSpec(t, where, entry.results.back()));
+    }
+    for (const json &p : e["parameters"]) {
+      if (!p.is_string())
+        return errorf(where, ": parameters are names");
+      entry.parameters.push_back(p.get<std::string>());
+    }
+    entries[entry.name] = entry;
+  }
+  std::string lib = dir + "/" + m["library"].get<std::string>();
+  library = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library)
+    return errorf(lib, ": cannot load: ", dlerror());
+  for (auto &[name, entry] : entries) {
+    void *symbol = dlsym(library, entry.symbol.c_str());
+    if (!symbol)
+      return errorf(lib, ": no kernel ", entry.symbol, " for entry point ",
+                    name);
+    symbols[name] = symbol;
+  }
+  return Status::ok();
+}
+
+Status Artifact::loadParameters(const std::string &weights,
+                                const uint64_t *seed) {
+  SafetensorsFile file;
+  if (!weights.empty())
+    TESSEL_RETURN_IF_ERROR(file.open(weights));
+  values.clear();
+  for (const ParameterSpec &p : params) {
+    const TensorSpec &spec = p.tensor;
+    std::string stored = spec.name;
+    // The original GPT-2 checkpoint has no "transformer." prefix.
+    if (!weights.empty() && !file.contains(stored) &&
+        stored.rfind("transformer.", 0) == 0 &&
+        file.contains(stored.substr(12)))
+      stored = stored.substr(12);
+    Tensor t;
+    if (!weights.empty() && file.contains(stored)) {
+      TESSEL_RETURN_IF_ERROR(file.readFloat(stored, t));
+      if (t.shape != spec.shape)
+        return errorf(weights, ": tensor ", stored, ": expected shape ",
+                      formatShape(spec.shape), ", got ", formatShape(t.shape));
+    } else if (seed) {
+      t = Tensor::zeros(DType::F32, spec.shape);
+      TESSEL_RETURN_IF_ERROR(initialize(t, p.init, *seed, spec.name));
+    } else {
+      return errorf(weights.empty() ? std::string("parameters")
+                                    : weights,
+                    ": no tensor named ", spec.name,
+                    weights.empty() ? " (give --weights or --seed)" : "");
+    }
+    values[spec.name] = std::move(t);
+  }
+  return Status::ok();
+}
+
+Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
+                     std::vector<Tensor> &results) const {
+  const EntryPoint *e = entry(name);
+  if (!e)
+    return errorf("no entry point ", name);
+  if (inputs.size() != e->inputs.size())
+    return errorf(name, " takes ", e->inputs.size(), " inputs, got ",
+                  inputs.size());
+  if (e->results.size() != 1)
+    return errorf(name, ": only single-result entry points are supported");
+  std::vector<Buffer> buffers;
+  std::vector<std::vector<int64_t>> descriptors;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorSpec &spec = e->inputs[i];
+    const Tensor &t = inputs[i];
+    bool shapeOk = t.shape.size() == spec.shape.size();
+    for (size_t d = 0; shapeOk && d < t.shape.size(); ++d)
+      shapeOk = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
+    if (!shapeOk || isFloat(t.dtype) != isFloat(spec.dtype))
+      return errorf(name, ": input ", spec.name, ": expected ",
+                    dtypeName(spec.dtype), " ", formatShape(spec.shape),
+                    ", got ", dtypeName(t.dtype), " ", formatShape(t.shape));
+    buffers.push_back(bufferOf(t, spec.dtype));
+  }
+  for (const std::string &p : e->parameters) {
+    auto it = values.find(p);
+    if (it == values.end())
+      return errorf(name, ": parameter ", p, " is not loaded");
+    buffers.push_back(bufferOf(it->second, DType::F32));
+  }
+  // Descriptors after all buffers exist (their data must not move).
+  size_t index = 0;
+  for (const Tensor &t : inputs)
+    descriptors.push_back(descriptor(buffers[index++].data(), t.shape));
+  for (const std::string &p : e->parameters)
+    descriptors.push_back(
+        descriptor(buffers[index++].data(), values.at(p).shape));
+  const TensorSpec &resultSpec = e->results[0];
+  size_t rank = resultSpec.shape.size();
+  std::vector<int64_t> result(3 + 2 * rank, 0);
+  std::vector<void *> args;
+  args.push_back(result.data());
+  for (auto &d : descriptors)
+    args.push_back(d.data());
+  auto kernel = reinterpret_cast<void (*)(void **)>(symbols.at(name));
+  kernel(args.data());
+
+  // Copy the result out through its strides, then free the kernel's buffer.
+  std::vector<int64_t> shape(result.begin() + 3, result.begin() + 3 + rank);
+  Tensor out = Tensor::zeros(resultSpec.dtype == DType::I64 ? DType::I64
+                                                            : DType::F32,
+                             shape);
+  const char *base = reinterpret_cast<const char *>(result[1]);
+  int64_t width = resultSpec.dtype == DType::I64 ? 8 : 4;
+  std::vector<int64_t> idx(rank, 0);
+  for (int64_t flat = 0; flat < out.numel(); ++flat) {
+    int64_t offset = result[2];
+    for (size_t d = 0; d < rank; ++d)
+      offset += idx[d] * result[3 + rank + d];
+    if (width == 8)
+      std::memcpy(&out.ints[flat], base + offset * 8, 8);
+    else
+      std::memcpy(&out.floats[flat], base + offset * 4, 4);
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < shape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  std::free(reinterpret_cast<void *>(result[0]));
+  results.clear();
+  results.push_back(std::move(out));
+  return Status::ok();
+}
+
+} // namespace tessel

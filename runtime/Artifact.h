@@ -1,0 +1,86 @@
+//===- Artifact.h - compiled models and their execution ---------*- C++ -*-===//
+//
+// An artifact is a directory written by `tesselc MODEL.json -o model.tsl`:
+//
+//   manifest.json  the model, its parameters (names, shapes, dtypes,
+//                  initializers) and its entry points (arguments, results,
+//                  and the ordered kernel calls that implement each)
+//   kernels.so     the compiled code
+//
+// Each kernel has the signature `void kernel(void **args)`: args[0] points at
+// the descriptor the kernel fills with its result, args[1..] at the
+// descriptors of the inputs then the parameters, in manifest order. A
+// descriptor is MLIR's strided memref: {allocated, aligned, offset,
+// sizes[rank], strides[rank]} in 64-bit words. Results are allocated by the
+// kernel with malloc and freed here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_RUNTIME_ARTIFACT_H
+#define TESSEL_RUNTIME_ARTIFACT_H
+
+#include "runtime/Init.h"
+#include "runtime/Status.h"
+#include "runtime/Tensor.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tessel {
+
+/// The artifact format this runtime reads.
+constexpr int kArtifactVersion = 1;
+
+struct TensorSpec {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape; ///< -1 for a dynamic dimension.
+};
+
+struct ParameterSpec {
+  TensorSpec tensor;
+  InitSpec init;
+};
+
+struct EntryPoint {
+  std::string name, symbol;
+  std::vector<TensorSpec> inputs, results;
+  std::vector<std::string> parameters; ///< Trailing arguments, in order.
+};
+
+class Artifact {
+public:
+  ~Artifact();
+  /// Loads `directory`/manifest.json and the library it names.
+  Status load(const std::string &directory);
+
+  const std::string &modelName() const { return model; }
+  int64_t maxPositions() const { return maxPositionCount; }
+  int64_t vocabSize() const { return vocab; }
+  const std::vector<ParameterSpec> &parameters() const { return params; }
+  const EntryPoint *entry(const std::string &name) const;
+
+  /// Fills every parameter: from `weights` (a safetensors file; empty for
+  /// none), else, when `seed` is given, from its initializer. Names follow
+  /// the checkpoint's; GPT-2 names are also found without "transformer.".
+  Status loadParameters(const std::string &weights, const uint64_t *seed);
+
+  /// Runs `entry` on `inputs` (matching its input specs).
+  Status run(const std::string &entry, const std::vector<Tensor> &inputs,
+             std::vector<Tensor> &results) const;
+
+private:
+  std::string directory, model;
+  int64_t maxPositionCount = 0, vocab = 0;
+  std::vector<ParameterSpec> params;
+  std::map<std::string, EntryPoint> entries;
+  std::map<std::string, Tensor> values; ///< Loaded parameters.
+  void *library = nullptr;
+  std::map<std::string, void *> symbols;
+};
+
+} // namespace tessel
+
+#endif // TESSEL_RUNTIME_ARTIFACT_H
