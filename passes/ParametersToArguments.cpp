@@ -59,6 +59,10 @@ struct ParametersToArguments
         get.replaceAllUsesWith(arguments[get.getNameAttr().getAttr()]);
         get.erase();
       });
+      // Compiled entry points get a C interface (see
+      // tessel-emit-entry-points).
+      if (func.isPublic())
+        func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
     }
     for (auto &[name, param] : declared)
       param.erase();

@@ -17,6 +17,12 @@ class ArithDialect;
 namespace func {
 class FuncDialect;
 } // namespace func
+namespace LLVM {
+class LLVMDialect;
+} // namespace LLVM
+namespace vector {
+class VectorDialect;
+} // namespace vector
 namespace linalg {
 class LinalgDialect;
 } // namespace linalg

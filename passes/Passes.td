@@ -55,4 +55,36 @@ def ConvertTesselToLinalg : Pass<"convert-tessel-to-linalg"> {
   ];
 }
 
+def TesselApproximateMath : Pass<"tessel-approximate-math"> {
+  let summary = "Replace exp, tanh, erf, ... by polynomial approximations";
+  let description = [{
+    Applies MLIR's math polynomial approximations (accurate to a few f32
+    ulps) so that compiled loops vectorize and call no libm functions.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def TesselEmitEntryPoints
+    : Pass<"tessel-emit-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Give each C-interface function a `void kernel(void **)` entry";
+  let description = [{
+    Runs on the LLVM dialect, after `llvm.emit_c_interface` functions got
+    their `_mlir_ciface_NAME` wrappers. Adds `tessel_entry_NAME(ptr args)`,
+    which loads each argument pointer from the array and calls the wrapper:
+    the runtime calls every kernel the same way, whatever its arity.
+
+    ```mlir
+    llvm.func @tessel_entry_forward(%args: !llvm.ptr) {
+      %p0 = llvm.load %args : !llvm.ptr -> !llvm.ptr
+      ...
+      llvm.call @_mlir_ciface_forward(%p0, %p1, ...)
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // TESSEL_PASSES_PASSES_TD

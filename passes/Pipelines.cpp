@@ -5,6 +5,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace tessel {
 
@@ -13,7 +14,32 @@ void buildGraphPipeline(mlir::OpPassManager &pm) {
   pm.addPass(mlir::createCSEPass());
 }
 
+/// The CPU pipeline as text, so that it reads as the list a person would
+/// pass to tessel-opt.
+static const char *const kCpuPipeline =
+    "tessel-parameters-to-arguments,"
+    "convert-tessel-to-linalg,canonicalize,cse,"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "canonicalize,buffer-deallocation-pipeline,"
+    "convert-linalg-to-parallel-loops,canonicalize,cse,"
+    "tessel-approximate-math,"
+    "convert-scf-to-openmp,canonicalize,"
+    "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+    "convert-vector-to-llvm,finalize-memref-to-llvm,convert-to-llvm,"
+    "canonicalize,cse,reconcile-unrealized-casts,"
+    "tessel-emit-entry-points";
+
+mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm) {
+  return mlir::parsePassPipeline(kCpuPipeline, pm, llvm::errs());
+}
+
 void registerPipelines() {
+  mlir::PassPipelineRegistration<>(
+      "tessel-cpu-pipeline",
+      "Tessel IR to the LLVM dialect for the host CPU (what tesselc -o "
+      "model.tsl compiles)",
+      [](mlir::OpPassManager &pm) { (void)buildCpuPipeline(pm); });
   // The passes the pipelines run, so that --mlir-print-ir-after=<pass> and
   // friends can name them.
   mlir::registerCanonicalizerPass();

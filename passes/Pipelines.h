@@ -9,6 +9,8 @@
 #ifndef TESSEL_PASSES_PIPELINES_H
 #define TESSEL_PASSES_PIPELINES_H
 
+#include "mlir/Support/LLVM.h"
+
 namespace mlir {
 class OpPassManager;
 } // namespace mlir
@@ -19,6 +21,13 @@ namespace tessel {
 /// reshape folding) and common-subexpression elimination. The fusion and
 /// tiling passes join it as they land.
 void buildGraphPipeline(mlir::OpPassManager &pm);
+
+/// Tessel IR (after the graph pipeline) to the LLVM dialect for the host
+/// CPU: parameters become arguments, ops become linalg, then one-shot
+/// bufferization, deallocation, parallel loops over OpenMP, polynomial math
+/// and the LLVM dialect with a `tessel_entry_NAME(void **)` per public
+/// function. Needs the upstream passes registered (registerAllPasses).
+mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm);
 
 /// Registers the pipelines with the pass registry (`tessel-opt
 /// --tessel-graph-pipeline`).

@@ -19,9 +19,11 @@ using json = nlohmann::json;
 namespace {
 
 bool parseDType(const std::string &s, DType &dtype) {
-  static const std::pair<const char *, DType> names[] = {
-      {"f32", DType::F32}, {"f16", DType::F16}, {"bf16", DType::BF16},
-      {"i32", DType::I32}, {"i64", DType::I64}};
+  static const std::pair<const char *, DType> names[] = {{"f32", DType::F32},
+                                                         {"f16", DType::F16},
+                                                         {"bf16", DType::BF16},
+                                                         {"i32", DType::I32},
+                                                         {"i64", DType::I64}};
   for (auto [n, d] : names)
     if (s == n) {
       dtype = d;
@@ -88,7 +90,7 @@ struct Buffer {
   std::vector<int64_t> i64;
   std::vector<int32_t> i32;
   const void *data() const {
-    return !f32.empty() ? static_cast<const void *>(f32.data())
+    return !f32.empty()   ? static_cast<const void *>(f32.data())
            : !i64.empty() ? static_cast<const void *>(i64.data())
                           : static_cast<const void *>(i32.data());
   }
@@ -129,7 +131,8 @@ Status Artifact::load(const std::string &dir) {
   json m = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   if (m.is_discarded() || !m.is_object())
     return errorf(path, ": not valid JSON");
-  if (!m.contains("tessel_artifact") || !m["tessel_artifact"].is_number_integer())
+  if (!m.contains("tessel_artifact") ||
+      !m["tessel_artifact"].is_number_integer())
     return errorf(path, ": not a Tessel artifact manifest");
   if (m["tessel_artifact"].get<int64_t>() != kArtifactVersion)
     return errorf(path, ": artifact format ", m["tessel_artifact"].dump(),
@@ -152,9 +155,11 @@ Status Artifact::load(const std::string &dir) {
                         "\"entry_points\"");
   for (const json &p : m["parameters"]) {
     ParameterSpec spec;
-    TESSEL_RETURN_IF_ERROR(parseTensorSpec(p, path + ": parameter", spec.tensor));
+    TESSEL_RETURN_IF_ERROR(
+        parseTensorSpec(p, path + ": parameter", spec.tensor));
     const json &init = p.value("init", json::object());
-    if (!init.is_object() || !init.contains("kind") || !init["kind"].is_string() ||
+    if (!init.is_object() || !init.contains("kind") ||
+        !init["kind"].is_string() ||
         !parseInit(init["kind"].get<std::string>(), spec.init.kind))
       return errorf(path, ": parameter ", spec.tensor.name,
                     ": bad or missing \"init\"");
@@ -164,7 +169,8 @@ Status Artifact::load(const std::string &dir) {
       spec.init.value = init["value"].get<double>();
     params.push_back(spec);
   }
-  for (auto it = m["entry_points"].begin(); it != m["entry_points"].end(); ++it) {
+  for (auto it = m["entry_points"].begin(); it != m["entry_points"].end();
+       ++it) {
     const json &e = it.value();
     EntryPoint entry;
     entry.name = it.key();
@@ -228,8 +234,7 @@ Status Artifact::loadParameters(const std::string &weights,
       t = Tensor::zeros(DType::F32, spec.shape);
       TESSEL_RETURN_IF_ERROR(initialize(t, p.init, *seed, spec.name));
     } else {
-      return errorf(weights.empty() ? std::string("parameters")
-                                    : weights,
+      return errorf(weights.empty() ? std::string("parameters") : weights,
                     ": no tensor named ", spec.name,
                     weights.empty() ? " (give --weights or --seed)" : "");
     }
@@ -287,9 +292,8 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
 
   // Copy the result out through its strides, then free the kernel's buffer.
   std::vector<int64_t> shape(result.begin() + 3, result.begin() + 3 + rank);
-  Tensor out = Tensor::zeros(resultSpec.dtype == DType::I64 ? DType::I64
-                                                            : DType::F32,
-                             shape);
+  Tensor out = Tensor::zeros(
+      resultSpec.dtype == DType::I64 ? DType::I64 : DType::F32, shape);
   const char *base = reinterpret_cast<const char *>(result[1]);
   int64_t width = resultSpec.dtype == DType::I64 ? 8 : 4;
   std::vector<int64_t> idx(rank, 0);

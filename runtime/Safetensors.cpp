@@ -55,8 +55,8 @@ Status SafetensorsFile::openBytes(std::string bytes, const std::string &name) {
     return errorf(name, ": truncated: the header says ", headerLength,
                   " bytes of JSON, the file has ", data.size() - 8);
   dataStart = 8 + headerLength;
-  json header = json::parse(data.begin() + 8, data.begin() + dataStart,
-                            nullptr, /*allow_exceptions=*/false);
+  json header = json::parse(data.begin() + 8, data.begin() + dataStart, nullptr,
+                            /*allow_exceptions=*/false);
   if (header.is_discarded() || !header.is_object())
     return errorf(name, ": the header is not a JSON object");
   uint64_t dataSize = data.size() - dataStart;
@@ -72,7 +72,8 @@ Status SafetensorsFile::openBytes(std::string bytes, const std::string &name) {
     if (dtype == e.end() || !dtype->is_string() || shape == e.end() ||
         !shape->is_array() || offsets == e.end() || !offsets->is_array() ||
         offsets->size() != 2)
-      return errorf(where, ": needs dtype, shape and data_offsets [begin, end]");
+      return errorf(where,
+                    ": needs dtype, shape and data_offsets [begin, end]");
     SafetensorsEntry entry;
     entry.dtype = dtype->get<std::string>();
     int64_t width = widthOf(entry.dtype);
@@ -80,7 +81,8 @@ Status SafetensorsFile::openBytes(std::string bytes, const std::string &name) {
       return errorf(where, ": unknown dtype ", entry.dtype);
     uint64_t count = 1;
     for (const json &d : *shape) {
-      if (!d.is_number_unsigned() && !(d.is_number_integer() && d.get<int64_t>() >= 0))
+      if (!d.is_number_unsigned() &&
+          !(d.is_number_integer() && d.get<int64_t>() >= 0))
         return errorf(where, ": shape entries must be non-negative integers");
       uint64_t size = d.get<uint64_t>();
       if (size && count > dataSize / size)
@@ -89,7 +91,8 @@ Status SafetensorsFile::openBytes(std::string bytes, const std::string &name) {
       entry.shape.push_back(static_cast<int64_t>(size));
     }
     for (const json &o : *offsets)
-      if (!o.is_number_unsigned() && !(o.is_number_integer() && o.get<int64_t>() >= 0))
+      if (!o.is_number_unsigned() &&
+          !(o.is_number_integer() && o.get<int64_t>() >= 0))
         return errorf(where, ": data_offsets must be non-negative integers");
     entry.begin = (*offsets)[0].get<uint64_t>();
     entry.end = (*offsets)[1].get<uint64_t>();
@@ -131,9 +134,9 @@ Status SafetensorsFile::readFloat(const std::string &name,
   return Status::ok();
 }
 
-Status writeSafetensors(
-    const std::string &path,
-    const std::vector<std::pair<std::string, Tensor>> &tensors) {
+Status
+writeSafetensors(const std::string &path,
+                 const std::vector<std::pair<std::string, Tensor>> &tensors) {
   json header = json::object();
   uint64_t offset = 0;
   for (const auto &[name, t] : tensors) {

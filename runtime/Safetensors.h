@@ -50,8 +50,9 @@ private:
 };
 
 /// Writes `tensors` as a safetensors file (F32 for float tensors), atomically.
-Status writeSafetensors(const std::string &path,
-                        const std::vector<std::pair<std::string, Tensor>> &tensors);
+Status
+writeSafetensors(const std::string &path,
+                 const std::vector<std::pair<std::string, Tensor>> &tensors);
 
 } // namespace tessel
 

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/TesselDialect.h"
+#include "runtime/Artifact.h"
 #include "runtime/Npy.h"
 #include "tools/common/Diagnostics.h"
 #include "tools/tessel-run/Interpreter.h"
@@ -60,6 +61,115 @@ cl::opt<uint64_t>
              cl::value_desc("n"));
 cl::opt<bool> printResults("print", cl::sub(interpretCommand),
                            cl::desc("Print the results to stdout"));
+
+cl::SubCommand runCommand("run", "Run an entry point of a compiled artifact");
+cl::SubCommand
+    forwardCommand("forward",
+                   "Run forward(tokens) -> logits of a compiled model");
+cl::opt<std::string> artifactDir(cl::Positional, cl::sub(runCommand),
+                                 cl::sub(forwardCommand),
+                                 cl::desc("<model.tsl>"), cl::Required);
+cl::opt<std::string> runEntry("entry", cl::sub(runCommand),
+                              cl::desc("Entry point (default: forward)"),
+                              cl::init("forward"));
+cl::list<std::string> runInputs("input", cl::sub(runCommand),
+                                cl::desc("Input as .npy, in order"),
+                                cl::value_desc("file.npy"));
+cl::opt<std::string> runOutput("output", cl::sub(runCommand),
+                               cl::desc("Where to write the result"),
+                               cl::value_desc("file.npy"));
+cl::opt<std::string> weights("weights", cl::sub(runCommand),
+                             cl::sub(forwardCommand),
+                             cl::desc("Parameters from a safetensors file"),
+                             cl::value_desc("file.safetensors"));
+cl::opt<uint64_t> weightSeed(
+    "seed", cl::sub(runCommand), cl::sub(forwardCommand),
+    cl::desc("Initialize parameters missing from --weights from this seed"),
+    cl::value_desc("n"));
+cl::opt<std::string> tokensFile("tokens", cl::sub(forwardCommand),
+                                cl::desc("Token ids [B, S], int32 or int64"),
+                                cl::value_desc("ids.npy"), cl::Required);
+cl::opt<std::string> logitsFile("out", cl::sub(forwardCommand),
+                                cl::desc("Where to write the logits [B, S, V]"),
+                                cl::value_desc("logits.npy"), cl::Required);
+
+/// Loads the artifact and its parameters; prints the error on failure.
+bool loadArtifact(::tessel::Artifact &artifact) {
+  ::tessel::Status status = artifact.load(artifactDir);
+  if (status.isOk()) {
+    uint64_t seed = weightSeed;
+    status = artifact.loadParameters(
+        weights, weightSeed.getNumOccurrences() ? &seed : nullptr);
+  }
+  if (!status.isOk())
+    ::tessel::printError(kTool, status.message());
+  return status.isOk();
+}
+
+int runArtifact(const std::string &entry, std::vector<::tessel::Tensor> inputs,
+                const std::string &output) {
+  ::tessel::Artifact artifact;
+  if (!loadArtifact(artifact))
+    return 1;
+  std::vector<::tessel::Tensor> results;
+  ::tessel::Status status = artifact.run(entry, inputs, results);
+  if (status.isOk() && !output.empty())
+    status = ::tessel::writeNpy(output, results[0]);
+  if (!status.isOk()) {
+    ::tessel::printError(kTool, status.message());
+    return 1;
+  }
+  return 0;
+}
+
+int runForward() {
+  ::tessel::Tensor tokens;
+  ::tessel::Status status = ::tessel::readNpy(tokensFile, tokens);
+  if (status.isOk() && (tokens.dtype != ::tessel::DType::I32 &&
+                        tokens.dtype != ::tessel::DType::I64))
+    status = ::tessel::errorf(tokensFile,
+                              ": token ids must be int32 or int64, "
+                              "got ",
+                              ::tessel::numpyName(tokens.dtype));
+  if (status.isOk() && tokens.rank() != 2)
+    status = ::tessel::errorf(tokensFile,
+                              ": token ids must be [batch, "
+                              "sequence], got shape ",
+                              ::tessel::formatShape(tokens.shape));
+  if (!status.isOk()) {
+    ::tessel::printError(kTool, status.message());
+    return 1;
+  }
+  ::tessel::Artifact artifact;
+  if (!loadArtifact(artifact))
+    return 1;
+  if (artifact.maxPositions() && tokens.shape[1] > artifact.maxPositions()) {
+    ::tessel::printError(kTool, tokensFile + ": " +
+                                    std::to_string(tokens.shape[1]) +
+                                    " tokens exceed the model's maximum of " +
+                                    std::to_string(artifact.maxPositions()));
+    return 1;
+  }
+  for (auto [i, id] : llvm::enumerate(tokens.ints))
+    if (id < 0 || (artifact.vocabSize() && id >= artifact.vocabSize())) {
+      ::tessel::printError(kTool, tokensFile + ": token id " +
+                                      std::to_string(id) + " at flat index " +
+                                      std::to_string(i) + " is outside [0, " +
+                                      std::to_string(artifact.vocabSize()) +
+                                      ")");
+      return 1;
+    }
+  tokens.dtype = ::tessel::DType::I64;
+  std::vector<::tessel::Tensor> results;
+  status = artifact.run("forward", {tokens}, results);
+  if (status.isOk())
+    status = ::tessel::writeNpy(logitsFile, results[0]);
+  if (!status.isOk()) {
+    ::tessel::printError(kTool, status.message());
+    return 1;
+  }
+  return 0;
+}
 
 /// Prints a tensor as nested lists, six significant digits.
 void printTensor(llvm::raw_ostream &os, const ::tessel::Tensor &t) {
@@ -199,11 +309,31 @@ int main(int argc, char **argv) {
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "Tessel runner\n\n"
                                    "  tessel-run interpret FILE.mlir --entry "
-                                   "NAME --input X.npy ... --output OUT.npy\n",
+                                   "NAME --input X.npy ... --output OUT.npy\n"
+                                   "  tessel-run forward MODEL.tsl --tokens "
+                                   "ids.npy --out logits.npy [--weights "
+                                   "W.safetensors] [--seed N]\n"
+                                   "  tessel-run run MODEL.tsl --entry NAME "
+                                   "--input X.npy ... --output OUT.npy\n",
                                    &llvm::errs()))
     return 1;
   if (interpretCommand)
     return runInterpret();
-  ::tessel::printError(kTool, "expected a command: interpret (see --help)");
+  if (forwardCommand)
+    return runForward();
+  if (runCommand) {
+    std::vector<::tessel::Tensor> inputs(runInputs.size());
+    for (auto [i, path] : llvm::enumerate(runInputs)) {
+      ::tessel::Status status = ::tessel::readNpy(path, inputs[i]);
+      if (!status.isOk()) {
+        ::tessel::printError(kTool, status.message());
+        return 1;
+      }
+    }
+    return runArtifact(runEntry, std::move(inputs), runOutput);
+  }
+  ::tessel::printError(kTool,
+                       "expected a command: interpret, run or forward (see "
+                       "--help)");
   return 1;
 }

@@ -10,19 +10,27 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialect/TesselDialect.h"
 #include "frontend/ConfigReader.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/ModelStats.h"
+#include "passes/Passes.h"
 #include "passes/Pipelines.h"
 #include "tools/common/Diagnostics.h"
+#include "tools/tesselc/ArtifactWriter.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -30,18 +38,21 @@
 
 using namespace mlir;
 namespace cl = llvm::cl;
-namespace fe = tessel::frontend;
+namespace fe = ::tessel::frontend;
 
 namespace {
 
 constexpr const char *kTool = "tesselc";
 
-enum class Stage { Config, Tessel, Graph };
+enum class Stage { Config, Tessel, Graph, LLVM };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.json>"),
                                cl::Required);
-cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
-                                cl::value_desc("file"), cl::init("-"));
+cl::opt<std::string> outputFile(
+    "o",
+    cl::desc("Output file (default: stdout); a name ending in .tsl gets the "
+             "compiled artifact (a directory: manifest.json, kernels.so)"),
+    cl::value_desc("file"), cl::init("-"));
 cl::opt<Stage> emit(
     "emit", cl::desc("Stop after this stage and print its result"),
     cl::init(Stage::Graph),
@@ -50,7 +61,9 @@ cl::opt<Stage> emit(
                clEnumValN(Stage::Tessel, "tessel",
                           "tessel IR as the frontend builds it"),
                clEnumValN(Stage::Graph, "graph",
-                          "tessel IR after the graph pipeline (default)")));
+                          "tessel IR after the graph pipeline (default)"),
+               clEnumValN(Stage::LLVM, "llvm",
+                          "the LLVM dialect after the CPU pipeline")));
 /// `--stats[=text|json]`. LLVM's own `-stats` option (pass statistics) owns
 /// that name in the option registry, so tesselc takes it out of argv before
 /// the command line is parsed.
@@ -85,7 +98,7 @@ cl::opt<std::string> kvDtype("kv-dtype",
                              cl::init(""));
 
 int fail(const std::string &message) {
-  tessel::printError(kTool, message);
+  ::tessel::printError(kTool, message);
   return 1;
 }
 
@@ -163,13 +176,92 @@ std::optional<fe::ElementType> parseDtype(const std::string &s) {
   return std::nullopt;
 }
 
+/// Every dialect and extension the pipelines touch.
+const DialectRegistry &registry() {
+  static DialectRegistry *r = [] {
+    auto *reg = new DialectRegistry();
+    reg->insert<mlir::tessel::TesselDialect>();
+    registerAllDialects(*reg);
+    registerAllExtensions(*reg);
+    return reg;
+  }();
+  return *r;
+}
+
+/// The graph pipeline, with the pass-manager command-line options.
+LogicalResult runGraphPipeline(ModuleOp module) {
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  DefaultTimingManager timing;
+  applyDefaultTimingManagerCLOptions(timing);
+  TimingScope rootScope = timing.getRootScope();
+  pm.enableTiming(rootScope);
+  ::tessel::buildGraphPipeline(pm);
+  return pm.run(module);
+}
+
+/// Runs the pipelines up to `stage` (tessel: none).
+LogicalResult lowerTo(ModuleOp module, Stage stage) {
+  if (stage == Stage::Tessel)
+    return success();
+  if (failed(runGraphPipeline(module)))
+    return failure();
+  if (stage != Stage::LLVM)
+    return success();
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)) ||
+      failed(::tessel::buildCpuPipeline(pm)))
+    return failure();
+  return pm.run(module);
+}
+
+/// tesselc FILE.mlir: tessel IR in (e.g. a test's function), printed or
+/// compiled.
+int compileIR(bool artifact) {
+  MLIRContext context(registry());
+  ::tessel::OneLineDiagnostics diagnostics(context, kTool);
+  std::string message;
+  auto file = openInputFile(inputFile, &message);
+  if (!file)
+    return fail(inputFile + ": " + message);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+  if (artifact)
+    return failed(runGraphPipeline(*module)) ||
+                   failed(::tessel::writeArtifact(*module, nullptr, outputFile))
+               ? 1
+               : 0;
+  if (emit == Stage::Config)
+    return fail("--emit=config needs a model definition, not IR");
+  if (failed(lowerTo(*module, emit)))
+    return 1;
+  auto output = openOutputFile(outputFile, &message);
+  if (!output)
+    return fail(outputFile + ": " + message);
+  module->print(output->os(), OpPrintingFlags());
+  output->os() << "\n";
+  output->os().flush();
+  if (output->os().has_error()) {
+    output->os().clear_error();
+    return fail(outputFile + ": write failed");
+  }
+  output->keep();
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   // Passes first: --mlir-print-ir-after=<pass> lists the passes registered
   // when the option is.
-  tessel::registerPipelines();
+  registerAllPasses();
+  mlir::tessel::registerTesselPasses();
+  ::tessel::registerPipelines();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
@@ -183,6 +275,15 @@ int main(int argc, char **argv) {
           "[--stats-seq=N] [--kv-dtype=T]\n",
           &llvm::errs()))
     return 1;
+
+  bool artifact = llvm::StringRef(outputFile).ends_with(".tsl");
+  bool irInput = llvm::StringRef(inputFile).ends_with(".mlir");
+  if (artifact && emit != Stage::Graph)
+    return fail("-o " + outputFile +
+                " writes a compiled artifact; --emit "
+                "applies to printed output");
+  if (irInput)
+    return compileIR(artifact);
 
   fe::JsonSource source;
   fe::ModelConfig config;
@@ -217,6 +318,18 @@ int main(int argc, char **argv) {
                 "--stats");
   }
 
+  if (artifact) {
+    if (stats)
+      return fail("--stats prints; it does not write an artifact");
+    MLIRContext context(registry());
+    ::tessel::OneLineDiagnostics diagnostics(context, kTool);
+    OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
+    if (!module || failed(runGraphPipeline(*module)) ||
+        failed(::tessel::writeArtifact(*module, &config, outputFile)))
+      return 1;
+    return 0;
+  }
+
   std::string message;
   auto output = openOutputFile(outputFile, &message);
   if (!output)
@@ -246,23 +359,11 @@ int main(int argc, char **argv) {
     return finish();
   }
 
-  MLIRContext context;
-  tessel::OneLineDiagnostics diagnostics(context, kTool);
+  MLIRContext context(registry());
+  ::tessel::OneLineDiagnostics diagnostics(context, kTool);
   OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
-  if (!module)
+  if (!module || failed(lowerTo(*module, emit)))
     return 1;
-  if (emit == Stage::Graph) {
-    PassManager pm(&context);
-    if (failed(applyPassManagerCLOptions(pm)))
-      return 1;
-    DefaultTimingManager timing;
-    applyDefaultTimingManagerCLOptions(timing);
-    TimingScope rootScope = timing.getRootScope();
-    pm.enableTiming(rootScope);
-    tessel::buildGraphPipeline(pm);
-    if (failed(pm.run(*module)))
-      return 1;
-  }
   // OpPrintingFlags reads --mlir-print-debuginfo and the other printer
   // options.
   module->print(output->os(), OpPrintingFlags());
