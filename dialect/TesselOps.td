@@ -181,8 +181,10 @@ class Tessel_BroadcastBinaryOp<string mnemonic, string math>
   let summary = "elementwise " # math # " with NumPy broadcasting";
   let description = [{
     Shapes broadcast as in NumPy: aligned at the trailing axis, a dimension
-    of size 1 stretches to the other operand's size. The result has the
-    broadcast shape; all element types are equal.
+    of static size 1 stretches to the other operand's size. A dynamic (`?`)
+    dimension never stretches: at run time it must equal the other
+    operand's size, so compiled code knows every broadcast statically. The
+    result has the broadcast shape; all element types are equal.
 
     ```mlir
     %y = tessel.}] # mnemonic # [{ %scores, %mask
@@ -566,8 +568,9 @@ def Tessel_RelativeBiasOp : Tessel_Op<"relative_bias", [Pure]> {
       `bidirectional`, half the buckets are for `r > 0` and `|r|` is used;
       otherwise `n = max(-r, 0)`. Of the `nb` buckets in play, distances
       below `nb/2` get a bucket each, larger ones are placed
-      logarithmically up to `max_distance`, and everything beyond shares the
-      last bucket.
+      logarithmically up to `max_distance` (the log ratio in f32, as T5's
+      implementation computes it), and everything beyond shares the last
+      bucket.
     - `shaw` (clipped, Shaw et al. 2018): row `clip(r, -k, k) + k` with
       `k = max_distance`, so the table has `2k + 1` rows.
 

@@ -87,4 +87,20 @@ def TesselEmitEntryPoints
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def TesselStridedCopiesToLinalg : Pass<"tessel-strided-copies-to-linalg"> {
+  let summary = "Turn memref.copy of non-contiguous buffers into linalg.copy";
+  let description = [{
+    Contiguous copies become a memcpy when lowered to LLVM; strided ones
+    would call the `memrefCopy` function of MLIR's C runner library, which
+    a Tessel artifact does not ship. As `linalg.copy` they become loops.
+
+    ```mlir
+    memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
+    // becomes
+    linalg.copy ins(%a : ...) outs(%b : ...)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // TESSEL_PASSES_PASSES_TD

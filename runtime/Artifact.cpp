@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -87,24 +88,71 @@ std::vector<int64_t> descriptor(const void *data,
 /// A tensor's data in the buffer layout kernels read (f32 or i64/i32).
 struct Buffer {
   std::vector<float> f32;
+  std::vector<uint16_t> f16; ///< IEEE half or bfloat16 bits.
   std::vector<int64_t> i64;
   std::vector<int32_t> i32;
   const void *data() const {
-    return !f32.empty()   ? static_cast<const void *>(f32.data())
-           : !i64.empty() ? static_cast<const void *>(i64.data())
-                          : static_cast<const void *>(i32.data());
+    if (!f32.empty())
+      return f32.data();
+    if (!f16.empty())
+      return f16.data();
+    if (!i64.empty())
+      return i64.data();
+    return i32.data();
   }
 };
 
+/// `t`'s values in the element type `as` the kernel reads.
 Buffer bufferOf(const Tensor &t, DType as) {
   Buffer b;
-  if (as == DType::I32)
+  switch (as) {
+  case DType::I32:
     b.i32.assign(t.ints.begin(), t.ints.end());
-  else if (as == DType::I64)
+    break;
+  case DType::I64:
     b.i64 = t.ints;
-  else
+    break;
+  case DType::F16:
+    for (float v : t.floats)
+      b.f16.push_back(floatToHalf(v));
+    break;
+  case DType::BF16:
+    for (float v : t.floats)
+      b.f16.push_back(floatToBFloat16(v));
+    break;
+  case DType::F32:
     b.f32 = t.floats;
+    break;
+  }
   return b;
+}
+
+/// Reads element `offset` of a kernel result of element type `dtype` into
+/// `out[flat]` (floats as f32, integers as i64).
+void readElement(const char *base, int64_t offset, DType dtype, Tensor &out,
+                 int64_t flat) {
+  switch (dtype) {
+  case DType::I64:
+    std::memcpy(&out.ints[flat], base + offset * 8, 8);
+    break;
+  case DType::I32: {
+    int32_t v;
+    std::memcpy(&v, base + offset * 4, 4);
+    out.ints[flat] = v;
+    break;
+  }
+  case DType::F16:
+  case DType::BF16: {
+    uint16_t bits;
+    std::memcpy(&bits, base + offset * 2, 2);
+    out.floats[flat] =
+        dtype == DType::F16 ? halfToFloat(bits) : bfloat16ToFloat(bits);
+    break;
+  }
+  case DType::F32:
+    std::memcpy(&out.floats[flat], base + offset * 4, 4);
+    break;
+  }
 }
 
 } // namespace
@@ -251,8 +299,6 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   if (inputs.size() != e->inputs.size())
     return errorf(name, " takes ", e->inputs.size(), " inputs, got ",
                   inputs.size());
-  if (e->results.size() != 1)
-    return errorf(name, ": only single-result entry points are supported");
   std::vector<Buffer> buffers;
   std::vector<std::vector<int64_t>> descriptors;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -261,7 +307,9 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
     bool shapeOk = t.shape.size() == spec.shape.size();
     for (size_t d = 0; shapeOk && d < t.shape.size(); ++d)
       shapeOk = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
-    if (!shapeOk || isFloat(t.dtype) != isFloat(spec.dtype))
+    bool dtypeOk = t.dtype == spec.dtype ||
+                   (spec.dtype == DType::BF16 && t.dtype == DType::F32);
+    if (!shapeOk || !dtypeOk)
       return errorf(name, ": input ", spec.name, ": expected ",
                     dtypeName(spec.dtype), " ", formatShape(spec.shape),
                     ", got ", dtypeName(t.dtype), " ", formatShape(t.shape));
@@ -271,7 +319,11 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
     auto it = values.find(p);
     if (it == values.end())
       return errorf(name, ": parameter ", p, " is not loaded");
-    buffers.push_back(bufferOf(it->second, DType::F32));
+    DType dtype = DType::F32;
+    for (const ParameterSpec &spec : params)
+      if (spec.tensor.name == p)
+        dtype = spec.tensor.dtype;
+    buffers.push_back(bufferOf(it->second, dtype));
   }
   // Descriptors after all buffers exist (their data must not move).
   size_t index = 0;
@@ -280,9 +332,14 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   for (const std::string &p : e->parameters)
     descriptors.push_back(
         descriptor(buffers[index++].data(), values.at(p).shape));
-  const TensorSpec &resultSpec = e->results[0];
-  size_t rank = resultSpec.shape.size();
-  std::vector<int64_t> result(3 + 2 * rank, 0);
+  // Several results come back as consecutive descriptors in one struct.
+  std::vector<size_t> starts;
+  size_t words = 0;
+  for (const TensorSpec &spec : e->results) {
+    starts.push_back(words);
+    words += 3 + 2 * spec.shape.size();
+  }
+  std::vector<int64_t> result(words, 0);
   std::vector<void *> args;
   args.push_back(result.data());
   for (auto &d : descriptors)
@@ -290,30 +347,37 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   auto kernel = reinterpret_cast<void (*)(void **)>(symbols.at(name));
   kernel(args.data());
 
-  // Copy the result out through its strides, then free the kernel's buffer.
-  std::vector<int64_t> shape(result.begin() + 3, result.begin() + 3 + rank);
-  Tensor out = Tensor::zeros(
-      resultSpec.dtype == DType::I64 ? DType::I64 : DType::F32, shape);
-  const char *base = reinterpret_cast<const char *>(result[1]);
-  int64_t width = resultSpec.dtype == DType::I64 ? 8 : 4;
-  std::vector<int64_t> idx(rank, 0);
-  for (int64_t flat = 0; flat < out.numel(); ++flat) {
-    int64_t offset = result[2];
-    for (size_t d = 0; d < rank; ++d)
-      offset += idx[d] * result[3 + rank + d];
-    if (width == 8)
-      std::memcpy(&out.ints[flat], base + offset * 8, 8);
-    else
-      std::memcpy(&out.floats[flat], base + offset * 4, 4);
-    for (size_t d = rank; d-- > 0;) {
-      if (++idx[d] < shape[d])
-        break;
-      idx[d] = 0;
-    }
-  }
-  std::free(reinterpret_cast<void *>(result[0]));
+  // Copy each result out through its strides, then free the kernel's
+  // buffers (two results may share one).
   results.clear();
-  results.push_back(std::move(out));
+  std::vector<void *> allocations;
+  for (size_t r = 0; r < e->results.size(); ++r) {
+    const TensorSpec &spec = e->results[r];
+    const int64_t *desc = result.data() + starts[r];
+    size_t rank = spec.shape.size();
+    std::vector<int64_t> shape(desc + 3, desc + 3 + rank);
+    Tensor out = Tensor::zeros(spec.dtype, shape);
+    const char *base = reinterpret_cast<const char *>(desc[1]);
+    std::vector<int64_t> idx(rank, 0);
+    for (int64_t flat = 0; flat < out.numel(); ++flat) {
+      int64_t offset = desc[2];
+      for (size_t d = 0; d < rank; ++d)
+        offset += idx[d] * desc[3 + rank + d];
+      readElement(base, offset, spec.dtype, out, flat);
+      for (size_t d = rank; d-- > 0;) {
+        if (++idx[d] < shape[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    void *allocated = reinterpret_cast<void *>(desc[0]);
+    if (std::find(allocations.begin(), allocations.end(), allocated) ==
+        allocations.end())
+      allocations.push_back(allocated);
+    results.push_back(std::move(out));
+  }
+  for (void *allocated : allocations)
+    std::free(allocated);
   return Status::ok();
 }
 

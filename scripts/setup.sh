@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   cmake ninja-build ccache g++ lld git
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
-  nlohmann-json3-dev libgtest-dev python3 python3-numpy
+  nlohmann-json3-dev libgtest-dev python3 python3-numpy libomp5-14
 )
 
 missing=()

@@ -80,11 +80,14 @@ int64_t t5Bucket(int64_t r, int64_t numBuckets, int64_t maxDistance,
   int64_t maxExact = numBuckets / 2;
   if (n < maxExact)
     return bucket + n;
-  // Logarithmic buckets between maxExact and maxDistance.
-  int64_t large =
-      maxExact + static_cast<int64_t>(std::log(double(n) / maxExact) /
-                                      std::log(double(maxDistance) / maxExact) *
-                                      (numBuckets - maxExact));
+  // Logarithmic buckets between maxExact and maxDistance, in f32 as T5's
+  // implementation computes them (f64 truncates differently at a few exact
+  // bucket boundaries).
+  float ratio =
+      std::log(static_cast<float>(n) / static_cast<float>(maxExact)) /
+      std::log(static_cast<float>(maxDistance) / static_cast<float>(maxExact)) *
+      static_cast<float>(numBuckets - maxExact);
+  int64_t large = maxExact + static_cast<int64_t>(ratio);
   return bucket + std::min(large, numBuckets - 1);
 }
 

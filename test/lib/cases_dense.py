@@ -191,22 +191,6 @@ def add_lower_rank_lhs(rng):
     return [a, b], [f64(a) + f64(b)]
 
 
-@case("add_dynamic_one")
-def add_dynamic_one(rng):
-    # lhs is tensor<?x4xf32> and holds one row at run time: it stretches to
-    # the 3 rows of rhs, as in NumPy.
-    a, b = f32(rng, 1, 4), f32(rng, 3, 4)
-    return [a, b], [f64(a) + f64(b)]
-
-
-@case("add_dynamic_both")
-def add_dynamic_both(rng):
-    # tensor<?x?xf32> + tensor<?x?xf32> holding [3, 1] and [1, 4]: the
-    # verifier cannot know the broadcast, the run time must apply it.
-    a, b = f32(rng, 3, 1), f32(rng, 1, 4)
-    return [a, b], [f64(a) + f64(b)]
-
-
 @case("add_f16", rtol=0, atol=0)
 def add_f16(rng):
     # The sum of two f16 numbers of similar size is exact in float32; it

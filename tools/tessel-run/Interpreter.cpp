@@ -63,6 +63,27 @@ private:
   /// against the static dimensions of the result type, and stores it.
   LogicalResult bind(Operation *op, Value result, Tensor tensor);
 
+  /// Only static size-1 dimensions broadcast (see tessel.add): a dynamic
+  /// dimension that is 1 at run time against a larger one is an error.
+  Status checkStaticBroadcast(Value lhs, Value rhs) {
+    const Tensor &a = get(lhs), &b = get(rhs);
+    for (auto [value, self, other] :
+         {std::tuple<Value, const Tensor *, const Tensor *>{lhs, &a, &b},
+          {rhs, &b, &a}}) {
+      auto type = cast<RankedTensorType>(value.getType());
+      int64_t lead = other->rank() - self->rank();
+      for (int64_t d = 0; d < self->rank(); ++d)
+        if (type.isDynamicDim(d) && self->shape[d] == 1 && d + lead >= 0 &&
+            other->shape[d + lead] != 1)
+          return errorf(
+              "dynamic dimension ", d, " of ", value == lhs ? "lhs" : "rhs",
+              " is 1 at run time but only static size-1 "
+              "dimensions broadcast (shapes ",
+              formatShape(a.shape), " and ", formatShape(b.shape), ")");
+    }
+    return Status::ok();
+  }
+
   /// Loads or initializes the parameter `get` reads (once per name).
   Status loadParameter(mlir::tessel::GetParameterOp get, Tensor &out);
 
@@ -217,10 +238,14 @@ LogicalResult Evaluator::evaluate(Operation *op) {
         status = ref::embedding(get(o.getIds()), get(o.getTable()), out);
       })
       .Case([&](AddOp o) {
-        status = ref::add(get(o.getLhs()), get(o.getRhs()), out);
+        status = checkStaticBroadcast(o.getLhs(), o.getRhs());
+        if (status.isOk())
+          status = ref::add(get(o.getLhs()), get(o.getRhs()), out);
       })
       .Case([&](MulOp o) {
-        status = ref::mul(get(o.getLhs()), get(o.getRhs()), out);
+        status = checkStaticBroadcast(o.getLhs(), o.getRhs());
+        if (status.isOk())
+          status = ref::mul(get(o.getLhs()), get(o.getRhs()), out);
       })
       .Case([&](GeluOp o) {
         status = ref::gelu(get(o.getInput()),

@@ -75,9 +75,9 @@ cl::opt<std::string> runEntry("entry", cl::sub(runCommand),
 cl::list<std::string> runInputs("input", cl::sub(runCommand),
                                 cl::desc("Input as .npy, in order"),
                                 cl::value_desc("file.npy"));
-cl::opt<std::string> runOutput("output", cl::sub(runCommand),
-                               cl::desc("Where to write the result"),
-                               cl::value_desc("file.npy"));
+cl::list<std::string> runOutputs("output", cl::sub(runCommand),
+                                 cl::desc("Where to write each result"),
+                                 cl::value_desc("file.npy"));
 cl::opt<std::string> weights("weights", cl::sub(runCommand),
                              cl::sub(forwardCommand),
                              cl::desc("Parameters from a safetensors file"),
@@ -106,15 +106,24 @@ bool loadArtifact(::tessel::Artifact &artifact) {
   return status.isOk();
 }
 
-int runArtifact(const std::string &entry, std::vector<::tessel::Tensor> inputs,
-                const std::string &output) {
+int runArtifact(const std::string &entry,
+                std::vector<::tessel::Tensor> inputs) {
   ::tessel::Artifact artifact;
   if (!loadArtifact(artifact))
     return 1;
+  const ::tessel::EntryPoint *point = artifact.entry(entry);
+  if (point && !runOutputs.empty() &&
+      runOutputs.size() != point->results.size()) {
+    ::tessel::printError(
+        kTool, entry + " returns " + std::to_string(point->results.size()) +
+                   " results, got " + std::to_string(runOutputs.size()) +
+                   " --output files");
+    return 1;
+  }
   std::vector<::tessel::Tensor> results;
   ::tessel::Status status = artifact.run(entry, inputs, results);
-  if (status.isOk() && !output.empty())
-    status = ::tessel::writeNpy(output, results[0]);
+  for (size_t i = 0; status.isOk() && i < runOutputs.size(); ++i)
+    status = ::tessel::writeNpy(runOutputs[i], results[i]);
   if (!status.isOk()) {
     ::tessel::printError(kTool, status.message());
     return 1;
@@ -330,7 +339,7 @@ int main(int argc, char **argv) {
         return 1;
       }
     }
-    return runArtifact(runEntry, std::move(inputs), runOutput);
+    return runArtifact(runEntry, std::move(inputs));
   }
   ::tessel::printError(kTool,
                        "expected a command: interpret, run or forward (see "

@@ -1,0 +1,271 @@
+// convert-tessel-to-linalg: slice, concat (tensor.empty + insert_slice, not
+// tensor.concat), broadcast and position_ids. The structure is checked on
+// the linalg output, that it bufferizes (BUF), and the numbers by running
+// the lowered code in the JIT (the @run_* entries; the expected values are
+// plain copies and indices, by hand, and agree with `tessel-run interpret`).
+//
+// RUN: tessel-opt %s --convert-tessel-to-linalg | FileCheck %s
+// RUN: tessel-opt %s --convert-tessel-to-linalg \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries" \
+// RUN:   | FileCheck %s --check-prefix=BUF
+//
+// DEFINE: %{runner} = $(command -v mlir-runner)
+// DEFINE: %{jit} = tessel-opt %s --convert-tessel-to-linalg \
+// DEFINE:   --one-shot-bufferize="bufferize-function-boundaries" \
+// DEFINE:   --convert-linalg-to-loops --convert-scf-to-cf \
+// DEFINE:   --expand-strided-metadata --lower-affine --finalize-memref-to-llvm \
+// DEFINE:   --convert-math-to-llvm --convert-math-to-libm \
+// DEFINE:   --convert-arith-to-llvm --convert-cf-to-llvm \
+// DEFINE:   --convert-func-to-llvm --convert-index-to-llvm \
+// DEFINE:   --reconcile-unrealized-casts \
+// DEFINE:   | %{runner} -entry-point-result=void \
+// DEFINE:     -shared-libs=$(dirname %{runner})/../lib/libmlir_runner_utils.so \
+// DEFINE:     -shared-libs=$(dirname %{runner})/../lib/libmlir_c_runner_utils.so -e
+// RUN: %{jit} run_slice | FileCheck %s --check-prefix=SLICE
+// RUN: %{jit} run_concat | FileCheck %s --check-prefix=CONCAT
+// RUN: %{jit} run_broadcast | FileCheck %s --check-prefix=BCAST
+// RUN: %{jit} run_position_ids | FileCheck %s --check-prefix=POS
+// RUN: %{jit} run_position_ids_i32 | FileCheck %s --check-prefix=POS32
+
+//===----------------------------------------------------------------------===//
+// Structure
+//===----------------------------------------------------------------------===//
+
+// CHECK-DAG: #[[STRETCH:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, 0, d2, d3)>
+// CHECK-DAG: #[[ID4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[LEAD:.+]] = affine_map<(d0, d1, d2) -> (0, d2)>
+// CHECK-DAG: #[[ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[ID1:.+]] = affine_map<(d0) -> (d0)>
+
+// CHECK-LABEL: func.func @slice(
+// CHECK-SAME: %[[X:.+]]: tensor<?x?x2304xf32>
+// CHECK-DAG: %[[D0:.+]] = tensor.dim %[[X]], %c0
+// CHECK-DAG: %[[D1:.+]] = tensor.dim %[[X]], %c1
+// CHECK: %[[S:.+]] = tensor.extract_slice %[[X]][0, 0, 768] [%[[D0]], %[[D1]], 768] [1, 1, 1] : tensor<?x?x2304xf32> to tensor<?x?x768xf32>
+// CHECK: return %[[S]]
+func.func @slice(%x: tensor<?x?x2304xf32>) -> tensor<?x?x768xf32> {
+  %k = tessel.slice %x {axis = 2 : i64, offset = 768 : i64}
+      : tensor<?x?x2304xf32> -> tensor<?x?x768xf32>
+  return %k : tensor<?x?x768xf32>
+}
+
+// A result more static than the input gets a tensor.cast.
+// CHECK-LABEL: func.func @slice_cast(
+// CHECK: %[[S:.+]] = tensor.extract_slice %{{.+}}[0, 2] [%{{.+}}, 3] [1, 1] : tensor<?x10xi64> to tensor<?x3xi64>
+// CHECK: %[[C:.+]] = tensor.cast %[[S]] : tensor<?x3xi64> to tensor<4x3xi64>
+// CHECK: return %[[C]]
+func.func @slice_cast(%x: tensor<?x10xi64>) -> tensor<4x3xi64> {
+  %k = tessel.slice %x {axis = 1 : i64, offset = 2 : i64}
+      : tensor<?x10xi64> -> tensor<4x3xi64>
+  return %k : tensor<4x3xi64>
+}
+
+// CHECK-LABEL: func.func @concat(
+// CHECK-SAME: %[[A:[^:]+]]: tensor<?x16x?x128xf32>, %[[B:[^:]+]]: tensor<?x16x?x64xf32>
+// CHECK-NOT: tensor.concat
+// CHECK: %[[E:.+]] = tensor.empty(%{{.+}}, %{{.+}}) : tensor<?x16x?x192xf32>
+// CHECK: %[[I0:.+]] = tensor.insert_slice %[[A]] into %[[E]][0, 0, 0, 0] [%{{.+}}, 16, %{{.+}}, 128] [1, 1, 1, 1]
+// CHECK: %[[I1:.+]] = tensor.insert_slice %[[B]] into %[[I0]][0, 0, 0, 128] [%{{.+}}, 16, %{{.+}}, 64] [1, 1, 1, 1]
+// CHECK: return %[[I1]]
+func.func @concat(%a: tensor<?x16x?x128xf32>, %b: tensor<?x16x?x64xf32>)
+    -> tensor<?x16x?x192xf32> {
+  %q = tessel.concat %a, %b {axis = 3 : i64}
+      : tensor<?x16x?x128xf32>, tensor<?x16x?x64xf32> -> tensor<?x16x?x192xf32>
+  return %q : tensor<?x16x?x192xf32>
+}
+
+// Dynamic along the axis: the offsets are running sums of tensor.dim.
+// CHECK-LABEL: func.func @concat_dynamic_axis(
+// CHECK-SAME: %[[A:[^:]+]]: tensor<2x?xf16>, %[[B:[^:]+]]: tensor<2x3xf16>, %[[C:[^:]+]]: tensor<2x?xf16>
+// CHECK: %[[NA:.+]] = tensor.dim %[[A]], %c1
+// CHECK: %[[OB:.+]] = arith.addi %[[NA]], %c3
+// CHECK: %[[NC:.+]] = tensor.dim %[[C]], %c1
+// CHECK: %[[N:.+]] = arith.addi %[[OB]], %[[NC]]
+// CHECK: %[[E:.+]] = tensor.empty(%[[N]]) : tensor<2x?xf16>
+// CHECK: %[[I0:.+]] = tensor.insert_slice %[[A]] into %[[E]][0, 0]
+// CHECK: %[[I1:.+]] = tensor.insert_slice %[[B]] into %[[I0]][0, %[[NA]]] [2, 3] [1, 1]
+// CHECK: %[[I2:.+]] = tensor.insert_slice %[[C]] into %[[I1]][0, %[[OB]]]
+// CHECK: return %[[I2]]
+func.func @concat_dynamic_axis(%a: tensor<2x?xf16>, %b: tensor<2x3xf16>,
+                               %c: tensor<2x?xf16>) -> tensor<2x?xf16> {
+  %q = tessel.concat %a, %b, %c {axis = 1 : i64}
+      : tensor<2x?xf16>, tensor<2x3xf16>, tensor<2x?xf16> -> tensor<2x?xf16>
+  return %q : tensor<2x?xf16>
+}
+
+// CHECK-LABEL: func.func @broadcast(
+// CHECK-SAME: %[[X:.+]]: tensor<?x1x?x64xf32>
+// CHECK: %[[E:.+]] = tensor.empty(%{{.+}}, %{{.+}}) : tensor<?x16x?x64xf32>
+// CHECK: %[[Y:.+]] = linalg.generic {indexing_maps = [#[[STRETCH]], #[[ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[X]] : tensor<?x1x?x64xf32>) outs(%[[E]] : tensor<?x16x?x64xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: linalg.yield %[[IN]] : f32
+// CHECK: return %[[Y]]
+func.func @broadcast(%x: tensor<?x1x?x64xf32>) -> tensor<?x16x?x64xf32> {
+  %y = tessel.broadcast %x : tensor<?x1x?x64xf32> -> tensor<?x16x?x64xf32>
+  return %y : tensor<?x16x?x64xf32>
+}
+
+// A new leading dimension and a stretched one; the dynamic one is kept.
+// CHECK-LABEL: func.func @broadcast_leading(
+// CHECK-SAME: %[[X:.+]]: tensor<1x?xi32>
+// CHECK: %[[D:.+]] = tensor.dim %[[X]], %c1
+// CHECK: %[[E:.+]] = tensor.empty(%[[D]]) : tensor<3x4x?xi32>
+// CHECK: linalg.generic {indexing_maps = [#[[LEAD]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[X]] : tensor<1x?xi32>) outs(%[[E]] : tensor<3x4x?xi32>)
+func.func @broadcast_leading(%x: tensor<1x?xi32>) -> tensor<3x4x?xi32> {
+  %y = tessel.broadcast %x : tensor<1x?xi32> -> tensor<3x4x?xi32>
+  return %y : tensor<3x4x?xi32>
+}
+
+// CHECK-LABEL: func.func @position_ids(
+// CHECK-SAME: %[[T:.+]]: tensor<?x?xi64>
+// CHECK: %[[N:.+]] = tensor.dim %[[T]], %c1
+// CHECK: %[[E:.+]] = tensor.empty(%[[N]]) : tensor<?xi64>
+// CHECK: linalg.generic {indexing_maps = [#[[ID1]]], iterator_types = ["parallel"]} outs(%[[E]] : tensor<?xi64>)
+// CHECK: %[[I:.+]] = linalg.index 0 : index
+// CHECK: %[[I64:.+]] = arith.index_cast %[[I]] : index to i64
+// CHECK: %[[OFF:.+]] = arith.constant 5 : i64
+// CHECK: %[[P:.+]] = arith.addi %[[I64]], %[[OFF]] : i64
+// CHECK: linalg.yield %[[P]] : i64
+func.func @position_ids(%t: tensor<?x?xi64>) -> tensor<?xi64> {
+  %p = tessel.position_ids %t {axis = 1 : i64, offset = 5 : i64}
+      : tensor<?x?xi64> -> tensor<?xi64>
+  return %p : tensor<?xi64>
+}
+
+// CHECK-LABEL: func.func @position_ids_i32(
+// CHECK: tensor.empty() : tensor<7xi32>
+// CHECK: linalg.index 0
+// CHECK: arith.trunci %{{.+}} : i64 to i32
+func.func @position_ids_i32(%x: tensor<2x7xf32>) -> tensor<7xi32> {
+  %p = tessel.position_ids %x {axis = 1 : i64} : tensor<2x7xf32> -> tensor<7xi32>
+  return %p : tensor<7xi32>
+}
+
+// BUF-LABEL: func.func @slice(
+// BUF: memref.subview
+// BUF-NOT: tensor
+// BUF-LABEL: func.func @slice_cast(
+// BUF-NOT: tensor
+// BUF-LABEL: func.func @concat(
+// BUF-NOT: tensor
+// BUF: memref.alloc
+// BUF: memref.copy
+// BUF: memref.copy
+// BUF-NOT: tensor
+// BUF-LABEL: func.func @concat_dynamic_axis(
+// BUF-NOT: tensor
+// BUF-LABEL: func.func @broadcast(
+// BUF-NOT: tensor
+// BUF-LABEL: func.func @broadcast_leading(
+// BUF-NOT: tensor
+// BUF-LABEL: func.func @position_ids(
+// BUF-NOT: tensor
+// BUF-LABEL: func.func @position_ids_i32(
+// BUF-NOT: tensor
+
+//===----------------------------------------------------------------------===//
+// Numbers: the lowered code run in the JIT.
+//===----------------------------------------------------------------------===//
+
+func.func private @printMemrefF32(tensor<*xf32>)
+func.func private @printMemrefI64(tensor<*xi64>)
+func.func private @printMemrefI32(tensor<*xi32>)
+
+// x[i, j, k] = 100 i + 10 j + k, [2, 2, 5]; columns 1..3 of the last axis.
+// SLICE: sizes = [2, 2, 3]
+// SLICE-NEXT: {{\[\[\[}}1,{{ +}}2,{{ +}}3],
+// SLICE-NEXT: [11,{{ +}}12,{{ +}}13]],
+// SLICE-NEXT: {{\[\[}}101,{{ +}}102,{{ +}}103],
+// SLICE-NEXT: [111,{{ +}}112,{{ +}}113]]]
+func.func @slice_dyn(%x: tensor<?x?x5xf32>) -> tensor<?x?x3xf32> {
+  %k = tessel.slice %x {axis = 2 : i64, offset = 1 : i64}
+      : tensor<?x?x5xf32> -> tensor<?x?x3xf32>
+  return %k : tensor<?x?x3xf32>
+}
+func.func @run_slice() {
+  %x = arith.constant dense<[[[0.0, 1.0, 2.0, 3.0, 4.0], [10.0, 11.0, 12.0, 13.0, 14.0]],
+                             [[100.0, 101.0, 102.0, 103.0, 104.0],
+                              [110.0, 111.0, 112.0, 113.0, 114.0]]]> : tensor<2x2x5xf32>
+  %xd = tensor.cast %x : tensor<2x2x5xf32> to tensor<?x?x5xf32>
+  %y = call @slice_dyn(%xd) : (tensor<?x?x5xf32>) -> tensor<?x?x3xf32>
+  %u = tensor.cast %y : tensor<?x?x3xf32> to tensor<*xf32>
+  call @printMemrefF32(%u) : (tensor<*xf32>) -> ()
+  return
+}
+
+// Three inputs of 1, 2 and 1 rows joined on the dynamic axis 1.
+// CONCAT: sizes = [2, 4, 2]
+// CONCAT-NEXT: {{\[\[\[}}1,{{ +}}2],
+// CONCAT-NEXT: [10,{{ +}}11],
+// CONCAT-NEXT: [12,{{ +}}13],
+// CONCAT-NEXT: [100,{{ +}}101]],
+// CONCAT-NEXT: {{\[\[}}3,{{ +}}4],
+// CONCAT-NEXT: [14,{{ +}}15],
+// CONCAT-NEXT: [16,{{ +}}17],
+// CONCAT-NEXT: [102,{{ +}}103]]]
+func.func @concat_dyn(%a: tensor<?x?x2xf32>, %b: tensor<2x2x2xf32>,
+                      %c: tensor<?x?x2xf32>) -> tensor<?x?x2xf32> {
+  %y = tessel.concat %a, %b, %c {axis = 1 : i64}
+      : tensor<?x?x2xf32>, tensor<2x2x2xf32>, tensor<?x?x2xf32>
+      -> tensor<?x?x2xf32>
+  return %y : tensor<?x?x2xf32>
+}
+func.func @run_concat() {
+  %a = arith.constant dense<[[[1.0, 2.0]], [[3.0, 4.0]]]> : tensor<2x1x2xf32>
+  %b = arith.constant dense<[[[10.0, 11.0], [12.0, 13.0]], [[14.0, 15.0], [16.0, 17.0]]]>
+      : tensor<2x2x2xf32>
+  %c = arith.constant dense<[[[100.0, 101.0]], [[102.0, 103.0]]]> : tensor<2x1x2xf32>
+  %ad = tensor.cast %a : tensor<2x1x2xf32> to tensor<?x?x2xf32>
+  %cd = tensor.cast %c : tensor<2x1x2xf32> to tensor<?x?x2xf32>
+  %y = call @concat_dyn(%ad, %b, %cd)
+      : (tensor<?x?x2xf32>, tensor<2x2x2xf32>, tensor<?x?x2xf32>) -> tensor<?x?x2xf32>
+  %u = tensor.cast %y : tensor<?x?x2xf32> to tensor<*xf32>
+  call @printMemrefF32(%u) : (tensor<*xf32>) -> ()
+  return
+}
+
+// [2, 1] -> [3, 2, 2]: a new leading axis and a stretched column.
+// BCAST: sizes = [3, 2, 2]
+// BCAST-NEXT: {{\[\[\[}}7,{{ +}}7],
+// BCAST-NEXT: [9,{{ +}}9]],
+// BCAST-NEXT: {{\[\[}}7,{{ +}}7],
+// BCAST-NEXT: [9,{{ +}}9]],
+// BCAST-NEXT: {{\[\[}}7,{{ +}}7],
+// BCAST-NEXT: [9,{{ +}}9]]]
+func.func @broadcast_dyn(%x: tensor<?x1xf32>) -> tensor<3x?x2xf32> {
+  %y = tessel.broadcast %x : tensor<?x1xf32> -> tensor<3x?x2xf32>
+  return %y : tensor<3x?x2xf32>
+}
+func.func @run_broadcast() {
+  %x = arith.constant dense<[[7.0], [9.0]]> : tensor<2x1xf32>
+  %xd = tensor.cast %x : tensor<2x1xf32> to tensor<?x1xf32>
+  %y = call @broadcast_dyn(%xd) : (tensor<?x1xf32>) -> tensor<3x?x2xf32>
+  %u = tensor.cast %y : tensor<3x?x2xf32> to tensor<*xf32>
+  call @printMemrefF32(%u) : (tensor<*xf32>) -> ()
+  return
+}
+
+// POS: sizes = [4]
+// POS-NEXT: [5,{{ +}}6,{{ +}}7,{{ +}}8]
+// POS32: sizes = [3]
+// POS32-NEXT: [0,{{ +}}1,{{ +}}2]
+func.func @run_position_ids() {
+  %t = arith.constant dense<0> : tensor<2x4xi64>
+  %td = tensor.cast %t : tensor<2x4xi64> to tensor<?x?xi64>
+  %p = call @position_ids(%td) : (tensor<?x?xi64>) -> tensor<?xi64>
+  %u = tensor.cast %p : tensor<?xi64> to tensor<*xi64>
+  call @printMemrefI64(%u) : (tensor<*xi64>) -> ()
+  return
+}
+func.func @pos_i32(%x: tensor<?x?xf32>) -> tensor<?xi32> {
+  %p = tessel.position_ids %x {axis = 0 : i64} : tensor<?x?xf32> -> tensor<?xi32>
+  return %p : tensor<?xi32>
+}
+func.func @run_position_ids_i32() {
+  %x = arith.constant dense<0.0> : tensor<3x2xf32>
+  %xd = tensor.cast %x : tensor<3x2xf32> to tensor<?x?xf32>
+  %p = call @pos_i32(%xd) : (tensor<?x?xf32>) -> tensor<?xi32>
+  %u = tensor.cast %p : tensor<?xi32> to tensor<*xi32>
+  call @printMemrefI32(%u) : (tensor<*xi32>) -> ()
+  return
+}
