@@ -55,8 +55,17 @@ def main():
     parser.add_argument("--tesselc", required=True)
     parser.add_argument("--tessel-run", required=True)
     parser.add_argument("--tmp", required=True)
-    parser.add_argument("files", nargs="+")
+    parser.add_argument("files", nargs="+",
+                        help=".mlir files, or directories of them")
     args = parser.parse_args()
+    files = []
+    for f in args.files:
+        if os.path.isdir(f):
+            files += sorted(os.path.join(f, n) for n in os.listdir(f)
+                            if n.endswith(".mlir"))
+        else:
+            files.append(f)
+    args.files = files
     os.makedirs(args.tmp, exist_ok=True)
     total = failed = 0
     for path in args.files:

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Compiled model vs reference interpreter, on the same parameters.
+
+    compare_compiled.py --tesselc BIN --tessel-run BIN --tmp DIR MODEL.json
+        [--batch B] [--seq S] [--seed N] [--safetensors]
+
+Compiles MODEL.json twice: to IR (run by `tessel-run interpret`) and to an
+artifact (run by `tessel-run forward`). Both initialize the parameters from
+the same seed (the same initializer code), or, with --safetensors, the
+artifact loads a safetensors checkpoint written here while the interpreter
+reads the same values from .npy files. Checks that the logits agree within
+1e-4 relative to their largest magnitude; prints one line; exits 1 if not.
+"""
+
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+
+def run(command):
+    r = subprocess.run(command, capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"FAIL: {' '.join(command)}\n{r.stderr}", file=sys.stderr)
+        sys.exit(1)
+    return r
+
+
+def write_safetensors(path, tensors, drop_prefix=""):
+    """A minimal safetensors writer (F32), independent of Tessel's."""
+    header, offset, blobs = {}, 0, []
+    for name, array in tensors.items():
+        data = np.ascontiguousarray(array, np.float32).tobytes()
+        stored = name[len(drop_prefix):] if name.startswith(drop_prefix) else name
+        header[stored] = {"dtype": "F32", "shape": list(array.shape),
+                          "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tesselc", required=True)
+    parser.add_argument("--tessel-run", required=True)
+    parser.add_argument("--tmp", required=True)
+    parser.add_argument("model")
+    parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--seq", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--safetensors", action="store_true")
+    parser.add_argument("--drop-prefix", default="",
+                        help="store names without this prefix (GPT-2's "
+                             "original checkpoint has no 'transformer.')")
+    args = parser.parse_args()
+    os.makedirs(args.tmp, exist_ok=True)
+    name = os.path.splitext(os.path.basename(args.model))[0]
+    ir = os.path.join(args.tmp, name + ".mlir")
+    artifact = os.path.join(args.tmp, name + ".tsl")
+    run([args.tesselc, args.model, "-o", ir])
+    run([args.tesselc, args.model, "-o", artifact])
+    manifest = json.load(open(os.path.join(artifact, "manifest.json")))
+    vocab = manifest["model"]["vocab_size"]
+    rng = np.random.default_rng(args.seed)
+    tokens = rng.integers(0, vocab, (args.batch, args.seq)).astype(np.int64)
+    tokens_path = os.path.join(args.tmp, "tokens.npy")
+    np.save(tokens_path, tokens)
+
+    interp = [args.tessel_run, "interpret", ir, "--entry", "forward",
+              "--input", tokens_path]
+    forward = [args.tessel_run, "forward", artifact, "--tokens", tokens_path]
+    if args.safetensors:
+        params = {}
+        pdir = os.path.join(args.tmp, "params")
+        os.makedirs(pdir, exist_ok=True)
+        for p in manifest["parameters"]:
+            value = (0.1 * rng.standard_normal(p["shape"])).astype(np.float32)
+            if p["init"]["kind"] == "ones":
+                value += 1
+            params[p["name"]] = value
+            np.save(os.path.join(pdir, p["name"] + ".npy"), value)
+        weights = os.path.join(args.tmp, "weights.safetensors")
+        write_safetensors(weights, params, args.drop_prefix)
+        interp += ["--params", pdir]
+        forward += ["--weights", weights]
+    else:
+        interp += ["--seed", str(args.seed)]
+        forward += ["--seed", str(args.seed)]
+    want_path = os.path.join(args.tmp, "interpreted.npy")
+    got_path = os.path.join(args.tmp, "compiled.npy")
+    run(interp + ["--output", want_path])
+    run(forward + ["--out", got_path])
+    want, got = np.load(want_path), np.load(got_path)
+    if got.shape != want.shape:
+        print(f"FAIL {name}: shape {got.shape} != {want.shape}")
+        return 1
+    rel = float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-30))
+    ok = rel <= 1e-4
+    print(f"{'OK' if ok else 'FAIL'} {name}: compiled vs interpreter, logits "
+          f"{list(got.shape)}, max relative difference {rel:.1e}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
