@@ -28,6 +28,14 @@ build/bin/tessel-run interpret "$out/tiny-gpt.mlir" --entry forward \
 /usr/bin/python3 -c "import numpy as np; l = np.load('$out/logits.npy'); print('logits', l.dtype, list(l.shape), 'next token after the prompt:', int(l[0, -1].argmax()))"
 
 echo
+echo "== Compiled for this CPU: tesselc -o tiny-gpt.tsl, tessel-run forward =="
+build/bin/tesselc examples/tiny-gpt.json -o "$out/tiny-gpt.tsl"
+ls "$out/tiny-gpt.tsl"
+build/bin/tessel-run forward "$out/tiny-gpt.tsl" --tokens "$out/tokens.npy" \
+  --seed 0 --out "$out/compiled-logits.npy" --repeat 10
+/usr/bin/python3 -c "import numpy as np; a = np.load('$out/logits.npy'); b = np.load('$out/compiled-logits.npy'); print('compiled vs interpreter: max relative difference %.1e' % (abs(a - b).max() / abs(a).max()))"
+
+echo
 echo "== A hand-written GPT-2 block: canonicalization, then NumPy check =="
 build/bin/tessel-opt examples/gpt2-block.mlir \
   --pass-pipeline='builtin.module(canonicalize,cse)' \

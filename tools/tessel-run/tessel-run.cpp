@@ -22,10 +22,13 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <functional>
 
@@ -89,6 +92,10 @@ cl::opt<uint64_t> weightSeed(
 cl::opt<std::string> tokensFile("tokens", cl::sub(forwardCommand),
                                 cl::desc("Token ids [B, S], int32 or int64"),
                                 cl::value_desc("ids.npy"), cl::Required);
+cl::opt<unsigned> repeat(
+    "repeat", cl::sub(forwardCommand),
+    cl::desc("Also time the forward pass N more times; print the median"),
+    cl::init(0));
 cl::opt<std::string> logitsFile("out", cl::sub(forwardCommand),
                                 cl::desc("Where to write the logits [B, S, V]"),
                                 cl::value_desc("logits.npy"), cl::Required);
@@ -171,6 +178,21 @@ int runForward() {
   tokens.dtype = ::tessel::DType::I64;
   std::vector<::tessel::Tensor> results;
   status = artifact.run("forward", {tokens}, results);
+  // Timing in-process, parameters loaded once: what a benchmark compares.
+  std::vector<double> times;
+  for (unsigned i = 0; status.isOk() && i < repeat; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    status = artifact.run("forward", {tokens}, results);
+    times.push_back(std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  if (!times.empty()) {
+    std::sort(times.begin(), times.end());
+    llvm::outs() << "forward: median "
+                 << llvm::format("%.3f", times[times.size() / 2]) << " ms over "
+                 << times.size() << " runs\n";
+  }
   if (status.isOk())
     status = ::tessel::writeNpy(logitsFile, results[0]);
   if (!status.isOk()) {
