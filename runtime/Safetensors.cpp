@@ -32,13 +32,8 @@ int64_t widthOf(const std::string &dtype) {
 } // namespace
 
 Status SafetensorsFile::open(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return errorf(path, ": cannot open file: ", std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-  if (in.bad())
-    return errorf(path, ": read error");
+  std::string bytes;
+  TESSEL_RETURN_IF_ERROR(readFile(path, bytes));
   return openBytes(std::move(bytes), path);
 }
 

@@ -11,13 +11,6 @@ using namespace mlir::tessel::lowering;
 
 namespace {
 
-SmallVector<int64_t> range(int64_t begin, int64_t end) {
-  SmallVector<int64_t> r;
-  for (int64_t i = begin; i < end; ++i)
-    r.push_back(i);
-  return r;
-}
-
 /// Converts an f32 accumulator tensor to `type`'s element type, or returns
 /// it when `type` is f32.
 Value castResult(OpBuilder &b, Location loc, Value acc, RankedTensorType type,
@@ -60,18 +53,11 @@ struct LowerLinear : OpRewritePattern<ts::LinearOp> {
     }
     SmallVector<int64_t> xDims = range(0, r - 1), outDims = range(0, r);
     xDims.push_back(r);
-    Value result = generic(
-        b, loc, ValueRange{op.getInput(), op.getWeight()}, acc,
+    Value result = multiplyAccumulate(
+        b, loc, op.getInput(), op.getWeight(), acc,
         {projection(ctx, r + 1, xDims), projection(ctx, r + 1, {r - 1, r}),
          projection(ctx, r + 1, outDims)},
-        iterators(r + 1, {r}),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value product = arith::MulFOp::create(nb, nl, toF32(nb, nl, args[0]),
-                                                toF32(nb, nl, args[1]));
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::AddFOp::create(nb, nl, args[2], product).getResult());
-        })[0];
+        iterators(r + 1, {r}));
     b.replaceOp(op, castResult(b, loc, result, type, sizes));
     return success();
   }
@@ -93,18 +79,11 @@ struct LowerMatmul : OpRewritePattern<ts::MatmulOp> {
     SmallVector<int64_t> lhs = range(0, r - 2), rhs = range(0, r - 2);
     lhs.append({r - 2, r});
     rhs.append({r, r - 1});
-    Value result = generic(
-        b, loc, ValueRange{op.getLhs(), op.getRhs()}, acc,
-        {projection(ctx, r + 1, lhs), projection(ctx, r + 1, rhs),
-         projection(ctx, r + 1, range(0, r))},
-        iterators(r + 1, {r}),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value product = arith::MulFOp::create(nb, nl, toF32(nb, nl, args[0]),
-                                                toF32(nb, nl, args[1]));
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::AddFOp::create(nb, nl, args[2], product).getResult());
-        })[0];
+    Value result = multiplyAccumulate(b, loc, op.getLhs(), op.getRhs(), acc,
+                                      {projection(ctx, r + 1, lhs),
+                                       projection(ctx, r + 1, rhs),
+                                       projection(ctx, r + 1, range(0, r))},
+                                      iterators(r + 1, {r}));
     b.replaceOp(op, castResult(b, loc, result, type, sizes));
     return success();
   }

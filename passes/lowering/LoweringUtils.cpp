@@ -87,6 +87,27 @@ AffineMap projection(MLIRContext *context, int64_t rank,
   return AffineMap::get(rank, 0, exprs, context);
 }
 
+SmallVector<int64_t> range(int64_t begin, int64_t end) {
+  SmallVector<int64_t> r;
+  for (int64_t i = begin; i < end; ++i)
+    r.push_back(i);
+  return r;
+}
+
+Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                         Value acc, ArrayRef<AffineMap> maps,
+                         ArrayRef<IteratorType> iterators) {
+  return generic(
+      b, loc, ValueRange{lhs, rhs}, acc, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value product = arith::MulFOp::create(nb, nl, toF32(nb, nl, args[0]),
+                                              toF32(nb, nl, args[1]));
+        linalg::YieldOp::create(
+            nb, nl,
+            arith::AddFOp::create(nb, nl, args[2], product).getResult());
+      })[0];
+}
+
 Value reduceLast(
     OpBuilder &b, Location loc, Value x, double init,
     const std::function<Value(OpBuilder &, Location, Value, Value)> &combine) {

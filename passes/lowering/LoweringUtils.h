@@ -71,6 +71,15 @@ SmallVector<IteratorType> iterators(int64_t rank,
 AffineMap projection(mlir::MLIRContext *context, int64_t rank,
                      mlir::ArrayRef<int64_t> dims);
 
+/// [begin, begin + 1, ..., end - 1].
+SmallVector<int64_t> range(int64_t begin, int64_t end);
+
+/// acc[out] += f32(lhs[lhsMap]) * f32(rhs[rhsMap]) over `iterators`: the
+/// multiply-accumulate body of every contraction; returns the f32 result.
+Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                         Value acc, mlir::ArrayRef<AffineMap> maps,
+                         mlir::ArrayRef<IteratorType> iterators);
+
 /// A reduction over the last dimension of `x` ([..., D] -> [...]) of
 /// `combine(acc, f32(x))`, starting from `init`; f32 result.
 Value reduceLast(OpBuilder &b, Location loc, Value x, double init,

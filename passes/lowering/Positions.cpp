@@ -19,13 +19,6 @@ using namespace mlir::tessel::lowering;
 
 namespace {
 
-SmallVector<int64_t> range(int64_t begin, int64_t end) {
-  SmallVector<int64_t> r;
-  for (int64_t i = begin; i < end; ++i)
-    r.push_back(i);
-  return r;
-}
-
 /// A rank-1 f32 constant tensor.
 Value constantVector(OpBuilder &b, Location loc, ArrayRef<float> values) {
   auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
