@@ -65,6 +65,27 @@ void readGpt2(FieldReader &r, const json &root, ModelConfig &c) {
   c.outputPath = ".vocab_size";
 }
 
+/// The sizes and RMSNorm/RoPE fields every Llama-like config has (Llama,
+/// Mistral, Qwen2, DeepSeek-V2); `c` holds the model type's defaults.
+void readLlamaLikeFields(FieldReader &r, const json &root, ModelConfig &c) {
+  r.integer(root, "", "vocab_size", c.vocabSize, false);
+  r.integer(root, "", "hidden_size", c.hiddenSize, false);
+  r.integer(root, "", "intermediate_size", c.intermediateSize, false);
+  r.integer(root, "", "num_hidden_layers", c.numLayers, false, 1,
+            FieldReader::kMaxLayers);
+  r.integer(root, "", "num_attention_heads", c.attention.heads, false);
+  r.integer(root, "", "max_position_embeddings", c.maxPositions, false);
+  c.normEps = 1e-6;
+  r.number(root, "", "rms_norm_eps", c.normEps, false, 0.0, 1.0);
+  r.number(root, "", "rope_theta", c.ropeTheta, false, 1e-6, 1e12);
+  r.number(root, "", "initializer_range", c.embeddingInit.std, false, 1e-12,
+           1e6);
+  c.tiedEmbeddings = false;
+  r.boolean(root, "", "tie_word_embeddings", c.tiedEmbeddings);
+  std::string act = "silu";
+  r.keyword(root, "", "hidden_act", act, false, {"silu"});
+}
+
 /// Llama, Mistral and Qwen2 share one architecture: RMSNorm, RoPE, SwiGLU,
 /// grouped-query attention; they differ in defaults and biases.
 void readLlamaFamily(FieldReader &r, const json &root, ModelConfig &c,
@@ -81,24 +102,9 @@ void readLlamaFamily(FieldReader &r, const json &root, ModelConfig &c,
     c.vocabSize = 32000, c.hiddenSize = 4096, c.intermediateSize = 11008;
     c.numLayers = 32, a.heads = 32, c.maxPositions = 2048;
   }
-  r.integer(root, "", "vocab_size", c.vocabSize, false);
-  r.integer(root, "", "hidden_size", c.hiddenSize, false);
-  r.integer(root, "", "intermediate_size", c.intermediateSize, false);
-  r.integer(root, "", "num_hidden_layers", c.numLayers, false, 1,
-            FieldReader::kMaxLayers);
-  r.integer(root, "", "num_attention_heads", a.heads, false);
+  readLlamaLikeFields(r, root, c);
   a.kvHeads = type == "mistral" ? 8 : a.heads;
   r.integer(root, "", "num_key_value_heads", a.kvHeads, false);
-  r.integer(root, "", "max_position_embeddings", c.maxPositions, false);
-  c.normEps = 1e-6;
-  r.number(root, "", "rms_norm_eps", c.normEps, false, 0.0, 1.0);
-  r.number(root, "", "rope_theta", c.ropeTheta, false, 1e-6, 1e12);
-  r.number(root, "", "initializer_range", c.embeddingInit.std, false, 1e-12,
-           1e6);
-  c.tiedEmbeddings = false;
-  r.boolean(root, "", "tie_word_embeddings", c.tiedEmbeddings);
-  std::string act = "silu";
-  r.keyword(root, "", "hidden_act", act, false, {"silu"});
   a.qkvBias = type == "qwen2";
   if (type == "llama") {
     r.boolean(root, "", "attention_bias", a.qkvBias);
@@ -168,13 +174,7 @@ void readDeepSeekV2(FieldReader &r, const json &root, ModelConfig &c) {
   a.mla = true;
   a.kvLoraRank = 512, a.qLoraRank = 1536;
   a.qkRopeHeadDim = 64, a.vHeadDim = 128, a.qkNopeHeadDim = 128;
-  r.integer(root, "", "vocab_size", c.vocabSize, false);
-  r.integer(root, "", "hidden_size", c.hiddenSize, false);
-  r.integer(root, "", "intermediate_size", c.intermediateSize, false);
-  r.integer(root, "", "num_hidden_layers", c.numLayers, false, 1,
-            FieldReader::kMaxLayers);
-  r.integer(root, "", "num_attention_heads", a.heads, false);
-  r.integer(root, "", "max_position_embeddings", c.maxPositions, false);
+  readLlamaLikeFields(r, root, c);
   r.integer(root, "", "kv_lora_rank", a.kvLoraRank, false);
   // q_lora_rank null means a plain q_proj (DeepSeek-V2-Lite).
   if (root.contains("q_lora_rank") && root["q_lora_rank"].is_null())
@@ -184,17 +184,8 @@ void readDeepSeekV2(FieldReader &r, const json &root, ModelConfig &c) {
   r.integer(root, "", "qk_rope_head_dim", a.qkRopeHeadDim, false);
   r.integer(root, "", "qk_nope_head_dim", a.qkNopeHeadDim, false);
   r.integer(root, "", "v_head_dim", a.vHeadDim, false);
-  c.normEps = 1e-6;
-  r.number(root, "", "rms_norm_eps", c.normEps, false, 0.0, 1.0);
-  r.number(root, "", "rope_theta", c.ropeTheta, false, 1e-6, 1e12);
-  r.number(root, "", "initializer_range", c.embeddingInit.std, false, 1e-12,
-           1e6);
   r.boolean(root, "", "attention_bias", a.qkvBias);
   a.outBias = a.qkvBias;
-  c.tiedEmbeddings = false;
-  r.boolean(root, "", "tie_word_embeddings", c.tiedEmbeddings);
-  std::string act = "silu";
-  r.keyword(root, "", "hidden_act", act, false, {"silu"});
   a.kvHeads = a.heads;
   c.position = PositionKind::Rope;
   c.ropeInterleaved = true; // DeepSeek's checkpoints pair (2i, 2i+1).
