@@ -17,6 +17,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cmath>
 
@@ -69,13 +70,25 @@ private:
   Value latentAttention(Value x, int64_t layer);
   Value mlp(Value x, int64_t layer);
 
+  /// Builds `forward(tokens) -> logits`, or with `decoding`,
+  /// `decode(tokens, positions, past k/v per layer) -> (logits, k/v per
+  /// layer)`: the same model attending to a KV cache.
+  void buildFunction(bool decoding);
+  /// With a cache, appends this step's keys and values to the layer's past
+  /// ones (sequence axis 2) and records them as results.
+  std::pair<Value, Value> withCache(Value k, Value v, int64_t layer);
+
   MLIRContext &context;
   const ModelConfig &c;
   const JsonSource &source;
   ImplicitLocOpBuilder b;
   ModuleOp module;
-  Value positions, attentionBias;
+  /// Per function: query positions, key positions, the additive bias.
+  Value positions, keyPositions, attentionBias;
+  /// Per function: parameter values read so far.
   llvm::StringMap<Value> loaded;
+  llvm::StringSet<> declared;
+  SmallVector<Value> pastKeys, pastValues, newKeys, newValues;
 };
 
 void ModelBuilder::at(const std::string &path, const std::string &what) {
@@ -104,7 +117,7 @@ Value ModelBuilder::param(const std::string &name, ArrayRef<int64_t> shape,
   if (it != loaded.end())
     return it->second;
   RankedTensorType type = tensor(shape);
-  {
+  if (declared.insert(name).second) {
     // Declarations go to the module, ahead of the function.
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(&module.getBody()->back());
@@ -321,6 +334,7 @@ Value ModelBuilder::attention(Value x, int64_t layer) {
     q = rope(q);
     k = rope(k);
   }
+  std::tie(k, v) = withCache(k, v, layer);
   // The default scale is 1/sqrt(head dim); GPT-2 can switch it off or divide
   // it by the layer number.
   FloatAttr scale;
@@ -385,6 +399,8 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
                                      ValueRange{qNope, qRope}, 3);
   Value key = ts::ConcatOp::create(b, tensor({kDyn, h, kDyn, qk}),
                                    ValueRange{kNope, kRope}, 3);
+  // The cache keeps per-head keys and values (not yet MLA's latent).
+  std::tie(key, v) = withCache(key, v, layer);
   Value o = ts::AttentionOp::create(b, tensor({kDyn, h, kDyn, vd}), query, key,
                                     v, attentionBias, FloatAttr(), true);
   o = mergeHeads(o, h, vd);
@@ -412,21 +428,49 @@ Value ModelBuilder::mlp(Value x, int64_t layer) {
                 conv1d);
 }
 
-OwningOpRef<ModuleOp> ModelBuilder::build() {
-  at("", c.modelName.empty() ? "model" : c.modelName);
-  OwningOpRef<ModuleOp> owned = ModuleOp::create(b.getLoc());
-  module = *owned;
-  if (!c.modelName.empty())
-    module.setSymName(c.modelName);
-  b.setInsertionPointToEnd(module.getBody());
+std::pair<Value, Value> ModelBuilder::withCache(Value k, Value v,
+                                                int64_t layer) {
+  if (pastKeys.empty())
+    return {k, v};
+  auto joined = [&](Value past, Value now) {
+    auto type = cast<RankedTensorType>(now.getType());
+    return ts::ConcatOp::create(
+        b, tensor({kDyn, type.getShape()[1], kDyn, type.getShape()[3]}),
+        ValueRange{past, now}, 2);
+  };
+  Value keys = joined(pastKeys[layer], k), values = joined(pastValues[layer], v);
+  newKeys.push_back(keys);
+  newValues.push_back(values);
+  return {keys, values};
+}
 
+void ModelBuilder::buildFunction(bool decoding) {
   int64_t d = c.hiddenSize, vocab = c.vocabSize;
+  const AttentionConfig &a = c.attention;
+  auto indexType = RankedTensorType::get({kDyn}, b.getI64Type());
   auto tokensType = RankedTensorType::get({kDyn, kDyn}, b.getI64Type());
   auto logitsType = tensor({kDyn, kDyn, vocab});
-  auto func = func::FuncOp::create(
-      b, "forward", b.getFunctionType({tokensType}, {logitsType}));
+  // Cached keys and values per layer: [B, heads, T, head dim].
+  int64_t cacheHeads = a.mla ? a.heads : a.kvHeads;
+  auto keyType = tensor({kDyn, cacheHeads, kDyn, a.qkHeadDim()});
+  auto valueType = tensor({kDyn, cacheHeads, kDyn, a.valueHeadDim()});
+  SmallVector<Type> inputs = {tokensType}, results = {logitsType};
+  if (decoding) {
+    inputs.push_back(indexType);
+    for (int64_t i = 0; i < c.numLayers; ++i) {
+      inputs.append({keyType, valueType});
+      results.append({keyType, valueType});
+    }
+  }
+  at("", c.modelName.empty() ? "model" : c.modelName);
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(b, decoding ? "decode" : "forward",
+                                   b.getFunctionType(inputs, results));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
+  loaded.clear();
+  pastKeys.clear(), pastValues.clear(), newKeys.clear(), newValues.clear();
+  attentionBias = Value();
 
   // Token and position embeddings.
   at(c.embeddingPath, "embedding");
@@ -435,9 +479,22 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       param(globalName("embed") + ".weight", {vocab, d}, c.embeddingInit);
   Value h = ts::EmbeddingOp::create(b, tensor({kDyn, kDyn, d}), tokens, table);
   at(c.positionPath, std::string("position.") + name(c.position));
-  positions = ts::PositionIdsOp::create(
-      b, RankedTensorType::get({kDyn}, b.getI64Type()), tokens, 1);
-  int64_t heads = c.attention.heads;
+  if (decoding) {
+    // Positions of the new tokens are given; keys cover the cache, whose
+    // positions are 0 ... T_past - 1, then the new ones.
+    positions = entry->getArgument(1);
+    for (int64_t i = 0; i < c.numLayers; ++i) {
+      pastKeys.push_back(entry->getArgument(2 + 2 * i));
+      pastValues.push_back(entry->getArgument(3 + 2 * i));
+    }
+    Value past = ts::PositionIdsOp::create(b, indexType, pastKeys[0], 2);
+    keyPositions =
+        ts::ConcatOp::create(b, indexType, ValueRange{past, positions}, 0);
+  } else {
+    positions = ts::PositionIdsOp::create(b, indexType, tokens, 1);
+    keyPositions = positions;
+  }
+  int64_t heads = a.heads;
   switch (c.position) {
   case PositionKind::Learned: {
     Value wpe = param(globalName("pos_embed") + ".weight", {c.maxPositions, d},
@@ -457,12 +514,12 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
                       {c.relativeBuckets, heads}, c.attentionInit);
     attentionBias = ts::RelativeBiasOp::create(
         b, tensor({heads, kDyn, kDyn}), ts::RelativeBiasKind::t5, rel,
-        positions, positions, c.relativeMaxDistance, false);
+        positions, keyPositions, c.relativeMaxDistance, false);
     break;
   }
   case PositionKind::Alibi:
     attentionBias = ts::AlibiOp::create(b, tensor({heads, kDyn, kDyn}),
-                                        positions, positions);
+                                        positions, keyPositions);
     break;
   case PositionKind::Rope:
   case PositionKind::None:
@@ -473,7 +530,7 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     std::string layer = "layers." + std::to_string(i);
     auto attn = [&](Value x) {
       at(c.attentionPath, layer + ".attention");
-      return c.attention.mla ? latentAttention(x, i) : attention(x, i);
+      return a.mla ? latentAttention(x, i) : attention(x, i);
     };
     auto ffn = [&](Value x) {
       at(c.mlpPath, layer + ".mlp");
@@ -484,13 +541,13 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       return norm(x, layerName(i, part), d);
     };
     if (c.preNorm) {
-      Value a = attn(normAt(h, "attn_norm"));
-      h = ts::AddOp::create(b, h.getType(), h, a);
+      Value att = attn(normAt(h, "attn_norm"));
+      h = ts::AddOp::create(b, h.getType(), h, att);
       Value m = ffn(normAt(h, "mlp_norm"));
       h = ts::AddOp::create(b, h.getType(), h, m);
     } else {
-      Value a = attn(h);
-      h = normAt(ts::AddOp::create(b, h.getType(), h, a), "attn_norm");
+      Value att = attn(h);
+      h = normAt(ts::AddOp::create(b, h.getType(), h, att), "attn_norm");
       Value m = ffn(h);
       h = normAt(ts::AddOp::create(b, h.getType(), h, m), "mlp_norm");
     }
@@ -503,9 +560,21 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   Value head = c.tiedEmbeddings
                    ? table
                    : param("lm_head.weight", {vocab, d}, c.outputInit);
-  Value logits = ts::LinearOp::create(b, logitsType, h, head, Value());
-  func::ReturnOp::create(b, logits);
+  SmallVector<Value> returned = {
+      ts::LinearOp::create(b, logitsType, h, head, Value())};
+  for (auto [k, v] : llvm::zip(newKeys, newValues))
+    returned.append({k, v});
+  func::ReturnOp::create(b, returned);
+}
 
+OwningOpRef<ModuleOp> ModelBuilder::build() {
+  at("", c.modelName.empty() ? "model" : c.modelName);
+  OwningOpRef<ModuleOp> owned = ModuleOp::create(b.getLoc());
+  module = *owned;
+  if (!c.modelName.empty())
+    module.setSymName(c.modelName);
+  buildFunction(/*decoding=*/false);
+  buildFunction(/*decoding=*/true);
   if (failed(verify(module)))
     return nullptr;
   return owned;
