@@ -438,7 +438,8 @@ std::pair<Value, Value> ModelBuilder::withCache(Value k, Value v,
         b, tensor({kDyn, type.getShape()[1], kDyn, type.getShape()[3]}),
         ValueRange{past, now}, 2);
   };
-  Value keys = joined(pastKeys[layer], k), values = joined(pastValues[layer], v);
+  Value keys = joined(pastKeys[layer], k),
+        values = joined(pastValues[layer], v);
   newKeys.push_back(keys);
   newValues.push_back(values);
   return {keys, values};

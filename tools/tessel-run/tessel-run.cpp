@@ -11,6 +11,7 @@
 #include "dialect/TesselDialect.h"
 #include "runtime/Artifact.h"
 #include "runtime/Npy.h"
+#include "runtime/Sampling.h"
 #include "tools/common/Diagnostics.h"
 #include "tools/tessel-run/Interpreter.h"
 
@@ -65,6 +66,9 @@ cl::opt<uint64_t>
 cl::opt<bool> printResults("print", cl::sub(interpretCommand),
                            cl::desc("Print the results to stdout"));
 
+cl::SubCommand
+    generateCommand("generate",
+                    "Generate tokens with a compiled model and its KV cache");
 cl::SubCommand runCommand("run", "Run an entry point of a compiled artifact");
 cl::SubCommand
     forwardCommand("forward",
@@ -82,11 +86,12 @@ cl::list<std::string> runOutputs("output", cl::sub(runCommand),
                                  cl::desc("Where to write each result"),
                                  cl::value_desc("file.npy"));
 cl::opt<std::string> weights("weights", cl::sub(runCommand),
-                             cl::sub(forwardCommand),
+                             cl::sub(forwardCommand), cl::sub(generateCommand),
                              cl::desc("Parameters from a safetensors file"),
                              cl::value_desc("file.safetensors"));
 cl::opt<uint64_t> weightSeed(
     "seed", cl::sub(runCommand), cl::sub(forwardCommand),
+    cl::sub(generateCommand),
     cl::desc("Initialize parameters missing from --weights from this seed"),
     cl::value_desc("n"));
 cl::opt<std::string> tokensFile("tokens", cl::sub(forwardCommand),
@@ -100,9 +105,38 @@ cl::opt<std::string> logitsFile("out", cl::sub(forwardCommand),
                                 cl::desc("Where to write the logits [B, S, V]"),
                                 cl::value_desc("logits.npy"), cl::Required);
 
+cl::opt<std::string> generateArtifact(cl::Positional, cl::sub(generateCommand),
+                                      cl::desc("<model.tsl>"), cl::Required);
+cl::opt<std::string> promptFile("prompt-tokens", cl::sub(generateCommand),
+                                cl::desc("Prompt ids [B, P], int32 or int64"),
+                                cl::value_desc("ids.npy"), cl::Required);
+cl::opt<unsigned> maxNewTokens("max-new-tokens", cl::sub(generateCommand),
+                               cl::desc("How many tokens to generate"),
+                               cl::init(16));
+cl::opt<double> temperature("temperature", cl::sub(generateCommand),
+                            cl::desc("Sampling temperature (0: greedy)"),
+                            cl::init(0.0));
+cl::opt<int64_t> topK("top-k", cl::sub(generateCommand),
+                      cl::desc("Keep the k most likely tokens (0: all)"),
+                      cl::init(0));
+cl::opt<double> topP("top-p", cl::sub(generateCommand),
+                     cl::desc("Keep the most likely tokens up to this "
+                              "probability mass (1: all)"),
+                     cl::init(1.0));
+cl::opt<double>
+    repetitionPenalty("repetition-penalty", cl::sub(generateCommand),
+                      cl::desc("Penalize tokens already present (1: none)"),
+                      cl::init(1.0));
+cl::opt<uint64_t> sampleSeed("sample-seed", cl::sub(generateCommand),
+                             cl::desc("Seed of the sampler"), cl::init(0));
+cl::opt<std::string> generatedFile(
+    "out", cl::sub(generateCommand),
+    cl::desc("Write prompt + generated ids [B, P + N] (int64) here"),
+    cl::value_desc("ids.npy"));
+
 /// Loads the artifact and its parameters; prints the error on failure.
-bool loadArtifact(::tessel::Artifact &artifact) {
-  ::tessel::Status status = artifact.load(artifactDir);
+bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
+  ::tessel::Status status = artifact.load(directory);
   if (status.isOk()) {
     uint64_t seed = weightSeed;
     status = artifact.loadParameters(
@@ -116,7 +150,7 @@ bool loadArtifact(::tessel::Artifact &artifact) {
 int runArtifact(const std::string &entry,
                 std::vector<::tessel::Tensor> inputs) {
   ::tessel::Artifact artifact;
-  if (!loadArtifact(artifact))
+  if (!loadArtifact(artifact, artifactDir))
     return 1;
   const ::tessel::EntryPoint *point = artifact.entry(entry);
   if (point && !runOutputs.empty() &&
@@ -157,7 +191,7 @@ int runForward() {
     return 1;
   }
   ::tessel::Artifact artifact;
-  if (!loadArtifact(artifact))
+  if (!loadArtifact(artifact, artifactDir))
     return 1;
   if (artifact.maxPositions() && tokens.shape[1] > artifact.maxPositions()) {
     ::tessel::printError(kTool, tokensFile + ": " +
@@ -198,6 +232,130 @@ int runForward() {
   if (!status.isOk()) {
     ::tessel::printError(kTool, status.message());
     return 1;
+  }
+  return 0;
+}
+
+/// Reads [B, S] token ids and checks them against the model.
+bool readTokens(const std::string &path, const ::tessel::Artifact *artifact,
+                ::tessel::Tensor &tokens) {
+  ::tessel::Status status = ::tessel::readNpy(path, tokens);
+  if (status.isOk() && tokens.dtype != ::tessel::DType::I32 &&
+      tokens.dtype != ::tessel::DType::I64)
+    status = ::tessel::errorf(path, ": token ids must be int32 or int64, got ",
+                              ::tessel::numpyName(tokens.dtype));
+  if (status.isOk() && tokens.rank() != 2)
+    status = ::tessel::errorf(path,
+                              ": token ids must be [batch, sequence], "
+                              "got shape ",
+                              ::tessel::formatShape(tokens.shape));
+  if (status.isOk() && artifact && artifact->vocabSize())
+    for (size_t i = 0; status.isOk() && i < tokens.ints.size(); ++i)
+      if (tokens.ints[i] < 0 || tokens.ints[i] >= artifact->vocabSize())
+        status = ::tessel::errorf(path, ": token id ", tokens.ints[i],
+                                  " at flat index ", i, " is outside [0, ",
+                                  artifact->vocabSize(), ")");
+  if (!status.isOk())
+    ::tessel::printError(kTool, status.message());
+  tokens.dtype = ::tessel::DType::I64;
+  return status.isOk();
+}
+
+/// Prompt, then one token at a time through `decode` and its KV cache.
+int runGenerate() {
+  ::tessel::Artifact artifact;
+  if (!loadArtifact(artifact, generateArtifact))
+    return 1;
+  const ::tessel::EntryPoint *decode = artifact.entry("decode");
+  if (!decode) {
+    ::tessel::printError(kTool, generateArtifact +
+                                    ": no decode entry point (compile the "
+                                    "model from its definition with tesselc)");
+    return 1;
+  }
+  ::tessel::Tensor prompt;
+  if (!readTokens(promptFile, &artifact, prompt))
+    return 1;
+  int64_t batch = prompt.shape[0], length = prompt.shape[1];
+  if (length == 0 ||
+      (artifact.maxPositions() &&
+       length + int64_t(maxNewTokens) > artifact.maxPositions())) {
+    ::tessel::printError(
+        kTool, promptFile + ": a prompt of " + std::to_string(length) +
+                   " tokens plus " + std::to_string(maxNewTokens) +
+                   " new ones must be non-empty and fit the "
+                   "model's " +
+                   std::to_string(artifact.maxPositions()) + " positions");
+    return 1;
+  }
+  ::tessel::SamplingOptions options;
+  options.temperature = temperature;
+  options.topK = topK;
+  options.topP = topP;
+  options.repetitionPenalty = repetitionPenalty;
+  if (options.temperature < 0 || options.topK < 0 || !(options.topP > 0) ||
+      options.topP > 1 || !(options.repetitionPenalty > 0)) {
+    ::tessel::printError(kTool, "--temperature >= 0, --top-k >= 0, --top-p "
+                                "in (0, 1], --repetition-penalty > 0");
+    return 1;
+  }
+  std::mt19937_64 rng(sampleSeed);
+
+  // Empty caches: [B, heads, 0, head dim] per layer, as decode declares.
+  std::vector<::tessel::Tensor> state;
+  for (size_t i = 2; i < decode->inputs.size(); ++i) {
+    std::vector<int64_t> shape = decode->inputs[i].shape;
+    shape[0] = batch, shape[2] = 0;
+    state.push_back(::tessel::Tensor::zeros(decode->inputs[i].dtype, shape));
+  }
+  std::vector<std::vector<int64_t>> sequences(batch);
+  for (int64_t b = 0; b < batch; ++b)
+    sequences[b].assign(prompt.ints.begin() + b * length,
+                        prompt.ints.begin() + (b + 1) * length);
+  ::tessel::Tensor step = prompt;
+  int64_t position = 0;
+  for (unsigned n = 0; n < maxNewTokens; ++n) {
+    int64_t count = step.shape[1];
+    ::tessel::Tensor positions =
+        ::tessel::Tensor::zeros(::tessel::DType::I64, {count});
+    for (int64_t i = 0; i < count; ++i)
+      positions.ints[i] = position + i;
+    std::vector<::tessel::Tensor> inputs = {step, positions};
+    inputs.insert(inputs.end(), state.begin(), state.end());
+    std::vector<::tessel::Tensor> results;
+    ::tessel::Status status = artifact.run("decode", inputs, results);
+    if (!status.isOk()) {
+      ::tessel::printError(kTool, status.message());
+      return 1;
+    }
+    position += count;
+    state.assign(results.begin() + 1, results.end());
+    const ::tessel::Tensor &logits = results[0];
+    int64_t vocab = logits.shape[2];
+    step = ::tessel::Tensor::zeros(::tessel::DType::I64, {batch, 1});
+    for (int64_t b = 0; b < batch; ++b) {
+      const float *row = logits.floats.data() + ((b + 1) * count - 1) * vocab;
+      int64_t next = ::tessel::sampleToken(std::vector<float>(row, row + vocab),
+                                           sequences[b], options, rng);
+      sequences[b].push_back(next);
+      step.ints[b] = next;
+    }
+  }
+  ::tessel::Tensor all = ::tessel::Tensor::zeros(
+      ::tessel::DType::I64, {batch, length + int64_t(maxNewTokens)});
+  for (int64_t b = 0; b < batch; ++b) {
+    std::copy(sequences[b].begin(), sequences[b].end(),
+              all.ints.begin() + b * all.shape[1]);
+    for (size_t i = length; i < sequences[b].size(); ++i)
+      llvm::outs() << (i > size_t(length) ? " " : "") << sequences[b][i];
+    llvm::outs() << "\n";
+  }
+  if (!generatedFile.empty()) {
+    ::tessel::Status status = ::tessel::writeNpy(generatedFile, all);
+    if (!status.isOk()) {
+      ::tessel::printError(kTool, status.message());
+      return 1;
+    }
   }
   return 0;
 }
@@ -352,6 +510,8 @@ int main(int argc, char **argv) {
     return runInterpret();
   if (forwardCommand)
     return runForward();
+  if (generateCommand)
+    return runGenerate();
   if (runCommand) {
     std::vector<::tessel::Tensor> inputs(runInputs.size());
     for (auto [i, path] : llvm::enumerate(runInputs)) {
@@ -363,8 +523,7 @@ int main(int argc, char **argv) {
     }
     return runArtifact(runEntry, std::move(inputs));
   }
-  ::tessel::printError(kTool,
-                       "expected a command: interpret, run or forward (see "
-                       "--help)");
+  ::tessel::printError(kTool, "expected a command: interpret, run, forward or "
+                              "generate (see --help)");
   return 1;
 }

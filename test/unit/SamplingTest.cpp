@@ -1,0 +1,53 @@
+//===- SamplingTest.cpp - next-token selection ----------------------------===//
+
+#include "runtime/Sampling.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+using namespace tessel;
+
+TEST(SamplingTest, GreedyTakesTheArgmax) {
+  std::mt19937_64 rng(0);
+  EXPECT_EQ(sampleToken({0.1f, 2.0f, -1.0f, 1.9f}, {}, {}, rng), 1);
+}
+
+TEST(SamplingTest, RepetitionPenaltyAsHuggingFace) {
+  std::mt19937_64 rng(0);
+  SamplingOptions o;
+  o.repetitionPenalty = 2.0;
+  // 2.0 / 2 = 1.0 < 1.9: the seen token loses the argmax.
+  EXPECT_EQ(sampleToken({0.1f, 2.0f, -1.0f, 1.9f}, {1}, o, rng), 3);
+  // A negative logit is multiplied, so it drops further.
+  EXPECT_EQ(sampleToken({-0.5f, -0.6f}, {0}, o, rng), 1);
+}
+
+TEST(SamplingTest, TopKAndTopPRestrictTheDraws) {
+  std::vector<float> logits = {3.0f, 2.9f, 2.8f, -5.0f, -6.0f};
+  SamplingOptions o;
+  o.temperature = 1.0;
+  o.topK = 2;
+  std::mt19937_64 rng(1);
+  std::set<int64_t> seen;
+  for (int i = 0; i < 500; ++i)
+    seen.insert(sampleToken(logits, {}, o, rng));
+  EXPECT_EQ(seen, (std::set<int64_t>{0, 1}));
+  o.topK = 0;
+  o.topP = 0.01; // Only the most likely token reaches 1% alone.
+  seen.clear();
+  for (int i = 0; i < 200; ++i)
+    seen.insert(sampleToken(logits, {}, o, rng));
+  EXPECT_EQ(seen, (std::set<int64_t>{0}));
+}
+
+TEST(SamplingTest, TemperatureFollowsTheDistribution) {
+  // Logits ln(3) and 0: probabilities 3/4 and 1/4 at temperature 1.
+  SamplingOptions o;
+  o.temperature = 1.0;
+  std::mt19937_64 rng(2);
+  int first = 0, n = 20000;
+  for (int i = 0; i < n; ++i)
+    first += sampleToken({std::log(3.0f), 0.0f}, {}, o, rng) == 0;
+  EXPECT_NEAR(first / double(n), 0.75, 0.015);
+}
