@@ -1,0 +1,23 @@
+// RUN: tessel-opt %s --tessel-cpu-pipeline | FileCheck %s
+
+// The whole CPU pipeline (what tesselc -o X.tsl compiles): only the LLVM and
+// OpenMP dialects remain, the outer loops run in an omp.parallel region,
+// exp is a polynomial (no libm call), and each public function gets its
+// C-interface wrapper and a uniform tessel_entry_NAME(ptr) kernel.
+
+// CHECK-NOT: tessel.
+// CHECK-NOT: linalg.
+// CHECK-NOT: func.func
+// CHECK-LABEL: llvm.func @silu(
+// CHECK:       omp.parallel
+// CHECK-NOT:   llvm.call @expf
+// CHECK-LABEL: llvm.func @_mlir_ciface_silu(%{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr)
+// CHECK-LABEL: llvm.func @tessel_entry_silu(
+// CHECK:         %[[P0:.+]] = llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr
+// CHECK:         %[[P1:.+]] = llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr
+// CHECK:         llvm.call @_mlir_ciface_silu(%[[P0]], %[[P1]])
+// CHECK-NEXT:    llvm.return
+func.func @silu(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %y = tessel.silu %x : tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}

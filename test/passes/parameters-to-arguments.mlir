@@ -1,0 +1,37 @@
+// RUN: tessel-opt %s --tessel-parameters-to-arguments | FileCheck %s
+
+// Parameters a function reads become trailing arguments in declaration
+// order, named by an argument attribute; the declarations go away, and public
+// functions get a C interface.
+
+tessel.parameter @b : tensor<4xf32> init = zeros
+tessel.parameter @w : tensor<4x8xf32> init = normal {std = 2.000000e-02 : f64}
+tessel.parameter @unused : tensor<2xf32> init = ones
+
+// CHECK-NOT: tessel.parameter
+// CHECK-LABEL: func.func @f(
+// CHECK-SAME:    %[[X:.+]]: tensor<?x8xf32>,
+// CHECK-SAME:    %[[B:.+]]: tensor<4xf32> {tessel.parameter = "b"},
+// CHECK-SAME:    %[[W:.+]]: tensor<4x8xf32> {tessel.parameter = "w"})
+// CHECK-SAME:    attributes {llvm.emit_c_interface}
+// CHECK-NEXT:    %[[Y:.+]] = tessel.linear %[[X]], %[[W]], %[[B]]
+// CHECK-NEXT:    %[[Z:.+]] = tessel.linear %[[X]], %[[W]], %[[B]]
+// CHECK-NEXT:    tessel.add %[[Y]], %[[Z]]
+// CHECK-NOT:     tessel.get_parameter
+func.func @f(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
+  %w = tessel.get_parameter @w : tensor<4x8xf32>
+  %b = tessel.get_parameter @b : tensor<4xf32>
+  %y = tessel.linear %x, %w, %b : tensor<?x8xf32>, tensor<4x8xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %w2 = tessel.get_parameter @w : tensor<4x8xf32>
+  %z = tessel.linear %x, %w2, %b : tensor<?x8xf32>, tensor<4x8xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %s = tessel.add %y, %z : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+  return %s : tensor<?x4xf32>
+}
+
+// A private function is not an entry point: no C interface.
+// CHECK-LABEL: func.func private @helper(
+// CHECK-SAME:    %{{.+}}: tensor<4xf32> {tessel.parameter = "b"}) -> tensor<4xf32> {
+func.func private @helper() -> tensor<4xf32> {
+  %b = tessel.get_parameter @b : tensor<4xf32>
+  return %b : tensor<4xf32>
+}
