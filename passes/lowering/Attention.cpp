@@ -184,18 +184,11 @@ struct LowerAttention : OpRewritePattern<ts::AttentionOp> {
     };
 
     // s = q . k over loops (b, h, i, j, d).
-    Value s = generic(
-        b, loc, ValueRange{q, k}, filledTensor(b, loc, sType, sSizes, 0.0),
+    Value s = multiplyAccumulate(
+        b, loc, q, k, filledTensor(b, loc, sType, sSizes, 0.0),
         {projection(ctx, 5, {0, 1, 2, 4}), kvMap(5, 3, 4),
          projection(ctx, 5, {0, 1, 2, 3})},
-        iterators(5, {4}), [&](OpBuilder &nb, Location nl, ValueRange args) {
-          // Named first: the order of the extensions is then fixed.
-          Value qd = toF32(nb, nl, args[0]), kd = toF32(nb, nl, args[1]);
-          Value product = arith::MulFOp::create(nb, nl, qd, kd);
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::AddFOp::create(nb, nl, args[2], product).getResult());
-        })[0];
+        iterators(5, {4}));
 
     // s = scale * s + bias, then the causal mask; in place over (b, h, i, j).
     Value bias = op.getBias();
@@ -270,17 +263,11 @@ struct LowerAttention : OpRewritePattern<ts::AttentionOp> {
         })[0];
 
     // y = p . v over loops (b, h, i, c, j).
-    Value y = generic(
-        b, loc, ValueRange{p, v}, filledTensor(b, loc, yType, ySizes, 0.0),
+    Value y = multiplyAccumulate(
+        b, loc, p, v, filledTensor(b, loc, yType, ySizes, 0.0),
         {projection(ctx, 5, {0, 1, 2, 4}), kvMap(5, 4, 3),
          projection(ctx, 5, {0, 1, 2, 3})},
-        iterators(5, {4}), [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value product =
-              arith::MulFOp::create(nb, nl, args[0], toF32(nb, nl, args[1]));
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::AddFOp::create(nb, nl, args[2], product).getResult());
-        })[0];
+        iterators(5, {4}));
     b.replaceOp(op, castFromF32(b, loc, y, type, ySizes));
     return success();
   }

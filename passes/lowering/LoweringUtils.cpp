@@ -100,11 +100,16 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
   return generic(
       b, loc, ValueRange{lhs, rhs}, acc, maps, iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
+        // Reassociation lets LLVM vectorize the reduction over k, and
+        // contraction fuse the multiply-add into an FMA; the sum's order
+        // changes within f32 rounding.
+        auto flags =
+            arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
         Value product = arith::MulFOp::create(nb, nl, toF32(nb, nl, args[0]),
-                                              toF32(nb, nl, args[1]));
+                                              toF32(nb, nl, args[1]), flags);
         linalg::YieldOp::create(
             nb, nl,
-            arith::AddFOp::create(nb, nl, args[2], product).getResult());
+            arith::AddFOp::create(nb, nl, args[2], product, flags).getResult());
       })[0];
 }
 
