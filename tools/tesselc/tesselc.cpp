@@ -176,6 +176,32 @@ std::optional<fe::ElementType> parseDtype(const std::string &s) {
   return std::nullopt;
 }
 
+/// Opens -o, writes what `write` prints, and keeps the file only if every
+/// byte was written (otherwise it is removed). Returns the exit status.
+int writeOutput(llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  std::string message;
+  auto output = openOutputFile(outputFile, &message);
+  if (!output)
+    return fail(outputFile + ": " + message);
+  write(output->os());
+  output->os().flush();
+  if (output->os().has_error()) {
+    output->os().clear_error();
+    return fail(outputFile + ": write failed");
+  }
+  output->keep();
+  return 0;
+}
+
+/// Prints `module` (OpPrintingFlags reads --mlir-print-debuginfo and the
+/// other printer options) to -o.
+int writeModule(ModuleOp module) {
+  return writeOutput([&](llvm::raw_ostream &os) {
+    module.print(os, OpPrintingFlags());
+    os << "\n";
+  });
+}
+
 /// Every dialect and extension the pipelines touch.
 const DialectRegistry &registry() {
   static DialectRegistry *r = [] {
@@ -239,18 +265,7 @@ int compileIR(bool artifact) {
     return fail("--emit=config needs a model definition, not IR");
   if (failed(lowerTo(*module, emit)))
     return 1;
-  auto output = openOutputFile(outputFile, &message);
-  if (!output)
-    return fail(outputFile + ": " + message);
-  module->print(output->os(), OpPrintingFlags());
-  output->os() << "\n";
-  output->os().flush();
-  if (output->os().has_error()) {
-    output->os().clear_error();
-    return fail(outputFile + ": write failed");
-  }
-  output->keep();
-  return 0;
+  return writeModule(*module);
 }
 
 } // namespace
@@ -330,33 +345,18 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  std::string message;
-  auto output = openOutputFile(outputFile, &message);
-  if (!output)
-    return fail(outputFile + ": " + message);
-  // Keeps the file only if every byte was written; otherwise it is removed.
-  auto finish = [&]() {
-    output->os().flush();
-    if (output->os().has_error()) {
-      output->os().clear_error();
-      return fail(outputFile + ": write failed");
-    }
-    output->keep();
-    return 0;
-  };
-
   if (stats) {
     fe::ModelStats result;
     if (!fe::computeStats(config, options, result, error))
       return fail(inputFile + ": " + error);
-    output->os() << (*stats == "json" ? fe::formatStatsJson(config, result)
-                                      : fe::formatStatsText(config, result));
-    return finish();
+    std::string text = *stats == "json" ? fe::formatStatsJson(config, result)
+                                        : fe::formatStatsText(config, result);
+    return writeOutput([&](llvm::raw_ostream &os) { os << text; });
   }
 
   if (emit == Stage::Config) {
-    output->os() << configJson(config);
-    return finish();
+    return writeOutput(
+        [&](llvm::raw_ostream &os) { os << configJson(config); });
   }
 
   MLIRContext context(registry());
@@ -364,9 +364,5 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
   if (!module || failed(lowerTo(*module, emit)))
     return 1;
-  // OpPrintingFlags reads --mlir-print-debuginfo and the other printer
-  // options.
-  module->print(output->os(), OpPrintingFlags());
-  output->os() << "\n";
-  return finish();
+  return writeModule(*module);
 }
