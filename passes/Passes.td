@@ -67,6 +67,58 @@ def TesselApproximateMath : Pass<"tessel-approximate-math"> {
   ];
 }
 
+def TesselVectorizeContractions
+    : Pass<"tessel-vectorize-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Tile contractions for registers and caches, then vectorize";
+  let description = [{
+    Every `linalg` contraction with one reduction dimension (linear layers,
+    batched matmuls, attention's q.k and p.v) becomes:
+
+    - an `scf.forall` over its leading parallel dimensions (tile 1), over
+      chunks of `chunk-rows` output rows and `chunk-cols` output columns:
+      the work the threads share;
+    - inside it, `scf.for` loops over `tile-rows` x `tile-cols` register
+      tiles of the output and `tile-k` steps of the reduction, each loop
+      peeled so that the main loops see full, static tiles;
+    - the full tiles vectorized: the accumulator tile stays in vector
+      registers across the reduction loop, and each step is a sequence of
+      broadcast-FMAs (outer products; an operand laid out [cols, k], as
+      Linear weights are, is transposed in registers by shuffles).
+
+    Partial tiles at the edges (the peeled remainders) stay `linalg` ops and
+    become plain loops.  Runs on tensors, before bufferization.
+  }];
+  let options = [
+    Option<"tileRows", "tile-rows", "int64_t", "8",
+           "Output rows per register tile">,
+    Option<"tileCols", "tile-cols", "int64_t", "16",
+           "Output columns per register tile (the vector width)">,
+    Option<"tileK", "tile-k", "int64_t", "16",
+           "Reduction steps per vectorized step">,
+    Option<"chunkRows", "chunk-rows", "int64_t", "32",
+           "Output rows per parallel task">,
+    Option<"chunkCols", "chunk-cols", "int64_t", "256",
+           "Output columns per parallel task">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::affine::AffineDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def TesselSequentialInnerLoops
+    : Pass<"tessel-sequential-inner-loops", "::mlir::func::FuncOp"> {
+  let summary = "Keep threads on outer loops; run innermost loops in order";
+  let description = [{
+    Rewrites each `scf.parallel` so that its innermost dimension becomes an
+    `scf.for` (the loop LLVM vectorizes, over contiguous memory), and turns
+    an `scf.parallel` nested in another into `scf.for` loops, so that OpenMP
+    forks once per op and never collapses the vectorizable loop into its
+    index arithmetic.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def TesselEmitEntryPoints
     : Pass<"tessel-emit-entry-points", "::mlir::ModuleOp"> {
   let summary = "Give each C-interface function a `void kernel(void **)` entry";

@@ -1,0 +1,68 @@
+// RUN: tessel-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tessel-vectorize-contractions),canonicalize,cse)' | FileCheck %s
+
+// A linear layer x[b,s,k] . W[n,k] with a dynamic batch and sequence: threads
+// share (b, 32-row) chunks; inside, 8x16 register tiles of the output, peeled
+// so that the main loops see full tiles; the accumulator tile lives in
+// vector registers across the reduction loop (iter_args of vector type);
+// W's [16 cols x 16 k] tile is transposed by shuffles and each k step is 8
+// broadcast-FMAs.
+
+#x = affine_map<(b, s, n, k) -> (b, s, k)>
+#w = affine_map<(b, s, n, k) -> (n, k)>
+#o = affine_map<(b, s, n, k) -> (b, s, n)>
+// CHECK-LABEL: func.func @linear
+// CHECK:         scf.forall (%[[B:.+]], %[[S:.+]]) = (0, 0) to (%{{.+}}, %{{.+}}) step (1, 32)
+// CHECK:           %[[ROWS:.+]] = scf.for %{{.+}} = %c0 to %{{.+}} step %c8 iter_args(
+// CHECK:             scf.for %{{.+}} = %c0 to %c256 step %c16 iter_args(
+// CHECK:               %[[ACC0:.+]] = vector.transfer_read {{.+}} vector<1x8x16xf32>
+// CHECK:               %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c64 step %c16 iter_args(%[[A:.+]] = %[[ACC0]]) -> (vector<1x8x16xf32>)
+// CHECK:                 vector.shuffle
+// CHECK:                 vector.broadcast %{{.+}} : f32 to vector<16xf32>
+// CHECK:                 vector.fma
+// CHECK:               vector.transfer_write %[[ACC]]
+// The remaining rows (fewer than 8) stay a linalg op on a dynamic tile.
+// CHECK:           scf.for
+// CHECK:             linalg.generic {{.+}} ins(%{{.+}}, %{{.+}} : tensor<1x?x16xf32>, tensor<16x16xf32>)
+// CHECK:           scf.forall.in_parallel
+func.func @linear(%x: tensor<?x?x64xf32>, %w: tensor<256x64xf32>, %init: tensor<?x?x256xf32>) -> tensor<?x?x256xf32> {
+  %r = linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : tensor<?x?x64xf32>, tensor<256x64xf32>) outs(%init : tensor<?x?x256xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x?x256xf32>
+  return %r : tensor<?x?x256xf32>
+}
+
+// -----
+
+// A batched matmul [h, m, k] . [h, k, n]: the head is a thread dimension
+// (tile 1; single-chunk rows and columns fold away); no transpose is needed because the right operand's rows are
+// already the vector of columns.
+
+// CHECK-LABEL: func.func @batched
+// CHECK:         scf.forall (%{{.+}}) in (4)
+// CHECK-NOT:       vector.shuffle
+// CHECK:           vector.fma {{.+}} : vector<16xf32>
+func.func @batched(%a: tensor<4x32x64xf32>, %b: tensor<4x64x32xf32>, %init: tensor<4x32x32xf32>) -> tensor<4x32x32xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<4x32x64xf32>, tensor<4x64x32xf32>) outs(%init : tensor<4x32x32xf32>) -> tensor<4x32x32xf32>
+  return %r : tensor<4x32x32xf32>
+}
+
+// -----
+
+// Not contractions of the handled form: an elementwise product and a sum
+// over two dimensions stay as they are.
+
+// CHECK-LABEL: func.func @untouched
+// CHECK-NOT:     scf.forall
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.
+func.func @untouched(%a: tensor<8x16x16xf32>, %init: tensor<8xf32>) -> tensor<8xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, j, k)>, affine_map<(i, j, k) -> (i)>], iterator_types = ["parallel", "reduction", "reduction"]} ins(%a : tensor<8x16x16xf32>) outs(%init : tensor<8xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %acc, %x : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
