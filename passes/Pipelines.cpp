@@ -2,6 +2,8 @@
 
 #include "passes/Pipelines.h"
 
+#include "passes/Passes.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -12,12 +14,15 @@ namespace tessel {
 void buildGraphPipeline(mlir::OpPassManager &pm) {
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  pm.addPass(mlir::tessel::createTesselFuseAttention());
+  pm.addPass(mlir::createCanonicalizerPass());
 }
 
 /// The CPU pipeline as text, so that it reads as the list a person would
 /// pass to tessel-opt.
 static const char *const kCpuPipeline =
     "tessel-parameters-to-arguments,"
+    "tessel-fuse-attention,canonicalize,tessel-tile-attention,"
     "convert-tessel-to-linalg,canonicalize,cse,"
     "func.func(tessel-vectorize-contractions),canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "

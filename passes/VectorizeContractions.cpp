@@ -79,7 +79,7 @@ struct VectorizeContractions
     func::FuncOp func = getOperation();
     SmallVector<linalg::LinalgOp> candidates;
     func.walk([&](linalg::LinalgOp op) {
-      if (rolesOf(op) && !op->getParentOfType<scf::ForallOp>())
+      if (rolesOf(op))
         candidates.push_back(op);
     });
     if (candidates.empty())
@@ -164,20 +164,23 @@ struct VectorizeContractions
       return result;
     };
 
-    rewriter.setInsertionPoint(op);
-    scf::SCFTilingOptions threads;
-    threads.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    threads.setTileSizes(sizes(1, chunkRows, chunkCols, 0));
-    FailureOr<scf::SCFTilingResult> chunked = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), threads);
-    if (failed(chunked))
-      return op.emitError("cannot tile this contraction for threads");
-    rewriter.replaceOp(op, chunked->replacements);
-
-    auto chunk = cast<TilingInterface>(chunked->tiledOps.back());
+    // Inside a thread's loop already (FlashAttention tiles): registers only.
+    TilingInterface chunk = cast<TilingInterface>(op.getOperation());
+    if (!op->getParentOfType<scf::ForallOp>()) {
+      rewriter.setInsertionPoint(op);
+      scf::SCFTilingOptions threads;
+      threads.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      threads.setTileSizes(sizes(1, chunkRows, chunkCols, 0));
+      FailureOr<scf::SCFTilingResult> chunked = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), threads);
+      if (failed(chunked))
+        return op.emitError("cannot tile this contraction for threads");
+      rewriter.replaceOp(op, chunked->replacements);
+      chunk = cast<TilingInterface>(chunked->tiledOps.back());
+    }
     rewriter.setInsertionPoint(chunk);
     scf::SCFTilingOptions registers;
-    registers.setTileSizes(sizes(0, tileRows, tileCols, tileK));
+    registers.setTileSizes(sizes(1, tileRows, tileCols, tileK));
     FailureOr<scf::SCFTilingResult> tiled =
         scf::tileUsingSCF(rewriter, chunk, registers);
     if (failed(tiled))

@@ -1,0 +1,439 @@
+//===- TileAttention.cpp - tessel.attention to FlashAttention tiles -------===//
+//
+// Rewrites tessel.attention into its tiled form: threads share (batch,
+// key/value head, query tile); each walks the key/value tiles with an online
+// softmax (running row max m, running sum l, accumulator rescaled by
+// exp(m_old - m_new)), so no [S, T] logits tensor exists. The result is O
+// and the row log-sum-exp m + log(l), which the backward pass needs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/lowering/LoweringUtils.h"
+
+#include "dialect/TesselOps.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <limits>
+
+namespace mlir::tessel {
+#define GEN_PASS_DEF_TESSELTILEATTENTION
+#include "passes/Passes.h.inc"
+} // namespace mlir::tessel
+
+using namespace mlir;
+namespace ts = mlir::tessel;
+using namespace mlir::tessel::lowering;
+
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+/// Builds the tiled form of one attention op.
+class AttentionTiler {
+public:
+  AttentionTiler(OpBuilder &b, ts::AttentionOp op, int64_t blockQ,
+                 int64_t blockK)
+      : b(b), op(op), loc(op.getLoc()), ctx(b.getContext()), blockQ(blockQ),
+        blockK(blockK) {}
+
+  /// Returns {O, log-sum-exp}, both f32.
+  std::pair<Value, Value> build() {
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    auto qType = cast<RankedTensorType>(q.getType());
+    auto kType = cast<RankedTensorType>(k.getType());
+    auto vType = cast<RankedTensorType>(v.getType());
+    heads = qType.getDimSize(1);
+    group = heads / kType.getDimSize(1);
+    depth = qType.getDimSize(3);
+    valueDepth = vType.getDimSize(3);
+    qSizes = sizesOf(b, loc, q);
+    kSizes = sizesOf(b, loc, k);
+    sLen = index(qSizes[2]);
+    tLen = index(kSizes[2]);
+
+    Type f32Type = b.getF32Type();
+    auto oType = RankedTensorType::get(
+        {qType.getDimSize(0), heads, qType.getDimSize(2), valueDepth}, f32Type);
+    auto lseType = RankedTensorType::get(oType.getShape().drop_back(), f32Type);
+    Value oInit = emptyTensor(
+        b, loc, oType, {qSizes[0], qSizes[1], qSizes[2], b.getIndexAttr(0)});
+    Value lseInit =
+        emptyTensor(b, loc, lseType, {qSizes[0], qSizes[1], qSizes[2]});
+
+    // Threads: (batch, key/value head, query tile). A key/value head's
+    // tiles serve all `group` query heads that read it.
+    SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> ubs = {qSizes[0], b.getIndexAttr(heads / group),
+                                     qSizes[2]};
+    SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                       b.getIndexAttr(blockQ)};
+    auto forall = scf::ForallOp::create(
+        b, loc, lbs, ubs, steps, ValueRange{oInit, lseInit}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getTerminator());
+    ValueRange ivs = forall.getInductionVars();
+    batch = ivs[0];
+    kvHead = ivs[1];
+    qStart = ivs[2];
+    firstHead = mul(kvHead, group);
+    qCount = affine::makeComposedAffineMin(
+        b, loc,
+        AffineMap::get(
+            0, 2,
+            {getAffineConstantExpr(blockQ, ctx),
+             getAffineSymbolExpr(1, ctx) - getAffineSymbolExpr(0, ctx)},
+            ctx),
+        {qStart, sLen});
+
+    // The query tile [G, bq, D] of all heads of the group.
+    Value qTile = slice(q, {batch, firstHead, qStart, attr(0)},
+                        {attr(1), attr(group), qCount, attr(depth)},
+                        {group, ShapedType::kDynamic, depth});
+
+    auto rowType =
+        RankedTensorType::get({group, ShapedType::kDynamic}, f32Type);
+    auto accType = RankedTensorType::get(
+        {group, ShapedType::kDynamic, valueDepth}, f32Type);
+    Value m = filledTensor(b, loc, rowType, {constant(group), qCount}, kNegInf);
+    Value l = filledTensor(b, loc, rowType, {constant(group), qCount}, 0.0);
+    Value acc = filledTensor(
+        b, loc, accType, {constant(group), qCount, constant(valueDepth)}, 0.0);
+    SmallVector<Value> state = {m, l, acc};
+
+    if (op.getCausal()) {
+      // Key j is visible to query i iff j <= i + (T - S). The tile's last
+      // query sees keys below kvEnd; its first query sees every key below
+      // qStart + shift + 1, so tiles ending there need no mask. Tiles past
+      // kvEnd are never visited.
+      shift = arith::SubIOp::create(b, loc, tLen, sLen);
+      Value zeroIdx = zero();
+      Value kvEnd = arith::AddIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, qStart, qCount), shift);
+      kvEnd = arith::MaxSIOp::create(
+          b, loc, zeroIdx, arith::MinSIOp::create(b, loc, kvEnd, tLen));
+      Value fullEnd = arith::AddIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, qStart, shift), one());
+      fullEnd = arith::FloorDivSIOp::create(b, loc, fullEnd, constant(blockK));
+      fullEnd = arith::MulIOp::create(b, loc, fullEnd, constant(blockK));
+      fullEnd = arith::MaxSIOp::create(
+          b, loc, zeroIdx, arith::MinSIOp::create(b, loc, fullEnd, kvEnd));
+      state = keyLoop(qTile, zeroIdx, fullEnd, state, /*masked=*/false);
+      state = keyLoop(qTile, fullEnd, kvEnd, state, /*masked=*/true);
+    } else {
+      state = keyLoop(qTile, zero(), tLen, state, /*masked=*/false);
+    }
+
+    // O = acc / l; lse = m + log(l) (m taken as 0 where a row saw no key).
+    AffineMap rows3 = projection(ctx, 3, {0, 1});
+    AffineMap id3 = b.getMultiDimIdentityMap(3);
+    Value oTile = generic(
+        b, loc, state[1], state[2], {rows3, id3}, iterators(3),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::DivFOp::create(nb, nl, args[1], args[0]).getResult());
+        })[0];
+    AffineMap id2 = b.getMultiDimIdentityMap(2);
+    Value lseTile = generic(
+        b, loc, ValueRange{state[0], state[1]},
+        emptyTensor(b, loc, rowType, {constant(group), qCount}),
+        {id2, id2, id2}, iterators(2),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value logL = math::LogOp::create(nb, nl, args[1]);
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::AddFOp::create(nb, nl, safeMax(nb, nl, args[0]), logL)
+                  .getResult());
+        })[0];
+
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    BlockArgument oOut = forall.getRegionIterArgs()[0];
+    BlockArgument lseOut = forall.getRegionIterArgs()[1];
+    SmallVector<OpFoldResult> oOffsets = {batch, firstHead, qStart, attr(0)};
+    SmallVector<OpFoldResult> oSizes = {attr(1), attr(group), qCount,
+                                        attr(valueDepth)};
+    tensor::ParallelInsertSliceOp::create(b, loc, oTile, oOut, oOffsets, oSizes,
+                                          unitStrides(4));
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, lseTile, lseOut, ArrayRef(oOffsets).drop_back(),
+        ArrayRef(oSizes).drop_back(), unitStrides(3));
+    return {forall.getResult(0), forall.getResult(1)};
+  }
+
+private:
+  /// One scf.for over the key/value tiles in [begin, end), carrying
+  /// (m, l, acc); `masked` applies the causal mask (diagonal tiles only).
+  SmallVector<Value> keyLoop(Value qTile, Value begin, Value end,
+                             ArrayRef<Value> init, bool masked) {
+    auto loop = scf::ForOp::create(
+        b, loc, begin, end, constant(blockK), init,
+        [&](OpBuilder &nb, Location nl, Value kStart, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          SmallVector<Value> next = keyStep(qTile, kStart, carried, masked);
+          scf::YieldOp::create(b, nl, next);
+        });
+    return SmallVector<Value>(loop.getResults());
+  }
+
+  /// The online-softmax update for the key/value tile at `kStart`:
+  ///   s = scale * q.k^T (+ bias) (masked: -inf where j > i + T - S)
+  ///   m' = max(m, rowmax s);  p = exp(s - m');  alpha = exp(m - m')
+  ///   l' = alpha * l + rowsum p;  acc' = alpha * acc + p.v
+  SmallVector<Value> keyStep(Value qTile, Value kStart, ValueRange carried,
+                             bool masked) {
+    Value m = carried[0], l = carried[1], acc = carried[2];
+    // (A plain affine.min: the loop is still being built, and composing
+    // would inspect its detached block.)
+    Value kCount = affine::AffineMinOp::create(
+        b, loc,
+        AffineMap::get(
+            0, 2,
+            {getAffineConstantExpr(blockK, ctx),
+             getAffineSymbolExpr(1, ctx) - getAffineSymbolExpr(0, ctx)},
+            ctx),
+        {kStart, tLen});
+    // One key tile and one value tile, shared by the group's query heads.
+    Value kTile = slice(op.getKey(), {batch, kvHead, kStart, attr(0)},
+                        {attr(1), attr(1), kCount, attr(depth)},
+                        {ShapedType::kDynamic, depth});
+    Value vTile = slice(op.getValue(), {batch, kvHead, kStart, attr(0)},
+                        {attr(1), attr(1), kCount, attr(valueDepth)},
+                        {ShapedType::kDynamic, valueDepth});
+
+    Type f32Type = b.getF32Type();
+    auto sType = RankedTensorType::get(
+        {group, ShapedType::kDynamic, ShapedType::kDynamic}, f32Type);
+    SmallVector<OpFoldResult> sSizes = {constant(group), qCount, kCount};
+    // s[g, i, j] = sum_d q[g, i, d] k[j, d] over loops (g, i, j, d).
+    Value s = multiplyAccumulate(
+        b, loc, qTile, kTile, filledTensor(b, loc, sType, sSizes, 0.0),
+        {projection(ctx, 4, {0, 1, 3}), projection(ctx, 4, {2, 3}),
+         projection(ctx, 4, {0, 1, 2})},
+        iterators(4, {3}));
+
+    // Scale, bias, mask; in place over (g, i, j).
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    Value bias = op.getBias();
+    if (bias) {
+      auto [biasTile, biasMap] = biasSlice(bias, kStart, kCount);
+      inputs.push_back(biasTile);
+      maps.push_back(biasMap);
+    }
+    AffineMap id3 = b.getMultiDimIdentityMap(3);
+    maps.push_back(id3);
+    double scale = op.getScaleOrDefault();
+    s = generic(
+        b, loc, inputs, s, maps, iterators(3),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value x =
+              arith::MulFOp::create(nb, nl, args.back(), f32(nb, nl, scale));
+          if (bias)
+            x = arith::AddFOp::create(nb, nl, x, toF32(nb, nl, args[0]));
+          if (masked) {
+            Value i =
+                arith::AddIOp::create(nb, nl, qStart, loopIndex(nb, nl, 1));
+            Value j =
+                arith::AddIOp::create(nb, nl, kStart, loopIndex(nb, nl, 2));
+            Value last = arith::AddIOp::create(nb, nl, i, shift);
+            Value visible = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::sle, j, last);
+            x = arith::SelectOp::create(nb, nl, visible, x,
+                                        f32(nb, nl, kNegInf));
+          }
+          linalg::YieldOp::create(nb, nl, x);
+        })[0];
+
+    // m' = max(m, rowmax s) and alpha = exp(m - m') in one op that updates
+    // m in place (every carried value is rewritten in place after its last
+    // read, so the loop's state stays in the same buffers).
+    AffineMap rows = projection(ctx, 3, {0, 1});
+    AffineMap id2 = b.getMultiDimIdentityMap(2);
+    auto rowType = cast<RankedTensorType>(m.getType());
+    SmallVector<OpFoldResult> rowSizes = {constant(group), qCount};
+    Value rowMax = generic(
+        b, loc, s, filledTensor(b, loc, rowType, rowSizes, kNegInf),
+        {id3, rows}, iterators(3, {2}),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::MaximumFOp::create(nb, nl, args[1], args[0]).getResult());
+        })[0];
+    // alpha is 0 while m is -inf, so an empty history drops out.
+    ValueRange updated = generic(
+        b, loc, rowMax,
+        ValueRange{m, emptyTensor(b, loc, rowType, rowSizes)},
+        {id2, id2, id2}, iterators(2),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value mNew = arith::MaximumFOp::create(nb, nl, args[1], args[0]);
+          Value d =
+              arith::SubFOp::create(nb, nl, args[1], safeMax(nb, nl, mNew));
+          linalg::YieldOp::create(
+              nb, nl, ValueRange{mNew, math::ExpOp::create(nb, nl, d)});
+        });
+    Value mNew = updated[0], alpha = updated[1];
+    // p = exp(s - m'), in place.
+    Value p = generic(
+        b, loc, mNew, s, {rows, id3}, iterators(3),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value d =
+              arith::SubFOp::create(nb, nl, args[1], safeMax(nb, nl, args[0]));
+          linalg::YieldOp::create(nb, nl,
+                                  math::ExpOp::create(nb, nl, d).getResult());
+        })[0];
+    // l' = alpha * l + rowsum p.
+    Value lScaled = generic(
+        b, loc, alpha, l, {id2, id2}, iterators(2),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::MulFOp::create(nb, nl, args[0], args[1]).getResult());
+        })[0];
+    Value lNew = generic(
+        b, loc, p, lScaled, {id3, rows}, iterators(3, {2}),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::AddFOp::create(nb, nl, args[1], args[0]).getResult());
+        })[0];
+    // acc' = alpha * acc + p . v over loops (g, i, c, j).
+    Value accScaled = generic(
+        b, loc, alpha, acc, {rows, id3}, iterators(3),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::MulFOp::create(nb, nl, args[0], args[1]).getResult());
+        })[0];
+    Value accNew = multiplyAccumulate(b, loc, p, vTile, accScaled,
+                                      {projection(ctx, 4, {0, 1, 3}),
+                                       projection(ctx, 4, {3, 2}),
+                                       projection(ctx, 4, {0, 1, 2})},
+                                      iterators(4, {3}));
+    return {mNew, lNew, accNew};
+  }
+
+  /// The bias entries of this (query tile, key tile), and the map from the
+  /// tile loops (g, i, j) to them; size-1 dimensions broadcast.
+  std::pair<Value, AffineMap> biasSlice(Value bias, Value kStart,
+                                        Value kCount) {
+    auto type = cast<RankedTensorType>(bias.getType());
+    int64_t lead = 4 - type.getRank();
+    SmallVector<OpFoldResult> full[2] = {
+        {batch, firstHead, qStart, kStart},
+        {attr(1), attr(group), qCount, kCount}};
+    SmallVector<OpFoldResult> offsets, sizes;
+    SmallVector<int64_t> shape, dims;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      int64_t full4 = lead + d; // b, h, i, j
+      bool broadcast = type.getDimSize(d) == 1;
+      offsets.push_back(broadcast ? OpFoldResult(b.getIndexAttr(0))
+                                  : full[0][full4]);
+      sizes.push_back(broadcast ? OpFoldResult(b.getIndexAttr(1))
+                                : full[1][full4]);
+      if (broadcast || full4 == 0) {
+        shape.push_back(1);
+        dims.push_back(-1);
+      } else {
+        shape.push_back(full4 == 1 ? group : ShapedType::kDynamic);
+        dims.push_back(full4 - 1); // tile loops are (g, i, j)
+      }
+    }
+    auto sliceType = RankedTensorType::get(shape, type.getElementType());
+    Value tile = tensor::ExtractSliceOp::create(
+        b, loc, sliceType, bias, offsets, sizes, unitStrides(type.getRank()));
+    return {tile, projection(ctx, 3, dims)};
+  }
+
+  /// `m`, or 0 where `m` is -inf (a row with no visible key yet), so that
+  /// exp(x - m) stays 0 instead of NaN.
+  static Value safeMax(OpBuilder &nb, Location nl, Value m) {
+    Value isNegInf = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, m,
+                                           f32(nb, nl, kNegInf));
+    return arith::SelectOp::create(nb, nl, isNegInf, f32(nb, nl, 0.0), m);
+  }
+
+  Value slice(Value source, ArrayRef<OpFoldResult> offsets,
+              ArrayRef<OpFoldResult> sizes, ArrayRef<int64_t> shape) {
+    auto type = cast<RankedTensorType>(source.getType());
+    auto sliceType = RankedTensorType::get(shape, type.getElementType());
+    return tensor::ExtractSliceOp::create(b, loc, sliceType, source, offsets,
+                                          sizes, unitStrides(type.getRank()));
+  }
+
+  SmallVector<OpFoldResult> unitStrides(int64_t rank) {
+    return SmallVector<OpFoldResult>(rank, b.getIndexAttr(1));
+  }
+  Value index(OpFoldResult v) {
+    return getValueOrCreateConstantIndexOp(b, loc, v);
+  }
+  Value constant(int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+  Value zero() { return constant(0); }
+  OpFoldResult attr(int64_t v) { return b.getIndexAttr(v); }
+  Value one() { return constant(1); }
+  Value mul(Value v, int64_t c) {
+    return arith::MulIOp::create(b, loc, v, constant(c));
+  }
+
+  OpBuilder &b;
+  ts::AttentionOp op;
+  Location loc;
+  MLIRContext *ctx;
+  int64_t blockQ, blockK;
+  int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
+  SmallVector<OpFoldResult> qSizes, kSizes;
+  Value sLen, tLen, shift;
+  Value batch, kvHead, qStart, firstHead, qCount;
+};
+
+struct TileAttention
+    : mlir::tessel::impl::TesselTileAttentionBase<TileAttention> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (blockQ <= 0 || blockK <= 0) {
+      emitError(getOperation()->getLoc(),
+                "tessel-tile-attention: block-q and block-k must be positive");
+      return signalPassFailure();
+    }
+    SmallVector<ts::AttentionOp> ops;
+    getOperation()->walk([&](ts::AttentionOp op) { ops.push_back(op); });
+    for (ts::AttentionOp op : ops) {
+      auto qType = cast<RankedTensorType>(op.getQuery().getType());
+      auto kType = cast<RankedTensorType>(op.getKey().getType());
+      auto vType = cast<RankedTensorType>(op.getValue().getType());
+      if (qType.isDynamicDim(1) || kType.isDynamicDim(1) ||
+          qType.isDynamicDim(3) || vType.isDynamicDim(3))
+        continue;
+      OpBuilder b(op);
+      auto [o, lse] = AttentionTiler(b, op, blockQ, blockK).build();
+      (void)lse; // The forward pass needs only O; training keeps lse.
+      RankedTensorType type = op.getType();
+      Value result = o;
+      if (!type.getElementType().isF32()) {
+        AffineMap id = b.getMultiDimIdentityMap(4);
+        result = generic(
+            b, op.getLoc(), o,
+            emptyTensor(b, op.getLoc(), type, sizesOf(b, op.getLoc(), o)),
+            {id, id}, iterators(4),
+            [&](OpBuilder &nb, Location nl, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, nl, fromF32(nb, nl, args[0], type.getElementType()));
+            })[0];
+      }
+      if (result.getType() != type)
+        result = tensor::CastOp::create(b, op.getLoc(), type, result);
+      op.replaceAllUsesWith(result);
+      op.erase();
+    }
+  }
+};
+
+} // namespace

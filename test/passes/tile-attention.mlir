@@ -1,0 +1,90 @@
+// RUN: tessel-opt %s --split-input-file --tessel-tile-attention="block-q=32 block-k=16" --cse | FileCheck %s
+// RUN: tessel-opt %s --split-input-file --tessel-cpu-pipeline | FileCheck %s --check-prefix=NOST
+// RUN: not tessel-opt %s --split-input-file --tessel-tile-attention="block-q=0" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// GQA (8 query heads, 2 key/value heads), causal. Threads share (batch,
+// key/value head, 32-row query tile); the query tile holds the 4 query
+// heads of the group. Key tiles wholly below the diagonal run in a first
+// loop without a mask, the tiles crossing it in a second loop with one;
+// tiles above it are never visited (both loops end at kvEnd). Each key and
+// value tile ([bk, 16], no head dimension) is sliced once and read by all 4
+// heads. The loops carry the running max m, the running sum l and the
+// accumulator; O = acc / l and lse = m + log(l) are written per tile.
+
+// CHECK-LABEL: func.func @gqa_causal
+// CHECK-SAME:    (%[[Q:.+]]: tensor<1x8x?x16xf32>, %[[K:.+]]: tensor<1x2x?x16xf32>, %[[V:.+]]: tensor<1x2x?x16xf32>)
+// CHECK:         %[[R:.+]]:2 = scf.forall (%[[B:.+]], %[[H:.+]], %[[I:.+]]) = (0, 0, 0) to (1, 2, %{{.+}}) step (1, 1, 32) shared_outs(%[[OUT:.+]] = %{{.+}}, %[[LSE:.+]] = %{{.+}}) -> (tensor<1x8x?x16xf32>, tensor<1x8x?xf32>)
+// CHECK:           %[[QT:.+]] = tensor.extract_slice %[[Q]][%[[B]], %{{.+}}, %[[I]], 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x8x?x16xf32> to tensor<4x?x16xf32>
+// CHECK:           %[[FULL:.+]]:3 = scf.for %[[J:.+]] = %c0 to %[[FULLEND:.+]] step %c16 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x16xf32>)
+// CHECK:             %[[KT:.+]] = tensor.extract_slice %[[K]][%[[B]], %[[H]], %[[J]], 0] [1, 1, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<?x16xf32>
+// CHECK:             %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<?x16xf32>
+// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QT]], %[[KT]] : tensor<4x?x16xf32>, tensor<?x16xf32>) outs(%{{.+}} : tensor<4x?x?xf32>)
+// CHECK-NOT:           linalg.index
+// CHECK:             %[[ROWMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK:               arith.maximumf
+// CHECK:             %[[UPD:.+]]:2 = linalg.generic {{.+}} ins(%[[ROWMAX]] : tensor<4x?xf32>) outs(%[[M]], %{{.+}} : tensor<4x?xf32>, tensor<4x?xf32>)
+// CHECK:               %[[MNEW:.+]] = arith.maximumf
+// CHECK:               math.exp
+// CHECK:               linalg.yield %[[MNEW]], %{{.+}} : f32, f32
+// CHECK:             %[[P:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#0 : tensor<4x?xf32>)
+// CHECK:               math.exp
+// CHECK:             linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[L]] : tensor<4x?xf32>)
+// CHECK:             %[[LNEW:.+]] = linalg.generic {{.+}} ins(%[[P]] : tensor<4x?x?xf32>)
+// CHECK:             %[[ACCS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[ACC]] : tensor<4x?x16xf32>)
+// CHECK:             %[[ACCNEW:.+]] = linalg.generic {{.+}} ins(%[[P]], %[[VT]] : tensor<4x?x?xf32>, tensor<?x16xf32>) outs(%[[ACCS]] : tensor<4x?x16xf32>)
+// CHECK:             scf.yield %[[UPD]]#0, %[[LNEW]], %[[ACCNEW]]
+// CHECK:           %[[DIAG:.+]]:3 = scf.for %{{.+}} = %[[FULLEND]] to %{{.+}} step %c16 iter_args(%{{.+}} = %[[FULL]]#0, %{{.+}} = %[[FULL]]#1, %{{.+}} = %[[FULL]]#2)
+// CHECK:             linalg.index 1
+// CHECK:             linalg.index 2
+// CHECK:             arith.cmpi sle
+// CHECK:             arith.select
+// CHECK:           %[[OT:.+]] = linalg.generic {{.+}} ins(%[[DIAG]]#1 : tensor<4x?xf32>) outs(%[[DIAG]]#2 : tensor<4x?x16xf32>)
+// CHECK:             arith.divf
+// CHECK:           %[[LT:.+]] = linalg.generic {{.+}} ins(%[[DIAG]]#0, %[[DIAG]]#1 : tensor<4x?xf32>, tensor<4x?xf32>)
+// CHECK:             math.log
+// CHECK:           scf.forall.in_parallel
+// CHECK:             tensor.parallel_insert_slice %[[OT]] into %[[OUT]][%[[B]], %{{.+}}, %[[I]], 0] [1, 4, %{{.+}}, 16]
+// CHECK:             tensor.parallel_insert_slice %[[LT]] into %[[LSE]][%[[B]], %{{.+}}, %[[I]]] [1, 4, %{{.+}}]
+// CHECK:         return %[[R]]#0
+func.func @gqa_causal(%q: tensor<1x8x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: tensor<1x2x?x16xf32>) -> tensor<1x8x?x16xf32> {
+  %o = tessel.attention %q, %k, %v {causal} : tensor<1x8x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32> -> tensor<1x8x?x16xf32>
+  return %o : tensor<1x8x?x16xf32>
+}
+
+// -----
+
+// Not causal, with a bias [Hq, S, T] that broadcasts over the batch: one
+// loop over every key tile; the bias tile [4, bq, bk] of the group's heads
+// is sliced per step; MQA (1 key/value head) puts all 4 heads in the group.
+
+// CHECK-LABEL: func.func @mqa_bias
+// CHECK:         scf.forall ({{.+}}) = (0, 0, 0) to (%{{.+}}, 1, %{{.+}}) step (1, 1, 32)
+// CHECK:           scf.for
+// CHECK:             tensor.extract_slice %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}] [4, %{{.+}}, %{{.+}}] [1, 1, 1] : tensor<4x?x?xf32> to tensor<4x?x?xf32>
+// CHECK:             arith.addf
+// CHECK-NOT:       scf.for
+// CHECK:           scf.forall.in_parallel
+func.func @mqa_bias(%q: tensor<?x4x?x16xf32>, %k: tensor<?x1x?x16xf32>, %v: tensor<?x1x?x16xf32>, %bias: tensor<4x?x?xf32>) -> tensor<?x4x?x16xf32> {
+  %o = tessel.attention %q, %k, %v, %bias : tensor<?x4x?x16xf32>, tensor<?x1x?x16xf32>, tensor<?x1x?x16xf32>, tensor<4x?x?xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Through the whole CPU pipeline at S = T = 384 (2 heads, D = 32): no
+// buffer of S x T logits is allocated, per head (147456 elements, 589824
+// bytes) or for both heads (294912, 1179648); the largest attention
+// temporary is one [G, block-q, block-k] tile.
+
+// NOST-LABEL: llvm.func @static_sizes
+// NOST-NOT:     384x384
+// NOST-NOT:     147456
+// NOST-NOT:     294912
+// NOST-NOT:     589824
+// NOST-NOT:     1179648
+func.func @static_sizes(%q: tensor<1x2x384x32xf32>, %k: tensor<1x2x384x32xf32>, %v: tensor<1x2x384x32xf32>) -> tensor<1x2x384x32xf32> {
+  %o = tessel.attention %q, %k, %v {causal} : tensor<1x2x384x32xf32>, tensor<1x2x384x32xf32>, tensor<1x2x384x32xf32> -> tensor<1x2x384x32xf32>
+  return %o : tensor<1x2x384x32xf32>
+}
+
+// BAD: tessel-tile-attention: block-q and block-k must be positive
