@@ -3,10 +3,13 @@
 
     bench/forward_vs_torch.py [--threads 2] [--seq 128] [--runs 20]
 
-Compiles examples/tiny-gpt.json and examples/tiny-llama.json with tesselc,
+Compiles every example model (examples/*.json) with tesselc,
 times `tessel-run forward --repeat` (in-process, parameters loaded once),
 and times the same architectures written in PyTorch (Debian's python3-torch)
-on the same shapes and thread count, in this one script. Prints medians and
+on the same shapes and thread count, in this one script. The PyTorch modules
+follow each example's definition (norm kind and placement, attention kind,
+position scheme, MLP) with the same layer shapes and ops; they run on their
+own random weights, so only the times are compared, not the logits. Prints medians and
 the ratio PyTorch time / Tessel time (> 1: Tessel is faster).
 
 Run PyTorch's side with OpenBLAS (libopenblas0-pthread) and, for its native
@@ -26,88 +29,207 @@ import numpy as np
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = ["tiny-gpt", "tiny-llama", "tiny-mla", "tiny-mqa-alibi",
+            "tiny-t5bias-batchnorm", "tiny-sinusoidal-postnorm"]
 BIN = os.path.join(ROOT, "build", "bin")
 
 
+def rope_tables(s, dims, theta):
+    inv = theta ** (-torch.arange(0, dims, 2, dtype=torch.float32) / dims)
+    ang = torch.arange(s, dtype=torch.float32)[:, None] * inv
+    return torch.cos(ang), torch.sin(ang)
+
+
+def rope(x, cos, sin, interleaved):
+    """Rotates the last axis of x [B, H, S, dims] by position."""
+    if interleaved:  # pairs (0, 1), (2, 3), ...
+        x1, x2 = x[..., 0::2], x[..., 1::2]
+        return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos],
+                           -1).flatten(-2)
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half], x[..., half:]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1)
+
+
+class Norm(torch.nn.Module):
+    """LayerNorm (with or without bias), RMSNorm, ScaleNorm or BatchNorm
+    (inference: running statistics) over the hidden size."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        n, d = cfg["norm"], cfg["hidden_size"]
+        self.kind, self.eps = n["kind"], n.get("eps", 1e-5)
+        if self.kind == "layer":
+            self.norm = torch.nn.LayerNorm(d, eps=self.eps,
+                                           elementwise_affine=True)
+            if not n.get("bias", True):
+                self.norm.bias = None
+        elif self.kind == "batch":
+            self.norm = torch.nn.BatchNorm1d(d, eps=self.eps)
+        elif self.kind == "scale":
+            self.g = torch.nn.Parameter(torch.tensor(d ** 0.5))
+        else:
+            self.w = torch.nn.Parameter(torch.ones(d))
+
+    def forward(self, x):
+        if self.kind == "layer":
+            return self.norm(x)
+        if self.kind == "batch":
+            return self.norm(x.transpose(1, 2)).transpose(1, 2)
+        if self.kind == "scale":
+            return self.g * x / x.norm(dim=-1, keepdim=True).clamp_min(self.eps)
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.w
+
+
 class Block(torch.nn.Module):
-    """One decoder block: GPT (LayerNorm, MHA, GELU-tanh) or Llama (RMSNorm,
-    GQA with RoPE, SwiGLU), pre-norm, causal."""
+    """One decoder block of an example model: its norm (and placement),
+    attention (MHA, GQA, MQA or MLA, with RoPE or an additive position
+    bias), and MLP (GELU, GELU-tanh or SwiGLU), causal."""
 
     def __init__(self, cfg):
         super().__init__()
         d, a = cfg["hidden_size"], cfg["attention"]
-        self.h = a["heads"]
-        self.kv = a.get("kv_heads", self.h if a["kind"] == "mha" else 1)
-        self.hd = d // self.h
-        self.llama = cfg["mlp"]["kind"] == "swiglu"
+        self.kind, self.h = a["kind"], a["heads"]
+        self.kv = {"mha": self.h, "mqa": 1}.get(self.kind, a.get("kv_heads"))
+        self.pos = cfg["position"]
         bias = a.get("bias", False)
-        self.q = torch.nn.Linear(d, self.h * self.hd, bias=bias)
-        self.k = torch.nn.Linear(d, self.kv * self.hd, bias=bias)
-        self.v = torch.nn.Linear(d, self.kv * self.hd, bias=bias)
-        self.o = torch.nn.Linear(self.h * self.hd, d, bias=bias)
-        f, mb = cfg["mlp"]["hidden"], cfg["mlp"].get("bias", False)
-        if self.llama:
+        if self.kind == "mla":
+            self.kv = self.h
+            self.nope, self.rot = a["qk_nope_head_dim"], a["qk_rope_head_dim"]
+            self.vd, self.c = a["v_head_dim"], a["kv_lora_rank"]
+            self.qa = torch.nn.Linear(d, a["q_lora_rank"], bias=False)
+            self.qn = Norm({"hidden_size": a["q_lora_rank"],
+                            "norm": {"kind": "rms", "eps": 1e-6}})
+            self.qb = torch.nn.Linear(a["q_lora_rank"],
+                                      self.h * (self.nope + self.rot),
+                                      bias=False)
+            self.kva = torch.nn.Linear(d, self.c + self.rot, bias=False)
+            self.kvn = Norm({"hidden_size": self.c,
+                             "norm": {"kind": "rms", "eps": 1e-6}})
+            self.kvb = torch.nn.Linear(self.c, self.h * (self.nope + self.vd),
+                                       bias=False)
+            self.hd = self.nope + self.rot
+            self.o = torch.nn.Linear(self.h * self.vd, d, bias=False)
+        else:
+            self.hd = a.get("head_dim", d // self.h)
+            self.q = torch.nn.Linear(d, self.h * self.hd, bias=bias)
+            self.k = torch.nn.Linear(d, self.kv * self.hd, bias=bias)
+            self.v = torch.nn.Linear(d, self.kv * self.hd, bias=bias)
+            self.o = torch.nn.Linear(self.h * self.hd, d, bias=bias)
+        m = cfg["mlp"]
+        self.mlp, f, mb = m["kind"], m["hidden"], m.get("bias", False)
+        if self.mlp == "swiglu":
             self.gate = torch.nn.Linear(d, f, bias=mb)
             self.up = torch.nn.Linear(d, f, bias=mb)
             self.down = torch.nn.Linear(f, d, bias=mb)
         else:
             self.fc = torch.nn.Linear(d, f, bias=mb)
             self.proj = torch.nn.Linear(f, d, bias=mb)
-        self.n1 = torch.nn.LayerNorm(d)
-        self.n2 = torch.nn.LayerNorm(d)
+        self.n1, self.n2 = Norm(cfg), Norm(cfg)
+        self.post = cfg["norm"].get("placement", "pre") == "post"
 
-    def norm(self, n, x):
-        if self.llama:  # RMSNorm
-            return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * n.weight
-        return n(x)
-
-    def rope(self, x, s):
-        half = self.hd // 2
-        inv = 1e4 ** (-torch.arange(half, dtype=torch.float32) * 2 / self.hd)
-        ang = torch.arange(s, dtype=torch.float32)[:, None] * inv
-        cos, sin = torch.cos(ang).repeat(1, 2), torch.sin(ang).repeat(1, 2)
-        rot = torch.cat([-x[..., half:], x[..., :half]], -1)
-        return x * cos + rot * sin
-
-    def forward(self, x):
+    def attend(self, x, bias):
         b, s, _ = x.shape
-        h = self.norm(self.n1, x)
-        q = self.q(h).view(b, s, self.h, self.hd).transpose(1, 2)
-        k = self.k(h).view(b, s, self.kv, self.hd).transpose(1, 2)
-        v = self.v(h).view(b, s, self.kv, self.hd).transpose(1, 2)
-        if self.llama:
-            q, k = self.rope(q, s), self.rope(k, s)
-        k = k.repeat_interleave(self.h // self.kv, 1)
-        v = v.repeat_interleave(self.h // self.kv, 1)
+        split = lambda t, n, e: t.view(b, s, n, e).transpose(1, 2)
+        theta = self.pos.get("theta", 10000.0)
+        interleaved = self.pos.get("interleaved", False)
+        if self.kind == "mla":
+            q = split(self.qb(self.qn(self.qa(x))), self.h, self.hd)
+            ckv, kr = self.kva(x).split([self.c, self.rot], -1)
+            kv = split(self.kvb(self.kvn(ckv)), self.h, self.nope + self.vd)
+            kn, v = kv.split([self.nope, self.vd], -1)
+            cos, sin = rope_tables(s, self.rot, theta)
+            qn, qr = q.split([self.nope, self.rot], -1)
+            qr = rope(qr, cos, sin, interleaved)
+            kr = rope(kr.view(b, 1, s, self.rot), cos, sin, interleaved)
+            q = torch.cat([qn, qr], -1)
+            k = torch.cat([kn, kr.expand(b, self.h, s, self.rot)], -1)
+        else:
+            q = split(self.q(x), self.h, self.hd)
+            k = split(self.k(x), self.kv, self.hd)
+            v = split(self.v(x), self.kv, self.hd)
+            if self.pos["kind"] == "rope":
+                cos, sin = rope_tables(s, self.hd, theta)
+                q = rope(q, cos, sin, interleaved)
+                k = rope(k, cos, sin, interleaved)
+            k = k.repeat_interleave(self.h // self.kv, 1)
+            v = v.repeat_interleave(self.h // self.kv, 1)
         # torch 1.13 has no scaled_dot_product_attention: matmul-softmax-matmul.
-        scores = q @ k.transpose(-1, -2) / math.sqrt(self.hd)
-        mask = torch.full((s, s), float("-inf")).triu(1)
-        o = torch.softmax(scores + mask, -1) @ v
-        x = x + self.o(o.transpose(1, 2).reshape(b, s, -1))
-        h = self.norm(self.n2, x)
-        if self.llama:
-            return x + self.down(torch.nn.functional.silu(self.gate(h)) * self.up(h))
-        return x + self.proj(torch.nn.functional.gelu(self.fc(h), approximate="tanh"))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(self.hd) + bias
+        o = torch.softmax(scores, -1) @ v
+        return self.o(o.transpose(1, 2).reshape(b, s, -1))
+
+    def feed_forward(self, h):
+        if self.mlp == "swiglu":
+            return self.down(torch.nn.functional.silu(self.gate(h)) * self.up(h))
+        approximate = "tanh" if self.mlp == "gelu_tanh" else "none"
+        return self.proj(torch.nn.functional.gelu(self.fc(h),
+                                                  approximate=approximate))
+
+    def forward(self, x, bias):
+        if self.post:
+            x = self.n1(x + self.attend(x, bias))
+            return self.n2(x + self.feed_forward(x))
+        x = x + self.attend(self.n1(x), bias)
+        return x + self.feed_forward(self.n2(x))
+
+
+def t5_buckets(s, num_buckets, max_distance):
+    """T5's causal relative-position buckets [S, S]."""
+    rel = torch.arange(s)[None, :] - torch.arange(s)[:, None]
+    n = (-rel).clamp_min(0)
+    exact = num_buckets // 2
+    large = exact + (torch.log(n.float().clamp_min(1) / exact) /
+                     math.log(max_distance / exact) *
+                     (num_buckets - exact)).long()
+    return torch.where(n < exact, n, large.clamp_max(num_buckets - 1))
 
 
 class Model(torch.nn.Module):
     def __init__(self, cfg):
         super().__init__()
         d, v = cfg["hidden_size"], cfg["vocab_size"]
+        self.cfg, self.h = cfg, cfg["attention"]["heads"]
+        kind = cfg["position"]["kind"]
         self.embed = torch.nn.Embedding(v, d)
         self.pos = (torch.nn.Embedding(cfg["max_positions"], d)
-                    if cfg["position"]["kind"] == "learned" else None)
+                    if kind == "learned" else None)
+        if kind == "relative":
+            self.rel = torch.nn.Embedding(cfg["position"]["num_buckets"],
+                                          self.h)
         self.blocks = torch.nn.ModuleList(
             Block(cfg) for _ in range(cfg["num_layers"]))
-        self.norm = torch.nn.LayerNorm(d)
+        self.norm = Norm(cfg)
         self.head = torch.nn.Linear(d, v, bias=False)
 
+    def position_bias(self, s):
+        """The causal mask plus ALiBi or T5 relative bias, [H or 1, S, S]."""
+        mask = torch.full((s, s), float("-inf")).triu(1)
+        kind = self.cfg["position"]["kind"]
+        if kind == "alibi":
+            slopes = 2.0 ** (-8.0 * torch.arange(1, self.h + 1) / self.h)
+            rel = torch.arange(s)[None, :] - torch.arange(s)[:, None]
+            return slopes[:, None, None] * rel + mask
+        if kind == "relative":
+            p = self.cfg["position"]
+            buckets = t5_buckets(s, p["num_buckets"], p["max_distance"])
+            return self.rel(buckets).permute(2, 0, 1) + mask
+        return mask
+
     def forward(self, tokens):
+        s = tokens.shape[1]
         x = self.embed(tokens)
+        kind = self.cfg["position"]["kind"]
         if self.pos is not None:
-            x = x + self.pos(torch.arange(tokens.shape[1]))
+            x = x + self.pos(torch.arange(s))
+        if kind == "sinusoidal":
+            d = x.shape[-1]
+            inv = 1e4 ** (-torch.arange(0, d, 2, dtype=torch.float32) / d)
+            ang = torch.arange(s, dtype=torch.float32)[:, None] * inv
+            x = x + torch.stack([ang.sin(), ang.cos()], -1).flatten(-2)
+        bias = self.position_bias(s)
         for block in self.blocks:
-            x = block(x)
+            x = block(x, bias)
         return self.head(self.norm(x))
 
 
@@ -143,12 +265,13 @@ def main():
     parser.add_argument("--seq", type=int, default=128)
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--models", default=",".join(EXAMPLES))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} threads, batch "
           f"{args.batch}, sequence {args.seq}, median of {args.runs}")
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ["tiny-gpt", "tiny-llama"]:
+        for name in args.models.split(","):
             example = os.path.join(ROOT, "examples", name + ".json")
             cfg = json.load(open(example))
             tokens = torch.randint(0, cfg["vocab_size"], (args.batch, args.seq))

@@ -198,6 +198,15 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
   s.activationBytes = s.activationBytesPerLayer * c.numLayers + model;
   s.unfusedScoreBytesPerLayer =
       double(s.batch) * a.heads * double(s.sequence) * s.sequence * width;
+
+  // tessel-tile-attention's default block-q and block-k.
+  constexpr double kBlock = 64;
+  double group = a.mla ? 1.0 : double(a.heads) / a.kvHeads;
+  double dv = a.valueHeadDim(), dk = a.qkHeadDim();
+  s.attentionWorkingBytesPerLayer =
+      double(s.batch) * a.heads * double(s.sequence) * (dv + 1) * 4;
+  s.attentionTileBytesPerThread =
+      (group * kBlock * (kBlock + dv + 3) + dk * kBlock) * 4;
   return true;
 }
 
@@ -247,6 +256,12 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
      << "  (attention as FlashAttention: no S x S matrix; unfused it would "
         "add "
      << bytes(s.unfusedScoreBytesPerLayer) << " per layer)\n";
+  os << "attention working memory (forward, f32, FlashAttention 64x64 "
+        "tiles):\n"
+     << "  per layer   " << bytes(s.attentionWorkingBytesPerLayer)
+     << "  (output and log-sum-exp: O(S x D); no S x S logits)\n"
+     << "  per thread  " << bytes(s.attentionTileBytesPerThread)
+     << "  (one tile's logits and running state, independent of S)\n";
   return os.str();
 }
 
@@ -285,6 +300,12 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
                       {"bytes", s.activationBytes},
                       {"unfused_attention_scores_bytes_per_layer",
                        s.unfusedScoreBytesPerLayer}};
+  j["attention_working_memory"] = {
+      {"dtype", "f32"},
+      {"block_q", 64},
+      {"block_k", 64},
+      {"bytes_per_layer", s.attentionWorkingBytesPerLayer},
+      {"tile_bytes_per_thread", s.attentionTileBytesPerThread}};
   j["conventions"] = {
       {"flops", "2 per multiply-add of every matmul (weights, LM head even "
                 "when tied, q.k and p.v against (S+1)/2 keys on average under "

@@ -52,6 +52,14 @@ struct ModelStats {
   double activationBytesPerLayer = 0, activationBytes = 0;
   /// Attention probabilities an unfused attention keeps (B·H·S² per layer).
   double unfusedScoreBytesPerLayer = 0;
+
+  /// Forward working memory of one attention layer as compiled
+  /// (FlashAttention tiles, f32): O and the row log-sum-exp, B·Hq·S·(Dv+1),
+  /// which grows as O(S·D); and per thread one tile's state, independent of
+  /// S: the [G, 64, 64] logits tile, the transposed [D, 64] key tile, and
+  /// the running max, sum, rescale factor and accumulator of 64 query rows
+  /// of the G heads sharing a key/value head.
+  double attentionWorkingBytesPerLayer = 0, attentionTileBytesPerThread = 0;
 };
 
 /// Computes the statistics, or returns false with `error` set when a count

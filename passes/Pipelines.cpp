@@ -20,9 +20,9 @@ void buildGraphPipeline(mlir::OpPassManager &pm) {
 
 /// The CPU pipeline as text, so that it reads as the list a person would
 /// pass to tessel-opt.
+static const char *const kCpuFlashAttention =
+    "tessel-fuse-attention,canonicalize,tessel-tile-attention,";
 static const char *const kCpuPipeline =
-    "tessel-parameters-to-arguments,"
-    "tessel-fuse-attention,canonicalize,tessel-tile-attention,"
     "convert-tessel-to-linalg,canonicalize,cse,"
     "func.func(tessel-vectorize-contractions),canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
@@ -40,16 +40,33 @@ static const char *const kCpuPipeline =
     "canonicalize,cse,reconcile-unrealized-casts,"
     "tessel-emit-entry-points";
 
-mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm) {
-  return mlir::parsePassPipeline(kCpuPipeline, pm, llvm::errs());
+mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm,
+                                     bool flashAttention) {
+  std::string text = "tessel-parameters-to-arguments,";
+  if (flashAttention)
+    text += kCpuFlashAttention;
+  text += kCpuPipeline;
+  return mlir::parsePassPipeline(text, pm, llvm::errs());
 }
 
+namespace {
+struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
+  Option<bool> flashAttention{
+      *this, "flash-attention",
+      llvm::cl::desc("Tile attention (FlashAttention); false: the naive "
+                     "lowering that materializes the [S, T] logits"),
+      llvm::cl::init(true)};
+};
+} // namespace
+
 void registerPipelines() {
-  mlir::PassPipelineRegistration<>(
+  mlir::PassPipelineRegistration<CpuPipelineOptions>(
       "tessel-cpu-pipeline",
       "Tessel IR to the LLVM dialect for the host CPU (what tesselc -o "
       "model.tsl compiles)",
-      [](mlir::OpPassManager &pm) { (void)buildCpuPipeline(pm); });
+      [](mlir::OpPassManager &pm, const CpuPipelineOptions &options) {
+        (void)buildCpuPipeline(pm, options.flashAttention);
+      });
   // The passes the pipelines run, so that --mlir-print-ir-after=<pass> and
   // friends can name them.
   mlir::registerCanonicalizerPass();

@@ -18,16 +18,20 @@ class OpPassManager;
 namespace tessel {
 
 /// Graph-level clean-up of `tessel` IR: canonicalization (transpose and
-/// reshape folding) and common-subexpression elimination. The fusion and
-/// tiling passes join it as they land.
+/// reshape folding), common-subexpression elimination and attention fusion
+/// (tessel-fuse-attention).
 void buildGraphPipeline(mlir::OpPassManager &pm);
 
 /// Tessel IR (after the graph pipeline) to the LLVM dialect for the host
-/// CPU: parameters become arguments, ops become linalg, then one-shot
-/// bufferization, deallocation, parallel loops over OpenMP, polynomial math
-/// and the LLVM dialect with a `tessel_entry_NAME(void **)` per public
-/// function. Needs the upstream passes registered (registerAllPasses).
-mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm);
+/// CPU: parameters become arguments, attention is fused and tiled
+/// (FlashAttention; `flashAttention` false keeps the naive lowering, for
+/// comparison), ops become linalg, contractions are tiled and vectorized,
+/// then one-shot bufferization, deallocation, parallel loops over OpenMP,
+/// polynomial math and the LLVM dialect with a `tessel_entry_NAME(void **)`
+/// per public function. Needs the upstream passes registered
+/// (registerAllPasses).
+mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm,
+                                     bool flashAttention = true);
 
 /// Registers the pipelines with the pass registry (`tessel-opt
 /// --tessel-graph-pipeline`).

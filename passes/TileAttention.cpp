@@ -210,10 +210,22 @@ private:
     auto sType = RankedTensorType::get(
         {group, ShapedType::kDynamic, ShapedType::kDynamic}, f32Type);
     SmallVector<OpFoldResult> sSizes = {constant(group), qCount, kCount};
-    // s[g, i, j] = sum_d q[g, i, d] k[j, d] over loops (g, i, j, d).
+    // The key tile transposed once per step, [D, bk], so that the inner
+    // products read rows of keys as vectors (no transposes in registers).
+    auto kType = cast<RankedTensorType>(kTile.getType());
+    Value kT =
+        linalg::TransposeOp::create(
+            b, loc, kTile,
+            emptyTensor(b, loc,
+                        RankedTensorType::get({depth, ShapedType::kDynamic},
+                                              kType.getElementType()),
+                        {attr(depth), kCount}),
+            ArrayRef<int64_t>{1, 0})
+            .getResult()[0];
+    // s[g, i, j] = sum_d q[g, i, d] kT[d, j] over loops (g, i, j, d).
     Value s = multiplyAccumulate(
-        b, loc, qTile, kTile, filledTensor(b, loc, sType, sSizes, 0.0),
-        {projection(ctx, 4, {0, 1, 3}), projection(ctx, 4, {2, 3}),
+        b, loc, qTile, kT, filledTensor(b, loc, sType, sSizes, 0.0),
+        {projection(ctx, 4, {0, 1, 3}), projection(ctx, 4, {3, 2}),
          projection(ctx, 4, {0, 1, 2})},
         iterators(4, {3}));
 
@@ -267,8 +279,7 @@ private:
         })[0];
     // alpha is 0 while m is -inf, so an empty history drops out.
     ValueRange updated = generic(
-        b, loc, rowMax,
-        ValueRange{m, emptyTensor(b, loc, rowType, rowSizes)},
+        b, loc, rowMax, ValueRange{m, emptyTensor(b, loc, rowType, rowSizes)},
         {id2, id2, id2}, iterators(2),
         [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value mNew = arith::MaximumFOp::create(nb, nl, args[1], args[0]);
@@ -279,14 +290,13 @@ private:
         });
     Value mNew = updated[0], alpha = updated[1];
     // p = exp(s - m'), in place.
-    Value p = generic(
-        b, loc, mNew, s, {rows, id3}, iterators(3),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value d =
-              arith::SubFOp::create(nb, nl, args[1], safeMax(nb, nl, args[0]));
-          linalg::YieldOp::create(nb, nl,
-                                  math::ExpOp::create(nb, nl, d).getResult());
-        })[0];
+    Value p = generic(b, loc, mNew, s, {rows, id3}, iterators(3),
+                      [&](OpBuilder &nb, Location nl, ValueRange args) {
+                        Value d = arith::SubFOp::create(
+                            nb, nl, args[1], safeMax(nb, nl, args[0]));
+                        linalg::YieldOp::create(
+                            nb, nl, math::ExpOp::create(nb, nl, d).getResult());
+                      })[0];
     // l' = alpha * l + rowsum p.
     Value lScaled = generic(
         b, loc, alpha, l, {id2, id2}, iterators(2),
@@ -295,13 +305,15 @@ private:
               nb, nl,
               arith::MulFOp::create(nb, nl, args[0], args[1]).getResult());
         })[0];
-    Value lNew = generic(
-        b, loc, p, lScaled, {id3, rows}, iterators(3, {2}),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::AddFOp::create(nb, nl, args[1], args[0]).getResult());
-        })[0];
+    Value lNew =
+        generic(b, loc, p, lScaled, {id3, rows}, iterators(3, {2}),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  linalg::YieldOp::create(
+                      nb, nl,
+                      arith::AddFOp::create(nb, nl, args[1], args[0],
+                                            arith::FastMathFlags::reassoc)
+                          .getResult());
+                })[0];
     // acc' = alpha * acc + p . v over loops (g, i, c, j).
     Value accScaled = generic(
         b, loc, alpha, acc, {rows, id3}, iterators(3),

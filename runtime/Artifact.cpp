@@ -358,8 +358,17 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
     std::vector<int64_t> shape(desc + 3, desc + 3 + rank);
     Tensor out = Tensor::zeros(spec.dtype, shape);
     const char *base = reinterpret_cast<const char *>(desc[1]);
+    int64_t count = out.numel();
+    bool rowMajor = true;
+    for (int64_t d = rank, expected = 1; d-- > 0; expected *= shape[d])
+      rowMajor &= shape[d] == 1 || desc[3 + rank + d] == expected;
     std::vector<int64_t> idx(rank, 0);
-    for (int64_t flat = 0; flat < out.numel(); ++flat) {
+    if (rowMajor && spec.dtype == DType::F32) {
+      std::memcpy(out.floats.data(), base + desc[2] * sizeof(float),
+                  count * sizeof(float));
+      count = 0;
+    }
+    for (int64_t flat = 0; flat < count; ++flat) {
       int64_t offset = desc[2];
       for (size_t d = 0; d < rank; ++d)
         offset += idx[d] * desc[3 + rank + d];

@@ -8,7 +8,8 @@
 // loop without a mask, the tiles crossing it in a second loop with one;
 // tiles above it are never visited (both loops end at kvEnd). Each key and
 // value tile ([bk, 16], no head dimension) is sliced once and read by all 4
-// heads. The loops carry the running max m, the running sum l and the
+// heads (the key tile transposed once, so that inner products read keys as
+// rows). The loops carry the running max m, the running sum l and the
 // accumulator; O = acc / l and lse = m + log(l) are written per tile.
 
 // CHECK-LABEL: func.func @gqa_causal
@@ -18,7 +19,8 @@
 // CHECK:           %[[FULL:.+]]:3 = scf.for %[[J:.+]] = %c0 to %[[FULLEND:.+]] step %c16 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x16xf32>)
 // CHECK:             %[[KT:.+]] = tensor.extract_slice %[[K]][%[[B]], %[[H]], %[[J]], 0] [1, 1, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<?x16xf32>
 // CHECK:             %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<?x16xf32>
-// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QT]], %[[KT]] : tensor<4x?x16xf32>, tensor<?x16xf32>) outs(%{{.+}} : tensor<4x?x?xf32>)
+// CHECK:             %[[KTT:.+]] = linalg.transpose ins(%[[KT]] : tensor<?x16xf32>) outs(%{{.+}} : tensor<16x?xf32>) permutation = [1, 0]
+// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QT]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x?xf32>) outs(%{{.+}} : tensor<4x?x?xf32>)
 // CHECK-NOT:           linalg.index
 // CHECK:             %[[ROWMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK:               arith.maximumf

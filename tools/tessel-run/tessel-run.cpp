@@ -97,10 +97,10 @@ cl::opt<uint64_t> weightSeed(
 cl::opt<std::string> tokensFile("tokens", cl::sub(forwardCommand),
                                 cl::desc("Token ids [B, S], int32 or int64"),
                                 cl::value_desc("ids.npy"), cl::Required);
-cl::opt<unsigned> repeat(
-    "repeat", cl::sub(forwardCommand),
-    cl::desc("Also time the forward pass N more times; print the median"),
-    cl::init(0));
+cl::opt<unsigned>
+    repeat("repeat", cl::sub(runCommand), cl::sub(forwardCommand),
+           cl::desc("Also time the entry point N more times; print the median"),
+           cl::init(0));
 cl::opt<std::string> logitsFile("out", cl::sub(forwardCommand),
                                 cl::desc("Where to write the logits [B, S, V]"),
                                 cl::value_desc("logits.npy"), cl::Required);
@@ -147,6 +147,30 @@ bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
   return status.isOk();
 }
 
+/// Runs `entry` --repeat more times, in-process with the parameters loaded
+/// once (what a benchmark compares), and prints the median time.
+::tessel::Status timeRepeats(::tessel::Artifact &artifact,
+                             const std::string &entry,
+                             const std::vector<::tessel::Tensor> &inputs,
+                             std::vector<::tessel::Tensor> &results) {
+  ::tessel::Status status = ::tessel::Status::ok();
+  std::vector<double> times;
+  for (unsigned i = 0; status.isOk() && i < repeat; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    status = artifact.run(entry, inputs, results);
+    times.push_back(std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  if (status.isOk() && !times.empty()) {
+    std::sort(times.begin(), times.end());
+    llvm::outs() << entry << ": median "
+                 << llvm::format("%.3f", times[times.size() / 2]) << " ms over "
+                 << times.size() << " runs\n";
+  }
+  return status;
+}
+
 int runArtifact(const std::string &entry,
                 std::vector<::tessel::Tensor> inputs) {
   ::tessel::Artifact artifact;
@@ -163,6 +187,8 @@ int runArtifact(const std::string &entry,
   }
   std::vector<::tessel::Tensor> results;
   ::tessel::Status status = artifact.run(entry, inputs, results);
+  if (status.isOk())
+    status = timeRepeats(artifact, entry, inputs, results);
   for (size_t i = 0; status.isOk() && i < runOutputs.size(); ++i)
     status = ::tessel::writeNpy(runOutputs[i], results[i]);
   if (!status.isOk()) {
@@ -212,21 +238,8 @@ int runForward() {
   tokens.dtype = ::tessel::DType::I64;
   std::vector<::tessel::Tensor> results;
   status = artifact.run("forward", {tokens}, results);
-  // Timing in-process, parameters loaded once: what a benchmark compares.
-  std::vector<double> times;
-  for (unsigned i = 0; status.isOk() && i < repeat; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    status = artifact.run("forward", {tokens}, results);
-    times.push_back(std::chrono::duration<double, std::milli>(
-                        std::chrono::steady_clock::now() - start)
-                        .count());
-  }
-  if (!times.empty()) {
-    std::sort(times.begin(), times.end());
-    llvm::outs() << "forward: median "
-                 << llvm::format("%.3f", times[times.size() / 2]) << " ms over "
-                 << times.size() << " runs\n";
-  }
+  if (status.isOk())
+    status = timeRepeats(artifact, "forward", {tokens}, results);
   if (status.isOk())
     status = ::tessel::writeNpy(logitsFile, results[0]);
   if (!status.isOk()) {

@@ -16,9 +16,11 @@ namespace tessel {
 /// pipeline into `directory`: kernels.so (native code for this CPU) and
 /// manifest.json (see runtime/Artifact.h). The directory is written under a
 /// temporary name and renamed into place, so a failure leaves nothing.
+/// `flashAttention` false compiles attention naively (for comparison).
 mlir::LogicalResult writeArtifact(mlir::ModuleOp module,
                                   const frontend::ModelConfig *config,
-                                  const std::string &directory);
+                                  const std::string &directory,
+                                  bool flashAttention = true);
 
 } // namespace tessel
 

@@ -92,6 +92,11 @@ cl::opt<int64_t>
              cl::desc("Sequence length for --stats (default: the model's "
                       "maximum)"),
              cl::init(0));
+cl::opt<bool> unfusedAttention(
+    "unfused-attention",
+    cl::desc("Compile attention naively, materializing the [S, T] logits "
+             "(for comparison with FlashAttention)"),
+    cl::init(false));
 cl::opt<std::string> kvDtype("kv-dtype",
                              cl::desc("KV-cache element type for --stats: "
                                       "f32, f16, bf16 (default: the model's)"),
@@ -237,7 +242,7 @@ LogicalResult lowerTo(ModuleOp module, Stage stage) {
     return success();
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(::tessel::buildCpuPipeline(pm)))
+      failed(::tessel::buildCpuPipeline(pm, !unfusedAttention)))
     return failure();
   return pm.run(module);
 }
@@ -258,7 +263,8 @@ int compileIR(bool artifact) {
     return 1;
   if (artifact)
     return failed(runGraphPipeline(*module)) ||
-                   failed(::tessel::writeArtifact(*module, nullptr, outputFile))
+                   failed(::tessel::writeArtifact(*module, nullptr, outputFile,
+                                                  !unfusedAttention))
                ? 1
                : 0;
   if (emit == Stage::Config)
@@ -340,7 +346,8 @@ int main(int argc, char **argv) {
     ::tessel::OneLineDiagnostics diagnostics(context, kTool);
     OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
     if (!module || failed(runGraphPipeline(*module)) ||
-        failed(::tessel::writeArtifact(*module, &config, outputFile)))
+        failed(::tessel::writeArtifact(*module, &config, outputFile,
+                                       !unfusedAttention)))
       return 1;
     return 0;
   }
