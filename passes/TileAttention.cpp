@@ -241,26 +241,19 @@ private:
     AffineMap id3 = b.getMultiDimIdentityMap(3);
     maps.push_back(id3);
     double scale = op.getScaleOrDefault();
-    s = generic(
-        b, loc, inputs, s, maps, iterators(3),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value x =
-              arith::MulFOp::create(nb, nl, args.back(), f32(nb, nl, scale));
-          if (bias)
-            x = arith::AddFOp::create(nb, nl, x, toF32(nb, nl, args[0]));
-          if (masked) {
-            Value i =
-                arith::AddIOp::create(nb, nl, qStart, loopIndex(nb, nl, 1));
-            Value j =
-                arith::AddIOp::create(nb, nl, kStart, loopIndex(nb, nl, 2));
-            Value last = arith::AddIOp::create(nb, nl, i, shift);
-            Value visible = arith::CmpIOp::create(
-                nb, nl, arith::CmpIPredicate::sle, j, last);
-            x = arith::SelectOp::create(nb, nl, visible, x,
-                                        f32(nb, nl, kNegInf));
-          }
-          linalg::YieldOp::create(nb, nl, x);
-        })[0];
+    s = generic(b, loc, inputs, s, maps, iterators(3),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value x = attentionLogit(
+                      nb, nl, args.back(), scale, bias ? args[0] : Value(),
+                      masked ? shift : Value(), [&] {
+                        Value query = arith::AddIOp::create(
+                            nb, nl, qStart, loopIndex(nb, nl, 1));
+                        Value key = arith::AddIOp::create(nb, nl, kStart,
+                                                          loopIndex(nb, nl, 2));
+                        return std::pair(query, key);
+                      });
+                  linalg::YieldOp::create(nb, nl, x);
+                })[0];
 
     // m' = max(m, rowmax s) and alpha = exp(m - m') in one op that updates
     // m in place (every carried value is rewritten in place after its last

@@ -212,24 +212,17 @@ struct LowerAttention : OpRewritePattern<ts::AttentionOp> {
     }
     AffineMap id4 = b.getMultiDimIdentityMap(4);
     maps.push_back(id4);
-    s = generic(
-        b, loc, inputs, s, maps, iterators(4),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value x =
-              arith::MulFOp::create(nb, nl, args.back(), f32(nb, nl, scale));
-          if (bias)
-            x = arith::AddFOp::create(nb, nl, x, toF32(nb, nl, args[0]));
-          if (causal) {
-            // Key j is visible to query i iff j <= i + (T - S).
-            Value i = loopIndex(nb, nl, 2), j = loopIndex(nb, nl, 3);
-            Value last = arith::AddIOp::create(nb, nl, i, shift);
-            Value visible = arith::CmpIOp::create(
-                nb, nl, arith::CmpIPredicate::sle, j, last);
-            x = arith::SelectOp::create(nb, nl, visible, x,
-                                        f32(nb, nl, kNegInf));
-          }
-          linalg::YieldOp::create(nb, nl, x);
-        })[0];
+    s = generic(b, loc, inputs, s, maps, iterators(4),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  // Key j is visible to query i iff j <= i + (T - S).
+                  Value x = attentionLogit(
+                      nb, nl, args.back(), scale, bias ? args[0] : Value(),
+                      shift, [&] {
+                        Value query = loopIndex(nb, nl, 2);
+                        return std::pair(query, loopIndex(nb, nl, 3));
+                      });
+                  linalg::YieldOp::create(nb, nl, x);
+                })[0];
 
     // Row max and sum of exp(s - max) over j.
     AffineMap rows = projection(ctx, 4, {0, 1, 2});

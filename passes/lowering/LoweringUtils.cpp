@@ -2,6 +2,8 @@
 
 #include "passes/lowering/LoweringUtils.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace mlir::tessel::lowering {
@@ -111,6 +113,23 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
             nb, nl,
             arith::AddFOp::create(nb, nl, args[2], product, flags).getResult());
       })[0];
+}
+
+Value attentionLogit(
+    OpBuilder &b, Location loc, Value qk, double scale, Value bias, Value shift,
+    llvm::function_ref<std::pair<Value, Value>()> queryAndKey) {
+  Value x = arith::MulFOp::create(b, loc, qk, f32(b, loc, scale));
+  if (bias)
+    x = arith::AddFOp::create(b, loc, x, toF32(b, loc, bias));
+  if (!shift)
+    return x;
+  auto [query, key] = queryAndKey();
+  Value last = arith::AddIOp::create(b, loc, query, shift);
+  Value visible =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, key, last);
+  return arith::SelectOp::create(
+      b, loc, visible, x,
+      f32(b, loc, -std::numeric_limits<double>::infinity()));
 }
 
 Value reduceLast(

@@ -80,6 +80,15 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
                          Value acc, mlir::ArrayRef<AffineMap> maps,
                          mlir::ArrayRef<IteratorType> iterators);
 
+/// One attention logit inside a generic body: `scale * qk`, plus `bias`
+/// when given (converted to f32), and, when `shift` is given, -inf where the
+/// key is not visible to the query: `queryAndKey()` builds their positions
+/// (after the arithmetic above), and the key is visible iff key <= query +
+/// shift (shift = T - S aligns the causal diagonal at the bottom right).
+Value attentionLogit(OpBuilder &b, Location loc, Value qk, double scale,
+                     Value bias, Value shift,
+                     llvm::function_ref<std::pair<Value, Value>()> queryAndKey);
+
 /// A reduction over the last dimension of `x` ([..., D] -> [...]) of
 /// `combine(acc, f32(x))`, starting from `init`; f32 result.
 Value reduceLast(OpBuilder &b, Location loc, Value x, double init,
