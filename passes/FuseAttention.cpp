@@ -72,6 +72,40 @@ bool isCausalMask(Value v) {
   return true;
 }
 
+/// Attention logits before bias and softmax: `scale * (q . kT)`.
+struct Logits {
+  ts::MatmulOp product;
+  double scale;
+};
+
+/// Matches `v` = q . kT, alone or multiplied or divided by a splat constant,
+/// each op of the chain with `v`'s type and a single user.
+std::optional<Logits> matchLogits(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (!def || !def->hasOneUse())
+    return std::nullopt;
+  if (auto product = dyn_cast<ts::MatmulOp>(def))
+    return Logits{product, 1.0};
+  Value scaled;
+  std::optional<double> c;
+  if (isa<ts::MulOp, arith::MulFOp>(def) &&
+      def->getResult(0).getType() == v.getType()) {
+    if ((c = splatValue(def->getOperand(1))))
+      scaled = def->getOperand(0);
+    else if ((c = splatValue(def->getOperand(0))))
+      scaled = def->getOperand(1);
+  } else if (auto divf = dyn_cast<arith::DivFOp>(def)) {
+    if ((c = splatValue(divf.getRhs())) && *c != 0.0) {
+      scaled = divf.getLhs();
+      c = 1.0 / *c;
+    }
+  }
+  auto product = scaled ? scaled.getDefiningOp<ts::MatmulOp>() : nullptr;
+  if (!product || !product->hasOneUse() || scaled.getType() != v.getType())
+    return std::nullopt;
+  return Logits{product, *c};
+}
+
 struct FuseAttentionPattern : OpRewritePattern<ts::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -85,22 +119,24 @@ struct FuseAttentionPattern : OpRewritePattern<ts::MatmulOp> {
     auto softmax = pv.getLhs().getDefiningOp<ts::SoftmaxOp>();
     if (!softmax || !softmax->hasOneUse())
       return rewriter.notifyMatchFailure(pv, "lhs is not a private softmax");
-    if (softmax.getAxis() != -1 && softmax.getAxis() != 3)
+    // The axis attribute is an i64 read back as unsigned: -1 is the last.
+    auto axis = static_cast<int64_t>(softmax.getAxis());
+    if (axis != -1 && axis != 3)
       return rewriter.notifyMatchFailure(pv, "softmax is not over the keys");
     Value x = softmax.getInput();
     auto logitsType = cast<RankedTensorType>(x.getType());
 
-    // Optional additive bias or causal mask.
+    // Optional additive bias or causal mask on either side of an add; then
+    // (optionally scaled) private logits q . kT.
     Value bias;
     bool causal = false;
+    std::optional<Logits> logits = matchLogits(x);
     if (auto add = x.getDefiningOp<ts::AddOp>();
-        add && add->hasOneUse() && add.getType() == logitsType) {
-      for (int side = 0; side < 2; ++side) {
-        Value logits = side == 0 ? add.getLhs() : add.getRhs();
-        Value other = side == 0 ? add.getRhs() : add.getLhs();
-        if (!producesLogits(logits))
+        !logits && add && add->hasOneUse() && add.getType() == logitsType) {
+      for (auto [side, other] : {std::pair(add.getLhs(), add.getRhs()),
+                                 std::pair(add.getRhs(), add.getLhs())}) {
+        if (side.getType() != logitsType || !(logits = matchLogits(side)))
           continue;
-        x = logits;
         if (isCausalMask(other))
           causal = true;
         else
@@ -108,41 +144,10 @@ struct FuseAttentionPattern : OpRewritePattern<ts::MatmulOp> {
         break;
       }
     }
-
-    // Optional scale by a splat constant.
-    double scale = 1.0;
-    if (Operation *def = x.getDefiningOp(); def && def->hasOneUse()) {
-      Value scaled;
-      std::optional<double> c;
-      if (auto mul = dyn_cast<ts::MulOp>(def);
-          mul && mul.getType() == x.getType()) {
-        if ((c = splatValue(mul.getRhs())))
-          scaled = mul.getLhs();
-        else if ((c = splatValue(mul.getLhs())))
-          scaled = mul.getRhs();
-      } else if (auto mulf = dyn_cast<arith::MulFOp>(def)) {
-        if ((c = splatValue(mulf.getRhs())))
-          scaled = mulf.getLhs();
-        else if ((c = splatValue(mulf.getLhs())))
-          scaled = mulf.getRhs();
-      } else if (auto divf = dyn_cast<arith::DivFOp>(def)) {
-        if ((c = splatValue(divf.getRhs())) && *c != 0.0) {
-          scaled = divf.getLhs();
-          c = 1.0 / *c;
-        }
-      }
-      if (scaled && scaled.getDefiningOp<ts::MatmulOp>()) {
-        x = scaled;
-        scale = *c;
-      }
-    }
-
-    // s = q . kT with kT the key transposed over its last two axes.
-    auto qk = x.getDefiningOp<ts::MatmulOp>();
-    if (!qk || !qk->hasOneUse())
+    if (!logits)
       return rewriter.notifyMatchFailure(pv, "no private q . k^T product");
-    if (x.getType() != logitsType)
-      return rewriter.notifyMatchFailure(pv, "scale or bias changes shape");
+    ts::MatmulOp qk = logits->product;
+    double scale = logits->scale;
     Value q = qk.getLhs(), kT = qk.getRhs(), v = pv.getRhs();
 
     Location loc = pv.getLoc();
@@ -157,19 +162,6 @@ struct FuseAttentionPattern : OpRewritePattern<ts::MatmulOp> {
         causal ? rewriter.getUnitAttr() : UnitAttr());
     rewriter.replaceOp(pv, attention.getResult());
     return success();
-  }
-
-  /// Whether `v` is q . kT, possibly scaled, with one user.
-  static bool producesLogits(Value v) {
-    Operation *def = v.getDefiningOp();
-    if (!def || !def->hasOneUse())
-      return false;
-    if (isa<ts::MatmulOp>(def))
-      return true;
-    return isa<ts::MulOp, arith::MulFOp, arith::DivFOp>(def) &&
-           llvm::any_of(def->getOperands(), [](Value operand) {
-             return operand.getDefiningOp<ts::MatmulOp>() != nullptr;
-           });
   }
 };
 

@@ -81,14 +81,7 @@ public:
     kvHead = ivs[1];
     qStart = ivs[2];
     firstHead = mul(kvHead, group);
-    qCount = affine::makeComposedAffineMin(
-        b, loc,
-        AffineMap::get(
-            0, 2,
-            {getAffineConstantExpr(blockQ, ctx),
-             getAffineSymbolExpr(1, ctx) - getAffineSymbolExpr(0, ctx)},
-            ctx),
-        {qStart, sLen});
+    qCount = tileSize(qStart, sLen, blockQ);
 
     // The query tile [G, bq, D] of all heads of the group.
     Value qTile = slice(q, {batch, firstHead, qStart, attr(0)},
@@ -188,16 +181,7 @@ private:
   SmallVector<Value> keyStep(Value qTile, Value kStart, ValueRange carried,
                              bool masked) {
     Value m = carried[0], l = carried[1], acc = carried[2];
-    // (A plain affine.min: the loop is still being built, and composing
-    // would inspect its detached block.)
-    Value kCount = affine::AffineMinOp::create(
-        b, loc,
-        AffineMap::get(
-            0, 2,
-            {getAffineConstantExpr(blockK, ctx),
-             getAffineSymbolExpr(1, ctx) - getAffineSymbolExpr(0, ctx)},
-            ctx),
-        {kStart, tLen});
+    Value kCount = tileSize(kStart, tLen, blockK);
     // One key tile and one value tile, shared by the group's query heads.
     Value kTile = slice(op.getKey(), {batch, kvHead, kStart, attr(0)},
                         {attr(1), attr(1), kCount, attr(depth)},
@@ -291,13 +275,7 @@ private:
                             nb, nl, math::ExpOp::create(nb, nl, d).getResult());
                       })[0];
     // l' = alpha * l + rowsum p.
-    Value lScaled = generic(
-        b, loc, alpha, l, {id2, id2}, iterators(2),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::MulFOp::create(nb, nl, args[0], args[1]).getResult());
-        })[0];
+    Value lScaled = rescale(alpha, l);
     Value lNew =
         generic(b, loc, p, lScaled, {id3, rows}, iterators(3, {2}),
                 [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -308,19 +286,39 @@ private:
                           .getResult());
                 })[0];
     // acc' = alpha * acc + p . v over loops (g, i, c, j).
-    Value accScaled = generic(
-        b, loc, alpha, acc, {rows, id3}, iterators(3),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::MulFOp::create(nb, nl, args[0], args[1]).getResult());
-        })[0];
+    Value accScaled = rescale(alpha, acc);
     Value accNew = multiplyAccumulate(b, loc, p, vTile, accScaled,
                                       {projection(ctx, 4, {0, 1, 3}),
                                        projection(ctx, 4, {3, 2}),
                                        projection(ctx, 4, {0, 1, 2})},
                                       iterators(4, {3}));
     return {mNew, lNew, accNew};
+  }
+
+  /// min(block, end - start): the rows of the tile at `start`. (A plain
+  /// affine.min: a key loop is still being built when this is called, and
+  /// composing would inspect its detached block.)
+  Value tileSize(Value start, Value end, int64_t block) {
+    AffineExpr remaining =
+        getAffineSymbolExpr(1, ctx) - getAffineSymbolExpr(0, ctx);
+    return affine::AffineMinOp::create(
+        b, loc,
+        AffineMap::get(0, 2, {getAffineConstantExpr(block, ctx), remaining},
+                       ctx),
+        ValueRange{start, end});
+  }
+
+  /// `x` [G, bq, ...] with each row multiplied by `alpha` [G, bq], in place.
+  Value rescale(Value alpha, Value x) {
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    return generic(
+        b, loc, alpha, x,
+        {projection(ctx, rank, {0, 1}), b.getMultiDimIdentityMap(rank)},
+        iterators(rank), [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::MulFOp::create(nb, nl, args[0], args[1]).getResult());
+        })[0];
   }
 
   /// The bias entries of this (query tile, key tile), and the map from the

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -75,23 +76,53 @@ struct VectorizeContractions
           VectorizeContractions> {
   using Base::Base;
 
+  /// The pattern sets, built once per pass instance rather than per
+  /// function (the canonicalization set spans every registered op).
+  LogicalResult initialize(MLIRContext *ctx) override {
+    RewritePatternSet canonical(ctx);
+    for (Dialect *dialect : ctx->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(canonical);
+    for (RegisteredOperationName op : ctx->getRegisteredOperations())
+      op.getCanonicalizationPatterns(canonical, ctx);
+    canonicalization = FrozenRewritePatternSet(std::move(canonical));
+
+    RewritePatternSet cleanup(ctx);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(cleanup);
+    vector::populateVectorReductionToContractPatterns(cleanup);
+    vector::populateSinkVectorOpsPatterns(cleanup);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(cleanup);
+    vector::TransferReadOp::getCanonicalizationPatterns(cleanup, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(cleanup, ctx);
+    vectorCleanup = FrozenRewritePatternSet(std::move(cleanup));
+
+    RewritePatternSet lowering(ctx);
+    vector::populateVectorContractLoweringPatterns(
+        lowering, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorTransposeLoweringPatterns(
+        lowering, vector::VectorTransposeLowering::Shuffle16x16);
+    vector::populateVectorOuterProductLoweringPatterns(lowering);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(lowering);
+    contractLowering = FrozenRewritePatternSet(std::move(lowering));
+    return success();
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    SmallVector<linalg::LinalgOp> candidates;
+    SmallVector<std::pair<linalg::LinalgOp, Roles>> candidates;
     func.walk([&](linalg::LinalgOp op) {
-      if (rolesOf(op))
-        candidates.push_back(op);
+      if (std::optional<Roles> roles = rolesOf(op))
+        candidates.push_back({op, *roles});
     });
     if (candidates.empty())
       return;
 
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : candidates)
-      if (failed(tile(rewriter, op)))
+    for (auto [op, roles] : candidates)
+      if (failed(tile(rewriter, op, roles)))
         return signalPassFailure();
 
     // Fold the peeled bounds into static slice shapes.
-    if (failed(simplify(func)))
+    if (failed(applyPatternsGreedily(func, canonicalization)))
       return signalPassFailure();
 
     // Vectorize the full register tiles; the partial ones stay linalg.
@@ -113,19 +144,8 @@ struct VectorizeContractions
       }
       rewriter.replaceOp(op, result->replacements);
     }
-    {
-      RewritePatternSet patterns(&getContext());
-      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-      vector::populateVectorReductionToContractPatterns(patterns);
-      vector::populateSinkVectorOpsPatterns(patterns);
-      tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
-      vector::TransferReadOp::getCanonicalizationPatterns(patterns,
-                                                          &getContext());
-      vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
-                                                           &getContext());
-      if (failed(applyPatternsGreedily(func, std::move(patterns))))
-        return signalPassFailure();
-    }
+    if (failed(applyPatternsGreedily(func, vectorCleanup)))
+      return signalPassFailure();
 
     // Keep each accumulator tile in registers across its reduction loop.
     func.walk([&](scf::ForOp loop) {
@@ -134,20 +154,13 @@ struct VectorizeContractions
     });
 
     // vector.contract -> outer products -> FMAs.
-    RewritePatternSet patterns(&getContext());
-    vector::populateVectorContractLoweringPatterns(
-        patterns, vector::VectorContractLowering::OuterProduct);
-    vector::populateVectorTransposeLoweringPatterns(
-        patterns, vector::VectorTransposeLowering::Shuffle16x16);
-    vector::populateVectorOuterProductLoweringPatterns(patterns);
-    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+    if (failed(applyPatternsGreedily(func, contractLowering)))
       return signalPassFailure();
   }
 
   /// Threads' chunks (scf.forall), then register tiles (scf.for, peeled).
-  LogicalResult tile(IRRewriter &rewriter, linalg::LinalgOp op) {
-    Roles roles = *rolesOf(op);
+  LogicalResult tile(IRRewriter &rewriter, linalg::LinalgOp op,
+                     const Roles &roles) {
     int64_t loops = op.getNumLoops();
     auto sizes = [&](int64_t outer, int64_t rows, int64_t cols, int64_t k) {
       SmallVector<OpFoldResult> result;
@@ -198,15 +211,7 @@ struct VectorizeContractions
     return success();
   }
 
-  LogicalResult simplify(func::FuncOp func) {
-    RewritePatternSet patterns(&getContext());
-    MLIRContext *ctx = &getContext();
-    for (Dialect *dialect : ctx->getLoadedDialects())
-      dialect->getCanonicalizationPatterns(patterns);
-    for (RegisteredOperationName op : ctx->getRegisteredOperations())
-      op.getCanonicalizationPatterns(patterns, ctx);
-    return applyPatternsGreedily(func, std::move(patterns));
-  }
+  FrozenRewritePatternSet canonicalization, vectorCleanup, contractLowering;
 };
 
 } // namespace
