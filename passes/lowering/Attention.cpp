@@ -71,58 +71,77 @@ Value castFromF32(OpBuilder &b, Location loc, Value acc, RankedTensorType type,
 // softmax
 //===----------------------------------------------------------------------===//
 
-/// y = exp(x - max(x)) / sum(exp(x - max(x))) along `axis`. A line whose
-/// maximum is -inf (every entry masked) gives NaN, as in the interpreter.
+/// exp(x - max(x)) / sum(exp(x - max(x))) along `axis` of `x`, whose other
+/// sizes are `lineSizes`. The result is written into `out` (its element
+/// type); when `out` is `x` itself (f32), in place. A line whose maximum is
+/// -inf (every entry masked) gives NaN, as in the interpreter.
+Value softmaxAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
+                   ArrayRef<OpFoldResult> lineSizes, Value out) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t r = type.getRank();
+  auto lineType =
+      RankedTensorType::get(without(type.getShape(), axis), b.getF32Type());
+  AffineMap all = b.getMultiDimIdentityMap(r);
+  AffineMap lines = projection(ctx, r, without(range(0, r), axis));
+  SmallVector<IteratorType> reduce = iterators(r, {axis});
+
+  Value max = generic(
+      b, loc, x, filledTensor(b, loc, lineType, lineSizes, kNegInf),
+      {all, lines}, reduce, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(
+            nb, nl,
+            arith::MaximumFOp::create(nb, nl, args[1], toF32(nb, nl, args[0]))
+                .getResult());
+      })[0];
+  Value sum = generic(
+      b, loc, ValueRange{x, max},
+      filledTensor(b, loc, lineType, lineSizes, 0.0), {all, lines, lines},
+      reduce, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value e = math::ExpOp::create(
+            nb, nl,
+            arith::SubFOp::create(nb, nl, toF32(nb, nl, args[0]), args[1]));
+        linalg::YieldOp::create(
+            nb, nl, arith::AddFOp::create(nb, nl, args[2], e).getResult());
+      })[0];
+  bool inPlace = out == x;
+  SmallVector<Value> inputs = {max, sum};
+  SmallVector<AffineMap> maps = {lines, lines, all};
+  if (!inPlace) {
+    inputs.insert(inputs.begin(), x);
+    maps.insert(maps.begin(), all);
+  }
+  Type elementType = cast<RankedTensorType>(out.getType()).getElementType();
+  return generic(b, loc, inputs, out, maps, iterators(r),
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   // (x, max, sum, out) or, in place, (max, sum, x).
+                   Value value = inPlace ? args[2] : toF32(nb, nl, args[0]);
+                   Value lineMax = inPlace ? args[0] : args[1];
+                   Value lineSum = inPlace ? args[1] : args[2];
+                   Value e = math::ExpOp::create(
+                       nb, nl, arith::SubFOp::create(nb, nl, value, lineMax));
+                   Value p = arith::DivFOp::create(nb, nl, e, lineSum);
+                   linalg::YieldOp::create(nb, nl,
+                                           fromF32(nb, nl, p, elementType));
+                 })[0];
+}
+
+/// Softmax along the op's axis (softmaxAlong).
 struct LowerSoftmax : OpRewritePattern<ts::SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ts::SoftmaxOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = b.getContext();
     RankedTensorType type = op.getType();
-    int64_t r = type.getRank();
     int64_t axis = static_cast<int64_t>(op.getAxis()); // I64Attr: uint64_t.
     if (axis < 0)
-      axis += r;
+      axis += type.getRank();
     Value x = op.getInput();
     SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
-    SmallVector<OpFoldResult> redSizes(sizes);
-    redSizes.erase(redSizes.begin() + axis);
-    auto redType =
-        RankedTensorType::get(without(type.getShape(), axis), b.getF32Type());
-    AffineMap all = b.getMultiDimIdentityMap(r);
-    AffineMap lines = projection(ctx, r, without(range(0, r), axis));
-    SmallVector<IteratorType> reduce = iterators(r, {axis});
-
-    Value max = generic(
-        b, loc, x, filledTensor(b, loc, redType, redSizes, kNegInf),
-        {all, lines}, reduce, [&](OpBuilder &nb, Location nl, ValueRange args) {
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::MaximumFOp::create(nb, nl, args[1], toF32(nb, nl, args[0]))
-                  .getResult());
-        })[0];
-    Value sum = generic(
-        b, loc, ValueRange{x, max},
-        filledTensor(b, loc, redType, redSizes, 0.0), {all, lines, lines},
-        reduce, [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value e = math::ExpOp::create(
-              nb, nl,
-              arith::SubFOp::create(nb, nl, toF32(nb, nl, args[0]), args[1]));
-          linalg::YieldOp::create(
-              nb, nl, arith::AddFOp::create(nb, nl, args[2], e).getResult());
-        })[0];
-    Value y = generic(
-        b, loc, ValueRange{x, max, sum}, emptyTensor(b, loc, type, sizes),
-        {all, lines, lines, all}, iterators(r),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value e = math::ExpOp::create(
-              nb, nl,
-              arith::SubFOp::create(nb, nl, toF32(nb, nl, args[0]), args[1]));
-          Value p = arith::DivFOp::create(nb, nl, e, args[2]);
-          linalg::YieldOp::create(nb, nl,
-                                  fromF32(nb, nl, p, type.getElementType()));
-        })[0];
+    SmallVector<OpFoldResult> lineSizes(sizes);
+    lineSizes.erase(lineSizes.begin() + axis);
+    Value y = softmaxAlong(b, loc, x, axis, lineSizes,
+                           emptyTensor(b, loc, type, sizes));
     b.replaceOp(op, y);
     return success();
   }
@@ -165,7 +184,6 @@ struct LowerAttention : OpRewritePattern<ts::AttentionOp> {
     auto sType = RankedTensorType::get(
         {qType.getDimSize(0), hq, qType.getDimSize(2), kType.getDimSize(2)},
         f32Type);
-    auto rowType = RankedTensorType::get(sType.getShape().drop_back(), f32Type);
     auto vType = cast<RankedTensorType>(v.getType());
     auto yType = RankedTensorType::get(
         {qType.getDimSize(0), hq, qType.getDimSize(2), vType.getDimSize(3)},
@@ -224,36 +242,8 @@ struct LowerAttention : OpRewritePattern<ts::AttentionOp> {
                   linalg::YieldOp::create(nb, nl, x);
                 })[0];
 
-    // Row max and sum of exp(s - max) over j.
-    AffineMap rows = projection(ctx, 4, {0, 1, 2});
-    SmallVector<IteratorType> overKeys = iterators(4, {3});
-    Value max = generic(
-        b, loc, s, filledTensor(b, loc, rowType, rowSizes, kNegInf),
-        {id4, rows}, overKeys,
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::MaximumFOp::create(nb, nl, args[1], args[0]).getResult());
-        })[0];
-    Value sum = generic(
-        b, loc, ValueRange{s, max},
-        filledTensor(b, loc, rowType, rowSizes, 0.0), {id4, rows, rows},
-        overKeys, [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value e = math::ExpOp::create(
-              nb, nl, arith::SubFOp::create(nb, nl, args[0], args[1]));
-          linalg::YieldOp::create(
-              nb, nl, arith::AddFOp::create(nb, nl, args[2], e).getResult());
-        })[0];
-
-    // p = exp(s - max) / sum, in place.
-    Value p = generic(
-        b, loc, ValueRange{max, sum}, s, {rows, rows, id4}, iterators(4),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value e = math::ExpOp::create(
-              nb, nl, arith::SubFOp::create(nb, nl, args[2], args[0]));
-          linalg::YieldOp::create(
-              nb, nl, arith::DivFOp::create(nb, nl, e, args[1]).getResult());
-        })[0];
+    // p = softmax over the keys j, in place.
+    Value p = softmaxAlong(b, loc, s, 3, rowSizes, s);
 
     // y = p . v over loops (b, h, i, c, j).
     Value y = multiplyAccumulate(
