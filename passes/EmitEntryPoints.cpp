@@ -19,9 +19,13 @@ struct EmitEntryPoints
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<LLVM::LLVMFuncOp> wrappers;
-    for (auto func : module.getOps<LLVM::LLVMFuncOp>())
+    for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
       if (func.getName().starts_with("_mlir_ciface_") && !func.isExternal())
         wrappers.push_back(func);
+      // Kernels (tessel-outline-kernels) stay functions of their own.
+      if (func->hasAttr("tessel.kernel"))
+        func.setNoInline(true);
+    }
     OpBuilder b(&getContext());
     auto ptr = LLVM::LLVMPointerType::get(&getContext());
     for (LLVM::LLVMFuncOp wrapper : wrappers) {

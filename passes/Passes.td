@@ -178,6 +178,80 @@ def TesselSequentialInnerLoops
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TesselPlanBuffers : Pass<"tessel-plan-buffers", "::mlir::ModuleOp"> {
+  let summary = "Lay out each function's temporary buffers in one workspace, "
+                "reusing memory between buffers whose lifetimes do not overlap";
+  let description = [{
+    Runs after bufferization, before deallocation. Each `memref.alloc` at the
+    top level of a function that the function does not return is live from
+    its allocation to the last top-level op that touches it or a view of it.
+    A linear scan gives each buffer a slot whose previous buffer is dead
+    (same dynamic sizes preferred); a slot is as large as its largest buffer,
+    rounded up to 64 bytes; slots lie one after another in one workspace,
+    and every planned alloc becomes a `memref.view` of it. Sizes may depend
+    on dynamic dimensions: they are computed at the start of the function.
+
+    ```mlir
+    %a = memref.alloc(%n) : memref<?x64xf32>   // dead before %c
+    %b = memref.alloc(%n) : memref<?x64xf32>
+    %c = memref.alloc(%n) : memref<?x64xf32>
+    // becomes (%a and %c share slot 0)
+    %ws = memref.alloc(%total) {alignment = 64} : memref<?xi8>
+    %a = memref.view %ws[%off0][%n] : memref<?xi8> to memref<?x64xf32>
+    %b = memref.view %ws[%off1][%n] : memref<?xi8> to memref<?x64xf32>
+    %c = memref.view %ws[%off0][%n] : memref<?xi8> to memref<?x64xf32>
+    ```
+
+    With `workspace-argument`, a public function takes the workspace as a
+    trailing `memref<?xi8>` argument instead,
+    and a new public function `NAME_workspace(args..., memref<2xi64>)`
+    stores its size in bytes and what the buffers would take without reuse,
+    so that the runtime allocates it once and keeps it across calls. Each
+    planned function is marked `tessel.buffer_plan = {buffers, slots}`.
+  }];
+  let options = [
+    Option<"workspaceArgument", "workspace-argument", "bool", "false",
+           "Public functions take the workspace as an argument">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def TesselOutlineKernels : Pass<"tessel-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Move each op's loops out of an entry point into a kernel "
+                "function, called in order";
+  let description = [{
+    Runs on buffers, after the memory plan. Every top-level op of a public
+    function that does work (an op with a body: loop nests, linalg ops; or
+    a `memref.copy`) becomes a private function NAME_kN, which the entry
+    point calls in place of the op; constants are rebuilt inside the kernel,
+    other values it uses are passed. The kernels are marked `tessel.kernel`
+    (tessel-emit-entry-points keeps them out of line, so that they stay
+    functions in the compiled code) and get internal linkage. The entry
+    point is
+    marked `tessel.kernel_calls`: its kernels in call order, each with the
+    op it holds and the name of the model part it came from, which the
+    artifact's manifest lists.
+
+    ```mlir
+    func.func @forward(%x: memref<?x64xf32>, ...) {
+      %v = memref.view %ws[%c0][%n] : memref<?xi8> to memref<?x64xf32>
+      linalg.generic ... ins(%x ...) outs(%v ...) { ... }
+      ...
+    // becomes
+    func.func @forward(...) attributes {tessel.kernel_calls = [
+        {at = "layers.0.attn_norm", kernel = "forward_k0",
+         op = "linalg.generic"}, ...]} {
+      %v = memref.view %ws[%c0][%n] : memref<?xi8> to memref<?x64xf32>
+      call @forward_k0(%x, %v) : (memref<?x64xf32>, memref<?x64xf32>) -> ()
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"
+  ];
+}
+
 def TesselEmitEntryPoints
     : Pass<"tessel-emit-entry-points", "::mlir::ModuleOp"> {
   let summary = "Give each C-interface function a `void kernel(void **)` entry";
@@ -185,7 +259,9 @@ def TesselEmitEntryPoints
     Runs on the LLVM dialect, after `llvm.emit_c_interface` functions got
     their `_mlir_ciface_NAME` wrappers. Adds `tessel_entry_NAME(ptr args)`,
     which loads each argument pointer from the array and calls the wrapper:
-    the runtime calls every kernel the same way, whatever its arity.
+    the runtime calls every kernel the same way, whatever its arity. Marks
+    the functions of `tessel-outline-kernels` (`tessel.kernel`) `no_inline`,
+    so that each op's kernel stays a function a profile can name.
 
     ```mlir
     llvm.func @tessel_entry_forward(%args: !llvm.ptr) {

@@ -27,7 +27,8 @@ static const char *const kCpuPipeline =
     "func.func(tessel-vectorize-contractions),canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
-    "canonicalize,buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+    "canonicalize,%PLAN%,cse,tessel-outline-kernels,"
+    "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
     "tessel-strided-copies-to-linalg,"
     "scf-forall-to-parallel,"
     "convert-vector-to-scf{full-unroll=true},"
@@ -41,11 +42,16 @@ static const char *const kCpuPipeline =
     "tessel-emit-entry-points";
 
 mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm,
-                                     bool flashAttention) {
+                                     bool flashAttention,
+                                     bool workspaceArgument) {
   std::string text = "tessel-parameters-to-arguments,";
   if (flashAttention)
     text += kCpuFlashAttention;
   text += kCpuPipeline;
+  std::string plan = workspaceArgument
+                         ? "tessel-plan-buffers{workspace-argument=true}"
+                         : "tessel-plan-buffers";
+  text.replace(text.find("%PLAN%"), 6, plan);
   return mlir::parsePassPipeline(text, pm, llvm::errs());
 }
 
@@ -56,6 +62,13 @@ struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Tile attention (FlashAttention); false: the naive "
                      "lowering that materializes the [S, T] logits"),
       llvm::cl::init(true)};
+  Option<bool> workspaceArgument{
+      *this, "workspace-argument",
+      llvm::cl::desc("Public functions take their workspace (the planned "
+                     "temporaries) as a trailing argument, sized by "
+                     "NAME_workspace, as in an artifact; false: they "
+                     "allocate it"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
@@ -65,7 +78,8 @@ void registerPipelines() {
       "Tessel IR to the LLVM dialect for the host CPU (what tesselc -o "
       "model.tsl compiles)",
       [](mlir::OpPassManager &pm, const CpuPipelineOptions &options) {
-        (void)buildCpuPipeline(pm, options.flashAttention);
+        (void)buildCpuPipeline(pm, options.flashAttention,
+                               options.workspaceArgument);
       });
   // The passes the pipelines run, so that --mlir-print-ir-after=<pass> and
   // friends can name them.

@@ -26,12 +26,15 @@ void buildGraphPipeline(mlir::OpPassManager &pm);
 /// CPU: parameters become arguments, attention is fused and tiled
 /// (FlashAttention; `flashAttention` false keeps the naive lowering, for
 /// comparison), ops become linalg, contractions are tiled and vectorized,
-/// then one-shot bufferization, deallocation, parallel loops over OpenMP,
+/// then one-shot bufferization, the memory plan (one workspace per function;
+/// `workspaceArgument`: the caller passes it, as the runtime does for an
+/// artifact), deallocation, parallel loops over OpenMP,
 /// polynomial math and the LLVM dialect with a `tessel_entry_NAME(void **)`
 /// per public function. Needs the upstream passes registered
 /// (registerAllPasses).
 mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm,
-                                     bool flashAttention = true);
+                                     bool flashAttention = true,
+                                     bool workspaceArgument = false);
 
 /// Registers the pipelines with the pass registry (`tessel-opt
 /// --tessel-graph-pipeline`).

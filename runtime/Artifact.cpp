@@ -242,6 +242,14 @@ Status Artifact::load(const std::string &dir) {
         return errorf(where, ": parameters are names");
       entry.parameters.push_back(p.get<std::string>());
     }
+    if (e.contains("workspace")) {
+      const json &w = e["workspace"];
+      if (!w.is_object() || !w.contains("symbol") || !w["symbol"].is_string())
+        return errorf(where, ": workspace needs a symbol");
+      entry.workspaceSymbol = w["symbol"].get<std::string>();
+      entry.plannedBuffers = w.value("buffers", int64_t(0));
+      entry.workspaceSlots = w.value("slots", int64_t(0));
+    }
     entries[entry.name] = entry;
   }
   std::string lib = dir + "/" + m["library"].get<std::string>();
@@ -254,6 +262,13 @@ Status Artifact::load(const std::string &dir) {
       return errorf(lib, ": no kernel ", entry.symbol, " for entry point ",
                     name);
     symbols[name] = symbol;
+    if (entry.workspaceSymbol.empty())
+      continue;
+    void *sizer = dlsym(library, entry.workspaceSymbol.c_str());
+    if (!sizer)
+      return errorf(lib, ": no kernel ", entry.workspaceSymbol,
+                    " for the workspace of ", name);
+    workspaceSymbols[name] = sizer;
   }
   return Status::ok();
 }
@@ -344,6 +359,33 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   args.push_back(result.data());
   for (auto &d : descriptors)
     args.push_back(d.data());
+  std::vector<int64_t> workspaceDescriptor;
+  if (!e->workspaceSymbol.empty()) {
+    // The workspace kernel takes the same arguments, then {bytes, unplanned}.
+    int64_t sizes[2] = {0, 0};
+    std::vector<int64_t> sizesDescriptor = descriptor(sizes, {2});
+    std::vector<void *> sizerArgs(args.begin() + 1, args.end());
+    sizerArgs.push_back(sizesDescriptor.data());
+    reinterpret_cast<void (*)(void **)>(workspaceSymbols.at(name))(
+        sizerArgs.data());
+    if (sizes[0] < 0)
+      return errorf(name, ": the workspace kernel returned ", sizes[0],
+                    " bytes");
+    size_t bytes = std::max<size_t>(sizes[0], 64);
+    if (bytes > workspaceCapacity) {
+      bytes = (bytes + 63) / 64 * 64;
+      workspace.reset(std::aligned_alloc(64, bytes));
+      if (!workspace) {
+        workspaceCapacity = 0;
+        return errorf(name, ": cannot allocate a workspace of ", bytes,
+                      " bytes");
+      }
+      workspaceCapacity = bytes;
+    }
+    workspaceUses[name] = {sizes[0], sizes[1]};
+    workspaceDescriptor = descriptor(workspace.get(), {sizes[0]});
+    args.push_back(workspaceDescriptor.data());
+  }
   auto kernel = reinterpret_cast<void (*)(void **)>(symbols.at(name));
   kernel(args.data());
 
@@ -388,6 +430,11 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   for (void *allocated : allocations)
     std::free(allocated);
   return Status::ok();
+}
+
+WorkspaceUse Artifact::workspaceUse(const std::string &name) const {
+  auto it = workspaceUses.find(name);
+  return it == workspaceUses.end() ? WorkspaceUse() : it->second;
 }
 
 } // namespace tessel

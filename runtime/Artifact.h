@@ -14,6 +14,14 @@
 // sizes[rank], strides[rank]} in 64-bit words. Results are allocated by the
 // kernel with malloc and freed here.
 //
+// An entry point with a memory plan takes one more argument, last: its
+// workspace, a byte buffer (memref<?xi8>) that holds every temporary, laid
+// out by the compiler so that buffers whose lifetimes do not overlap share
+// memory. Its size depends on the input shapes; the entry point's workspace
+// kernel computes it from the same arguments and stores {bytes, bytes the
+// temporaries would take without reuse} into a two-element i64 buffer.
+// The runtime keeps the workspace across calls and grows it when needed.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef TESSEL_RUNTIME_ARTIFACT_H
@@ -24,14 +32,16 @@
 #include "runtime/Tensor.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace tessel {
 
 /// The artifact format this runtime reads.
-constexpr int kArtifactVersion = 1;
+constexpr int kArtifactVersion = 2;
 
 struct TensorSpec {
   std::string name;
@@ -48,6 +58,15 @@ struct EntryPoint {
   std::string name, symbol;
   std::vector<TensorSpec> inputs, results;
   std::vector<std::string> parameters; ///< Trailing arguments, in order.
+  /// The workspace kernel's symbol; empty when there is no memory plan.
+  std::string workspaceSymbol;
+  int64_t plannedBuffers = 0, workspaceSlots = 0;
+};
+
+/// The workspace of the last run of an entry point.
+struct WorkspaceUse {
+  int64_t bytes = 0;     ///< With the memory plan.
+  int64_t unplanned = 0; ///< Every temporary in its own buffer.
 };
 
 class Artifact {
@@ -70,6 +89,8 @@ public:
   /// Runs `entry` on `inputs` (matching its input specs).
   Status run(const std::string &entry, const std::vector<Tensor> &inputs,
              std::vector<Tensor> &results) const;
+  /// The workspace `entry` needed in its last run (zeros before any).
+  WorkspaceUse workspaceUse(const std::string &entry) const;
 
 private:
   std::string directory, model;
@@ -78,7 +99,14 @@ private:
   std::map<std::string, EntryPoint> entries;
   std::map<std::string, Tensor> values; ///< Loaded parameters.
   void *library = nullptr;
-  std::map<std::string, void *> symbols;
+  std::map<std::string, void *> symbols, workspaceSymbols;
+  /// The workspace, 64-byte aligned, kept across runs.
+  struct Free {
+    void operator()(void *p) const { std::free(p); }
+  };
+  mutable std::unique_ptr<void, Free> workspace;
+  mutable size_t workspaceCapacity = 0;
+  mutable std::map<std::string, WorkspaceUse> workspaceUses;
 };
 
 } // namespace tessel

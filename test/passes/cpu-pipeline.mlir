@@ -1,17 +1,22 @@
 // RUN: tessel-opt %s --tessel-cpu-pipeline | FileCheck %s
 
 // The whole CPU pipeline (what tesselc -o X.tsl compiles): only the LLVM and
-// OpenMP dialects remain, the outer loops run in an omp.parallel region,
-// exp is a polynomial (no libm call), and each public function gets its
-// C-interface wrapper and a uniform tessel_entry_NAME(ptr) kernel.
+// OpenMP dialects remain, the op's loops are a kernel of their own that the
+// function calls, they run in an omp.parallel region, exp is a polynomial
+// (no libm call), and each public function gets its C-interface wrapper and
+// a uniform tessel_entry_NAME(ptr) entry.
 
 // CHECK-NOT: tessel.
 // CHECK-NOT: linalg.
 // CHECK-NOT: func.func
 // CHECK-LABEL: llvm.func @silu(
-// CHECK:       omp.parallel
-// CHECK-NOT:   llvm.call @expf
+// CHECK-SAME:    tessel.kernel_calls = [{kernel = "silu_k0", op = "linalg.generic"}]
+// CHECK:         llvm.call @silu_k0(
 // CHECK-LABEL: llvm.func @_mlir_ciface_silu(%{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr)
+// CHECK-LABEL: llvm.func internal @silu_k0(
+// CHECK-SAME:    no_inline
+// CHECK:         omp.parallel
+// CHECK-NOT:     llvm.call @expf
 // CHECK-LABEL: llvm.func @tessel_entry_silu(
 // CHECK:         %[[P0:.+]] = llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr
 // CHECK:         %[[P1:.+]] = llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr

@@ -1,4 +1,5 @@
 // RUN: tessel-opt %s --tessel-emit-entry-points | FileCheck %s
+// RUN: tessel-opt %s --tessel-emit-entry-points | FileCheck %s --check-prefix=KERNEL
 
 // Each defined _mlir_ciface_NAME gets tessel_entry_NAME(ptr args), which
 // loads argument i from args[i] and calls it; declarations are left alone.
@@ -17,3 +18,11 @@ llvm.func @_mlir_ciface_external(!llvm.ptr)
 // CHECK-NEXT:    llvm.call @_mlir_ciface_f(%[[P0]], %[[P1]]) : (!llvm.ptr, !llvm.ptr) -> ()
 // CHECK-NEXT:    llvm.return
 // CHECK-NOT:   tessel_entry_external
+
+// A kernel of tessel-outline-kernels stays out of line.
+
+// KERNEL-LABEL: llvm.func internal @f_k0()
+// KERNEL-SAME:    no_inline
+llvm.func internal @f_k0() attributes {tessel.kernel} {
+  llvm.return
+}

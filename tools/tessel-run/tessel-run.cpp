@@ -101,6 +101,9 @@ cl::opt<unsigned>
     repeat("repeat", cl::sub(runCommand), cl::sub(forwardCommand),
            cl::desc("Also time the entry point N more times; print the median"),
            cl::init(0));
+cl::opt<bool> printMemory(
+    "memory", cl::sub(runCommand), cl::sub(forwardCommand),
+    cl::desc("Print the workspace the memory plan gave the entry point"));
 cl::opt<std::string> logitsFile("out", cl::sub(forwardCommand),
                                 cl::desc("Where to write the logits [B, S, V]"),
                                 cl::value_desc("logits.npy"), cl::Required);
@@ -148,11 +151,12 @@ bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
 }
 
 /// Runs `entry` --repeat more times, in-process with the parameters loaded
-/// once (what a benchmark compares), and prints the median time.
-::tessel::Status timeRepeats(::tessel::Artifact &artifact,
-                             const std::string &entry,
-                             const std::vector<::tessel::Tensor> &inputs,
-                             std::vector<::tessel::Tensor> &results) {
+/// once (what a benchmark compares), and prints the median time; with
+/// --memory, prints the workspace of the last run.
+::tessel::Status repeatAndReport(::tessel::Artifact &artifact,
+                                 const std::string &entry,
+                                 const std::vector<::tessel::Tensor> &inputs,
+                                 std::vector<::tessel::Tensor> &results) {
   ::tessel::Status status = ::tessel::Status::ok();
   std::vector<double> times;
   for (unsigned i = 0; status.isOk() && i < repeat; ++i) {
@@ -167,6 +171,18 @@ bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
     llvm::outs() << entry << ": median "
                  << llvm::format("%.3f", times[times.size() / 2]) << " ms over "
                  << times.size() << " runs\n";
+  }
+  const ::tessel::EntryPoint *point = artifact.entry(entry);
+  if (status.isOk() && printMemory && point) {
+    if (point->workspaceSymbol.empty()) {
+      llvm::outs() << entry << ": no memory plan\n";
+    } else {
+      ::tessel::WorkspaceUse use = artifact.workspaceUse(entry);
+      llvm::outs() << entry << ": workspace " << use.bytes << " bytes for "
+                   << point->plannedBuffers << " temporaries in "
+                   << point->workspaceSlots
+                   << " slots (without reuse: " << use.unplanned << " bytes)\n";
+    }
   }
   return status;
 }
@@ -188,7 +204,7 @@ int runArtifact(const std::string &entry,
   std::vector<::tessel::Tensor> results;
   ::tessel::Status status = artifact.run(entry, inputs, results);
   if (status.isOk())
-    status = timeRepeats(artifact, entry, inputs, results);
+    status = repeatAndReport(artifact, entry, inputs, results);
   for (size_t i = 0; status.isOk() && i < runOutputs.size(); ++i)
     status = ::tessel::writeNpy(runOutputs[i], results[i]);
   if (!status.isOk()) {
@@ -239,7 +255,7 @@ int runForward() {
   std::vector<::tessel::Tensor> results;
   status = artifact.run("forward", {tokens}, results);
   if (status.isOk())
-    status = timeRepeats(artifact, "forward", {tokens}, results);
+    status = repeatAndReport(artifact, "forward", {tokens}, results);
   if (status.isOk())
     status = ::tessel::writeNpy(logitsFile, results[0]);
   if (!status.isOk()) {

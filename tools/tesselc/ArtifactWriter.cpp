@@ -12,8 +12,10 @@
 #include "dialect/TesselOps.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
+#include "runtime/Artifact.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -74,7 +76,7 @@ nlohmann::ordered_json tensorSpec(const std::string &name, Type type) {
 LogicalResult buildManifest(ModuleOp module,
                             const frontend::ModelConfig *config,
                             nlohmann::ordered_json &manifest) {
-  manifest["tessel_artifact"] = 1;
+  manifest["tessel_artifact"] = kArtifactVersion;
   manifest["library"] = "kernels.so";
   nlohmann::ordered_json model = {
       {"name", module.getSymName() ? module.getSymName()->str() : "model"}};
@@ -126,9 +128,6 @@ LogicalResult buildManifest(ModuleOp module,
     entry["inputs"] = inputs;
     entry["parameters"] = parameters;
     entry["results"] = results;
-    // One compiled kernel per entry point for now: its host code runs the
-    // whole graph.
-    entry["calls"] = {{{"kernel", symbol}, {"args", "inputs, parameters"}}};
     entries[func.getSymName().str()] = entry;
     // The names are in the manifest now; LLVM has no use for them.
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
@@ -138,7 +137,39 @@ LogicalResult buildManifest(ModuleOp module,
   return success();
 }
 
-/// LLVM IR of `module` (LLVM dialect), optimized at -O3 for the host, to an
+/// What the CPU pipeline decided for each entry point, read off the LLVM
+/// dialect: the workspace its memory plan needs (`tessel.buffer_plan`,
+/// sized by the NAME_workspace kernel), and the kernels its host code calls,
+/// in order (`tessel.kernel_calls`).
+LogicalResult describeSchedule(ModuleOp module,
+                               nlohmann::ordered_json &manifest) {
+  for (auto &[name, entry] : manifest["entry_points"].items()) {
+    auto func = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+    if (!func)
+      return module.emitError("the CPU pipeline lost entry point ") << name;
+    nlohmann::ordered_json calls = nlohmann::ordered_json::array();
+    if (auto kernels = func->getAttrOfType<ArrayAttr>("tessel.kernel_calls"))
+      for (auto call : kernels.getAsRange<DictionaryAttr>()) {
+        nlohmann::ordered_json c = nlohmann::ordered_json::object();
+        for (StringRef key : {"kernel", "op", "at"})
+          if (auto text = call.getAs<StringAttr>(key))
+            c[key.str()] = text.str();
+        calls.push_back(c);
+      }
+    entry["calls"] = calls;
+    auto plan = func->getAttrOfType<DictionaryAttr>("tessel.buffer_plan");
+    if (!plan)
+      continue;
+    auto count = [&](StringRef key) {
+      auto attr = plan.getAs<IntegerAttr>(key);
+      return attr ? attr.getInt() : int64_t(0);
+    };
+    entry["workspace"] = {{"symbol", "tessel_entry_" + name + "_workspace"},
+                          {"buffers", count("buffers")},
+                          {"slots", count("slots")}};
+  }
+  return success();
+}
 
 /// LLVM's -O3 function and module pipeline for `machine`, without LLVM's own
 /// loop unrolling: the kernels' hot loops arrive unrolled and vectorized
@@ -161,6 +192,7 @@ void optimize(llvm::Module &llvmModule, llvm::TargetMachine &machine) {
       .run(llvmModule, mam);
 }
 
+/// LLVM IR of `module` (LLVM dialect), optimized at -O3 for the host, to an
 /// object file.
 LogicalResult emitObject(ModuleOp module, const std::string &path) {
   DialectRegistry registry;
@@ -255,7 +287,11 @@ LogicalResult writeArtifact(ModuleOp module,
     return failure();
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(buildCpuPipeline(pm, flashAttention)) || failed(pm.run(module)))
+      failed(buildCpuPipeline(pm, flashAttention,
+                              /*workspaceArgument=*/true)) ||
+      failed(pm.run(module)))
+    return failure();
+  if (failed(describeSchedule(module, manifest)))
     return failure();
 
   // Build under a temporary name; rename into place only when complete.

@@ -242,7 +242,8 @@ LogicalResult lowerTo(ModuleOp module, Stage stage) {
     return success();
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(::tessel::buildCpuPipeline(pm, !unfusedAttention)))
+      failed(::tessel::buildCpuPipeline(pm, !unfusedAttention,
+                                        /*workspaceArgument=*/true)))
     return failure();
   return pm.run(module);
 }

@@ -1,0 +1,54 @@
+"""Checks an artifact's schedule: the manifest lists each entry point's
+kernel calls in order (every kernel named once, attributed to a part of the
+model), its memory plan (a workspace kernel, temporaries sharing slots), and
+the workspace a run reports is smaller than the temporaries would take
+without reuse.
+
+usage: check_schedule.py MODEL.tsl MEMORY_REPORT
+(MEMORY_REPORT: the output of `tessel-run forward --memory`)
+"""
+
+import json
+import re
+import sys
+
+
+def fail(message):
+    print(f"FAIL: {message}")
+    sys.exit(1)
+
+
+def main():
+    artifact, report = sys.argv[1], sys.argv[2]
+    manifest = json.load(open(f"{artifact}/manifest.json"))
+    for name, entry in manifest["entry_points"].items():
+        calls = entry.get("calls", [])
+        if not calls:
+            fail(f"{name}: no kernel calls")
+        kernels = [c["kernel"] for c in calls]
+        if kernels != [f"{name}_k{i}" for i in range(len(kernels))]:
+            fail(f"{name}: kernels out of order or repeated: {kernels[:5]}...")
+        parts = {c.get("at", "") for c in calls}
+        if not any(p.startswith("layers.0.") for p in parts):
+            fail(f"{name}: no kernel attributed to layers.0: {sorted(parts)}")
+        plan = entry.get("workspace")
+        if not plan or plan["symbol"] != f"tessel_entry_{name}_workspace":
+            fail(f"{name}: no workspace kernel: {plan}")
+        if not 0 < plan["slots"] < plan["buffers"]:
+            fail(f"{name}: {plan['buffers']} buffers in {plan['slots']} slots")
+        print(f"{name}: {len(calls)} kernel calls, {plan['buffers']} "
+              f"temporaries in {plan['slots']} slots")
+    text = open(report).read()
+    m = re.search(r"forward: workspace (\d+) bytes for \d+ temporaries in "
+                  r"\d+ slots \(without reuse: (\d+) bytes\)", text)
+    if not m:
+        fail(f"no workspace report in: {text!r}")
+    used, unplanned = int(m.group(1)), int(m.group(2))
+    if not 0 < used < unplanned:
+        fail(f"workspace {used} bytes, without reuse {unplanned}")
+    print(f"OK workspace {used} bytes, {unplanned / used:.2f}x less than "
+          "without reuse")
+
+
+if __name__ == "__main__":
+    main()

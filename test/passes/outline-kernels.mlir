@@ -1,0 +1,56 @@
+// RUN: tessel-opt %s --split-input-file --tessel-outline-kernels | FileCheck %s
+
+// Each op that does work (a body, or a copy) moves into a kernel the entry
+// point calls in its place, in order; constants are rebuilt in the kernel,
+// other values (buffers, sizes) are passed. Host code (dims, views, the
+// result's allocation) stays. The entry point lists its calls.
+
+// CHECK-LABEL: func.func @forward(
+// CHECK-SAME:      %[[X:[^:]+]]: memref<?x64xf32>, %[[WS:[^:]+]]: memref<?xi8>)
+// CHECK-SAME:      tessel.kernel_calls = [{at = "layers.0.mlp", kernel = "forward_k0", op = "linalg.generic"}, {at = "lm_head", kernel = "forward_k1", op = "memref.copy"}]
+// CHECK:         %[[N:.+]] = memref.dim %[[X]]
+// CHECK:         %[[T:.+]] = memref.view %[[WS]]
+// CHECK:         call @forward_k0(%[[X]], %[[T]]) : (memref<?x64xf32>, memref<?x64xf32>) -> ()
+// CHECK:         %[[R:.+]] = memref.alloc(%[[N]])
+// CHECK:         call @forward_k1(%[[T]], %[[R]])
+// CHECK:         return %[[R]]
+
+// CHECK-LABEL: func.func private @forward_k0(
+// CHECK-SAME:      %[[A:.+]]: memref<?x64xf32>, %[[B:.+]]: memref<?x64xf32>)
+// CHECK-SAME:      llvm.linkage = #llvm.linkage<internal>, tessel.kernel
+// CHECK:         %[[TWO:.+]] = arith.constant 2.0
+// CHECK:         linalg.generic {{.*}} ins(%[[A]] : memref<?x64xf32>) outs(%[[B]] : memref<?x64xf32>)
+// CHECK:           arith.mulf %{{.+}}, %[[TWO]]
+// CHECK:         return
+
+// CHECK-LABEL: func.func private @forward_k1(
+// CHECK:         memref.copy
+#map = affine_map<(d0, d1) -> (d0, d1)>
+func.func @forward(%x: memref<?x64xf32>, %ws: memref<?xi8>) -> memref<?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %two = arith.constant 2.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x64xf32>
+  %t = memref.view %ws[%c0][%n] : memref<?xi8> to memref<?x64xf32>
+  linalg.generic {indexing_maps = [#map, #map],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x64xf32>) outs(%t : memref<?x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %y = arith.mulf %in, %two : f32
+    linalg.yield %y : f32
+  } loc("layers.0.mlp"("model.json":1:1))
+  %r = memref.alloc(%n) : memref<?x64xf32>
+  memref.copy %t, %r : memref<?x64xf32> to memref<?x64xf32> loc("lm_head"("model.json":1:1))
+  return %r : memref<?x64xf32>
+}
+
+// -----
+
+// Private functions are not entry points: left alone.
+
+// CHECK-LABEL: func.func private @helper(
+// CHECK-NOT:     tessel.kernel_calls
+// CHECK:         memref.copy
+func.func private @helper(%a: memref<4xf32>, %b: memref<4xf32>) {
+  memref.copy %a, %b : memref<4xf32> to memref<4xf32>
+  return
+}
