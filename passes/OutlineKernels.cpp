@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/ModelParts.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -35,20 +36,6 @@ bool isKernelWork(Operation &op) {
   if (op.getNumResults() != 0 || op.hasTrait<OpTrait::IsTerminator>())
     return false;
   return op.getNumRegions() != 0 || isa<memref::CopyOp>(op);
-}
-
-/// The first name in `loc` (the frontend names each op after the module of
-/// the model definition it came from, e.g. "layers.0.attention").
-std::string nameOf(Location loc) {
-  std::string name;
-  loc->walk([&](Location inner) {
-    if (auto named = dyn_cast<NameLoc>(inner)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
 }
 
 struct OutlineKernels
@@ -116,7 +103,7 @@ struct OutlineKernels
       SmallVector<NamedAttribute> call = {
           b.getNamedAttr("kernel", b.getStringAttr(kernel.getSymName())),
           b.getNamedAttr("op", b.getStringAttr(op->getName().getStringRef()))};
-      std::string at = nameOf(loc);
+      std::string at = mlir::tessel::modelPartOf(loc);
       if (!at.empty())
         call.push_back(b.getNamedAttr("at", b.getStringAttr(at)));
       calls.push_back(b.getDictionaryAttr(call));

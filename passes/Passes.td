@@ -207,7 +207,9 @@ def TesselPlanBuffers : Pass<"tessel-plan-buffers", "::mlir::ModuleOp"> {
     and a new public function `NAME_workspace(args..., memref<2xi64>)`
     stores its size in bytes and what the buffers would take without reuse,
     so that the runtime allocates it once and keeps it across calls. Each
-    planned function is marked `tessel.buffer_plan = {buffers, slots}`.
+    planned function is marked `tessel.buffer_plan = {buffers, slots}`:
+    each buffer's type, slot and model part (from its location), and the
+    slot count.
   }];
   let options = [
     Option<"workspaceArgument", "workspace-argument", "bool", "false",

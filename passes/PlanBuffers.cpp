@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/ModelParts.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -281,7 +282,15 @@ struct PlanBuffers : mlir::tessel::impl::TesselPlanBuffersBase<PlanBuffers> {
                                           ValueRange{layout.total},
                                           b.getI64IntegerAttr(kAlignment));
     }
+    SmallVector<Attribute> described;
     for (Buffer &buffer : buffers) {
+      SmallVector<NamedAttribute> fields = {
+          b.getNamedAttr("slot", b.getI64IntegerAttr(buffer.slot)),
+          b.getNamedAttr("type", TypeAttr::get(buffer.alloc.getType()))};
+      std::string at = mlir::tessel::modelPartOf(buffer.alloc.getLoc());
+      if (!at.empty())
+        fields.push_back(b.getNamedAttr("at", b.getStringAttr(at)));
+      described.push_back(b.getDictionaryAttr(fields));
       b.setInsertionPoint(buffer.alloc);
       Value view = memref::ViewOp::create(
           b, buffer.alloc.getLoc(), buffer.alloc.getType(), workspace,
@@ -292,7 +301,7 @@ struct PlanBuffers : mlir::tessel::impl::TesselPlanBuffersBase<PlanBuffers> {
     func->setAttr(
         "tessel.buffer_plan",
         b.getDictionaryAttr(
-            {b.getNamedAttr("buffers", b.getI64IntegerAttr(buffers.size())),
+            {b.getNamedAttr("buffers", b.getArrayAttr(described)),
              b.getNamedAttr("slots", b.getI64IntegerAttr(slotCount))}));
     return success();
   }

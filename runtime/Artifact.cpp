@@ -247,7 +247,8 @@ Status Artifact::load(const std::string &dir) {
       if (!w.is_object() || !w.contains("symbol") || !w["symbol"].is_string())
         return errorf(where, ": workspace needs a symbol");
       entry.workspaceSymbol = w["symbol"].get<std::string>();
-      entry.plannedBuffers = w.value("buffers", int64_t(0));
+      if (w.contains("buffers") && w["buffers"].is_array())
+        entry.plannedBuffers = w["buffers"].size();
       entry.workspaceSlots = w.value("slots", int64_t(0));
     }
     entries[entry.name] = entry;

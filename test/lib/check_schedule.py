@@ -34,9 +34,15 @@ def main():
         plan = entry.get("workspace")
         if not plan or plan["symbol"] != f"tessel_entry_{name}_workspace":
             fail(f"{name}: no workspace kernel: {plan}")
-        if not 0 < plan["slots"] < plan["buffers"]:
-            fail(f"{name}: {plan['buffers']} buffers in {plan['slots']} slots")
-        print(f"{name}: {len(calls)} kernel calls, {plan['buffers']} "
+        buffers = plan["buffers"]
+        if not 0 < plan["slots"] < len(buffers):
+            fail(f"{name}: {len(buffers)} buffers in {plan['slots']} slots")
+        if sorted({b["slot"] for b in buffers}) != list(range(plan["slots"])):
+            fail(f"{name}: slots used are not 0..{plan['slots'] - 1}")
+        if any(b["dtype"] not in ("f32", "f16", "bf16", "i32", "i64")
+               or not b.get("at") for b in buffers):
+            fail(f"{name}: a buffer without dtype or model part: {buffers}")
+        print(f"{name}: {len(calls)} kernel calls, {len(buffers)} "
               f"temporaries in {plan['slots']} slots")
     text = open(report).read()
     m = re.search(r"forward: workspace (\d+) bytes for \d+ temporaries in "

@@ -3,12 +3,13 @@
 // RUN:   --tessel-plan-buffers=workspace-argument=true | FileCheck %s --check-prefix=ARG
 
 // A chain: %a is dead once %b is written, so %c takes %a's slot; %d is
-// returned and keeps its own allocation. Sizes depend on the dynamic row
+// returned and keeps its own allocation. Each buffer is described with its
+// slot and the model part its location names. Sizes depend on the dynamic row
 // count, so the layout is computed at the start of the function.
 
 // CHECK-LABEL: func.func @chain(
 // CHECK-SAME:      %[[X:.+]]: memref<?x64xf32>) -> memref<?x64xf32>
-// CHECK-SAME:      tessel.buffer_plan = {buffers = 3 : i64, slots = 2 : i64}
+// CHECK-SAME:      tessel.buffer_plan = {buffers = [{at = "layers.0.mlp", slot = 0 : i64, type = memref<?x64xf32>}, {slot = 1 : i64, type = memref<?x64xf32>}, {slot = 0 : i64, type = memref<?x64xf32>}], slots = 2 : i64}
 // CHECK:         %[[WS:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?xi8>
 // CHECK:         %[[N:.+]] = memref.dim %[[X]]
 // CHECK:         %[[A:.+]] = memref.view %[[WS]][%[[OFF0:.+]]][%[[N]]] : memref<?xi8> to memref<?x64xf32>
@@ -35,7 +36,7 @@
 func.func @chain(%x: memref<?x64xf32>) -> memref<?x64xf32> {
   %c0 = arith.constant 0 : index
   %n = memref.dim %x, %c0 : memref<?x64xf32>
-  %a = memref.alloc(%n) : memref<?x64xf32>
+  %a = memref.alloc(%n) : memref<?x64xf32> loc("layers.0.mlp"("m.json":1:1))
   linalg.copy ins(%x : memref<?x64xf32>) outs(%a : memref<?x64xf32>)
   %b = memref.alloc(%n) : memref<?x64xf32>
   linalg.copy ins(%a : memref<?x64xf32>) outs(%b : memref<?x64xf32>)
@@ -52,7 +53,7 @@ func.func @chain(%x: memref<?x64xf32>) -> memref<?x64xf32> {
 // allocated, so they may not share; %c may take %a's slot afterwards.
 
 // CHECK-LABEL: func.func @view_alias(
-// CHECK-SAME:      tessel.buffer_plan = {buffers = 3 : i64, slots = 2 : i64}
+// CHECK-SAME:      tessel.buffer_plan = {buffers = [{slot = 0 : i64, type = memref<8x16xf32>}, {slot = 1 : i64, type = memref<4x16xf32>}, {slot = 0 : i64, type = memref<4x16xf32>}], slots = 2 : i64}
 // CHECK:         %[[A:.+]] = memref.view %{{.+}}[%[[OFF0:.+]]][] : memref<?xi8> to memref<8x16xf32>
 // CHECK:         %[[S:.+]] = memref.subview %[[A]]
 // CHECK:         memref.view %{{.+}}[%[[OFF1:.+]]][] : memref<?xi8> to memref<4x16xf32>

@@ -61,14 +61,19 @@ std::string dtypeOf(Type type) {
   return "unsupported";
 }
 
+/// A shape for the manifest: -1 for a dynamic size.
+std::vector<int64_t> shapeOf(ShapedType type) {
+  std::vector<int64_t> shape;
+  for (int64_t d : type.getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return shape;
+}
+
 nlohmann::ordered_json tensorSpec(const std::string &name, Type type) {
   auto ranked = cast<RankedTensorType>(type);
-  std::vector<int64_t> shape;
-  for (int64_t d : ranked.getShape())
-    shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
   return {{"name", name},
           {"dtype", dtypeOf(ranked.getElementType())},
-          {"shape", shape}};
+          {"shape", shapeOf(ranked)}};
 }
 
 /// Parameters and entry points, read after tessel-parameters-to-arguments
@@ -160,13 +165,22 @@ LogicalResult describeSchedule(ModuleOp module,
     auto plan = func->getAttrOfType<DictionaryAttr>("tessel.buffer_plan");
     if (!plan)
       continue;
-    auto count = [&](StringRef key) {
-      auto attr = plan.getAs<IntegerAttr>(key);
-      return attr ? attr.getInt() : int64_t(0);
-    };
+    nlohmann::ordered_json buffers = nlohmann::ordered_json::array();
+    if (auto described = plan.getAs<ArrayAttr>("buffers"))
+      for (auto buffer : described.getAsRange<DictionaryAttr>()) {
+        auto type = cast<MemRefType>(buffer.getAs<TypeAttr>("type").getValue());
+        nlohmann::ordered_json b = {
+            {"slot", buffer.getAs<IntegerAttr>("slot").getInt()},
+            {"dtype", dtypeOf(type.getElementType())},
+            {"shape", shapeOf(type)}};
+        if (auto at = buffer.getAs<StringAttr>("at"))
+          b["at"] = at.str();
+        buffers.push_back(b);
+      }
+    auto slots = plan.getAs<IntegerAttr>("slots");
     entry["workspace"] = {{"symbol", "tessel_entry_" + name + "_workspace"},
-                          {"buffers", count("buffers")},
-                          {"slots", count("slots")}};
+                          {"slots", slots ? slots.getInt() : 0},
+                          {"buffers", buffers}};
   }
   return success();
 }
