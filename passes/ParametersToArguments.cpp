@@ -47,8 +47,13 @@ struct ParametersToArguments
                 DictionaryAttr::get(
                     &getContext(),
                     {NamedAttribute(
-                        StringAttr::get(&getContext(), "tessel.parameter"),
-                        nameAttr)}),
+                         StringAttr::get(&getContext(), "tessel.parameter"),
+                         nameAttr),
+                     // Kernels only read parameters, so the runtime can
+                     // pass the same buffers to every call.
+                     NamedAttribute(StringAttr::get(&getContext(),
+                                                    "bufferization.writable"),
+                                    BoolAttr::get(&getContext(), false))}),
                 param.getLoc()))) {
           signalPassFailure();
           return;

@@ -205,6 +205,9 @@ Status Artifact::load(const std::string &dir) {
     ParameterSpec spec;
     TESSEL_RETURN_IF_ERROR(
         parseTensorSpec(p, path + ": parameter", spec.tensor));
+    if (spec.tensor.dtype == DType::I32 || spec.tensor.dtype == DType::I64)
+      return errorf(path, ": parameter ", spec.tensor.name,
+                    ": dtype must be f32, f16 or bf16");
     const json &init = p.value("init", json::object());
     if (!init.is_object() || !init.contains("kind") ||
         !init["kind"].is_string() ||
@@ -280,6 +283,7 @@ Status Artifact::loadParameters(const std::string &weights,
   if (!weights.empty())
     TESSEL_RETURN_IF_ERROR(file.open(weights));
   values.clear();
+  halfValues.clear();
   for (const ParameterSpec &p : params) {
     const TensorSpec &spec = p.tensor;
     std::string stored = spec.name;
@@ -302,6 +306,8 @@ Status Artifact::loadParameters(const std::string &weights,
                     ": no tensor named ", spec.name,
                     weights.empty() ? " (give --weights or --seed)" : "");
     }
+    if (spec.dtype == DType::F16 || spec.dtype == DType::BF16)
+      halfValues[spec.name] = bufferOf(t, spec.dtype).f16;
     values[spec.name] = std::move(t);
   }
   return Status::ok();
@@ -331,23 +337,20 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
                     ", got ", dtypeName(t.dtype), " ", formatShape(t.shape));
     buffers.push_back(bufferOf(t, spec.dtype));
   }
+  // Descriptors after all buffers exist (their data must not move).
+  for (size_t i = 0; i < inputs.size(); ++i)
+    descriptors.push_back(descriptor(buffers[i].data(), inputs[i].shape));
+  // Parameters are passed as loaded: kernels never write them.
   for (const std::string &p : e->parameters) {
     auto it = values.find(p);
     if (it == values.end())
       return errorf(name, ": parameter ", p, " is not loaded");
-    DType dtype = DType::F32;
-    for (const ParameterSpec &spec : params)
-      if (spec.tensor.name == p)
-        dtype = spec.tensor.dtype;
-    buffers.push_back(bufferOf(it->second, dtype));
+    auto half = halfValues.find(p);
+    const void *data = half != halfValues.end()
+                           ? static_cast<const void *>(half->second.data())
+                           : it->second.floats.data();
+    descriptors.push_back(descriptor(data, it->second.shape));
   }
-  // Descriptors after all buffers exist (their data must not move).
-  size_t index = 0;
-  for (const Tensor &t : inputs)
-    descriptors.push_back(descriptor(buffers[index++].data(), t.shape));
-  for (const std::string &p : e->parameters)
-    descriptors.push_back(
-        descriptor(buffers[index++].data(), values.at(p).shape));
   // Several results come back as consecutive descriptors in one struct.
   std::vector<size_t> starts;
   size_t words = 0;

@@ -98,6 +98,8 @@ private:
   std::vector<ParameterSpec> params;
   std::map<std::string, EntryPoint> entries;
   std::map<std::string, Tensor> values; ///< Loaded parameters.
+  /// The bits of the f16 and bf16 parameters, as kernels read them.
+  std::map<std::string, std::vector<uint16_t>> halfValues;
   void *library = nullptr;
   std::map<std::string, void *> symbols, workspaceSymbols;
   /// The workspace, 64-byte aligned, kept across runs.

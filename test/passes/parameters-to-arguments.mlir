@@ -1,8 +1,9 @@
 // RUN: tessel-opt %s --tessel-parameters-to-arguments | FileCheck %s
 
 // Parameters a function reads become trailing arguments in declaration
-// order, named by an argument attribute; the declarations go away, and public
-// functions get a C interface.
+// order, named by an argument attribute and read-only for bufferization (so
+// the runtime passes the same buffers to every call); the declarations go
+// away, and public functions get a C interface.
 
 tessel.parameter @b : tensor<4xf32> init = zeros
 tessel.parameter @w : tensor<4x8xf32> init = normal {std = 2.000000e-02 : f64}
@@ -11,8 +12,8 @@ tessel.parameter @unused : tensor<2xf32> init = ones
 // CHECK-NOT: tessel.parameter
 // CHECK-LABEL: func.func @f(
 // CHECK-SAME:    %[[X:.+]]: tensor<?x8xf32>,
-// CHECK-SAME:    %[[B:.+]]: tensor<4xf32> {tessel.parameter = "b"},
-// CHECK-SAME:    %[[W:.+]]: tensor<4x8xf32> {tessel.parameter = "w"})
+// CHECK-SAME:    %[[B:.+]]: tensor<4xf32> {bufferization.writable = false, tessel.parameter = "b"},
+// CHECK-SAME:    %[[W:.+]]: tensor<4x8xf32> {bufferization.writable = false, tessel.parameter = "w"})
 // CHECK-SAME:    attributes {llvm.emit_c_interface}
 // CHECK-NEXT:    %[[Y:.+]] = tessel.linear %[[X]], %[[W]], %[[B]]
 // CHECK-NEXT:    %[[Z:.+]] = tessel.linear %[[X]], %[[W]], %[[B]]
@@ -30,7 +31,7 @@ func.func @f(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
 
 // A private function is not an entry point: no C interface.
 // CHECK-LABEL: func.func private @helper(
-// CHECK-SAME:    %{{.+}}: tensor<4xf32> {tessel.parameter = "b"}) -> tensor<4xf32> {
+// CHECK-SAME:    %{{.+}}: tensor<4xf32> {bufferization.writable = false, tessel.parameter = "b"}) -> tensor<4xf32> {
 func.func private @helper() -> tensor<4xf32> {
   %b = tessel.get_parameter @b : tensor<4xf32>
   return %b : tensor<4xf32>

@@ -314,8 +314,8 @@ LogicalResult writeArtifact(ModuleOp module,
   if (std::error_code ec = llvm::sys::fs::create_directories(staging))
     return module.emitError("cannot create ")
            << staging << ": " << ec.message();
-  auto cleanup = llvm::make_scope_exit(
-      [&] { llvm::sys::fs::remove_directories(staging); });
+  auto removeStaging = [&] { llvm::sys::fs::remove_directories(staging); };
+  llvm::scope_exit<decltype(removeStaging)> cleanup(std::move(removeStaging));
   std::string object = staging + "/kernels.o";
   if (failed(emitObject(module, object)) ||
       failed(linkLibrary(module, object, staging + "/kernels.so")))
