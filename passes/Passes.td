@@ -107,7 +107,11 @@ def TesselTileAttention : Pass<"tessel-tile-attention"> {
         acc'   = alpha acc + p v
 
     and at the end O = acc / l and lse = m + log l.  Each key/value tile is
-    read once for the whole group of query heads (GQA, MQA).  With `causal`,
+    read once for the whole group of query heads (GQA, MQA).  The keys are
+    transposed once, before the threads start ([B, Hkv, D, T], O(T D)
+    memory), so each key tile is a slice whose rows are vectors; each query
+    tile is multiplied by the scale once, into a buffer of its own (f32,
+    contiguous), so no logit is multiplied.  With `causal`,
     key tiles wholly above the diagonal are not visited, tiles wholly below
     it run without a mask, and only the tiles crossing it are masked.  No
     [S, T] tensor is created; the largest temporary is [G, block-q,
@@ -137,7 +141,10 @@ def TesselVectorizeContractions
       chunks of `chunk-rows` output rows and `chunk-cols` output columns:
       the work the threads share;
     - inside it, `scf.for` loops over `tile-rows` x `tile-cols` register
-      tiles of the output and `tile-k` steps of the reduction, each loop
+      tiles of the output (`tile-rows` x `wide-tile-cols` when the operand
+      that spans the columns is laid out [k, cols], so no transpose is
+      needed: twice the accumulators, so the FMAs rather than the loads
+      bound the loop) and `tile-k` steps of the reduction, each loop
       peeled so that the main loops see full, static tiles;
     - the full tiles vectorized: the accumulator tile stays in vector
       registers across the reduction loop, and each step is a sequence of
@@ -152,6 +159,9 @@ def TesselVectorizeContractions
            "Output rows per register tile">,
     Option<"tileCols", "tile-cols", "int64_t", "16",
            "Output columns per register tile (the vector width)">,
+    Option<"wideTileCols", "wide-tile-cols", "int64_t", "32",
+           "Output columns per register tile when the column operand is "
+           "laid out [k, cols]">,
     Option<"tileK", "tile-k", "int64_t", "16",
            "Reduction steps per vectorized step">,
     Option<"chunkRows", "chunk-rows", "int64_t", "32",

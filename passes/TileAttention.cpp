@@ -65,6 +65,19 @@ public:
     Value lseInit =
         emptyTensor(b, loc, lseType, {qSizes[0], qSizes[1], qSizes[2]});
 
+    // The keys transposed once, [B, Hkv, D, T], so that the inner products
+    // read rows of keys as vectors; each key tile is a slice of it.
+    keysT = linalg::TransposeOp::create(
+                b, loc, k,
+                emptyTensor(b, loc,
+                            RankedTensorType::get({kType.getDimSize(0),
+                                                   kType.getDimSize(1), depth,
+                                                   kType.getDimSize(2)},
+                                                  kType.getElementType()),
+                            {kSizes[0], kSizes[1], attr(depth), kSizes[2]}),
+                ArrayRef<int64_t>{0, 1, 3, 2})
+                .getResult()[0];
+
     // Threads: (batch, key/value head, query tile). A key/value head's
     // tiles serve all `group` query heads that read it.
     SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
@@ -83,10 +96,27 @@ public:
     firstHead = mul(kvHead, group);
     qCount = tileSize(qStart, sLen, blockQ);
 
-    // The query tile [G, bq, D] of all heads of the group.
-    Value qTile = slice(q, {batch, firstHead, qStart, attr(0)},
-                        {attr(1), attr(group), qCount, attr(depth)},
-                        {group, ShapedType::kDynamic, depth});
+    // The query tile [G, bq, D] of all heads of the group, scaled once and
+    // in f32, in a buffer of its own: the inner products read it with static
+    // strides, and no logit needs its own multiplication by the scale.
+    Value qSlice = slice(q, {batch, firstHead, qStart, attr(0)},
+                         {attr(1), attr(group), qCount, attr(depth)},
+                         {group, ShapedType::kDynamic, depth});
+    AffineMap id3 = b.getMultiDimIdentityMap(3);
+    Value scale = f32(b, loc, op.getScaleOrDefault());
+    Value qTile = generic(
+        b, loc, qSlice,
+        emptyTensor(b, loc,
+                    RankedTensorType::get({group, ShapedType::kDynamic, depth},
+                                          f32Type),
+                    {attr(group), qCount, attr(depth)}),
+        {id3, id3}, iterators(3),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::MulFOp::create(nb, nl, toF32(nb, nl, args[0]), scale)
+                  .getResult());
+        })[0];
 
     auto rowType =
         RankedTensorType::get({group, ShapedType::kDynamic}, f32Type);
@@ -123,7 +153,6 @@ public:
 
     // O = acc / l; lse = m + log(l) (m taken as 0 where a row saw no key).
     AffineMap rows3 = projection(ctx, 3, {0, 1});
-    AffineMap id3 = b.getMultiDimIdentityMap(3);
     Value oTile = generic(
         b, loc, state[1], state[2], {rows3, id3}, iterators(3),
         [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -182,10 +211,11 @@ private:
                              bool masked) {
     Value m = carried[0], l = carried[1], acc = carried[2];
     Value kCount = tileSize(kStart, tLen, blockK);
-    // One key tile and one value tile, shared by the group's query heads.
-    Value kTile = slice(op.getKey(), {batch, kvHead, kStart, attr(0)},
-                        {attr(1), attr(1), kCount, attr(depth)},
-                        {ShapedType::kDynamic, depth});
+    // One key tile [D, bk] and one value tile [bk, Dv], shared by the
+    // group's query heads.
+    Value kT = slice(keysT, {batch, kvHead, attr(0), kStart},
+                     {attr(1), attr(1), attr(depth), kCount},
+                     {depth, ShapedType::kDynamic});
     Value vTile = slice(op.getValue(), {batch, kvHead, kStart, attr(0)},
                         {attr(1), attr(1), kCount, attr(valueDepth)},
                         {ShapedType::kDynamic, valueDepth});
@@ -194,18 +224,6 @@ private:
     auto sType = RankedTensorType::get(
         {group, ShapedType::kDynamic, ShapedType::kDynamic}, f32Type);
     SmallVector<OpFoldResult> sSizes = {constant(group), qCount, kCount};
-    // The key tile transposed once per step, [D, bk], so that the inner
-    // products read rows of keys as vectors (no transposes in registers).
-    auto kType = cast<RankedTensorType>(kTile.getType());
-    Value kT =
-        linalg::TransposeOp::create(
-            b, loc, kTile,
-            emptyTensor(b, loc,
-                        RankedTensorType::get({depth, ShapedType::kDynamic},
-                                              kType.getElementType()),
-                        {attr(depth), kCount}),
-            ArrayRef<int64_t>{1, 0})
-            .getResult()[0];
     // s[g, i, j] = sum_d q[g, i, d] kT[d, j] over loops (g, i, j, d).
     Value s = multiplyAccumulate(
         b, loc, qTile, kT, filledTensor(b, loc, sType, sSizes, 0.0),
@@ -213,7 +231,7 @@ private:
          projection(ctx, 4, {0, 1, 2})},
         iterators(4, {3}));
 
-    // Scale, bias, mask; in place over (g, i, j).
+    // Bias, mask; in place over (g, i, j) (q is already scaled).
     SmallVector<Value> inputs;
     SmallVector<AffineMap> maps;
     Value bias = op.getBias();
@@ -224,20 +242,21 @@ private:
     }
     AffineMap id3 = b.getMultiDimIdentityMap(3);
     maps.push_back(id3);
-    double scale = op.getScaleOrDefault();
-    s = generic(b, loc, inputs, s, maps, iterators(3),
-                [&](OpBuilder &nb, Location nl, ValueRange args) {
-                  Value x = attentionLogit(
-                      nb, nl, args.back(), scale, bias ? args[0] : Value(),
-                      masked ? shift : Value(), [&] {
-                        Value query = arith::AddIOp::create(
-                            nb, nl, qStart, loopIndex(nb, nl, 1));
-                        Value key = arith::AddIOp::create(nb, nl, kStart,
-                                                          loopIndex(nb, nl, 2));
-                        return std::pair(query, key);
-                      });
-                  linalg::YieldOp::create(nb, nl, x);
-                })[0];
+    if (bias || masked)
+      s = generic(
+          b, loc, inputs, s, maps, iterators(3),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value x = attentionLogit(
+                nb, nl, args.back(), /*scale=*/1.0, bias ? args[0] : Value(),
+                masked ? shift : Value(), [&] {
+                  Value query = arith::AddIOp::create(nb, nl, qStart,
+                                                      loopIndex(nb, nl, 1));
+                  Value key = arith::AddIOp::create(nb, nl, kStart,
+                                                    loopIndex(nb, nl, 2));
+                  return std::pair(query, key);
+                });
+            linalg::YieldOp::create(nb, nl, x);
+          })[0];
 
     // m' = max(m, rowmax s) and alpha = exp(m - m') in one op that updates
     // m in place (every carried value is rewritten in place after its last
@@ -250,9 +269,10 @@ private:
         b, loc, s, filledTensor(b, loc, rowType, rowSizes, kNegInf),
         {id3, rows}, iterators(3, {2}),
         [&](OpBuilder &nb, Location nl, ValueRange args) {
+          // maxnum: a NaN logit still makes its row NaN through p.
           linalg::YieldOp::create(
               nb, nl,
-              arith::MaximumFOp::create(nb, nl, args[1], args[0]).getResult());
+              arith::MaxNumFOp::create(nb, nl, args[1], args[0]).getResult());
         })[0];
     // alpha is 0 while m is -inf, so an empty history drops out.
     ValueRange updated = generic(
@@ -393,6 +413,7 @@ private:
   int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
   SmallVector<OpFoldResult> qSizes, kSizes;
   Value sLen, tLen, shift;
+  Value keysT; ///< [B, Hkv, D, T]
   Value batch, kvHead, qStart, firstHead, qCount;
 };
 

@@ -44,6 +44,9 @@ struct Roles {
   int64_t cols = -1;
   int64_t rows = -1;
   int64_t reduction = -1;
+  /// Whether the input that spans the columns has them innermost ([k, cols]):
+  /// its rows load as vectors without a transpose.
+  bool colsInnermost = false;
 };
 
 /// A contraction this pass handles: one reduction, one result whose last two
@@ -68,6 +71,13 @@ static std::optional<Roles> rolesOf(linalg::LinalgOp op) {
   for (auto [i, it] : llvm::enumerate(iters))
     if (it == utils::IteratorType::reduction)
       roles.reduction = i;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults() != 0 &&
+        map.isFunctionOfDim(static_cast<unsigned>(roles.cols)))
+      roles.colsInnermost = map.getResults().back() ==
+                            getAffineDimExpr(roles.cols, op.getContext());
+  }
   return roles;
 }
 
@@ -193,7 +203,8 @@ struct VectorizeContractions
     }
     rewriter.setInsertionPoint(chunk);
     scf::SCFTilingOptions registers;
-    registers.setTileSizes(sizes(1, tileRows, tileCols, tileK));
+    registers.setTileSizes(sizes(
+        1, tileRows, roles.colsInnermost ? wideTileCols : tileCols, tileK));
     FailureOr<scf::SCFTilingResult> tiled =
         scf::tileUsingSCF(rewriter, chunk, registers);
     if (failed(tiled))

@@ -118,7 +118,10 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
 Value attentionLogit(
     OpBuilder &b, Location loc, Value qk, double scale, Value bias, Value shift,
     llvm::function_ref<std::pair<Value, Value>()> queryAndKey) {
-  Value x = arith::MulFOp::create(b, loc, qk, f32(b, loc, scale));
+  Value x =
+      scale == 1.0
+          ? qk
+          : arith::MulFOp::create(b, loc, qk, f32(b, loc, scale)).getResult();
   if (bias)
     x = arith::AddFOp::create(b, loc, x, toF32(b, loc, bias));
   if (!shift)

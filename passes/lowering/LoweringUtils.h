@@ -80,7 +80,8 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
                          Value acc, mlir::ArrayRef<AffineMap> maps,
                          mlir::ArrayRef<IteratorType> iterators);
 
-/// One attention logit inside a generic body: `scale * qk`, plus `bias`
+/// One attention logit inside a generic body: `scale * qk` (no multiply when
+/// the scale is 1), plus `bias`
 /// when given (converted to f32), and, when `shift` is given, -inf where the
 /// key is not visible to the query: `queryAndKey()` builds their positions
 /// (after the arithmetic above), and the key is visible iff key <= query +

@@ -7,23 +7,34 @@
 // heads of the group. Key tiles wholly below the diagonal run in a first
 // loop without a mask, the tiles crossing it in a second loop with one;
 // tiles above it are never visited (both loops end at kvEnd). Each key and
-// value tile ([bk, 16], no head dimension) is sliced once and read by all 4
-// heads (the key tile transposed once, so that inner products read keys as
-// rows). The loops carry the running max m, the running sum l and the
-// accumulator; O = acc / l and lse = m + log(l) are written per tile.
+// value tile (no head dimension) is sliced once and read by all 4 heads; the
+// keys are transposed once, before the threads start ([B, Hkv, D, T]), so
+// that inner products read keys as rows, and each query tile is scaled by
+// 1/sqrt(d) once, into a buffer of its own, so no logit is multiplied (in
+// the unmasked loop the row max reads the inner products directly). The
+// loops carry the running max m, the running sum l and the accumulator;
+// O = acc / l and lse = m + log(l) are written per tile.
 
 // CHECK-LABEL: func.func @gqa_causal
 // CHECK-SAME:    (%[[Q:.+]]: tensor<1x8x?x16xf32>, %[[K:.+]]: tensor<1x2x?x16xf32>, %[[V:.+]]: tensor<1x2x?x16xf32>)
+// CHECK:         %[[KTALL:.+]] = linalg.transpose ins(%[[K]] : tensor<1x2x?x16xf32>) outs(%{{.+}} : tensor<1x2x16x?xf32>) permutation = [0, 1, 3, 2]
 // CHECK:         %[[R:.+]]:2 = scf.forall (%[[B:.+]], %[[H:.+]], %[[I:.+]]) = (0, 0, 0) to (1, 2, %{{.+}}) step (1, 1, 32) shared_outs(%[[OUT:.+]] = %{{.+}}, %[[LSE:.+]] = %{{.+}}) -> (tensor<1x8x?x16xf32>, tensor<1x8x?xf32>)
 // CHECK:           %[[QT:.+]] = tensor.extract_slice %[[Q]][%[[B]], %{{.+}}, %[[I]], 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x8x?x16xf32> to tensor<4x?x16xf32>
+// CHECK:           %[[SCALE:.+]] = arith.constant 2.500000e-01 : f32
+// CHECK:           %[[QS:.+]] = linalg.generic {{.+}} ins(%[[QT]] : tensor<4x?x16xf32>)
+// CHECK:             arith.mulf %{{.+}}, %[[SCALE]] : f32
 // CHECK:           %[[FULL:.+]]:3 = scf.for %[[J:.+]] = %c0 to %[[FULLEND:.+]] step %c16 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x16xf32>)
-// CHECK:             %[[KT:.+]] = tensor.extract_slice %[[K]][%[[B]], %[[H]], %[[J]], 0] [1, 1, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<?x16xf32>
+// CHECK:             %[[KTT:.+]] = tensor.extract_slice %[[KTALL]][%[[B]], %[[H]], 0, %[[J]]] [1, 1, 16, %{{.+}}] [1, 1, 1, 1] : tensor<1x2x16x?xf32> to tensor<16x?xf32>
 // CHECK:             %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<?x16xf32>
-// CHECK:             %[[KTT:.+]] = linalg.transpose ins(%[[KT]] : tensor<?x16xf32>) outs(%{{.+}} : tensor<16x?xf32>) permutation = [1, 0]
-// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QT]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x?xf32>) outs(%{{.+}} : tensor<4x?x?xf32>)
-// CHECK-NOT:           linalg.index
-// CHECK:             %[[ROWMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]
-// CHECK:               arith.maximumf
+// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x?xf32>) outs(%{{.+}} : tensor<4x?x?xf32>)
+// CHECK-NEXT:          ^bb0
+// CHECK-NEXT:            arith.mulf
+// CHECK-NEXT:            arith.addf
+// CHECK-NEXT:            linalg.yield
+// CHECK-NEXT:          } -> tensor<4x?x?xf32>
+// CHECK-NEXT:        %[[ROWMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[S]] : tensor<4x?x?xf32>)
+// CHECK-NEXT:          ^bb0
+// CHECK-NEXT:            arith.maxnumf
 // CHECK:             %[[UPD:.+]]:2 = linalg.generic {{.+}} ins(%[[ROWMAX]] : tensor<4x?xf32>) outs(%[[M]], %{{.+}} : tensor<4x?xf32>, tensor<4x?xf32>)
 // CHECK:               %[[MNEW:.+]] = arith.maximumf
 // CHECK:               math.exp

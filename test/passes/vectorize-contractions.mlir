@@ -37,13 +37,15 @@ func.func @linear(%x: tensor<?x?x64xf32>, %w: tensor<256x64xf32>, %init: tensor<
 // -----
 
 // A batched matmul [h, m, k] . [h, k, n]: the head is a thread dimension
-// (tile 1; single-chunk rows and columns fold away); no transpose is needed because the right operand's rows are
-// already the vector of columns.
+// (tile 1; single-chunk rows and columns fold away); no transpose is needed
+// because the right operand's rows are already the vector of columns, so
+// the register tiles are 8 x 32 (wide-tile-cols): 32-wide FMAs.
 
 // CHECK-LABEL: func.func @batched
 // CHECK:         scf.forall (%{{.+}}) in (4)
 // CHECK-NOT:       vector.shuffle
-// CHECK:           vector.fma {{.+}} : vector<16xf32>
+// CHECK:           %[[ACC0:.+]] = vector.transfer_read {{.+}} vector<1x8x32xf32>
+// CHECK:           vector.fma {{.+}} : vector<32xf32>
 func.func @batched(%a: tensor<4x32x64xf32>, %b: tensor<4x64x32xf32>, %init: tensor<4x32x32xf32>) -> tensor<4x32x32xf32> {
   %r = linalg.batch_matmul ins(%a, %b : tensor<4x32x64xf32>, tensor<4x64x32xf32>) outs(%init : tensor<4x32x32xf32>) -> tensor<4x32x32xf32>
   return %r : tensor<4x32x32xf32>

@@ -151,7 +151,8 @@ bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
 }
 
 /// Runs `entry` --repeat more times, in-process with the parameters loaded
-/// once (what a benchmark compares), and prints the median time; with
+/// once (what a benchmark compares), and prints the median and the
+/// fastest time (the one a busy machine disturbs least); with
 /// --memory, prints the workspace of the last run.
 ::tessel::Status repeatAndReport(::tessel::Artifact &artifact,
                                  const std::string &entry,
@@ -170,7 +171,8 @@ bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
     std::sort(times.begin(), times.end());
     llvm::outs() << entry << ": median "
                  << llvm::format("%.3f", times[times.size() / 2]) << " ms over "
-                 << times.size() << " runs\n";
+                 << times.size() << " runs (min "
+                 << llvm::format("%.3f", times.front()) << " ms)\n";
   }
   const ::tessel::EntryPoint *point = artifact.entry(entry);
   if (status.isOk() && printMemory && point) {
