@@ -37,6 +37,7 @@ CASES = [
     ("mqa_4096", 1, 2, 1, 4096, 4096, 32, False, None, 1.0),
     ("bias_4096", 1, 2, 2, 4096, 4096, 32, False, (2, 4096, 4096), 1.0),
     ("logits_1e4_4096", 1, 2, 2, 4096, 4096, 64, True, None, 1.0e4),
+    ("nan_inputs", 1, 4, 2, 100, 100, 16, True, None, float("nan")),
 ]
 
 
@@ -59,13 +60,22 @@ def ir(name, b, hq, hkv, s, t, d, causal, bias):
 
 
 def inputs(rng, b, hq, hkv, s, t, d, bias, magnitude):
-    """q, k, v (and bias). For `magnitude` > 1, q and k hold integers in
+    """q, k, v (and bias). For `magnitude` NaN, q and k hold NaNs (below).
+    For `magnitude` > 1, q and k hold integers in
     [-100, 100] and d = 64: every q.k is an exact integer in f32 (below
     2^24) and 1/sqrt(64) is exact, so the logits, up to about 1e4 (exp of
     them overflows f32 many times over), are the same numbers in f32 and in
     double, and the check measures only the softmax, not the conditioning
     of f32 dot products of size 1e4."""
-    if magnitude > 1:
+    if np.isnan(magnitude):
+        # A NaN query row, and a NaN in key 5 of the first key/value head:
+        # that row, and every row of the group that sees key 5 (causal:
+        # queries 5 and later), must come out NaN; the rest finite.
+        q = rng.standard_normal((b, hq, s, d)).astype(np.float32)
+        k = rng.standard_normal((b, hkv, t, d)).astype(np.float32)
+        q[0, 0, 3, 0] = np.nan
+        k[0, 0, 5, 0] = np.nan
+    elif magnitude > 1:
         assert d == 64
         q = rng.integers(-100, 101, (b, hq, s, d)).astype(np.float32)
         k = rng.integers(-100, 101, (b, hkv, t, d)).astype(np.float32)
