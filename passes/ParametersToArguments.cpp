@@ -31,6 +31,12 @@ struct ParametersToArguments
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
+      // An entry point's inputs are read-only too: the runtime passes the
+      // caller's data.
+      if (func.isPublic())
+        for (unsigned i = 0; i < func.getNumArguments(); ++i)
+          func.setArgAttr(i, "bufferization.writable",
+                          BoolAttr::get(&getContext(), false));
       // Which parameters this function reads, in declaration order.
       llvm::SmallDenseSet<StringAttr> used;
       func.walk([&](ts::GetParameterOp get) {

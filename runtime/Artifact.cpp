@@ -322,6 +322,7 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
     return errorf(name, " takes ", e->inputs.size(), " inputs, got ",
                   inputs.size());
   std::vector<Buffer> buffers;
+  std::vector<const void *> inputData;
   std::vector<std::vector<int64_t>> descriptors;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorSpec &spec = e->inputs[i];
@@ -335,11 +336,20 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
       return errorf(name, ": input ", spec.name, ": expected ",
                     dtypeName(spec.dtype), " ", formatShape(spec.shape),
                     ", got ", dtypeName(t.dtype), " ", formatShape(t.shape));
-    buffers.push_back(bufferOf(t, spec.dtype));
+    // Kernels never write their arguments, so inputs already in the
+    // kernel's element type are passed as they are; the rest are converted.
+    const void *data = nullptr;
+    if (t.dtype == spec.dtype && t.dtype == DType::F32)
+      data = t.floats.data();
+    else if (t.dtype == spec.dtype && t.dtype == DType::I64)
+      data = t.ints.data();
+    inputData.push_back(data);
+    buffers.push_back(data ? Buffer() : bufferOf(t, spec.dtype));
   }
   // Descriptors after all buffers exist (their data must not move).
   for (size_t i = 0; i < inputs.size(); ++i)
-    descriptors.push_back(descriptor(buffers[i].data(), inputs[i].shape));
+    descriptors.push_back(descriptor(
+        inputData[i] ? inputData[i] : buffers[i].data(), inputs[i].shape));
   // Parameters are passed as loaded: kernels never write them.
   for (const std::string &p : e->parameters) {
     auto it = values.find(p);

@@ -2,8 +2,9 @@
 
 // Parameters a function reads become trailing arguments in declaration
 // order, named by an argument attribute and read-only for bufferization (so
-// the runtime passes the same buffers to every call); the declarations go
-// away, and public functions get a C interface.
+// the runtime passes the same buffers to every call); an entry point's inputs
+// are read-only too (the runtime passes the caller's data); the declarations
+// go away, and public functions get a C interface.
 
 tessel.parameter @b : tensor<4xf32> init = zeros
 tessel.parameter @w : tensor<4x8xf32> init = normal {std = 2.000000e-02 : f64}
@@ -11,7 +12,7 @@ tessel.parameter @unused : tensor<2xf32> init = ones
 
 // CHECK-NOT: tessel.parameter
 // CHECK-LABEL: func.func @f(
-// CHECK-SAME:    %[[X:.+]]: tensor<?x8xf32>,
+// CHECK-SAME:    %[[X:.+]]: tensor<?x8xf32> {bufferization.writable = false},
 // CHECK-SAME:    %[[B:.+]]: tensor<4xf32> {bufferization.writable = false, tessel.parameter = "b"},
 // CHECK-SAME:    %[[W:.+]]: tensor<4x8xf32> {bufferization.writable = false, tessel.parameter = "w"})
 // CHECK-SAME:    attributes {llvm.emit_c_interface}
