@@ -144,8 +144,10 @@ def TesselVectorizeContractions
       tiles of the output (`tile-rows` x `wide-tile-cols` when the operand
       that spans the columns is laid out [k, cols], so no transpose is
       needed: twice the accumulators, so the FMAs rather than the loads
-      bound the loop) and `tile-k` steps of the reduction, each loop
-      peeled so that the main loops see full, static tiles;
+      bound the loop) and `tile-k` steps of the reduction (a dimension
+      smaller than its tile, like a head size of 8, gets a tile of its own
+      size), each loop peeled so that the main loops see full, static
+      tiles;
     - the full tiles vectorized: the accumulator tile stays in vector
       registers across the reduction loop, and each step is a sequence of
       broadcast-FMAs (outer products; an operand laid out [cols, k], as

@@ -202,9 +202,21 @@ struct VectorizeContractions
       chunk = cast<TilingInterface>(chunked->tiledOps.back());
     }
     rewriter.setInsertionPoint(chunk);
+    // A dimension smaller than its tile (a head size of 8, say) gets a tile
+    // of its own size, so that it still has full tiles to vectorize.
+    SmallVector<int64_t> extents =
+        cast<linalg::LinalgOp>(chunk.getOperation()).getStaticLoopRanges();
+    auto fit = [&](int64_t tile, int64_t loop) {
+      int64_t extent = extents[loop];
+      return ShapedType::isDynamic(extent) || extent <= 0
+                 ? tile
+                 : std::min(tile, extent);
+    };
     scf::SCFTilingOptions registers;
-    registers.setTileSizes(sizes(
-        1, tileRows, roles.colsInnermost ? wideTileCols : tileCols, tileK));
+    registers.setTileSizes(
+        sizes(1, fit(tileRows, roles.rows),
+              fit(roles.colsInnermost ? wideTileCols : tileCols, roles.cols),
+              fit(tileK, roles.reduction)));
     FailureOr<scf::SCFTilingResult> tiled =
         scf::tileUsingSCF(rewriter, chunk, registers);
     if (failed(tiled))
