@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
@@ -87,6 +88,11 @@ struct OutlineKernels
       kernel->setAttr("llvm.linkage",
                       LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
       kernel->setAttr("tessel.kernel", UnitAttr::get(ctx));
+      // The threads' share of a tiled op (contraction chunks, attention
+      // tiles) is coarse and may be uneven (causal attention): its threads
+      // take iterations as they free up (tessel-emit-entry-points).
+      if (isa<scf::ForallOp>(op))
+        kernel->setAttr("tessel.dynamic_schedule", UnitAttr::get(ctx));
       symbols.insert(kernel);
       last = kernel;
       Block *body = kernel.addEntryBlock();

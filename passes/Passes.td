@@ -242,8 +242,9 @@ def TesselOutlineKernels : Pass<"tessel-outline-kernels", "::mlir::ModuleOp"> {
     point calls in place of the op; constants are rebuilt inside the kernel,
     other values it uses are passed. The kernels are marked `tessel.kernel`
     (tessel-emit-entry-points keeps them out of line, so that they stay
-    functions in the compiled code) and get internal linkage. The entry
-    point is
+    functions in the compiled code) and get internal linkage; a kernel
+    holding an `scf.forall` (threads' tiles) is also marked
+    `tessel.dynamic_schedule`. The entry point is
     marked `tessel.kernel_calls`: its kernels in call order, each with the
     op it holds and the name of the model part it came from, which the
     artifact's manifest lists.
@@ -275,7 +276,9 @@ def TesselEmitEntryPoints
     which loads each argument pointer from the array and calls the wrapper:
     the runtime calls every kernel the same way, whatever its arity. Marks
     the functions of `tessel-outline-kernels` (`tessel.kernel`) `no_inline`,
-    so that each op's kernel stays a function a profile can name.
+    so that each op's kernel stays a function a profile can name, and gives
+    the OpenMP loops of kernels marked `tessel.dynamic_schedule` (coarse
+    tiles) a dynamic schedule.
 
     ```mlir
     llvm.func @tessel_entry_forward(%args: !llvm.ptr) {

@@ -54,3 +54,19 @@ func.func private @helper(%a: memref<4xf32>, %b: memref<4xf32>) {
   memref.copy %a, %b : memref<4xf32> to memref<4xf32>
   return
 }
+
+// -----
+
+// The threads' tiles of an op (an scf.forall) make a kernel whose OpenMP
+// loop tessel-emit-entry-points schedules dynamically.
+
+// CHECK-LABEL: func.func private @tiles_k0(
+// CHECK-SAME:      tessel.dynamic_schedule
+// CHECK:         scf.forall
+func.func @tiles(%x: memref<8xf32>) {
+  %one = arith.constant 1.0 : f32
+  scf.forall (%i) in (8) {
+    memref.store %one, %x[%i] : memref<8xf32>
+  }
+  return
+}
