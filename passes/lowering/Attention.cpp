@@ -71,12 +71,12 @@ Value castFromF32(OpBuilder &b, Location loc, Value acc, RankedTensorType type,
 // softmax
 //===----------------------------------------------------------------------===//
 
-/// exp(x - max(x)) / sum(exp(x - max(x))) along `axis` of `x`, whose other
-/// sizes are `lineSizes`. The result is written into `out` (its element
-/// type); when `out` is `x` itself (f32), in place. A line whose maximum is
-/// -inf (every entry masked) gives NaN, as in the interpreter.
-Value softmaxAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
-                   ArrayRef<OpFoldResult> lineSizes, Value out) {
+/// The maximum of `x` along `axis`, and the sum of exp(x - max) along it,
+/// both f32 over the lines of sizes `lineSizes`: what a softmax and a
+/// log-sum-exp start from.
+static std::pair<Value, Value>
+maxAndSumOfExp(OpBuilder &b, Location loc, Value x, int64_t axis,
+               ArrayRef<OpFoldResult> lineSizes) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(x.getType());
   int64_t r = type.getRank();
@@ -104,6 +104,20 @@ Value softmaxAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
         linalg::YieldOp::create(
             nb, nl, arith::AddFOp::create(nb, nl, args[2], e).getResult());
       })[0];
+  return {max, sum};
+}
+
+/// exp(x - max(x)) / sum(exp(x - max(x))) along `axis` of `x`, whose other
+/// sizes are `lineSizes`. The result is written into `out` (its element
+/// type); when `out` is `x` itself (f32), in place. A line whose maximum is
+/// -inf (every entry masked) gives NaN, as in the interpreter.
+Value softmaxAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
+                   ArrayRef<OpFoldResult> lineSizes, Value out) {
+  MLIRContext *ctx = b.getContext();
+  int64_t r = cast<RankedTensorType>(x.getType()).getRank();
+  AffineMap all = b.getMultiDimIdentityMap(r);
+  AffineMap lines = projection(ctx, r, without(range(0, r), axis));
+  auto [max, sum] = maxAndSumOfExp(b, loc, x, axis, lineSizes);
   bool inPlace = out == x;
   SmallVector<Value> inputs = {max, sum};
   SmallVector<AffineMap> maps = {lines, lines, all};
@@ -280,25 +294,8 @@ struct LowerCrossEntropy : OpRewritePattern<ts::CrossEntropyOp> {
         arith::ConstantIndexOp::create(b, loc, 1));
 
     // Row max, then row sum of exp(x - max).
-    Value max = reduceLast(
-        b, loc, logits, kNegInf,
-        [](OpBuilder &nb, Location nl, Value acc, Value x) {
-          return arith::MaximumFOp::create(nb, nl, acc, x).getResult();
-        });
     SmallVector<OpFoldResult> rowSizes(sizes.begin(), sizes.end() - 1);
-    auto rowType = cast<RankedTensorType>(max.getType());
-    AffineMap all = b.getMultiDimIdentityMap(r);
-    AffineMap lead = projection(ctx, r, range(0, rows));
-    Value sum = generic(
-        b, loc, ValueRange{logits, max},
-        filledTensor(b, loc, rowType, rowSizes, 0.0), {all, lead, lead},
-        iterators(r, {rows}), [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value e = math::ExpOp::create(
-              nb, nl,
-              arith::SubFOp::create(nb, nl, toF32(nb, nl, args[0]), args[1]));
-          linalg::YieldOp::create(
-              nb, nl, arith::AddFOp::create(nb, nl, args[2], e).getResult());
-        })[0];
+    auto [max, sum] = maxAndSumOfExp(b, loc, logits, rows, rowSizes);
 
     // Total loss and count of the counted rows, over every row dimension.
     auto scalarF32 = RankedTensorType::get({}, b.getF32Type());

@@ -135,30 +135,4 @@ Value attentionLogit(
       f32(b, loc, -std::numeric_limits<double>::infinity()));
 }
 
-Value reduceLast(
-    OpBuilder &b, Location loc, Value x, double init,
-    const std::function<Value(OpBuilder &, Location, Value, Value)> &combine) {
-  auto type = cast<RankedTensorType>(x.getType());
-  int64_t rank = type.getRank();
-  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
-  sizes.pop_back();
-  SmallVector<int64_t> outShape(type.getShape().drop_back());
-  auto outType = RankedTensorType::get(outShape, b.getF32Type());
-  Value acc = filledTensor(b, loc, outType, sizes, init);
-  SmallVector<int64_t> all, lead;
-  for (int64_t i = 0; i < rank; ++i) {
-    all.push_back(i);
-    if (i + 1 < rank)
-      lead.push_back(i);
-  }
-  MLIRContext *ctx = b.getContext();
-  return generic(b, loc, x, acc,
-                 {projection(ctx, rank, all), projection(ctx, rank, lead)},
-                 iterators(rank, {rank - 1}),
-                 [&](OpBuilder &nb, Location nl, ValueRange args) {
-                   Value r = combine(nb, nl, args[1], toF32(nb, nl, args[0]));
-                   linalg::YieldOp::create(nb, nl, r);
-                 })[0];
-}
-
 } // namespace mlir::tessel::lowering

@@ -90,12 +90,6 @@ Value attentionLogit(OpBuilder &b, Location loc, Value qk, double scale,
                      Value bias, Value shift,
                      llvm::function_ref<std::pair<Value, Value>()> queryAndKey);
 
-/// A reduction over the last dimension of `x` ([..., D] -> [...]) of
-/// `combine(acc, f32(x))`, starting from `init`; f32 result.
-Value reduceLast(OpBuilder &b, Location loc, Value x, double init,
-                 const std::function<Value(OpBuilder &, Location, Value acc,
-                                           Value element)> &combine);
-
 } // namespace mlir::tessel::lowering
 
 #endif // TESSEL_PASSES_LOWERING_LOWERINGUTILS_H
