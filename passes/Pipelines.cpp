@@ -27,7 +27,7 @@ static const char *const kCpuPipeline =
     "func.func(tessel-vectorize-contractions),canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
-    "canonicalize,%PLAN%,cse,tessel-outline-kernels,"
+    "canonicalize,%PLAN%,cse,canonicalize,tessel-outline-kernels,"
     "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
     "tessel-strided-copies-to-linalg,"
     "scf-forall-to-parallel,"

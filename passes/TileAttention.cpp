@@ -126,7 +126,14 @@ public:
     Value l = filledTensor(b, loc, rowType, {constant(group), qCount}, 0.0);
     Value acc = filledTensor(
         b, loc, accType, {constant(group), qCount, constant(valueDepth)}, 0.0);
-    SmallVector<Value> state = {m, l, acc};
+    // Scratch for the logits tile [G, bq, bk] and its row maxima, carried
+    // through the key loop so that every step reuses the same buffers.
+    Value sScratch = emptyTensor(
+        b, loc,
+        RankedTensorType::get({group, ShapedType::kDynamic, blockK}, f32Type),
+        {constant(group), qCount, attr(blockK)});
+    Value rowScratch = emptyTensor(b, loc, rowType, {constant(group), qCount});
+    SmallVector<Value> state = {m, l, acc, sScratch, rowScratch};
 
     if (op.getCausal()) {
       // Key j is visible to query i iff j <= i + (T - S). The tile's last
@@ -189,7 +196,8 @@ public:
 
 private:
   /// One scf.for over the key/value tiles in [begin, end), carrying
-  /// (m, l, acc); `masked` applies the causal mask (diagonal tiles only).
+  /// (m, l, acc) and the scratch (logits tile, row maxima); `masked` applies
+  /// the causal mask (diagonal tiles only).
   SmallVector<Value> keyLoop(Value qTile, Value begin, Value end,
                              ArrayRef<Value> init, bool masked) {
     auto loop = scf::ForOp::create(
@@ -210,6 +218,7 @@ private:
   SmallVector<Value> keyStep(Value qTile, Value kStart, ValueRange carried,
                              bool masked) {
     Value m = carried[0], l = carried[1], acc = carried[2];
+    Value sScratch = carried[3], rowScratch = carried[4];
     Value kCount = tileSize(kStart, tLen, blockK);
     // One key tile [D, bk] and one value tile [bk, Dv], shared by the
     // group's query heads.
@@ -223,10 +232,14 @@ private:
     Type f32Type = b.getF32Type();
     auto sType = RankedTensorType::get(
         {group, ShapedType::kDynamic, ShapedType::kDynamic}, f32Type);
-    SmallVector<OpFoldResult> sSizes = {constant(group), qCount, kCount};
+    SmallVector<OpFoldResult> sOffsets(3, attr(0));
+    SmallVector<OpFoldResult> sSizes = {attr(group), qCount, kCount};
+    Value sTile = tensor::ExtractSliceOp::create(
+        b, loc, sType, sScratch, sOffsets, sSizes, unitStrides(3));
     // s[g, i, j] = sum_d q[g, i, d] kT[d, j] over loops (g, i, j, d).
     Value s = multiplyAccumulate(
-        b, loc, qTile, kT, filledTensor(b, loc, sType, sSizes, 0.0),
+        b, loc, qTile, kT,
+        linalg::FillOp::create(b, loc, f32(b, loc, 0.0), sTile).getResult(0),
         {projection(ctx, 4, {0, 1, 3}), projection(ctx, 4, {3, 2}),
          projection(ctx, 4, {0, 1, 2})},
         iterators(4, {3}));
@@ -258,15 +271,16 @@ private:
             linalg::YieldOp::create(nb, nl, x);
           })[0];
 
-    // m' = max(m, rowmax s) and alpha = exp(m - m') in one op that updates
-    // m in place (every carried value is rewritten in place after its last
-    // read, so the loop's state stays in the same buffers).
+    // The row maxima of s, then m' = max(m, rowmax s) and alpha = exp(m - m')
+    // in one op that updates m in place (every carried value is rewritten in
+    // place after its last read, so the loop's state stays in the same
+    // buffers).
     AffineMap rows = projection(ctx, 3, {0, 1});
     AffineMap id2 = b.getMultiDimIdentityMap(2);
-    auto rowType = cast<RankedTensorType>(m.getType());
-    SmallVector<OpFoldResult> rowSizes = {constant(group), qCount};
     Value rowMax =
-        generic(b, loc, s, filledTensor(b, loc, rowType, rowSizes, kNegInf),
+        generic(b, loc, s,
+                linalg::FillOp::create(b, loc, f32(b, loc, kNegInf), rowScratch)
+                    .getResult(0),
                 {id3, rows}, iterators(3, {2}),
                 [&](OpBuilder &nb, Location nl, ValueRange args) {
                   // A row maximum LLVM can vectorize: maxnum with no-NaNs. A
@@ -279,37 +293,31 @@ private:
                                                arith::FastMathFlags::nnan)
                           .getResult());
                 })[0];
-    // alpha is 0 while m is -inf, so an empty history drops out.
+    // alpha is 0 while m is -inf, so an empty history drops out. alpha
+    // takes the place of the row maxima.
     ValueRange updated = generic(
-        b, loc, rowMax, ValueRange{m, emptyTensor(b, loc, rowType, rowSizes)},
-        {id2, id2, id2}, iterators(2),
+        b, loc, ValueRange{}, ValueRange{m, rowMax}, {id2, id2}, iterators(2),
         [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value mNew = arith::MaximumFOp::create(nb, nl, args[1], args[0]);
+          Value mNew = arith::MaximumFOp::create(nb, nl, args[0], args[1]);
           Value d =
-              arith::SubFOp::create(nb, nl, args[1], safeMax(nb, nl, mNew));
+              arith::SubFOp::create(nb, nl, args[0], safeMax(nb, nl, mNew));
           linalg::YieldOp::create(
               nb, nl, ValueRange{mNew, math::ExpOp::create(nb, nl, d)});
         });
     Value mNew = updated[0], alpha = updated[1];
-    // p = exp(s - m'), in place.
-    Value p = generic(b, loc, mNew, s, {rows, id3}, iterators(3),
-                      [&](OpBuilder &nb, Location nl, ValueRange args) {
-                        Value d = arith::SubFOp::create(
-                            nb, nl, args[1], safeMax(nb, nl, args[0]));
-                        linalg::YieldOp::create(
-                            nb, nl, math::ExpOp::create(nb, nl, d).getResult());
-                      })[0];
-    // l' = alpha * l + rowsum p.
-    Value lScaled = rescale(alpha, l);
-    Value lNew =
-        generic(b, loc, p, lScaled, {id3, rows}, iterators(3, {2}),
-                [&](OpBuilder &nb, Location nl, ValueRange args) {
-                  linalg::YieldOp::create(
-                      nb, nl,
-                      arith::AddFOp::create(nb, nl, args[1], args[0],
-                                            arith::FastMathFlags::reassoc)
-                          .getResult());
-                })[0];
+    // p = exp(s - m') in place and l' = alpha * l + rowsum p, in one pass
+    // over the tile.
+    ValueRange pAndL = generic(
+        b, loc, mNew, ValueRange{s, rescale(alpha, l)}, {rows, id3, rows},
+        iterators(3, {2}), [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value d =
+              arith::SubFOp::create(nb, nl, args[1], safeMax(nb, nl, args[0]));
+          Value p = math::ExpOp::create(nb, nl, d);
+          Value sum = arith::AddFOp::create(nb, nl, args[2], p,
+                                            arith::FastMathFlags::reassoc);
+          linalg::YieldOp::create(nb, nl, ValueRange{p, sum});
+        });
+    Value p = pAndL[0], lNew = pAndL[1];
     // acc' = alpha * acc + p . v over loops (g, i, c, j).
     Value accScaled = rescale(alpha, acc);
     Value accNew = multiplyAccumulate(b, loc, p, vTile, accScaled,
@@ -317,7 +325,9 @@ private:
                                        projection(ctx, 4, {3, 2}),
                                        projection(ctx, 4, {0, 1, 2})},
                                       iterators(4, {3}));
-    return {mNew, lNew, accNew};
+    Value sNext = tensor::InsertSliceOp::create(b, loc, p, sScratch, sOffsets,
+                                                sSizes, unitStrides(3));
+    return {mNew, lNew, accNew, sNext, alpha};
   }
 
   /// min(block, end - start): the rows of the tile at `start`. (A plain

@@ -1,6 +1,7 @@
 // RUN: tessel-opt %s --split-input-file --tessel-tile-attention="block-q=32 block-k=16" --cse | FileCheck %s
 // RUN: tessel-opt %s --split-input-file --tessel-cpu-pipeline | FileCheck %s --check-prefix=NOST
 // RUN: not tessel-opt %s --split-input-file --tessel-tile-attention="block-q=0" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: tessel-opt %s --split-input-file --tessel-tile-attention --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --cse --canonicalize | FileCheck %s --check-prefix=BUF
 
 // GQA (8 query heads, 2 key/value heads), causal. Threads share (batch,
 // key/value head, 32-row query tile); the query tile holds the 4 query
@@ -12,8 +13,11 @@
 // that inner products read keys as rows, and each query tile is scaled by
 // 1/sqrt(d) once, into a buffer of its own, so no logit is multiplied (in
 // the unmasked loop the row max reads the inner products directly). The
-// loops carry the running max m, the running sum l and the accumulator;
-// O = acc / l and lse = m + log(l) are written per tile.
+// loops carry the running max m, the running sum l and the accumulator, and
+// two scratch tensors that every step reuses in place: the logits tile
+// [4, bq, bk] (a slice of it when the key tile is short) and the row maxima,
+// which then hold alpha = exp(m - m'). p = exp(s - m') and its row sums are
+// one op. O = acc / l and lse = m + log(l) are written per tile.
 
 // CHECK-LABEL: func.func @gqa_causal
 // CHECK-SAME:    (%[[Q:.+]]: tensor<1x8x?x16xf32>, %[[K:.+]]: tensor<1x2x?x16xf32>, %[[V:.+]]: tensor<1x2x?x16xf32>)
@@ -23,30 +27,35 @@
 // CHECK:           %[[SCALE:.+]] = arith.constant 2.500000e-01 : f32
 // CHECK:           %[[QS:.+]] = linalg.generic {{.+}} ins(%[[QT]] : tensor<4x?x16xf32>)
 // CHECK:             arith.mulf %{{.+}}, %[[SCALE]] : f32
-// CHECK:           %[[FULL:.+]]:3 = scf.for %[[J:.+]] = %c0 to %[[FULLEND:.+]] step %c16 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x16xf32>)
+// CHECK:           %[[FULL:.+]]:5 = scf.for %[[J:.+]] = %c0 to %[[FULLEND:.+]] step %c16 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}, %[[SBUF:.+]] = %{{.+}}, %[[ROWBUF:.+]] = %{{.+}}) -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x16xf32>, tensor<4x?x16xf32>, tensor<4x?xf32>)
 // CHECK:             %[[KTT:.+]] = tensor.extract_slice %[[KTALL]][%[[B]], %[[H]], 0, %[[J]]] [1, 1, 16, %{{.+}}] [1, 1, 1, 1] : tensor<1x2x16x?xf32> to tensor<16x?xf32>
 // CHECK:             %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<?x16xf32>
-// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x?xf32>) outs(%{{.+}} : tensor<4x?x?xf32>)
+// CHECK:             %[[STILE:.+]] = tensor.extract_slice %[[SBUF]][0, 0, 0] [4, %{{.+}}, %[[KC:.+]]] [1, 1, 1] : tensor<4x?x16xf32> to tensor<4x?x?xf32>
+// CHECK:             %[[SZERO:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[STILE]] : tensor<4x?x?xf32>)
+// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x?xf32>) outs(%[[SZERO]] : tensor<4x?x?xf32>)
 // CHECK-NEXT:          ^bb0
 // CHECK-NEXT:            arith.mulf
 // CHECK-NEXT:            arith.addf
 // CHECK-NEXT:            linalg.yield
 // CHECK-NEXT:          } -> tensor<4x?x?xf32>
-// CHECK-NEXT:        %[[ROWMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[S]] : tensor<4x?x?xf32>)
+// CHECK-NEXT:        %[[MAXINIT:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] : tensor<4x?xf32>)
+// CHECK-NEXT:        %[[ROWMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[S]] : tensor<4x?x?xf32>) outs(%[[MAXINIT]] : tensor<4x?xf32>)
 // CHECK-NEXT:          ^bb0
 // CHECK-NEXT:            arith.maxnumf
-// CHECK:             %[[UPD:.+]]:2 = linalg.generic {{.+}} ins(%[[ROWMAX]] : tensor<4x?xf32>) outs(%[[M]], %{{.+}} : tensor<4x?xf32>, tensor<4x?xf32>)
+// CHECK:             %[[UPD:.+]]:2 = linalg.generic {{.+}} outs(%[[M]], %[[ROWMAX]] : tensor<4x?xf32>, tensor<4x?xf32>)
 // CHECK:               %[[MNEW:.+]] = arith.maximumf
 // CHECK:               math.exp
 // CHECK:               linalg.yield %[[MNEW]], %{{.+}} : f32, f32
-// CHECK:             %[[P:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#0 : tensor<4x?xf32>)
-// CHECK:               math.exp
-// CHECK:             linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[L]] : tensor<4x?xf32>)
-// CHECK:             %[[LNEW:.+]] = linalg.generic {{.+}} ins(%[[P]] : tensor<4x?x?xf32>)
+// CHECK:             %[[LS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[L]] : tensor<4x?xf32>)
+// CHECK:             %[[PL:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[UPD]]#0 : tensor<4x?xf32>) outs(%[[S]], %[[LS]] : tensor<4x?x?xf32>, tensor<4x?xf32>)
+// CHECK:               %[[PEXP:.+]] = math.exp
+// CHECK:               %[[PSUM:.+]] = arith.addf %{{.+}}, %[[PEXP]] fastmath<reassoc>
+// CHECK:               linalg.yield %[[PEXP]], %[[PSUM]] : f32, f32
 // CHECK:             %[[ACCS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[ACC]] : tensor<4x?x16xf32>)
-// CHECK:             %[[ACCNEW:.+]] = linalg.generic {{.+}} ins(%[[P]], %[[VT]] : tensor<4x?x?xf32>, tensor<?x16xf32>) outs(%[[ACCS]] : tensor<4x?x16xf32>)
-// CHECK:             scf.yield %[[UPD]]#0, %[[LNEW]], %[[ACCNEW]]
-// CHECK:           %[[DIAG:.+]]:3 = scf.for %{{.+}} = %[[FULLEND]] to %{{.+}} step %c16 iter_args(%{{.+}} = %[[FULL]]#0, %{{.+}} = %[[FULL]]#1, %{{.+}} = %[[FULL]]#2)
+// CHECK:             %[[ACCNEW:.+]] = linalg.generic {{.+}} ins(%[[PL]]#0, %[[VT]] : tensor<4x?x?xf32>, tensor<?x16xf32>) outs(%[[ACCS]] : tensor<4x?x16xf32>)
+// CHECK:             %[[SNEXT:.+]] = tensor.insert_slice %[[PL]]#0 into %[[SBUF]][0, 0, 0] [4, %{{.+}}, %[[KC]]] [1, 1, 1]
+// CHECK:             scf.yield %[[UPD]]#0, %[[PL]]#1, %[[ACCNEW]], %[[SNEXT]], %[[UPD]]#1
+// CHECK:           %[[DIAG:.+]]:5 = scf.for %{{.+}} = %[[FULLEND]] to %{{.+}} step %c16 iter_args(%{{.+}} = %[[FULL]]#0, %{{.+}} = %[[FULL]]#1, %{{.+}} = %[[FULL]]#2, %{{.+}} = %[[FULL]]#3, %{{.+}} = %[[FULL]]#4)
 // CHECK:             linalg.index 1
 // CHECK:             linalg.index 2
 // CHECK:             arith.cmpi sle
@@ -59,6 +68,27 @@
 // CHECK:             tensor.parallel_insert_slice %[[OT]] into %[[OUT]][%[[B]], %{{.+}}, %[[I]], 0] [1, 4, %{{.+}}, 16]
 // CHECK:             tensor.parallel_insert_slice %[[LT]] into %[[LSE]][%[[B]], %{{.+}}, %[[I]]] [1, 4, %{{.+}}]
 // CHECK:         return %[[R]]#0
+// Bufferized, the key loops allocate and copy nothing: each step fills and
+// reuses the scratch buffers allocated once per query tile.
+// BUF-LABEL: func.func @gqa_causal
+// BUF:         scf.forall
+// BUF:           %[[SBUF:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<4x?x64xf32>
+// BUF:           %[[ROWBUF:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<4x?xf32>
+// BUF-NOT:       memref.alloc
+// BUF-NOT:       memref.copy
+// BUF:           scf.for
+// BUF:             %[[STILE:.+]] = memref.subview %[[SBUF]][0, 0, 0] [4, %{{.+}}, %{{.+}}] [1, 1, 1]
+// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[STILE]] :
+// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
+// BUF-NOT:         memref.alloc
+// BUF-NOT:         memref.copy
+// BUF:           scf.for
+// BUF-NOT:         memref.alloc
+// BUF-NOT:         memref.copy
+// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
+// BUF-NOT:         memref.alloc
+// BUF-NOT:         memref.copy
+// BUF:           %[[OTILE:.+]] = memref.alloc
 func.func @gqa_causal(%q: tensor<1x8x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: tensor<1x2x?x16xf32>) -> tensor<1x8x?x16xf32> {
   %o = tessel.attention %q, %k, %v {causal} : tensor<1x8x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32> -> tensor<1x8x?x16xf32>
   return %o : tensor<1x8x?x16xf32>
