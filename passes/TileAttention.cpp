@@ -93,6 +93,18 @@ public:
     batch = ivs[0];
     kvHead = ivs[1];
     qStart = ivs[2];
+    if (op.getCausal()) {
+      // Causal: a query tile further down sees more keys and costs more.
+      // Threads take tiles in iteration order, so the costly ones go first
+      // (last tile, ..., first tile) and the schedule ends on cheap ones.
+      Value last = arith::MulIOp::create(
+          b, loc,
+          arith::FloorDivSIOp::create(
+              b, loc, arith::SubIOp::create(b, loc, sLen, one()),
+              constant(blockQ)),
+          constant(blockQ));
+      qStart = arith::SubIOp::create(b, loc, last, qStart);
+    }
     firstHead = mul(kvHead, group);
     qCount = tileSize(qStart, sLen, blockQ);
 
