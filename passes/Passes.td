@@ -154,7 +154,13 @@ def TesselVectorizeContractions
       Linear weights are, is transposed in registers by shuffles).
 
     Partial tiles at the edges (the peeled remainders) stay `linalg` ops and
-    become plain loops.  Runs on tensors, before bufferization.
+    become plain loops.
+
+    A `linalg.transpose` of the last two dimensions (FlashAttention's keys to
+    [B, H, D, T]) is tiled the same way: threads share 64 x 64 chunks, and
+    each full 16 x 16 tile is 16 row loads, a transpose by shuffles and 16
+    row stores, rather than strided gathers.  Runs on tensors, before
+    bufferization.
   }];
   let options = [
     Option<"tileRows", "tile-rows", "int64_t", "8",

@@ -4,6 +4,8 @@
 // register loops so that the main loops see full static tiles, vectorizes
 // those tiles, keeps the accumulator in registers across the reduction loop
 // and lowers the vector contractions to broadcast-FMA outer products.
+// Transposes of the last two dimensions get the same treatment, with 16x16
+// register tiles transposed by shuffles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,6 +83,50 @@ static std::optional<Roles> rolesOf(linalg::LinalgOp op) {
   return roles;
 }
 
+/// A transpose this pass handles: 32-bit elements, the last two dimensions
+/// swapped and the others in place (keys to [B, H, D, T], say).
+static bool isLastTwoTranspose(linalg::TransposeOp op) {
+  ArrayRef<int64_t> perm = op.getPermutation();
+  int64_t rank = static_cast<int64_t>(perm.size());
+  if (rank < 2 || !op.hasPureTensorSemantics() ||
+      op.getInit().getType().getElementType().getIntOrFloatBitWidth() != 32)
+    return false;
+  for (int64_t i = 0; i < rank - 2; ++i)
+    if (perm[i] != i)
+      return false;
+  return perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2;
+}
+
+/// A vector.transpose of the last two dimensions with unit dimensions before
+/// them, as a 2-D transpose between shape casts, so that the shuffle
+/// lowering of 16x16 transposes applies.
+struct TransposeWithoutUnitDims : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType type = op.getSourceVectorType();
+    int64_t rank = type.getRank();
+    ArrayRef<int64_t> perm = op.getPermutation();
+    if (rank <= 2 || type.isScalable())
+      return failure();
+    for (int64_t i = 0; i < rank - 2; ++i)
+      if (perm[i] != i || type.getDimSize(i) != 1)
+        return failure();
+    if (perm[rank - 2] != rank - 1 || perm[rank - 1] != rank - 2)
+      return failure();
+    auto flat =
+        VectorType::get(type.getShape().take_back(2), type.getElementType());
+    Location loc = op.getLoc();
+    Value source =
+        vector::ShapeCastOp::create(rewriter, loc, flat, op.getVector());
+    Value transposed = vector::TransposeOp::create(rewriter, loc, source,
+                                                   ArrayRef<int64_t>{1, 0});
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(
+        op, op.getResultVectorType(), transposed);
+    return success();
+  }
+};
+
 struct VectorizeContractions
     : mlir::tessel::impl::TesselVectorizeContractionsBase<
           VectorizeContractions> {
@@ -108,6 +154,7 @@ struct VectorizeContractions
     RewritePatternSet lowering(ctx);
     vector::populateVectorContractLoweringPatterns(
         lowering, vector::VectorContractLowering::OuterProduct);
+    lowering.add<TransposeWithoutUnitDims>(ctx, /*benefit=*/2);
     vector::populateVectorTransposeLoweringPatterns(
         lowering, vector::VectorTransposeLowering::Shuffle16x16);
     vector::populateVectorOuterProductLoweringPatterns(lowering);
@@ -119,16 +166,23 @@ struct VectorizeContractions
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     SmallVector<std::pair<linalg::LinalgOp, Roles>> candidates;
+    SmallVector<linalg::TransposeOp> transposes;
     func.walk([&](linalg::LinalgOp op) {
       if (std::optional<Roles> roles = rolesOf(op))
         candidates.push_back({op, *roles});
+      else if (auto transpose = dyn_cast<linalg::TransposeOp>(*op))
+        if (isLastTwoTranspose(transpose))
+          transposes.push_back(transpose);
     });
-    if (candidates.empty())
+    if (candidates.empty() && transposes.empty())
       return;
 
     IRRewriter rewriter(&getContext());
     for (auto [op, roles] : candidates)
       if (failed(tile(rewriter, op, roles)))
+        return signalPassFailure();
+    for (linalg::TransposeOp op : transposes)
+      if (failed(tileTranspose(rewriter, op)))
         return signalPassFailure();
 
     // Fold the peeled bounds into static slice shapes.
@@ -187,44 +241,76 @@ struct VectorizeContractions
       return result;
     };
 
-    // Inside a thread's loop already (FlashAttention tiles): registers only.
-    TilingInterface chunk = cast<TilingInterface>(op.getOperation());
-    if (!op->getParentOfType<scf::ForallOp>()) {
-      rewriter.setInsertionPoint(op);
-      scf::SCFTilingOptions threads;
-      threads.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      threads.setTileSizes(sizes(1, chunkRows, chunkCols, 0));
-      FailureOr<scf::SCFTilingResult> chunked = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), threads);
-      if (failed(chunked))
-        return op.emitError("cannot tile this contraction for threads");
-      rewriter.replaceOp(op, chunked->replacements);
-      chunk = cast<TilingInterface>(chunked->tiledOps.back());
-    }
-    rewriter.setInsertionPoint(chunk);
+    FailureOr<TilingInterface> chunk =
+        tileForThreads(rewriter, op, sizes(1, chunkRows, chunkCols, 0));
+    if (failed(chunk))
+      return failure();
     // A dimension smaller than its tile (a head size of 8, say) gets a tile
     // of its own size, so that it still has full tiles to vectorize.
     SmallVector<int64_t> extents =
-        cast<linalg::LinalgOp>(chunk.getOperation()).getStaticLoopRanges();
+        cast<linalg::LinalgOp>(chunk->getOperation()).getStaticLoopRanges();
     auto fit = [&](int64_t tile, int64_t loop) {
       int64_t extent = extents[loop];
       return ShapedType::isDynamic(extent) || extent <= 0
                  ? tile
                  : std::min(tile, extent);
     };
-    scf::SCFTilingOptions registers;
-    registers.setTileSizes(
+    return tileForRegisters(
+        rewriter, *chunk,
         sizes(1, fit(tileRows, roles.rows),
               fit(roles.colsInnermost ? wideTileCols : tileCols, roles.cols),
               fit(tileK, roles.reduction)));
+  }
+
+  /// A transpose of the last two dimensions: threads share 64 x 64 chunks of
+  /// them; each chunk is a loop over 16 x 16 register tiles, which
+  /// vectorize to 16 row loads, a shuffle transpose and 16 row stores.
+  LogicalResult tileTranspose(IRRewriter &rewriter, linalg::TransposeOp op) {
+    int64_t loops = op.getInit().getType().getRank();
+    auto sizes = [&](int64_t last2) {
+      SmallVector<OpFoldResult> result(loops - 2, rewriter.getIndexAttr(1));
+      result.append(2, rewriter.getIndexAttr(last2));
+      return result;
+    };
+    FailureOr<TilingInterface> chunk = tileForThreads(
+        rewriter, cast<linalg::LinalgOp>(op.getOperation()), sizes(64));
+    if (failed(chunk))
+      return failure();
+    return tileForRegisters(rewriter, *chunk, sizes(16));
+  }
+
+  /// The threads' chunks of `op` (an scf.forall), or `op` itself when it is
+  /// inside a thread's loop already (FlashAttention tiles).
+  FailureOr<TilingInterface> tileForThreads(IRRewriter &rewriter,
+                                            linalg::LinalgOp op,
+                                            ArrayRef<OpFoldResult> sizes) {
+    if (op->getParentOfType<scf::ForallOp>())
+      return cast<TilingInterface>(op.getOperation());
+    rewriter.setInsertionPoint(op);
+    scf::SCFTilingOptions threads;
+    threads.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    threads.setTileSizes(sizes);
+    FailureOr<scf::SCFTilingResult> chunked = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), threads);
+    if (failed(chunked))
+      return op.emitError("cannot tile this op for threads");
+    rewriter.replaceOp(op, chunked->replacements);
+    return cast<TilingInterface>(chunked->tiledOps.back());
+  }
+
+  /// Register tiles of `chunk` (scf.for loops, peeled outer to inner so that
+  /// the main loops iterate full tiles only), marked for vectorization.
+  LogicalResult tileForRegisters(IRRewriter &rewriter, TilingInterface chunk,
+                                 ArrayRef<OpFoldResult> sizes) {
+    rewriter.setInsertionPoint(chunk);
+    scf::SCFTilingOptions registers;
+    registers.setTileSizes(sizes);
     FailureOr<scf::SCFTilingResult> tiled =
         scf::tileUsingSCF(rewriter, chunk, registers);
     if (failed(tiled))
-      return chunk->emitError("cannot tile this contraction for registers");
+      return chunk->emitError("cannot tile this op for registers");
     rewriter.replaceOp(chunk, tiled->replacements);
     tiled->tiledOps.back()->setAttr(kMicroKernel, rewriter.getUnitAttr());
-
-    // Peel outer to inner: the main loops then iterate full tiles only.
     for (LoopLikeOpInterface loop : tiled->loops) {
       auto forOp = cast<scf::ForOp>(loop.getOperation());
       scf::ForOp remainder;

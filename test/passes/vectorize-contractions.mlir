@@ -82,3 +82,34 @@ func.func @untouched(%a: tensor<8x16x16xf32>, %init: tensor<8xf32>) -> tensor<8x
   } -> tensor<8xf32>
   return %r : tensor<8xf32>
 }
+
+// -----
+
+// Keys transposed to [B, H, D, T] (FlashAttention's first step): threads
+// share 64 x 64 chunks of the last two dimensions; each chunk loops over
+// 16 x 16 tiles, read as 16 rows, transposed by shuffles and written as 16
+// rows (no gathers). The partial tiles at the end of T stay linalg.
+
+// CHECK-LABEL: func.func @transpose_keys
+// CHECK:         scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (8, %{{.+}}) step (1, 64)
+// CHECK:           %[[TILE:.+]] = vector.transfer_read {{.+}} : tensor<1x8x?x64xf32>, vector<1x1x16x16xf32>
+// CHECK:           vector.shuffle
+// CHECK:           vector.transfer_write %{{.+}} : vector<1x1x16x16xf32>, tensor<1x1x64x?xf32>
+// CHECK:           linalg.transpose ins(%{{.+}} : tensor<1x1x?x16xf32>) outs(%{{.+}} : tensor<1x1x16x?xf32>) permutation = [0, 1, 3, 2]
+// CHECK:           scf.forall.in_parallel
+func.func @transpose_keys(%k: tensor<1x8x?x64xf32>, %init: tensor<1x8x64x?xf32>) -> tensor<1x8x64x?xf32> {
+  %t = linalg.transpose ins(%k : tensor<1x8x?x64xf32>) outs(%init : tensor<1x8x64x?xf32>) permutation = [0, 1, 3, 2]
+  return %t : tensor<1x8x64x?xf32>
+}
+
+// -----
+
+// Other permutations (splitting heads, here) are left alone.
+
+// CHECK-LABEL: func.func @transpose_heads
+// CHECK-NOT:     scf.forall
+// CHECK:         linalg.transpose {{.+}} permutation = [0, 2, 1, 3]
+func.func @transpose_heads(%x: tensor<1x?x8x64xf32>, %init: tensor<1x8x?x64xf32>) -> tensor<1x8x?x64xf32> {
+  %t = linalg.transpose ins(%x : tensor<1x?x8x64xf32>) outs(%init : tensor<1x8x?x64xf32>) permutation = [0, 2, 1, 3]
+  return %t : tensor<1x8x?x64xf32>
+}
