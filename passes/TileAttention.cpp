@@ -170,11 +170,19 @@ public:
       state = keyLoop(qTile, zero(), tLen, state, /*masked=*/false);
     }
 
-    // O = acc / l; lse = m + log(l) (m taken as 0 where a row saw no key).
+    // O = acc / l and lse = m + log(l) (m taken as 0 where a row saw no
+    // key), written straight into their slices of the results (no copy).
+    BlockArgument oOut = forall.getRegionIterArgs()[0];
+    BlockArgument lseOut = forall.getRegionIterArgs()[1];
+    SmallVector<OpFoldResult> oOffsets = {batch, firstHead, qStart, attr(0)};
+    SmallVector<OpFoldResult> oSizes = {attr(1), attr(group), qCount,
+                                        attr(valueDepth)};
+    Value oSlice = slice(oOut, oOffsets, oSizes,
+                         {group, ShapedType::kDynamic, valueDepth});
     AffineMap rows3 = projection(ctx, 3, {0, 1});
     Value oTile = generic(
-        b, loc, state[1], state[2], {rows3, id3}, iterators(3),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
+        b, loc, ValueRange{state[1], state[2]}, oSlice, {rows3, id3, id3},
+        iterators(3), [&](OpBuilder &nb, Location nl, ValueRange args) {
           linalg::YieldOp::create(
               nb, nl,
               arith::DivFOp::create(nb, nl, args[1], args[0]).getResult());
@@ -182,7 +190,8 @@ public:
     AffineMap id2 = b.getMultiDimIdentityMap(2);
     Value lseTile = generic(
         b, loc, ValueRange{state[0], state[1]},
-        emptyTensor(b, loc, rowType, {constant(group), qCount}),
+        slice(lseOut, ArrayRef(oOffsets).drop_back(),
+              ArrayRef(oSizes).drop_back(), {group, ShapedType::kDynamic}),
         {id2, id2, id2}, iterators(2),
         [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value logL = math::LogOp::create(nb, nl, args[1]);
@@ -193,11 +202,6 @@ public:
         })[0];
 
     b.setInsertionPointToStart(forall.getTerminator().getBody());
-    BlockArgument oOut = forall.getRegionIterArgs()[0];
-    BlockArgument lseOut = forall.getRegionIterArgs()[1];
-    SmallVector<OpFoldResult> oOffsets = {batch, firstHead, qStart, attr(0)};
-    SmallVector<OpFoldResult> oSizes = {attr(1), attr(group), qCount,
-                                        attr(valueDepth)};
     tensor::ParallelInsertSliceOp::create(b, loc, oTile, oOut, oOffsets, oSizes,
                                           unitStrides(4));
     tensor::ParallelInsertSliceOp::create(
@@ -246,15 +250,18 @@ private:
         {group, ShapedType::kDynamic, ShapedType::kDynamic}, f32Type);
     SmallVector<OpFoldResult> sOffsets(3, attr(0));
     SmallVector<OpFoldResult> sSizes = {attr(group), qCount, kCount};
+    // The whole scratch is zeroed (contiguous rows of bk: one memset), then
+    // the tile's slice of it accumulates.
+    sScratch =
+        linalg::FillOp::create(b, loc, f32(b, loc, 0.0), sScratch).getResult(0);
     Value sTile = tensor::ExtractSliceOp::create(
         b, loc, sType, sScratch, sOffsets, sSizes, unitStrides(3));
     // s[g, i, j] = sum_d q[g, i, d] kT[d, j] over loops (g, i, j, d).
-    Value s = multiplyAccumulate(
-        b, loc, qTile, kT,
-        linalg::FillOp::create(b, loc, f32(b, loc, 0.0), sTile).getResult(0),
-        {projection(ctx, 4, {0, 1, 3}), projection(ctx, 4, {3, 2}),
-         projection(ctx, 4, {0, 1, 2})},
-        iterators(4, {3}));
+    Value s = multiplyAccumulate(b, loc, qTile, kT, sTile,
+                                 {projection(ctx, 4, {0, 1, 3}),
+                                  projection(ctx, 4, {3, 2}),
+                                  projection(ctx, 4, {0, 1, 2})},
+                                 iterators(4, {3}));
 
     // Bias, mask; in place over (g, i, j) (q is already scaled).
     SmallVector<Value> inputs;

@@ -86,7 +86,9 @@ public:
   /// the checkpoint's; GPT-2 names are also found without "transformer.".
   Status loadParameters(const std::string &weights, const uint64_t *seed);
 
-  /// Runs `entry` on `inputs` (matching its input specs).
+  /// Runs `entry` on `inputs` (matching its input specs) into `results`.
+  /// Tensors already in `results` whose dtype and shape match are reused
+  /// (a loop that calls `run` with the same vector allocates once).
   Status run(const std::string &entry, const std::vector<Tensor> &inputs,
              std::vector<Tensor> &results) const;
   /// The workspace `entry` needed in its last run (zeros before any).

@@ -35,9 +35,9 @@
 // CHECK:           %[[FULL:.+]]:5 = scf.for %[[J:.+]] = %c0 to %[[FULLEND:.+]] step %c16 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}, %[[SBUF:.+]] = %{{.+}}, %[[ROWBUF:.+]] = %{{.+}}) -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x16xf32>, tensor<4x?x16xf32>, tensor<4x?xf32>)
 // CHECK:             %[[KTT:.+]] = tensor.extract_slice %[[KTALL]][%[[B]], %[[H]], 0, %[[J]]] [1, 1, 16, %{{.+}}] [1, 1, 1, 1] : tensor<1x2x16x?xf32> to tensor<16x?xf32>
 // CHECK:             %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<?x16xf32>
-// CHECK:             %[[STILE:.+]] = tensor.extract_slice %[[SBUF]][0, 0, 0] [4, %{{.+}}, %[[KC:.+]]] [1, 1, 1] : tensor<4x?x16xf32> to tensor<4x?x?xf32>
-// CHECK:             %[[SZERO:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[STILE]] : tensor<4x?x?xf32>)
-// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x?xf32>) outs(%[[SZERO]] : tensor<4x?x?xf32>)
+// CHECK:             %[[SZERO:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] : tensor<4x?x16xf32>)
+// CHECK:             %[[STILE:.+]] = tensor.extract_slice %[[SZERO]][0, 0, 0] [4, %{{.+}}, %[[KC:.+]]] [1, 1, 1] : tensor<4x?x16xf32> to tensor<4x?x?xf32>
+// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x?xf32>) outs(%[[STILE]] : tensor<4x?x?xf32>)
 // CHECK-NEXT:          ^bb0
 // CHECK-NEXT:            arith.mulf
 // CHECK-NEXT:            arith.addf
@@ -58,14 +58,15 @@
 // CHECK:               linalg.yield %[[PEXP]], %[[PSUM]] : f32, f32
 // CHECK:             %[[ACCS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[ACC]] : tensor<4x?x16xf32>)
 // CHECK:             %[[ACCNEW:.+]] = linalg.generic {{.+}} ins(%[[PL]]#0, %[[VT]] : tensor<4x?x?xf32>, tensor<?x16xf32>) outs(%[[ACCS]] : tensor<4x?x16xf32>)
-// CHECK:             %[[SNEXT:.+]] = tensor.insert_slice %[[PL]]#0 into %[[SBUF]][0, 0, 0] [4, %{{.+}}, %[[KC]]] [1, 1, 1]
+// CHECK:             %[[SNEXT:.+]] = tensor.insert_slice %[[PL]]#0 into %[[SZERO]][0, 0, 0] [4, %{{.+}}, %[[KC]]] [1, 1, 1]
 // CHECK:             scf.yield %[[UPD]]#0, %[[PL]]#1, %[[ACCNEW]], %[[SNEXT]], %[[UPD]]#1
 // CHECK:           %[[DIAG:.+]]:5 = scf.for %{{.+}} = %[[FULLEND]] to %{{.+}} step %c16 iter_args(%{{.+}} = %[[FULL]]#0, %{{.+}} = %[[FULL]]#1, %{{.+}} = %[[FULL]]#2, %{{.+}} = %[[FULL]]#3, %{{.+}} = %[[FULL]]#4)
 // CHECK:             linalg.index 1
 // CHECK:             linalg.index 2
 // CHECK:             arith.cmpi sle
 // CHECK:             arith.select
-// CHECK:           %[[OT:.+]] = linalg.generic {{.+}} ins(%[[DIAG]]#1 : tensor<4x?xf32>) outs(%[[DIAG]]#2 : tensor<4x?x16xf32>)
+// CHECK:           %[[OSLICE:.+]] = tensor.extract_slice %[[OUT]][%[[B]], %{{.+}}, %[[QSTART]], 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x8x?x16xf32> to tensor<4x?x16xf32>
+// CHECK:           %[[OT:.+]] = linalg.generic {{.+}} ins(%[[DIAG]]#1, %[[DIAG]]#2 : tensor<4x?xf32>, tensor<4x?x16xf32>) outs(%[[OSLICE]] : tensor<4x?x16xf32>)
 // CHECK:             arith.divf
 // CHECK:           %[[LT:.+]] = linalg.generic {{.+}} ins(%[[DIAG]]#0, %[[DIAG]]#1 : tensor<4x?xf32>, tensor<4x?xf32>)
 // CHECK:             math.log
@@ -74,7 +75,8 @@
 // CHECK:             tensor.parallel_insert_slice %[[LT]] into %[[LSE]][%[[B]], %{{.+}}, %[[QSTART]]] [1, 4, %{{.+}}]
 // CHECK:         return %[[R]]#0
 // Bufferized, the key loops allocate and copy nothing: each step fills and
-// reuses the scratch buffers allocated once per query tile.
+// reuses the scratch buffers allocated once per query tile, and the output
+// tile is written in place.
 // BUF-LABEL: func.func @gqa_causal
 // BUF:         scf.forall
 // BUF:           %[[SBUF:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<4x?x64xf32>
@@ -82,8 +84,8 @@
 // BUF-NOT:       memref.alloc
 // BUF-NOT:       memref.copy
 // BUF:           scf.for
+// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] :
 // BUF:             %[[STILE:.+]] = memref.subview %[[SBUF]][0, 0, 0] [4, %{{.+}}, %{{.+}}] [1, 1, 1]
-// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[STILE]] :
 // BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
 // BUF-NOT:         memref.alloc
 // BUF-NOT:         memref.copy
@@ -93,7 +95,11 @@
 // BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
 // BUF-NOT:         memref.alloc
 // BUF-NOT:         memref.copy
-// BUF:           %[[OTILE:.+]] = memref.alloc
+// O = acc / l goes straight into the result.
+// BUF:           %[[OSLICE:.+]] = memref.subview %{{.+}}[0, %{{.+}}, %{{.+}}, 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1]
+// BUF-NEXT:      linalg.generic {{.+}} outs(%[[OSLICE]] :
+// BUF-NOT:       memref.copy
+// BUF:           return
 func.func @gqa_causal(%q: tensor<1x8x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: tensor<1x2x?x16xf32>) -> tensor<1x8x?x16xf32> {
   %o = tessel.attention %q, %k, %v {causal} : tensor<1x8x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32> -> tensor<1x8x?x16xf32>
   return %o : tensor<1x8x?x16xf32>
