@@ -18,7 +18,8 @@
 // two scratch tensors that every step reuses in place: the logits tile
 // [4, bq, bk] (a slice of it when the key tile is short) and the row maxima,
 // which then hold alpha = exp(m - m'). p = exp(s - m') and its row sums are
-// one op. O = acc / l and lse = m + log(l) are written per tile.
+// one op. Each exp(d) is exp2(d log2(e)), the multiplication applied to the
+// difference, so logits keep the naive computation's rounding. O = acc / l and lse = m + log(l) are written per tile.
 
 // CHECK-LABEL: func.func @gqa_causal
 // CHECK-SAME:    (%[[Q:.+]]: tensor<1x8x?x16xf32>, %[[K:.+]]: tensor<1x2x?x16xf32>, %[[V:.+]]: tensor<1x2x?x16xf32>)
@@ -49,11 +50,15 @@
 // CHECK-NEXT:            arith.maxnumf
 // CHECK:             %[[UPD:.+]]:2 = linalg.generic {{.+}} outs(%[[M]], %[[ROWMAX]] : tensor<4x?xf32>, tensor<4x?xf32>)
 // CHECK:               %[[MNEW:.+]] = arith.maximumf
-// CHECK:               math.exp
-// CHECK:               linalg.yield %[[MNEW]], %{{.+}} : f32, f32
+// CHECK:               %[[MD:.+]] = arith.subf
+// CHECK:               %[[MD2:.+]] = arith.mulf %[[MD]], %[[LOG2E:.+]] : f32
+// CHECK:               %[[ALPHA:.+]] = math.exp2 %[[MD2]] : f32
+// CHECK:               linalg.yield %[[MNEW]], %[[ALPHA]] : f32, f32
 // CHECK:             %[[LS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[L]] : tensor<4x?xf32>)
 // CHECK:             %[[PL:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[UPD]]#0 : tensor<4x?xf32>) outs(%[[S]], %[[LS]] : tensor<4x?x?xf32>, tensor<4x?xf32>)
-// CHECK:               %[[PEXP:.+]] = math.exp
+// CHECK:               %[[PD:.+]] = arith.subf
+// CHECK:               %[[PD2:.+]] = arith.mulf %[[PD]], %[[LOG2E]] : f32
+// CHECK:               %[[PEXP:.+]] = math.exp2 %[[PD2]] : f32
 // CHECK:               %[[PSUM:.+]] = arith.addf %{{.+}}, %[[PEXP]] fastmath<reassoc>
 // CHECK:               linalg.yield %[[PEXP]], %[[PSUM]] : f32, f32
 // CHECK:             %[[ACCS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[ACC]] : tensor<4x?x16xf32>)
