@@ -32,10 +32,6 @@ using namespace mlir::tessel::lowering;
 namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-/// exp(d) is computed as exp2(d log2(e)): the multiplication goes to the
-/// difference d = s - m (small, and exact as computed), so logits keep the
-/// rounding of the naive computation, and exp2 is the cheaper polynomial.
-constexpr double kLog2E = 1.4426950408889634;
 
 /// Builds the tiled form of one attention op.
 class AttentionTiler {
@@ -324,7 +320,8 @@ private:
           Value mNew = arith::MaximumFOp::create(nb, nl, args[0], args[1]);
           Value d =
               arith::SubFOp::create(nb, nl, args[0], safeMax(nb, nl, mNew));
-          linalg::YieldOp::create(nb, nl, ValueRange{mNew, expOf(nb, nl, d)});
+          linalg::YieldOp::create(nb, nl,
+                                  ValueRange{mNew, expViaExp2(nb, nl, d)});
         });
     Value mNew = updated[0], alpha = updated[1];
     // p = exp(s - m') in place and l' = alpha * l + rowsum p, in one pass
@@ -334,7 +331,7 @@ private:
         iterators(3, {2}), [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value d =
               arith::SubFOp::create(nb, nl, args[1], safeMax(nb, nl, args[0]));
-          Value p = expOf(nb, nl, d);
+          Value p = expViaExp2(nb, nl, d);
           Value sum = arith::AddFOp::create(nb, nl, args[2], p,
                                             arith::FastMathFlags::reassoc);
           linalg::YieldOp::create(nb, nl, ValueRange{p, sum});
@@ -408,12 +405,6 @@ private:
     Value tile = tensor::ExtractSliceOp::create(
         b, loc, sliceType, bias, offsets, sizes, unitStrides(type.getRank()));
     return {tile, projection(ctx, 3, dims)};
-  }
-
-  /// exp(d) as exp2(d log2(e)).
-  static Value expOf(OpBuilder &nb, Location nl, Value d) {
-    return math::Exp2Op::create(
-        nb, nl, arith::MulFOp::create(nb, nl, d, f32(nb, nl, kLog2E)));
   }
 
   /// `m`, or 0 where `m` is -inf (a row with no visible key yet), so that

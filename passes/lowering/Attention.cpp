@@ -98,7 +98,7 @@ maxAndSumOfExp(OpBuilder &b, Location loc, Value x, int64_t axis,
       b, loc, ValueRange{x, max},
       filledTensor(b, loc, lineType, lineSizes, 0.0), {all, lines, lines},
       reduce, [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value e = math::ExpOp::create(
+        Value e = expViaExp2(
             nb, nl,
             arith::SubFOp::create(nb, nl, toF32(nb, nl, args[0]), args[1]));
         linalg::YieldOp::create(
@@ -126,18 +126,18 @@ Value softmaxAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
     maps.insert(maps.begin(), all);
   }
   Type elementType = cast<RankedTensorType>(out.getType()).getElementType();
-  return generic(b, loc, inputs, out, maps, iterators(r),
-                 [&](OpBuilder &nb, Location nl, ValueRange args) {
-                   // (x, max, sum, out) or, in place, (max, sum, x).
-                   Value value = inPlace ? args[2] : toF32(nb, nl, args[0]);
-                   Value lineMax = inPlace ? args[0] : args[1];
-                   Value lineSum = inPlace ? args[1] : args[2];
-                   Value e = math::ExpOp::create(
-                       nb, nl, arith::SubFOp::create(nb, nl, value, lineMax));
-                   Value p = arith::DivFOp::create(nb, nl, e, lineSum);
-                   linalg::YieldOp::create(nb, nl,
-                                           fromF32(nb, nl, p, elementType));
-                 })[0];
+  return generic(
+      b, loc, inputs, out, maps, iterators(r),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        // (x, max, sum, out) or, in place, (max, sum, x).
+        Value value = inPlace ? args[2] : toF32(nb, nl, args[0]);
+        Value lineMax = inPlace ? args[0] : args[1];
+        Value lineSum = inPlace ? args[1] : args[2];
+        Value e =
+            expViaExp2(nb, nl, arith::SubFOp::create(nb, nl, value, lineMax));
+        Value p = arith::DivFOp::create(nb, nl, e, lineSum);
+        linalg::YieldOp::create(nb, nl, fromF32(nb, nl, p, elementType));
+      })[0];
 }
 
 /// Softmax along the op's axis (softmaxAlong).

@@ -54,6 +54,12 @@ Value f32(OpBuilder &b, Location loc, double value) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
 }
 
+Value expViaExp2(OpBuilder &b, Location loc, Value d) {
+  return math::Exp2Op::create(
+      b, loc,
+      arith::MulFOp::create(b, loc, d, f32(b, loc, 1.4426950408889634)));
+}
+
 Value loopIndex(OpBuilder &b, Location loc, int64_t dim) {
   return linalg::IndexOp::create(b, loc, dim);
 }

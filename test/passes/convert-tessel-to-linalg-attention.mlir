@@ -56,12 +56,14 @@
 // CHECK: arith.maximumf
 // CHECK: %[[SUM:.+]] = linalg.generic {indexing_maps = [#[[ID4]], #[[ROWS]], #[[ROWS]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
 // CHECK-SAME: ins(%[[X]], %[[MAX]] :
-// CHECK: arith.subf
-// CHECK: math.exp
+// exp(x - max) is exp2((x - max) log2(e)) (the cheaper polynomial).
+// CHECK: %[[D:.+]] = arith.subf
+// CHECK: %[[D2:.+]] = arith.mulf %[[D]], %[[LOG2E:.+]] : f32
+// CHECK: math.exp2 %[[D2]] : f32
 // CHECK: arith.addf
 // CHECK: %[[Y:.+]] = linalg.generic {indexing_maps = [#[[ID4]], #[[ROWS]], #[[ROWS]], #[[ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
 // CHECK-SAME: ins(%[[X]], %[[MAX]], %[[SUM]] :
-// CHECK: math.exp
+// CHECK: math.exp2
 // CHECK: arith.divf
 // CHECK: return %[[Y]] : tensor<?x8x?x?xf32>
 func.func @softmax_last(%x: tensor<?x8x?x?xf32>) -> tensor<?x8x?x?xf32> {
@@ -105,7 +107,7 @@ func.func @softmax_axis1_bf16(%x: tensor<2x3x4xbf16>) -> tensor<2x3x4xbf16> {
 // CHECK: %[[MAX:.+]] = linalg.generic {indexing_maps = [#[[ID4]], #[[ROWS]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[MLOGITS]] :
 // CHECK: arith.maximumf
 // CHECK: %[[SUM:.+]] = linalg.generic {indexing_maps = [#[[ID4]], #[[ROWS]], #[[ROWS]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[MLOGITS]], %[[MAX]] :
-// CHECK: math.exp
+// CHECK: math.exp2
 // CHECK: %[[P:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], #[[ROWS]], #[[ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[MAX]], %[[SUM]] : {{.+}}) outs(%[[MLOGITS]] :
 // CHECK: arith.divf
 // CHECK: %[[O:.+]] = linalg.generic {indexing_maps = [#[[QMAP]], #[[VGQA]], #[[OUT5]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
@@ -154,7 +156,7 @@ func.func @attention_bias_f16(%q: tensor<2x4x3x8xf16>, %k: tensor<2x4x5x8xf16>,
 // CHECK: %[[RMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[L]] :
 // CHECK: arith.maximumf
 // CHECK: %[[RSUM:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[L]], %[[RMAX]] :
-// CHECK: math.exp
+// CHECK: math.exp2
 // CHECK: %[[TOT:.+]]:2 = linalg.generic {{.+}} iterator_types = ["reduction", "reduction"]} ins(%[[RMAX]], %[[RSUM]], %[[TG]] : tensor<?x?xf32>, tensor<?x?xf32>, tensor<?x?xi32>) outs(%{{.+}}, %{{.+}} : tensor<f32>, tensor<i64>)
 // CHECK: %[[T64:.+]] = arith.extsi %{{.+}} : i32 to i64
 // CHECK: %[[IGN:.+]] = arith.constant -100 : i64
