@@ -144,7 +144,9 @@ def TesselVectorizeContractions
       tiles of the output (`tile-rows` x `wide-tile-cols` when the operand
       that spans the columns is laid out [k, cols], so no transpose is
       needed: twice the accumulators, so the FMAs rather than the loads
-      bound the loop) and `tile-k` steps of the reduction (a dimension
+      bound the loop) and `tile-k` steps of the reduction (`wide-tile-k`
+      for wide tiles, whose accumulators leave room for only a few rows of
+      the column operand in the 32 vector registers; a dimension
       smaller than its tile, like a head size of 8, gets a tile of its own
       size), each loop peeled so that the main loops see full, static
       tiles;
@@ -172,6 +174,10 @@ def TesselVectorizeContractions
            "laid out [k, cols]">,
     Option<"tileK", "tile-k", "int64_t", "16",
            "Reduction steps per vectorized step">,
+    Option<"wideTileK", "wide-tile-k", "int64_t", "4",
+           "Reduction steps per vectorized step of a wide tile: its "
+           "accumulators take 16 vector registers, so only a few rows of the "
+           "column operand may be live at once without spills">,
     Option<"chunkRows", "chunk-rows", "int64_t", "32",
            "Output rows per parallel task">,
     Option<"chunkCols", "chunk-cols", "int64_t", "256",

@@ -164,10 +164,20 @@ public:
       fullEnd = arith::MulIOp::create(b, loc, fullEnd, constant(blockK));
       fullEnd = arith::MaxSIOp::create(
           b, loc, zeroIdx, arith::MinSIOp::create(b, loc, fullEnd, kvEnd));
-      state = keyLoop(qTile, zeroIdx, fullEnd, state, /*masked=*/false);
-      state = keyLoop(qTile, fullEnd, kvEnd, state, /*masked=*/true);
+      state = keyLoop(qTile, zeroIdx, fullEnd, state, /*masked=*/false,
+                      /*full=*/true);
+      state = keyLoop(qTile, fullEnd, kvEnd, state, /*masked=*/true,
+                      /*full=*/false);
     } else {
-      state = keyLoop(qTile, zero(), tLen, state, /*masked=*/false);
+      // Full key tiles first (static sizes: no remainder loops inside),
+      // then the last, shorter one if any.
+      Value fullEnd = arith::MulIOp::create(
+          b, loc, arith::FloorDivSIOp::create(b, loc, tLen, constant(blockK)),
+          constant(blockK));
+      state = keyLoop(qTile, zero(), fullEnd, state, /*masked=*/false,
+                      /*full=*/true);
+      state = keyLoop(qTile, fullEnd, tLen, state, /*masked=*/false,
+                      /*full=*/false);
     }
 
     // O = acc / l and lse = m + log(l) (m taken as 0 where a row saw no key),
@@ -213,15 +223,17 @@ public:
 private:
   /// One scf.for over the key/value tiles in [begin, end), carrying
   /// (m, l, acc) and the scratch (logits tile, row maxima); `masked` applies
-  /// the causal mask (diagonal tiles only).
+  /// the causal mask (diagonal tiles only); `full` says every tile has
+  /// block-k keys, so their sizes are static.
   SmallVector<Value> keyLoop(Value qTile, Value begin, Value end,
-                             ArrayRef<Value> init, bool masked) {
+                             ArrayRef<Value> init, bool masked, bool full) {
     auto loop = scf::ForOp::create(
         b, loc, begin, end, constant(blockK), init,
         [&](OpBuilder &nb, Location nl, Value kStart, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          SmallVector<Value> next = keyStep(qTile, kStart, carried, masked);
+          SmallVector<Value> next =
+              keyStep(qTile, kStart, carried, masked, full);
           scf::YieldOp::create(b, nl, next);
         });
     return SmallVector<Value>(loop.getResults());
@@ -232,22 +244,23 @@ private:
   ///   m' = max(m, rowmax s);  p = exp(s - m');  alpha = exp(m - m')
   ///   l' = alpha * l + rowsum p;  acc' = alpha * acc + p.v
   SmallVector<Value> keyStep(Value qTile, Value kStart, ValueRange carried,
-                             bool masked) {
+                             bool masked, bool full) {
     Value m = carried[0], l = carried[1], acc = carried[2];
     Value sScratch = carried[3], rowScratch = carried[4];
-    Value kCount = tileSize(kStart, tLen, blockK);
+    OpFoldResult kCount =
+        full ? attr(blockK) : OpFoldResult(tileSize(kStart, tLen, blockK));
+    int64_t kExtent = full ? blockK : ShapedType::kDynamic;
     // One key tile [D, bk] and one value tile [bk, Dv], shared by the
     // group's query heads.
     Value kT = slice(keysT, {batch, kvHead, attr(0), kStart},
-                     {attr(1), attr(1), attr(depth), kCount},
-                     {depth, ShapedType::kDynamic});
+                     {attr(1), attr(1), attr(depth), kCount}, {depth, kExtent});
     Value vTile = slice(op.getValue(), {batch, kvHead, kStart, attr(0)},
                         {attr(1), attr(1), kCount, attr(valueDepth)},
-                        {ShapedType::kDynamic, valueDepth});
+                        {kExtent, valueDepth});
 
     Type f32Type = b.getF32Type();
-    auto sType = RankedTensorType::get(
-        {group, ShapedType::kDynamic, ShapedType::kDynamic}, f32Type);
+    auto sType =
+        RankedTensorType::get({group, ShapedType::kDynamic, kExtent}, f32Type);
     SmallVector<OpFoldResult> sOffsets(3, attr(0));
     SmallVector<OpFoldResult> sSizes = {attr(group), qCount, kCount};
     // The whole scratch is zeroed (contiguous rows of bk: one memset), then
@@ -268,7 +281,7 @@ private:
     SmallVector<AffineMap> maps;
     Value bias = op.getBias();
     if (bias) {
-      auto [biasTile, biasMap] = biasSlice(bias, kStart, kCount);
+      auto [biasTile, biasMap] = biasSlice(bias, kStart, kCount, kExtent);
       inputs.push_back(biasTile);
       maps.push_back(biasMap);
     }
@@ -378,7 +391,7 @@ private:
   /// The bias entries of this (query tile, key tile), and the map from the
   /// tile loops (g, i, j) to them; size-1 dimensions broadcast.
   std::pair<Value, AffineMap> biasSlice(Value bias, Value kStart,
-                                        Value kCount) {
+                                        OpFoldResult kCount, int64_t kExtent) {
     auto type = cast<RankedTensorType>(bias.getType());
     int64_t lead = 4 - type.getRank();
     SmallVector<OpFoldResult> full[2] = {
@@ -397,7 +410,9 @@ private:
         shape.push_back(1);
         dims.push_back(-1);
       } else {
-        shape.push_back(full4 == 1 ? group : ShapedType::kDynamic);
+        shape.push_back(full4 == 1   ? group
+                        : full4 == 3 ? kExtent
+                                     : ShapedType::kDynamic);
         dims.push_back(full4 - 1); // tile loops are (g, i, j)
       }
     }

@@ -259,7 +259,7 @@ struct VectorizeContractions
         rewriter, *chunk,
         sizes(1, fit(tileRows, roles.rows),
               fit(roles.colsInnermost ? wideTileCols : tileCols, roles.cols),
-              fit(tileK, roles.reduction)));
+              fit(roles.colsInnermost ? wideTileK : tileK, roles.reduction)));
   }
 
   /// A transpose of the last two dimensions: threads share 64 x 64 chunks of

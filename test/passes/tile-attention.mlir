@@ -34,18 +34,19 @@
 // CHECK:           %[[QS:.+]] = linalg.generic {{.+}} ins(%[[QT]] : tensor<4x?x16xf32>)
 // CHECK:             arith.mulf %{{.+}}, %[[SCALE]] : f32
 // CHECK:           %[[FULL:.+]]:5 = scf.for %[[J:.+]] = %c0 to %[[FULLEND:.+]] step %c16 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}, %[[SBUF:.+]] = %{{.+}}, %[[ROWBUF:.+]] = %{{.+}}) -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x16xf32>, tensor<4x?x16xf32>, tensor<4x?xf32>)
-// CHECK:             %[[KTT:.+]] = tensor.extract_slice %[[KTALL]][%[[B]], %[[H]], 0, %[[J]]] [1, 1, 16, %{{.+}}] [1, 1, 1, 1] : tensor<1x2x16x?xf32> to tensor<16x?xf32>
-// CHECK:             %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<?x16xf32>
+// The key tiles of this first loop are all full: static sizes.
+// CHECK:             %[[KTT:.+]] = tensor.extract_slice %[[KTALL]][%[[B]], %[[H]], 0, %[[J]]] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x16x?xf32> to tensor<16x16xf32>
+// CHECK:             %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<16x16xf32>
 // CHECK:             %[[SZERO:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] : tensor<4x?x16xf32>)
-// CHECK:             %[[STILE:.+]] = tensor.extract_slice %[[SZERO]][0, 0, 0] [4, %{{.+}}, %[[KC:.+]]] [1, 1, 1] : tensor<4x?x16xf32> to tensor<4x?x?xf32>
-// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x?xf32>) outs(%[[STILE]] : tensor<4x?x?xf32>)
+// CHECK:             %[[STILE:.+]] = tensor.extract_slice %[[SZERO]][0, 0, 0] [4, %{{.+}}, 16] [1, 1, 1] : tensor<4x?x16xf32> to tensor<4x?x16xf32>
+// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x16xf32>) outs(%[[STILE]] : tensor<4x?x16xf32>)
 // CHECK-NEXT:          ^bb0
 // CHECK-NEXT:            arith.mulf
 // CHECK-NEXT:            arith.addf
 // CHECK-NEXT:            linalg.yield
-// CHECK-NEXT:          } -> tensor<4x?x?xf32>
+// CHECK-NEXT:          } -> tensor<4x?x16xf32>
 // CHECK-NEXT:        %[[MAXINIT:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] : tensor<4x?xf32>)
-// CHECK-NEXT:        %[[ROWMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[S]] : tensor<4x?x?xf32>) outs(%[[MAXINIT]] : tensor<4x?xf32>)
+// CHECK-NEXT:        %[[ROWMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[S]] : tensor<4x?x16xf32>) outs(%[[MAXINIT]] : tensor<4x?xf32>)
 // CHECK-NEXT:          ^bb0
 // CHECK-NEXT:            arith.maxnumf
 // CHECK:             %[[UPD:.+]]:2 = linalg.generic {{.+}} outs(%[[M]], %[[ROWMAX]] : tensor<4x?xf32>, tensor<4x?xf32>)
@@ -55,17 +56,20 @@
 // CHECK:               %[[ALPHA:.+]] = math.exp2 %[[MD2]] : f32
 // CHECK:               linalg.yield %[[MNEW]], %[[ALPHA]] : f32, f32
 // CHECK:             %[[LS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[L]] : tensor<4x?xf32>)
-// CHECK:             %[[PL:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[UPD]]#0 : tensor<4x?xf32>) outs(%[[S]], %[[LS]] : tensor<4x?x?xf32>, tensor<4x?xf32>)
+// CHECK:             %[[PL:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[UPD]]#0 : tensor<4x?xf32>) outs(%[[S]], %[[LS]] : tensor<4x?x16xf32>, tensor<4x?xf32>)
 // CHECK:               %[[PD:.+]] = arith.subf
 // CHECK:               %[[PD2:.+]] = arith.mulf %[[PD]], %[[LOG2E]] : f32
 // CHECK:               %[[PEXP:.+]] = math.exp2 %[[PD2]] : f32
 // CHECK:               %[[PSUM:.+]] = arith.addf %{{.+}}, %[[PEXP]] fastmath<reassoc>
 // CHECK:               linalg.yield %[[PEXP]], %[[PSUM]] : f32, f32
 // CHECK:             %[[ACCS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[ACC]] : tensor<4x?x16xf32>)
-// CHECK:             %[[ACCNEW:.+]] = linalg.generic {{.+}} ins(%[[PL]]#0, %[[VT]] : tensor<4x?x?xf32>, tensor<?x16xf32>) outs(%[[ACCS]] : tensor<4x?x16xf32>)
-// CHECK:             %[[SNEXT:.+]] = tensor.insert_slice %[[PL]]#0 into %[[SZERO]][0, 0, 0] [4, %{{.+}}, %[[KC]]] [1, 1, 1]
+// CHECK:             %[[ACCNEW:.+]] = linalg.generic {{.+}} ins(%[[PL]]#0, %[[VT]] : tensor<4x?x16xf32>, tensor<16x16xf32>) outs(%[[ACCS]] : tensor<4x?x16xf32>)
+// CHECK:             %[[SNEXT:.+]] = tensor.insert_slice %[[PL]]#0 into %[[SZERO]][0, 0, 0] [4, %{{.+}}, 16] [1, 1, 1]
 // CHECK:             scf.yield %[[UPD]]#0, %[[PL]]#1, %[[ACCNEW]], %[[SNEXT]], %[[UPD]]#1
+// The diagonal tiles' loop: sizes are dynamic (the last key tile may be
+// short).
 // CHECK:           %[[DIAG:.+]]:5 = scf.for %{{.+}} = %[[FULLEND]] to %{{.+}} step %c16 iter_args(%{{.+}} = %[[FULL]]#0, %{{.+}} = %[[FULL]]#1, %{{.+}} = %[[FULL]]#2, %{{.+}} = %[[FULL]]#3, %{{.+}} = %[[FULL]]#4)
+// CHECK:             tensor.extract_slice %[[KTALL]]{{.+}} : tensor<1x2x16x?xf32> to tensor<16x?xf32>
 // CHECK:             linalg.index 1
 // CHECK:             linalg.index 2
 // CHECK:             arith.cmpi sle
@@ -90,13 +94,14 @@
 // BUF-NOT:       memref.copy
 // BUF:           scf.for
 // BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] :
-// BUF:             %[[STILE:.+]] = memref.subview %[[SBUF]][0, 0, 0] [4, %{{.+}}, %{{.+}}] [1, 1, 1]
 // BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
 // BUF-NOT:         memref.alloc
 // BUF-NOT:         memref.copy
 // BUF:           scf.for
 // BUF-NOT:         memref.alloc
 // BUF-NOT:         memref.copy
+// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] :
+// BUF:             %[[STILE:.+]] = memref.subview %[[SBUF]][0, 0, 0] [4, %{{.+}}, %{{.+}}] [1, 1, 1]
 // BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
 // BUF-NOT:         memref.alloc
 // BUF-NOT:         memref.copy
@@ -112,13 +117,21 @@ func.func @gqa_causal(%q: tensor<1x8x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: te
 
 // -----
 
-// Not causal, with a bias [Hq, S, T] that broadcasts over the batch: one
-// loop over every key tile; the bias tile [4, bq, bk] of the group's heads
-// is sliced per step; MQA (1 key/value head) puts all 4 heads in the group.
+// Not causal, with a bias [Hq, S, T] that broadcasts over the batch: a
+// loop over the full key tiles (static sizes, 16 keys), then one over the
+// last, shorter tile if T is not a multiple of 16; the bias tile [4, bq, bk]
+// of the group's heads is sliced per step; MQA (1 key/value head) puts all 4
+// heads in the group.
 
 // CHECK-LABEL: func.func @mqa_bias
+// CHECK:         %[[T:.+]] = tensor.dim %{{.+}}, %c2 : tensor<?x1x?x16xf32>
 // CHECK:         scf.forall ({{.+}}) = (0, 0, 0) to (%{{.+}}, 1, %{{.+}}) step (1, 1, 32)
-// CHECK:           scf.for
+// CHECK:           %[[NFULL:.+]] = arith.floordivsi %[[T]], %c16 : index
+// CHECK:           %[[FULLEND:.+]] = arith.muli %[[NFULL]], %c16 : index
+// CHECK:           %[[FULL:.+]]:5 = scf.for %{{.+}} = %c0 to %[[FULLEND]] step %c16
+// CHECK:             tensor.extract_slice %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}] [4, %{{.+}}, 16] [1, 1, 1] : tensor<4x?x?xf32> to tensor<4x?x16xf32>
+// CHECK:             arith.addf
+// CHECK:           scf.for %{{.+}} = %[[FULLEND]] to %[[T]] step %c16 iter_args(%{{.+}} = %[[FULL]]#0
 // CHECK:             tensor.extract_slice %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}] [4, %{{.+}}, %{{.+}}] [1, 1, 1] : tensor<4x?x?xf32> to tensor<4x?x?xf32>
 // CHECK:             arith.addf
 // CHECK-NOT:       scf.for

@@ -53,15 +53,16 @@ func.func @batched(%a: tensor<4x32x64xf32>, %b: tensor<4x64x32xf32>, %init: tens
 
 // -----
 
-// A reduction of 8 (a head size of 8) is shorter than tile-k: its register
-// tiles take the whole reduction, 8 steps, and still vectorize (no scalar
-// remainder does all the work).
+// A reduction of 2 is shorter than its tile (wide-tile-k, 4, for these
+// 8 x 32 tiles): its register tiles take the whole reduction, 2 steps, and
+// still vectorize (no scalar remainder does all the work). With a head size
+// of 8, Linear layers' 8 x 16 tiles (tile-k 16) get the same treatment.
 
 // CHECK-LABEL: func.func @short_reduction
-// CHECK:         vector.transfer_read {{.+}} vector<1x8x8xf32>
+// CHECK:         vector.transfer_read {{.+}} vector<1x8x2xf32>
 // CHECK:         vector.fma {{.+}} : vector<32xf32>
-func.func @short_reduction(%a: tensor<4x32x8xf32>, %b: tensor<4x8x32xf32>, %init: tensor<4x32x32xf32>) -> tensor<4x32x32xf32> {
-  %r = linalg.batch_matmul ins(%a, %b : tensor<4x32x8xf32>, tensor<4x8x32xf32>) outs(%init : tensor<4x32x32xf32>) -> tensor<4x32x32xf32>
+func.func @short_reduction(%a: tensor<4x32x2xf32>, %b: tensor<4x2x32xf32>, %init: tensor<4x32x32xf32>) -> tensor<4x32x32xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<4x32x2xf32>, tensor<4x2x32xf32>) outs(%init : tensor<4x32x32xf32>) -> tensor<4x32x32xf32>
   return %r : tensor<4x32x32xf32>
 }
 
