@@ -160,7 +160,9 @@ def TesselVectorizeContractions
       size), each loop peeled so that the main loops see full, static
       tiles;
     - the full tiles vectorized: the accumulator tile stays in vector
-      registers across the reduction loop, and each step is a sequence of
+      registers across the reduction loop (when the output is a
+      `linalg.fill`, the fill is fused into each register tile and the
+      accumulators start as a splat), and each step is a sequence of
       broadcast-FMAs (outer products; an operand laid out [cols, k], as
       Linear weights are, is transposed in registers by shuffles).
 

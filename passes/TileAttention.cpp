@@ -263,12 +263,12 @@ private:
         RankedTensorType::get({group, ShapedType::kDynamic, kExtent}, f32Type);
     SmallVector<OpFoldResult> sOffsets(3, attr(0));
     SmallVector<OpFoldResult> sSizes = {attr(group), qCount, kCount};
-    // The whole scratch is zeroed (contiguous rows of bk: one memset), then
-    // the tile's slice of it accumulates.
-    sScratch =
-        linalg::FillOp::create(b, loc, f32(b, loc, 0.0), sScratch).getResult(0);
+    // The tile's slice of the scratch, zeroed (tessel-vectorize-contractions
+    // fuses the fill into each register tile: its accumulators start at 0).
     Value sTile = tensor::ExtractSliceOp::create(
         b, loc, sType, sScratch, sOffsets, sSizes, unitStrides(3));
+    sTile =
+        linalg::FillOp::create(b, loc, f32(b, loc, 0.0), sTile).getResult(0);
     // s[g, i, j] = sum_d q[g, i, d] kT[d, j] over loops (g, i, j, d).
     Value s = multiplyAccumulate(b, loc, qTile, kT, sTile,
                                  {projection(ctx, 4, {0, 1, 3}),

@@ -255,11 +255,41 @@ struct VectorizeContractions
                  ? tile
                  : std::min(tile, extent);
     };
-    return tileForRegisters(
-        rewriter, *chunk,
+    SmallVector<OpFoldResult> tile =
         sizes(1, fit(tileRows, roles.rows),
               fit(roles.colsInnermost ? wideTileCols : tileCols, roles.cols),
-              fit(roles.colsInnermost ? wideTileK : tileK, roles.reduction)));
+              fit(roles.colsInnermost ? wideTileK : tileK, roles.reduction));
+    // Output tiles first, with a fill of the output fused into each (the
+    // accumulators then start as a splat, with no pass over memory), then
+    // the reduction within each output tile.
+    SmallVector<OpFoldResult> outputTile = tile;
+    outputTile[roles.reduction] = rewriter.getIndexAttr(0);
+    SmallVector<OpFoldResult> reductionTile(loops, rewriter.getIndexAttr(0));
+    reductionTile[roles.reduction] = tile[roles.reduction];
+    scf::SCFTileAndFuseOptions fuseFill;
+    fuseFill.tilingOptions.setTileSizes(outputTile);
+    fuseFill.setFusionControlFn(
+        [](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
+            -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          if (isDestination && isa<linalg::FillOp>(producer.getOwner()))
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          return std::nullopt;
+        });
+    rewriter.setInsertionPoint(*chunk);
+    FailureOr<scf::SCFTileAndFuseResult> outputs =
+        scf::tileConsumerAndFuseProducersUsingSCF(rewriter, *chunk, fuseFill);
+    if (failed(outputs))
+      return chunk->emitError("cannot tile this contraction for registers");
+    for (OpResult result : chunk->getOperation()->getResults())
+      if (Value replacement = outputs->replacements.lookup(result))
+        rewriter.replaceAllUsesWith(result, replacement);
+    rewriter.eraseOp(*chunk);
+    auto tiled = cast<TilingInterface>(outputs->tiledAndFusedOps.front());
+    for (Operation *fused : outputs->tiledAndFusedOps)
+      if (isa<linalg::FillOp>(fused))
+        fused->setAttr(kMicroKernel, rewriter.getUnitAttr());
+    SmallVector<LoopLikeOpInterface> loopNest(outputs->loops);
+    return tileForRegisters(rewriter, tiled, reductionTile, loopNest);
   }
 
   /// A transpose of the last two dimensions: threads share 64 x 64 chunks of
@@ -276,7 +306,7 @@ struct VectorizeContractions
         rewriter, cast<linalg::LinalgOp>(op.getOperation()), sizes(64));
     if (failed(chunk))
       return failure();
-    return tileForRegisters(rewriter, *chunk, sizes(16));
+    return tileForRegisters(rewriter, *chunk, sizes(16), {});
   }
 
   /// The threads' chunks of `op` (an scf.forall), or `op` itself when it is
@@ -298,10 +328,13 @@ struct VectorizeContractions
     return cast<TilingInterface>(chunked->tiledOps.back());
   }
 
-  /// Register tiles of `chunk` (scf.for loops, peeled outer to inner so that
-  /// the main loops iterate full tiles only), marked for vectorization.
+  /// Register tiles of `chunk` (scf.for loops), marked for vectorization;
+  /// then `outer` (loops already around `chunk`, outer to inner) and the new
+  /// loops are peeled outer to inner, so that the main loops iterate full
+  /// tiles only.
   LogicalResult tileForRegisters(IRRewriter &rewriter, TilingInterface chunk,
-                                 ArrayRef<OpFoldResult> sizes) {
+                                 ArrayRef<OpFoldResult> sizes,
+                                 SmallVector<LoopLikeOpInterface> outer) {
     rewriter.setInsertionPoint(chunk);
     scf::SCFTilingOptions registers;
     registers.setTileSizes(sizes);
@@ -311,7 +344,8 @@ struct VectorizeContractions
       return chunk->emitError("cannot tile this op for registers");
     rewriter.replaceOp(chunk, tiled->replacements);
     tiled->tiledOps.back()->setAttr(kMicroKernel, rewriter.getUnitAttr());
-    for (LoopLikeOpInterface loop : tiled->loops) {
+    outer.append(tiled->loops.begin(), tiled->loops.end());
+    for (LoopLikeOpInterface loop : outer) {
       auto forOp = cast<scf::ForOp>(loop.getOperation());
       scf::ForOp remainder;
       rewriter.setInsertionPoint(forOp);

@@ -16,7 +16,9 @@
 // the unmasked loop the row max reads the inner products directly). The
 // loops carry the running max m, the running sum l and the accumulator, and
 // two scratch tensors that every step reuses in place: the logits tile
-// [4, bq, bk] (a slice of it when the key tile is short) and the row maxima,
+// [4, bq, bk] (a slice of it when the key tile is short; the slice is zeroed
+// and tessel-vectorize-contractions fuses that fill into its register
+// tiles) and the row maxima,
 // which then hold alpha = exp(m - m'). p = exp(s - m') and its row sums are
 // one op. Each exp(d) is exp2(d log2(e)), the multiplication applied to the
 // difference, so logits keep the naive computation's rounding. O = acc / l and lse = m + log(l) are written per tile.
@@ -37,9 +39,9 @@
 // The key tiles of this first loop are all full: static sizes.
 // CHECK:             %[[KTT:.+]] = tensor.extract_slice %[[KTALL]][%[[B]], %[[H]], 0, %[[J]]] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x16x?xf32> to tensor<16x16xf32>
 // CHECK:             %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<16x16xf32>
-// CHECK:             %[[SZERO:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] : tensor<4x?x16xf32>)
-// CHECK:             %[[STILE:.+]] = tensor.extract_slice %[[SZERO]][0, 0, 0] [4, %{{.+}}, 16] [1, 1, 1] : tensor<4x?x16xf32> to tensor<4x?x16xf32>
-// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x16xf32>) outs(%[[STILE]] : tensor<4x?x16xf32>)
+// CHECK:             %[[STILE:.+]] = tensor.extract_slice %[[SBUF]][0, 0, 0] [4, %{{.+}}, 16] [1, 1, 1] : tensor<4x?x16xf32> to tensor<4x?x16xf32>
+// CHECK:             %[[SZERO:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[STILE]] : tensor<4x?x16xf32>)
+// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x16xf32>) outs(%[[SZERO]] : tensor<4x?x16xf32>)
 // CHECK-NEXT:          ^bb0
 // CHECK-NEXT:            arith.mulf
 // CHECK-NEXT:            arith.addf
@@ -64,7 +66,7 @@
 // CHECK:               linalg.yield %[[PEXP]], %[[PSUM]] : f32, f32
 // CHECK:             %[[ACCS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[ACC]] : tensor<4x?x16xf32>)
 // CHECK:             %[[ACCNEW:.+]] = linalg.generic {{.+}} ins(%[[PL]]#0, %[[VT]] : tensor<4x?x16xf32>, tensor<16x16xf32>) outs(%[[ACCS]] : tensor<4x?x16xf32>)
-// CHECK:             %[[SNEXT:.+]] = tensor.insert_slice %[[PL]]#0 into %[[SZERO]][0, 0, 0] [4, %{{.+}}, 16] [1, 1, 1]
+// CHECK:             %[[SNEXT:.+]] = tensor.insert_slice %[[PL]]#0 into %[[SBUF]][0, 0, 0] [4, %{{.+}}, 16] [1, 1, 1]
 // CHECK:             scf.yield %[[UPD]]#0, %[[PL]]#1, %[[ACCNEW]], %[[SNEXT]], %[[UPD]]#1
 // The diagonal tiles' loop: sizes are dynamic (the last key tile may be
 // short).
@@ -93,15 +95,16 @@
 // BUF-NOT:       memref.alloc
 // BUF-NOT:       memref.copy
 // BUF:           scf.for
-// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] :
+// BUF:             %[[STILE:.+]] = memref.subview %[[SBUF]][0, 0, 0] [4, %{{.+}}, 64] [1, 1, 1]
+// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[STILE]] :
 // BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
 // BUF-NOT:         memref.alloc
 // BUF-NOT:         memref.copy
 // BUF:           scf.for
 // BUF-NOT:         memref.alloc
 // BUF-NOT:         memref.copy
-// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] :
-// BUF:             %[[STILE:.+]] = memref.subview %[[SBUF]][0, 0, 0] [4, %{{.+}}, %{{.+}}] [1, 1, 1]
+// BUF:             %[[STILE2:.+]] = memref.subview %[[SBUF]][0, 0, 0] [4, %{{.+}}, %{{.+}}] [1, 1, 1]
+// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[STILE2]] :
 // BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
 // BUF-NOT:         memref.alloc
 // BUF-NOT:         memref.copy

@@ -114,3 +114,35 @@ func.func @transpose_heads(%x: tensor<1x?x8x64xf32>, %init: tensor<1x8x?x64xf32>
   %t = linalg.transpose ins(%x : tensor<1x?x8x64xf32>) outs(%init : tensor<1x8x?x64xf32>) permutation = [0, 2, 1, 3]
   return %t : tensor<1x8x?x64xf32>
 }
+
+// -----
+
+// Inside a thread's loop (a FlashAttention step), a contraction whose output
+// is a fill: the fill is fused into each 8 x 32 register tile, so the
+// accumulators start as a zero vector (no pass over memory to zero the
+// output, no load of those zeros); the peeled remainder keeps a fill of its
+// own rows.
+
+// CHECK-LABEL: func.func @fill_fused
+// CHECK:         %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<1x8x32xf32>
+// CHECK-NOT:     linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x?x64xf32>)
+// CHECK:         scf.for %{{.+}} = %c0 to %c64 step %c4 iter_args(%{{.+}} = %[[ZERO]]) -> (vector<1x8x32xf32>)
+// CHECK:           vector.fma
+// CHECK:         linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x?x32xf32>)
+func.func @fill_fused(%q: tensor<1x?x64xf32>, %kt: tensor<64x64xf32>, %n: index) -> tensor<1x?x64xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<1x?x64xf32>
+  %r = scf.forall (%i) in (1) shared_outs(%o = %e) -> (tensor<1x?x64xf32>) {
+    %z = linalg.fill ins(%c0 : f32) outs(%o : tensor<1x?x64xf32>) -> tensor<1x?x64xf32>
+    %s = linalg.generic {indexing_maps = [affine_map<(g, i, j, d) -> (g, i, d)>, affine_map<(g, i, j, d) -> (d, j)>, affine_map<(g, i, j, d) -> (g, i, j)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%q, %kt : tensor<1x?x64xf32>, tensor<64x64xf32>) outs(%z : tensor<1x?x64xf32>) {
+    ^bb0(%a: f32, %b: f32, %c: f32):
+      %m = arith.mulf %a, %b : f32
+      %t = arith.addf %c, %m : f32
+      linalg.yield %t : f32
+    } -> tensor<1x?x64xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %s into %o[0, 0, 0] [1, %n, 64] [1, 1, 1] : tensor<1x?x64xf32> into tensor<1x?x64xf32>
+    }
+  }
+  return %r : tensor<1x?x64xf32>
+}
