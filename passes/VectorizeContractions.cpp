@@ -83,18 +83,24 @@ static std::optional<Roles> rolesOf(linalg::LinalgOp op) {
   return roles;
 }
 
-/// A transpose this pass handles: 32-bit elements, the last two dimensions
-/// swapped and the others in place (keys to [B, H, D, T], say).
-static bool isLastTwoTranspose(linalg::TransposeOp op) {
-  ArrayRef<int64_t> perm = op.getPermutation();
+/// Whether `perm` swaps the last two dimensions and keeps the others.
+static bool swapsLastTwo(ArrayRef<int64_t> perm) {
   int64_t rank = static_cast<int64_t>(perm.size());
-  if (rank < 2 || !op.hasPureTensorSemantics() ||
-      op.getInit().getType().getElementType().getIntOrFloatBitWidth() != 32)
+  if (rank < 2)
     return false;
   for (int64_t i = 0; i < rank - 2; ++i)
     if (perm[i] != i)
       return false;
   return perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2;
+}
+
+/// A transpose this pass handles: 32-bit elements, the last two dimensions
+/// swapped (keys to [B, H, D, T], say).
+static bool isLastTwoTranspose(linalg::TransposeOp op) {
+  Type element = op.getInit().getType().getElementType();
+  return op.hasPureTensorSemantics() && element.isIntOrFloat() &&
+         element.getIntOrFloatBitWidth() == 32 &&
+         swapsLastTwo(op.getPermutation());
 }
 
 /// A vector.transpose of the last two dimensions with unit dimensions before
@@ -106,14 +112,11 @@ struct TransposeWithoutUnitDims : OpRewritePattern<vector::TransposeOp> {
                                 PatternRewriter &rewriter) const override {
     VectorType type = op.getSourceVectorType();
     int64_t rank = type.getRank();
-    ArrayRef<int64_t> perm = op.getPermutation();
-    if (rank <= 2 || type.isScalable())
+    if (rank <= 2 || type.isScalable() || !swapsLastTwo(op.getPermutation()))
       return failure();
     for (int64_t i = 0; i < rank - 2; ++i)
-      if (perm[i] != i || type.getDimSize(i) != 1)
+      if (type.getDimSize(i) != 1)
         return failure();
-    if (perm[rank - 2] != rank - 1 || perm[rank - 1] != rank - 2)
-      return failure();
     auto flat =
         VectorType::get(type.getShape().take_back(2), type.getElementType());
     Location loc = op.getLoc();
