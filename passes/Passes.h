@@ -1,59 +1,32 @@
-//===- Passes.h - Tessel passes ---------------------------------*- C++ -*-===//
+//===- Passes.h - every Tessel pass, by layer -------------------*- C++ -*-===//
+//
+// The passes live with their layer (see docs/architecture.md):
+//   graph/           target-neutral transforms of tessel IR
+//   conversion/      tessel to linalg
+//   codegen/common/  what every target's compiled code shares
+//   codegen/cpu/     the host CPU's choices
+// This header includes them all and registers them together, for tools
+// that offer every pass (tessel-opt, tesselc's --mlir-print-ir-after).
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef TESSEL_PASSES_PASSES_H
 #define TESSEL_PASSES_PASSES_H
 
-#include "mlir/Pass/Pass.h"
-
-namespace mlir {
-class RewritePatternSet;
-class TypeConverter;
-namespace affine {
-class AffineDialect;
-} // namespace affine
-namespace arith {
-class ArithDialect;
-} // namespace arith
-namespace func {
-class FuncDialect;
-} // namespace func
-namespace LLVM {
-class LLVMDialect;
-} // namespace LLVM
-namespace vector {
-class VectorDialect;
-} // namespace vector
-namespace linalg {
-class LinalgDialect;
-} // namespace linalg
-namespace math {
-class MathDialect;
-} // namespace math
-namespace memref {
-class MemRefDialect;
-} // namespace memref
-namespace scf {
-class SCFDialect;
-} // namespace scf
-namespace tensor {
-class TensorDialect;
-} // namespace tensor
-} // namespace mlir
+#include "passes/codegen/common/Passes.h"
+#include "passes/codegen/cpu/Passes.h"
+#include "passes/conversion/Passes.h"
+#include "passes/graph/Passes.h"
 
 namespace mlir::tessel {
 
-#define GEN_PASS_DECL
-#include "passes/Passes.h.inc"
-
-#define GEN_PASS_REGISTRATION
-#include "passes/Passes.h.inc"
-
-/// Patterns of convert-tessel-to-linalg, by op family (passes/lowering/).
-void populateDenseLoweringPatterns(mlir::RewritePatternSet &patterns);
-void populateNormLoweringPatterns(mlir::RewritePatternSet &patterns);
-void populatePositionLoweringPatterns(mlir::RewritePatternSet &patterns);
-void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
-void populateShapeLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// Registers every Tessel pass with the pass registry.
+inline void registerTesselPasses() {
+  registerTesselGraphPasses();
+  registerTesselConversionPasses();
+  registerTesselCodegenCommonPasses();
+  registerTesselCodegenCpuPasses();
+}
 
 } // namespace mlir::tessel
 

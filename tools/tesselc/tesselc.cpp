@@ -15,9 +15,9 @@
 #include "frontend/ModelBuilder.h"
 #include "frontend/ModelStats.h"
 #include "passes/Passes.h"
-#include "passes/Pipelines.h"
+#include "passes/pipelines/Pipelines.h"
 #include "tools/common/Diagnostics.h"
-#include "tools/tesselc/ArtifactWriter.h"
+#include "passes/backend/ArtifactWriter.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"

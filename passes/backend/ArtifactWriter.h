@@ -1,0 +1,27 @@
+//===- ArtifactWriter.h - tessel IR to a runnable artifact ------*- C++ -*-===//
+
+#ifndef TESSEL_PASSES_BACKEND_ARTIFACTWRITER_H
+#define TESSEL_PASSES_BACKEND_ARTIFACTWRITER_H
+
+#include "frontend/ModelConfig.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <string>
+
+namespace tessel {
+
+/// Compiles `module` (tessel IR after the graph pipeline) with the CPU
+/// pipeline into `directory`: kernels.so (native code for this CPU) and
+/// manifest.json (see runtime/Artifact.h). The directory is written under a
+/// temporary name and renamed into place, so a failure leaves nothing.
+/// `flashAttention` false compiles attention naively (for comparison).
+mlir::LogicalResult writeArtifact(mlir::ModuleOp module,
+                                  const frontend::ModelConfig *config,
+                                  const std::string &directory,
+                                  bool flashAttention = true);
+
+} // namespace tessel
+
+#endif // TESSEL_PASSES_BACKEND_ARTIFACTWRITER_H

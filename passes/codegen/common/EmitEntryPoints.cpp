@@ -1,0 +1,69 @@
+//===- EmitEntryPoints.cpp - uniform kernel entry points ------------------===//
+
+#include "passes/codegen/common/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::tessel {
+#define GEN_PASS_DEF_TESSELEMITENTRYPOINTS
+#include "passes/codegen/common/Passes.h.inc"
+} // namespace mlir::tessel
+
+using namespace mlir;
+
+namespace {
+
+struct EmitEntryPoints
+    : mlir::tessel::impl::TesselEmitEntryPointsBase<EmitEntryPoints> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<LLVM::LLVMFuncOp> wrappers;
+    for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
+      if (func.getName().starts_with("_mlir_ciface_") && !func.isExternal())
+        wrappers.push_back(func);
+      // Kernels (tessel-outline-kernels) stay functions of their own.
+      if (func->hasAttr("tessel.kernel"))
+        func.setNoInline(true);
+      // A kernel of coarse, possibly uneven tiles: each thread takes the
+      // next iteration when it is done (schedule(dynamic, 1)), so neither a
+      // heavier tile nor a descheduled core holds the others up.
+      if (func->hasAttr("tessel.dynamic_schedule"))
+        func.walk([&](omp::WsloopOp loop) {
+          loop.setScheduleKind(omp::ClauseScheduleKind::Dynamic);
+        });
+    }
+    OpBuilder b(&getContext());
+    auto ptr = LLVM::LLVMPointerType::get(&getContext());
+    for (LLVM::LLVMFuncOp wrapper : wrappers) {
+      std::string name =
+          "tessel_entry_" +
+          wrapper.getName().drop_front(strlen("_mlir_ciface_")).str();
+      b.setInsertionPointToEnd(module.getBody());
+      Location loc = wrapper.getLoc();
+      auto type = LLVM::LLVMFunctionType::get(
+          LLVM::LLVMVoidType::get(&getContext()), {ptr});
+      auto entry = LLVM::LLVMFuncOp::create(b, loc, name, type);
+      Block *block = entry.addEntryBlock(b);
+      b.setInsertionPointToStart(block);
+      // Every argument of the C interface is a pointer (to a descriptor).
+      SmallVector<Value> args;
+      for (unsigned i = 0; i < wrapper.getNumArguments(); ++i) {
+        if (!isa<LLVM::LLVMPointerType>(wrapper.getArgument(i).getType())) {
+          wrapper.emitError("C-interface argument ")
+              << i << " is not a pointer";
+          return signalPassFailure();
+        }
+        Value slot =
+            LLVM::GEPOp::create(b, loc, ptr, ptr, block->getArgument(0),
+                                ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
+      }
+      LLVM::CallOp::create(b, loc, wrapper, args);
+      LLVM::ReturnOp::create(b, loc, ValueRange());
+    }
+  }
+};
+
+} // namespace

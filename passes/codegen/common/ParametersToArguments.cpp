@@ -1,0 +1,83 @@
+//===- ParametersToArguments.cpp - parameters become function arguments --===//
+
+#include "passes/codegen/common/Passes.h"
+
+#include "dialect/TesselOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace mlir::tessel {
+#define GEN_PASS_DEF_TESSELPARAMETERSTOARGUMENTS
+#include "passes/codegen/common/Passes.h.inc"
+} // namespace mlir::tessel
+
+using namespace mlir;
+namespace ts = mlir::tessel;
+
+namespace {
+
+struct ParametersToArguments
+    : mlir::tessel::impl::TesselParametersToArgumentsBase<
+          ParametersToArguments> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // Declaration order is the argument order.
+    llvm::MapVector<StringAttr, ts::ParameterOp> declared;
+    for (auto param : module.getOps<ts::ParameterOp>())
+      declared[param.getSymNameAttr()] = param;
+
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      // An entry point's inputs are read-only too: the runtime passes the
+      // caller's data.
+      if (func.isPublic())
+        for (unsigned i = 0; i < func.getNumArguments(); ++i)
+          func.setArgAttr(i, "bufferization.writable",
+                          BoolAttr::get(&getContext(), false));
+      // Which parameters this function reads, in declaration order.
+      llvm::SmallDenseSet<StringAttr> used;
+      func.walk([&](ts::GetParameterOp get) {
+        used.insert(get.getNameAttr().getAttr());
+      });
+      llvm::DenseMap<StringAttr, BlockArgument> arguments;
+      for (auto &[name, param] : declared) {
+        if (!used.contains(name))
+          continue;
+        unsigned index = func.getNumArguments();
+        auto nameAttr = StringAttr::get(&getContext(), name.getValue());
+        if (failed(func.insertArgument(
+                index, param.getType(),
+                DictionaryAttr::get(
+                    &getContext(),
+                    {NamedAttribute(
+                         StringAttr::get(&getContext(), "tessel.parameter"),
+                         nameAttr),
+                     // Kernels only read parameters, so the runtime can
+                     // pass the same buffers to every call.
+                     NamedAttribute(StringAttr::get(&getContext(),
+                                                    "bufferization.writable"),
+                                    BoolAttr::get(&getContext(), false))}),
+                param.getLoc()))) {
+          signalPassFailure();
+          return;
+        }
+        arguments[name] = func.getArgument(index);
+      }
+      func.walk([&](ts::GetParameterOp get) {
+        get.replaceAllUsesWith(arguments[get.getNameAttr().getAttr()]);
+        get.erase();
+      });
+      // Compiled entry points get a C interface (see
+      // tessel-emit-entry-points).
+      if (func.isPublic())
+        func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+    }
+    for (auto &[name, param] : declared)
+      param.erase();
+  }
+};
+
+} // namespace

@@ -1,0 +1,149 @@
+//===- Passes.td - codegen shared by targets ---------------*- tablegen -*-===//
+
+#ifndef TESSEL_PASSES_CODEGEN_COMMON_PASSES_TD
+#define TESSEL_PASSES_CODEGEN_COMMON_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TesselParametersToArguments
+    : Pass<"tessel-parameters-to-arguments", "::mlir::ModuleOp"> {
+  let summary = "Pass parameters to each function as trailing arguments";
+  let description = [{
+    Compiled code receives parameters as buffers from the runtime. This pass
+    appends one argument per `tessel.parameter` a function reads (in
+    declaration order, named by a `tessel.parameter` argument attribute),
+    replaces each `tessel.get_parameter` by its argument, and erases the
+    declarations.
+
+    ```mlir
+    // Before
+    tessel.parameter @w : tensor<4x8xf32> init = zeros
+    func.func @f(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
+      %w = tessel.get_parameter @w : tensor<4x8xf32>
+      ...
+    // After
+    func.func @f(%x: tensor<?x8xf32>,
+                 %w: tensor<4x8xf32> {tessel.parameter = "w"}) -> ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def TesselPlanBuffers : Pass<"tessel-plan-buffers", "::mlir::ModuleOp"> {
+  let summary = "Lay out each function's temporary buffers in one workspace, "
+                "reusing memory between buffers whose lifetimes do not overlap";
+  let description = [{
+    Runs after bufferization, before deallocation. Each `memref.alloc` at the
+    top level of a function that the function does not return is live from
+    its allocation to the last top-level op that touches it or a view of it.
+    A linear scan gives each buffer a slot whose previous buffer is dead
+    (same dynamic sizes preferred); a slot is as large as its largest buffer,
+    rounded up to 64 bytes; slots lie one after another in one workspace,
+    and every planned alloc becomes a `memref.view` of it. Sizes may depend
+    on dynamic dimensions: they are computed at the start of the function.
+
+    ```mlir
+    %a = memref.alloc(%n) : memref<?x64xf32>   // dead before %c
+    %b = memref.alloc(%n) : memref<?x64xf32>
+    %c = memref.alloc(%n) : memref<?x64xf32>
+    // becomes (%a and %c share slot 0)
+    %ws = memref.alloc(%total) {alignment = 64} : memref<?xi8>
+    %a = memref.view %ws[%off0][%n] : memref<?xi8> to memref<?x64xf32>
+    %b = memref.view %ws[%off1][%n] : memref<?xi8> to memref<?x64xf32>
+    %c = memref.view %ws[%off0][%n] : memref<?xi8> to memref<?x64xf32>
+    ```
+
+    With `workspace-argument`, a public function takes the workspace as a
+    trailing `memref<?xi8>` argument instead,
+    and a new public function `NAME_workspace(args..., memref<2xi64>)`
+    stores its size in bytes and what the buffers would take without reuse,
+    so that the runtime allocates it once and keeps it across calls. Each
+    planned function is marked `tessel.buffer_plan = {buffers, slots}`:
+    each buffer's type, slot and model part (from its location), and the
+    slot count.
+  }];
+  let options = [
+    Option<"workspaceArgument", "workspace-argument", "bool", "false",
+           "Public functions take the workspace as an argument">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def TesselOutlineKernels : Pass<"tessel-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Move each op's loops out of an entry point into a kernel "
+                "function, called in order";
+  let description = [{
+    Runs on buffers, after the memory plan. Every top-level op of a public
+    function that does work (an op with a body: loop nests, linalg ops; or
+    a `memref.copy`) becomes a private function NAME_kN, which the entry
+    point calls in place of the op; constants are rebuilt inside the kernel,
+    other values it uses are passed. The kernels are marked `tessel.kernel`
+    (tessel-emit-entry-points keeps them out of line, so that they stay
+    functions in the compiled code) and get internal linkage; a kernel
+    holding an `scf.forall` (threads' tiles) is also marked
+    `tessel.dynamic_schedule`. The entry point is
+    marked `tessel.kernel_calls`: its kernels in call order, each with the
+    op it holds and the name of the model part it came from, which the
+    artifact's manifest lists.
+
+    ```mlir
+    func.func @forward(%x: memref<?x64xf32>, ...) {
+      %v = memref.view %ws[%c0][%n] : memref<?xi8> to memref<?x64xf32>
+      linalg.generic ... ins(%x ...) outs(%v ...) { ... }
+      ...
+    // becomes
+    func.func @forward(...) attributes {tessel.kernel_calls = [
+        {at = "layers.0.attn_norm", kernel = "forward_k0",
+         op = "linalg.generic"}, ...]} {
+      %v = memref.view %ws[%c0][%n] : memref<?xi8> to memref<?x64xf32>
+      call @forward_k0(%x, %v) : (memref<?x64xf32>, memref<?x64xf32>) -> ()
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"
+  ];
+}
+
+def TesselEmitEntryPoints
+    : Pass<"tessel-emit-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Give each C-interface function a `void kernel(void **)` entry";
+  let description = [{
+    Runs on the LLVM dialect, after `llvm.emit_c_interface` functions got
+    their `_mlir_ciface_NAME` wrappers. Adds `tessel_entry_NAME(ptr args)`,
+    which loads each argument pointer from the array and calls the wrapper:
+    the runtime calls every kernel the same way, whatever its arity. Marks
+    the functions of `tessel-outline-kernels` (`tessel.kernel`) `no_inline`,
+    so that each op's kernel stays a function a profile can name, and gives
+    the OpenMP loops of kernels marked `tessel.dynamic_schedule` (coarse
+    tiles) a dynamic schedule.
+
+    ```mlir
+    llvm.func @tessel_entry_forward(%args: !llvm.ptr) {
+      %p0 = llvm.load %args : !llvm.ptr -> !llvm.ptr
+      ...
+      llvm.call @_mlir_ciface_forward(%p0, %p1, ...)
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def TesselStridedCopiesToLinalg : Pass<"tessel-strided-copies-to-linalg"> {
+  let summary = "Turn memref.copy of non-contiguous buffers into linalg.copy";
+  let description = [{
+    Contiguous copies become a memcpy when lowered to LLVM; strided ones
+    would call the `memrefCopy` function of MLIR's C runner library, which
+    a Tessel artifact does not ship. As `linalg.copy` they become loops.
+
+    ```mlir
+    memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
+    // becomes
+    linalg.copy ins(%a : ...) outs(%b : ...)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // TESSEL_PASSES_CODEGEN_COMMON_PASSES_TD

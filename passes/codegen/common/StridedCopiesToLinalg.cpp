@@ -1,0 +1,41 @@
+//===- StridedCopiesToLinalg.cpp - strided memref.copy to linalg.copy -----===//
+
+#include "passes/codegen/common/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::tessel {
+#define GEN_PASS_DEF_TESSELSTRIDEDCOPIESTOLINALG
+#include "passes/codegen/common/Passes.h.inc"
+} // namespace mlir::tessel
+
+using namespace mlir;
+
+namespace {
+
+bool contiguous(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.getLayout().isIdentity();
+}
+
+struct StridedCopiesToLinalg
+    : mlir::tessel::impl::TesselStridedCopiesToLinalgBase<
+          StridedCopiesToLinalg> {
+  void runOnOperation() override {
+    SmallVector<memref::CopyOp> copies;
+    getOperation()->walk([&](memref::CopyOp copy) {
+      if (!contiguous(copy.getSource()) || !contiguous(copy.getTarget()))
+        copies.push_back(copy);
+    });
+    for (memref::CopyOp copy : copies) {
+      OpBuilder b(copy);
+      linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
+                             copy.getTarget());
+      copy.erase();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,103 @@
+//===- Passes.td - CPU codegen -----------------------------*- tablegen -*-===//
+
+#ifndef TESSEL_PASSES_CODEGEN_CPU_PASSES_TD
+#define TESSEL_PASSES_CODEGEN_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TesselApproximateMath : Pass<"tessel-approximate-math"> {
+  let summary = "Replace exp, tanh, erf, ... by polynomial approximations";
+  let description = [{
+    Applies MLIR's math polynomial approximations (accurate to a few f32
+    ulps) so that compiled loops vectorize and call no libm functions, and
+    Tessel's own for f32 `exp2` (softmax and FlashAttention compute exp(d)
+    as exp2(d log2 e)): 15 operations, about one ulp.
+
+    ```mlir
+    %y = math.exp2 %x : vector<16xf32>
+    // becomes: x clamped to [-127, 129] (NaN kept), n = roundeven(x) (at
+    // most 127), f = x - n, six math.fma of a degree-6 polynomial in f,
+    // and the product with bitcast((fptosi(n) + 127) << 23)
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def TesselVectorizeContractions
+    : Pass<"tessel-vectorize-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Tile contractions for registers and caches, then vectorize";
+  let description = [{
+    Every `linalg` contraction with one reduction dimension (linear layers,
+    batched matmuls, attention's q.k and p.v) becomes:
+
+    - an `scf.forall` over its leading parallel dimensions (tile 1), over
+      chunks of `chunk-rows` output rows and `chunk-cols` output columns:
+      the work the threads share;
+    - inside it, `scf.for` loops over `tile-rows` x `tile-cols` register
+      tiles of the output (`tile-rows` x `wide-tile-cols` when the operand
+      that spans the columns is laid out [k, cols], so no transpose is
+      needed: twice the accumulators, so the FMAs rather than the loads
+      bound the loop) and `tile-k` steps of the reduction (`wide-tile-k`
+      for wide tiles, whose accumulators leave room for only a few rows of
+      the column operand in the 32 vector registers; a dimension
+      smaller than its tile, like a head size of 8, gets a tile of its own
+      size), each loop peeled so that the main loops see full, static
+      tiles;
+    - the full tiles vectorized: the accumulator tile stays in vector
+      registers across the reduction loop (when the output is a
+      `linalg.fill`, the fill is fused into each register tile and the
+      accumulators start as a splat), and each step is a sequence of
+      broadcast-FMAs (outer products; an operand laid out [cols, k], as
+      Linear weights are, is transposed in registers by shuffles).
+
+    Partial tiles at the edges (the peeled remainders) stay `linalg` ops and
+    become plain loops.
+
+    A `linalg.transpose` of the last two dimensions (FlashAttention's keys to
+    [B, H, D, T]) is tiled the same way: threads share 64 x 64 chunks, and
+    each full 16 x 16 tile is 16 row loads, a transpose by shuffles and 16
+    row stores, rather than strided gathers.  Runs on tensors, before
+    bufferization.
+  }];
+  let options = [
+    Option<"tileRows", "tile-rows", "int64_t", "8",
+           "Output rows per register tile">,
+    Option<"tileCols", "tile-cols", "int64_t", "16",
+           "Output columns per register tile (the vector width)">,
+    Option<"wideTileCols", "wide-tile-cols", "int64_t", "32",
+           "Output columns per register tile when the column operand is "
+           "laid out [k, cols]">,
+    Option<"tileK", "tile-k", "int64_t", "16",
+           "Reduction steps per vectorized step">,
+    Option<"wideTileK", "wide-tile-k", "int64_t", "4",
+           "Reduction steps per vectorized step of a wide tile: its "
+           "accumulators take 16 vector registers, so only a few rows of the "
+           "column operand may be live at once without spills">,
+    Option<"chunkRows", "chunk-rows", "int64_t", "32",
+           "Output rows per parallel task">,
+    Option<"chunkCols", "chunk-cols", "int64_t", "256",
+           "Output columns per parallel task">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::affine::AffineDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def TesselSequentialInnerLoops
+    : Pass<"tessel-sequential-inner-loops", "::mlir::func::FuncOp"> {
+  let summary = "Keep threads on outer loops; run innermost loops in order";
+  let description = [{
+    Rewrites each `scf.parallel` so that its innermost dimension becomes an
+    `scf.for` (the loop LLVM vectorizes, over contiguous memory), and turns
+    an `scf.parallel` nested in another into `scf.for` loops, so that OpenMP
+    forks once per op and never collapses the vectorizable loop into its
+    index arithmetic.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
+#endif // TESSEL_PASSES_CODEGEN_CPU_PASSES_TD

@@ -1,0 +1,363 @@
+//===- VectorizeContractions.cpp - register-tiled, vectorized contractions ===//
+//
+// Tiles each linalg contraction twice (threads, then registers), peels the
+// register loops so that the main loops see full static tiles, vectorizes
+// those tiles, keeps the accumulator in registers across the reduction loop
+// and lowers the vector contractions to broadcast-FMA outer products.
+// Transposes of the last two dimensions get the same treatment, with 16x16
+// register tiles transposed by shuffles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/codegen/cpu/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir::tessel {
+#define GEN_PASS_DEF_TESSELVECTORIZECONTRACTIONS
+#include "passes/codegen/cpu/Passes.h.inc"
+} // namespace mlir::tessel
+
+using namespace mlir;
+
+namespace {
+
+/// Marks the register-tile op until it is vectorized.
+constexpr llvm::StringLiteral kMicroKernel = "tessel.register_tile";
+
+/// The loops of a contraction by role: the output's last dimension (columns,
+/// the vector lanes), the one before it (rows), the reduction, and the rest.
+struct Roles {
+  int64_t cols = -1;
+  int64_t rows = -1;
+  int64_t reduction = -1;
+  /// Whether the input that spans the columns has them innermost ([k, cols]):
+  /// its rows load as vectors without a transpose.
+  bool colsInnermost = false;
+};
+
+/// A contraction this pass handles: one reduction, one result whose last two
+/// dimensions are parallel loops.
+static std::optional<Roles> rolesOf(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumDpsInputs() != 2 || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  if (op.getNumReductionLoops() != 1)
+    return std::nullopt;
+  if (!llvm::all_of(op.getRegionOutputArgs(),
+                    [](BlockArgument arg) { return arg.getType().isF32(); }))
+    return std::nullopt;
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (out.getNumResults() < 2 || !out.isProjectedPermutation())
+    return std::nullopt;
+  Roles roles;
+  roles.cols = cast<AffineDimExpr>(out.getResults().back()).getPosition();
+  roles.rows = cast<AffineDimExpr>(out.getResults()[out.getNumResults() - 2])
+                   .getPosition();
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  for (auto [i, it] : llvm::enumerate(iters))
+    if (it == utils::IteratorType::reduction)
+      roles.reduction = i;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults() != 0 &&
+        map.isFunctionOfDim(static_cast<unsigned>(roles.cols)))
+      roles.colsInnermost = map.getResults().back() ==
+                            getAffineDimExpr(roles.cols, op.getContext());
+  }
+  return roles;
+}
+
+/// Whether `perm` swaps the last two dimensions and keeps the others.
+static bool swapsLastTwo(ArrayRef<int64_t> perm) {
+  int64_t rank = static_cast<int64_t>(perm.size());
+  if (rank < 2)
+    return false;
+  for (int64_t i = 0; i < rank - 2; ++i)
+    if (perm[i] != i)
+      return false;
+  return perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2;
+}
+
+/// A transpose this pass handles: 32-bit elements, the last two dimensions
+/// swapped (keys to [B, H, D, T], say).
+static bool isLastTwoTranspose(linalg::TransposeOp op) {
+  Type element = op.getInit().getType().getElementType();
+  return op.hasPureTensorSemantics() && element.isIntOrFloat() &&
+         element.getIntOrFloatBitWidth() == 32 &&
+         swapsLastTwo(op.getPermutation());
+}
+
+/// A vector.transpose of the last two dimensions with unit dimensions before
+/// them, as a 2-D transpose between shape casts, so that the shuffle
+/// lowering of 16x16 transposes applies.
+struct TransposeWithoutUnitDims : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType type = op.getSourceVectorType();
+    int64_t rank = type.getRank();
+    if (rank <= 2 || type.isScalable() || !swapsLastTwo(op.getPermutation()))
+      return failure();
+    for (int64_t i = 0; i < rank - 2; ++i)
+      if (type.getDimSize(i) != 1)
+        return failure();
+    auto flat =
+        VectorType::get(type.getShape().take_back(2), type.getElementType());
+    Location loc = op.getLoc();
+    Value source =
+        vector::ShapeCastOp::create(rewriter, loc, flat, op.getVector());
+    Value transposed = vector::TransposeOp::create(rewriter, loc, source,
+                                                   ArrayRef<int64_t>{1, 0});
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(
+        op, op.getResultVectorType(), transposed);
+    return success();
+  }
+};
+
+struct VectorizeContractions
+    : mlir::tessel::impl::TesselVectorizeContractionsBase<
+          VectorizeContractions> {
+  using Base::Base;
+
+  /// The pattern sets, built once per pass instance rather than per
+  /// function (the canonicalization set spans every registered op).
+  LogicalResult initialize(MLIRContext *ctx) override {
+    RewritePatternSet canonical(ctx);
+    for (Dialect *dialect : ctx->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(canonical);
+    for (RegisteredOperationName op : ctx->getRegisteredOperations())
+      op.getCanonicalizationPatterns(canonical, ctx);
+    canonicalization = FrozenRewritePatternSet(std::move(canonical));
+
+    RewritePatternSet cleanup(ctx);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(cleanup);
+    vector::populateVectorReductionToContractPatterns(cleanup);
+    vector::populateSinkVectorOpsPatterns(cleanup);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(cleanup);
+    vector::TransferReadOp::getCanonicalizationPatterns(cleanup, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(cleanup, ctx);
+    vectorCleanup = FrozenRewritePatternSet(std::move(cleanup));
+
+    RewritePatternSet lowering(ctx);
+    vector::populateVectorContractLoweringPatterns(
+        lowering, vector::VectorContractLowering::OuterProduct);
+    lowering.add<TransposeWithoutUnitDims>(ctx, /*benefit=*/2);
+    vector::populateVectorTransposeLoweringPatterns(
+        lowering, vector::VectorTransposeLowering::Shuffle16x16);
+    vector::populateVectorOuterProductLoweringPatterns(lowering);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(lowering);
+    contractLowering = FrozenRewritePatternSet(std::move(lowering));
+    return success();
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<std::pair<linalg::LinalgOp, Roles>> candidates;
+    SmallVector<linalg::TransposeOp> transposes;
+    func.walk([&](linalg::LinalgOp op) {
+      if (std::optional<Roles> roles = rolesOf(op))
+        candidates.push_back({op, *roles});
+      else if (auto transpose = dyn_cast<linalg::TransposeOp>(*op))
+        if (isLastTwoTranspose(transpose))
+          transposes.push_back(transpose);
+    });
+    if (candidates.empty() && transposes.empty())
+      return;
+
+    IRRewriter rewriter(&getContext());
+    for (auto [op, roles] : candidates)
+      if (failed(tile(rewriter, op, roles)))
+        return signalPassFailure();
+    for (linalg::TransposeOp op : transposes)
+      if (failed(tileTranspose(rewriter, op)))
+        return signalPassFailure();
+
+    // Fold the peeled bounds into static slice shapes.
+    if (failed(applyPatternsGreedily(func, canonicalization)))
+      return signalPassFailure();
+
+    // Vectorize the full register tiles; the partial ones stay linalg.
+    SmallVector<linalg::LinalgOp> tiles;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr(kMicroKernel))
+        tiles.push_back(op);
+    });
+    for (linalg::LinalgOp op : tiles) {
+      op->removeAttr(kMicroKernel);
+      if (op.hasDynamicShape())
+        continue;
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> result =
+          linalg::vectorize(rewriter, op);
+      if (failed(result)) {
+        op.emitError("cannot vectorize this register tile");
+        return signalPassFailure();
+      }
+      rewriter.replaceOp(op, result->replacements);
+    }
+    if (failed(applyPatternsGreedily(func, vectorCleanup)))
+      return signalPassFailure();
+
+    // Keep each accumulator tile in registers across its reduction loop.
+    func.walk([&](scf::ForOp loop) {
+      hoistLoopInvariantSubsets(rewriter,
+                                cast<LoopLikeOpInterface>(loop.getOperation()));
+    });
+
+    // vector.contract -> outer products -> FMAs.
+    if (failed(applyPatternsGreedily(func, contractLowering)))
+      return signalPassFailure();
+  }
+
+  /// Threads' chunks (scf.forall), then register tiles (scf.for, peeled).
+  LogicalResult tile(IRRewriter &rewriter, linalg::LinalgOp op,
+                     const Roles &roles) {
+    int64_t loops = op.getNumLoops();
+    auto sizes = [&](int64_t outer, int64_t rows, int64_t cols, int64_t k) {
+      SmallVector<OpFoldResult> result;
+      for (int64_t i = 0; i < loops; ++i) {
+        int64_t size = outer;
+        if (i == roles.rows)
+          size = rows;
+        else if (i == roles.cols)
+          size = cols;
+        else if (i == roles.reduction)
+          size = k;
+        result.push_back(rewriter.getIndexAttr(size));
+      }
+      return result;
+    };
+
+    FailureOr<TilingInterface> chunk =
+        tileForThreads(rewriter, op, sizes(1, chunkRows, chunkCols, 0));
+    if (failed(chunk))
+      return failure();
+    // A dimension smaller than its tile (a head size of 8, say) gets a tile
+    // of its own size, so that it still has full tiles to vectorize.
+    SmallVector<int64_t> extents =
+        cast<linalg::LinalgOp>(chunk->getOperation()).getStaticLoopRanges();
+    auto fit = [&](int64_t tile, int64_t loop) {
+      int64_t extent = extents[loop];
+      return ShapedType::isDynamic(extent) || extent <= 0
+                 ? tile
+                 : std::min(tile, extent);
+    };
+    SmallVector<OpFoldResult> tile =
+        sizes(1, fit(tileRows, roles.rows),
+              fit(roles.colsInnermost ? wideTileCols : tileCols, roles.cols),
+              fit(roles.colsInnermost ? wideTileK : tileK, roles.reduction));
+    // Output tiles first, with a fill of the output fused into each (the
+    // accumulators then start as a splat, with no pass over memory), then
+    // the reduction within each output tile.
+    SmallVector<OpFoldResult> outputTile = tile;
+    outputTile[roles.reduction] = rewriter.getIndexAttr(0);
+    SmallVector<OpFoldResult> reductionTile(loops, rewriter.getIndexAttr(0));
+    reductionTile[roles.reduction] = tile[roles.reduction];
+    scf::SCFTileAndFuseOptions fuseFill;
+    fuseFill.tilingOptions.setTileSizes(outputTile);
+    fuseFill.setFusionControlFn(
+        [](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
+            -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          if (isDestination && isa<linalg::FillOp>(producer.getOwner()))
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          return std::nullopt;
+        });
+    rewriter.setInsertionPoint(*chunk);
+    FailureOr<scf::SCFTileAndFuseResult> outputs =
+        scf::tileConsumerAndFuseProducersUsingSCF(rewriter, *chunk, fuseFill);
+    if (failed(outputs))
+      return chunk->emitError("cannot tile this contraction for registers");
+    for (OpResult result : chunk->getOperation()->getResults())
+      if (Value replacement = outputs->replacements.lookup(result))
+        rewriter.replaceAllUsesWith(result, replacement);
+    rewriter.eraseOp(*chunk);
+    auto tiled = cast<TilingInterface>(outputs->tiledAndFusedOps.front());
+    for (Operation *fused : outputs->tiledAndFusedOps)
+      if (isa<linalg::FillOp>(fused))
+        fused->setAttr(kMicroKernel, rewriter.getUnitAttr());
+    SmallVector<LoopLikeOpInterface> loopNest(outputs->loops);
+    return tileForRegisters(rewriter, tiled, reductionTile, loopNest);
+  }
+
+  /// A transpose of the last two dimensions: threads share 64 x 64 chunks of
+  /// them; each chunk is a loop over 16 x 16 register tiles, which
+  /// vectorize to 16 row loads, a shuffle transpose and 16 row stores.
+  LogicalResult tileTranspose(IRRewriter &rewriter, linalg::TransposeOp op) {
+    int64_t loops = op.getInit().getType().getRank();
+    auto sizes = [&](int64_t last2) {
+      SmallVector<OpFoldResult> result(loops - 2, rewriter.getIndexAttr(1));
+      result.append(2, rewriter.getIndexAttr(last2));
+      return result;
+    };
+    FailureOr<TilingInterface> chunk = tileForThreads(
+        rewriter, cast<linalg::LinalgOp>(op.getOperation()), sizes(64));
+    if (failed(chunk))
+      return failure();
+    return tileForRegisters(rewriter, *chunk, sizes(16), {});
+  }
+
+  /// The threads' chunks of `op` (an scf.forall), or `op` itself when it is
+  /// inside a thread's loop already (FlashAttention tiles).
+  FailureOr<TilingInterface> tileForThreads(IRRewriter &rewriter,
+                                            linalg::LinalgOp op,
+                                            ArrayRef<OpFoldResult> sizes) {
+    if (op->getParentOfType<scf::ForallOp>())
+      return cast<TilingInterface>(op.getOperation());
+    rewriter.setInsertionPoint(op);
+    scf::SCFTilingOptions threads;
+    threads.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    threads.setTileSizes(sizes);
+    FailureOr<scf::SCFTilingResult> chunked = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), threads);
+    if (failed(chunked))
+      return op.emitError("cannot tile this op for threads");
+    rewriter.replaceOp(op, chunked->replacements);
+    return cast<TilingInterface>(chunked->tiledOps.back());
+  }
+
+  /// Register tiles of `chunk` (scf.for loops), marked for vectorization;
+  /// then `outer` (loops already around `chunk`, outer to inner) and the new
+  /// loops are peeled outer to inner, so that the main loops iterate full
+  /// tiles only.
+  LogicalResult tileForRegisters(IRRewriter &rewriter, TilingInterface chunk,
+                                 ArrayRef<OpFoldResult> sizes,
+                                 SmallVector<LoopLikeOpInterface> outer) {
+    rewriter.setInsertionPoint(chunk);
+    scf::SCFTilingOptions registers;
+    registers.setTileSizes(sizes);
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileUsingSCF(rewriter, chunk, registers);
+    if (failed(tiled))
+      return chunk->emitError("cannot tile this op for registers");
+    rewriter.replaceOp(chunk, tiled->replacements);
+    tiled->tiledOps.back()->setAttr(kMicroKernel, rewriter.getUnitAttr());
+    outer.append(tiled->loops.begin(), tiled->loops.end());
+    for (LoopLikeOpInterface loop : outer) {
+      auto forOp = cast<scf::ForOp>(loop.getOperation());
+      scf::ForOp remainder;
+      rewriter.setInsertionPoint(forOp);
+      (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, remainder);
+    }
+    return success();
+  }
+
+  FrozenRewritePatternSet canonicalization, vectorCleanup, contractLowering;
+};
+
+} // namespace

@@ -1,0 +1,379 @@
+//===- Attention.cpp - lowering of the tessel attention ops ---------------===//
+//
+// softmax, attention (naive: the [B, Hq, S, T] logits are materialized; a
+// later pass swaps in FlashAttention) and cross_entropy. Everything is
+// accumulated in f32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/conversion/Passes.h"
+#include "passes/utils/LinalgBuilders.h"
+
+#include "dialect/TesselOps.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+
+#include <limits>
+
+using namespace mlir;
+namespace ts = mlir::tessel;
+using namespace mlir::tessel::lowering;
+
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+SmallVector<int64_t> range(int64_t begin, int64_t end) {
+  SmallVector<int64_t> r;
+  for (int64_t i = begin; i < end; ++i)
+    r.push_back(i);
+  return r;
+}
+
+/// `dims` without the entry at `drop`.
+SmallVector<int64_t> without(ArrayRef<int64_t> dims, int64_t drop) {
+  SmallVector<int64_t> r;
+  for (auto [i, d] : llvm::enumerate(dims))
+    if (static_cast<int64_t>(i) != drop)
+      r.push_back(d);
+  return r;
+}
+
+/// `value` as `type` (a tensor.cast where they differ only in which sizes
+/// are static).
+Value castTo(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
+  if (value.getType() == type)
+    return value;
+  return tensor::CastOp::create(b, loc, type, value);
+}
+
+/// Converts the f32 tensor `acc` to `type` (element type and static sizes),
+/// or returns it when it already is.
+Value castFromF32(OpBuilder &b, Location loc, Value acc, RankedTensorType type,
+                  ArrayRef<OpFoldResult> sizes) {
+  auto accType = cast<RankedTensorType>(acc.getType());
+  if (type.getElementType().isF32())
+    return castTo(b, loc, acc, type);
+  auto outType = accType.clone(type.getElementType());
+  int64_t rank = type.getRank();
+  Value out = emptyTensor(b, loc, outType, sizes);
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  Value result =
+      generic(b, loc, acc, out, {id, id}, iterators(rank),
+              [&](OpBuilder &nb, Location nl, ValueRange args) {
+                linalg::YieldOp::create(
+                    nb, nl, fromF32(nb, nl, args[0], type.getElementType()));
+              })[0];
+  return castTo(b, loc, result, type);
+}
+
+//===----------------------------------------------------------------------===//
+// softmax
+//===----------------------------------------------------------------------===//
+
+/// The maximum of `x` along `axis`, and the sum of exp(x - max) along it,
+/// both f32 over the lines of sizes `lineSizes`: what a softmax and a
+/// log-sum-exp start from.
+static std::pair<Value, Value>
+maxAndSumOfExp(OpBuilder &b, Location loc, Value x, int64_t axis,
+               ArrayRef<OpFoldResult> lineSizes) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t r = type.getRank();
+  auto lineType =
+      RankedTensorType::get(without(type.getShape(), axis), b.getF32Type());
+  AffineMap all = b.getMultiDimIdentityMap(r);
+  AffineMap lines = projection(ctx, r, without(range(0, r), axis));
+  SmallVector<IteratorType> reduce = iterators(r, {axis});
+
+  Value max = generic(
+      b, loc, x, filledTensor(b, loc, lineType, lineSizes, kNegInf),
+      {all, lines}, reduce, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(
+            nb, nl,
+            arith::MaximumFOp::create(nb, nl, args[1], toF32(nb, nl, args[0]))
+                .getResult());
+      })[0];
+  Value sum = generic(
+      b, loc, ValueRange{x, max},
+      filledTensor(b, loc, lineType, lineSizes, 0.0), {all, lines, lines},
+      reduce, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value e = expViaExp2(
+            nb, nl,
+            arith::SubFOp::create(nb, nl, toF32(nb, nl, args[0]), args[1]));
+        linalg::YieldOp::create(
+            nb, nl, arith::AddFOp::create(nb, nl, args[2], e).getResult());
+      })[0];
+  return {max, sum};
+}
+
+/// exp(x - max(x)) / sum(exp(x - max(x))) along `axis` of `x`, whose other
+/// sizes are `lineSizes`. The result is written into `out` (its element
+/// type); when `out` is `x` itself (f32), in place. A line whose maximum is
+/// -inf (every entry masked) gives NaN, as in the interpreter.
+Value softmaxAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
+                   ArrayRef<OpFoldResult> lineSizes, Value out) {
+  MLIRContext *ctx = b.getContext();
+  int64_t r = cast<RankedTensorType>(x.getType()).getRank();
+  AffineMap all = b.getMultiDimIdentityMap(r);
+  AffineMap lines = projection(ctx, r, without(range(0, r), axis));
+  auto [max, sum] = maxAndSumOfExp(b, loc, x, axis, lineSizes);
+  bool inPlace = out == x;
+  SmallVector<Value> inputs = {max, sum};
+  SmallVector<AffineMap> maps = {lines, lines, all};
+  if (!inPlace) {
+    inputs.insert(inputs.begin(), x);
+    maps.insert(maps.begin(), all);
+  }
+  Type elementType = cast<RankedTensorType>(out.getType()).getElementType();
+  return generic(
+      b, loc, inputs, out, maps, iterators(r),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        // (x, max, sum, out) or, in place, (max, sum, x).
+        Value value = inPlace ? args[2] : toF32(nb, nl, args[0]);
+        Value lineMax = inPlace ? args[0] : args[1];
+        Value lineSum = inPlace ? args[1] : args[2];
+        Value e =
+            expViaExp2(nb, nl, arith::SubFOp::create(nb, nl, value, lineMax));
+        Value p = arith::DivFOp::create(nb, nl, e, lineSum);
+        linalg::YieldOp::create(nb, nl, fromF32(nb, nl, p, elementType));
+      })[0];
+}
+
+/// Softmax along the op's axis (softmaxAlong).
+struct LowerSoftmax : OpRewritePattern<ts::SoftmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::SoftmaxOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t axis = static_cast<int64_t>(op.getAxis()); // I64Attr: uint64_t.
+    if (axis < 0)
+      axis += type.getRank();
+    Value x = op.getInput();
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+    SmallVector<OpFoldResult> lineSizes(sizes);
+    lineSizes.erase(lineSizes.begin() + axis);
+    Value y = softmaxAlong(b, loc, x, axis, lineSizes,
+                           emptyTensor(b, loc, type, sizes));
+    b.replaceOp(op, y);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// attention
+//===----------------------------------------------------------------------===//
+
+/// Naive scaled dot-product attention with GQA, bias and bottom-right
+/// causal masking:
+///   s[b,h,i,j] = scale * sum_d q[b,h,i,d] k[b,h/G,j,d] + bias[b,h,i,j]
+///                (-inf where causal and j > i + (T - S))
+///   p = softmax_j(s),  y[b,h,i,c] = sum_j p[b,h,i,j] v[b,h/G,j,c]
+/// with G = Hq / Hkv. All in f32; a fully masked row gives NaN.
+struct LowerAttention : OpRewritePattern<ts::AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::AttentionOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType type = op.getType();
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    auto qType = cast<RankedTensorType>(q.getType());
+    auto kType = cast<RankedTensorType>(k.getType());
+    int64_t hq = qType.getDimSize(1), hkv = kType.getDimSize(1);
+    int64_t group = hq / hkv;
+    double scale = op.getScaleOrDefault();
+
+    SmallVector<OpFoldResult> qSizes = sizesOf(b, loc, q);
+    SmallVector<OpFoldResult> kSizes = sizesOf(b, loc, k);
+    SmallVector<OpFoldResult> vSizes = sizesOf(b, loc, v);
+    // Logits [B, Hq, S, T], row statistics [B, Hq, S], output [B, Hq, S, Dv].
+    SmallVector<OpFoldResult> sSizes = {qSizes[0], qSizes[1], qSizes[2],
+                                        kSizes[2]};
+    SmallVector<OpFoldResult> rowSizes = {qSizes[0], qSizes[1], qSizes[2]};
+    SmallVector<OpFoldResult> ySizes = {qSizes[0], qSizes[1], qSizes[2],
+                                        vSizes[3]};
+    Type f32Type = b.getF32Type();
+    auto sType = RankedTensorType::get(
+        {qType.getDimSize(0), hq, qType.getDimSize(2), kType.getDimSize(2)},
+        f32Type);
+    auto vType = cast<RankedTensorType>(v.getType());
+    auto yType = RankedTensorType::get(
+        {qType.getDimSize(0), hq, qType.getDimSize(2), vType.getDimSize(3)},
+        f32Type);
+
+    // The key/value head of query head d1: d1 floordiv G.
+    auto kvMap = [&](int64_t rank, int64_t seq, int64_t last) {
+      AffineExpr head = getAffineDimExpr(1, ctx);
+      if (group != 1)
+        head = head.floorDiv(group);
+      return AffineMap::get(rank, 0,
+                            {getAffineDimExpr(0, ctx), head,
+                             getAffineDimExpr(seq, ctx),
+                             getAffineDimExpr(last, ctx)},
+                            ctx);
+    };
+
+    // s = q . k over loops (b, h, i, j, d).
+    Value s = multiplyAccumulate(
+        b, loc, q, k, filledTensor(b, loc, sType, sSizes, 0.0),
+        {projection(ctx, 5, {0, 1, 2, 4}), kvMap(5, 3, 4),
+         projection(ctx, 5, {0, 1, 2, 3})},
+        iterators(5, {4}));
+
+    // s = scale * s + bias, then the causal mask; in place over (b, h, i, j).
+    Value bias = op.getBias();
+    bool causal = op.getCausal();
+    Value shift; // T - S, for the causal mask.
+    if (causal) {
+      Value sLen = getValueOrCreateConstantIndexOp(b, loc, qSizes[2]);
+      Value tLen = getValueOrCreateConstantIndexOp(b, loc, kSizes[2]);
+      shift = arith::SubIOp::create(b, loc, tLen, sLen);
+    }
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    if (bias) {
+      auto biasType = cast<RankedTensorType>(bias.getType());
+      int64_t lead = 4 - biasType.getRank();
+      SmallVector<int64_t> dims;
+      for (int64_t j = 0; j < biasType.getRank(); ++j)
+        dims.push_back(biasType.getDimSize(j) == 1 ? -1 : lead + j);
+      inputs.push_back(bias);
+      maps.push_back(projection(ctx, 4, dims));
+    }
+    AffineMap id4 = b.getMultiDimIdentityMap(4);
+    maps.push_back(id4);
+    s = generic(b, loc, inputs, s, maps, iterators(4),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  // Key j is visible to query i iff j <= i + (T - S).
+                  Value x = attentionLogit(
+                      nb, nl, args.back(), scale, bias ? args[0] : Value(),
+                      shift, [&] {
+                        Value query = loopIndex(nb, nl, 2);
+                        return std::pair(query, loopIndex(nb, nl, 3));
+                      });
+                  linalg::YieldOp::create(nb, nl, x);
+                })[0];
+
+    // p = softmax over the keys j, in place.
+    Value p = softmaxAlong(b, loc, s, 3, rowSizes, s);
+
+    // y = p . v over loops (b, h, i, c, j).
+    Value y = multiplyAccumulate(
+        b, loc, p, v, filledTensor(b, loc, yType, ySizes, 0.0),
+        {projection(ctx, 5, {0, 1, 2, 4}), kvMap(5, 4, 3),
+         projection(ctx, 5, {0, 1, 2, 3})},
+        iterators(5, {4}));
+    b.replaceOp(op, castFromF32(b, loc, y, type, ySizes));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// cross_entropy
+//===----------------------------------------------------------------------===//
+
+/// Mean over the rows whose target is not ignore_index of
+/// logsumexp(row) - row[target]; NaN (0 / 0) when every row is ignored.
+/// A target outside [0, C) is clamped into it so that the gather stays in
+/// bounds (the interpreter reports it as an error).
+struct LowerCrossEntropy : OpRewritePattern<ts::CrossEntropyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::CrossEntropyOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType type = op.getType();
+    Value logits = op.getLogits(), targets = op.getTargets();
+    auto logitsType = cast<RankedTensorType>(logits.getType());
+    int64_t r = logitsType.getRank(), rows = r - 1;
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, logits);
+    Value lastClass = arith::SubIOp::create(
+        b, loc, getValueOrCreateConstantIndexOp(b, loc, sizes.back()),
+        arith::ConstantIndexOp::create(b, loc, 1));
+
+    // Row max, then row sum of exp(x - max).
+    SmallVector<OpFoldResult> rowSizes(sizes.begin(), sizes.end() - 1);
+    auto [max, sum] = maxAndSumOfExp(b, loc, logits, rows, rowSizes);
+
+    // Total loss and count of the counted rows, over every row dimension.
+    auto scalarF32 = RankedTensorType::get({}, b.getF32Type());
+    Value total = filledTensor(b, loc, scalarF32, {}, 0.0);
+    Value count =
+        linalg::FillOp::create(
+            b, loc,
+            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0))
+                .getResult(),
+            tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, b.getI64Type())
+                .getResult())
+            .getResult(0);
+    AffineMap rowId = b.getMultiDimIdentityMap(rows);
+    AffineMap toScalar = AffineMap::get(rows, 0, {}, ctx);
+    int64_t ignoreIndex = op.getIgnoreIndex();
+    ValueRange sums = generic(
+        b, loc, ValueRange{max, sum, targets}, ValueRange{total, count},
+        {rowId, rowId, rowId, toScalar, toScalar},
+        iterators(rows, range(0, rows)),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value target = args[2];
+          if (!target.getType().isInteger(64))
+            target = arith::ExtSIOp::create(nb, nl, nb.getI64Type(), target);
+          Value ignored = arith::CmpIOp::create(
+              nb, nl, arith::CmpIPredicate::eq, target,
+              arith::ConstantOp::create(nb, nl,
+                                        nb.getI64IntegerAttr(ignoreIndex)));
+          Value c =
+              arith::IndexCastOp::create(nb, nl, nb.getIndexType(), target);
+          c = arith::MaxSIOp::create(nb, nl, c,
+                                     arith::ConstantIndexOp::create(nb, nl, 0));
+          c = arith::MinSIOp::create(nb, nl, c, lastClass);
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rows; ++d)
+            at.push_back(loopIndex(nb, nl, d));
+          at.push_back(c);
+          Value picked =
+              toF32(nb, nl, tensor::ExtractOp::create(nb, nl, logits, at));
+          // loss = max + log(sum) - x[target]
+          Value loss = arith::SubFOp::create(
+              nb, nl,
+              arith::AddFOp::create(nb, nl, args[0],
+                                    math::LogOp::create(nb, nl, args[1])),
+              picked);
+          Value newTotal = arith::SelectOp::create(
+              nb, nl, ignored, args[3],
+              arith::AddFOp::create(nb, nl, args[3], loss));
+          Value newCount = arith::SelectOp::create(
+              nb, nl, ignored, args[4],
+              arith::AddIOp::create(
+                  nb, nl, args[4],
+                  arith::ConstantOp::create(nb, nl, nb.getI64IntegerAttr(1))));
+          linalg::YieldOp::create(nb, nl, ValueRange{newTotal, newCount});
+        });
+
+    // mean = total / count (0 / 0 = NaN when every row is ignored).
+    AffineMap scalar = AffineMap::get(0, 0, {}, ctx);
+    Value mean = generic(
+        b, loc, ValueRange{sums[0], sums[1]},
+        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{},
+                                type.getElementType())
+            .getResult(),
+        {scalar, scalar, scalar}, {},
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value n = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), args[1]);
+          Value m = arith::DivFOp::create(nb, nl, args[0], n);
+          linalg::YieldOp::create(nb, nl,
+                                  fromF32(nb, nl, m, type.getElementType()));
+        })[0];
+    b.replaceOp(op, mean);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::tessel::populateAttentionLoweringPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<LowerSoftmax, LowerAttention, LowerCrossEntropy>(
+      patterns.getContext());
+}

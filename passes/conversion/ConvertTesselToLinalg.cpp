@@ -1,0 +1,52 @@
+//===- ConvertTesselToLinalg.cpp - tessel ops to linalg on tensors --------===//
+//
+// The driver: every tessel op but the parameter declarations is illegal; the
+// patterns live with their op family in this folder.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/conversion/Passes.h"
+
+#include "dialect/TesselOps.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::tessel {
+#define GEN_PASS_DEF_CONVERTTESSELTOLINALG
+#include "passes/conversion/Passes.h.inc"
+} // namespace mlir::tessel
+
+using namespace mlir;
+
+namespace {
+
+struct ConvertTesselToLinalg
+    : mlir::tessel::impl::ConvertTesselToLinalgBase<ConvertTesselToLinalg> {
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    ConversionTarget target(*context);
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect,
+                           affine::AffineDialect, func::FuncDialect>();
+    target.addIllegalDialect<mlir::tessel::TesselDialect>();
+    target
+        .addLegalOp<mlir::tessel::ParameterOp, mlir::tessel::GetParameterOp>();
+    RewritePatternSet patterns(context);
+    mlir::tessel::populateDenseLoweringPatterns(patterns);
+    mlir::tessel::populateNormLoweringPatterns(patterns);
+    mlir::tessel::populatePositionLoweringPatterns(patterns);
+    mlir::tessel::populateAttentionLoweringPatterns(patterns);
+    mlir::tessel::populateShapeLoweringPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,312 @@
+//===- Dense.cpp - lowering of the dense tessel ops -----------------------===//
+
+#include "passes/conversion/Passes.h"
+#include "passes/utils/LinalgBuilders.h"
+
+#include "dialect/TesselOps.h"
+
+using namespace mlir;
+namespace ts = mlir::tessel;
+using namespace mlir::tessel::lowering;
+
+namespace {
+
+/// Converts an f32 accumulator tensor to `type`'s element type, or returns
+/// it when `type` is f32.
+Value castResult(OpBuilder &b, Location loc, Value acc, RankedTensorType type,
+                 ArrayRef<OpFoldResult> sizes) {
+  if (type.getElementType().isF32())
+    return acc;
+  int64_t rank = type.getRank();
+  Value out = emptyTensor(b, loc, type, sizes);
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  return generic(b, loc, acc, out, {id, id}, iterators(rank),
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   linalg::YieldOp::create(
+                       nb, nl, fromF32(nb, nl, args[0], type.getElementType()));
+                 })[0];
+}
+
+/// y[..., n] = sum_k x[..., k] * w[n, k] + b[n], accumulated in f32.
+struct LowerLinear : OpRewritePattern<ts::LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::LinearOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType type = op.getType();
+    int64_t r = type.getRank(); // Loops: r output dims + k.
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getInput());
+    sizes.back() = b.getIndexAttr(type.getShape().back());
+    auto accType = RankedTensorType::get(type.getShape(), b.getF32Type());
+    Value acc;
+    if (Value bias = op.getBias()) {
+      Value empty = emptyTensor(b, loc, accType, sizes);
+      acc = generic(b, loc, bias, empty,
+                    {projection(ctx, r, {r - 1}), b.getMultiDimIdentityMap(r)},
+                    iterators(r),
+                    [&](OpBuilder &nb, Location nl, ValueRange args) {
+                      linalg::YieldOp::create(nb, nl, toF32(nb, nl, args[0]));
+                    })[0];
+    } else {
+      acc = filledTensor(b, loc, accType, sizes, 0.0);
+    }
+    SmallVector<int64_t> xDims = range(0, r - 1), outDims = range(0, r);
+    xDims.push_back(r);
+    Value result = multiplyAccumulate(
+        b, loc, op.getInput(), op.getWeight(), acc,
+        {projection(ctx, r + 1, xDims), projection(ctx, r + 1, {r - 1, r}),
+         projection(ctx, r + 1, outDims)},
+        iterators(r + 1, {r}));
+    b.replaceOp(op, castResult(b, loc, result, type, sizes));
+    return success();
+  }
+};
+
+/// c[..., i, j] = sum_k a[..., i, k] * b[..., k, j].
+struct LowerMatmul : OpRewritePattern<ts::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::MatmulOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType type = op.getType();
+    int64_t r = type.getRank();
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getLhs());
+    sizes.back() = sizesOf(b, loc, op.getRhs()).back();
+    auto accType = RankedTensorType::get(type.getShape(), b.getF32Type());
+    Value acc = filledTensor(b, loc, accType, sizes, 0.0);
+    SmallVector<int64_t> lhs = range(0, r - 2), rhs = range(0, r - 2);
+    lhs.append({r - 2, r});
+    rhs.append({r, r - 1});
+    Value result = multiplyAccumulate(b, loc, op.getLhs(), op.getRhs(), acc,
+                                      {projection(ctx, r + 1, lhs),
+                                       projection(ctx, r + 1, rhs),
+                                       projection(ctx, r + 1, range(0, r))},
+                                      iterators(r + 1, {r}));
+    b.replaceOp(op, castResult(b, loc, result, type, sizes));
+    return success();
+  }
+};
+
+/// y[..., d] = table[ids[...], d]; ids are clamped into the table (the
+/// runtime rejects out-of-range token ids before they get here).
+struct LowerEmbedding : OpRewritePattern<ts::EmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::EmbeddingOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType type = op.getType();
+    int64_t r = type.getRank();
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getIds());
+    sizes.push_back(b.getIndexAttr(type.getShape().back()));
+    Value out = emptyTensor(b, loc, type, sizes);
+    int64_t rows =
+        cast<RankedTensorType>(op.getTable().getType()).getShape()[0];
+    Value table = op.getTable();
+    Value result = generic(
+        b, loc, op.getIds(), out,
+        {projection(ctx, r, range(0, r - 1)), b.getMultiDimIdentityMap(r)},
+        iterators(r), [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value id =
+              arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
+          Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+          Value last = arith::ConstantIndexOp::create(nb, nl, rows - 1);
+          id = arith::MaxSIOp::create(nb, nl, id, zero);
+          id = arith::MinSIOp::create(nb, nl, id, last);
+          Value d = loopIndex(nb, nl, r - 1);
+          Value v = tensor::ExtractOp::create(nb, nl, table, ValueRange{id, d});
+          linalg::YieldOp::create(nb, nl, v);
+        })[0];
+    b.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Elementwise binary with NumPy broadcasting.
+template <typename OpTy> struct LowerBroadcastBinary : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType type = op.getType();
+    int64_t r = type.getRank();
+    Value operands[2] = {op.getLhs(), op.getRhs()};
+    SmallVector<AffineMap> maps;
+    SmallVector<OpFoldResult> sizes(r);
+    for (int64_t i = 0; i < r; ++i)
+      sizes[i] = b.getIndexAttr(type.getShape()[i]);
+    for (Value v : operands) {
+      auto t = cast<RankedTensorType>(v.getType());
+      int64_t lead = r - t.getRank();
+      SmallVector<int64_t> dims;
+      for (int64_t j = 0; j < t.getRank(); ++j) {
+        // A static 1 under a larger result dimension is broadcast.
+        bool stretched = t.getShape()[j] == 1 && type.getShape()[lead + j] != 1;
+        dims.push_back(stretched ? -1 : lead + j);
+        if (type.isDynamicDim(lead + j) && !stretched &&
+            !isa<Value>(sizes[lead + j]))
+          sizes[lead + j] = tensor::DimOp::create(b, loc, v, j).getResult();
+      }
+      maps.push_back(projection(ctx, r, dims));
+    }
+    maps.push_back(b.getMultiDimIdentityMap(r));
+    Value out = emptyTensor(b, loc, type, sizes);
+    Type element = type.getElementType();
+    Value result =
+        generic(b, loc, ValueRange(operands), out, maps, iterators(r),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value x = toF32(nb, nl, args[0]), y = toF32(nb, nl, args[1]);
+                  Value z;
+                  if constexpr (std::is_same_v<OpTy, ts::AddOp>)
+                    z = arith::AddFOp::create(nb, nl, x, y);
+                  else
+                    z = arith::MulFOp::create(nb, nl, x, y);
+                  linalg::YieldOp::create(nb, nl, fromF32(nb, nl, z, element));
+                })[0];
+    b.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// An elementwise map of `inputs` (same shape as the result) through `fn`
+/// computed in f32.
+Value mapElementwise(
+    OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
+    const std::function<Value(OpBuilder &, Location, ValueRange)> &fn) {
+  int64_t r = type.getRank();
+  Value out = emptyTensor(b, loc, type, sizesOf(b, loc, inputs[0]));
+  SmallVector<AffineMap> maps(inputs.size() + 1, b.getMultiDimIdentityMap(r));
+  return generic(b, loc, inputs, out, maps, iterators(r),
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   SmallVector<Value> xs;
+                   for (Value a : args.drop_back())
+                     xs.push_back(toF32(nb, nl, a));
+                   linalg::YieldOp::create(
+                       nb, nl,
+                       fromF32(nb, nl, fn(nb, nl, xs), type.getElementType()));
+                 })[0];
+}
+
+/// silu(x) = x / (1 + exp(-x)).
+Value silu(OpBuilder &b, Location loc, Value x) {
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  Value denom = arith::AddFOp::create(b, loc, f32(b, loc, 1.0), e);
+  return arith::DivFOp::create(b, loc, x, denom);
+}
+
+struct LowerGelu : OpRewritePattern<ts::GeluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::GeluOp op,
+                                PatternRewriter &b) const override {
+    bool tanhForm = op.getApproximate() == ts::GeluApproximation::tanh;
+    b.replaceOp(
+        op,
+        mapElementwise(
+            b, op.getLoc(), op.getType(), op.getInput(),
+            [&](OpBuilder &nb, Location nl, ValueRange xs) {
+              Value x = xs[0];
+              Value half = f32(nb, nl, 0.5), one = f32(nb, nl, 1.0);
+              Value inner;
+              if (tanhForm) {
+                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+                Value x3 = arith::MulFOp::create(
+                    nb, nl, x, arith::MulFOp::create(nb, nl, x, x));
+                Value t = arith::AddFOp::create(
+                    nb, nl, x,
+                    arith::MulFOp::create(nb, nl, f32(nb, nl, 0.044715), x3));
+                t = arith::MulFOp::create(
+                    nb, nl, f32(nb, nl, std::sqrt(2.0 / M_PI)), t);
+                inner = math::TanhOp::create(nb, nl, t);
+              } else {
+                // 0.5 x (1 + erf(x / sqrt 2))
+                inner = math::ErfOp::create(
+                    nb, nl,
+                    arith::MulFOp::create(nb, nl, x,
+                                          f32(nb, nl, 1.0 / std::sqrt(2.0))));
+              }
+              Value cdf = arith::MulFOp::create(
+                  nb, nl, half, arith::AddFOp::create(nb, nl, one, inner));
+              return arith::MulFOp::create(nb, nl, x, cdf).getResult();
+            }));
+    return success();
+  }
+};
+
+struct LowerSilu : OpRewritePattern<ts::SiluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::SiluOp op,
+                                PatternRewriter &b) const override {
+    b.replaceOp(op,
+                mapElementwise(b, op.getLoc(), op.getType(), op.getInput(),
+                               [](OpBuilder &nb, Location nl, ValueRange xs) {
+                                 return silu(nb, nl, xs[0]);
+                               }));
+    return success();
+  }
+};
+
+struct LowerSwiglu : OpRewritePattern<ts::SwigluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::SwigluOp op,
+                                PatternRewriter &b) const override {
+    b.replaceOp(op,
+                mapElementwise(b, op.getLoc(), op.getType(),
+                               ValueRange{op.getGate(), op.getUp()},
+                               [](OpBuilder &nb, Location nl, ValueRange xs) {
+                                 return arith::MulFOp::create(
+                                            nb, nl, silu(nb, nl, xs[0]), xs[1])
+                                     .getResult();
+                               }));
+    return success();
+  }
+};
+
+struct LowerTranspose : OpRewritePattern<ts::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::TransposeOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> in = sizesOf(b, loc, op.getInput()), sizes;
+    for (int64_t p : op.getPermutation())
+      sizes.push_back(in[p]);
+    Value out = emptyTensor(b, loc, op.getType(), sizes);
+    b.replaceOp(op, linalg::TransposeOp::create(b, loc, op.getInput(), out,
+                                                op.getPermutation())
+                        .getResult()[0]);
+    return success();
+  }
+};
+
+/// A reshape keeps its dynamic leading dimensions (verifier), so the new
+/// shape is those dimensions and the static rest.
+struct LowerReshape : OpRewritePattern<ts::ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::ReshapeOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    SmallVector<Value> dims;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      dims.push_back(
+          type.isDynamicDim(i)
+              ? tensor::DimOp::create(b, loc, op.getInput(), i).getResult()
+              : arith::ConstantIndexOp::create(b, loc, type.getDimSize(i))
+                    .getResult());
+    Value shape = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get({type.getRank()}, b.getIndexType()),
+        dims);
+    b.replaceOpWithNewOp<tensor::ReshapeOp>(op, type, op.getInput(), shape);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::tessel::populateDenseLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerLinear, LowerMatmul, LowerEmbedding,
+               LowerBroadcastBinary<ts::AddOp>, LowerBroadcastBinary<ts::MulOp>,
+               LowerGelu, LowerSilu, LowerSwiglu, LowerTranspose, LowerReshape>(
+      patterns.getContext());
+}

@@ -1,0 +1,390 @@
+//===- Norms.cpp - lowering of the tessel norms ops -----------------------===//
+//
+// Every norm normalizes over the last axis (of size D). Statistics are
+// reduced in f32 (two passes: the mean, then the squared deviations) and the
+// final elementwise generic converts to the op's element type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/conversion/Passes.h"
+#include "passes/utils/LinalgBuilders.h"
+
+#include "dialect/TesselOps.h"
+
+using namespace mlir;
+namespace ts = mlir::tessel;
+using namespace mlir::tessel::lowering;
+
+namespace {
+
+using Combine =
+    std::function<Value(OpBuilder &, Location, ValueRange /*f32 args*/)>;
+
+SmallVector<int64_t> range(int64_t begin, int64_t end) {
+  SmallVector<int64_t> r;
+  for (int64_t i = begin; i < end; ++i)
+    r.push_back(i);
+  return r;
+}
+
+/// The size of dimension `dim` of `v`: an attribute, or a tensor.dim.
+OpFoldResult dimSize(OpBuilder &b, Location loc, Value v, int64_t dim) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (!type.isDynamicDim(dim))
+    return b.getIndexAttr(type.getDimSize(dim));
+  return tensor::DimOp::create(b, loc, v, dim).getResult();
+}
+
+/// An index-typed size as an f32 value (outside any body).
+Value sizeAsF32(OpBuilder &b, Location loc, OpFoldResult size) {
+  if (auto attr = dyn_cast<Attribute>(size))
+    return f32(b, loc, static_cast<double>(cast<IntegerAttr>(attr).getInt()));
+  Value i =
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), cast<Value>(size));
+  return arith::SIToFPOp::create(b, loc, b.getF32Type(), i);
+}
+
+/// The size of the last dimension of `x` as an f32 value.
+Value lastSizeAsF32(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  return sizeAsF32(b, loc, dimSize(b, loc, x, type.getRank() - 1));
+}
+
+/// The product of `sizes` as an f32 value.
+Value productAsF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
+  int64_t constant = 1;
+  Value dynamic;
+  for (OpFoldResult s : sizes) {
+    if (auto attr = dyn_cast<Attribute>(s)) {
+      constant *= cast<IntegerAttr>(attr).getInt();
+      continue;
+    }
+    Value v = cast<Value>(s);
+    dynamic =
+        dynamic ? arith::MulIOp::create(b, loc, dynamic, v).getResult() : v;
+  }
+  if (!dynamic)
+    return f32(b, loc, static_cast<double>(constant));
+  Value n = sizeAsF32(b, loc, dynamic);
+  if (constant == 1)
+    return n;
+  return arith::MulFOp::create(b, loc, n,
+                               f32(b, loc, static_cast<double>(constant)));
+}
+
+/// A reduction of `x` ([..., D]) into an f32 tensor of the dimensions
+/// `kept` (the others are reduced): acc = combine(acc, f32(x), f32(extra...))
+/// where each of `extras` is indexed like the result.
+Value reduceF32(
+    OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> kept,
+    ValueRange extras, double init,
+    const std::function<Value(OpBuilder &, Location, Value acc, Value element,
+                              ValueRange extras)> &combine) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<int64_t> shape, reductions;
+  for (int64_t d : kept) {
+    sizes.push_back(dimSize(b, loc, x, d));
+    shape.push_back(type.getShape()[d]);
+  }
+  for (int64_t d = 0; d < rank; ++d)
+    if (!llvm::is_contained(kept, d))
+      reductions.push_back(d);
+  auto outType = RankedTensorType::get(shape, b.getF32Type());
+  Value acc = filledTensor(b, loc, outType, sizes, init);
+  AffineMap keptMap = projection(ctx, rank, kept);
+  SmallVector<Value> inputs{x};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
+  for (Value e : extras) {
+    inputs.push_back(e);
+    maps.push_back(keptMap);
+  }
+  maps.push_back(keptMap);
+  return generic(b, loc, inputs, acc, maps, iterators(rank, reductions),
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   SmallVector<Value> more;
+                   for (Value a : args.slice(1, extras.size()))
+                     more.push_back(toF32(nb, nl, a));
+                   Value r = combine(nb, nl, args.back(),
+                                     toF32(nb, nl, args[0]), more);
+                   linalg::YieldOp::create(nb, nl, r);
+                 })[0];
+}
+
+/// An elementwise map of tensors of one shape, computed in f32, into an f32
+/// tensor.
+Value mapF32(OpBuilder &b, Location loc, ValueRange inputs, const Combine &fn) {
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  int64_t rank = type.getRank();
+  auto outType = RankedTensorType::get(type.getShape(), b.getF32Type());
+  Value out = emptyTensor(b, loc, outType, sizesOf(b, loc, inputs[0]));
+  SmallVector<AffineMap> maps(inputs.size() + 1,
+                              b.getMultiDimIdentityMap(rank));
+  return generic(b, loc, inputs, out, maps, iterators(rank),
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   SmallVector<Value> xs;
+                   for (Value a : args.drop_back())
+                     xs.push_back(toF32(nb, nl, a));
+                   linalg::YieldOp::create(nb, nl, fn(nb, nl, xs));
+                 })[0];
+}
+
+/// The result of a norm: out[...] = fn(f32 x, f32 row..., f32 feature...)
+/// with `rows` indexed by the leading dimensions of `x`, `features` by its
+/// last, and `scalars` rank 0; converted to `type`'s element type.
+Value normalize(
+    OpBuilder &b, Location loc, RankedTensorType type, Value x, ValueRange rows,
+    ValueRange features, ValueRange scalars,
+    const std::function<Value(OpBuilder &, Location, Value x, ValueRange rows,
+                              ValueRange features, ValueRange scalars)> &fn) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = type.getRank();
+  Value out = emptyTensor(b, loc, type, sizesOf(b, loc, x));
+  SmallVector<Value> inputs{x};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
+  for (Value v : rows) {
+    inputs.push_back(v);
+    maps.push_back(projection(ctx, rank, range(0, rank - 1)));
+  }
+  for (Value v : features) {
+    inputs.push_back(v);
+    maps.push_back(projection(ctx, rank, {rank - 1}));
+  }
+  for (Value v : scalars) {
+    inputs.push_back(v);
+    maps.push_back(projection(ctx, rank, {}));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  size_t nr = rows.size(), nf = features.size(), ns = scalars.size();
+  return generic(b, loc, inputs, out, maps, iterators(rank),
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   SmallVector<Value> f;
+                   for (Value a : args.drop_back())
+                     f.push_back(toF32(nb, nl, a));
+                   ValueRange all(f);
+                   Value y =
+                       fn(nb, nl, all[0], all.slice(1, nr),
+                          all.slice(1 + nr, nf), all.slice(1 + nr + nf, ns));
+                   linalg::YieldOp::create(
+                       nb, nl, fromF32(nb, nl, y, type.getElementType()));
+                 })[0];
+}
+
+Value addF(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::AddFOp::create(b, loc, x, y);
+}
+Value subF(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::SubFOp::create(b, loc, x, y);
+}
+Value mulF(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::MulFOp::create(b, loc, x, y);
+}
+Value divF(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::DivFOp::create(b, loc, x, y);
+}
+/// 1 / sqrt(v + epsilon).
+Value invSqrt(OpBuilder &b, Location loc, Value v, double epsilon) {
+  Value s = math::SqrtOp::create(b, loc, addF(b, loc, v, f32(b, loc, epsilon)));
+  return divF(b, loc, f32(b, loc, 1.0), s);
+}
+
+/// The per-row mean of `x` over its last dimension (f32), and the
+/// per-row 1 / sqrt(biased variance + epsilon).
+std::pair<Value, Value> rowMoments(OpBuilder &b, Location loc, Value x,
+                                   double epsilon) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  Value d = lastSizeAsF32(b, loc, x);
+  SmallVector<int64_t> lead = range(0, rank - 1);
+  Value sum = reduceF32(b, loc, x, lead, {}, 0.0,
+                        [](OpBuilder &nb, Location nl, Value acc, Value e,
+                           ValueRange) { return addF(nb, nl, acc, e); });
+  Value mean =
+      mapF32(b, loc, sum, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return divF(nb, nl, a[0], d);
+      });
+  Value squares = reduceF32(
+      b, loc, x, lead, mean, 0.0,
+      [](OpBuilder &nb, Location nl, Value acc, Value e, ValueRange m) {
+        Value c = subF(nb, nl, e, m[0]);
+        return addF(nb, nl, acc, mulF(nb, nl, c, c));
+      });
+  Value inv =
+      mapF32(b, loc, squares, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return invSqrt(nb, nl, divF(nb, nl, a[0], d), epsilon);
+      });
+  return {mean, inv};
+}
+
+/// y = (x - mean) * inv * gamma + beta, with mean and inv per row.
+struct LowerLayerNorm : OpRewritePattern<ts::LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::LayerNormOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    auto [mean, inv] = rowMoments(b, loc, x, op.getEpsilon().convertToDouble());
+    b.replaceOp(
+        op, normalize(b, loc, op.getType(), x, {mean, inv},
+                      {op.getGamma(), op.getBeta()}, {},
+                      [](OpBuilder &nb, Location nl, Value e, ValueRange row,
+                         ValueRange f, ValueRange) {
+                        Value n = mulF(nb, nl, subF(nb, nl, e, row[0]), row[1]);
+                        return addF(nb, nl, mulF(nb, nl, n, f[0]), f[1]);
+                      }));
+    return success();
+  }
+};
+
+/// y = x * (1 / sqrt(mean(x^2) + epsilon)) * gamma.
+struct LowerRMSNorm : OpRewritePattern<ts::RMSNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::RMSNormOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    int64_t rank = op.getType().getRank();
+    double epsilon = op.getEpsilon().convertToDouble();
+    Value d = lastSizeAsF32(b, loc, x);
+    Value squares = reduceF32(
+        b, loc, x, range(0, rank - 1), {}, 0.0,
+        [](OpBuilder &nb, Location nl, Value acc, Value e, ValueRange) {
+          return addF(nb, nl, acc, mulF(nb, nl, e, e));
+        });
+    Value inv =
+        mapF32(b, loc, squares, [&](OpBuilder &nb, Location nl, ValueRange a) {
+          return invSqrt(nb, nl, divF(nb, nl, a[0], d), epsilon);
+        });
+    b.replaceOp(op, normalize(b, loc, op.getType(), x, inv, op.getGamma(), {},
+                              [](OpBuilder &nb, Location nl, Value e,
+                                 ValueRange row, ValueRange f, ValueRange) {
+                                return mulF(nb, nl, mulF(nb, nl, e, row[0]),
+                                            f[0]);
+                              }));
+    return success();
+  }
+};
+
+/// y = g * x / max(||x||, epsilon), g a rank-0 tensor.
+struct LowerScaleNorm : OpRewritePattern<ts::ScaleNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::ScaleNormOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    int64_t rank = op.getType().getRank();
+    double epsilon = op.getEpsilon().convertToDouble();
+    Value squares = reduceF32(
+        b, loc, x, range(0, rank - 1), {}, 0.0,
+        [](OpBuilder &nb, Location nl, Value acc, Value e, ValueRange) {
+          return addF(nb, nl, acc, mulF(nb, nl, e, e));
+        });
+    Value norm =
+        mapF32(b, loc, squares, [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Value root = math::SqrtOp::create(nb, nl, a[0]);
+          return arith::MaximumFOp::create(nb, nl, root, f32(nb, nl, epsilon))
+              .getResult();
+        });
+    b.replaceOp(op, normalize(b, loc, op.getType(), x, norm, {}, op.getScale(),
+                              [](OpBuilder &nb, Location nl, Value e,
+                                 ValueRange row, ValueRange, ValueRange g) {
+                                return divF(nb, nl, mulF(nb, nl, g[0], e),
+                                            row[0]);
+                              }));
+    return success();
+  }
+};
+
+/// Per feature c of x[..., c]: training uses the batch statistics over every
+/// other axis (biased variance) and updates the running ones (unbiased
+/// variance); inference uses and returns the running statistics.
+struct LowerBatchNorm : OpRewritePattern<ts::BatchNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::BatchNormOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    int64_t rank = type.getRank();
+    double epsilon = op.getEpsilon().convertToDouble();
+    double momentum = op.getMomentum().convertToDouble();
+    Value runningMean = op.getRunningMean(), runningVar = op.getRunningVar();
+    Value mean = runningMean, inv, newMean = runningMean, newVar = runningVar;
+    if (op.getTraining()) {
+      auto statType = cast<RankedTensorType>(runningMean.getType());
+      SmallVector<OpFoldResult> statSizes = sizesOf(b, loc, runningMean);
+      auto f32Stat = RankedTensorType::get(statType.getShape(), b.getF32Type());
+      AffineMap id1 = b.getMultiDimIdentityMap(1);
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t i = 0; i + 1 < rank; ++i)
+        sizes.push_back(dimSize(b, loc, x, i));
+      Value n = productAsF32(b, loc, sizes);
+      Value sum = reduceF32(b, loc, x, {rank - 1}, {}, 0.0,
+                            [](OpBuilder &nb, Location nl, Value acc, Value e,
+                               ValueRange) { return addF(nb, nl, acc, e); });
+      mean = mapF32(b, loc, sum, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return divF(nb, nl, a[0], n);
+      });
+      Value squares = reduceF32(
+          b, loc, x, {rank - 1}, mean, 0.0,
+          [](OpBuilder &nb, Location nl, Value acc, Value e, ValueRange m) {
+            Value c = subF(nb, nl, e, m[0]);
+            return addF(nb, nl, acc, mulF(nb, nl, c, c));
+          });
+      // One generic for inv and the two running statistics.
+      SmallVector<Value> outs{emptyTensor(b, loc, f32Stat, statSizes),
+                              emptyTensor(b, loc, statType, statSizes),
+                              emptyTensor(b, loc, statType, statSizes)};
+      Type element = statType.getElementType();
+      ValueRange results = generic(
+          b, loc, ValueRange{mean, squares, runningMean, runningVar}, outs,
+          SmallVector<AffineMap>(7, id1), iterators(1),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            // Operands are built one statement at a time so that the IR
+            // does not depend on the compiler's argument evaluation order.
+            Value var = divF(nb, nl, args[1], n);
+            Value scaled = mulF(nb, nl, var, n);
+            Value nMinus1 = subF(nb, nl, n, f32(nb, nl, 1.0));
+            Value unbiased = divF(nb, nl, scaled, nMinus1);
+            Value keep = f32(nb, nl, 1.0 - momentum);
+            Value m = f32(nb, nl, momentum);
+            auto update = [&](Value running, Value batch) {
+              Value old = mulF(nb, nl, keep, toF32(nb, nl, running));
+              Value v = addF(nb, nl, old, mulF(nb, nl, m, batch));
+              return fromF32(nb, nl, v, element);
+            };
+            linalg::YieldOp::create(nb, nl,
+                                    ValueRange{invSqrt(nb, nl, var, epsilon),
+                                               update(args[2], args[0]),
+                                               update(args[3], unbiased)});
+          });
+      inv = results[0];
+      newMean = results[1];
+      newVar = results[2];
+    } else {
+      // The running mean is read as it is; 1 / sqrt(var + epsilon) once
+      // per feature.
+      inv = mapF32(b, loc, runningVar,
+                   [&](OpBuilder &nb, Location nl, ValueRange a) {
+                     return invSqrt(nb, nl, a[0], epsilon);
+                   });
+    }
+    Value y = normalize(b, loc, type, x, {},
+                        {mean, inv, op.getGamma(), op.getBeta()}, {},
+                        [](OpBuilder &nb, Location nl, Value e, ValueRange,
+                           ValueRange f, ValueRange) {
+                          Value n = mulF(nb, nl, subF(nb, nl, e, f[0]), f[1]);
+                          return addF(nb, nl, mulF(nb, nl, n, f[2]), f[3]);
+                        });
+    b.replaceOp(op, ValueRange{y, newMean, newVar});
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::tessel::populateNormLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerLayerNorm, LowerRMSNorm, LowerScaleNorm, LowerBatchNorm>(
+      patterns.getContext());
+}

@@ -1,0 +1,195 @@
+//===- Shape.cpp - lowering of the tessel shape ops -----------------------===//
+//
+// slice, concat, broadcast and position_ids: data movement and indices only.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/conversion/Passes.h"
+#include "passes/utils/LinalgBuilders.h"
+
+#include "dialect/TesselOps.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+
+using namespace mlir;
+namespace ts = mlir::tessel;
+using namespace mlir::tessel::lowering;
+
+namespace {
+
+/// A tensor.empty of `type`, with `sizes` materialized as index values where
+/// `type` is dynamic (a size may be static although the type is not).
+Value emptyOf(OpBuilder &b, Location loc, RankedTensorType type,
+              ArrayRef<OpFoldResult> sizes) {
+  SmallVector<OpFoldResult> mixed(sizes);
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      mixed[i] = getValueOrCreateConstantIndexOp(b, loc, sizes[i]);
+  return emptyTensor(b, loc, type, mixed);
+}
+
+/// `value` as `type` (a tensor.cast where they differ only in which sizes
+/// are static).
+Value castTo(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
+  if (value.getType() == type)
+    return value;
+  return tensor::CastOp::create(b, loc, type, value);
+}
+
+/// result = input[..., offset : offset + n, ...] along `axis`.
+struct LowerSlice : OpRewritePattern<ts::SliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::SliceOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t r = type.getRank(), axis = op.getAxis();
+    SmallVector<OpFoldResult> offsets(r, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> strides(r, b.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getInput());
+    offsets[axis] = b.getIndexAttr(op.getOffset());
+    sizes[axis] = b.getIndexAttr(type.getDimSize(axis));
+    Value slice = tensor::ExtractSliceOp::create(b, loc, op.getInput(), offsets,
+                                                 sizes, strides);
+    b.replaceOp(op, castTo(b, loc, slice, type));
+    return success();
+  }
+};
+
+/// tensor.empty of the joined shape, then one tensor.insert_slice per
+/// input at the running offset along `axis`.
+struct LowerConcat : OpRewritePattern<ts::ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::ConcatOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t r = type.getRank(), axis = op.getAxis();
+    // Every dimension but the axis: the first input whose size there is
+    // dynamic gives it at run time when the result's is dynamic.
+    SmallVector<OpFoldResult> sizes(r);
+    for (int64_t d = 0; d < r; ++d) {
+      if (d == axis)
+        continue;
+      if (!type.isDynamicDim(d)) {
+        sizes[d] = b.getIndexAttr(type.getDimSize(d));
+        continue;
+      }
+      for (Value v : op.getInputs()) {
+        auto t = cast<RankedTensorType>(v.getType());
+        if (t.isDynamicDim(d)) {
+          sizes[d] = tensor::DimOp::create(b, loc, v, d).getResult();
+          break;
+        }
+      }
+      if (!sizes[d]) // Cannot happen when the verifier passed; be safe.
+        sizes[d] = tensor::DimOp::create(b, loc, op.getInputs().front(), d)
+                       .getResult();
+    }
+    // The axis: the sum of the inputs' sizes there; each input's offset is
+    // the sum of those before it.
+    SmallVector<OpFoldResult> offsets;
+    OpFoldResult total = b.getIndexAttr(0);
+    for (Value v : op.getInputs()) {
+      offsets.push_back(total);
+      auto t = cast<RankedTensorType>(v.getType());
+      std::optional<int64_t> before = getConstantIntValue(total);
+      if (!t.isDynamicDim(axis) && before) {
+        total = b.getIndexAttr(*before + t.getDimSize(axis));
+      } else {
+        Value own =
+            t.isDynamicDim(axis)
+                ? tensor::DimOp::create(b, loc, v, axis).getResult()
+                : arith::ConstantIndexOp::create(b, loc, t.getDimSize(axis))
+                      .getResult();
+        total = before == 0
+                    ? own
+                    : arith::AddIOp::create(
+                          b, loc,
+                          getValueOrCreateConstantIndexOp(b, loc, total), own)
+                          .getResult();
+      }
+    }
+    sizes[axis] = total;
+    Value result = emptyOf(b, loc, type, sizes);
+    SmallVector<OpFoldResult> strides(r, b.getIndexAttr(1));
+    for (auto [v, offset] : llvm::zip(op.getInputs(), offsets)) {
+      SmallVector<OpFoldResult> at(r, b.getIndexAttr(0));
+      at[axis] = offset;
+      result = tensor::InsertSliceOp::create(b, loc, v, result, at,
+                                             sizesOf(b, loc, v), strides)
+                   .getResult();
+    }
+    b.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// NumPy broadcast_to: leading result dimensions are new, a static size-1
+/// input dimension is stretched (constant-0 map entry), the others kept.
+struct LowerBroadcast : OpRewritePattern<ts::BroadcastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::BroadcastOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Value input = op.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    int64_t r = type.getRank(), lead = r - inType.getRank();
+    SmallVector<OpFoldResult> sizes(r);
+    SmallVector<int64_t> dims;
+    for (int64_t d = 0; d < r; ++d)
+      sizes[d] = b.getIndexAttr(type.getDimSize(d));
+    for (int64_t j = 0; j < inType.getRank(); ++j) {
+      bool stretched = inType.getDimSize(j) == 1;
+      dims.push_back(stretched ? -1 : lead + j);
+      // The verifier ties a dynamic result dimension to a dynamic input one.
+      if (type.isDynamicDim(lead + j))
+        sizes[lead + j] = tensor::DimOp::create(b, loc, input, j).getResult();
+    }
+    Value out = emptyOf(b, loc, type, sizes);
+    b.replaceOp(op, generic(b, loc, input, out,
+                            {projection(b.getContext(), r, dims),
+                             b.getMultiDimIdentityMap(r)},
+                            iterators(r),
+                            [](OpBuilder &nb, Location nl, ValueRange args) {
+                              linalg::YieldOp::create(nb, nl, args[0]);
+                            })[0]);
+    return success();
+  }
+};
+
+/// result[i] = offset + i for i < input.shape[axis], in i32 or i64.
+struct LowerPositionIds : OpRewritePattern<ts::PositionIdsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ts::PositionIdsOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    OpFoldResult n = sizesOf(b, loc, op.getInput())[op.getAxis()];
+    Value out = emptyOf(b, loc, type, {n});
+    Type element = type.getElementType();
+    int64_t offset = op.getOffset();
+    b.replaceOp(
+        op, generic(b, loc, ValueRange{}, out, {b.getMultiDimIdentityMap(1)},
+                    iterators(1), [&](OpBuilder &nb, Location nl, ValueRange) {
+                      Value i = arith::IndexCastOp::create(
+                          nb, nl, nb.getI64Type(), loopIndex(nb, nl, 0));
+                      Value pos = arith::AddIOp::create(
+                          nb, nl, i,
+                          arith::ConstantOp::create(
+                              nb, nl, nb.getI64IntegerAttr(offset)));
+                      if (!element.isInteger(64))
+                        pos = arith::TruncIOp::create(nb, nl, element, pos);
+                      linalg::YieldOp::create(nb, nl, pos);
+                    })[0]);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::tessel::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerSlice, LowerConcat, LowerBroadcast, LowerPositionIds>(
+      patterns.getContext());
+}
