@@ -5,7 +5,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
-using namespace mlir::tessel;
+using namespace tessel;
 
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
   // The identity permutation changes nothing.

@@ -13,7 +13,8 @@ include "mlir/IR/AttrTypeBase.td"
 
 def Tessel_Dialect : Dialect {
   let name = "tessel";
-  let cppNamespace = "::mlir::tessel";
+  let cppNamespace = "::tessel";
+  let useDefaultAttributePrinterParser = 1;
   let summary = "Graph-level ops of transformer models";
   let description = [{
     Each op is one concept of modern LLMs (attention, norms, positional

@@ -19,7 +19,7 @@
 #include <cmath>
 
 using namespace mlir;
-using namespace mlir::tessel;
+using namespace tessel;
 
 namespace {
 
@@ -156,24 +156,20 @@ LogicalResult ParameterOp::verify() {
     return emitOpError() << "parameter shape " << fmtShape(type.getShape())
                          << " must be static";
   InitKind init = getInit();
-  bool needsStd =
-      init == InitKind::normal || init == InitKind::truncated_normal;
+  bool needsStd = takesStd(init);
   if (needsStd && (!getStd() || !(getStd()->convertToDouble() > 0.0) ||
                    std::isinf(getStd()->convertToDouble())))
-    return emitOpError() << "init = " << stringifyInitKind(init)
+    return emitOpError() << "init = " << name(init)
                          << " needs a finite, positive 'std'";
   if (!needsStd && getStd())
     return emitOpError() << "'std' applies only to normal and truncated_normal "
                             "initializers, not "
-                         << stringifyInitKind(init);
-  if ((init == InitKind::constant) != static_cast<bool>(getValue()))
+                         << name(init);
+  if ((init == InitKind::Constant) != static_cast<bool>(getValue()))
     return emitOpError() << "'value' is required by, and only by, init = "
                             "constant";
-  bool needsFans =
-      init == InitKind::xavier_uniform || init == InitKind::xavier_normal ||
-      init == InitKind::kaiming_uniform || init == InitKind::kaiming_normal;
-  if (needsFans && (type.getRank() < 2 || type.getNumElements() == 0))
-    return emitOpError() << "init = " << stringifyInitKind(init)
+  if (usesFans(init) && (type.getRank() < 2 || type.getNumElements() == 0))
+    return emitOpError() << "init = " << name(init)
                          << " needs a non-empty parameter of rank >= 2 for its "
                             "fan-in and fan-out, got shape "
                          << fmtShape(type.getShape());
@@ -715,6 +711,25 @@ LogicalResult CrossEntropyOp::verify() {
     return emitOpError() << "result must be a rank-0 tensor, got shape "
                          << fmtShape(getResult());
   return success();
+}
+
+/// `init = normal`: the initializer as a bare keyword.
+static ParseResult parseInitKindKeyword(OpAsmParser &parser,
+                                        InitKindAttr &attr) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return failure();
+  std::optional<InitKind> kind = parseInitKind(keyword);
+  if (!kind)
+    return emitUnknownInitializer(parser.emitError(loc), keyword);
+  attr = InitKindAttr::get(parser.getContext(), *kind);
+  return success();
+}
+
+static void printInitKindKeyword(OpAsmPrinter &printer, Operation *,
+                                 InitKindAttr attr) {
+  printer << name(attr.getValue());
 }
 
 #define GET_OP_CLASSES

@@ -3,6 +3,7 @@
 #ifndef TESSEL_DIALECT_TESSELOPS_H
 #define TESSEL_DIALECT_TESSELOPS_H
 
+#include "dialect/TesselAttrs.h"
 #include "dialect/TesselDialect.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinOps.h"

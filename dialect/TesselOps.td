@@ -8,6 +8,7 @@
 #ifndef TESSEL_DIALECT_TESSELOPS_TD
 #define TESSEL_DIALECT_TESSELOPS_TD
 
+include "dialect/TesselAttrs.td"
 include "dialect/TesselDialect.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/IR/CommonAttrConstraints.td"
@@ -24,7 +25,7 @@ def Tessel_GeluApproximation : I32EnumAttr<"GeluApproximation",
       I32EnumAttrCase<"exact", 0>,
       I32EnumAttrCase<"tanh", 1>
     ]> {
-  let cppNamespace = "::mlir::tessel";
+  let cppNamespace = "::tessel";
 }
 
 def Tessel_RelativeBiasKind : I32EnumAttr<"RelativeBiasKind",
@@ -32,22 +33,7 @@ def Tessel_RelativeBiasKind : I32EnumAttr<"RelativeBiasKind",
       I32EnumAttrCase<"t5", 0>,
       I32EnumAttrCase<"shaw", 1>
     ]> {
-  let cppNamespace = "::mlir::tessel";
-}
-
-def Tessel_InitKind : I32EnumAttr<"InitKind",
-    "how a parameter is initialized when no checkpoint provides it", [
-      I32EnumAttrCase<"zeros", 0>,
-      I32EnumAttrCase<"ones", 1>,
-      I32EnumAttrCase<"constant", 2>,
-      I32EnumAttrCase<"normal", 3>,
-      I32EnumAttrCase<"truncated_normal", 4>,
-      I32EnumAttrCase<"xavier_uniform", 5>,
-      I32EnumAttrCase<"xavier_normal", 6>,
-      I32EnumAttrCase<"kaiming_uniform", 7>,
-      I32EnumAttrCase<"kaiming_normal", 8>
-    ]> {
-  let cppNamespace = "::mlir::tessel";
+  let cppNamespace = "::tessel";
 }
 
 //===----------------------------------------------------------------------===//
@@ -77,10 +63,10 @@ def Tessel_ParameterOp : Tessel_Op<"parameter",
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<Tessel_FloatTensor>:$type,
-                       Tessel_InitKind:$init, OptionalAttr<F64Attr>:$std,
+                       Tessel_InitKindAttr:$init, OptionalAttr<F64Attr>:$std,
                        OptionalAttr<F64Attr>:$value);
   let assemblyFormat = [{
-    $sym_name `:` $type `init` `=` $init attr-dict
+    $sym_name `:` $type `init` `=` custom<InitKindKeyword>($init) attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -217,7 +203,7 @@ def Tessel_GeluOp : Tessel_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   }];
   let arguments = (ins Tessel_FloatTensor:$input,
       DefaultValuedAttr<Tessel_GeluApproximation,
-                        "::mlir::tessel::GeluApproximation::exact">:$approximate);
+                        "::tessel::GeluApproximation::exact">:$approximate);
   let results = (outs Tessel_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`approximate` `=` $approximate^)? attr-dict `:` type($input)

@@ -8,6 +8,7 @@
 
 #include "frontend/ModelBuilder.h"
 
+#include "dialect/Support/DTypes.h"
 #include "dialect/TesselOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -22,7 +23,6 @@
 #include <cmath>
 
 using namespace mlir;
-namespace ts = mlir::tessel;
 
 namespace tessel::frontend {
 
@@ -99,17 +99,7 @@ void ModelBuilder::at(const std::string &path, const std::string &what) {
   b.setLoc(NameLoc::get(StringAttr::get(&context, what), json));
 }
 
-Type ModelBuilder::element() const {
-  switch (c.dtype) {
-  case ElementType::F16:
-    return Float16Type::get(&context);
-  case ElementType::BF16:
-    return BFloat16Type::get(&context);
-  case ElementType::F32:
-    break;
-  }
-  return Float32Type::get(&context);
-}
+Type ModelBuilder::element() const { return elementTypeOf(c.dtype, &context); }
 
 Value ModelBuilder::param(const std::string &name, ArrayRef<int64_t> shape,
                           const Init &init) {
@@ -121,26 +111,24 @@ Value ModelBuilder::param(const std::string &name, ArrayRef<int64_t> shape,
     // Declarations go to the module, ahead of the function.
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(&module.getBody()->back());
-    std::optional<ts::InitKind> kind = ts::symbolizeInitKind(init.kind);
     FloatAttr std, value;
-    if (*kind == ts::InitKind::normal ||
-        *kind == ts::InitKind::truncated_normal)
+    if (takesStd(init.kind))
       std = b.getF64FloatAttr(init.std);
-    if (*kind == ts::InitKind::constant)
+    if (init.kind == InitKind::Constant)
       value = b.getF64FloatAttr(init.value);
-    ts::ParameterOp::create(b, name, type, *kind, std, value);
+    tessel::ParameterOp::create(b, name, type, init.kind, std, value);
   }
-  Value v = ts::GetParameterOp::create(b, type, name);
+  Value v = tessel::GetParameterOp::create(b, type, name);
   loaded[name] = v;
   return v;
 }
 
 Value ModelBuilder::ones(const std::string &name, ArrayRef<int64_t> shape) {
-  return param(name, shape, Init{"ones", 0, 0});
+  return param(name, shape, Init{InitKind::Ones, 0, 0});
 }
 
 Value ModelBuilder::zeros(const std::string &name, ArrayRef<int64_t> shape) {
-  return param(name, shape, Init{"zeros", 0, 0});
+  return param(name, shape, Init{InitKind::Zeros, 0, 0});
 }
 
 std::string ModelBuilder::globalName(const std::string &part) const {
@@ -238,8 +226,8 @@ Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t in,
     // GPT-2's Conv1D stores the weight as [in, out]; tessel.linear takes
     // [out, in].
     Value stored = param(prefix + ".weight", {in, out}, init);
-    w = ts::TransposeOp::create(b, tensor({out, in}), stored,
-                                ArrayRef<int64_t>{1, 0});
+    w = tessel::TransposeOp::create(b, tensor({out, in}), stored,
+                                    ArrayRef<int64_t>{1, 0});
   } else {
     w = param(prefix + ".weight", {out, in}, init);
   }
@@ -247,7 +235,7 @@ Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t in,
   auto inType = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape(inType.getShape());
   shape.back() = out;
-  return ts::LinearOp::create(b, tensor(shape), x, w, bv);
+  return tessel::LinearOp::create(b, tensor(shape), x, w, bv);
 }
 
 Value ModelBuilder::norm(Value x, const std::string &prefix, int64_t d) {
@@ -263,15 +251,15 @@ Value ModelBuilder::norm(Value x, const std::string &prefix, int64_t d) {
       beta = arith::ConstantOp::create(
           b, type, DenseElementsAttr::get(type, b.getFloatAttr(element(), 0)));
     }
-    return ts::LayerNormOp::create(b, x, g, beta, eps);
+    return tessel::LayerNormOp::create(b, x, g, beta, eps);
   }
   case NormKind::RMS:
-    return ts::RMSNormOp::create(b, x, ones(prefix + ".weight", {d}), eps);
+    return tessel::RMSNormOp::create(b, x, ones(prefix + ".weight", {d}), eps);
   case NormKind::Scale: {
     // ScaleNorm's g starts at sqrt(d), as in the paper.
-    Value g =
-        param(prefix + ".scale", {}, Init{"constant", 0, std::sqrt(double(d))});
-    return ts::ScaleNormOp::create(b, x, g, eps);
+    Value g = param(prefix + ".scale", {},
+                    Init{InitKind::Constant, 0, std::sqrt(double(d))});
+    return tessel::ScaleNormOp::create(b, x, g, eps);
   }
   case NormKind::Batch: {
     Value g = ones(prefix + ".weight", {d});
@@ -279,8 +267,8 @@ Value ModelBuilder::norm(Value x, const std::string &prefix, int64_t d) {
     Value mean = zeros(prefix + ".running_mean", {d});
     Value var = ones(prefix + ".running_var", {d});
     // The forward pass is inference: running statistics, result 0.
-    return ts::BatchNormOp::create(b, x, g, beta, mean, var, eps,
-                                   llvm::APFloat(0.1), false)
+    return tessel::BatchNormOp::create(b, x, g, beta, mean, var, eps,
+                                       llvm::APFloat(0.1), false)
         .getResult();
   }
   }
@@ -289,22 +277,23 @@ Value ModelBuilder::norm(Value x, const std::string &prefix, int64_t d) {
 
 Value ModelBuilder::splitHeads(Value x, int64_t heads, int64_t headDim) {
   // [B, S, H*D] -> [B, S, H, D] -> [B, H, S, D]
-  Value r = ts::ReshapeOp::create(b, tensor({kDyn, kDyn, heads, headDim}), x);
-  return ts::TransposeOp::create(b, tensor({kDyn, heads, kDyn, headDim}), r,
-                                 ArrayRef<int64_t>{0, 2, 1, 3});
+  Value r =
+      tessel::ReshapeOp::create(b, tensor({kDyn, kDyn, heads, headDim}), x);
+  return tessel::TransposeOp::create(b, tensor({kDyn, heads, kDyn, headDim}), r,
+                                     ArrayRef<int64_t>{0, 2, 1, 3});
 }
 
 Value ModelBuilder::mergeHeads(Value x, int64_t heads, int64_t headDim) {
-  Value t = ts::TransposeOp::create(b, tensor({kDyn, kDyn, heads, headDim}), x,
-                                    ArrayRef<int64_t>{0, 2, 1, 3});
-  return ts::ReshapeOp::create(b, tensor({kDyn, kDyn, heads * headDim}), t);
+  Value t = tessel::TransposeOp::create(b, tensor({kDyn, kDyn, heads, headDim}),
+                                        x, ArrayRef<int64_t>{0, 2, 1, 3});
+  return tessel::ReshapeOp::create(b, tensor({kDyn, kDyn, heads * headDim}), t);
 }
 
 Value ModelBuilder::rope(Value x) {
   IntegerAttr dims =
       c.rotaryDims ? b.getI64IntegerAttr(c.rotaryDims) : IntegerAttr();
-  return ts::RopeOp::create(b, x, positions, llvm::APFloat(c.ropeTheta), dims,
-                            c.ropeInterleaved);
+  return tessel::RopeOp::create(b, x, positions, llvm::APFloat(c.ropeTheta),
+                                dims, c.ropeInterleaved);
 }
 
 Value ModelBuilder::attention(Value x, int64_t layer) {
@@ -316,7 +305,8 @@ Value ModelBuilder::attention(Value x, int64_t layer) {
     Value qkv = linear(x, layerName(layer, "qkv"), d, 3 * d, a.qkvBias,
                        c.attentionInit, /*conv1d=*/true);
     auto part = [&](int64_t index) {
-      return ts::SliceOp::create(b, tensor({kDyn, kDyn, d}), qkv, 2, index * d);
+      return tessel::SliceOp::create(b, tensor({kDyn, kDyn, d}), qkv, 2,
+                                     index * d);
     };
     q = part(0), k = part(1), v = part(2);
   } else {
@@ -344,8 +334,8 @@ Value ModelBuilder::attention(Value x, int64_t layer) {
       s /= double(layer + 1);
     scale = b.getF64FloatAttr(s);
   }
-  Value o = ts::AttentionOp::create(b, tensor({kDyn, hq, kDyn, hd}), q, k, v,
-                                    attentionBias, scale, true);
+  Value o = tessel::AttentionOp::create(b, tensor({kDyn, hq, kDyn, hd}), q, k,
+                                        v, attentionBias, scale, true);
   o = mergeHeads(o, hq, hd);
   Init outInit = c.attentionInit;
   if (c.naming == Naming::GPT2)
@@ -367,7 +357,7 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
   if (a.qLoraRank) {
     Value qa =
         linear(x, layerName(layer, "q_a"), d, a.qLoraRank, a.qkvBias, init);
-    qa = ts::RMSNormOp::create(
+    qa = tessel::RMSNormOp::create(
         b, qa, ones(layerName(layer, "q_a_norm") + ".weight", {a.qLoraRank}),
         latentEps);
     q = linear(qa, layerName(layer, "q_b"), a.qLoraRank, h * qk, false, init);
@@ -375,34 +365,39 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
     q = linear(x, layerName(layer, "q"), d, h * qk, false, init);
   }
   q = splitHeads(q, h, qk);
-  Value qNope = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, nope}), q, 3, 0);
+  Value qNope =
+      tessel::SliceOp::create(b, tensor({kDyn, h, kDyn, nope}), q, 3, 0);
   Value qRope =
-      rope(ts::SliceOp::create(b, tensor({kDyn, h, kDyn, r}), q, 3, nope));
+      rope(tessel::SliceOp::create(b, tensor({kDyn, h, kDyn, r}), q, 3, nope));
 
   // Keys and values: x -> [latent (dc) | shared RoPE key (r)]; the latent is
   // normalized and expanded to per-head k_nope and v.
   Value kva = linear(x, layerName(layer, "kv_a"), d, dc + r, a.qkvBias, init);
-  Value latent = ts::SliceOp::create(b, tensor({kDyn, kDyn, dc}), kva, 2, 0);
-  Value kRope = ts::SliceOp::create(b, tensor({kDyn, kDyn, r}), kva, 2, dc);
+  Value latent =
+      tessel::SliceOp::create(b, tensor({kDyn, kDyn, dc}), kva, 2, 0);
+  Value kRope = tessel::SliceOp::create(b, tensor({kDyn, kDyn, r}), kva, 2, dc);
   kRope = rope(splitHeads(kRope, 1, r));
-  kRope = ts::BroadcastOp::create(b, tensor({kDyn, h, kDyn, r}), kRope);
-  latent = ts::RMSNormOp::create(
+  kRope = tessel::BroadcastOp::create(b, tensor({kDyn, h, kDyn, r}), kRope);
+  latent = tessel::RMSNormOp::create(
       b, latent, ones(layerName(layer, "kv_a_norm") + ".weight", {dc}),
       latentEps);
   Value kv = linear(latent, layerName(layer, "kv_b"), dc, h * (nope + vd),
                     false, init);
   kv = splitHeads(kv, h, nope + vd);
-  Value kNope = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, nope}), kv, 3, 0);
-  Value v = ts::SliceOp::create(b, tensor({kDyn, h, kDyn, vd}), kv, 3, nope);
+  Value kNope =
+      tessel::SliceOp::create(b, tensor({kDyn, h, kDyn, nope}), kv, 3, 0);
+  Value v =
+      tessel::SliceOp::create(b, tensor({kDyn, h, kDyn, vd}), kv, 3, nope);
 
-  Value query = ts::ConcatOp::create(b, tensor({kDyn, h, kDyn, qk}),
-                                     ValueRange{qNope, qRope}, 3);
-  Value key = ts::ConcatOp::create(b, tensor({kDyn, h, kDyn, qk}),
-                                   ValueRange{kNope, kRope}, 3);
+  Value query = tessel::ConcatOp::create(b, tensor({kDyn, h, kDyn, qk}),
+                                         ValueRange{qNope, qRope}, 3);
+  Value key = tessel::ConcatOp::create(b, tensor({kDyn, h, kDyn, qk}),
+                                       ValueRange{kNope, kRope}, 3);
   // The cache keeps per-head keys and values (not yet MLA's latent).
   std::tie(key, v) = withCache(key, v, layer);
-  Value o = ts::AttentionOp::create(b, tensor({kDyn, h, kDyn, vd}), query, key,
-                                    v, attentionBias, FloatAttr(), true);
+  Value o =
+      tessel::AttentionOp::create(b, tensor({kDyn, h, kDyn, vd}), query, key, v,
+                                  attentionBias, FloatAttr(), true);
   o = mergeHeads(o, h, vd);
   return linear(o, layerName(layer, "o"), h * vd, d, a.outBias, init);
 }
@@ -413,14 +408,14 @@ Value ModelBuilder::mlp(Value x, int64_t layer) {
   if (c.mlp == MlpKind::Swiglu) {
     Value gate = linear(x, layerName(layer, "gate"), d, f, c.mlpBias, init);
     Value up = linear(x, layerName(layer, "up"), d, f, c.mlpBias, init);
-    Value s = ts::SwigluOp::create(b, gate, up);
+    Value s = tessel::SwigluOp::create(b, gate, up);
     return linear(s, layerName(layer, "down"), f, d, c.mlpBias, init);
   }
   bool conv1d = c.naming == Naming::GPT2;
   Value h = linear(x, layerName(layer, "fc_in"), d, f, c.mlpBias, init, conv1d);
-  h = ts::GeluOp::create(b, h,
-                         c.geluTanh ? ts::GeluApproximation::tanh
-                                    : ts::GeluApproximation::exact);
+  h = tessel::GeluOp::create(b, h,
+                             c.geluTanh ? tessel::GeluApproximation::tanh
+                                        : tessel::GeluApproximation::exact);
   Init outInit = init;
   if (conv1d)
     outInit.std /= std::sqrt(2.0 * c.numLayers); // GPT-2's residual scaling.
@@ -434,7 +429,7 @@ std::pair<Value, Value> ModelBuilder::withCache(Value k, Value v,
     return {k, v};
   auto joined = [&](Value past, Value now) {
     auto type = cast<RankedTensorType>(now.getType());
-    return ts::ConcatOp::create(
+    return tessel::ConcatOp::create(
         b, tensor({kDyn, type.getShape()[1], kDyn, type.getShape()[3]}),
         ValueRange{past, now}, 2);
   };
@@ -478,7 +473,8 @@ void ModelBuilder::buildFunction(bool decoding) {
   Value tokens = entry->getArgument(0);
   Value table =
       param(globalName("embed") + ".weight", {vocab, d}, c.embeddingInit);
-  Value h = ts::EmbeddingOp::create(b, tensor({kDyn, kDyn, d}), tokens, table);
+  Value h =
+      tessel::EmbeddingOp::create(b, tensor({kDyn, kDyn, d}), tokens, table);
   at(c.positionPath, std::string("position.") + name(c.position));
   if (decoding) {
     // Positions of the new tokens are given; keys cover the cache, whose
@@ -488,11 +484,11 @@ void ModelBuilder::buildFunction(bool decoding) {
       pastKeys.push_back(entry->getArgument(2 + 2 * i));
       pastValues.push_back(entry->getArgument(3 + 2 * i));
     }
-    Value past = ts::PositionIdsOp::create(b, indexType, pastKeys[0], 2);
+    Value past = tessel::PositionIdsOp::create(b, indexType, pastKeys[0], 2);
     keyPositions =
-        ts::ConcatOp::create(b, indexType, ValueRange{past, positions}, 0);
+        tessel::ConcatOp::create(b, indexType, ValueRange{past, positions}, 0);
   } else {
-    positions = ts::PositionIdsOp::create(b, indexType, tokens, 1);
+    positions = tessel::PositionIdsOp::create(b, indexType, tokens, 1);
     keyPositions = positions;
   }
   int64_t heads = a.heads;
@@ -500,27 +496,28 @@ void ModelBuilder::buildFunction(bool decoding) {
   case PositionKind::Learned: {
     Value wpe = param(globalName("pos_embed") + ".weight", {c.maxPositions, d},
                       c.embeddingInit);
-    Value pe = ts::EmbeddingOp::create(b, tensor({kDyn, d}), positions, wpe);
-    h = ts::AddOp::create(b, h.getType(), h, pe);
+    Value pe =
+        tessel::EmbeddingOp::create(b, tensor({kDyn, d}), positions, wpe);
+    h = tessel::AddOp::create(b, h.getType(), h, pe);
     break;
   }
   case PositionKind::Sinusoidal: {
-    Value pe = ts::SinusoidalEmbeddingOp::create(b, tensor({kDyn, d}),
-                                                 positions, llvm::APFloat(1e4));
-    h = ts::AddOp::create(b, h.getType(), h, pe);
+    Value pe = tessel::SinusoidalEmbeddingOp::create(
+        b, tensor({kDyn, d}), positions, llvm::APFloat(1e4));
+    h = tessel::AddOp::create(b, h.getType(), h, pe);
     break;
   }
   case PositionKind::Relative: {
     Value rel = param(globalName("relative_bias") + ".weight",
                       {c.relativeBuckets, heads}, c.attentionInit);
-    attentionBias = ts::RelativeBiasOp::create(
-        b, tensor({heads, kDyn, kDyn}), ts::RelativeBiasKind::t5, rel,
+    attentionBias = tessel::RelativeBiasOp::create(
+        b, tensor({heads, kDyn, kDyn}), tessel::RelativeBiasKind::t5, rel,
         positions, keyPositions, c.relativeMaxDistance, false);
     break;
   }
   case PositionKind::Alibi:
-    attentionBias = ts::AlibiOp::create(b, tensor({heads, kDyn, kDyn}),
-                                        positions, keyPositions);
+    attentionBias = tessel::AlibiOp::create(b, tensor({heads, kDyn, kDyn}),
+                                            positions, keyPositions);
     break;
   case PositionKind::Rope:
   case PositionKind::None:
@@ -543,14 +540,14 @@ void ModelBuilder::buildFunction(bool decoding) {
     };
     if (c.preNorm) {
       Value att = attn(normAt(h, "attn_norm"));
-      h = ts::AddOp::create(b, h.getType(), h, att);
+      h = tessel::AddOp::create(b, h.getType(), h, att);
       Value m = ffn(normAt(h, "mlp_norm"));
-      h = ts::AddOp::create(b, h.getType(), h, m);
+      h = tessel::AddOp::create(b, h.getType(), h, m);
     } else {
       Value att = attn(h);
-      h = normAt(ts::AddOp::create(b, h.getType(), h, att), "attn_norm");
+      h = normAt(tessel::AddOp::create(b, h.getType(), h, att), "attn_norm");
       Value m = ffn(h);
-      h = normAt(ts::AddOp::create(b, h.getType(), h, m), "mlp_norm");
+      h = normAt(tessel::AddOp::create(b, h.getType(), h, m), "mlp_norm");
     }
   }
   if (c.preNorm) {
@@ -562,7 +559,7 @@ void ModelBuilder::buildFunction(bool decoding) {
                    ? table
                    : param("lm_head.weight", {vocab, d}, c.outputInit);
   SmallVector<Value> returned = {
-      ts::LinearOp::create(b, logitsType, h, head, Value())};
+      tessel::LinearOp::create(b, logitsType, h, head, Value())};
   for (auto [k, v] : llvm::zip(newKeys, newValues))
     returned.append({k, v});
   func::ReturnOp::create(b, returned);
@@ -586,8 +583,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
 OwningOpRef<ModuleOp> buildModel(MLIRContext &context,
                                  const ModelConfig &config,
                                  const JsonSource &source) {
-  context
-      .loadDialect<ts::TesselDialect, func::FuncDialect, arith::ArithDialect>();
+  context.loadDialect<tessel::TesselDialect, func::FuncDialect,
+                      arith::ArithDialect>();
   return ModelBuilder(context, config, source).build();
 }
 

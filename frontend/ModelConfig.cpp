@@ -36,20 +36,6 @@ const char *name(NormKind kind) {
   return "?";
 }
 
-const char *name(ElementType type) {
-  switch (type) {
-  case ElementType::F32:
-    return "f32";
-  case ElementType::F16:
-    return "f16";
-  case ElementType::BF16:
-    return "bf16";
-  }
-  return "?";
-}
-
-int64_t byteWidth(ElementType type) { return type == ElementType::F32 ? 4 : 2; }
-
 const char *AttentionConfig::kindName() const {
   if (mla)
     return "MLA";

@@ -9,6 +9,8 @@
 #ifndef TESSEL_FRONTEND_MODELCONFIG_H
 #define TESSEL_FRONTEND_MODELCONFIG_H
 
+#include "runtime/Enums.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,19 +21,15 @@ namespace tessel::frontend {
 enum class PositionKind { Learned, Sinusoidal, Relative, Rope, Alibi, None };
 enum class NormKind { Layer, RMS, Scale, Batch };
 enum class MlpKind { Gelu, Swiglu };
-enum class ElementType { F32, F16, BF16 };
 /// Which checkpoint's parameter names the model uses.
 enum class Naming { Tessel, GPT2, Llama, DeepSeek };
 
 const char *name(PositionKind kind);
 const char *name(NormKind kind);
-const char *name(ElementType type);
-int64_t byteWidth(ElementType type);
 
-/// How one group of parameters is initialized; `kind` is a
-/// `tessel.parameter` init keyword (normal, zeros, xavier_uniform, ...).
+/// How one group of parameters is initialized.
 struct Init {
-  std::string kind = "normal";
+  InitKind kind = InitKind::Normal;
   double std = 0.02;
   double value = 0.0;
 };
@@ -68,7 +66,7 @@ struct ModelConfig {
   Naming naming = Naming::Tessel;
 
   int64_t vocabSize = 0, hiddenSize = 0, numLayers = 0, maxPositions = 0;
-  ElementType dtype = ElementType::F32;
+  DType dtype = DType::F32; ///< f32, f16 or bf16.
   bool tiedEmbeddings = false;
 
   AttentionConfig attention;

@@ -19,8 +19,8 @@ namespace tessel::frontend {
 struct StatsOptions {
   int64_t batch = 1;
   int64_t sequence = 0; ///< 0: the model's maximum.
-  ElementType kvType = ElementType::F32;
-  ElementType activationType = ElementType::F32;
+  DType kvType = DType::F32;
+  DType activationType = DType::F32;
 };
 
 struct ParameterGroup {

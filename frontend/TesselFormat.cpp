@@ -18,17 +18,19 @@ void readInit(FieldReader &r, const nlohmann::json &object,
   if (!r.expectObject(object, path))
     return;
   r.onlyKnownKeys(object, path, {"kind", "std", "value"});
-  r.keyword(object, path, "kind", init.kind, true,
+  std::string kind = name(init.kind);
+  r.keyword(object, path, "kind", kind, true,
             {"zeros", "ones", "constant", "normal", "truncated_normal",
              "xavier_uniform", "xavier_normal", "kaiming_uniform",
              "kaiming_normal"});
-  bool needsStd = init.kind == "normal" || init.kind == "truncated_normal";
+  init.kind = parseInitKind(kind).value_or(init.kind);
+  bool needsStd = takesStd(init.kind);
   if (needsStd)
     r.number(object, path, "std", init.std, false, 1e-12, 1e6);
   else if (object.contains("std"))
     r.fail(JsonSource::child(path, "std"),
            "\"std\" applies to normal and truncated_normal only");
-  if (init.kind == "constant")
+  if (init.kind == InitKind::Constant)
     r.number(object, path, "value", init.value, true, -1e30, 1e30);
   else if (object.contains("value"))
     r.fail(JsonSource::child(path, "value"),
@@ -190,9 +192,7 @@ void readTesselFormat(FieldReader &r, ModelConfig &c) {
             FieldReader::kMaxLayers);
   r.integer(root, "", "max_positions", c.maxPositions, true);
   r.keyword(root, "", "dtype", dtype, false, {"f32", "f16", "bf16"});
-  c.dtype = dtype == "f16"    ? ElementType::F16
-            : dtype == "bf16" ? ElementType::BF16
-                              : ElementType::F32;
+  c.dtype = parseDType(dtype).value_or(DType::F32);
   c.tiedEmbeddings = true;
   r.boolean(root, "", "tie_embeddings", c.tiedEmbeddings);
 

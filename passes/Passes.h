@@ -18,7 +18,7 @@
 #include "passes/conversion/Passes.h"
 #include "passes/graph/Passes.h"
 
-namespace mlir::tessel {
+namespace tessel {
 
 /// Registers every Tessel pass with the pass registry.
 inline void registerTesselPasses() {
@@ -28,6 +28,6 @@ inline void registerTesselPasses() {
   registerTesselCodegenCpuPasses();
 }
 
-} // namespace mlir::tessel
+} // namespace tessel
 
 #endif // TESSEL_PASSES_PASSES_H

@@ -19,39 +19,6 @@ using json = nlohmann::json;
 
 namespace {
 
-bool parseDType(const std::string &s, DType &dtype) {
-  static const std::pair<const char *, DType> names[] = {{"f32", DType::F32},
-                                                         {"f16", DType::F16},
-                                                         {"bf16", DType::BF16},
-                                                         {"i32", DType::I32},
-                                                         {"i64", DType::I64}};
-  for (auto [n, d] : names)
-    if (s == n) {
-      dtype = d;
-      return true;
-    }
-  return false;
-}
-
-bool parseInit(const std::string &s, InitKind &kind) {
-  static const std::pair<const char *, InitKind> names[] = {
-      {"zeros", InitKind::Zeros},
-      {"ones", InitKind::Ones},
-      {"constant", InitKind::Constant},
-      {"normal", InitKind::Normal},
-      {"truncated_normal", InitKind::TruncatedNormal},
-      {"xavier_uniform", InitKind::XavierUniform},
-      {"xavier_normal", InitKind::XavierNormal},
-      {"kaiming_uniform", InitKind::KaimingUniform},
-      {"kaiming_normal", InitKind::KaimingNormal}};
-  for (auto [n, k] : names)
-    if (s == n) {
-      kind = k;
-      return true;
-    }
-  return false;
-}
-
 /// Reads {"name", "dtype", "shape"}; `where` names it in messages.
 Status parseTensorSpec(const json &j, const std::string &where,
                        TensorSpec &spec) {
@@ -60,8 +27,10 @@ Status parseTensorSpec(const json &j, const std::string &where,
     return errorf(where, ": needs \"dtype\" and \"shape\"");
   if (j.contains("name") && j["name"].is_string())
     spec.name = j["name"].get<std::string>();
-  if (!parseDType(j["dtype"].get<std::string>(), spec.dtype))
+  std::optional<DType> dtype = parseDType(j["dtype"].get<std::string>());
+  if (!dtype)
     return errorf(where, ": unknown dtype ", j["dtype"].dump());
+  spec.dtype = *dtype;
   for (const json &d : j["shape"]) {
     if (!d.is_number_integer() || d.get<int64_t>() < -1)
       return errorf(where, ": shape entries are sizes or -1 (dynamic)");
@@ -209,11 +178,13 @@ Status Artifact::load(const std::string &dir) {
       return errorf(path, ": parameter ", spec.tensor.name,
                     ": dtype must be f32, f16 or bf16");
     const json &init = p.value("init", json::object());
-    if (!init.is_object() || !init.contains("kind") ||
-        !init["kind"].is_string() ||
-        !parseInit(init["kind"].get<std::string>(), spec.init.kind))
+    std::optional<InitKind> kind;
+    if (init.is_object() && init.contains("kind") && init["kind"].is_string())
+      kind = parseInitKind(init["kind"].get<std::string>());
+    if (!kind)
       return errorf(path, ": parameter ", spec.tensor.name,
                     ": bad or missing \"init\"");
+    spec.init.kind = *kind;
     if (init.contains("std") && init["std"].is_number())
       spec.init.std = init["std"].get<double>();
     if (init.contains("value") && init["value"].is_number())
@@ -334,8 +305,8 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
                    (spec.dtype == DType::BF16 && t.dtype == DType::F32);
     if (!shapeOk || !dtypeOk)
       return errorf(name, ": input ", spec.name, ": expected ",
-                    dtypeName(spec.dtype), " ", formatShape(spec.shape),
-                    ", got ", dtypeName(t.dtype), " ", formatShape(t.shape));
+                    tessel::name(spec.dtype), " ", formatShape(spec.shape),
+                    ", got ", tessel::name(t.dtype), " ", formatShape(t.shape));
     // Kernels never write their arguments, so inputs already in the
     // kernel's element type are passed as they are; the rest are converted.
     const void *data = nullptr;

@@ -10,6 +10,7 @@
 #ifndef TESSEL_RUNTIME_INIT_H
 #define TESSEL_RUNTIME_INIT_H
 
+#include "runtime/Enums.h"
 #include "runtime/Status.h"
 #include "runtime/Tensor.h"
 
@@ -17,18 +18,6 @@
 #include <string>
 
 namespace tessel {
-
-enum class InitKind {
-  Zeros,
-  Ones,
-  Constant,
-  Normal,
-  TruncatedNormal,
-  XavierUniform,
-  XavierNormal,
-  KaimingUniform,
-  KaimingNormal
-};
 
 struct InitSpec {
   InitKind kind = InitKind::Zeros;

@@ -3,17 +3,13 @@
 #ifndef TESSEL_RUNTIME_TENSOR_H
 #define TESSEL_RUNTIME_TENSOR_H
 
+#include "runtime/Enums.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace tessel {
-
-enum class DType { F32, F16, BF16, I32, I64 };
-
-/// The name used in messages and IR: "f32", "i64", ...
-const char *dtypeName(DType dtype);
-bool isFloat(DType dtype);
 
 /// A dense row-major host tensor. Float tensors keep their values as f32 in
 /// `floats` (f16/bf16 values are exactly representable there); integer

@@ -9,6 +9,7 @@
 
 #include "passes/backend/ArtifactWriter.h"
 
+#include "dialect/Support/DTypes.h"
 #include "dialect/TesselOps.h"
 #include "passes/Passes.h"
 #include "passes/pipelines/Pipelines.h"
@@ -41,24 +42,15 @@
 #include <nlohmann/json.hpp>
 
 using namespace mlir;
-namespace ts = mlir::tessel;
 
 namespace tessel {
 
 namespace {
 
-std::string dtypeOf(Type type) {
-  if (type.isF32())
-    return "f32";
-  if (type.isF16())
-    return "f16";
-  if (type.isBF16())
-    return "bf16";
-  if (type.isInteger(32))
-    return "i32";
-  if (type.isInteger(64))
-    return "i64";
-  return "unsupported";
+/// The manifest's name of an element type.
+std::string dtypeName(Type type) {
+  std::optional<DType> dtype = dtypeOf(type);
+  return dtype ? name(*dtype) : "unsupported";
 }
 
 /// A shape for the manifest: -1 for a dynamic size.
@@ -72,7 +64,7 @@ std::vector<int64_t> shapeOf(ShapedType type) {
 nlohmann::ordered_json tensorSpec(const std::string &name, Type type) {
   auto ranked = cast<RankedTensorType>(type);
   return {{"name", name},
-          {"dtype", dtypeOf(ranked.getElementType())},
+          {"dtype", dtypeName(ranked.getElementType())},
           {"shape", shapeOf(ranked)}};
 }
 
@@ -91,10 +83,9 @@ LogicalResult buildManifest(ModuleOp module,
   }
   manifest["model"] = model;
   nlohmann::ordered_json params = nlohmann::ordered_json::array();
-  for (auto p : module.getOps<ts::ParameterOp>()) {
+  for (auto p : module.getOps<tessel::ParameterOp>()) {
     nlohmann::ordered_json spec = tensorSpec(p.getSymName().str(), p.getType());
-    nlohmann::ordered_json init = {
-        {"kind", ts::stringifyInitKind(p.getInit()).str()}};
+    nlohmann::ordered_json init = {{"kind", name(p.getInit())}};
     if (auto std = p.getStd())
       init["std"] = std->convertToDouble();
     if (auto value = p.getValue())
@@ -105,7 +96,7 @@ LogicalResult buildManifest(ModuleOp module,
   manifest["parameters"] = params;
 
   PassManager pm(module.getContext());
-  pm.addPass(ts::createTesselParametersToArguments());
+  pm.addPass(tessel::createTesselParametersToArguments());
   if (failed(pm.run(module)))
     return failure();
   nlohmann::ordered_json entries = nlohmann::ordered_json::object();
@@ -171,7 +162,7 @@ LogicalResult describeSchedule(ModuleOp module,
         auto type = cast<MemRefType>(buffer.getAs<TypeAttr>("type").getValue());
         nlohmann::ordered_json b = {
             {"slot", buffer.getAs<IntegerAttr>("slot").getInt()},
-            {"dtype", dtypeOf(type.getElementType())},
+            {"dtype", dtypeName(type.getElementType())},
             {"shape", shapeOf(type)}};
         if (auto at = buffer.getAs<StringAttr>("at"))
           b["at"] = at.str();

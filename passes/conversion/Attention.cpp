@@ -16,8 +16,7 @@
 #include <limits>
 
 using namespace mlir;
-namespace ts = mlir::tessel;
-using namespace mlir::tessel::lowering;
+using namespace tessel::lowering;
 
 namespace {
 
@@ -141,9 +140,9 @@ Value softmaxAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
 }
 
 /// Softmax along the op's axis (softmaxAlong).
-struct LowerSoftmax : OpRewritePattern<ts::SoftmaxOp> {
+struct LowerSoftmax : OpRewritePattern<tessel::SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::SoftmaxOp op,
+  LogicalResult matchAndRewrite(tessel::SoftmaxOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
@@ -171,9 +170,9 @@ struct LowerSoftmax : OpRewritePattern<ts::SoftmaxOp> {
 ///                (-inf where causal and j > i + (T - S))
 ///   p = softmax_j(s),  y[b,h,i,c] = sum_j p[b,h,i,j] v[b,h/G,j,c]
 /// with G = Hq / Hkv. All in f32; a fully masked row gives NaN.
-struct LowerAttention : OpRewritePattern<ts::AttentionOp> {
+struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::AttentionOp op,
+  LogicalResult matchAndRewrite(tessel::AttentionOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -278,9 +277,9 @@ struct LowerAttention : OpRewritePattern<ts::AttentionOp> {
 /// logsumexp(row) - row[target]; NaN (0 / 0) when every row is ignored.
 /// A target outside [0, C) is clamped into it so that the gather stays in
 /// bounds (the interpreter reports it as an error).
-struct LowerCrossEntropy : OpRewritePattern<ts::CrossEntropyOp> {
+struct LowerCrossEntropy : OpRewritePattern<tessel::CrossEntropyOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::CrossEntropyOp op,
+  LogicalResult matchAndRewrite(tessel::CrossEntropyOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -372,8 +371,7 @@ struct LowerCrossEntropy : OpRewritePattern<ts::CrossEntropyOp> {
 
 } // namespace
 
-void mlir::tessel::populateAttentionLoweringPatterns(
-    RewritePatternSet &patterns) {
+void tessel::populateAttentionLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerSoftmax, LowerAttention, LowerCrossEntropy>(
       patterns.getContext());
 }

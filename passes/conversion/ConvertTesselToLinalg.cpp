@@ -17,32 +17,31 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_CONVERTTESSELTOLINALG
 #include "passes/conversion/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
 
 namespace {
 
 struct ConvertTesselToLinalg
-    : mlir::tessel::impl::ConvertTesselToLinalgBase<ConvertTesselToLinalg> {
+    : tessel::impl::ConvertTesselToLinalgBase<ConvertTesselToLinalg> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
                            affine::AffineDialect, func::FuncDialect>();
-    target.addIllegalDialect<mlir::tessel::TesselDialect>();
-    target
-        .addLegalOp<mlir::tessel::ParameterOp, mlir::tessel::GetParameterOp>();
+    target.addIllegalDialect<tessel::TesselDialect>();
+    target.addLegalOp<tessel::ParameterOp, tessel::GetParameterOp>();
     RewritePatternSet patterns(context);
-    mlir::tessel::populateDenseLoweringPatterns(patterns);
-    mlir::tessel::populateNormLoweringPatterns(patterns);
-    mlir::tessel::populatePositionLoweringPatterns(patterns);
-    mlir::tessel::populateAttentionLoweringPatterns(patterns);
-    mlir::tessel::populateShapeLoweringPatterns(patterns);
+    tessel::populateDenseLoweringPatterns(patterns);
+    tessel::populateNormLoweringPatterns(patterns);
+    tessel::populatePositionLoweringPatterns(patterns);
+    tessel::populateAttentionLoweringPatterns(patterns);
+    tessel::populateShapeLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

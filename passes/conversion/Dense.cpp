@@ -6,8 +6,7 @@
 #include "dialect/TesselOps.h"
 
 using namespace mlir;
-namespace ts = mlir::tessel;
-using namespace mlir::tessel::lowering;
+using namespace tessel::lowering;
 
 namespace {
 
@@ -28,9 +27,9 @@ Value castResult(OpBuilder &b, Location loc, Value acc, RankedTensorType type,
 }
 
 /// y[..., n] = sum_k x[..., k] * w[n, k] + b[n], accumulated in f32.
-struct LowerLinear : OpRewritePattern<ts::LinearOp> {
+struct LowerLinear : OpRewritePattern<tessel::LinearOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::LinearOp op,
+  LogicalResult matchAndRewrite(tessel::LinearOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -64,9 +63,9 @@ struct LowerLinear : OpRewritePattern<ts::LinearOp> {
 };
 
 /// c[..., i, j] = sum_k a[..., i, k] * b[..., k, j].
-struct LowerMatmul : OpRewritePattern<ts::MatmulOp> {
+struct LowerMatmul : OpRewritePattern<tessel::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::MatmulOp op,
+  LogicalResult matchAndRewrite(tessel::MatmulOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -91,9 +90,9 @@ struct LowerMatmul : OpRewritePattern<ts::MatmulOp> {
 
 /// y[..., d] = table[ids[...], d]; ids are clamped into the table (the
 /// runtime rejects out-of-range token ids before they get here).
-struct LowerEmbedding : OpRewritePattern<ts::EmbeddingOp> {
+struct LowerEmbedding : OpRewritePattern<tessel::EmbeddingOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::EmbeddingOp op,
+  LogicalResult matchAndRewrite(tessel::EmbeddingOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -159,7 +158,7 @@ template <typename OpTy> struct LowerBroadcastBinary : OpRewritePattern<OpTy> {
                 [&](OpBuilder &nb, Location nl, ValueRange args) {
                   Value x = toF32(nb, nl, args[0]), y = toF32(nb, nl, args[1]);
                   Value z;
-                  if constexpr (std::is_same_v<OpTy, ts::AddOp>)
+                  if constexpr (std::is_same_v<OpTy, tessel::AddOp>)
                     z = arith::AddFOp::create(nb, nl, x, y);
                   else
                     z = arith::MulFOp::create(nb, nl, x, y);
@@ -196,11 +195,11 @@ Value silu(OpBuilder &b, Location loc, Value x) {
   return arith::DivFOp::create(b, loc, x, denom);
 }
 
-struct LowerGelu : OpRewritePattern<ts::GeluOp> {
+struct LowerGelu : OpRewritePattern<tessel::GeluOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::GeluOp op,
+  LogicalResult matchAndRewrite(tessel::GeluOp op,
                                 PatternRewriter &b) const override {
-    bool tanhForm = op.getApproximate() == ts::GeluApproximation::tanh;
+    bool tanhForm = op.getApproximate() == tessel::GeluApproximation::tanh;
     b.replaceOp(
         op,
         mapElementwise(
@@ -234,9 +233,9 @@ struct LowerGelu : OpRewritePattern<ts::GeluOp> {
   }
 };
 
-struct LowerSilu : OpRewritePattern<ts::SiluOp> {
+struct LowerSilu : OpRewritePattern<tessel::SiluOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::SiluOp op,
+  LogicalResult matchAndRewrite(tessel::SiluOp op,
                                 PatternRewriter &b) const override {
     b.replaceOp(op,
                 mapElementwise(b, op.getLoc(), op.getType(), op.getInput(),
@@ -247,9 +246,9 @@ struct LowerSilu : OpRewritePattern<ts::SiluOp> {
   }
 };
 
-struct LowerSwiglu : OpRewritePattern<ts::SwigluOp> {
+struct LowerSwiglu : OpRewritePattern<tessel::SwigluOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::SwigluOp op,
+  LogicalResult matchAndRewrite(tessel::SwigluOp op,
                                 PatternRewriter &b) const override {
     b.replaceOp(op,
                 mapElementwise(b, op.getLoc(), op.getType(),
@@ -263,9 +262,9 @@ struct LowerSwiglu : OpRewritePattern<ts::SwigluOp> {
   }
 };
 
-struct LowerTranspose : OpRewritePattern<ts::TransposeOp> {
+struct LowerTranspose : OpRewritePattern<tessel::TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::TransposeOp op,
+  LogicalResult matchAndRewrite(tessel::TransposeOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     SmallVector<OpFoldResult> in = sizesOf(b, loc, op.getInput()), sizes;
@@ -281,9 +280,9 @@ struct LowerTranspose : OpRewritePattern<ts::TransposeOp> {
 
 /// A reshape keeps its dynamic leading dimensions (verifier), so the new
 /// shape is those dimensions and the static rest.
-struct LowerReshape : OpRewritePattern<ts::ReshapeOp> {
+struct LowerReshape : OpRewritePattern<tessel::ReshapeOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::ReshapeOp op,
+  LogicalResult matchAndRewrite(tessel::ReshapeOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
@@ -304,9 +303,10 @@ struct LowerReshape : OpRewritePattern<ts::ReshapeOp> {
 
 } // namespace
 
-void mlir::tessel::populateDenseLoweringPatterns(RewritePatternSet &patterns) {
+void tessel::populateDenseLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLinear, LowerMatmul, LowerEmbedding,
-               LowerBroadcastBinary<ts::AddOp>, LowerBroadcastBinary<ts::MulOp>,
-               LowerGelu, LowerSilu, LowerSwiglu, LowerTranspose, LowerReshape>(
+               LowerBroadcastBinary<tessel::AddOp>,
+               LowerBroadcastBinary<tessel::MulOp>, LowerGelu, LowerSilu,
+               LowerSwiglu, LowerTranspose, LowerReshape>(
       patterns.getContext());
 }

@@ -12,8 +12,7 @@
 #include "dialect/TesselOps.h"
 
 using namespace mlir;
-namespace ts = mlir::tessel;
-using namespace mlir::tessel::lowering;
+using namespace tessel::lowering;
 
 namespace {
 
@@ -218,9 +217,9 @@ std::pair<Value, Value> rowMoments(OpBuilder &b, Location loc, Value x,
 }
 
 /// y = (x - mean) * inv * gamma + beta, with mean and inv per row.
-struct LowerLayerNorm : OpRewritePattern<ts::LayerNormOp> {
+struct LowerLayerNorm : OpRewritePattern<tessel::LayerNormOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::LayerNormOp op,
+  LogicalResult matchAndRewrite(tessel::LayerNormOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     Value x = op.getInput();
@@ -238,9 +237,9 @@ struct LowerLayerNorm : OpRewritePattern<ts::LayerNormOp> {
 };
 
 /// y = x * (1 / sqrt(mean(x^2) + epsilon)) * gamma.
-struct LowerRMSNorm : OpRewritePattern<ts::RMSNormOp> {
+struct LowerRMSNorm : OpRewritePattern<tessel::RMSNormOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::RMSNormOp op,
+  LogicalResult matchAndRewrite(tessel::RMSNormOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     Value x = op.getInput();
@@ -267,9 +266,9 @@ struct LowerRMSNorm : OpRewritePattern<ts::RMSNormOp> {
 };
 
 /// y = g * x / max(||x||, epsilon), g a rank-0 tensor.
-struct LowerScaleNorm : OpRewritePattern<ts::ScaleNormOp> {
+struct LowerScaleNorm : OpRewritePattern<tessel::ScaleNormOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::ScaleNormOp op,
+  LogicalResult matchAndRewrite(tessel::ScaleNormOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     Value x = op.getInput();
@@ -299,9 +298,9 @@ struct LowerScaleNorm : OpRewritePattern<ts::ScaleNormOp> {
 /// Per feature c of x[..., c]: training uses the batch statistics over every
 /// other axis (biased variance) and updates the running ones (unbiased
 /// variance); inference uses and returns the running statistics.
-struct LowerBatchNorm : OpRewritePattern<ts::BatchNormOp> {
+struct LowerBatchNorm : OpRewritePattern<tessel::BatchNormOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::BatchNormOp op,
+  LogicalResult matchAndRewrite(tessel::BatchNormOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     Value x = op.getInput();
@@ -384,7 +383,7 @@ struct LowerBatchNorm : OpRewritePattern<ts::BatchNormOp> {
 
 } // namespace
 
-void mlir::tessel::populateNormLoweringPatterns(RewritePatternSet &patterns) {
+void tessel::populateNormLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLayerNorm, LowerRMSNorm, LowerScaleNorm, LowerBatchNorm>(
       patterns.getContext());
 }

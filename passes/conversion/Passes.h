@@ -9,7 +9,7 @@
 
 #include "mlir/Pass/Pass.h"
 
-namespace mlir::tessel {
+namespace tessel {
 
 #define GEN_PASS_DECL
 #include "passes/conversion/Passes.h.inc"
@@ -24,6 +24,6 @@ void populatePositionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateShapeLoweringPatterns(mlir::RewritePatternSet &patterns);
 
-} // namespace mlir::tessel
+} // namespace tessel
 
 #endif // TESSEL_PASSES_CONVERSION_PASSES_H

@@ -14,8 +14,7 @@
 #include <cmath>
 
 using namespace mlir;
-namespace ts = mlir::tessel;
-using namespace mlir::tessel::lowering;
+using namespace tessel::lowering;
 
 namespace {
 
@@ -60,9 +59,9 @@ OpFoldResult sizeOf(OpBuilder &b, Location loc, Value v, int64_t dim) {
 /// generic computes cos and sin of every (position, feature) once, of shape
 /// positions.shape + [D]; the second rotates each feature with its partner
 /// (read with tensor.extract) for every leading index (heads share them).
-struct LowerRope : OpRewritePattern<ts::RopeOp> {
+struct LowerRope : OpRewritePattern<tessel::RopeOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::RopeOp op,
+  LogicalResult matchAndRewrite(tessel::RopeOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -168,9 +167,10 @@ struct LowerRope : OpRewritePattern<ts::RopeOp> {
 };
 
 /// y[..., 2i] = sin(p / base^(2i/D)), y[..., 2i+1] = cos(p / base^(2i/D)).
-struct LowerSinusoidalEmbedding : OpRewritePattern<ts::SinusoidalEmbeddingOp> {
+struct LowerSinusoidalEmbedding
+    : OpRewritePattern<tessel::SinusoidalEmbeddingOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::SinusoidalEmbeddingOp op,
+  LogicalResult matchAndRewrite(tessel::SinusoidalEmbeddingOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -252,9 +252,9 @@ Value t5Bucket(OpBuilder &b, Location loc, Value r, int64_t numBuckets,
 
 /// y[h, i, j] = table[row(kpos[j] - qpos[i]), h]: a generic computes the
 /// [S, T] rows, a second gathers the table for every head.
-struct LowerRelativeBias : OpRewritePattern<ts::RelativeBiasOp> {
+struct LowerRelativeBias : OpRewritePattern<tessel::RelativeBiasOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::RelativeBiasOp op,
+  LogicalResult matchAndRewrite(tessel::RelativeBiasOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -264,7 +264,7 @@ struct LowerRelativeBias : OpRewritePattern<ts::RelativeBiasOp> {
     int64_t numBuckets = cast<RankedTensorType>(table.getType()).getShape()[0];
     int64_t maxDistance = static_cast<int64_t>(op.getMaxDistance());
     bool bidirectional = op.getBidirectional();
-    bool t5 = op.getKind() == ts::RelativeBiasKind::t5;
+    bool t5 = op.getKind() == tessel::RelativeBiasKind::t5;
 
     OpFoldResult s = sizeOf(b, loc, q, 0);
     OpFoldResult t = sizeOf(b, loc, k, 0);
@@ -332,9 +332,9 @@ SmallVector<double> alibiSlopes(int64_t heads) {
 
 /// y[h, i, j] = -m_h * |qpos[i] - kpos[j]|, the negated slopes a constant
 /// [H] tensor.
-struct LowerAlibi : OpRewritePattern<ts::AlibiOp> {
+struct LowerAlibi : OpRewritePattern<tessel::AlibiOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::AlibiOp op,
+  LogicalResult matchAndRewrite(tessel::AlibiOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -369,8 +369,7 @@ struct LowerAlibi : OpRewritePattern<ts::AlibiOp> {
 
 } // namespace
 
-void mlir::tessel::populatePositionLoweringPatterns(
-    RewritePatternSet &patterns) {
+void tessel::populatePositionLoweringPatterns(RewritePatternSet &patterns) {
   patterns
       .add<LowerRope, LowerSinusoidalEmbedding, LowerRelativeBias, LowerAlibi>(
           patterns.getContext());

@@ -12,8 +12,7 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 
 using namespace mlir;
-namespace ts = mlir::tessel;
-using namespace mlir::tessel::lowering;
+using namespace tessel::lowering;
 
 namespace {
 
@@ -37,9 +36,9 @@ Value castTo(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
 }
 
 /// result = input[..., offset : offset + n, ...] along `axis`.
-struct LowerSlice : OpRewritePattern<ts::SliceOp> {
+struct LowerSlice : OpRewritePattern<tessel::SliceOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::SliceOp op,
+  LogicalResult matchAndRewrite(tessel::SliceOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
@@ -58,9 +57,9 @@ struct LowerSlice : OpRewritePattern<ts::SliceOp> {
 
 /// tensor.empty of the joined shape, then one tensor.insert_slice per
 /// input at the running offset along `axis`.
-struct LowerConcat : OpRewritePattern<ts::ConcatOp> {
+struct LowerConcat : OpRewritePattern<tessel::ConcatOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::ConcatOp op,
+  LogicalResult matchAndRewrite(tessel::ConcatOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
@@ -127,9 +126,9 @@ struct LowerConcat : OpRewritePattern<ts::ConcatOp> {
 
 /// NumPy broadcast_to: leading result dimensions are new, a static size-1
 /// input dimension is stretched (constant-0 map entry), the others kept.
-struct LowerBroadcast : OpRewritePattern<ts::BroadcastOp> {
+struct LowerBroadcast : OpRewritePattern<tessel::BroadcastOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::BroadcastOp op,
+  LogicalResult matchAndRewrite(tessel::BroadcastOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
@@ -160,9 +159,9 @@ struct LowerBroadcast : OpRewritePattern<ts::BroadcastOp> {
 };
 
 /// result[i] = offset + i for i < input.shape[axis], in i32 or i64.
-struct LowerPositionIds : OpRewritePattern<ts::PositionIdsOp> {
+struct LowerPositionIds : OpRewritePattern<tessel::PositionIdsOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ts::PositionIdsOp op,
+  LogicalResult matchAndRewrite(tessel::PositionIdsOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
@@ -189,7 +188,7 @@ struct LowerPositionIds : OpRewritePattern<ts::PositionIdsOp> {
 
 } // namespace
 
-void mlir::tessel::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
+void tessel::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerSlice, LowerConcat, LowerBroadcast, LowerPositionIds>(
       patterns.getContext());
 }

@@ -26,13 +26,12 @@
 
 #include <cmath>
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELFUSEATTENTION
 #include "passes/graph/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
-namespace ts = mlir::tessel;
 
 namespace {
 
@@ -74,7 +73,7 @@ bool isCausalMask(Value v) {
 
 /// Attention logits before bias and softmax: `scale * (q . kT)`.
 struct Logits {
-  ts::MatmulOp product;
+  tessel::MatmulOp product;
   double scale;
 };
 
@@ -84,11 +83,11 @@ std::optional<Logits> matchLogits(Value v) {
   Operation *def = v.getDefiningOp();
   if (!def || !def->hasOneUse())
     return std::nullopt;
-  if (auto product = dyn_cast<ts::MatmulOp>(def))
+  if (auto product = dyn_cast<tessel::MatmulOp>(def))
     return Logits{product, 1.0};
   Value scaled;
   std::optional<double> c;
-  if (isa<ts::MulOp, arith::MulFOp>(def) &&
+  if (isa<tessel::MulOp, arith::MulFOp>(def) &&
       def->getResult(0).getType() == v.getType()) {
     if ((c = splatValue(def->getOperand(1))))
       scaled = def->getOperand(0);
@@ -100,23 +99,23 @@ std::optional<Logits> matchLogits(Value v) {
       c = 1.0 / *c;
     }
   }
-  auto product = scaled ? scaled.getDefiningOp<ts::MatmulOp>() : nullptr;
+  auto product = scaled ? scaled.getDefiningOp<tessel::MatmulOp>() : nullptr;
   if (!product || !product->hasOneUse() || scaled.getType() != v.getType())
     return std::nullopt;
   return Logits{product, *c};
 }
 
-struct FuseAttentionPattern : OpRewritePattern<ts::MatmulOp> {
+struct FuseAttentionPattern : OpRewritePattern<tessel::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(ts::MatmulOp pv,
+  LogicalResult matchAndRewrite(tessel::MatmulOp pv,
                                 PatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(pv.getType());
     if (type.getRank() != 4)
       return rewriter.notifyMatchFailure(pv, "attention operands are rank 4");
 
     // p = softmax(x) over the key axis, used only here.
-    auto softmax = pv.getLhs().getDefiningOp<ts::SoftmaxOp>();
+    auto softmax = pv.getLhs().getDefiningOp<tessel::SoftmaxOp>();
     if (!softmax || !softmax->hasOneUse())
       return rewriter.notifyMatchFailure(pv, "lhs is not a private softmax");
     // The axis attribute is an i64 read back as unsigned: -1 is the last.
@@ -131,7 +130,7 @@ struct FuseAttentionPattern : OpRewritePattern<ts::MatmulOp> {
     Value bias;
     bool causal = false;
     std::optional<Logits> logits = matchLogits(x);
-    if (auto add = x.getDefiningOp<ts::AddOp>();
+    if (auto add = x.getDefiningOp<tessel::AddOp>();
         !logits && add && add->hasOneUse() && add.getType() == logitsType) {
       for (auto [side, other] : {std::pair(add.getLhs(), add.getRhs()),
                                  std::pair(add.getRhs(), add.getLhs())}) {
@@ -146,7 +145,7 @@ struct FuseAttentionPattern : OpRewritePattern<ts::MatmulOp> {
     }
     if (!logits)
       return rewriter.notifyMatchFailure(pv, "no private q . k^T product");
-    ts::MatmulOp qk = logits->product;
+    tessel::MatmulOp qk = logits->product;
     double scale = logits->scale;
     Value q = qk.getLhs(), kT = qk.getRhs(), v = pv.getRhs();
 
@@ -154,10 +153,10 @@ struct FuseAttentionPattern : OpRewritePattern<ts::MatmulOp> {
     auto kTType = cast<RankedTensorType>(kT.getType());
     SmallVector<int64_t> kShape(kTType.getShape());
     std::swap(kShape[2], kShape[3]);
-    Value k =
-        ts::TransposeOp::create(rewriter, loc, kTType.clone(kShape), kT,
-                                rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
-    auto attention = ts::AttentionOp::create(
+    Value k = tessel::TransposeOp::create(
+        rewriter, loc, kTType.clone(kShape), kT,
+        rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
+    auto attention = tessel::AttentionOp::create(
         rewriter, loc, type, q, k, v, bias, rewriter.getF64FloatAttr(scale),
         causal ? rewriter.getUnitAttr() : UnitAttr());
     rewriter.replaceOp(pv, attention.getResult());
@@ -165,8 +164,7 @@ struct FuseAttentionPattern : OpRewritePattern<ts::MatmulOp> {
   }
 };
 
-struct FuseAttention
-    : mlir::tessel::impl::TesselFuseAttentionBase<FuseAttention> {
+struct FuseAttention : tessel::impl::TesselFuseAttentionBase<FuseAttention> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseAttentionPattern>(&getContext());

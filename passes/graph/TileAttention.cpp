@@ -20,14 +20,13 @@
 
 #include <limits>
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELTILEATTENTION
 #include "passes/graph/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
-namespace ts = mlir::tessel;
-using namespace mlir::tessel::lowering;
+using namespace tessel::lowering;
 
 namespace {
 
@@ -36,7 +35,7 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 /// Builds the tiled form of one attention op.
 class AttentionTiler {
 public:
-  AttentionTiler(OpBuilder &b, ts::AttentionOp op, int64_t blockQ,
+  AttentionTiler(OpBuilder &b, tessel::AttentionOp op, int64_t blockQ,
                  int64_t blockK)
       : b(b), op(op), loc(op.getLoc()), ctx(b.getContext()), blockQ(blockQ),
         blockK(blockK) {}
@@ -455,7 +454,7 @@ private:
   }
 
   OpBuilder &b;
-  ts::AttentionOp op;
+  tessel::AttentionOp op;
   Location loc;
   MLIRContext *ctx;
   int64_t blockQ, blockK;
@@ -466,8 +465,7 @@ private:
   Value batch, kvHead, qStart, firstHead, qCount;
 };
 
-struct TileAttention
-    : mlir::tessel::impl::TesselTileAttentionBase<TileAttention> {
+struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -476,9 +474,9 @@ struct TileAttention
                 "tessel-tile-attention: block-q and block-k must be positive");
       return signalPassFailure();
     }
-    SmallVector<ts::AttentionOp> ops;
-    getOperation()->walk([&](ts::AttentionOp op) { ops.push_back(op); });
-    for (ts::AttentionOp op : ops) {
+    SmallVector<tessel::AttentionOp> ops;
+    getOperation()->walk([&](tessel::AttentionOp op) { ops.push_back(op); });
+    for (tessel::AttentionOp op : ops) {
       auto qType = cast<RankedTensorType>(op.getQuery().getType());
       auto kType = cast<RankedTensorType>(op.getKey().getType());
       auto vType = cast<RankedTensorType>(op.getValue().getType());

@@ -14,7 +14,7 @@ namespace tessel {
 void buildGraphPipeline(mlir::OpPassManager &pm) {
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
-  pm.addPass(mlir::tessel::createTesselFuseAttention());
+  pm.addPass(tessel::createTesselFuseAttention());
   pm.addPass(mlir::createCanonicalizerPass());
 }
 

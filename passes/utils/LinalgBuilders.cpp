@@ -6,7 +6,7 @@
 
 using namespace mlir;
 
-namespace mlir::tessel::lowering {
+namespace tessel::lowering {
 
 SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
@@ -141,4 +141,4 @@ Value attentionLogit(
       f32(b, loc, -std::numeric_limits<double>::infinity()));
 }
 
-} // namespace mlir::tessel::lowering
+} // namespace tessel::lowering

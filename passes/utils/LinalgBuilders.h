@@ -8,6 +8,8 @@
 #ifndef TESSEL_PASSES_UTILS_LINALGBUILDERS_H
 #define TESSEL_PASSES_UTILS_LINALGBUILDERS_H
 
+#include "dialect/Support/LLVM.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -18,18 +20,8 @@
 
 #include <functional>
 
-namespace mlir::tessel::lowering {
+namespace tessel::lowering {
 
-using mlir::AffineExpr;
-using mlir::AffineMap;
-using mlir::Location;
-using mlir::OpBuilder;
-using mlir::OpFoldResult;
-using mlir::RankedTensorType;
-using mlir::SmallVector;
-using mlir::Type;
-using mlir::Value;
-using mlir::ValueRange;
 using mlir::utils::IteratorType;
 
 /// The sizes of `tensor`: static sizes as attributes, dynamic ones as
@@ -95,6 +87,6 @@ Value attentionLogit(OpBuilder &b, Location loc, Value qk, double scale,
 /// and exactly computed, so the multiplication costs no accuracy.
 Value expViaExp2(OpBuilder &b, Location loc, Value d);
 
-} // namespace mlir::tessel::lowering
+} // namespace tessel::lowering
 
 #endif // TESSEL_PASSES_UTILS_LINALGBUILDERS_H

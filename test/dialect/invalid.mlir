@@ -1602,7 +1602,7 @@ tessel.parameter @integer_parameter : tensor<4xi64> init = zeros
 // -----
 
 // An unknown initializer.
-// expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'init' [zeros, ones, constant, normal, truncated_normal, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal]}}
+// expected-error @+1 {{unknown initializer 'uniform'; expected one of zeros, ones, constant, normal, truncated_normal, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal}}
 tessel.parameter @unknown_init : tensor<4xf32> init = uniform
 
 // -----

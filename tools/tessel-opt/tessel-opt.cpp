@@ -19,9 +19,9 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   tessel::registerPipelines();
-  mlir::tessel::registerTesselPasses();
+  tessel::registerTesselPasses();
   mlir::DialectRegistry registry;
-  registry.insert<mlir::tessel::TesselDialect>();
+  registry.insert<tessel::TesselDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   return mlir::asMainReturnCode(

@@ -2,6 +2,7 @@
 
 #include "tools/tessel-run/Interpreter.h"
 
+#include "dialect/Support/DTypes.h"
 #include "dialect/TesselOps.h"
 #include "runtime/Init.h"
 #include "runtime/Npy.h"
@@ -22,20 +23,6 @@ using namespace mlir;
 namespace tessel {
 
 namespace {
-
-FailureOr<DType> dtypeOf(Type elementType) {
-  if (elementType.isF32())
-    return DType::F32;
-  if (elementType.isF16())
-    return DType::F16;
-  if (elementType.isBF16())
-    return DType::BF16;
-  if (elementType.isInteger(32))
-    return DType::I32;
-  if (elementType.isInteger(64))
-    return DType::I64;
-  return failure();
-}
 
 std::string typeString(Type type) {
   std::string s;
@@ -85,45 +72,21 @@ private:
   }
 
   /// Loads or initializes the parameter `get` reads (once per name).
-  Status loadParameter(mlir::tessel::GetParameterOp get, Tensor &out);
+  Status loadParameter(tessel::GetParameterOp get, Tensor &out);
 
   const ParameterOptions &parameterOptions;
   llvm::DenseMap<Value, Tensor> values;
   llvm::StringMap<Tensor> parameters;
 };
 
-InitKind toRuntime(mlir::tessel::InitKind kind) {
-  switch (kind) {
-  case mlir::tessel::InitKind::zeros:
-    return InitKind::Zeros;
-  case mlir::tessel::InitKind::ones:
-    return InitKind::Ones;
-  case mlir::tessel::InitKind::constant:
-    return InitKind::Constant;
-  case mlir::tessel::InitKind::normal:
-    return InitKind::Normal;
-  case mlir::tessel::InitKind::truncated_normal:
-    return InitKind::TruncatedNormal;
-  case mlir::tessel::InitKind::xavier_uniform:
-    return InitKind::XavierUniform;
-  case mlir::tessel::InitKind::xavier_normal:
-    return InitKind::XavierNormal;
-  case mlir::tessel::InitKind::kaiming_uniform:
-    return InitKind::KaimingUniform;
-  case mlir::tessel::InitKind::kaiming_normal:
-    return InitKind::KaimingNormal;
-  }
-  return InitKind::Zeros;
-}
-
-Status Evaluator::loadParameter(mlir::tessel::GetParameterOp get, Tensor &out) {
+Status Evaluator::loadParameter(tessel::GetParameterOp get, Tensor &out) {
   StringRef name = get.getName();
   auto cached = parameters.find(name);
   if (cached != parameters.end()) {
     out = cached->second;
     return Status::ok();
   }
-  auto decl = SymbolTable::lookupNearestSymbolFrom<mlir::tessel::ParameterOp>(
+  auto decl = SymbolTable::lookupNearestSymbolFrom<tessel::ParameterOp>(
       get, get.getNameAttr());
   RankedTensorType type = decl.getTensorType();
   std::string path;
@@ -141,7 +104,7 @@ Status Evaluator::loadParameter(mlir::tessel::GetParameterOp get, Tensor &out) {
     out = Tensor::zeros(*dtypeOf(type.getElementType()),
                         std::vector<int64_t>(type.getShape()));
     InitSpec spec;
-    spec.kind = toRuntime(decl.getInit());
+    spec.kind = decl.getInit();
     if (auto std = decl.getStd())
       spec.std = std->convertToDouble();
     if (auto value = decl.getValue())
@@ -162,8 +125,8 @@ Status Evaluator::loadParameter(mlir::tessel::GetParameterOp get, Tensor &out) {
 
 LogicalResult Evaluator::bind(Operation *op, Value result, Tensor tensor) {
   auto type = cast<RankedTensorType>(result.getType());
-  FailureOr<DType> dtype = dtypeOf(type.getElementType());
-  if (failed(dtype))
+  std::optional<DType> dtype = dtypeOf(type.getElementType());
+  if (!dtype)
     return op->emitError() << "unsupported element type "
                            << type.getElementType();
   bool shapeOk = tensor.rank() == type.getRank();
@@ -189,8 +152,8 @@ Status evaluateConstant(arith::ConstantOp op, Tensor &out) {
   auto type = dyn_cast<RankedTensorType>(op.getType());
   if (!dense || !type)
     return Status::error("only dense tensor constants are supported");
-  FailureOr<DType> dtype = dtypeOf(type.getElementType());
-  if (failed(dtype))
+  std::optional<DType> dtype = dtypeOf(type.getElementType());
+  if (!dtype)
     return errorf("unsupported element type ",
                   typeString(type.getElementType()));
   out = Tensor::zeros(*dtype, std::vector<int64_t>(type.getShape()));
@@ -206,7 +169,7 @@ Status evaluateConstant(arith::ConstantOp op, Tensor &out) {
 
 LogicalResult Evaluator::evaluate(Operation *op) {
   namespace ref = reference;
-  using namespace mlir::tessel;
+  using namespace tessel;
   Tensor out;
   Status status = Status::ok();
   // Ops with several results bind them themselves and return early.
@@ -385,8 +348,8 @@ Status checkArgument(const Tensor &tensor, Type type) {
   if (!ranked)
     return errorf("expected ", typeString(type),
                   ", which is not a ranked tensor");
-  FailureOr<DType> expected = dtypeOf(ranked.getElementType());
-  if (failed(expected))
+  std::optional<DType> expected = dtypeOf(ranked.getElementType());
+  if (!expected)
     return errorf("element type ", typeString(ranked.getElementType()),
                   " is not supported");
   bool dtypeOk = tensor.dtype == *expected ||
@@ -395,8 +358,8 @@ Status checkArgument(const Tensor &tensor, Type type) {
   for (int64_t i = 0; shapeOk && i < ranked.getRank(); ++i)
     shapeOk = ranked.isDynamicDim(i) || ranked.getDimSize(i) == tensor.shape[i];
   if (!dtypeOk || !shapeOk)
-    return errorf("expected ", typeString(type), ", got ",
-                  dtypeName(tensor.dtype), " ", formatShape(tensor.shape));
+    return errorf("expected ", typeString(type), ", got ", name(tensor.dtype),
+                  " ", formatShape(tensor.shape));
   return Status::ok();
 }
 

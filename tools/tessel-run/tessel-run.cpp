@@ -138,15 +138,15 @@ cl::opt<std::string> generatedFile(
     cl::value_desc("ids.npy"));
 
 /// Loads the artifact and its parameters; prints the error on failure.
-bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
-  ::tessel::Status status = artifact.load(directory);
+bool loadArtifact(tessel::Artifact &artifact, const std::string &directory) {
+  tessel::Status status = artifact.load(directory);
   if (status.isOk()) {
     uint64_t seed = weightSeed;
     status = artifact.loadParameters(
         weights, weightSeed.getNumOccurrences() ? &seed : nullptr);
   }
   if (!status.isOk())
-    ::tessel::printError(kTool, status.message());
+    tessel::printError(kTool, status.message());
   return status.isOk();
 }
 
@@ -154,11 +154,11 @@ bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
 /// once (what a benchmark compares), and prints the median and the
 /// fastest time (the one a busy machine disturbs least); with
 /// --memory, prints the workspace of the last run.
-::tessel::Status repeatAndReport(::tessel::Artifact &artifact,
-                                 const std::string &entry,
-                                 const std::vector<::tessel::Tensor> &inputs,
-                                 std::vector<::tessel::Tensor> &results) {
-  ::tessel::Status status = ::tessel::Status::ok();
+tessel::Status repeatAndReport(tessel::Artifact &artifact,
+                               const std::string &entry,
+                               const std::vector<tessel::Tensor> &inputs,
+                               std::vector<tessel::Tensor> &results) {
+  tessel::Status status = tessel::Status::ok();
   std::vector<double> times;
   for (unsigned i = 0; status.isOk() && i < repeat; ++i) {
     auto start = std::chrono::steady_clock::now();
@@ -174,12 +174,12 @@ bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
                  << times.size() << " runs (min "
                  << llvm::format("%.3f", times.front()) << " ms)\n";
   }
-  const ::tessel::EntryPoint *point = artifact.entry(entry);
+  const tessel::EntryPoint *point = artifact.entry(entry);
   if (status.isOk() && printMemory && point) {
     if (point->workspaceSymbol.empty()) {
       llvm::outs() << entry << ": no memory plan\n";
     } else {
-      ::tessel::WorkspaceUse use = artifact.workspaceUse(entry);
+      tessel::WorkspaceUse use = artifact.workspaceUse(entry);
       llvm::outs() << entry << ": workspace " << use.bytes << " bytes for "
                    << point->plannedBuffers << " temporaries in "
                    << point->workspaceSlots
@@ -189,129 +189,127 @@ bool loadArtifact(::tessel::Artifact &artifact, const std::string &directory) {
   return status;
 }
 
-int runArtifact(const std::string &entry,
-                std::vector<::tessel::Tensor> inputs) {
-  ::tessel::Artifact artifact;
+int runArtifact(const std::string &entry, std::vector<tessel::Tensor> inputs) {
+  tessel::Artifact artifact;
   if (!loadArtifact(artifact, artifactDir))
     return 1;
-  const ::tessel::EntryPoint *point = artifact.entry(entry);
+  const tessel::EntryPoint *point = artifact.entry(entry);
   if (point && !runOutputs.empty() &&
       runOutputs.size() != point->results.size()) {
-    ::tessel::printError(
+    tessel::printError(
         kTool, entry + " returns " + std::to_string(point->results.size()) +
                    " results, got " + std::to_string(runOutputs.size()) +
                    " --output files");
     return 1;
   }
-  std::vector<::tessel::Tensor> results;
-  ::tessel::Status status = artifact.run(entry, inputs, results);
+  std::vector<tessel::Tensor> results;
+  tessel::Status status = artifact.run(entry, inputs, results);
   if (status.isOk())
     status = repeatAndReport(artifact, entry, inputs, results);
   for (size_t i = 0; status.isOk() && i < runOutputs.size(); ++i)
-    status = ::tessel::writeNpy(runOutputs[i], results[i]);
+    status = tessel::writeNpy(runOutputs[i], results[i]);
   if (!status.isOk()) {
-    ::tessel::printError(kTool, status.message());
+    tessel::printError(kTool, status.message());
     return 1;
   }
   return 0;
 }
 
 int runForward() {
-  ::tessel::Tensor tokens;
-  ::tessel::Status status = ::tessel::readNpy(tokensFile, tokens);
-  if (status.isOk() && (tokens.dtype != ::tessel::DType::I32 &&
-                        tokens.dtype != ::tessel::DType::I64))
-    status = ::tessel::errorf(tokensFile,
-                              ": token ids must be int32 or int64, "
-                              "got ",
-                              ::tessel::numpyName(tokens.dtype));
+  tessel::Tensor tokens;
+  tessel::Status status = tessel::readNpy(tokensFile, tokens);
+  if (status.isOk() && (tokens.dtype != tessel::DType::I32 &&
+                        tokens.dtype != tessel::DType::I64))
+    status = tessel::errorf(tokensFile,
+                            ": token ids must be int32 or int64, "
+                            "got ",
+                            tessel::numpyName(tokens.dtype));
   if (status.isOk() && tokens.rank() != 2)
-    status = ::tessel::errorf(tokensFile,
-                              ": token ids must be [batch, "
-                              "sequence], got shape ",
-                              ::tessel::formatShape(tokens.shape));
+    status = tessel::errorf(tokensFile,
+                            ": token ids must be [batch, "
+                            "sequence], got shape ",
+                            tessel::formatShape(tokens.shape));
   if (!status.isOk()) {
-    ::tessel::printError(kTool, status.message());
+    tessel::printError(kTool, status.message());
     return 1;
   }
-  ::tessel::Artifact artifact;
+  tessel::Artifact artifact;
   if (!loadArtifact(artifact, artifactDir))
     return 1;
   if (artifact.maxPositions() && tokens.shape[1] > artifact.maxPositions()) {
-    ::tessel::printError(kTool, tokensFile + ": " +
-                                    std::to_string(tokens.shape[1]) +
-                                    " tokens exceed the model's maximum of " +
-                                    std::to_string(artifact.maxPositions()));
+    tessel::printError(kTool, tokensFile + ": " +
+                                  std::to_string(tokens.shape[1]) +
+                                  " tokens exceed the model's maximum of " +
+                                  std::to_string(artifact.maxPositions()));
     return 1;
   }
   for (auto [i, id] : llvm::enumerate(tokens.ints))
     if (id < 0 || (artifact.vocabSize() && id >= artifact.vocabSize())) {
-      ::tessel::printError(kTool, tokensFile + ": token id " +
-                                      std::to_string(id) + " at flat index " +
-                                      std::to_string(i) + " is outside [0, " +
-                                      std::to_string(artifact.vocabSize()) +
-                                      ")");
+      tessel::printError(kTool, tokensFile + ": token id " +
+                                    std::to_string(id) + " at flat index " +
+                                    std::to_string(i) + " is outside [0, " +
+                                    std::to_string(artifact.vocabSize()) + ")");
       return 1;
     }
-  tokens.dtype = ::tessel::DType::I64;
-  std::vector<::tessel::Tensor> results;
+  tokens.dtype = tessel::DType::I64;
+  std::vector<tessel::Tensor> results;
   status = artifact.run("forward", {tokens}, results);
   if (status.isOk())
     status = repeatAndReport(artifact, "forward", {tokens}, results);
   if (status.isOk())
-    status = ::tessel::writeNpy(logitsFile, results[0]);
+    status = tessel::writeNpy(logitsFile, results[0]);
   if (!status.isOk()) {
-    ::tessel::printError(kTool, status.message());
+    tessel::printError(kTool, status.message());
     return 1;
   }
   return 0;
 }
 
 /// Reads [B, S] token ids and checks them against the model.
-bool readTokens(const std::string &path, const ::tessel::Artifact *artifact,
-                ::tessel::Tensor &tokens) {
-  ::tessel::Status status = ::tessel::readNpy(path, tokens);
-  if (status.isOk() && tokens.dtype != ::tessel::DType::I32 &&
-      tokens.dtype != ::tessel::DType::I64)
-    status = ::tessel::errorf(path, ": token ids must be int32 or int64, got ",
-                              ::tessel::numpyName(tokens.dtype));
+bool readTokens(const std::string &path, const tessel::Artifact *artifact,
+                tessel::Tensor &tokens) {
+  tessel::Status status = tessel::readNpy(path, tokens);
+  if (status.isOk() && tokens.dtype != tessel::DType::I32 &&
+      tokens.dtype != tessel::DType::I64)
+    status = tessel::errorf(path, ": token ids must be int32 or int64, got ",
+                            tessel::numpyName(tokens.dtype));
   if (status.isOk() && tokens.rank() != 2)
-    status = ::tessel::errorf(path,
-                              ": token ids must be [batch, sequence], "
-                              "got shape ",
-                              ::tessel::formatShape(tokens.shape));
+    status = tessel::errorf(path,
+                            ": token ids must be [batch, sequence], "
+                            "got shape ",
+                            tessel::formatShape(tokens.shape));
   if (status.isOk() && artifact && artifact->vocabSize())
     for (size_t i = 0; status.isOk() && i < tokens.ints.size(); ++i)
       if (tokens.ints[i] < 0 || tokens.ints[i] >= artifact->vocabSize())
-        status = ::tessel::errorf(path, ": token id ", tokens.ints[i],
-                                  " at flat index ", i, " is outside [0, ",
-                                  artifact->vocabSize(), ")");
+        status = tessel::errorf(path, ": token id ", tokens.ints[i],
+                                " at flat index ", i, " is outside [0, ",
+                                artifact->vocabSize(), ")");
   if (!status.isOk())
-    ::tessel::printError(kTool, status.message());
-  tokens.dtype = ::tessel::DType::I64;
+    tessel::printError(kTool, status.message());
+  tokens.dtype = tessel::DType::I64;
   return status.isOk();
 }
 
 /// Prompt, then one token at a time through `decode` and its KV cache.
 int runGenerate() {
-  ::tessel::Artifact artifact;
+  tessel::Artifact artifact;
   if (!loadArtifact(artifact, generateArtifact))
     return 1;
-  const ::tessel::EntryPoint *decode = artifact.entry("decode");
+  const tessel::EntryPoint *decode = artifact.entry("decode");
   if (!decode) {
-    ::tessel::printError(kTool, generateArtifact +
-                                    ": no decode entry point (compile the "
-                                    "model from its definition with tesselc)");
+    tessel::printError(kTool, generateArtifact +
+                                  ": no decode entry point (compile the "
+                                  "model from its definition with tesselc)");
     return 1;
   }
-  ::tessel::Tensor prompt;
+  tessel::Tensor prompt;
   if (!readTokens(promptFile, &artifact, prompt))
     return 1;
   int64_t batch = prompt.shape[0], length = prompt.shape[1];
   if (length == 0 ||
       (artifact.maxPositions() &&
        length + int64_t(maxNewTokens) > artifact.maxPositions())) {
-    ::tessel::printError(
+    tessel::printError(
         kTool, promptFile + ": a prompt of " + std::to_string(length) +
                    " tokens plus " + std::to_string(maxNewTokens) +
                    " new ones must be non-empty and fit the "
@@ -319,61 +317,61 @@ int runGenerate() {
                    std::to_string(artifact.maxPositions()) + " positions");
     return 1;
   }
-  ::tessel::SamplingOptions options;
+  tessel::SamplingOptions options;
   options.temperature = temperature;
   options.topK = topK;
   options.topP = topP;
   options.repetitionPenalty = repetitionPenalty;
   if (options.temperature < 0 || options.topK < 0 || !(options.topP > 0) ||
       options.topP > 1 || !(options.repetitionPenalty > 0)) {
-    ::tessel::printError(kTool, "--temperature >= 0, --top-k >= 0, --top-p "
-                                "in (0, 1], --repetition-penalty > 0");
+    tessel::printError(kTool, "--temperature >= 0, --top-k >= 0, --top-p "
+                              "in (0, 1], --repetition-penalty > 0");
     return 1;
   }
   std::mt19937_64 rng(sampleSeed);
 
   // Empty caches: [B, heads, 0, head dim] per layer, as decode declares.
-  std::vector<::tessel::Tensor> state;
+  std::vector<tessel::Tensor> state;
   for (size_t i = 2; i < decode->inputs.size(); ++i) {
     std::vector<int64_t> shape = decode->inputs[i].shape;
     shape[0] = batch, shape[2] = 0;
-    state.push_back(::tessel::Tensor::zeros(decode->inputs[i].dtype, shape));
+    state.push_back(tessel::Tensor::zeros(decode->inputs[i].dtype, shape));
   }
   std::vector<std::vector<int64_t>> sequences(batch);
   for (int64_t b = 0; b < batch; ++b)
     sequences[b].assign(prompt.ints.begin() + b * length,
                         prompt.ints.begin() + (b + 1) * length);
-  ::tessel::Tensor step = prompt;
+  tessel::Tensor step = prompt;
   int64_t position = 0;
   for (unsigned n = 0; n < maxNewTokens; ++n) {
     int64_t count = step.shape[1];
-    ::tessel::Tensor positions =
-        ::tessel::Tensor::zeros(::tessel::DType::I64, {count});
+    tessel::Tensor positions =
+        tessel::Tensor::zeros(tessel::DType::I64, {count});
     for (int64_t i = 0; i < count; ++i)
       positions.ints[i] = position + i;
-    std::vector<::tessel::Tensor> inputs = {step, positions};
+    std::vector<tessel::Tensor> inputs = {step, positions};
     inputs.insert(inputs.end(), state.begin(), state.end());
-    std::vector<::tessel::Tensor> results;
-    ::tessel::Status status = artifact.run("decode", inputs, results);
+    std::vector<tessel::Tensor> results;
+    tessel::Status status = artifact.run("decode", inputs, results);
     if (!status.isOk()) {
-      ::tessel::printError(kTool, status.message());
+      tessel::printError(kTool, status.message());
       return 1;
     }
     position += count;
     state.assign(results.begin() + 1, results.end());
-    const ::tessel::Tensor &logits = results[0];
+    const tessel::Tensor &logits = results[0];
     int64_t vocab = logits.shape[2];
-    step = ::tessel::Tensor::zeros(::tessel::DType::I64, {batch, 1});
+    step = tessel::Tensor::zeros(tessel::DType::I64, {batch, 1});
     for (int64_t b = 0; b < batch; ++b) {
       const float *row = logits.floats.data() + ((b + 1) * count - 1) * vocab;
-      int64_t next = ::tessel::sampleToken(std::vector<float>(row, row + vocab),
-                                           sequences[b], options, rng);
+      int64_t next = tessel::sampleToken(std::vector<float>(row, row + vocab),
+                                         sequences[b], options, rng);
       sequences[b].push_back(next);
       step.ints[b] = next;
     }
   }
-  ::tessel::Tensor all = ::tessel::Tensor::zeros(
-      ::tessel::DType::I64, {batch, length + int64_t(maxNewTokens)});
+  tessel::Tensor all = tessel::Tensor::zeros(
+      tessel::DType::I64, {batch, length + int64_t(maxNewTokens)});
   for (int64_t b = 0; b < batch; ++b) {
     std::copy(sequences[b].begin(), sequences[b].end(),
               all.ints.begin() + b * all.shape[1]);
@@ -382,9 +380,9 @@ int runGenerate() {
     llvm::outs() << "\n";
   }
   if (!generatedFile.empty()) {
-    ::tessel::Status status = ::tessel::writeNpy(generatedFile, all);
+    tessel::Status status = tessel::writeNpy(generatedFile, all);
     if (!status.isOk()) {
-      ::tessel::printError(kTool, status.message());
+      tessel::printError(kTool, status.message());
       return 1;
     }
   }
@@ -392,14 +390,14 @@ int runGenerate() {
 }
 
 /// Prints a tensor as nested lists, six significant digits.
-void printTensor(llvm::raw_ostream &os, const ::tessel::Tensor &t) {
+void printTensor(llvm::raw_ostream &os, const tessel::Tensor &t) {
   std::vector<int64_t> strides(t.shape.size(), 1);
   for (size_t d = t.shape.size(); d-- > 1;)
     strides[d - 1] = strides[d] * t.shape[d];
   std::function<void(size_t, int64_t)> print = [&](size_t axis,
                                                    int64_t offset) {
     if (axis == t.shape.size()) {
-      if (::tessel::isFloat(t.dtype)) {
+      if (tessel::isFloat(t.dtype)) {
         char buffer[32];
         std::snprintf(buffer, sizeof(buffer), "%.6g", t.floats[offset]);
         os << buffer;
@@ -421,16 +419,16 @@ void printTensor(llvm::raw_ostream &os, const ::tessel::Tensor &t) {
 
 int runInterpret() {
   DialectRegistry registry;
-  registry.insert<mlir::tessel::TesselDialect, func::FuncDialect,
-                  arith::ArithDialect>();
+  registry
+      .insert<tessel::TesselDialect, func::FuncDialect, arith::ArithDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  ::tessel::OneLineDiagnostics diagnostics(context, kTool);
+  tessel::OneLineDiagnostics diagnostics(context, kTool);
 
   std::string message;
   auto file = openInputFile(inputFile, &message);
   if (!file) {
-    ::tessel::printError(kTool, inputFile + ": " + message);
+    tessel::printError(kTool, inputFile + ": " + message);
     return 1;
   }
   llvm::SourceMgr sourceMgr;
@@ -451,7 +449,7 @@ int runInterpret() {
     entry = *module->getOps<func::FuncOp>().begin();
   if (!entry) {
     std::string known = llvm::join(names, ", ");
-    ::tessel::printError(
+    tessel::printError(
         kTool,
         inputFile + ": " +
             (entryName.empty()
@@ -463,53 +461,52 @@ int runInterpret() {
   std::string fn = "@" + entry.getSymName().str();
   FunctionType type = entry.getFunctionType();
   if (inputNpys.size() != type.getNumInputs()) {
-    ::tessel::printError(
-        kTool, fn + " takes " + std::to_string(type.getNumInputs()) +
-                   " arguments, got " + std::to_string(inputNpys.size()) +
-                   " --input files");
+    tessel::printError(kTool,
+                       fn + " takes " + std::to_string(type.getNumInputs()) +
+                           " arguments, got " +
+                           std::to_string(inputNpys.size()) + " --input files");
     return 1;
   }
   if (!outputNpys.empty() && outputNpys.size() != type.getNumResults()) {
-    ::tessel::printError(
+    tessel::printError(
         kTool, fn + " returns " + std::to_string(type.getNumResults()) +
                    " results, got " + std::to_string(outputNpys.size()) +
                    " --output files");
     return 1;
   }
 
-  std::vector<::tessel::Tensor> inputs(inputNpys.size());
+  std::vector<tessel::Tensor> inputs(inputNpys.size());
   for (auto [i, path] : llvm::enumerate(inputNpys)) {
-    ::tessel::Status status = ::tessel::readNpy(path, inputs[i]);
+    tessel::Status status = tessel::readNpy(path, inputs[i]);
     if (status.isOk())
-      status = ::tessel::checkArgument(inputs[i], type.getInput(i));
+      status = tessel::checkArgument(inputs[i], type.getInput(i));
     if (!status.isOk()) {
       std::string what = status.message();
       // readNpy already names the file.
       if (what.rfind(path, 0) != 0)
         what = path + ": argument " + std::to_string(i) + " of " + fn + ": " +
                what;
-      ::tessel::printError(kTool, what);
+      tessel::printError(kTool, what);
       return 1;
     }
   }
 
-  std::vector<::tessel::Tensor> outputs;
-  ::tessel::ParameterOptions parameters;
+  std::vector<tessel::Tensor> outputs;
+  tessel::ParameterOptions parameters;
   parameters.directory = paramsDir;
   if (!paramsDir.empty() && !llvm::sys::fs::is_directory(paramsDir)) {
-    ::tessel::printError(kTool, paramsDir + ": --params is not a directory");
+    tessel::printError(kTool, paramsDir + ": --params is not a directory");
     return 1;
   }
   if (initSeed.getNumOccurrences())
     parameters.seed = initSeed;
-  if (failed(
-          ::tessel::interpret(entry, std::move(inputs), parameters, outputs)))
+  if (failed(tessel::interpret(entry, std::move(inputs), parameters, outputs)))
     return 1;
 
   for (auto [path, tensor] : llvm::zip(outputNpys, outputs)) {
-    ::tessel::Status status = ::tessel::writeNpy(path, tensor);
+    tessel::Status status = tessel::writeNpy(path, tensor);
     if (!status.isOk()) {
-      ::tessel::printError(kTool, status.message());
+      tessel::printError(kTool, status.message());
       return 1;
     }
   }
@@ -544,17 +541,17 @@ int main(int argc, char **argv) {
   if (generateCommand)
     return runGenerate();
   if (runCommand) {
-    std::vector<::tessel::Tensor> inputs(runInputs.size());
+    std::vector<tessel::Tensor> inputs(runInputs.size());
     for (auto [i, path] : llvm::enumerate(runInputs)) {
-      ::tessel::Status status = ::tessel::readNpy(path, inputs[i]);
+      tessel::Status status = tessel::readNpy(path, inputs[i]);
       if (!status.isOk()) {
-        ::tessel::printError(kTool, status.message());
+        tessel::printError(kTool, status.message());
         return 1;
       }
     }
     return runArtifact(runEntry, std::move(inputs));
   }
-  ::tessel::printError(kTool, "expected a command: interpret, run, forward or "
-                              "generate (see --help)");
+  tessel::printError(kTool, "expected a command: interpret, run, forward or "
+                            "generate (see --help)");
   return 1;
 }

@@ -15,9 +15,9 @@
 #include "frontend/ModelBuilder.h"
 #include "frontend/ModelStats.h"
 #include "passes/Passes.h"
+#include "passes/backend/ArtifactWriter.h"
 #include "passes/pipelines/Pipelines.h"
 #include "tools/common/Diagnostics.h"
-#include "passes/backend/ArtifactWriter.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -38,7 +38,7 @@
 
 using namespace mlir;
 namespace cl = llvm::cl;
-namespace fe = ::tessel::frontend;
+namespace fe = tessel::frontend;
 
 namespace {
 
@@ -103,7 +103,7 @@ cl::opt<std::string> kvDtype("kv-dtype",
                              cl::init(""));
 
 int fail(const std::string &message) {
-  ::tessel::printError(kTool, message);
+  tessel::printError(kTool, message);
   return 1;
 }
 
@@ -118,7 +118,7 @@ std::string configJson(const fe::ModelConfig &c) {
   j["hidden_size"] = c.hiddenSize;
   j["num_layers"] = c.numLayers;
   j["max_positions"] = c.maxPositions;
-  j["dtype"] = fe::name(c.dtype);
+  j["dtype"] = tessel::name(c.dtype);
   j["tie_embeddings"] = c.tiedEmbeddings;
   std::string kind = a.kindName();
   for (char &ch : kind)
@@ -157,10 +157,10 @@ std::string configJson(const fe::ModelConfig &c) {
               {"hidden", c.intermediateSize},
               {"bias", c.mlpBias}};
   auto init = [](const fe::Init &i) {
-    nlohmann::ordered_json o = {{"kind", i.kind}};
-    if (i.kind == "normal" || i.kind == "truncated_normal")
+    nlohmann::ordered_json o = {{"kind", tessel::name(i.kind)}};
+    if (tessel::takesStd(i.kind))
       o["std"] = i.std;
-    if (i.kind == "constant")
+    if (i.kind == tessel::InitKind::Constant)
       o["value"] = i.value;
     return o;
   };
@@ -171,14 +171,12 @@ std::string configJson(const fe::ModelConfig &c) {
   return j.dump(2) + "\n";
 }
 
-std::optional<fe::ElementType> parseDtype(const std::string &s) {
-  if (s == "f32")
-    return fe::ElementType::F32;
-  if (s == "f16")
-    return fe::ElementType::F16;
-  if (s == "bf16")
-    return fe::ElementType::BF16;
-  return std::nullopt;
+/// f32, f16 or bf16.
+std::optional<tessel::DType> parseFloatDtype(const std::string &s) {
+  std::optional<tessel::DType> dtype = tessel::parseDType(s);
+  if (dtype && !tessel::isFloat(*dtype))
+    return std::nullopt;
+  return dtype;
 }
 
 /// Opens -o, writes what `write` prints, and keeps the file only if every
@@ -211,7 +209,7 @@ int writeModule(ModuleOp module) {
 const DialectRegistry &registry() {
   static DialectRegistry *r = [] {
     auto *reg = new DialectRegistry();
-    reg->insert<mlir::tessel::TesselDialect>();
+    reg->insert<tessel::TesselDialect>();
     registerAllDialects(*reg);
     registerAllExtensions(*reg);
     return reg;
@@ -228,7 +226,7 @@ LogicalResult runGraphPipeline(ModuleOp module) {
   applyDefaultTimingManagerCLOptions(timing);
   TimingScope rootScope = timing.getRootScope();
   pm.enableTiming(rootScope);
-  ::tessel::buildGraphPipeline(pm);
+  tessel::buildGraphPipeline(pm);
   return pm.run(module);
 }
 
@@ -242,8 +240,8 @@ LogicalResult lowerTo(ModuleOp module, Stage stage) {
     return success();
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(::tessel::buildCpuPipeline(pm, !unfusedAttention,
-                                        /*workspaceArgument=*/true)))
+      failed(tessel::buildCpuPipeline(pm, !unfusedAttention,
+                                      /*workspaceArgument=*/true)))
     return failure();
   return pm.run(module);
 }
@@ -252,7 +250,7 @@ LogicalResult lowerTo(ModuleOp module, Stage stage) {
 /// compiled.
 int compileIR(bool artifact) {
   MLIRContext context(registry());
-  ::tessel::OneLineDiagnostics diagnostics(context, kTool);
+  tessel::OneLineDiagnostics diagnostics(context, kTool);
   std::string message;
   auto file = openInputFile(inputFile, &message);
   if (!file)
@@ -264,8 +262,8 @@ int compileIR(bool artifact) {
     return 1;
   if (artifact)
     return failed(runGraphPipeline(*module)) ||
-                   failed(::tessel::writeArtifact(*module, nullptr, outputFile,
-                                                  !unfusedAttention))
+                   failed(tessel::writeArtifact(*module, nullptr, outputFile,
+                                                !unfusedAttention))
                ? 1
                : 0;
   if (emit == Stage::Config)
@@ -282,8 +280,8 @@ int main(int argc, char **argv) {
   // Passes first: --mlir-print-ir-after=<pass> lists the passes registered
   // when the option is.
   registerAllPasses();
-  mlir::tessel::registerTesselPasses();
-  ::tessel::registerPipelines();
+  tessel::registerTesselPasses();
+  tessel::registerPipelines();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
@@ -324,7 +322,7 @@ int main(int argc, char **argv) {
     options.sequence = statsSeq;
     options.kvType = options.activationType = config.dtype;
     if (!kvDtype.empty()) {
-      auto type = parseDtype(kvDtype);
+      auto type = parseFloatDtype(kvDtype);
       if (!type)
         return fail("--kv-dtype takes f32, f16 or bf16, got '" + kvDtype + "'");
       options.kvType = *type;
@@ -344,11 +342,11 @@ int main(int argc, char **argv) {
     if (stats)
       return fail("--stats prints; it does not write an artifact");
     MLIRContext context(registry());
-    ::tessel::OneLineDiagnostics diagnostics(context, kTool);
+    tessel::OneLineDiagnostics diagnostics(context, kTool);
     OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
     if (!module || failed(runGraphPipeline(*module)) ||
-        failed(::tessel::writeArtifact(*module, &config, outputFile,
-                                       !unfusedAttention)))
+        failed(tessel::writeArtifact(*module, &config, outputFile,
+                                     !unfusedAttention)))
       return 1;
     return 0;
   }
@@ -368,7 +366,7 @@ int main(int argc, char **argv) {
   }
 
   MLIRContext context(registry());
-  ::tessel::OneLineDiagnostics diagnostics(context, kTool);
+  tessel::OneLineDiagnostics diagnostics(context, kTool);
   OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
   if (!module || failed(lowerTo(*module, emit)))
     return 1;

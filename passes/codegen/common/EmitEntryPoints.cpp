@@ -6,17 +6,17 @@
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/Builders.h"
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELEMITENTRYPOINTS
 #include "passes/codegen/common/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
 
 namespace {
 
 struct EmitEntryPoints
-    : mlir::tessel::impl::TesselEmitEntryPointsBase<EmitEntryPoints> {
+    : tessel::impl::TesselEmitEntryPointsBase<EmitEntryPoints> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<LLVM::LLVMFuncOp> wrappers;

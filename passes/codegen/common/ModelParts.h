@@ -9,26 +9,28 @@
 #ifndef TESSEL_PASSES_CODEGEN_COMMON_MODELPARTS_H
 #define TESSEL_PASSES_CODEGEN_COMMON_MODELPARTS_H
 
+#include "dialect/Support/LLVM.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
 
 #include <string>
 
-namespace mlir::tessel {
+namespace tessel {
 
 /// The first name in `loc`; empty when it has none.
 inline std::string modelPartOf(Location loc) {
   std::string name;
   loc->walk([&](Location inner) {
-    if (auto named = dyn_cast<NameLoc>(inner)) {
+    if (auto named = dyn_cast<mlir::NameLoc>(inner)) {
       name = named.getName().str();
-      return WalkResult::interrupt();
+      return mlir::WalkResult::interrupt();
     }
-    return WalkResult::advance();
+    return mlir::WalkResult::advance();
   });
   return name;
 }
 
-} // namespace mlir::tessel
+} // namespace tessel
 
 #endif // TESSEL_PASSES_CODEGEN_COMMON_MODELPARTS_H

@@ -22,10 +22,10 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELOUTLINEKERNELS
 #include "passes/codegen/common/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
 
@@ -39,8 +39,7 @@ bool isKernelWork(Operation &op) {
   return op.getNumRegions() != 0 || isa<memref::CopyOp>(op);
 }
 
-struct OutlineKernels
-    : mlir::tessel::impl::TesselOutlineKernelsBase<OutlineKernels> {
+struct OutlineKernels : tessel::impl::TesselOutlineKernelsBase<OutlineKernels> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
@@ -109,7 +108,7 @@ struct OutlineKernels
       SmallVector<NamedAttribute> call = {
           b.getNamedAttr("kernel", b.getStringAttr(kernel.getSymName())),
           b.getNamedAttr("op", b.getStringAttr(op->getName().getStringRef()))};
-      std::string at = mlir::tessel::modelPartOf(loc);
+      std::string at = tessel::modelPartOf(loc);
       if (!at.empty())
         call.push_back(b.getNamedAttr("at", b.getStringAttr(at)));
       calls.push_back(b.getDictionaryAttr(call));

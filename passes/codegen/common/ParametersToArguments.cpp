@@ -8,24 +8,22 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/MapVector.h"
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELPARAMETERSTOARGUMENTS
 #include "passes/codegen/common/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
-namespace ts = mlir::tessel;
 
 namespace {
 
 struct ParametersToArguments
-    : mlir::tessel::impl::TesselParametersToArgumentsBase<
-          ParametersToArguments> {
+    : tessel::impl::TesselParametersToArgumentsBase<ParametersToArguments> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Declaration order is the argument order.
-    llvm::MapVector<StringAttr, ts::ParameterOp> declared;
-    for (auto param : module.getOps<ts::ParameterOp>())
+    llvm::MapVector<StringAttr, tessel::ParameterOp> declared;
+    for (auto param : module.getOps<tessel::ParameterOp>())
       declared[param.getSymNameAttr()] = param;
 
     for (auto func : module.getOps<func::FuncOp>()) {
@@ -39,7 +37,7 @@ struct ParametersToArguments
                           BoolAttr::get(&getContext(), false));
       // Which parameters this function reads, in declaration order.
       llvm::SmallDenseSet<StringAttr> used;
-      func.walk([&](ts::GetParameterOp get) {
+      func.walk([&](tessel::GetParameterOp get) {
         used.insert(get.getNameAttr().getAttr());
       });
       llvm::DenseMap<StringAttr, BlockArgument> arguments;
@@ -66,7 +64,7 @@ struct ParametersToArguments
         }
         arguments[name] = func.getArgument(index);
       }
-      func.walk([&](ts::GetParameterOp get) {
+      func.walk([&](tessel::GetParameterOp get) {
         get.replaceAllUsesWith(arguments[get.getNameAttr().getAttr()]);
         get.erase();
       });

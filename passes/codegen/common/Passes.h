@@ -11,7 +11,7 @@
 
 #include "mlir/Pass/Pass.h"
 
-namespace mlir::tessel {
+namespace tessel {
 
 #define GEN_PASS_DECL
 #include "passes/codegen/common/Passes.h.inc"
@@ -19,6 +19,6 @@ namespace mlir::tessel {
 #define GEN_PASS_REGISTRATION
 #include "passes/codegen/common/Passes.h.inc"
 
-} // namespace mlir::tessel
+} // namespace tessel
 
 #endif // TESSEL_PASSES_CODEGEN_COMMON_PASSES_H

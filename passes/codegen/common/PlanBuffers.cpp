@@ -32,10 +32,10 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELPLANBUFFERS
 #include "passes/codegen/common/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
 
@@ -226,7 +226,7 @@ Layout buildLayout(OpBuilder &b, Location loc, ArrayRef<Buffer> buffers,
   return layout;
 }
 
-struct PlanBuffers : mlir::tessel::impl::TesselPlanBuffersBase<PlanBuffers> {
+struct PlanBuffers : tessel::impl::TesselPlanBuffersBase<PlanBuffers> {
   using TesselPlanBuffersBase::TesselPlanBuffersBase;
 
   void runOnOperation() override {
@@ -287,7 +287,7 @@ struct PlanBuffers : mlir::tessel::impl::TesselPlanBuffersBase<PlanBuffers> {
       SmallVector<NamedAttribute> fields = {
           b.getNamedAttr("slot", b.getI64IntegerAttr(buffer.slot)),
           b.getNamedAttr("type", TypeAttr::get(buffer.alloc.getType()))};
-      std::string at = mlir::tessel::modelPartOf(buffer.alloc.getLoc());
+      std::string at = tessel::modelPartOf(buffer.alloc.getLoc());
       if (!at.empty())
         fields.push_back(b.getNamedAttr("at", b.getStringAttr(at)));
       described.push_back(b.getDictionaryAttr(fields));

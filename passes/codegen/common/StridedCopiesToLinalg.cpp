@@ -6,10 +6,10 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELSTRIDEDCOPIESTOLINALG
 #include "passes/codegen/common/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
 
@@ -21,8 +21,7 @@ bool contiguous(Value v) {
 }
 
 struct StridedCopiesToLinalg
-    : mlir::tessel::impl::TesselStridedCopiesToLinalgBase<
-          StridedCopiesToLinalg> {
+    : tessel::impl::TesselStridedCopiesToLinalgBase<StridedCopiesToLinalg> {
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation()->walk([&](memref::CopyOp copy) {

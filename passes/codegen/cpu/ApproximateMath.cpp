@@ -10,10 +10,10 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELAPPROXIMATEMATH
 #include "passes/codegen/cpu/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
 
@@ -94,7 +94,7 @@ struct Exp2Approximation : OpRewritePattern<math::Exp2Op> {
 };
 
 struct ApproximateMath
-    : mlir::tessel::impl::TesselApproximateMathBase<ApproximateMath> {
+    : tessel::impl::TesselApproximateMathBase<ApproximateMath> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<Exp2Approximation>(&getContext());

@@ -10,7 +10,7 @@
 
 #include "mlir/Pass/Pass.h"
 
-namespace mlir::tessel {
+namespace tessel {
 
 #define GEN_PASS_DECL
 #include "passes/codegen/cpu/Passes.h.inc"
@@ -18,6 +18,6 @@ namespace mlir::tessel {
 #define GEN_PASS_REGISTRATION
 #include "passes/codegen/cpu/Passes.h.inc"
 
-} // namespace mlir::tessel
+} // namespace tessel
 
 #endif // TESSEL_PASSES_CODEGEN_CPU_PASSES_H

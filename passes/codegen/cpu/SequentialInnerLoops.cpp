@@ -14,10 +14,10 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELSEQUENTIALINNERLOOPS
 #include "passes/codegen/cpu/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
 
@@ -56,7 +56,7 @@ scf::ParallelOp serialize(scf::ParallelOp op, unsigned sequential) {
 }
 
 struct SequentialInnerLoops
-    : mlir::tessel::impl::TesselSequentialInnerLoopsBase<SequentialInnerLoops> {
+    : tessel::impl::TesselSequentialInnerLoopsBase<SequentialInnerLoops> {
   void runOnOperation() override {
     // One nesting level per round: rebuilding a loop clones the loops inside
     // it, so those are collected again in the next round.

@@ -28,10 +28,10 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
-namespace mlir::tessel {
+namespace tessel {
 #define GEN_PASS_DEF_TESSELVECTORIZECONTRACTIONS
 #include "passes/codegen/cpu/Passes.h.inc"
-} // namespace mlir::tessel
+} // namespace tessel
 
 using namespace mlir;
 
@@ -131,8 +131,7 @@ struct TransposeWithoutUnitDims : OpRewritePattern<vector::TransposeOp> {
 };
 
 struct VectorizeContractions
-    : mlir::tessel::impl::TesselVectorizeContractionsBase<
-          VectorizeContractions> {
+    : tessel::impl::TesselVectorizeContractionsBase<VectorizeContractions> {
   using Base::Base;
 
   /// The pattern sets, built once per pass instance rather than per

@@ -1,0 +1,66 @@
+//===- Enums.h - the enums the compiler and the runtime share ---*- C++ -*-===//
+//
+// One enum per concept, shared by the dialect, the frontend, the compiler's
+// backend and the runtime, each with the one table of its names (the
+// keywords of the IR, of model definitions and of the artifact manifest).
+// No MLIR here: the runtime-only build includes it too.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_RUNTIME_ENUMS_H
+#define TESSEL_RUNTIME_ENUMS_H
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace tessel {
+
+/// Element types of tensors.
+enum class DType { F32, F16, BF16, I32, I64 };
+
+/// "f32", "f16", "bf16", "i32", "i64".
+const char *name(DType dtype);
+std::optional<DType> parseDType(std::string_view name);
+bool isFloat(DType dtype);
+/// Bytes per element.
+int64_t byteWidth(DType dtype);
+
+/// How a parameter is initialized when no checkpoint provides it.
+enum class InitKind {
+  Zeros,
+  Ones,
+  Constant,
+  Normal,
+  TruncatedNormal,
+  XavierUniform,
+  XavierNormal,
+  KaimingUniform,
+  KaimingNormal
+};
+
+/// Every initializer, in declaration order.
+constexpr InitKind kInitKinds[] = {
+    InitKind::Zeros,           InitKind::Ones,
+    InitKind::Constant,        InitKind::Normal,
+    InitKind::TruncatedNormal, InitKind::XavierUniform,
+    InitKind::XavierNormal,    InitKind::KaimingUniform,
+    InitKind::KaimingNormal};
+
+/// "zeros", "ones", "constant", "normal", "truncated_normal",
+/// "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal".
+const char *name(InitKind kind);
+std::optional<InitKind> parseInitKind(std::string_view name);
+/// Whether the initializer takes a standard deviation (`std`).
+inline bool takesStd(InitKind kind) {
+  return kind == InitKind::Normal || kind == InitKind::TruncatedNormal;
+}
+/// Whether the initializer's scale comes from the fans of the shape.
+inline bool usesFans(InitKind kind) {
+  return kind == InitKind::XavierUniform || kind == InitKind::XavierNormal ||
+         kind == InitKind::KaimingUniform || kind == InitKind::KaimingNormal;
+}
+
+} // namespace tessel
+
+#endif // TESSEL_RUNTIME_ENUMS_H
