@@ -23,7 +23,7 @@ echo
 echo "== forward(tokens) on the reference interpreter, parameters from seed 0 =="
 # Debian's python3 has the python3-numpy that setup.sh installed.
 /usr/bin/python3 -c "import numpy as np; np.save('$out/tokens.npy', np.array([[1, 2, 3, 4, 5]], np.int64))"
-build/bin/tessel-run interpret "$out/tiny-gpt.mlir" --entry forward \
+build/bin/tessel-interpret "$out/tiny-gpt.mlir" --entry forward \
   --input "$out/tokens.npy" --seed 0 --output "$out/logits.npy"
 /usr/bin/python3 -c "import numpy as np; l = np.load('$out/logits.npy'); print('logits', l.dtype, list(l.shape), 'next token after the prompt:', int(l[0, -1].argmax()))"
 
@@ -40,5 +40,5 @@ echo "== A hand-written GPT-2 block: canonicalization, then NumPy check =="
 build/bin/tessel-opt examples/gpt2-block.mlir \
   --pass-pipeline='builtin.module(canonicalize,cse)' \
   --mlir-print-ir-after=canonicalize -o /dev/null 2>&1 | grep -m1 -B1 -A1 "0, 2, 3, 1" || true
-/usr/bin/python3 scripts/run_example.py --tessel-run build/bin/tessel-run \
+/usr/bin/python3 scripts/run_example.py --tessel-interpret build/bin/tessel-interpret \
   --out "$out/block"

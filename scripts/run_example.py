@@ -3,7 +3,7 @@
 weights and compares the result with a NumPy GPT-2 block written from the
 paper's equations.
 
-    run_example.py --tessel-run build/bin/tessel-run [--out DIR] [--seq 8]
+    run_example.py --tessel-interpret build/bin/tessel-interpret [--out DIR] [--seq 8]
 
 Prints the output's shape, a few values and the largest relative
 difference; exits 1 if it exceeds 1e-4.
@@ -54,7 +54,7 @@ def block(x, mask, p):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tessel-run", required=True)
+    parser.add_argument("--tessel-interpret", required=True)
     parser.add_argument("--out", help="directory for the .npy files")
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--seq", type=int, default=8)
@@ -79,7 +79,7 @@ def main():
     s = args.seq
     mask = np.where(np.tril(np.ones((s, s), bool)), 0, -np.inf).astype(np.float32)
 
-    command = [args.tessel_run, "interpret", EXAMPLE, "--entry", "block"]
+    command = [args.tessel_interpret, EXAMPLE, "--entry", "block"]
     for name, array in [("x", x), ("mask", mask)] + list(params.items()):
         path = os.path.join(out, f"{name}.npy")
         np.save(path, array)

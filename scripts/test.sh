@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Sets up (scripts/setup.sh), builds, and runs every test: the lit suite
-# (dialect, interpreter, tools) and the gtest unit tests. Ends with the line
-# `N passed, N failed, N skipped`; exits non-zero if any test failed.
+# Sets up (scripts/setup.sh), builds both configurations, and runs every
+# test: the full build (build/: compiler, tools, runtime) and the
+# runtime-only build (build-runtime/: -DTESSEL_ENABLE_COMPILER=OFF, the
+# runtime and an artifact runner with no MLIR or LLVM). lit runs the suite
+# (dialect, passes, interpreter, tools, end to end; the runtime-only
+# runner on artifacts the full build compiled) and the gtest unit tests of
+# both builds. Ends with the line `N passed, N failed, N skipped`; exits
+# non-zero if any test failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-cmake --build build --target TesselUnitTests
+cmake --build build --target TesselUnitTests tessel-interpret
+cmake -S . -B build-runtime -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DTESSEL_ENABLE_COMPILER=OFF
+cmake --build build-runtime
 
 LIT=/usr/lib/llvm-22/bin/lit
 results=build/test-results.xml
 rm -f "$results"
 status=0
-"$LIT" -sv --xunit-xml-output="$results" build/test build/test/unit || status=$?
+"$LIT" -sv --xunit-xml-output="$results" \
+  --param runtime_only_bin="$PWD/build-runtime/bin" \
+  build/test build/test/unit build-runtime/test/unit || status=$?
 
 python3 - "$results" <<'PY'
 import sys

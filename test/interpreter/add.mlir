@@ -8,14 +8,14 @@
 // A dynamic dimension never stretches (only static size-1 ones do), so a
 // `?` that is 1 at run time against a larger dimension is an error.
 // RUN: %python -c "import numpy as np; np.save('%t.one.npy', np.ones((1, 4), np.float32)); np.save('%t.three.npy', np.ones((3, 4), np.float32))"
-// RUN: not tessel-run interpret %s --entry add_dynamic_one --input %t.one.npy --input %t.three.npy 2>&1 | FileCheck %s --check-prefix=DYNONE
-// DYNONE: tessel-run: error: {{.*}}add.mlir:{{[0-9]+}}:{{[0-9]+}}: dynamic dimension 0 of lhs is 1 at run time but only static size-1 dimensions broadcast (shapes [1, 4] and [3, 4])
+// RUN: not tessel-interpret %s --entry add_dynamic_one --input %t.one.npy --input %t.three.npy 2>&1 | FileCheck %s --check-prefix=DYNONE
+// DYNONE: tessel-interpret: error: {{.*}}add.mlir:{{[0-9]+}}:{{[0-9]+}}: dynamic dimension 0 of lhs is 1 at run time but only static size-1 dimensions broadcast (shapes [1, 4] and [3, 4])
 // RUN: %oracle check %s add_f16
 // RUN: %oracle check %s add_bf16
-// RUN: tessel-run interpret %s --entry hand_row --print | FileCheck %s --check-prefix=ROW
-// RUN: tessel-run interpret %s --entry hand_outer --print | FileCheck %s --check-prefix=OUTER
-// RUN: tessel-run interpret %s --entry hand_f16 --print | FileCheck %s --check-prefix=F16
-// RUN: tessel-run interpret %s --entry hand_bf16 --print | FileCheck %s --check-prefix=BF16
+// RUN: tessel-interpret %s --entry hand_row --print | FileCheck %s --check-prefix=ROW
+// RUN: tessel-interpret %s --entry hand_outer --print | FileCheck %s --check-prefix=OUTER
+// RUN: tessel-interpret %s --entry hand_f16 --print | FileCheck %s --check-prefix=F16
+// RUN: tessel-interpret %s --entry hand_bf16 --print | FileCheck %s --check-prefix=BF16
 
 func.func @add_same(%a: tensor<?x4xf32>, %b: tensor<?x4xf32>)
     -> tensor<?x4xf32> {

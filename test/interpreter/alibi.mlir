@@ -7,8 +7,8 @@
 // RUN: %oracle check %s alibi_1
 // RUN: %oracle check %s alibi_5
 // RUN: %oracle check %s alibi_f16
-// RUN: tessel-run interpret %s --entry hand_2 --print | FileCheck %s --check-prefix=HAND_2
-// RUN: tessel-run interpret %s --entry hand_3 --print | FileCheck %s --check-prefix=HAND_3
+// RUN: tessel-interpret %s --entry hand_2 --print | FileCheck %s --check-prefix=HAND_2
+// RUN: tessel-interpret %s --entry hand_3 --print | FileCheck %s --check-prefix=HAND_3
 
 func.func @alibi_8(%q: tensor<?xi64>, %k: tensor<?xi64>) -> tensor<8x?x?xf32> {
   %b = tessel.alibi %q, %k : tensor<?xi64>, tensor<?xi64> -> tensor<8x?x?xf32>

@@ -22,12 +22,12 @@
 // RUN: %oracle check %s attn_large_bias
 // RUN: %oracle check %s attn_f16
 // RUN: %oracle check %s attn_f16_bias
-// RUN: tessel-run interpret %s --entry hand_default_scale --print | FileCheck %s --check-prefix=HAND_DEFAULT_SCALE
-// RUN: tessel-run interpret %s --entry hand_scale --print | FileCheck %s --check-prefix=HAND_SCALE
-// RUN: tessel-run interpret %s --entry hand_causal_square --print | FileCheck %s --check-prefix=HAND_CAUSAL_SQUARE
-// RUN: tessel-run interpret %s --entry hand_causal_kv_cache --print | FileCheck %s --check-prefix=HAND_CAUSAL_KV_CACHE
-// RUN: tessel-run interpret %s --entry hand_gqa --print | FileCheck %s --check-prefix=HAND_GQA
-// RUN: tessel-run interpret %s --entry hand_large_bias --print | FileCheck %s --check-prefix=HAND_LARGE_BIAS
+// RUN: tessel-interpret %s --entry hand_default_scale --print | FileCheck %s --check-prefix=HAND_DEFAULT_SCALE
+// RUN: tessel-interpret %s --entry hand_scale --print | FileCheck %s --check-prefix=HAND_SCALE
+// RUN: tessel-interpret %s --entry hand_causal_square --print | FileCheck %s --check-prefix=HAND_CAUSAL_SQUARE
+// RUN: tessel-interpret %s --entry hand_causal_kv_cache --print | FileCheck %s --check-prefix=HAND_CAUSAL_KV_CACHE
+// RUN: tessel-interpret %s --entry hand_gqa --print | FileCheck %s --check-prefix=HAND_GQA
+// RUN: tessel-interpret %s --entry hand_large_bias --print | FileCheck %s --check-prefix=HAND_LARGE_BIAS
 
 func.func @attn_mha(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>,
                     %v: tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32> {

@@ -9,9 +9,9 @@
 // RUN: %oracle check %s batch_norm_train_f16
 // RUN: %oracle check %s batch_norm_eval
 // RUN: %oracle check %s batch_norm_eval_eps
-// RUN: tessel-run interpret %s --entry hand_train --print | FileCheck %s --check-prefix=TRAIN
-// RUN: tessel-run interpret %s --entry hand_train_rank3 --print | FileCheck %s --check-prefix=RANK3
-// RUN: tessel-run interpret %s --entry hand_eval --print | FileCheck %s --check-prefix=EVAL
+// RUN: tessel-interpret %s --entry hand_train --print | FileCheck %s --check-prefix=TRAIN
+// RUN: tessel-interpret %s --entry hand_train_rank3 --print | FileCheck %s --check-prefix=RANK3
+// RUN: tessel-interpret %s --entry hand_eval --print | FileCheck %s --check-prefix=EVAL
 
 func.func @batch_norm_train(%x: tensor<?x?x8xf32>, %g: tensor<8xf32>,
                             %b: tensor<8xf32>, %rm: tensor<8xf32>,

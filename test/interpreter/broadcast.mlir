@@ -10,10 +10,10 @@
 // RUN: %oracle check %s broadcast_i64
 // RUN: %oracle check %s broadcast_f16
 // RUN: %oracle check %s broadcast_bf16
-// RUN: tessel-run interpret %s --entry hand_rows --print | FileCheck %s --check-prefix=ROWS
-// RUN: tessel-run interpret %s --entry hand_columns --print | FileCheck %s --check-prefix=COLS
-// RUN: tessel-run interpret %s --entry hand_scalar_i32 --print | FileCheck %s --check-prefix=SCALAR
-// RUN: tessel-run interpret %s --entry hand_heads --print | FileCheck %s --check-prefix=HEADS
+// RUN: tessel-interpret %s --entry hand_rows --print | FileCheck %s --check-prefix=ROWS
+// RUN: tessel-interpret %s --entry hand_columns --print | FileCheck %s --check-prefix=COLS
+// RUN: tessel-interpret %s --entry hand_scalar_i32 --print | FileCheck %s --check-prefix=SCALAR
+// RUN: tessel-interpret %s --entry hand_heads --print | FileCheck %s --check-prefix=HEADS
 
 func.func @broadcast_heads(%k: tensor<?x1x?x4xf32>) -> tensor<?x3x?x4xf32> {
   %y = tessel.broadcast %k : tensor<?x1x?x4xf32> -> tensor<?x3x?x4xf32>

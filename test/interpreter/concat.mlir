@@ -9,13 +9,13 @@
 // RUN: %oracle check %s concat_i64
 // RUN: %oracle check %s concat_i32
 // RUN: %oracle check %s concat_bf16
-// RUN: tessel-run interpret %s --entry hand_columns --print | FileCheck %s --check-prefix=COLS
-// RUN: tessel-run interpret %s --entry hand_rows_i32 --print | FileCheck %s --check-prefix=ROWS
-// RUN: tessel-run interpret %s --entry hand_middle --print | FileCheck %s --check-prefix=MIDDLE
-// RUN: tessel-run interpret %s --entry hand_with_empty --print | FileCheck %s --check-prefix=EMPTY
+// RUN: tessel-interpret %s --entry hand_columns --print | FileCheck %s --check-prefix=COLS
+// RUN: tessel-interpret %s --entry hand_rows_i32 --print | FileCheck %s --check-prefix=ROWS
+// RUN: tessel-interpret %s --entry hand_middle --print | FileCheck %s --check-prefix=MIDDLE
+// RUN: tessel-interpret %s --entry hand_with_empty --print | FileCheck %s --check-prefix=EMPTY
 // Non-axis dims that disagree at run time are an error at the op.
 // RUN: %python -c "import numpy as np; np.save('%t.a.npy', np.zeros((2, 3, 5, 4), np.float32)); np.save('%t.b.npy', np.zeros((2, 3, 6, 2), np.float32))"
-// RUN: not tessel-run interpret %s --entry concat_mla --input %t.a.npy --input %t.b.npy 2> %t.err
+// RUN: not tessel-interpret %s --entry concat_mla --input %t.a.npy --input %t.b.npy 2> %t.err
 // RUN: FileCheck %s --check-prefix=MISMATCH < %t.err && count 1 < %t.err
 
 func.func @concat_last_axis(%a: tensor<2x3x4xf32>, %b: tensor<2x3x2xf32>)
@@ -113,4 +113,4 @@ func.func @hand_with_empty() -> tensor<1x2xf16> {
   return %y : tensor<1x2xf16>
 }
 
-// MISMATCH: tessel-run: error: {{.*}}concat.mlir:{{[0-9]+}}:8: concat: input shape [2, 3, 6, 2] does not fit [2, 3, 5, 4] outside axis 3{{$}}
+// MISMATCH: tessel-interpret: error: {{.*}}concat.mlir:{{[0-9]+}}:8: concat: input shape [2, 3, 6, 2] does not fit [2, 3, 5, 4] outside axis 3{{$}}

@@ -10,12 +10,12 @@
 // RUN: %oracle check %s ce_all_ignored
 // RUN: %oracle check %s ce_large_logits
 // RUN: %oracle check %s ce_f16
-// RUN: tessel-run interpret %s --entry hand_default --print | FileCheck %s --check-prefix=HAND_DEFAULT
-// RUN: tessel-run interpret %s --entry hand_custom --print | FileCheck %s --check-prefix=HAND_CUSTOM
-// RUN: tessel-run interpret %s --entry hand_3d_large --print | FileCheck %s --check-prefix=HAND_3D_LARGE
-// RUN: tessel-run interpret %s --entry hand_all_ignored --print | FileCheck %s --check-prefix=HAND_ALL_IGNORED
-// RUN: not tessel-run interpret %s --entry bad_target --print 2>&1 | FileCheck %s --check-prefix=BAD_TARGET
-// RUN: not tessel-run interpret %s --entry bad_default_ignore --print 2>&1 | FileCheck %s --check-prefix=BAD_DEFAULT_IGNORE
+// RUN: tessel-interpret %s --entry hand_default --print | FileCheck %s --check-prefix=HAND_DEFAULT
+// RUN: tessel-interpret %s --entry hand_custom --print | FileCheck %s --check-prefix=HAND_CUSTOM
+// RUN: tessel-interpret %s --entry hand_3d_large --print | FileCheck %s --check-prefix=HAND_3D_LARGE
+// RUN: tessel-interpret %s --entry hand_all_ignored --print | FileCheck %s --check-prefix=HAND_ALL_IGNORED
+// RUN: not tessel-interpret %s --entry bad_target --print 2>&1 | FileCheck %s --check-prefix=BAD_TARGET
+// RUN: not tessel-interpret %s --entry bad_default_ignore --print 2>&1 | FileCheck %s --check-prefix=BAD_DEFAULT_IGNORE
 
 func.func @ce_2d_i64(%x: tensor<?x11xf32>, %t: tensor<?xi64>) -> tensor<f32> {
   %l = tessel.cross_entropy %x, %t : tensor<?x11xf32>, tensor<?xi64>

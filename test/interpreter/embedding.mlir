@@ -4,11 +4,11 @@
 // RUN: %oracle check %s embedding_i64
 // RUN: %oracle check %s embedding_i32
 // RUN: %oracle check %s embedding_f16
-// RUN: tessel-run interpret %s --entry hand_i64 --print | FileCheck %s --check-prefix=I64
-// RUN: tessel-run interpret %s --entry hand_i32 --print | FileCheck %s --check-prefix=I32
-// RUN: tessel-run interpret %s --entry hand_scalar --print | FileCheck %s --check-prefix=SCALAR
-// RUN: not tessel-run interpret %s --entry bad_high --print 2>&1 | FileCheck %s --check-prefix=BADHIGH
-// RUN: not tessel-run interpret %s --entry bad_negative --print 2>&1 | FileCheck %s --check-prefix=BADNEG
+// RUN: tessel-interpret %s --entry hand_i64 --print | FileCheck %s --check-prefix=I64
+// RUN: tessel-interpret %s --entry hand_i32 --print | FileCheck %s --check-prefix=I32
+// RUN: tessel-interpret %s --entry hand_scalar --print | FileCheck %s --check-prefix=SCALAR
+// RUN: not tessel-interpret %s --entry bad_high --print 2>&1 | FileCheck %s --check-prefix=BADHIGH
+// RUN: not tessel-interpret %s --entry bad_negative --print 2>&1 | FileCheck %s --check-prefix=BADNEG
 
 func.func @embedding_i64(%ids: tensor<?x?xi64>, %table: tensor<11x6xf32>)
     -> tensor<?x?x6xf32> {

@@ -5,8 +5,8 @@
 // RUN: %oracle check %s gelu_exact_f16
 // RUN: %oracle check %s gelu_tanh_f16
 // RUN: %oracle check %s gelu_tanh_bf16
-// RUN: tessel-run interpret %s --entry hand_exact --print | FileCheck %s --check-prefix=EXACT
-// RUN: tessel-run interpret %s --entry hand_tanh --print | FileCheck %s --check-prefix=TANH
+// RUN: tessel-interpret %s --entry hand_exact --print | FileCheck %s --check-prefix=EXACT
+// RUN: tessel-interpret %s --entry hand_tanh --print | FileCheck %s --check-prefix=TANH
 
 func.func @gelu_exact(%x: tensor<?x33xf32>) -> tensor<?x33xf32> {
   %y = tessel.gelu %x : tensor<?x33xf32>

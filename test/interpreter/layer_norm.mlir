@@ -6,9 +6,9 @@
 // RUN: %oracle check %s layer_norm_eps
 // RUN: %oracle check %s layer_norm_offset
 // RUN: %oracle check %s layer_norm_f16
-// RUN: tessel-run interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
-// RUN: tessel-run interpret %s --entry hand_eps --print | FileCheck %s --check-prefix=EPS
-// RUN: tessel-run interpret %s --entry hand_default_eps --print | FileCheck %s --check-prefix=DEFAULT
+// RUN: tessel-interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
+// RUN: tessel-interpret %s --entry hand_eps --print | FileCheck %s --check-prefix=EPS
+// RUN: tessel-interpret %s --entry hand_default_eps --print | FileCheck %s --check-prefix=DEFAULT
 
 func.func @layer_norm(%x: tensor<?x?x16xf32>, %g: tensor<16xf32>,
                       %b: tensor<16xf32>) -> tensor<?x?x16xf32> {

@@ -5,8 +5,8 @@
 // RUN: %oracle check %s linear_vector
 // RUN: %oracle check %s linear_f16
 // RUN: %oracle check %s linear_bf16
-// RUN: tessel-run interpret %s --entry hand_bias --print | FileCheck %s --check-prefix=BIAS
-// RUN: tessel-run interpret %s --entry hand_nobias --print | FileCheck %s --check-prefix=NOBIAS
+// RUN: tessel-interpret %s --entry hand_bias --print | FileCheck %s --check-prefix=BIAS
+// RUN: tessel-interpret %s --entry hand_nobias --print | FileCheck %s --check-prefix=NOBIAS
 
 func.func @linear_bias(%x: tensor<?x5x8xf32>, %w: tensor<6x8xf32>,
                        %b: tensor<6xf32>) -> tensor<?x5x6xf32> {

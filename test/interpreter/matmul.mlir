@@ -5,8 +5,8 @@
 // RUN: %oracle check %s matmul_batched
 // RUN: %oracle check %s matmul_dynamic
 // RUN: %oracle check %s matmul_f16
-// RUN: tessel-run interpret %s --entry hand_batched --print | FileCheck %s --check-prefix=BATCHED
-// RUN: tessel-run interpret %s --entry hand_rect --print | FileCheck %s --check-prefix=RECT
+// RUN: tessel-interpret %s --entry hand_batched --print | FileCheck %s --check-prefix=BATCHED
+// RUN: tessel-interpret %s --entry hand_rect --print | FileCheck %s --check-prefix=RECT
 
 func.func @matmul_2d(%a: tensor<5x7xf32>, %b: tensor<7x3xf32>)
     -> tensor<5x3xf32> {

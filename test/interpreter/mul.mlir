@@ -7,10 +7,10 @@
 // RUN: %oracle check %s mul_scalar
 // RUN: %oracle check %s mul_f16
 // RUN: %oracle check %s mul_bf16
-// RUN: tessel-run interpret %s --entry hand_column --print | FileCheck %s --check-prefix=COLUMN
-// RUN: tessel-run interpret %s --entry hand_scalar --print | FileCheck %s --check-prefix=SCALAR
-// RUN: tessel-run interpret %s --entry hand_rank0 --print | FileCheck %s --check-prefix=RANK0
-// RUN: tessel-run interpret %s --entry hand_bf16 --print | FileCheck %s --check-prefix=BF16
+// RUN: tessel-interpret %s --entry hand_column --print | FileCheck %s --check-prefix=COLUMN
+// RUN: tessel-interpret %s --entry hand_scalar --print | FileCheck %s --check-prefix=SCALAR
+// RUN: tessel-interpret %s --entry hand_rank0 --print | FileCheck %s --check-prefix=RANK0
+// RUN: tessel-interpret %s --entry hand_bf16 --print | FileCheck %s --check-prefix=BF16
 
 func.func @mul_same(%a: tensor<2x3x4xf32>, %b: tensor<2x3x4xf32>)
     -> tensor<2x3x4xf32> {

@@ -5,19 +5,19 @@
 // (a) Parameters from a --params directory, used in a computation.
 // RUN: rm -rf %t.dir %t.partial %t.bad %t.badtype && mkdir -p %t.dir %t.partial %t.bad %t.badtype
 // RUN: %python -c "import numpy as np; d = '%t.dir'; np.save(d + '/lin.weight.npy', np.array([[1, 2, 3], [4, 5, 6]], np.float32)); np.save(d + '/lin.bias.npy', np.array([0.5, -0.5], np.float32)); np.save(d + '/scale.npy', np.array([1, 2], np.float32)); np.save(d + '/wte.npy', np.array([[0.5, 1], [1.5, 2], [2.5, -3]], np.float16)); np.save(d + '/norm.gain.npy', np.array([1.00390625, 1.005859375, -3], np.float32))"
-// RUN: tessel-run interpret %s --entry forward --params %t.dir --print | FileCheck %s --check-prefix=FILES
+// RUN: tessel-interpret %s --entry forward --params %t.dir --print | FileCheck %s --check-prefix=FILES
 // A file, when there is one, wins over --seed.
-// RUN: tessel-run interpret %s --entry forward --params %t.dir --seed 7 --print | FileCheck %s --check-prefix=FILES
-// RUN: tessel-run interpret %s --entry lookup --params %t.dir --print | FileCheck %s --check-prefix=LOOKUP
-// RUN: tessel-run interpret %s --entry gain_bf16 --params %t.dir --print | FileCheck %s --check-prefix=BF16
+// RUN: tessel-interpret %s --entry forward --params %t.dir --seed 7 --print | FileCheck %s --check-prefix=FILES
+// RUN: tessel-interpret %s --entry lookup --params %t.dir --print | FileCheck %s --check-prefix=LOOKUP
+// RUN: tessel-interpret %s --entry gain_bf16 --params %t.dir --print | FileCheck %s --check-prefix=BF16
 // A missing file with --seed falls back to the declared initializer.
 // RUN: cp %t.dir/lin.weight.npy %t.dir/lin.bias.npy %t.partial/
-// RUN: tessel-run interpret %s --entry forward --params %t.partial --seed 7 --print | FileCheck %s --check-prefix=FALLBACK
-// RUN: tessel-run interpret %s --entry forward --params %t.partial --seed 0 --print | FileCheck %s --check-prefix=FALLBACK
+// RUN: tessel-interpret %s --entry forward --params %t.partial --seed 7 --print | FileCheck %s --check-prefix=FALLBACK
+// RUN: tessel-interpret %s --entry forward --params %t.partial --seed 0 --print | FileCheck %s --check-prefix=FALLBACK
 
 // (b) The initializers' statistics and reproducibility with --seed (see
 // test/lib/check_init.py).
-// RUN: %python %S/../lib/check_init.py --tessel-run tessel-run --tmp %t.init \
+// RUN: %python %S/../lib/check_init.py --tessel-interpret tessel-interpret --tmp %t.init \
 // RUN:   --same-as=init_subset=5,4 %s init_all \
 // RUN:   zeros:f32 ones:f32 constant:f32:0.1 constant:f16:-0.1 \
 // RUN:   normal:f32:0.02 normal:f32:0.02 truncated_normal:f32:0.5 \
@@ -27,18 +27,18 @@
 // RUN:   constant:bf16:0.1 same:f32:4
 
 // (c) Errors: one line, at the get_parameter, naming the parameter.
-// RUN: not tessel-run interpret %s --entry forward 2> %t.err
+// RUN: not tessel-interpret %s --entry forward 2> %t.err
 // RUN: FileCheck %s --check-prefix=NOVALUE < %t.err && count 1 < %t.err
-// RUN: not tessel-run interpret %s --entry forward --params %t.partial 2> %t.err
+// RUN: not tessel-interpret %s --entry forward --params %t.partial 2> %t.err
 // RUN: FileCheck %s --check-prefix=NOFILE -DDIR=%t.partial < %t.err && count 1 < %t.err
 // A file of the wrong shape or type is an error, --seed or not.
 // RUN: cp %t.dir/lin.bias.npy %t.dir/scale.npy %t.bad/
 // RUN: %python -c "import numpy as np; np.save('%t.bad/lin.weight.npy', np.ones((3, 2), np.float32)); np.save('%t.badtype/lin.weight.npy', np.ones((2, 3), np.float16))"
-// RUN: not tessel-run interpret %s --entry forward --params %t.bad 2> %t.err
+// RUN: not tessel-interpret %s --entry forward --params %t.bad 2> %t.err
 // RUN: FileCheck %s --check-prefix=SHAPE -DDIR=%t.bad < %t.err && count 1 < %t.err
-// RUN: not tessel-run interpret %s --entry forward --params %t.bad --seed 7 2> %t.err
+// RUN: not tessel-interpret %s --entry forward --params %t.bad --seed 7 2> %t.err
 // RUN: FileCheck %s --check-prefix=SHAPE -DDIR=%t.bad < %t.err && count 1 < %t.err
-// RUN: not tessel-run interpret %s --entry forward --params %t.badtype --seed 7 2> %t.err
+// RUN: not tessel-interpret %s --entry forward --params %t.badtype --seed 7 2> %t.err
 // RUN: FileCheck %s --check-prefix=TYPE -DDIR=%t.badtype < %t.err && count 1 < %t.err
 
 tessel.parameter @lin.weight : tensor<2x3xf32> init = normal {std = 2.000000e-02 : f64}
@@ -85,10 +85,10 @@ func.func @gain_bf16() -> tensor<3xbf16> {
   return %g : tensor<3xbf16>
 }
 
-// NOVALUE: tessel-run: error: {{.*}}parameters.mlir:{{[0-9]+}}:{{[0-9]+}}: parameter @lin.weight has no value: pass --params DIR or --seed N to initialize it{{$}}
-// NOFILE: tessel-run: error: {{.*}}parameters.mlir:{{[0-9]+}}:{{[0-9]+}}: parameter @scale has no value: no [[DIR]]/scale.npy or --seed N to initialize it{{$}}
-// SHAPE: tessel-run: error: {{.*}}parameters.mlir:{{[0-9]+}}:{{[0-9]+}}: [[DIR]]/lin.weight.npy: parameter @lin.weight: expected tensor<2x3xf32>, got f32 [3, 2]{{$}}
-// TYPE: tessel-run: error: {{.*}}parameters.mlir:{{[0-9]+}}:{{[0-9]+}}: [[DIR]]/lin.weight.npy: parameter @lin.weight: expected tensor<2x3xf32>, got f16 [2, 3]{{$}}
+// NOVALUE: tessel-interpret: error: {{.*}}parameters.mlir:{{[0-9]+}}:{{[0-9]+}}: parameter @lin.weight has no value: pass --params DIR or --seed N to initialize it{{$}}
+// NOFILE: tessel-interpret: error: {{.*}}parameters.mlir:{{[0-9]+}}:{{[0-9]+}}: parameter @scale has no value: no [[DIR]]/scale.npy or --seed N to initialize it{{$}}
+// SHAPE: tessel-interpret: error: {{.*}}parameters.mlir:{{[0-9]+}}:{{[0-9]+}}: [[DIR]]/lin.weight.npy: parameter @lin.weight: expected tensor<2x3xf32>, got f32 [3, 2]{{$}}
+// TYPE: tessel-interpret: error: {{.*}}parameters.mlir:{{[0-9]+}}:{{[0-9]+}}: [[DIR]]/lin.weight.npy: parameter @lin.weight: expected tensor<2x3xf32>, got f16 [2, 3]{{$}}
 
 // Large parameters of every initializer, checked by check_init.py in the
 // order of the results.

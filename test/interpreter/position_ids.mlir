@@ -6,10 +6,10 @@
 // RUN: %oracle check %s position_ids_offset_i32
 // RUN: %oracle check %s position_ids_float_input
 // RUN: %oracle check %s position_ids_large_offset
-// RUN: tessel-run interpret %s --entry hand_seq --print | FileCheck %s --check-prefix=SEQ
-// RUN: tessel-run interpret %s --entry hand_offset_i32 --print | FileCheck %s --check-prefix=OFFSET
-// RUN: tessel-run interpret %s --entry hand_negative --print | FileCheck %s --check-prefix=NEG
-// RUN: tessel-run interpret %s --entry hand_empty --print | FileCheck %s --check-prefix=EMPTY
+// RUN: tessel-interpret %s --entry hand_seq --print | FileCheck %s --check-prefix=SEQ
+// RUN: tessel-interpret %s --entry hand_offset_i32 --print | FileCheck %s --check-prefix=OFFSET
+// RUN: tessel-interpret %s --entry hand_negative --print | FileCheck %s --check-prefix=NEG
+// RUN: tessel-interpret %s --entry hand_empty --print | FileCheck %s --check-prefix=EMPTY
 
 func.func @position_ids_seq(%t: tensor<?x?xi64>) -> tensor<?xi64> {
   %p = tessel.position_ids %t {axis = 1 : i64} : tensor<?x?xi64> -> tensor<?xi64>

@@ -8,9 +8,9 @@
 // RUN: %oracle check %s relbias_shaw
 // RUN: %oracle check %s relbias_shaw_zero
 // RUN: %oracle check %s relbias_f16
-// RUN: tessel-run interpret %s --entry hand_t5_bi --print | FileCheck %s --check-prefix=HAND_T5_BI
-// RUN: tessel-run interpret %s --entry hand_t5_uni --print | FileCheck %s --check-prefix=HAND_T5_UNI
-// RUN: tessel-run interpret %s --entry hand_shaw --print | FileCheck %s --check-prefix=HAND_SHAW
+// RUN: tessel-interpret %s --entry hand_t5_bi --print | FileCheck %s --check-prefix=HAND_T5_BI
+// RUN: tessel-interpret %s --entry hand_t5_uni --print | FileCheck %s --check-prefix=HAND_T5_UNI
+// RUN: tessel-interpret %s --entry hand_shaw --print | FileCheck %s --check-prefix=HAND_SHAW
 
 func.func @relbias_t5_bidirectional(%table: tensor<32x4xf32>,
                                     %q: tensor<?xi64>, %k: tensor<?xi64>)

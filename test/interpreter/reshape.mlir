@@ -4,9 +4,9 @@
 // RUN: %oracle check %s reshape_static
 // RUN: %oracle check %s reshape_split_heads
 // RUN: %oracle check %s reshape_merge_heads
-// RUN: tessel-run interpret %s --entry hand_static --print | FileCheck %s --check-prefix=STATIC
-// RUN: tessel-run interpret %s --entry hand_flat --print | FileCheck %s --check-prefix=FLAT
-// RUN: tessel-run interpret %s --entry hand_i32 --print | FileCheck %s --check-prefix=I32
+// RUN: tessel-interpret %s --entry hand_static --print | FileCheck %s --check-prefix=STATIC
+// RUN: tessel-interpret %s --entry hand_flat --print | FileCheck %s --check-prefix=FLAT
+// RUN: tessel-interpret %s --entry hand_i32 --print | FileCheck %s --check-prefix=I32
 
 func.func @reshape_static(%x: tensor<2x3x4xf32>) -> tensor<4x6xf32> {
   %y = tessel.reshape %x : tensor<2x3x4xf32> -> tensor<4x6xf32>

@@ -7,8 +7,8 @@
 // RUN: %oracle check %s rms_norm_offset
 // RUN: %oracle check %s rms_norm_f16
 // RUN: %oracle check %s rms_norm_bf16
-// RUN: tessel-run interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
-// RUN: tessel-run interpret %s --entry hand_default_eps --print | FileCheck %s --check-prefix=DEFAULT
+// RUN: tessel-interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
+// RUN: tessel-interpret %s --entry hand_default_eps --print | FileCheck %s --check-prefix=DEFAULT
 
 func.func @rms_norm(%x: tensor<?x?x16xf32>, %g: tensor<16xf32>)
     -> tensor<?x?x16xf32> {

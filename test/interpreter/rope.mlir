@@ -10,11 +10,11 @@
 // RUN: %oracle check %s rope_rank3
 // RUN: %oracle check %s rope_far_positions
 // RUN: %oracle check %s rope_f16
-// RUN: tessel-run interpret %s --entry hand_d2 --print | FileCheck %s --check-prefix=HAND_D2
-// RUN: tessel-run interpret %s --entry hand_half --print | FileCheck %s --check-prefix=HAND_HALF
-// RUN: tessel-run interpret %s --entry hand_interleaved --print | FileCheck %s --check-prefix=HAND_INTERLEAVED
-// RUN: tessel-run interpret %s --entry hand_partial --print | FileCheck %s --check-prefix=HAND_PARTIAL
-// RUN: tessel-run interpret %s --entry hand_batch --print | FileCheck %s --check-prefix=HAND_BATCH
+// RUN: tessel-interpret %s --entry hand_d2 --print | FileCheck %s --check-prefix=HAND_D2
+// RUN: tessel-interpret %s --entry hand_half --print | FileCheck %s --check-prefix=HAND_HALF
+// RUN: tessel-interpret %s --entry hand_interleaved --print | FileCheck %s --check-prefix=HAND_INTERLEAVED
+// RUN: tessel-interpret %s --entry hand_partial --print | FileCheck %s --check-prefix=HAND_PARTIAL
+// RUN: tessel-interpret %s --entry hand_batch --print | FileCheck %s --check-prefix=HAND_BATCH
 
 func.func @rope_half(%x: tensor<?x3x?x8xf32>, %pos: tensor<?xi64>)
     -> tensor<?x3x?x8xf32> {

@@ -5,8 +5,8 @@
 // RUN: %oracle check %s scale_norm_clamp
 // RUN: %oracle check %s scale_norm_eps
 // RUN: %oracle check %s scale_norm_f16
-// RUN: tessel-run interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
-// RUN: tessel-run interpret %s --entry hand_default_eps --print | FileCheck %s --check-prefix=DEFAULT
+// RUN: tessel-interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
+// RUN: tessel-interpret %s --entry hand_default_eps --print | FileCheck %s --check-prefix=DEFAULT
 
 func.func @scale_norm(%x: tensor<?x?x16xf32>, %g: tensor<f32>)
     -> tensor<?x?x16xf32> {

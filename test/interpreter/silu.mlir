@@ -2,7 +2,7 @@
 // |x| where exp overflows, in f32 and f16, against NumPy and by hand.
 // RUN: %oracle check %s silu
 // RUN: %oracle check %s silu_f16
-// RUN: tessel-run interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
+// RUN: tessel-interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
 
 func.func @silu(%x: tensor<?x5x?xf32>) -> tensor<?x5x?xf32> {
   %y = tessel.silu %x : tensor<?x5x?xf32>

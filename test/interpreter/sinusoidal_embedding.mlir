@@ -5,8 +5,8 @@
 // RUN: %oracle check %s sinusoidal_2d_i32
 // RUN: %oracle check %s sinusoidal_far
 // RUN: %oracle check %s sinusoidal_f16
-// RUN: tessel-run interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
-// RUN: tessel-run interpret %s --entry hand_base --print | FileCheck %s --check-prefix=HAND_BASE
+// RUN: tessel-interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
+// RUN: tessel-interpret %s --entry hand_base --print | FileCheck %s --check-prefix=HAND_BASE
 
 func.func @sinusoidal_1d(%pos: tensor<?xi64>) -> tensor<?x16xf32> {
   %y = tessel.sinusoidal_embedding %pos : tensor<?xi64> -> tensor<?x16xf32>

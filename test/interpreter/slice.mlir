@@ -10,13 +10,13 @@
 // RUN: %oracle check %s slice_i32
 // RUN: %oracle check %s slice_f16
 // RUN: %oracle check %s slice_bf16
-// RUN: tessel-run interpret %s --entry hand_columns --print | FileCheck %s --check-prefix=COLS
-// RUN: tessel-run interpret %s --entry hand_3d --print | FileCheck %s --check-prefix=THREE
-// RUN: tessel-run interpret %s --entry hand_i64 --print | FileCheck %s --check-prefix=I64
-// RUN: tessel-run interpret %s --entry hand_empty --print | FileCheck %s --check-prefix=EMPTY
+// RUN: tessel-interpret %s --entry hand_columns --print | FileCheck %s --check-prefix=COLS
+// RUN: tessel-interpret %s --entry hand_3d --print | FileCheck %s --check-prefix=THREE
+// RUN: tessel-interpret %s --entry hand_i64 --print | FileCheck %s --check-prefix=I64
+// RUN: tessel-interpret %s --entry hand_empty --print | FileCheck %s --check-prefix=EMPTY
 // A dynamic axis shorter than offset + n at run time is an error at the op.
 // RUN: %python -c "import numpy as np; np.save('%t.short.npy', np.zeros((4, 4), np.float32))"
-// RUN: not tessel-run interpret %s --entry slice_dynamic_axis --input %t.short.npy 2> %t.err
+// RUN: not tessel-interpret %s --entry slice_dynamic_axis --input %t.short.npy 2> %t.err
 // RUN: FileCheck %s --check-prefix=SHORT < %t.err && count 1 < %t.err
 
 func.func @slice_qkv(%x: tensor<?x?x12xf32>)
@@ -116,4 +116,4 @@ func.func @hand_empty() -> tensor<2x0xf32> {
   return %y : tensor<2x0xf32>
 }
 
-// SHORT: tessel-run: error: {{.*}}slice.mlir:{{[0-9]+}}:8: slice: offset 3 with size 2 on axis 0 is outside input shape [4, 4]{{$}}
+// SHORT: tessel-interpret: error: {{.*}}slice.mlir:{{[0-9]+}}:8: slice: offset 3 with size 2 on axis 0 is outside input shape [4, 4]{{$}}

@@ -9,8 +9,8 @@
 // RUN: %oracle check %s softmax_large
 // RUN: %oracle check %s softmax_large_axis0
 // RUN: %oracle check %s softmax_f16
-// RUN: tessel-run interpret %s --entry hand_row --print | FileCheck %s --check-prefix=HAND_ROW
-// RUN: tessel-run interpret %s --entry hand_axis0_large --print | FileCheck %s --check-prefix=HAND_AXIS0_LARGE
+// RUN: tessel-interpret %s --entry hand_row --print | FileCheck %s --check-prefix=HAND_ROW
+// RUN: tessel-interpret %s --entry hand_axis0_large --print | FileCheck %s --check-prefix=HAND_AXIS0_LARGE
 
 func.func @softmax_last(%x: tensor<?x3x4x7xf32>) -> tensor<?x3x4x7xf32> {
   %y = tessel.softmax %x : tensor<?x3x4x7xf32>

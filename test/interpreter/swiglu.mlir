@@ -2,7 +2,7 @@
 // against NumPy and by hand.
 // RUN: %oracle check %s swiglu
 // RUN: %oracle check %s swiglu_f16
-// RUN: tessel-run interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
+// RUN: tessel-interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
 
 func.func @swiglu(%gate: tensor<?x?x11xf32>, %up: tensor<?x?x11xf32>)
     -> tensor<?x?x11xf32> {

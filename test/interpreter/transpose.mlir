@@ -4,9 +4,9 @@
 // RUN: %oracle check %s transpose_heads
 // RUN: %oracle check %s transpose_cycle
 // RUN: %oracle check %s transpose_f16
-// RUN: tessel-run interpret %s --entry hand_2d --print | FileCheck %s --check-prefix=TWO
-// RUN: tessel-run interpret %s --entry hand_3d --print | FileCheck %s --check-prefix=THREE
-// RUN: tessel-run interpret %s --entry hand_i64 --print | FileCheck %s --check-prefix=I64
+// RUN: tessel-interpret %s --entry hand_2d --print | FileCheck %s --check-prefix=TWO
+// RUN: tessel-interpret %s --entry hand_3d --print | FileCheck %s --check-prefix=THREE
+// RUN: tessel-interpret %s --entry hand_i64 --print | FileCheck %s --check-prefix=I64
 
 func.func @transpose_heads(%x: tensor<?x?x3x4xf32>) -> tensor<?x3x?x4xf32> {
   %t = tessel.transpose %x [0, 2, 1, 3]

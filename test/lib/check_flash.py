@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """FlashAttention compiled vs the interpreter's naive attention.
 
-    check_flash.py --tesselc BIN --tessel-run BIN --tmp DIR [--max-seq N]
+    check_flash.py --tesselc BIN --tessel-run BIN --tessel-interpret BIN --tmp DIR [--max-seq N]
 
 Each case is one `tessel.attention` in a function of its own. It is compiled
 by `tesselc -o` (whose pipeline tiles attention: tessel-tile-attention, then
 vectorized tiles) and run with `tessel-run run`; the same IR is run by
-`tessel-run interpret`, whose attention materializes the full [S, T]
+`tessel-interpret`, whose attention materializes the full [S, T]
 logits in double precision. The check is f32's: the largest difference is
 at most 1e-5 of the largest expected magnitude. Prints one line per case
 and a summary; exits 1 on any mismatch or failure.
@@ -100,6 +100,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tesselc", required=True)
     parser.add_argument("--tessel-run", required=True)
+    parser.add_argument("--tessel-interpret", required=True)
     parser.add_argument("--tmp", required=True)
     parser.add_argument("--max-seq", type=int, default=4096)
     args = parser.parse_args()
@@ -123,7 +124,7 @@ def main():
         error = (run([args.tesselc, path, "-o", artifact]) or
                  run([args.tessel_run, "run", artifact, "--entry", name] +
                      feed + ["--output", got]) or
-                 run([args.tessel_run, "interpret", path, "--entry", name] +
+                 run([args.tessel_interpret, path, "--entry", name] +
                      feed + ["--output", want]))
         if error:
             print(f"FAIL {name}: {error}")

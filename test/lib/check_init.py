@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Statistical check of tessel-run's parameter initializers.
+"""Statistical check of the interpreter's parameter initializers.
 
-    check_init.py --tessel-run BIN --tmp PREFIX FILE ENTRY SPEC...
+    check_init.py --tessel-interpret BIN --tmp PREFIX FILE ENTRY SPEC...
         [--same-as ENTRY2=I,J,...]
 
 runs `BIN interpret FILE --entry ENTRY --seed S --output ...` with seed 1,
@@ -104,7 +104,7 @@ class Checker:
 
 def run(args, entry, seed, tag, count):
     paths = [f"{args.tmp}.{tag}.{i}.npy" for i in range(count)]
-    command = [args.tessel_run, "interpret", args.file, "--entry", entry,
+    command = [args.tessel_interpret, args.file, "--entry", entry,
                "--seed", str(seed)]
     for path in paths:
         if os.path.exists(path):
@@ -204,7 +204,7 @@ def correlation(a, b):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tessel-run", required=True)
+    parser.add_argument("--tessel-interpret", required=True)
     parser.add_argument("--tmp", required=True, help="prefix of .npy files")
     parser.add_argument("--same-as", action="append", default=[])
     parser.add_argument("file")

@@ -2,14 +2,14 @@
 """End-to-end check of a model definition through tesselc and the reference
 interpreter against an independent NumPy model (test/lib/models.py).
 
-    check_model.py MODEL.json --tesselc BIN --tessel-run BIN --tmp DIR
+    check_model.py MODEL.json --tesselc BIN --tessel-interpret BIN --tmp DIR
                    [--family auto|gpt2|llama|mistral|qwen2|deepseek_v2|tessel]
                    [--batch 2] [--seq 6] [--seed 0] [--rtol 1e-4]
 
 1. `tesselc MODEL.json --emit=tessel -o DIR/model.mlir`;
 2. draws random float32 values for every declared `tessel.parameter` and
    saves them as DIR/params/<name>.npy;
-3. runs `tessel-run interpret --entry forward --params DIR/params` on random
+3. runs `tessel-interpret --entry forward --params DIR/params` on random
    tokens [batch, seq];
 4. runs the NumPy model of the family on the same parameters and tokens and
    checks that it reads exactly the declared parameters (names and shapes)
@@ -41,7 +41,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model")
     ap.add_argument("--tesselc", required=True)
-    ap.add_argument("--tessel-run", required=True)
+    ap.add_argument("--tessel-interpret", required=True)
     ap.add_argument("--tmp", required=True)
     ap.add_argument("--family", default="auto",
                     choices=["auto"] + sorted(models.FORWARD))
@@ -85,13 +85,13 @@ def main():
     tok_path = os.path.join(args.tmp, "tokens.npy")
     out_path = os.path.join(args.tmp, "logits.npy")
     np.save(tok_path, tokens)
-    r = subprocess.run([args.tessel_run, "interpret", mlir, "--entry",
+    r = subprocess.run([args.tessel_interpret, mlir, "--entry",
                         "forward", "--input", tok_path, "--params",
                         os.path.join(args.tmp, "params"), "--output",
                         out_path], capture_output=True, text=True)
     if r.returncode != 0:
         sys.stderr.write(r.stderr)
-        return fail(name, f"tessel-run exited with {r.returncode}")
+        return fail(name, f"tessel-interpret exited with {r.returncode}")
     got = np.load(out_path)
 
     P = models.Params(params)

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Compiled model vs reference interpreter, on the same parameters.
 
-    compare_compiled.py --tesselc BIN --tessel-run BIN --tmp DIR MODEL.json
+    compare_compiled.py --tesselc BIN --tessel-run BIN --tessel-interpret BIN --tmp DIR MODEL.json
         [--batch B] [--seq S] [--seed N] [--safetensors]
 
-Compiles MODEL.json twice: to IR (run by `tessel-run interpret`) and to an
+Compiles MODEL.json twice: to IR (run by `tessel-interpret`) and to an
 artifact (run by `tessel-run forward`). Both initialize the parameters from
 the same seed (the same initializer code), or, with --safetensors, the
 artifact loads a safetensors checkpoint written here while the interpreter
@@ -53,6 +53,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tesselc", required=True)
     parser.add_argument("--tessel-run", required=True)
+    parser.add_argument("--tessel-interpret", required=True)
     parser.add_argument("--tmp", required=True)
     parser.add_argument("model")
     parser.add_argument("--batch", type=int, default=2)
@@ -76,7 +77,7 @@ def main():
     tokens_path = os.path.join(args.tmp, "tokens.npy")
     np.save(tokens_path, tokens)
 
-    interp = [args.tessel_run, "interpret", ir, "--entry", "forward",
+    interp = [args.tessel_interpret, ir, "--entry", "forward",
               "--input", tokens_path]
     forward = [args.tessel_run, "forward", artifact, "--tokens", tokens_path]
     if args.safetensors:

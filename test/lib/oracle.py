@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """NumPy oracle for the reference interpreter's tests.
 
-    oracle.py --tessel-run BIN --tmp DIR check FILE.mlir CASE [--entry NAME]
+    oracle.py --tessel-interpret BIN --tmp DIR check FILE.mlir CASE [--entry NAME]
 
-makes the inputs of CASE, runs `tessel-run interpret FILE.mlir --entry NAME`
+makes the inputs of CASE, runs `tessel-interpret FILE.mlir --entry NAME`
 on them (NAME defaults to CASE), and compares every result with what NumPy
 computes. The NumPy versions in cases_*.py are written independently of the
 C++ kernels (vectorised, from the papers' formulas), so agreement means two
@@ -53,7 +53,7 @@ def check(args):
     rng = np.random.default_rng(case.seed)
     inputs, expected = case.make(rng)
     os.makedirs(args.tmp, exist_ok=True)
-    command = [args.tessel_run, "interpret", args.file,
+    command = [args.tessel_interpret, args.file,
                "--entry", args.entry or args.case]
     for i, array in enumerate(inputs):
         path = os.path.join(args.tmp, f"{args.case}.in{i}.npy")
@@ -87,7 +87,7 @@ def check(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tessel-run", required=True)
+    parser.add_argument("--tessel-interpret", required=True)
     parser.add_argument("--tmp", required=True,
                         help="directory for the .npy files")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -3,7 +3,7 @@
 
 import lit.formats
 
-config.name = "Tessel-Unit"
+config.name = config.tessel_unit_suite
 config.test_format = lit.formats.GoogleTest(".", "Tests")
 config.test_source_root = config.tessel_unit_dir
 config.test_exec_root = config.tessel_unit_dir

@@ -2,7 +2,7 @@
 // bottom-right diagonal, bias broadcast) and cross_entropy. The structure is
 // checked on the linalg output, that it bufferizes (BUF), and the numbers by
 // running the lowered code in the JIT (the @run_* entries); the expected
-// numbers are those of `tessel-run interpret` on the same inputs (hand
+// numbers are those of `tessel-interpret` on the same inputs (hand
 // checks in the comments).
 //
 // RUN: tessel-opt %s --convert-tessel-to-linalg | FileCheck %s

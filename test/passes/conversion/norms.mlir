@@ -26,12 +26,12 @@
 // RUN:     -shared-libs=$(dirname $(command -v mlir-runner))/../lib/libmlir_runner_utils.so \
 // RUN:   | FileCheck %s --check-prefix=JIT
 // RUN: split-file %s %t
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_layer_norm --print | FileCheck %s --check-prefix=REF-LN
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_layer_norm_f16 --print | FileCheck %s --check-prefix=REF-LN16
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_rms_norm --print | FileCheck %s --check-prefix=REF-RMS
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_scale_norm --print | FileCheck %s --check-prefix=REF-SCALE
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_batch_norm_training --print | FileCheck %s --check-prefix=REF-BN
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_batch_norm_inference --print | FileCheck %s --check-prefix=REF-BNI
+// RUN: tessel-interpret %t/hand.mlir --entry hand_layer_norm --print | FileCheck %s --check-prefix=REF-LN
+// RUN: tessel-interpret %t/hand.mlir --entry hand_layer_norm_f16 --print | FileCheck %s --check-prefix=REF-LN16
+// RUN: tessel-interpret %t/hand.mlir --entry hand_rms_norm --print | FileCheck %s --check-prefix=REF-RMS
+// RUN: tessel-interpret %t/hand.mlir --entry hand_scale_norm --print | FileCheck %s --check-prefix=REF-SCALE
+// RUN: tessel-interpret %t/hand.mlir --entry hand_batch_norm_training --print | FileCheck %s --check-prefix=REF-BN
+// RUN: tessel-interpret %t/hand.mlir --entry hand_batch_norm_inference --print | FileCheck %s --check-prefix=REF-BNI
 
 // BUF-LABEL: func.func @layer_norm
 // BUF-SAME: memref<?x?x768xf32

@@ -24,15 +24,15 @@
 // RUN:     -shared-libs=$(dirname $(command -v mlir-runner))/../lib/libmlir_runner_utils.so \
 // RUN:   | FileCheck %s --check-prefix=JIT
 // RUN: split-file %s %t
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_rope_half --print | FileCheck %s --check-prefix=REF-ROPE-HALF
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_rope_heads --print | FileCheck %s --check-prefix=REF-ROPE-HEADS
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_rope_batch --print | FileCheck %s --check-prefix=REF-ROPE-BATCH
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_sinusoidal --print | FileCheck %s --check-prefix=REF-SIN
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_sinusoidal_base --print | FileCheck %s --check-prefix=REF-SIN-BASE
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_t5_bi --print | FileCheck %s --check-prefix=REF-T5-BI
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_t5_uni --print | FileCheck %s --check-prefix=REF-T5-UNI
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_shaw --print | FileCheck %s --check-prefix=REF-SHAW
-// RUN: tessel-run interpret %t/hand.mlir --entry hand_alibi --print | FileCheck %s --check-prefix=REF-ALIBI
+// RUN: tessel-interpret %t/hand.mlir --entry hand_rope_half --print | FileCheck %s --check-prefix=REF-ROPE-HALF
+// RUN: tessel-interpret %t/hand.mlir --entry hand_rope_heads --print | FileCheck %s --check-prefix=REF-ROPE-HEADS
+// RUN: tessel-interpret %t/hand.mlir --entry hand_rope_batch --print | FileCheck %s --check-prefix=REF-ROPE-BATCH
+// RUN: tessel-interpret %t/hand.mlir --entry hand_sinusoidal --print | FileCheck %s --check-prefix=REF-SIN
+// RUN: tessel-interpret %t/hand.mlir --entry hand_sinusoidal_base --print | FileCheck %s --check-prefix=REF-SIN-BASE
+// RUN: tessel-interpret %t/hand.mlir --entry hand_t5_bi --print | FileCheck %s --check-prefix=REF-T5-BI
+// RUN: tessel-interpret %t/hand.mlir --entry hand_t5_uni --print | FileCheck %s --check-prefix=REF-T5-UNI
+// RUN: tessel-interpret %t/hand.mlir --entry hand_shaw --print | FileCheck %s --check-prefix=REF-SHAW
+// RUN: tessel-interpret %t/hand.mlir --entry hand_alibi --print | FileCheck %s --check-prefix=REF-ALIBI
 
 // CHECK-DAG: #[[ID4:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[ROW_TABLE:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>

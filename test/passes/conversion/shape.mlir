@@ -2,7 +2,7 @@
 // tensor.concat), broadcast and position_ids. The structure is checked on
 // the linalg output, that it bufferizes (BUF), and the numbers by running
 // the lowered code in the JIT (the @run_* entries; the expected values are
-// plain copies and indices, by hand, and agree with `tessel-run interpret`).
+// plain copies and indices, by hand, and agree with `tessel-interpret`).
 //
 // RUN: tessel-opt %s --convert-tessel-to-linalg | FileCheck %s
 // RUN: tessel-opt %s --convert-tessel-to-linalg \

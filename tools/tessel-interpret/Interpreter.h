@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSEL_TOOLS_TESSEL_RUN_INTERPRETER_H
-#define TESSEL_TOOLS_TESSEL_RUN_INTERPRETER_H
+#ifndef TESSEL_TOOLS_TESSEL_INTERPRET_INTERPRETER_H
+#define TESSEL_TOOLS_TESSEL_INTERPRET_INTERPRETER_H
 
 #include "runtime/Status.h"
 #include "runtime/Tensor.h"
@@ -44,4 +44,4 @@ mlir::LogicalResult interpret(mlir::func::FuncOp func,
 
 } // namespace tessel
 
-#endif // TESSEL_TOOLS_TESSEL_RUN_INTERPRETER_H
+#endif // TESSEL_TOOLS_TESSEL_INTERPRET_INTERPRETER_H

@@ -1,6 +1,6 @@
 //===- Interpreter.cpp - reference interpreter of tessel IR ---------------===//
 
-#include "tools/tessel-run/Interpreter.h"
+#include "tools/tessel-interpret/Interpreter.h"
 
 #include "dialect/Support/DTypes.h"
 #include "dialect/TesselOps.h"

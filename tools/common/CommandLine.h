@@ -1,0 +1,76 @@
+//===- CommandLine.h - subcommands and options, without LLVM ----*- C++ -*-===//
+//
+// The MLIR-free tools (tessel-run) cannot use llvm::cl: the runner must build
+// and run on a machine with only a C++ compiler. This is the small part of
+// it they need: subcommands, one positional argument, `--name value` or
+// `--name=value` options (one dash works too), flags, repeated options,
+// typed values, and --help. Every mistake is one line.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_TOOLS_COMMON_COMMANDLINE_H
+#define TESSEL_TOOLS_COMMON_COMMANDLINE_H
+
+#include "runtime/Status.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessel::cli {
+
+struct OptionSpec {
+  std::string name;      ///< Without dashes: "tokens".
+  std::string valueName; ///< "ids.npy"; empty for a flag.
+  std::string help;
+  bool required = false;
+  bool repeated = false; ///< May be given several times (in order).
+};
+
+struct CommandSpec {
+  std::string name, summary;
+  std::string positional; ///< Its name in usage ("MODEL.tsl"); empty: none.
+  std::vector<OptionSpec> options;
+};
+
+/// What the command line asked for.
+class ParsedArgs {
+public:
+  const std::string &command() const { return commandName; }
+  const std::string &positional() const { return positionalValue; }
+  bool has(std::string_view name) const;
+  /// The option's (last) value, or `fallback` when it was not given.
+  std::string get(std::string_view name, const std::string &fallback) const;
+  /// Every value of a repeated option, in order.
+  std::vector<std::string> all(std::string_view name) const;
+
+  /// Typed values; `value` keeps its default when the option is absent.
+  Status getUnsigned(std::string_view name, uint64_t &value) const;
+  Status getInt(std::string_view name, int64_t &value) const;
+  Status getDouble(std::string_view name, double &value) const;
+
+private:
+  friend Status parse(int, char **, const std::vector<CommandSpec> &,
+                      ParsedArgs &, bool &);
+  std::string commandName, positionalValue;
+  std::map<std::string, std::vector<std::string>, std::less<>> values;
+};
+
+/// Parses `argv` against `commands`. With `--help` (or `-h`) anywhere,
+/// sets `wantsHelp` and returns success without checking the rest.
+Status parse(int argc, char **argv, const std::vector<CommandSpec> &commands,
+             ParsedArgs &args, bool &wantsHelp);
+
+/// The usage text: every command, or, when `command` names one, its options.
+std::string usage(const std::string &tool, const std::string &description,
+                  const std::vector<CommandSpec> &commands,
+                  const std::string &command);
+
+/// Prints `tool: error: message` (newlines flattened) to stderr.
+void printError(const std::string &tool, const std::string &message);
+
+} // namespace tessel::cli
+
+#endif // TESSEL_TOOLS_COMMON_COMMANDLINE_H
