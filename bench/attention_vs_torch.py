@@ -8,7 +8,7 @@ B=1, H=8, D=64, S = T, causal and not. In one script and process tree:
 
 - Tessel fused: one `tessel.attention` compiled by `tesselc -o` (the default
   pipeline tiles it: FlashAttention, no [S, T] logits);
-- Tessel unfused: the same IR compiled with `tesselc --unfused-attention`
+- Tessel unfused: the same IR compiled with `tesselc --untiled-attention`
   (naive lowering: logits, softmax, p.v);
 - PyTorch: matmul, softmax, matmul on the CPU (causal: the mask added
   before the softmax), torch.set_num_threads(threads).
@@ -146,7 +146,7 @@ def main():
             unfused = os.path.join(tmp, f"unfused{int(causal)}.tsl")
             tesselc = os.path.join(BIN, "tesselc")
             subprocess.run([tesselc, src, "-o", fused], check=True)
-            subprocess.run([tesselc, src, "--unfused-attention", "-o", unfused],
+            subprocess.run([tesselc, src, "--untiled-attention", "-o", unfused],
                            check=True)
             for s in map(int, args.seqs.split(",")):
                 arrays = [rng.standard_normal((B, H, s, D)).astype(np.float32)

@@ -286,17 +286,16 @@ LogicalResult linkLibrary(ModuleOp module, const std::string &object,
 
 LogicalResult writeArtifact(ModuleOp module,
                             const frontend::ModelConfig *config,
-                            const std::string &directory, bool flashAttention) {
+                            const std::string &directory,
+                            const CpuPipelineOptions &options) {
   nlohmann::ordered_json manifest;
   if (failed(buildManifest(module, config, manifest)))
     return failure();
   PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(buildCpuPipeline(pm, flashAttention,
-                              /*workspaceArgument=*/true)) ||
-      failed(pm.run(module)))
+  if (failed(applyPassManagerCLOptions(pm)))
     return failure();
-  if (failed(describeSchedule(module, manifest)))
+  buildCpuPipeline(pm, options);
+  if (failed(pm.run(module)) || failed(describeSchedule(module, manifest)))
     return failure();
 
   // Build under a temporary name; rename into place only when complete.

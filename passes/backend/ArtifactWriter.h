@@ -4,6 +4,7 @@
 #define TESSEL_PASSES_BACKEND_ARTIFACTWRITER_H
 
 #include "frontend/ModelConfig.h"
+#include "passes/pipelines/Pipelines.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
@@ -16,11 +17,12 @@ namespace tessel {
 /// pipeline into `directory`: kernels.so (native code for this CPU) and
 /// manifest.json (see runtime/Artifact.h). The directory is written under a
 /// temporary name and renamed into place, so a failure leaves nothing.
-/// `flashAttention` false compiles attention naively (for comparison).
+/// `options` are the CPU pipeline's (workspace-argument is always on: the
+/// runtime passes the workspace).
 mlir::LogicalResult writeArtifact(mlir::ModuleOp module,
                                   const frontend::ModelConfig *config,
                                   const std::string &directory,
-                                  bool flashAttention = true);
+                                  const CpuPipelineOptions &options);
 
 } // namespace tessel
 

@@ -1,43 +1,81 @@
-//===- Pipelines.h - Tessel's named pass pipelines --------------*- C++ -*-===//
+//===- Pipelines.h - Tessel's pass pipelines, in phases ---------*- C++ -*-===//
 //
 // One named pipeline per end-to-end flow, used by both `tesselc` and the lit
-// tests (through `tessel-opt --tessel-graph-pipeline`), so that what is
-// tested is what is shipped.
+// tests (through tessel-opt), so that what is tested is what is shipped.
+// The flow from tessel IR to a target is built in phases, each from an
+// options struct and each registered on its own, so that every phase can be
+// run and printed alone:
+//
+//   tessel-graph-pipeline       graph-level clean-up and fusion (tessel IR)
+//   tessel-to-linalg-pipeline   target-neutral: parameters as arguments,
+//                               attention in its online (FlashAttention)
+//                               form, every other op as linalg on tensors
+//   tessel-cpu-codegen-pipeline the CPU's choices down to the LLVM dialect
+//   tessel-cpu-pipeline         the last two, as tesselc -o runs them
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TESSEL_PASSES_PIPELINES_PIPELINES_H
 #define TESSEL_PASSES_PIPELINES_PIPELINES_H
 
-#include "mlir/Support/LLVM.h"
+#include "dialect/Support/LLVM.h"
 
-namespace mlir {
-class OpPassManager;
-} // namespace mlir
+#include <cstdint>
 
 namespace tessel {
+
+/// The targets code is generated for. The GPU (NVVM) target adds its
+/// codegen phase beside the CPU's (passes/codegen/gpu/README.md).
+enum class CodegenTarget { Cpu };
+
+/// The target-neutral phase: tessel IR (after the graph pipeline) to linalg
+/// on tensors, attention tiled into its online form.
+struct ToLinalgOptions {
+  /// Tile attention (FlashAttention); false: the untiled lowering, which
+  /// materializes the [S, T] logits (for comparison).
+  bool flashAttention = true;
+  /// Query and key rows per FlashAttention tile.
+  int64_t blockQ = 64, blockK = 64;
+};
+
+/// The CPU codegen phase: linalg on tensors (and online-attention steps) to
+/// the LLVM dialect for the host CPU.
+struct CpuCodegenOptions {
+  /// Public functions take their workspace (the planned temporaries) as a
+  /// trailing argument, sized by NAME_workspace, as in an artifact; false:
+  /// they allocate it.
+  bool workspaceArgument = false;
+};
+
+/// Both phases of the CPU flow.
+struct CpuPipelineOptions {
+  ToLinalgOptions toLinalg;
+  CpuCodegenOptions codegen;
+};
 
 /// Graph-level clean-up of `tessel` IR: canonicalization (transpose and
 /// reshape folding), common-subexpression elimination and attention fusion
 /// (tessel-fuse-attention).
-void buildGraphPipeline(mlir::OpPassManager &pm);
+void buildGraphPipeline(OpPassManager &pm);
+
+/// The target-neutral phase.
+void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options);
+
+/// The CPU codegen phase: the online-attention steps mapped to the CPU,
+/// contractions tiled and vectorized, one-shot bufferization, the memory
+/// plan, kernels outlined, deallocation, parallel loops over OpenMP,
+/// polynomial math and the LLVM dialect with a `tessel_entry_NAME(void **)`
+/// per public function.
+void buildCpuCodegenPipeline(OpPassManager &pm,
+                             const CpuCodegenOptions &options);
 
 /// Tessel IR (after the graph pipeline) to the LLVM dialect for the host
-/// CPU: parameters become arguments, attention is fused and tiled
-/// (FlashAttention; `flashAttention` false keeps the naive lowering, for
-/// comparison), ops become linalg, contractions are tiled and vectorized,
-/// then one-shot bufferization, the memory plan (one workspace per function;
-/// `workspaceArgument`: the caller passes it, as the runtime does for an
-/// artifact), deallocation, parallel loops over OpenMP,
-/// polynomial math and the LLVM dialect with a `tessel_entry_NAME(void **)`
-/// per public function. Needs the upstream passes registered
-/// (registerAllPasses).
-mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm,
-                                     bool flashAttention = true,
-                                     bool workspaceArgument = false);
+/// CPU: the target-neutral phase, then the CPU's.
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 
 /// Registers the pipelines with the pass registry (`tessel-opt
-/// --tessel-graph-pipeline`).
+/// --tessel-cpu-pipeline`), and the upstream passes they run, so that
+/// `--mlir-print-ir-after=<pass>` can name them.
 void registerPipelines();
 
 } // namespace tessel

@@ -1,11 +1,14 @@
 //===- tesselc.cpp - the Tessel compiler driver ---------------------------===//
 //
-//   tesselc MODEL.json                 the tessel IR of forward(tokens)
+//   tesselc MODEL.json                 the tessel IR of forward and decode
 //   tesselc MODEL.json --emit=STAGE    stop after a stage (config, tessel,
-//                                      graph)
+//                                      graph, linalg, llvm)
+//   tesselc MODEL.json -o MODEL.tsl    compile an artifact for this CPU
 //   tesselc MODEL.json --stats[=json]  parameters, FLOPs, KV cache, memory
 //
-// MODEL.json is Tessel's model format or a HuggingFace config.json. MLIR's
+// MODEL.json is Tessel's model format or a HuggingFace config.json; a .mlir
+// file of tessel IR is read as it is. The driver only drives: the pipelines
+// are in passes/pipelines/, the backend in passes/backend/. MLIR's
 // pass-manager options (--mlir-print-ir-after-all, --mlir-timing, ...) work.
 //
 //===----------------------------------------------------------------------===//
@@ -44,7 +47,7 @@ namespace {
 
 constexpr const char *kTool = "tesselc";
 
-enum class Stage { Config, Tessel, Graph, LLVM };
+enum class Stage { Config, Tessel, Graph, Linalg, LLVM };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.json>"),
                                cl::Required);
@@ -62,6 +65,9 @@ cl::opt<Stage> emit(
                           "tessel IR as the frontend builds it"),
                clEnumValN(Stage::Graph, "graph",
                           "tessel IR after the graph pipeline (default)"),
+               clEnumValN(Stage::Linalg, "linalg",
+                          "after the target-neutral phase: linalg on "
+                          "tensors, attention in its online form"),
                clEnumValN(Stage::LLVM, "llvm",
                           "the LLVM dialect after the CPU pipeline")));
 /// `--stats[=text|json]`. LLVM's own `-stats` option (pass statistics) owns
@@ -92,11 +98,19 @@ cl::opt<int64_t>
              cl::desc("Sequence length for --stats (default: the model's "
                       "maximum)"),
              cl::init(0));
-cl::opt<bool> unfusedAttention(
-    "unfused-attention",
-    cl::desc("Compile attention naively, materializing the [S, T] logits "
+cl::opt<bool> untiledAttention(
+    "untiled-attention",
+    cl::desc("Compile attention untiled, materializing the [S, T] logits "
              "(for comparison with FlashAttention)"),
     cl::init(false));
+
+/// The options of tesselc's CPU flow, as tessel-cpu-pipeline takes them.
+tessel::CpuPipelineOptions cpuOptions() {
+  tessel::CpuPipelineOptions options;
+  options.toLinalg.flashAttention = !untiledAttention;
+  options.codegen.workspaceArgument = true;
+  return options;
+}
 cl::opt<std::string> kvDtype("kv-dtype",
                              cl::desc("KV-cache element type for --stats: "
                                       "f32, f16, bf16 (default: the model's)"),
@@ -236,13 +250,16 @@ LogicalResult lowerTo(ModuleOp module, Stage stage) {
     return success();
   if (failed(runGraphPipeline(module)))
     return failure();
-  if (stage != Stage::LLVM)
+  if (stage == Stage::Graph)
     return success();
   PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(tessel::buildCpuPipeline(pm, !unfusedAttention,
-                                      /*workspaceArgument=*/true)))
+  if (failed(applyPassManagerCLOptions(pm)))
     return failure();
+  tessel::CpuPipelineOptions options = cpuOptions();
+  if (stage == Stage::Linalg)
+    tessel::buildToLinalgPipeline(pm, options.toLinalg);
+  else
+    tessel::buildCpuPipeline(pm, options);
   return pm.run(module);
 }
 
@@ -263,7 +280,7 @@ int compileIR(bool artifact) {
   if (artifact)
     return failed(runGraphPipeline(*module)) ||
                    failed(tessel::writeArtifact(*module, nullptr, outputFile,
-                                                !unfusedAttention))
+                                                cpuOptions()))
                ? 1
                : 0;
   if (emit == Stage::Config)
@@ -290,7 +307,9 @@ int main(int argc, char **argv) {
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "Tessel compiler\n\n"
-          "  tesselc MODEL.json [--emit=config|tessel|graph] [-o FILE]\n"
+          "  tesselc MODEL.json [--emit=config|tessel|graph|linalg|llvm] [-o "
+          "FILE]\n"
+          "  tesselc MODEL.json -o MODEL.tsl [--untiled-attention]\n"
           "  tesselc MODEL.json --stats[=text|json] [--stats-batch=N] "
           "[--stats-seq=N] [--kv-dtype=T]\n",
           &llvm::errs()))
@@ -345,8 +364,8 @@ int main(int argc, char **argv) {
     tessel::OneLineDiagnostics diagnostics(context, kTool);
     OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
     if (!module || failed(runGraphPipeline(*module)) ||
-        failed(tessel::writeArtifact(*module, &config, outputFile,
-                                     !unfusedAttention)))
+        failed(
+            tessel::writeArtifact(*module, &config, outputFile, cpuOptions())))
       return 1;
     return 0;
   }

@@ -3,7 +3,6 @@
 #include "passes/codegen/common/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/Builders.h"
 
 namespace tessel {
@@ -26,13 +25,6 @@ struct EmitEntryPoints
       // Kernels (tessel-outline-kernels) stay functions of their own.
       if (func->hasAttr("tessel.kernel"))
         func.setNoInline(true);
-      // A kernel of coarse, possibly uneven tiles: each thread takes the
-      // next iteration when it is done (schedule(dynamic, 1)), so neither a
-      // heavier tile nor a descheduled core holds the others up.
-      if (func->hasAttr("tessel.dynamic_schedule"))
-        func.walk([&](omp::WsloopOp loop) {
-          loop.setScheduleKind(omp::ClauseScheduleKind::Dynamic);
-        });
     }
     OpBuilder b(&getContext());
     auto ptr = LLVM::LLVMPointerType::get(&getContext());

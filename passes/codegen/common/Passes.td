@@ -115,9 +115,7 @@ def TesselEmitEntryPoints
     which loads each argument pointer from the array and calls the wrapper:
     the runtime calls every kernel the same way, whatever its arity. Marks
     the functions of `tessel-outline-kernels` (`tessel.kernel`) `no_inline`,
-    so that each op's kernel stays a function a profile can name, and gives
-    the OpenMP loops of kernels marked `tessel.dynamic_schedule` (coarse
-    tiles) a dynamic schedule.
+    so that each op's kernel stays a function a profile can name.
 
     ```mlir
     llvm.func @tessel_entry_forward(%args: !llvm.ptr) {

@@ -100,4 +100,29 @@ def TesselSequentialInnerLoops
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TesselCpuOpenMPSchedule
+    : Pass<"tessel-cpu-openmp-schedule", "::mlir::ModuleOp"> {
+  let summary = "Give the OpenMP loops of coarse-tiled kernels a dynamic "
+                "schedule";
+  let description = [{
+    Runs after `convert-scf-to-openmp`. Kernels that
+    `tessel-outline-kernels` marked `tessel.dynamic_schedule` hold an
+    `scf.forall` of coarse, possibly uneven tiles (contraction chunks,
+    FlashAttention's query tiles, heavier towards the end when causal);
+    their worksharing loops get `schedule(dynamic)`: each thread takes the
+    next tile when it is done, so neither a heavier tile nor a descheduled
+    core holds the others up. Other loops keep OpenMP's static schedule.
+
+    ```mlir
+    func.func private @forward_k3(...) attributes {tessel.dynamic_schedule,
+                                                   tessel.kernel} {
+      omp.parallel {
+        omp.wsloop {
+    // becomes
+        omp.wsloop schedule(dynamic) {
+    ```
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect"];
+}
+
 #endif // TESSEL_PASSES_CODEGEN_CPU_PASSES_TD

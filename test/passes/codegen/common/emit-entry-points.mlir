@@ -26,22 +26,3 @@ llvm.func @_mlir_ciface_external(!llvm.ptr)
 llvm.func internal @f_k0() attributes {tessel.kernel} {
   llvm.return
 }
-
-// A kernel of threads' tiles (tessel.dynamic_schedule): its OpenMP loop
-// hands out iterations dynamically.
-
-// KERNEL-LABEL: llvm.func internal @g_k0(
-// KERNEL:         omp.wsloop schedule(dynamic)
-llvm.func internal @g_k0(%n: i64) attributes {tessel.kernel, tessel.dynamic_schedule} {
-  %c0 = llvm.mlir.constant(0 : i64) : i64
-  %c1 = llvm.mlir.constant(1 : i64) : i64
-  omp.parallel {
-    omp.wsloop {
-      omp.loop_nest (%i) : i64 = (%c0) to (%n) step (%c1) {
-        omp.yield
-      }
-    }
-    omp.terminator
-  }
-  llvm.return
-}
