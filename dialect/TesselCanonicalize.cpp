@@ -57,7 +57,70 @@ struct MergeReshapes : OpRewritePattern<ReshapeOp> {
   }
 };
 
+/// An attention whose log-sum-exp nobody reads computes it no more.
+struct DropUnusedLse : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getLse() || !op.getLse().use_empty())
+      return failure();
+    auto replacement = AttentionOp::create(
+        rewriter, op.getLoc(), op.getResult().getType(), Type(), op.getQuery(),
+        op.getKey(), op.getValue(), op.getBias(), op.getScaleAttr(),
+        op.getCausalAttr());
+    rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// A layer norm whose statistics nobody reads computes them no more.
+struct DropUnusedLayerNormStats : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getMean() || !op.getMean().use_empty() || !op.getRstd().use_empty())
+      return failure();
+    auto replacement =
+        LayerNormOp::create(rewriter, op.getLoc(), op.getInput(), op.getGamma(),
+                            op.getBeta(), op.getEpsilon());
+    rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// An RMS norm whose statistic nobody reads computes it no more.
+struct DropUnusedRMSNormStats : OpRewritePattern<RMSNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RMSNormOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getRstd() || !op.getRstd().use_empty())
+      return failure();
+    auto replacement = RMSNormOp::create(rewriter, op.getLoc(), op.getInput(),
+                                         op.getGamma(), op.getEpsilon());
+    rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
+
+void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<DropUnusedLse>(context);
+}
+
+void LayerNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<DropUnusedLayerNormStats>(context);
+}
+
+void RMSNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<DropUnusedRMSNormStats>(context);
+}
 
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {

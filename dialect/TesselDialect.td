@@ -27,6 +27,9 @@ def Tessel_Dialect : Dialect {
 
 /// Float tensors every numeric op works on.
 def Tessel_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+/// f32 tensors: statistics that backward passes keep (log-sum-exp, mean,
+/// reciprocal standard deviation) and FlashAttention's running state.
+def Tessel_F32Tensor : RankedTensorOf<[F32]>;
 /// Index tensors: token ids, positions, class targets.
 def Tessel_IndexTensor : RankedTensorOf<[I32, I64]>;
 

@@ -144,6 +144,23 @@ LogicalResult broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
   return success();
 }
 
+/// Checks an optional per-row statistic (mean, rstd, log-sum-exp): the
+/// shape `rows`, the input's shape without its last axis.
+LogicalResult verifyRowStatistic(Operation *op, StringRef name, Value stat,
+                                 ArrayRef<int64_t> rows, StringRef because) {
+  if (!stat)
+    return success();
+  ArrayRef<int64_t> got = shapeOf(stat);
+  bool ok = got.size() == rows.size();
+  for (size_t i = 0; ok && i < got.size(); ++i)
+    ok = compatible(got[i], rows[i]);
+  if (!ok)
+    return op->emitOpError()
+           << name << " shape " << fmtShape(got) << " does not match expected "
+           << fmtShape(rows) << " (" << because << ")";
+  return success();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -453,6 +470,14 @@ LogicalResult LayerNormOp::verify() {
       failed(verifyFeatureVector(*this, "gamma", getGamma(), getInput())) ||
       failed(verifyFeatureVector(*this, "beta", getBeta(), getInput())))
     return failure();
+  if (static_cast<bool>(getMean()) != static_cast<bool>(getRstd()))
+    return emitOpError() << "returns both mean and rstd, or neither";
+  ArrayRef<int64_t> rows = shapeOf(getInput()).drop_back();
+  if (failed(verifyRowStatistic(*this, "mean", getMean(), rows,
+                                "the input shape without its last axis")) ||
+      failed(verifyRowStatistic(*this, "rstd", getRstd(), rows,
+                                "the input shape without its last axis")))
+    return failure();
   return verifyEpsilon(*this, getEpsilon().convertToDouble());
 }
 
@@ -460,7 +485,10 @@ LogicalResult RMSNormOp::verify() {
   if (failed(verifySameElementType(
           *this, {{"input", getInput()}, {"gamma", getGamma()}})) ||
       failed(verifyNonScalar(*this, "input", getInput())) ||
-      failed(verifyFeatureVector(*this, "gamma", getGamma(), getInput())))
+      failed(verifyFeatureVector(*this, "gamma", getGamma(), getInput())) ||
+      failed(verifyRowStatistic(*this, "rstd", getRstd(),
+                                shapeOf(getInput()).drop_back(),
+                                "the input shape without its last axis")))
     return failure();
   return verifyEpsilon(*this, getEpsilon().convertToDouble());
 }
@@ -686,8 +714,56 @@ LogicalResult AttentionOp::verify() {
     if (!std::isfinite(s) || s == 0.0)
       return emitOpError() << "scale must be finite and non-zero, got " << s;
   }
+  if (failed(verifyRowStatistic(*this, "lse", getLse(), {q[0], q[1], q[2]},
+                                "[B, query heads, S]")))
+    return failure();
   return verifyResultShape(*this, getResult(), {q[0], q[1], q[2], v[3]},
                            "[B, query heads, S, value head dim]");
+}
+
+LogicalResult OnlineAttentionOp::verify() {
+  if (failed(verifySameElementType(*this, {{"query", getQuery()},
+                                           {"key", getKey()},
+                                           {"value", getValue()},
+                                           {"bias", getBias()}})))
+    return failure();
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey()),
+                    v = shapeOf(getValue());
+  if (q.size() != 3)
+    return emitOpError() << "query must be [G, Q, D], got shape "
+                         << fmtShape(q);
+  if (k.size() != 2 || v.size() != 2)
+    return emitOpError() << "key and value must be [K, D] and [K, Dv], got "
+                            "shapes "
+                         << fmtShape(k) << " and " << fmtShape(v);
+  if (!compatible(q[2], k[1]))
+    return emitOpError() << "query shape " << fmtShape(q) << " and key shape "
+                         << fmtShape(k) << " have different head dims";
+  if (!compatible(k[0], v[0]))
+    return emitOpError() << "key shape " << fmtShape(k) << " and value shape "
+                         << fmtShape(v) << " have different lengths";
+  if (failed(verifyRowStatistic(*this, "max", getMax(), {q[0], q[1]},
+                                "[G, Q] of query shape " + fmtShape(q))) ||
+      failed(verifyRowStatistic(*this, "acc", getAcc(), {q[0], q[1], v[1]},
+                                "[G, Q, Dv] of query shape " + fmtShape(q) +
+                                    " and value shape " + fmtShape(v))))
+    return failure();
+  if (Value bias = getBias()) {
+    SmallVector<int64_t> logits = {q[0], q[1], k[0]};
+    ArrayRef<int64_t> b = shapeOf(bias);
+    bool broadcasts = b.size() <= 3;
+    for (size_t i = 0; broadcasts && i < b.size(); ++i)
+      broadcasts = b[b.size() - 1 - i] == 1 ||
+                   compatible(b[b.size() - 1 - i], logits[2 - i]);
+    if (!broadcasts)
+      return emitOpError() << "bias shape " << fmtShape(b)
+                           << " does not broadcast to the tile's logits shape "
+                           << fmtShape(logits);
+  }
+  double s = getScale().convertToDouble();
+  if (!std::isfinite(s) || s == 0.0)
+    return emitOpError() << "scale must be finite and non-zero, got " << s;
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -711,6 +787,31 @@ LogicalResult CrossEntropyOp::verify() {
     return emitOpError() << "result must be a rank-0 tensor, got shape "
                          << fmtShape(getResult());
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Result names
+//===----------------------------------------------------------------------===//
+
+// Only the optional statistics are named (`%12, %lse = tessel.attention`):
+// the main result keeps its number, so IR reads the same with or without
+// them.
+
+void AttentionOp::getAsmResultNames(OpAsmSetValueNameFn setNameFn) {
+  if (Value lse = getLse())
+    setNameFn(lse, "lse");
+}
+
+void LayerNormOp::getAsmResultNames(OpAsmSetValueNameFn setNameFn) {
+  if (Value mean = getMean())
+    setNameFn(mean, "mean");
+  if (Value rstd = getRstd())
+    setNameFn(rstd, "rstd");
+}
+
+void RMSNormOp::getAsmResultNames(OpAsmSetValueNameFn setNameFn) {
+  if (Value rstd = getRstd())
+    setNameFn(rstd, "rstd");
 }
 
 /// `init = normal`: the initializer as a bare keyword.

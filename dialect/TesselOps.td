@@ -15,6 +15,7 @@ include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/OpAsmInterface.td"
 
 //===----------------------------------------------------------------------===//
 // Enums
@@ -366,48 +367,86 @@ def Tessel_PositionIdsOp : Tessel_Op<"position_ids", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def Tessel_LayerNormOp : Tessel_Op<"layer_norm",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AttrSizedResultSegments, AllTypesMatch<["input", "result"]>,
+     DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
   let summary = "layer normalization over the last axis";
   let description = [{
     With mean `mu` and biased variance `var` of `x[..., :]`:
     `y = (x - mu) / sqrt(var + epsilon) * gamma + beta`; `gamma` and `beta`
     have shape `[D]`.
 
+    Optionally the op also returns what its backward pass needs (as llm.c's
+    `layernorm_forward` saves it): `mean` = mu and `rstd` =
+    1 / sqrt(var + epsilon), f32, of the input's shape without its last
+    axis. Both or neither; when nothing uses them, canonicalization drops
+    them.
+
     ```mlir
     %y = tessel.layer_norm %x, %g, %b {epsilon = 1.000000e-05 : f64}
         : tensor<?x?x768xf32>, tensor<768xf32>, tensor<768xf32>
+    %y, %mean, %rstd = tessel.layer_norm %x, %g, %b
+        : tensor<?x?x768xf32>, tensor<768xf32>, tensor<768xf32>
+        -> tensor<?x?xf32>, tensor<?x?xf32>
     ```
   }];
   let arguments = (ins Tessel_FloatTensor:$input, Tessel_FloatTensor:$gamma,
                        Tessel_FloatTensor:$beta,
                        DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon);
-  let results = (outs Tessel_FloatTensor:$result);
+  let results = (outs Tessel_FloatTensor:$result,
+                      Optional<Tessel_F32Tensor>:$mean,
+                      Optional<Tessel_F32Tensor>:$rstd);
   let assemblyFormat = [{
     $input `,` $gamma `,` $beta attr-dict `:` type($input) `,` type($gamma)
-    `,` type($beta)
+    `,` type($beta) (`->` type($mean)^ `,` type($rstd))?
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$gamma,
+                   "::mlir::Value":$beta, "::llvm::APFloat":$epsilon), [{
+      build($_builder, $_state, input.getType(), ::mlir::Type(),
+            ::mlir::Type(), input, gamma, beta,
+            $_builder.getFloatAttr($_builder.getF64Type(), epsilon));
+    }]>
+  ];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Tessel_RMSNormOp : Tessel_Op<"rms_norm",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AllTypesMatch<["input", "result"]>,
+     DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
   let summary = "root-mean-square normalization over the last axis";
   let description = [{
     `y = x / sqrt(mean(x^2) + epsilon) * gamma`, the mean over the last axis,
     `gamma` of shape `[D]` (Llama's `LlamaRMSNorm`).
 
+    Optionally the op also returns what its backward pass needs: `rstd` =
+    1 / sqrt(mean(x^2) + epsilon), f32, of the input's shape without its
+    last axis; when nothing uses it, canonicalization drops it.
+
     ```mlir
     %y = tessel.rms_norm %x, %g {epsilon = 1.000000e-06 : f64}
         : tensor<?x?x4096xf32>, tensor<4096xf32>
+    %y, %rstd = tessel.rms_norm %x, %g
+        : tensor<?x?x4096xf32>, tensor<4096xf32> -> tensor<?x?xf32>
     ```
   }];
   let arguments = (ins Tessel_FloatTensor:$input, Tessel_FloatTensor:$gamma,
                        DefaultValuedAttr<F64Attr, "1.0e-6">:$epsilon);
-  let results = (outs Tessel_FloatTensor:$result);
+  let results = (outs Tessel_FloatTensor:$result,
+                      Optional<Tessel_F32Tensor>:$rstd);
   let assemblyFormat = [{
     $input `,` $gamma attr-dict `:` type($input) `,` type($gamma)
+    (`->` type($rstd)^)?
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$gamma,
+                   "::llvm::APFloat":$epsilon), [{
+      build($_builder, $_state, input.getType(), ::mlir::Type(), input, gamma,
+            $_builder.getFloatAttr($_builder.getF64Type(), epsilon));
+    }]>
+  ];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Tessel_ScaleNormOp : Tessel_Op<"scale_norm",
@@ -625,7 +664,8 @@ def Tessel_SoftmaxOp : Tessel_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Tessel_AttentionOp : Tessel_Op<"attention", [Pure]> {
+def Tessel_AttentionOp : Tessel_Op<"attention", [Pure,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
   let summary = "scaled dot-product attention; MHA, GQA and MQA in one op";
   let description = [{
     `q` is `[B, Hq, S, D]`, `k` is `[B, Hkv, T, D]`, `v` is `[B, Hkv, T, Dv]`,
@@ -643,26 +683,103 @@ def Tessel_AttentionOp : Tessel_Op<"attention", [Pure]> {
     key, as when S new tokens attend to a KV cache of T (for S = T it is the
     usual lower triangle).
 
+    Optionally the op also returns the log-sum-exp of each row of logits,
+    `lse[b,h,i] = log sum_j exp(s[b,h,i,j])` (f32, `[B, Hq, S]`), which the
+    backward pass needs to recompute the probabilities without storing them
+    (`p = exp(s - lse)`); a row with no visible key has lse = -inf. When
+    nothing uses it, canonicalization drops it.
+
     ```mlir
     %o = tessel.attention %q, %k, %v {causal}
         : tensor<?x32x?x128xf32>, tensor<?x8x?x128xf32>, tensor<?x8x?x128xf32>
         -> tensor<?x32x?x128xf32>
+    %o, %lse = tessel.attention %q, %k, %v {causal}
+        : tensor<?x32x?x128xf32>, tensor<?x8x?x128xf32>, tensor<?x8x?x128xf32>
+        -> tensor<?x32x?x128xf32>, tensor<?x32x?xf32>
     ```
   }];
   let arguments = (ins Tessel_FloatTensor:$query, Tessel_FloatTensor:$key,
                        Tessel_FloatTensor:$value,
                        Optional<Tessel_FloatTensor>:$bias,
                        OptionalAttr<F64Attr>:$scale, UnitAttr:$causal);
-  let results = (outs Tessel_FloatTensor:$result);
+  let results = (outs Tessel_FloatTensor:$result,
+                      Optional<Tessel_F32Tensor>:$lse);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`,` $bias^)? attr-dict `:` type($query) `,`
     type($key) `,` type($value) (`,` type($bias)^)? `->` type($result)
+    (`,` type($lse)^)?
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$query,
+                   "::mlir::Value":$key, "::mlir::Value":$value,
+                   "::mlir::Value":$bias, "::mlir::FloatAttr":$scale,
+                   "bool":$causal), [{
+      build($_builder, $_state, result, ::mlir::Type(), query, key, value,
+            bias, scale, causal);
+    }]>
+  ];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     /// The logit scale: the `scale` attribute, or 1/sqrt(D).
     double getScaleOrDefault();
   }];
+}
+
+def Tessel_OnlineAttentionOp : Tessel_Op<"online_attention", [Pure,
+    AttrSizedOperandSegments, AllTypesMatch<["max", "sum", "new_max",
+    "new_sum"]>, AllTypesMatch<["acc", "new_acc"]>]> {
+  let summary = "one key tile of FlashAttention's online softmax";
+  let description = [{
+    The step FlashAttention repeats over the key tiles of one query tile,
+    with its running state explicit. `query` is `[G, Q, D]` (the G query
+    heads that share a key/value head, Q rows of each), `key` `[K, D]`,
+    `value` `[K, Dv]` (one key/value tile); the state is the row maximum
+    `max` and the row sum `sum` (`[G, Q]`) and the accumulator `acc`
+    (`[G, Q, Dv]`), all f32. With the logits `s = scale * q k^T + bias`:
+
+        m'   = max(m, rowmax s)
+        p    = exp(s - m')
+        alpha = exp(m - m')
+        l'   = alpha * l + rowsum p
+        acc' = alpha * acc + p v
+
+    and the results are `(m', l', acc')`. While a row has seen no visible
+    key its maximum is -inf, and exp(x - (-inf)) is taken as 0, so such a
+    row keeps l = 0 and acc = 0. After the last key tile, O = acc / l and
+    the log-sum-exp is m + log(l). Nothing here fixes how a target computes
+    it: `tessel-cpu-map-attention` turns each step into register-tiled
+    linalg ops, a GPU mapping into tensor-core code.
+
+    The optional `bias` broadcasts (NumPy rules) to `[G, Q, K]`. With
+    `diagonal` d, key j of the tile is visible to query i of the tile iff
+    `j <= i + d`, and the other logits are -inf: for causal attention
+    d = (query offset + T - S) - key offset, so that a tile crossing the
+    diagonal is masked and the others need no mask.
+
+    ```mlir
+    %m1, %l1, %acc1 = tessel.online_attention %q, %k, %v diagonal %d
+        into %m0, %l0, %acc0 {scale = 2.500000e-01 : f64}
+        : tensor<4x?x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>
+        -> tensor<4x?xf32>, tensor<4x?x16xf32>
+    ```
+  }];
+  // The state comes before the optional operands, so that the result types
+  // (the state's) are inferred from fixed operand positions.
+  let arguments = (ins Tessel_FloatTensor:$query, Tessel_FloatTensor:$key,
+                       Tessel_FloatTensor:$value, Tessel_F32Tensor:$max,
+                       Tessel_F32Tensor:$sum, Tessel_F32Tensor:$acc,
+                       Optional<Tessel_FloatTensor>:$bias,
+                       Optional<Index>:$diagonal,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs Tessel_F32Tensor:$new_max, Tessel_F32Tensor:$new_sum,
+                      Tessel_F32Tensor:$new_acc);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`bias` $bias^)? (`diagonal` $diagonal^)?
+    `into` $max `,` $sum `,` $acc attr-dict `:` type($query) `,` type($key)
+    `,` type($value) (`,` type($bias)^)? `->` type($max) `,` type($acc)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -251,10 +251,11 @@ Value ModelBuilder::norm(Value x, const std::string &prefix, int64_t d) {
       beta = arith::ConstantOp::create(
           b, type, DenseElementsAttr::get(type, b.getFloatAttr(element(), 0)));
     }
-    return tessel::LayerNormOp::create(b, x, g, beta, eps);
+    return tessel::LayerNormOp::create(b, x, g, beta, eps).getResult();
   }
   case NormKind::RMS:
-    return tessel::RMSNormOp::create(b, x, ones(prefix + ".weight", {d}), eps);
+    return tessel::RMSNormOp::create(b, x, ones(prefix + ".weight", {d}), eps)
+        .getResult();
   case NormKind::Scale: {
     // ScaleNorm's g starts at sqrt(d), as in the paper.
     Value g = param(prefix + ".scale", {},
@@ -335,7 +336,8 @@ Value ModelBuilder::attention(Value x, int64_t layer) {
     scale = b.getF64FloatAttr(s);
   }
   Value o = tessel::AttentionOp::create(b, tensor({kDyn, hq, kDyn, hd}), q, k,
-                                        v, attentionBias, scale, true);
+                                        v, attentionBias, scale, true)
+                .getResult();
   o = mergeHeads(o, hq, hd);
   Init outInit = c.attentionInit;
   if (c.naming == Naming::GPT2)
@@ -358,8 +360,10 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
     Value qa =
         linear(x, layerName(layer, "q_a"), d, a.qLoraRank, a.qkvBias, init);
     qa = tessel::RMSNormOp::create(
-        b, qa, ones(layerName(layer, "q_a_norm") + ".weight", {a.qLoraRank}),
-        latentEps);
+             b, qa,
+             ones(layerName(layer, "q_a_norm") + ".weight", {a.qLoraRank}),
+             latentEps)
+             .getResult();
     q = linear(qa, layerName(layer, "q_b"), a.qLoraRank, h * qk, false, init);
   } else {
     q = linear(x, layerName(layer, "q"), d, h * qk, false, init);
@@ -379,8 +383,9 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
   kRope = rope(splitHeads(kRope, 1, r));
   kRope = tessel::BroadcastOp::create(b, tensor({kDyn, h, kDyn, r}), kRope);
   latent = tessel::RMSNormOp::create(
-      b, latent, ones(layerName(layer, "kv_a_norm") + ".weight", {dc}),
-      latentEps);
+               b, latent, ones(layerName(layer, "kv_a_norm") + ".weight", {dc}),
+               latentEps)
+               .getResult();
   Value kv = linear(latent, layerName(layer, "kv_b"), dc, h * (nope + vd),
                     false, init);
   kv = splitHeads(kv, h, nope + vd);
@@ -397,7 +402,8 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
   std::tie(key, v) = withCache(key, v, layer);
   Value o =
       tessel::AttentionOp::create(b, tensor({kDyn, h, kDyn, vd}), query, key, v,
-                                  attentionBias, FloatAttr(), true);
+                                  attentionBias, FloatAttr(), true)
+          .getResult();
   o = mergeHeads(o, h, vd);
   return linear(o, layerName(layer, "o"), h * vd, d, a.outBias, init);
 }

@@ -109,14 +109,36 @@ maxAndSumOfExp(OpBuilder &b, Location loc, Value x, int64_t axis,
 /// exp(x - max(x)) / sum(exp(x - max(x))) along `axis` of `x`, whose other
 /// sizes are `lineSizes`. The result is written into `out` (its element
 /// type); when `out` is `x` itself (f32), in place. A line whose maximum is
-/// -inf (every entry masked) gives NaN, as in the interpreter.
+/// -inf (every entry masked) gives NaN, as in the interpreter. `lse`, when
+/// given, receives each line's log-sum-exp, max + log(sum) (f32).
 Value softmaxAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
-                   ArrayRef<OpFoldResult> lineSizes, Value out) {
+                   ArrayRef<OpFoldResult> lineSizes, Value out,
+                   Value *lse = nullptr) {
   MLIRContext *ctx = b.getContext();
   int64_t r = cast<RankedTensorType>(x.getType()).getRank();
   AffineMap all = b.getMultiDimIdentityMap(r);
   AffineMap lines = projection(ctx, r, without(range(0, r), axis));
   auto [max, sum] = maxAndSumOfExp(b, loc, x, axis, lineSizes);
+  if (lse) {
+    // Before the softmax, which may overwrite x (and so not max and sum).
+    auto lineType = cast<RankedTensorType>(max.getType());
+    AffineMap id = b.getMultiDimIdentityMap(r - 1);
+    *lse = generic(
+        b, loc, ValueRange{max, sum}, emptyTensor(b, loc, lineType, lineSizes),
+        {id, id, id}, iterators(r - 1),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          // A line of -inf (every key masked) has no sum to
+          // take the log of: its log-sum-exp is -inf.
+          Value log = math::LogOp::create(nb, nl, args[1]);
+          Value lineLse = arith::AddFOp::create(nb, nl, args[0], log);
+          Value masked = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OEQ, args[0], f32(nb, nl, kNegInf));
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::SelectOp::create(nb, nl, masked, args[0], lineLse)
+                  .getResult());
+        })[0];
+  }
   bool inPlace = out == x;
   SmallVector<Value> inputs = {max, sum};
   SmallVector<AffineMap> maps = {lines, lines, all};
@@ -169,14 +191,16 @@ struct LowerSoftmax : OpRewritePattern<tessel::SoftmaxOp> {
 ///   s[b,h,i,j] = scale * sum_d q[b,h,i,d] k[b,h/G,j,d] + bias[b,h,i,j]
 ///                (-inf where causal and j > i + (T - S))
 ///   p = softmax_j(s),  y[b,h,i,c] = sum_j p[b,h,i,j] v[b,h/G,j,c]
-/// with G = Hq / Hkv. All in f32; a fully masked row gives NaN.
+/// with G = Hq / Hkv. All in f32; a fully masked row gives NaN. The
+/// log-sum-exp of each row, when the op returns it, comes from the
+/// softmax's own maximum and sum.
 struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::AttentionOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
-    RankedTensorType type = op.getType();
+    RankedTensorType type = op.getResult().getType();
     Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
     auto qType = cast<RankedTensorType>(q.getType());
     auto kType = cast<RankedTensorType>(k.getType());
@@ -256,7 +280,9 @@ struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
                 })[0];
 
     // p = softmax over the keys j, in place.
-    Value p = softmaxAlong(b, loc, s, 3, rowSizes, s);
+    Value lse;
+    Value p =
+        softmaxAlong(b, loc, s, 3, rowSizes, s, op.getLse() ? &lse : nullptr);
 
     // y = p . v over loops (b, h, i, c, j).
     Value y = multiplyAccumulate(
@@ -264,7 +290,10 @@ struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
         {projection(ctx, 5, {0, 1, 2, 4}), kvMap(5, 4, 3),
          projection(ctx, 5, {0, 1, 2, 3})},
         iterators(5, {4}));
-    b.replaceOp(op, castFromF32(b, loc, y, type, ySizes));
+    SmallVector<Value> results = {castFromF32(b, loc, y, type, ySizes)};
+    if (op.getLse())
+      results.push_back(castTo(b, loc, lse, op.getLse().getType()));
+    b.replaceOp(op, results);
     return success();
   }
 };

@@ -35,7 +35,10 @@ struct ConvertTesselToLinalg
                            arith::ArithDialect, math::MathDialect,
                            affine::AffineDialect, func::FuncDialect>();
     target.addIllegalDialect<tessel::TesselDialect>();
-    target.addLegalOp<tessel::ParameterOp, tessel::GetParameterOp>();
+    // Parameters become arguments in their own pass; online-attention steps
+    // are mapped by each target's codegen.
+    target.addLegalOp<tessel::ParameterOp, tessel::GetParameterOp,
+                      tessel::OnlineAttentionOp>();
     RewritePatternSet patterns(context);
     tessel::populateDenseLoweringPatterns(patterns);
     tessel::populateNormLoweringPatterns(patterns);

@@ -216,7 +216,16 @@ std::pair<Value, Value> rowMoments(OpBuilder &b, Location loc, Value x,
   return {mean, inv};
 }
 
-/// y = (x - mean) * inv * gamma + beta, with mean and inv per row.
+/// `stat` as the type of the op's statistics result `result` (they differ
+/// at most in which sizes are static).
+Value asResult(OpBuilder &b, Location loc, Value stat, Value result) {
+  if (stat.getType() == result.getType())
+    return stat;
+  return tensor::CastOp::create(b, loc, result.getType(), stat);
+}
+
+/// y = (x - mean) * inv * gamma + beta, with mean and inv per row; they are
+/// also the op's statistics (mean, rstd) when it returns them.
 struct LowerLayerNorm : OpRewritePattern<tessel::LayerNormOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::LayerNormOp op,
@@ -224,26 +233,33 @@ struct LowerLayerNorm : OpRewritePattern<tessel::LayerNormOp> {
     Location loc = op.getLoc();
     Value x = op.getInput();
     auto [mean, inv] = rowMoments(b, loc, x, op.getEpsilon().convertToDouble());
-    b.replaceOp(
-        op, normalize(b, loc, op.getType(), x, {mean, inv},
-                      {op.getGamma(), op.getBeta()}, {},
-                      [](OpBuilder &nb, Location nl, Value e, ValueRange row,
-                         ValueRange f, ValueRange) {
-                        Value n = mulF(nb, nl, subF(nb, nl, e, row[0]), row[1]);
-                        return addF(nb, nl, mulF(nb, nl, n, f[0]), f[1]);
-                      }));
+    SmallVector<Value> results = {
+        normalize(b, loc, op.getResult().getType(), x, {mean, inv},
+                  {op.getGamma(), op.getBeta()}, {},
+                  [](OpBuilder &nb, Location nl, Value e, ValueRange row,
+                     ValueRange f, ValueRange) {
+                    Value n = mulF(nb, nl, subF(nb, nl, e, row[0]), row[1]);
+                    return addF(nb, nl, mulF(nb, nl, n, f[0]), f[1]);
+                  })};
+    if (op.getMean()) {
+      results.push_back(asResult(b, loc, mean, op.getMean()));
+      results.push_back(asResult(b, loc, inv, op.getRstd()));
+    }
+    b.replaceOp(op, results);
     return success();
   }
 };
 
-/// y = x * (1 / sqrt(mean(x^2) + epsilon)) * gamma.
+/// y = x * (1 / sqrt(mean(x^2) + epsilon)) * gamma; the per-row factor is
+/// also the op's rstd when it returns it.
 struct LowerRMSNorm : OpRewritePattern<tessel::RMSNormOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::RMSNormOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     Value x = op.getInput();
-    int64_t rank = op.getType().getRank();
+    RankedTensorType type = op.getResult().getType();
+    int64_t rank = type.getRank();
     double epsilon = op.getEpsilon().convertToDouble();
     Value d = lastSizeAsF32(b, loc, x);
     Value squares = reduceF32(
@@ -255,12 +271,15 @@ struct LowerRMSNorm : OpRewritePattern<tessel::RMSNormOp> {
         mapF32(b, loc, squares, [&](OpBuilder &nb, Location nl, ValueRange a) {
           return invSqrt(nb, nl, divF(nb, nl, a[0], d), epsilon);
         });
-    b.replaceOp(op, normalize(b, loc, op.getType(), x, inv, op.getGamma(), {},
-                              [](OpBuilder &nb, Location nl, Value e,
-                                 ValueRange row, ValueRange f, ValueRange) {
-                                return mulF(nb, nl, mulF(nb, nl, e, row[0]),
-                                            f[0]);
-                              }));
+    SmallVector<Value> results = {
+        normalize(b, loc, type, x, inv, op.getGamma(), {},
+                  [](OpBuilder &nb, Location nl, Value e, ValueRange row,
+                     ValueRange f, ValueRange) {
+                    return mulF(nb, nl, mulF(nb, nl, e, row[0]), f[0]);
+                  })};
+    if (op.getRstd())
+      results.push_back(asResult(b, loc, inv, op.getRstd()));
+    b.replaceOp(op, results);
     return success();
   }
 };

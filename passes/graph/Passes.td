@@ -28,34 +28,49 @@ def TesselFuseAttention : Pass<"tessel-fuse-attention"> {
 }
 
 def TesselTileAttention : Pass<"tessel-tile-attention"> {
-  let summary = "Rewrite tessel.attention as FlashAttention tiles";
+  let summary = "Rewrite tessel.attention in its online (FlashAttention) form";
   let description = [{
-    Each `tessel.attention` becomes an `scf.forall` over (batch, key/value
-    head, query tile of `block-q` rows). A thread loads the query tile of
-    every query head that shares the key/value head ([G, bq, D]) and walks
-    the key/value tiles of `block-k` rows in an `scf.for` carrying the
-    online-softmax state: the running row maximum m, the running sum l and
-    the output accumulator.  Per key tile:
+    The algorithm of FlashAttention, with its state explicit and no target's
+    schedule. Each `tessel.attention` becomes an `scf.forall` over (batch,
+    key/value head, query tile of `block-q` rows); a query tile holds the
+    rows of every query head that shares the key/value head ([G, bq, D];
+    GQA, MQA). For each, `scf.for` loops walk the key/value tiles of
+    `block-k` rows carrying the running row maximum m, the running sum l
+    and the accumulator acc, updated by one `tessel.online_attention` per
+    key tile (m' = max(m, rowmax s), p = exp(s - m'), l' = alpha l +
+    rowsum p, acc' = alpha acc + p v with alpha = exp(m - m')); at the end
+    O = acc / l and lse = m + log l.
 
-        s      = scale * q k^T (+ bias)          [G, bq, bk]
-        m'     = max(m, rowmax s)
-        p      = exp(s - m')
-        alpha  = exp(m - m')
-        l'     = alpha l + rowsum p
-        acc'   = alpha acc + p v
+    Full key tiles run in a loop of their own (static sizes), the last,
+    shorter one after it. With `causal`, key tiles wholly above the
+    diagonal are not visited, tiles wholly below it run without a mask,
+    and only the tiles crossing it are masked (the step's `diagonal`). No
+    [S, T] tensor is created. The log-sum-exp replaces the op's `lse`
+    result when it has one. Ops with dynamic head counts or head sizes are
+    left to the untiled lowering.
 
-    and at the end O = acc / l and lse = m + log l.  Each key/value tile is
-    read once for the whole group of query heads (GQA, MQA).  The keys are
-    transposed once, before the threads start ([B, Hkv, D, T], O(T D)
-    memory), so each key tile is a slice whose rows are vectors; each query
-    tile is multiplied by the scale once, into a buffer of its own (f32,
-    contiguous), so no logit is multiplied.  With `causal`,
-    key tiles wholly above the diagonal are not visited, tiles wholly below
-    it run without a mask, and only the tiles crossing it are masked.  No
-    [S, T] tensor is created; the largest temporary is [G, block-q,
-    block-k].  The result is O (the log-sum-exp is computed alongside for
-    the backward pass).  Ops with dynamic head counts or head sizes are
-    left to the naive lowering.
+    ```mlir
+    %o = tessel.attention %q, %k, %v {causal} : ...
+    // becomes
+    %r:2 = scf.forall (%b, %h, %i) = (0, 0, 0) to (%B, 2, %S) step (1, 1, 32)
+        shared_outs(%out = %o0, %lse = %lse0) -> (...) {
+      %qt = tensor.extract_slice %q[%b, %h * 4, %i, 0] [1, 4, %bq, 16] ...
+      %full:3 = scf.for %j = %c0 to %fullEnd step %c16
+          iter_args(%m = %minf, %l = %zero, %acc = %zero3) -> (...) {
+        %kt = tensor.extract_slice %k[%b, %h, %j, 0] [1, 1, 16, 16] ...
+        %vt = tensor.extract_slice %v[%b, %h, %j, 0] [1, 1, 16, 16] ...
+        %n:3 = tessel.online_attention %qt, %kt, %vt into %m, %l, %acc
+            {scale = 2.500000e-01 : f64} : ...
+        scf.yield %n#0, %n#1, %n#2 : ...
+      }
+      %diag:3 = scf.for ... {  // tiles crossing the diagonal: masked
+        %n:3 = tessel.online_attention %qt, %kt, %vt diagonal %d into ...
+      }
+      %ot = linalg.generic ... { acc / l }
+      %lt = linalg.generic ... { m + log(l) }
+      scf.forall.in_parallel { tensor.parallel_insert_slice ... }
+    }
+    ```
   }];
   let options = [
     Option<"blockQ", "block-q", "int64_t", "64", "Query rows per tile">,

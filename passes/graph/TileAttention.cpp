@@ -1,10 +1,16 @@
-//===- TileAttention.cpp - tessel.attention to FlashAttention tiles -------===//
+//===- TileAttention.cpp - tessel.attention to its online form ------------===//
 //
-// Rewrites tessel.attention into its tiled form: threads share (batch,
-// key/value head, query tile); each walks the key/value tiles with an online
-// softmax (running row max m, running sum l, accumulator rescaled by
-// exp(m_old - m_new)), so no [S, T] logits tensor exists. The result is O
-// and the row log-sum-exp m + log(l), which the backward pass needs.
+// Rewrites tessel.attention into FlashAttention's online form, the algorithm
+// without a schedule: query tiles (an scf.forall over batch, key/value head
+// and query tile), and for each a walk over the key/value tiles (scf.for)
+// whose running state -- row max m, row sum l, accumulator acc -- is carried
+// explicitly and updated by one tessel.online_attention per key tile. No
+// [S, T] logits tensor exists. The result is O = acc / l and the row
+// log-sum-exp m + log(l), which the backward pass needs.
+//
+// Which thread takes which tile, in which order, how the inner products are
+// vectorized and where scratch lives are a target's choices: on the CPU,
+// tessel-cpu-map-attention makes them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +21,6 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <limits>
@@ -32,7 +37,7 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-/// Builds the tiled form of one attention op.
+/// Builds the online form of one attention op.
 class AttentionTiler {
 public:
   AttentionTiler(OpBuilder &b, tessel::AttentionOp op, int64_t blockQ,
@@ -50,10 +55,9 @@ public:
     group = heads / kType.getDimSize(1);
     depth = qType.getDimSize(3);
     valueDepth = vType.getDimSize(3);
-    qSizes = sizesOf(b, loc, q);
-    kSizes = sizesOf(b, loc, k);
+    SmallVector<OpFoldResult> qSizes = sizesOf(b, loc, q);
     sLen = index(qSizes[2]);
-    tLen = index(kSizes[2]);
+    tLen = index(sizesOf(b, loc, k)[2]);
 
     Type f32Type = b.getF32Type();
     auto oType = RankedTensorType::get(
@@ -64,20 +68,7 @@ public:
     Value lseInit =
         emptyTensor(b, loc, lseType, {qSizes[0], qSizes[1], qSizes[2]});
 
-    // The keys transposed once, [B, Hkv, D, T], so that the inner products
-    // read rows of keys as vectors; each key tile is a slice of it.
-    keysT = linalg::TransposeOp::create(
-                b, loc, k,
-                emptyTensor(b, loc,
-                            RankedTensorType::get({kType.getDimSize(0),
-                                                   kType.getDimSize(1), depth,
-                                                   kType.getDimSize(2)},
-                                                  kType.getElementType()),
-                            {kSizes[0], kSizes[1], attr(depth), kSizes[2]}),
-                ArrayRef<int64_t>{0, 1, 3, 2})
-                .getResult()[0];
-
-    // Threads: (batch, key/value head, query tile). A key/value head's
+    // Query tiles: (batch, key/value head, query tile). A key/value head's
     // tiles serve all `group` query heads that read it.
     SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
     SmallVector<OpFoldResult> ubs = {qSizes[0], b.getIndexAttr(heads / group),
@@ -92,59 +83,24 @@ public:
     batch = ivs[0];
     kvHead = ivs[1];
     qStart = ivs[2];
-    if (op.getCausal()) {
-      // Causal: a query tile further down sees more keys and costs more.
-      // Threads take tiles in iteration order, so the costly ones go first
-      // (last tile, ..., first tile) and the schedule ends on cheap ones.
-      Value last = arith::MulIOp::create(
-          b, loc,
-          arith::FloorDivSIOp::create(
-              b, loc, arith::SubIOp::create(b, loc, sLen, one()),
-              constant(blockQ)),
-          constant(blockQ));
-      qStart = arith::SubIOp::create(b, loc, last, qStart);
-    }
-    firstHead = mul(kvHead, group);
+    firstHead = arith::MulIOp::create(b, loc, kvHead, constant(group));
     qCount = tileSize(qStart, sLen, blockQ);
 
-    // The query tile [G, bq, D] of all heads of the group, scaled once and
-    // in f32, in a buffer of its own: the inner products read it with static
-    // strides, and no logit needs its own multiplication by the scale.
-    Value qSlice = slice(q, {batch, firstHead, qStart, attr(0)},
-                         {attr(1), attr(group), qCount, attr(depth)},
-                         {group, ShapedType::kDynamic, depth});
-    AffineMap id3 = b.getMultiDimIdentityMap(3);
-    Value scale = f32(b, loc, op.getScaleOrDefault());
-    Value qTile = generic(
-        b, loc, qSlice,
-        emptyTensor(b, loc,
-                    RankedTensorType::get({group, ShapedType::kDynamic, depth},
-                                          f32Type),
-                    {attr(group), qCount, attr(depth)}),
-        {id3, id3}, iterators(3),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::MulFOp::create(nb, nl, toF32(nb, nl, args[0]), scale)
-                  .getResult());
-        })[0];
+    // The query tile [G, bq, D] of all heads of the group.
+    qTile = slice(q, {batch, firstHead, qStart, attr(0)},
+                  {attr(1), attr(group), qCount, attr(depth)},
+                  {group, ShapedType::kDynamic, depth});
 
+    // The running state: m = -inf, l = 0, acc = 0.
     auto rowType =
         RankedTensorType::get({group, ShapedType::kDynamic}, f32Type);
     auto accType = RankedTensorType::get(
         {group, ShapedType::kDynamic, valueDepth}, f32Type);
-    Value m = filledTensor(b, loc, rowType, {constant(group), qCount}, kNegInf);
-    Value l = filledTensor(b, loc, rowType, {constant(group), qCount}, 0.0);
-    Value acc = filledTensor(
-        b, loc, accType, {constant(group), qCount, constant(valueDepth)}, 0.0);
-    // Scratch for the logits tile [G, bq, bk] and its row maxima, carried
-    // through the key loop so that every step reuses the same buffers.
-    Value sScratch = emptyTensor(
-        b, loc,
-        RankedTensorType::get({group, ShapedType::kDynamic, blockK}, f32Type),
-        {constant(group), qCount, attr(blockK)});
-    Value rowScratch = emptyTensor(b, loc, rowType, {constant(group), qCount});
-    SmallVector<Value> state = {m, l, acc, sScratch, rowScratch};
+    SmallVector<Value> state = {
+        filledTensor(b, loc, rowType, {attr(group), qCount}, kNegInf),
+        filledTensor(b, loc, rowType, {attr(group), qCount}, 0.0),
+        filledTensor(b, loc, accType, {attr(group), qCount, attr(valueDepth)},
+                     0.0)};
 
     if (op.getCausal()) {
       // Key j is visible to query i iff j <= i + (T - S). The tile's last
@@ -152,35 +108,35 @@ public:
       // qStart + shift + 1, so tiles ending there need no mask. Tiles past
       // kvEnd are never visited.
       shift = arith::SubIOp::create(b, loc, tLen, sLen);
-      Value zeroIdx = zero();
+      Value zeroIdx = constant(0);
       Value kvEnd = arith::AddIOp::create(
           b, loc, arith::AddIOp::create(b, loc, qStart, qCount), shift);
       kvEnd = arith::MaxSIOp::create(
           b, loc, zeroIdx, arith::MinSIOp::create(b, loc, kvEnd, tLen));
       Value fullEnd = arith::AddIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, qStart, shift), one());
+          b, loc, arith::AddIOp::create(b, loc, qStart, shift), constant(1));
       fullEnd = arith::FloorDivSIOp::create(b, loc, fullEnd, constant(blockK));
       fullEnd = arith::MulIOp::create(b, loc, fullEnd, constant(blockK));
       fullEnd = arith::MaxSIOp::create(
           b, loc, zeroIdx, arith::MinSIOp::create(b, loc, fullEnd, kvEnd));
-      state = keyLoop(qTile, zeroIdx, fullEnd, state, /*masked=*/false,
+      state = keyLoop(zeroIdx, fullEnd, state, /*masked=*/false,
                       /*full=*/true);
-      state = keyLoop(qTile, fullEnd, kvEnd, state, /*masked=*/true,
-                      /*full=*/false);
+      state = keyLoop(fullEnd, kvEnd, state, /*masked=*/true, /*full=*/false);
     } else {
-      // Full key tiles first (static sizes: no remainder loops inside),
-      // then the last, shorter one if any.
+      // Full key tiles first (static sizes), then the last, shorter one if
+      // any.
       Value fullEnd = arith::MulIOp::create(
           b, loc, arith::FloorDivSIOp::create(b, loc, tLen, constant(blockK)),
           constant(blockK));
-      state = keyLoop(qTile, zero(), fullEnd, state, /*masked=*/false,
+      state = keyLoop(constant(0), fullEnd, state, /*masked=*/false,
                       /*full=*/true);
-      state = keyLoop(qTile, fullEnd, tLen, state, /*masked=*/false,
+      state = keyLoop(fullEnd, tLen, state, /*masked=*/false,
                       /*full=*/false);
     }
 
-    // O = acc / l and lse = m + log(l) (m taken as 0 where a row saw no key),
-    // written straight into their slices of the results (no copy).
+    // O = acc / l and lse = m + log(l) (m taken as 0 where a row saw no key,
+    // so that its lse is log(0) = -inf), written into their slices of the
+    // results.
     BlockArgument oOut = forall.getRegionIterArgs()[0];
     BlockArgument lseOut = forall.getRegionIterArgs()[1];
     SmallVector<OpFoldResult> oOffsets = {batch, firstHead, qStart, attr(0)};
@@ -188,6 +144,7 @@ public:
                                         attr(valueDepth)};
     Value oSlice = slice(oOut, oOffsets, oSizes,
                          {group, ShapedType::kDynamic, valueDepth});
+    AffineMap id3 = b.getMultiDimIdentityMap(3);
     AffineMap rows3 = projection(ctx, 3, {0, 1});
     Value oTile = generic(
         b, loc, ValueRange{state[1], state[2]}, oSlice, {rows3, id3, id3},
@@ -203,11 +160,13 @@ public:
               ArrayRef(oSizes).drop_back(), {group, ShapedType::kDynamic}),
         {id2, id2, id2}, iterators(2),
         [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value isNegInf = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OEQ, args[0], f32(nb, nl, kNegInf));
+          Value m = arith::SelectOp::create(nb, nl, isNegInf, f32(nb, nl, 0.0),
+                                            args[0]);
           Value logL = math::LogOp::create(nb, nl, args[1]);
           linalg::YieldOp::create(
-              nb, nl,
-              arith::AddFOp::create(nb, nl, safeMax(nb, nl, args[0]), logL)
-                  .getResult());
+              nb, nl, arith::AddFOp::create(nb, nl, m, logL).getResult());
         })[0];
 
     b.setInsertionPointToStart(forall.getTerminator().getBody());
@@ -221,144 +180,44 @@ public:
 
 private:
   /// One scf.for over the key/value tiles in [begin, end), carrying
-  /// (m, l, acc) and the scratch (logits tile, row maxima); `masked` applies
-  /// the causal mask (diagonal tiles only); `full` says every tile has
-  /// block-k keys, so their sizes are static.
-  SmallVector<Value> keyLoop(Value qTile, Value begin, Value end,
-                             ArrayRef<Value> init, bool masked, bool full) {
+  /// (m, l, acc); `masked`: the tiles cross the causal diagonal; `full`:
+  /// every tile has block-k keys, so their sizes are static.
+  SmallVector<Value> keyLoop(Value begin, Value end, ArrayRef<Value> init,
+                             bool masked, bool full) {
     auto loop = scf::ForOp::create(
         b, loc, begin, end, constant(blockK), init,
         [&](OpBuilder &nb, Location nl, Value kStart, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          SmallVector<Value> next =
-              keyStep(qTile, kStart, carried, masked, full);
-          scf::YieldOp::create(b, nl, next);
+          scf::YieldOp::create(b, nl, keyStep(kStart, carried, masked, full));
         });
     return SmallVector<Value>(loop.getResults());
   }
 
-  /// The online-softmax update for the key/value tile at `kStart`:
-  ///   s = scale * q.k^T (+ bias) (masked: -inf where j > i + T - S)
-  ///   m' = max(m, rowmax s);  p = exp(s - m');  alpha = exp(m - m')
-  ///   l' = alpha * l + rowsum p;  acc' = alpha * acc + p.v
-  SmallVector<Value> keyStep(Value qTile, Value kStart, ValueRange carried,
-                             bool masked, bool full) {
-    Value m = carried[0], l = carried[1], acc = carried[2];
-    Value sScratch = carried[3], rowScratch = carried[4];
+  /// The key/value tile at `kStart` and its online-softmax step.
+  ValueRange keyStep(Value kStart, ValueRange carried, bool masked, bool full) {
     OpFoldResult kCount =
         full ? attr(blockK) : OpFoldResult(tileSize(kStart, tLen, blockK));
     int64_t kExtent = full ? blockK : ShapedType::kDynamic;
-    // One key tile [D, bk] and one value tile [bk, Dv], shared by the
+    // One key tile [bk, D] and one value tile [bk, Dv], shared by the
     // group's query heads.
-    Value kT = slice(keysT, {batch, kvHead, attr(0), kStart},
-                     {attr(1), attr(1), attr(depth), kCount}, {depth, kExtent});
+    Value kTile =
+        slice(op.getKey(), {batch, kvHead, kStart, attr(0)},
+              {attr(1), attr(1), kCount, attr(depth)}, {kExtent, depth});
     Value vTile = slice(op.getValue(), {batch, kvHead, kStart, attr(0)},
                         {attr(1), attr(1), kCount, attr(valueDepth)},
                         {kExtent, valueDepth});
-
-    Type f32Type = b.getF32Type();
-    auto sType =
-        RankedTensorType::get({group, ShapedType::kDynamic, kExtent}, f32Type);
-    SmallVector<OpFoldResult> sOffsets(3, attr(0));
-    SmallVector<OpFoldResult> sSizes = {attr(group), qCount, kCount};
-    // The tile's slice of the scratch, zeroed (tessel-vectorize-contractions
-    // fuses the fill into each register tile: its accumulators start at 0).
-    Value sTile = tensor::ExtractSliceOp::create(
-        b, loc, sType, sScratch, sOffsets, sSizes, unitStrides(3));
-    sTile =
-        linalg::FillOp::create(b, loc, f32(b, loc, 0.0), sTile).getResult(0);
-    // s[g, i, j] = sum_d q[g, i, d] kT[d, j] over loops (g, i, j, d).
-    Value s = multiplyAccumulate(b, loc, qTile, kT, sTile,
-                                 {projection(ctx, 4, {0, 1, 3}),
-                                  projection(ctx, 4, {3, 2}),
-                                  projection(ctx, 4, {0, 1, 2})},
-                                 iterators(4, {3}));
-
-    // Bias, mask; in place over (g, i, j) (q is already scaled).
-    SmallVector<Value> inputs;
-    SmallVector<AffineMap> maps;
-    Value bias = op.getBias();
-    if (bias) {
-      auto [biasTile, biasMap] = biasSlice(bias, kStart, kCount, kExtent);
-      inputs.push_back(biasTile);
-      maps.push_back(biasMap);
-    }
-    AffineMap id3 = b.getMultiDimIdentityMap(3);
-    maps.push_back(id3);
-    if (bias || masked)
-      s = generic(
-          b, loc, inputs, s, maps, iterators(3),
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value x = attentionLogit(
-                nb, nl, args.back(), /*scale=*/1.0, bias ? args[0] : Value(),
-                masked ? shift : Value(), [&] {
-                  Value query = arith::AddIOp::create(nb, nl, qStart,
-                                                      loopIndex(nb, nl, 1));
-                  Value key = arith::AddIOp::create(nb, nl, kStart,
-                                                    loopIndex(nb, nl, 2));
-                  return std::pair(query, key);
-                });
-            linalg::YieldOp::create(nb, nl, x);
-          })[0];
-
-    // The row maxima of s, then m' = max(m, rowmax s) and alpha = exp(m - m')
-    // in one op that updates m in place (every carried value is rewritten in
-    // place after its last read, so the loop's state stays in the same
-    // buffers).
-    AffineMap rows = projection(ctx, 3, {0, 1});
-    AffineMap id2 = b.getMultiDimIdentityMap(2);
-    Value rowMax =
-        generic(b, loc, s,
-                linalg::FillOp::create(b, loc, f32(b, loc, kNegInf), rowScratch)
-                    .getResult(0),
-                {id3, rows}, iterators(3, {2}),
-                [&](OpBuilder &nb, Location nl, ValueRange args) {
-                  // A row maximum LLVM can vectorize: maxnum with no-NaNs. A
-                  // NaN logit still makes its row NaN, through p = exp(s - m')
-                  // (whose operations carry no such flag), whatever the
-                  // maximum.
-                  linalg::YieldOp::create(
-                      nb, nl,
-                      arith::MaxNumFOp::create(nb, nl, args[1], args[0],
-                                               arith::FastMathFlags::nnan)
-                          .getResult());
-                })[0];
-    // alpha is 0 while m is -inf, so an empty history drops out. alpha
-    // takes the place of the row maxima.
-    ValueRange updated = generic(
-        b, loc, ValueRange{}, ValueRange{m, rowMax}, {id2, id2}, iterators(2),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value mNew = arith::MaximumFOp::create(nb, nl, args[0], args[1]);
-          Value d =
-              arith::SubFOp::create(nb, nl, args[0], safeMax(nb, nl, mNew));
-          linalg::YieldOp::create(nb, nl,
-                                  ValueRange{mNew, expViaExp2(nb, nl, d)});
-        });
-    Value mNew = updated[0], alpha = updated[1];
-    // p = exp(s - m') in place and l' = alpha * l + rowsum p, in one pass
-    // over the tile.
-    ValueRange pAndL = generic(
-        b, loc, mNew, ValueRange{s, rescale(alpha, l)}, {rows, id3, rows},
-        iterators(3, {2}), [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value d =
-              arith::SubFOp::create(nb, nl, args[1], safeMax(nb, nl, args[0]));
-          Value p = expViaExp2(nb, nl, d);
-          Value sum = arith::AddFOp::create(nb, nl, args[2], p,
-                                            arith::FastMathFlags::reassoc);
-          linalg::YieldOp::create(nb, nl, ValueRange{p, sum});
-        });
-    Value p = pAndL[0], lNew = pAndL[1];
-    // acc' = alpha * acc + p . v over loops (g, i, c, j).
-    Value accScaled = rescale(alpha, acc);
-    Value accNew = multiplyAccumulate(b, loc, p, vTile, accScaled,
-                                      {projection(ctx, 4, {0, 1, 3}),
-                                       projection(ctx, 4, {3, 2}),
-                                       projection(ctx, 4, {0, 1, 2})},
-                                      iterators(4, {3}));
-    Value sNext = tensor::InsertSliceOp::create(b, loc, p, sScratch, sOffsets,
-                                                sSizes, unitStrides(3));
-    return {mNew, lNew, accNew, sNext, alpha};
+    Value bias = op.getBias() ? biasTile(kStart, kCount, kExtent) : Value();
+    // Key j of the tile is visible to query i of the tile iff
+    // kStart + j <= qStart + i + shift.
+    Value diagonal;
+    if (masked)
+      diagonal = arith::SubIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, qStart, shift), kStart);
+    auto step = tessel::OnlineAttentionOp::create(
+        b, loc, qTile, kTile, vTile, carried[0], carried[1], carried[2], bias,
+        diagonal, b.getF64FloatAttr(op.getScaleOrDefault()));
+    return step.getResults();
   }
 
   /// min(block, end - start): the rows of the tile at `start`. (A plain
@@ -374,30 +233,19 @@ private:
         ValueRange{start, end});
   }
 
-  /// `x` [G, bq, ...] with each row multiplied by `alpha` [G, bq], in place.
-  Value rescale(Value alpha, Value x) {
-    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-    return generic(
-        b, loc, alpha, x,
-        {projection(ctx, rank, {0, 1}), b.getMultiDimIdentityMap(rank)},
-        iterators(rank), [&](OpBuilder &nb, Location nl, ValueRange args) {
-          linalg::YieldOp::create(
-              nb, nl,
-              arith::MulFOp::create(nb, nl, args[0], args[1]).getResult());
-        })[0];
-  }
-
-  /// The bias entries of this (query tile, key tile), and the map from the
-  /// tile loops (g, i, j) to them; size-1 dimensions broadcast.
-  std::pair<Value, AffineMap> biasSlice(Value bias, Value kStart,
-                                        OpFoldResult kCount, int64_t kExtent) {
+  /// The bias entries of this (query tile, key tile): the bias sliced to
+  /// [G, bq, bk] where it varies and kept at size 1 where it broadcasts,
+  /// without its batch dimension, so that it broadcasts (NumPy rules) to
+  /// the step's [G, Q, K] logits.
+  Value biasTile(Value kStart, OpFoldResult kCount, int64_t kExtent) {
+    Value bias = op.getBias();
     auto type = cast<RankedTensorType>(bias.getType());
     int64_t lead = 4 - type.getRank();
     SmallVector<OpFoldResult> full[2] = {
         {batch, firstHead, qStart, kStart},
         {attr(1), attr(group), qCount, kCount}};
     SmallVector<OpFoldResult> offsets, sizes;
-    SmallVector<int64_t> shape, dims;
+    SmallVector<int64_t> shape;
     for (int64_t d = 0; d < type.getRank(); ++d) {
       int64_t full4 = lead + d; // b, h, i, j
       bool broadcast = type.getDimSize(d) == 1;
@@ -405,28 +253,16 @@ private:
                                   : full[0][full4]);
       sizes.push_back(broadcast ? OpFoldResult(b.getIndexAttr(1))
                                 : full[1][full4]);
-      if (broadcast || full4 == 0) {
-        shape.push_back(1);
-        dims.push_back(-1);
-      } else {
-        shape.push_back(full4 == 1   ? group
-                        : full4 == 3 ? kExtent
-                                     : ShapedType::kDynamic);
-        dims.push_back(full4 - 1); // tile loops are (g, i, j)
-      }
+      if (full4 == 0)
+        continue; // the batch dimension: one entry, dropped
+      shape.push_back(broadcast    ? 1
+                      : full4 == 1 ? group
+                      : full4 == 3 ? kExtent
+                                   : ShapedType::kDynamic);
     }
-    auto sliceType = RankedTensorType::get(shape, type.getElementType());
-    Value tile = tensor::ExtractSliceOp::create(
-        b, loc, sliceType, bias, offsets, sizes, unitStrides(type.getRank()));
-    return {tile, projection(ctx, 3, dims)};
-  }
-
-  /// `m`, or 0 where `m` is -inf (a row with no visible key yet), so that
-  /// exp(x - m) stays 0 instead of NaN.
-  static Value safeMax(OpBuilder &nb, Location nl, Value m) {
-    Value isNegInf = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, m,
-                                           f32(nb, nl, kNegInf));
-    return arith::SelectOp::create(nb, nl, isNegInf, f32(nb, nl, 0.0), m);
+    auto tileType = RankedTensorType::get(shape, type.getElementType());
+    return tensor::ExtractSliceOp::create(b, loc, tileType, bias, offsets,
+                                          sizes, unitStrides(type.getRank()));
   }
 
   Value slice(Value source, ArrayRef<OpFoldResult> offsets,
@@ -446,12 +282,7 @@ private:
   Value constant(int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
-  Value zero() { return constant(0); }
   OpFoldResult attr(int64_t v) { return b.getIndexAttr(v); }
-  Value one() { return constant(1); }
-  Value mul(Value v, int64_t c) {
-    return arith::MulIOp::create(b, loc, v, constant(c));
-  }
 
   OpBuilder &b;
   tessel::AttentionOp op;
@@ -459,10 +290,8 @@ private:
   MLIRContext *ctx;
   int64_t blockQ, blockK;
   int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
-  SmallVector<OpFoldResult> qSizes, kSizes;
   Value sLen, tLen, shift;
-  Value keysT; ///< [B, Hkv, D, T]
-  Value batch, kvHead, qStart, firstHead, qCount;
+  Value batch, kvHead, qStart, firstHead, qCount, qTile;
 };
 
 struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
@@ -484,24 +313,27 @@ struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
           qType.isDynamicDim(3) || vType.isDynamicDim(3))
         continue;
       OpBuilder b(op);
+      Location loc = op.getLoc();
       auto [o, lse] = AttentionTiler(b, op, blockQ, blockK).build();
-      (void)lse; // The forward pass needs only O; training keeps lse.
-      RankedTensorType type = op.getType();
+      RankedTensorType type = op.getResult().getType();
       Value result = o;
       if (!type.getElementType().isF32()) {
         AffineMap id = b.getMultiDimIdentityMap(4);
         result = generic(
-            b, op.getLoc(), o,
-            emptyTensor(b, op.getLoc(), type, sizesOf(b, op.getLoc(), o)),
-            {id, id}, iterators(4),
-            [&](OpBuilder &nb, Location nl, ValueRange args) {
+            b, loc, o, emptyTensor(b, loc, type, sizesOf(b, loc, o)), {id, id},
+            iterators(4), [&](OpBuilder &nb, Location nl, ValueRange args) {
               linalg::YieldOp::create(
                   nb, nl, fromF32(nb, nl, args[0], type.getElementType()));
             })[0];
       }
       if (result.getType() != type)
-        result = tensor::CastOp::create(b, op.getLoc(), type, result);
-      op.replaceAllUsesWith(result);
+        result = tensor::CastOp::create(b, loc, type, result);
+      op.getResult().replaceAllUsesWith(result);
+      if (Value lseResult = op.getLse()) {
+        if (lse.getType() != lseResult.getType())
+          lse = tensor::CastOp::create(b, loc, lseResult.getType(), lse);
+        lseResult.replaceAllUsesWith(lse);
+      }
       op.erase();
     }
   }

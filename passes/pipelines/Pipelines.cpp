@@ -57,7 +57,11 @@ void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options) {
 
 void buildCpuCodegenPipeline(OpPassManager &pm,
                              const CpuCodegenOptions &options) {
-  // Register tiles and vector FMAs, on tensors.
+  // The online-attention steps on CPU threads, then register tiles and
+  // vector FMAs, on tensors.
+  pm.addNestedPass<FuncOp>(createTesselCpuMapAttention());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
   pm.addNestedPass<FuncOp>(createTesselVectorizeContractions());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());

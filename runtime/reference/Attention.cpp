@@ -12,8 +12,9 @@
 
 namespace tessel::reference {
 
-/// Softmax of `n` contiguous values, in place.
-static void softmaxInPlace(double *values, int64_t n) {
+/// Softmax of `n` contiguous values, in place; returns their log-sum-exp
+/// (-inf when every entry is masked).
+static double softmaxInPlace(double *values, int64_t n) {
   double maxValue = -std::numeric_limits<double>::infinity();
   for (int64_t i = 0; i < n; ++i)
     maxValue = std::max(maxValue, values[i]);
@@ -21,13 +22,14 @@ static void softmaxInPlace(double *values, int64_t n) {
     // Every entry masked: there is no distribution; report NaN.
     for (int64_t i = 0; i < n; ++i)
       values[i] = std::numeric_limits<double>::quiet_NaN();
-    return;
+    return maxValue;
   }
   double sum = 0.0;
   for (int64_t i = 0; i < n; ++i)
     sum += values[i] = std::exp(values[i] - maxValue);
   for (int64_t i = 0; i < n; ++i)
     values[i] /= sum;
+  return maxValue + std::log(sum);
 }
 
 Status softmax(const Tensor &x, int64_t axis, Tensor &y) {
@@ -57,7 +59,8 @@ Status softmax(const Tensor &x, int64_t axis, Tensor &y) {
 }
 
 Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
-                 const Tensor *bias, double scale, bool causal, Tensor &y) {
+                 const Tensor *bias, double scale, bool causal, Tensor &y,
+                 Tensor *lse) {
   if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.dim(0) != q.dim(0) ||
       v.dim(0) != q.dim(0) || k.dim(1) != v.dim(1) || k.dim(2) != v.dim(2) ||
       k.dim(3) != q.dim(3) || k.dim(1) == 0 || q.dim(1) % k.dim(1) != 0)
@@ -83,6 +86,8 @@ Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
     }
   }
   y = Tensor::zeros(q.dtype, {batch, heads, s, dv});
+  if (lse)
+    *lse = Tensor::zeros(DType::F32, {batch, heads, s});
   std::vector<double> p(t);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h) {
@@ -103,7 +108,9 @@ Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
             p[j] += bias->floats[b * biasStrides[0] + h * biasStrides[1] +
                                  i * biasStrides[2] + j * biasStrides[3]];
         }
-        softmaxInPlace(p.data(), t);
+        double rowLse = softmaxInPlace(p.data(), t);
+        if (lse)
+          lse->floats[(b * heads + h) * s + i] = static_cast<float>(rowLse);
         float *out = &y.floats[((b * heads + h) * s + i) * dv];
         for (int64_t c = 0; c < dv; ++c) {
           double sum = 0.0;

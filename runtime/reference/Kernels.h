@@ -43,10 +43,15 @@ Status broadcastTo(const Tensor &x, const std::vector<int64_t> &shape,
 /// y = [offset, offset + 1, ..., offset + x.shape[axis] - 1] (i64).
 Status positionIds(const Tensor &x, int64_t axis, int64_t offset, Tensor &y);
 
-// Norms over the last axis.
+// Norms over the last axis. `mean` and `rstd`, when given, receive what a
+// backward pass keeps: each row's mean and 1 / sqrt(variance + epsilon)
+// (layer norm), or 1 / sqrt(mean(x^2) + epsilon) (RMS norm), as f32 tensors
+// of x's shape without its last axis.
 Status layerNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
-                 double epsilon, Tensor &y);
-Status rmsNorm(const Tensor &x, const Tensor &gamma, double epsilon, Tensor &y);
+                 double epsilon, Tensor &y, Tensor *mean = nullptr,
+                 Tensor *rstd = nullptr);
+Status rmsNorm(const Tensor &x, const Tensor &gamma, double epsilon, Tensor &y,
+               Tensor *rstd = nullptr);
 Status scaleNorm(const Tensor &x, const Tensor &scale, double epsilon,
                  Tensor &y);
 Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
@@ -75,8 +80,11 @@ Status alibi(const Tensor &queryPositions, const Tensor &keyPositions,
 
 // Attention.
 Status softmax(const Tensor &x, int64_t axis, Tensor &y);
+/// `lse`, when given, receives the log-sum-exp of each row of logits
+/// ([B, H, S], f32; -inf for a row with no visible key).
 Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
-                 const Tensor *bias, double scale, bool causal, Tensor &y);
+                 const Tensor *bias, double scale, bool causal, Tensor &y,
+                 Tensor *lse = nullptr);
 
 // Loss.
 Status crossEntropy(const Tensor &logits, const Tensor &targets,

@@ -19,12 +19,22 @@ static Status checkFeatureVector(const char *op, const char *name,
   return Status::ok();
 }
 
+/// An f32 tensor of x's shape without its last axis, for per-row statistics.
+static Tensor rowStatistic(const Tensor &x) {
+  return Tensor::zeros(
+      DType::F32, std::vector<int64_t>(x.shape.begin(), x.shape.end() - 1));
+}
+
 Status layerNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
-                 double epsilon, Tensor &y) {
+                 double epsilon, Tensor &y, Tensor *meanOut, Tensor *rstdOut) {
   TESSEL_RETURN_IF_ERROR(checkFeatureVector("layer_norm", "gamma", gamma, x));
   TESSEL_RETURN_IF_ERROR(checkFeatureVector("layer_norm", "beta", beta, x));
   int64_t d = x.dim(-1), rows = d ? x.numel() / d : 0;
   y = Tensor::zeros(x.dtype, x.shape);
+  if (meanOut)
+    *meanOut = rowStatistic(x);
+  if (rstdOut)
+    *rstdOut = rowStatistic(x);
   for (int64_t r = 0; r < rows; ++r) {
     const float *row = x.floats.data() + r * d;
     double mean = 0.0, var = 0.0;
@@ -38,15 +48,21 @@ Status layerNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
     for (int64_t i = 0; i < d; ++i)
       y.floats[r * d + i] = static_cast<float>(
           (row[i] - mean) * inv * gamma.floats[i] + beta.floats[i]);
+    if (meanOut)
+      meanOut->floats[r] = static_cast<float>(mean);
+    if (rstdOut)
+      rstdOut->floats[r] = static_cast<float>(inv);
   }
   return Status::ok();
 }
 
-Status rmsNorm(const Tensor &x, const Tensor &gamma, double epsilon,
-               Tensor &y) {
+Status rmsNorm(const Tensor &x, const Tensor &gamma, double epsilon, Tensor &y,
+               Tensor *rstdOut) {
   TESSEL_RETURN_IF_ERROR(checkFeatureVector("rms_norm", "gamma", gamma, x));
   int64_t d = x.dim(-1), rows = d ? x.numel() / d : 0;
   y = Tensor::zeros(x.dtype, x.shape);
+  if (rstdOut)
+    *rstdOut = rowStatistic(x);
   for (int64_t r = 0; r < rows; ++r) {
     const float *row = x.floats.data() + r * d;
     double meanSquare = 0.0;
@@ -56,6 +72,8 @@ Status rmsNorm(const Tensor &x, const Tensor &gamma, double epsilon,
     double inv = 1.0 / std::sqrt(meanSquare + epsilon);
     for (int64_t i = 0; i < d; ++i)
       y.floats[r * d + i] = static_cast<float>(row[i] * inv * gamma.floats[i]);
+    if (rstdOut)
+      rstdOut->floats[r] = static_cast<float>(inv);
   }
   return Status::ok();
 }

@@ -138,3 +138,38 @@ func.func @attention_static_bias_dynamic_logits(%q: tensor<1x8x?x32xf32>, %k: te
   %o = tessel.attention %q, %k, %v, %bias : tensor<1x8x?x32xf32>, tensor<1x8x?x32xf32>, tensor<1x8x?x32xf32>, tensor<1x1x4x6xf32> -> tensor<1x8x?x32xf32>
   return %o : tensor<1x8x?x32xf32>
 }
+
+// Attention with its log-sum-exp, f32 [B, Hq, S], named in the printed form.
+// CHECK-LABEL: func.func @attention_lse
+// CHECK-NEXT: %[[O:.+]], %[[LSE:.+]] = tessel.attention %{{.+}}, %{{.+}}, %{{.+}} {causal} : tensor<?x8x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16> -> tensor<?x8x?x64xbf16>, tensor<?x8x?xf32>
+// CHECK-NEXT: return %[[O]], %[[LSE]]
+func.func @attention_lse(%q: tensor<?x8x?x64xbf16>, %k: tensor<?x2x?x64xbf16>,
+                         %v: tensor<?x2x?x64xbf16>)
+    -> (tensor<?x8x?x64xbf16>, tensor<?x8x?xf32>) {
+  %o, %lse = tessel.attention %q, %k, %v {causal}
+      : tensor<?x8x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>
+      -> tensor<?x8x?x64xbf16>, tensor<?x8x?xf32>
+  return %o, %lse : tensor<?x8x?x64xbf16>, tensor<?x8x?xf32>
+}
+
+// One key tile of the online softmax: the running state in, updated out;
+// an optional bias (broadcast to [G, Q, K]) and causal diagonal.
+// CHECK-LABEL: func.func @online_attention
+// CHECK-SAME: (%[[Q:.+]]: tensor<4x?x64xf16>, %[[K:.+]]: tensor<32x64xf16>, %[[V:.+]]: tensor<32x48xf16>, %[[M:.+]]: tensor<4x?xf32>, %[[L:.+]]: tensor<4x?xf32>, %[[ACC:.+]]: tensor<4x?x48xf32>, %[[BIAS:.+]]: tensor<?x32xf16>, %[[D:.+]]: index)
+// CHECK-NEXT: %[[M1:.+]], %[[L1:.+]], %[[A1:.+]] = tessel.online_attention %[[Q]], %[[K]], %[[V]] into %[[M]], %[[L]], %[[ACC]] : tensor<4x?x64xf16>, tensor<32x64xf16>, tensor<32x48xf16> -> tensor<4x?xf32>, tensor<4x?x48xf32>
+// CHECK-NEXT: %[[M2:.+]], %[[L2:.+]], %[[A2:.+]] = tessel.online_attention %[[Q]], %[[K]], %[[V]] bias %[[BIAS]] diagonal %[[D]] into %[[M1]], %[[L1]], %[[A1]] {scale = 1.250000e-01 : f64} : tensor<4x?x64xf16>, tensor<32x64xf16>, tensor<32x48xf16>, tensor<?x32xf16> -> tensor<4x?xf32>, tensor<4x?x48xf32>
+// CHECK-NEXT: return %[[M2]], %[[L2]], %[[A2]]
+func.func @online_attention(%q: tensor<4x?x64xf16>, %k: tensor<32x64xf16>,
+                            %v: tensor<32x48xf16>, %m: tensor<4x?xf32>,
+                            %l: tensor<4x?xf32>, %acc: tensor<4x?x48xf32>,
+                            %bias: tensor<?x32xf16>, %d: index)
+    -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x48xf32>) {
+  %m1, %l1, %a1 = tessel.online_attention %q, %k, %v into %m, %l, %acc
+      : tensor<4x?x64xf16>, tensor<32x64xf16>, tensor<32x48xf16>
+      -> tensor<4x?xf32>, tensor<4x?x48xf32>
+  %m2, %l2, %a2 = tessel.online_attention %q, %k, %v bias %bias diagonal %d
+      into %m1, %l1, %a1 {scale = 0.125 : f64}
+      : tensor<4x?x64xf16>, tensor<32x64xf16>, tensor<32x48xf16>, tensor<?x32xf16>
+      -> tensor<4x?xf32>, tensor<4x?x48xf32>
+  return %m2, %l2, %a2 : tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x48xf32>
+}

@@ -1,4 +1,5 @@
-// Folders and canonicalization patterns of transpose and reshape.
+// Folders and canonicalization patterns: transpose and reshape, unused
+// statistics of attention and the norms.
 // RUN: tessel-opt %s -canonicalize -split-input-file | FileCheck %s
 
 // A transpose of a transpose becomes one transpose whose result dim i is
@@ -242,4 +243,44 @@ func.func @broadcast_stretch(%k: tensor<?x1x?x64xf32>, %b: tensor<4xf32>)
   %h = tessel.broadcast %k : tensor<?x1x?x64xf32> -> tensor<?x16x?x64xf32>
   %l = tessel.broadcast %b : tensor<4xf32> -> tensor<1x4xf32>
   return %h, %l : tensor<?x16x?x64xf32>, tensor<1x4xf32>
+}
+
+// -----
+
+// Statistics nobody reads are not computed: the log-sum-exp, the mean and
+// rstd of layer_norm, the rstd of rms_norm fold away.
+// CHECK-LABEL: func.func @unused_statistics
+// CHECK-NEXT: %[[O:.+]] = tessel.attention %{{.+}}, %{{.+}}, %{{.+}} {causal} : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+// CHECK-NEXT: %[[Y:.+]] = tessel.layer_norm %{{.+}}, %{{.+}}, %{{.+}} : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>
+// CHECK-NEXT: %[[Z:.+]] = tessel.rms_norm %[[Y]], %{{.+}} : tensor<4x8xf32>, tensor<8xf32>
+// CHECK-NEXT: return %[[O]], %[[Z]]
+func.func @unused_statistics(%q: tensor<1x2x4x8xf32>, %x: tensor<4x8xf32>,
+                             %g: tensor<8xf32>)
+    -> (tensor<1x2x4x8xf32>, tensor<4x8xf32>) {
+  %o, %lse = tessel.attention %q, %q, %q {causal}
+      : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>
+      -> tensor<1x2x4x8xf32>, tensor<1x2x4xf32>
+  %y, %mean, %rstd = tessel.layer_norm %x, %g, %g
+      : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32> -> tensor<4xf32>, tensor<4xf32>
+  %z, %r = tessel.rms_norm %y, %g : tensor<4x8xf32>, tensor<8xf32> -> tensor<4xf32>
+  return %o, %z : tensor<1x2x4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Statistics that are read stay; one of two used keeps both (layer_norm).
+// CHECK-LABEL: func.func @used_statistics
+// CHECK-NEXT: %[[O:.+]], %[[LSE:.+]] = tessel.attention
+// CHECK-NEXT: %[[Y:.+]], %[[MEAN:.+]], %[[RSTD:.+]] = tessel.layer_norm
+// CHECK-NEXT: return %[[O]], %[[LSE]], %[[Y]], %[[RSTD]]
+func.func @used_statistics(%q: tensor<1x2x4x8xf32>, %x: tensor<4x8xf32>,
+                           %g: tensor<8xf32>)
+    -> (tensor<1x2x4x8xf32>, tensor<1x2x4xf32>, tensor<4x8xf32>, tensor<4xf32>) {
+  %o, %lse = tessel.attention %q, %q, %q {causal}
+      : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>
+      -> tensor<1x2x4x8xf32>, tensor<1x2x4xf32>
+  %y, %mean, %rstd = tessel.layer_norm %x, %g, %g
+      : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32> -> tensor<4xf32>, tensor<4xf32>
+  return %o, %lse, %y, %rstd
+      : tensor<1x2x4x8xf32>, tensor<1x2x4xf32>, tensor<4x8xf32>, tensor<4xf32>
 }

@@ -185,7 +185,7 @@ func.func @sameoperandsandresulttype_swiglu_operands(%g: tensor<4xf32>, %u: tens
 // AllTypesMatch input/result (layer_norm).
 func.func @alltypesmatch_input_result_layer_norm(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
   // expected-error @+1 {{failed to verify that all of {input, result} have same type}}
-  %y = "tessel.layer_norm"(%x, %g, %g) : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<4x?xf32>
+  %y = "tessel.layer_norm"(%x, %g, %g) <{resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<4x?xf32>
   return
 }
 
@@ -1988,4 +1988,121 @@ func.func @slice_offset_overflow(%x: tensor<8xf32>) -> tensor<2xf32> {
   // expected-error @+1 {{'tessel.slice' op offset 9223372036854775806 with size 2 on axis 0 is outside input shape [8]}}
   %y = tessel.slice %x {axis = 0 : i64, offset = 9223372036854775806 : i64} : tensor<8xf32> -> tensor<2xf32>
   return %y : tensor<2xf32>
+}
+
+// -----
+
+// attention: lse shape.
+func.func @attention_lse_shape(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x6x8xf32>) {
+  // expected-error @+1 {{'tessel.attention' op lse shape [2, 4, 6] does not match expected [2, 4, 5] ([B, query heads, S])}}
+  %o, %lse = tessel.attention %q, %k, %k : tensor<2x4x5x8xf32>, tensor<2x2x6x8xf32>, tensor<2x2x6x8xf32> -> tensor<2x4x5x8xf32>, tensor<2x4x6xf32>
+  return
+}
+
+// -----
+
+// attention: lse element type (always f32).
+func.func @attention_lse_type(%q: tensor<2x4x5x8xf16>) {
+  // expected-error @+1 {{'tessel.attention' op result #1 must be ranked tensor of 32-bit float values, but got 'tensor<2x4x5xf16>'}}
+  %o, %lse = tessel.attention %q, %q, %q : tensor<2x4x5x8xf16>, tensor<2x4x5x8xf16>, tensor<2x4x5x8xf16> -> tensor<2x4x5x8xf16>, tensor<2x4x5xf16>
+  return
+}
+
+// -----
+
+// layer_norm: mean without rstd.
+func.func @layer_norm_mean_only(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'tessel.layer_norm' op returns both mean and rstd, or neither}}
+  %y, %m = "tessel.layer_norm"(%x, %g, %g) <{resultSegmentSizes = array<i32: 1, 1, 0>}> : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+// layer_norm: statistics shape.
+func.func @layer_norm_stats_shape(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'tessel.layer_norm' op mean shape [4, 8] does not match expected [4] (the input shape without its last axis)}}
+  %y, %m, %r = tessel.layer_norm %x, %g, %g : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32> -> tensor<4x8xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+// rms_norm: rstd shape.
+func.func @rms_norm_rstd_shape(%x: tensor<2x4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'tessel.rms_norm' op rstd shape [4] does not match expected [2, 4] (the input shape without its last axis)}}
+  %y, %r = tessel.rms_norm %x, %g : tensor<2x4x8xf32>, tensor<8xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// online_attention: query rank.
+func.func @online_attention_query_rank(%q: tensor<1x4x8x16xf32>, %k: tensor<32x16xf32>, %m: tensor<4x8xf32>, %acc: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'tessel.online_attention' op query must be [G, Q, D], got shape [1, 4, 8, 16]}}
+  %a, %b, %c = tessel.online_attention %q, %k, %k into %m, %m, %acc : tensor<1x4x8x16xf32>, tensor<32x16xf32>, tensor<32x16xf32> -> tensor<4x8xf32>, tensor<4x8x16xf32>
+  return
+}
+
+// -----
+
+// online_attention: key and value rank.
+func.func @online_attention_key_rank(%q: tensor<4x8x16xf32>, %k: tensor<1x32x16xf32>, %m: tensor<4x8xf32>, %acc: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'tessel.online_attention' op key and value must be [K, D] and [K, Dv], got shapes [1, 32, 16] and [1, 32, 16]}}
+  %a, %b, %c = tessel.online_attention %q, %k, %k into %m, %m, %acc : tensor<4x8x16xf32>, tensor<1x32x16xf32>, tensor<1x32x16xf32> -> tensor<4x8xf32>, tensor<4x8x16xf32>
+  return
+}
+
+// -----
+
+// online_attention: head dims.
+func.func @online_attention_head_dim(%q: tensor<4x8x16xf32>, %k: tensor<32x8xf32>, %v: tensor<32x16xf32>, %m: tensor<4x8xf32>, %acc: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'tessel.online_attention' op query shape [4, 8, 16] and key shape [32, 8] have different head dims}}
+  %a, %b, %c = tessel.online_attention %q, %k, %v into %m, %m, %acc : tensor<4x8x16xf32>, tensor<32x8xf32>, tensor<32x16xf32> -> tensor<4x8xf32>, tensor<4x8x16xf32>
+  return
+}
+
+// -----
+
+// online_attention: key and value lengths.
+func.func @online_attention_lengths(%q: tensor<4x8x16xf32>, %k: tensor<32x16xf32>, %v: tensor<31x16xf32>, %m: tensor<4x8xf32>, %acc: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'tessel.online_attention' op key shape [32, 16] and value shape [31, 16] have different lengths}}
+  %a, %b, %c = tessel.online_attention %q, %k, %v into %m, %m, %acc : tensor<4x8x16xf32>, tensor<32x16xf32>, tensor<31x16xf32> -> tensor<4x8xf32>, tensor<4x8x16xf32>
+  return
+}
+
+// -----
+
+// online_attention: the row state's shape.
+func.func @online_attention_state(%q: tensor<4x8x16xf32>, %k: tensor<32x16xf32>, %m: tensor<2x8xf32>, %acc: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'tessel.online_attention' op max shape [2, 8] does not match expected [4, 8] ([G, Q] of query shape [4, 8, 16])}}
+  %a, %b, %c = tessel.online_attention %q, %k, %k into %m, %m, %acc : tensor<4x8x16xf32>, tensor<32x16xf32>, tensor<32x16xf32> -> tensor<2x8xf32>, tensor<4x8x16xf32>
+  return
+}
+
+// -----
+
+// online_attention: the accumulator's shape.
+func.func @online_attention_acc(%q: tensor<4x8x16xf32>, %k: tensor<32x16xf32>, %v: tensor<32x24xf32>, %m: tensor<4x8xf32>, %acc: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'tessel.online_attention' op acc shape [4, 8, 16] does not match expected [4, 8, 24] ([G, Q, Dv] of query shape [4, 8, 16] and value shape [32, 24])}}
+  %a, %b, %c = tessel.online_attention %q, %k, %v into %m, %m, %acc : tensor<4x8x16xf32>, tensor<32x16xf32>, tensor<32x24xf32> -> tensor<4x8xf32>, tensor<4x8x16xf32>
+  return
+}
+
+// -----
+
+// online_attention: bias shape.
+func.func @online_attention_bias(%q: tensor<4x8x16xf32>, %k: tensor<32x16xf32>, %bias: tensor<8x16xf32>, %m: tensor<4x8xf32>, %acc: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'tessel.online_attention' op bias shape [8, 16] does not broadcast to the tile's logits shape [4, 8, 32]}}
+  %a, %b, %c = tessel.online_attention %q, %k, %k bias %bias into %m, %m, %acc : tensor<4x8x16xf32>, tensor<32x16xf32>, tensor<32x16xf32>, tensor<8x16xf32> -> tensor<4x8xf32>, tensor<4x8x16xf32>
+  return
+}
+
+// -----
+
+// online_attention: zero scale.
+func.func @online_attention_scale(%q: tensor<4x8x16xf32>, %k: tensor<32x16xf32>, %m: tensor<4x8xf32>, %acc: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'tessel.online_attention' op scale must be finite and non-zero, got 0}}
+  %a, %b, %c = tessel.online_attention %q, %k, %k into %m, %m, %acc {scale = 0.0 : f64} : tensor<4x8x16xf32>, tensor<32x16xf32>, tensor<32x16xf32> -> tensor<4x8xf32>, tensor<4x8x16xf32>
+  return
 }

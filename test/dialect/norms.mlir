@@ -137,3 +137,21 @@ func.func @batch_norm_momentum_bounds(%x: tensor<?x?xf16>, %p: tensor<8xf16>)
         tensor<8xf16>
   return %b#0 : tensor<?x?xf16>
 }
+
+// With the statistics a backward pass keeps (f32, the input's shape without
+// its last axis), named in the printed form.
+// CHECK-LABEL: func.func @norm_statistics
+// CHECK-NEXT: %[[Y:.+]], %[[MEAN:.+]], %[[RSTD:.+]] = tessel.layer_norm %{{.+}}, %{{.+}}, %{{.+}} : tensor<?x?x64xbf16>, tensor<64xbf16>, tensor<64xbf16> -> tensor<?x?xf32>, tensor<?x?xf32>
+// CHECK-NEXT: %[[Z:.+]], %[[RSTD2:.+]] = tessel.rms_norm %[[Y]], %{{.+}} {epsilon = 1.000000e-05 : f64} : tensor<?x?x64xbf16>, tensor<64xbf16> -> tensor<?x?xf32>
+// CHECK-NEXT: return %[[Z]], %[[MEAN]], %[[RSTD]], %[[RSTD2]]
+func.func @norm_statistics(%x: tensor<?x?x64xbf16>, %g: tensor<64xbf16>,
+                           %b: tensor<64xbf16>)
+    -> (tensor<?x?x64xbf16>, tensor<?x?xf32>, tensor<?x?xf32>, tensor<?x?xf32>) {
+  %y, %mean, %rstd = tessel.layer_norm %x, %g, %b
+      : tensor<?x?x64xbf16>, tensor<64xbf16>, tensor<64xbf16>
+      -> tensor<?x?xf32>, tensor<?x?xf32>
+  %z, %rstd2 = tessel.rms_norm %y, %g {epsilon = 1.0e-5 : f64}
+      : tensor<?x?x64xbf16>, tensor<64xbf16> -> tensor<?x?xf32>
+  return %z, %mean, %rstd, %rstd2
+      : tensor<?x?x64xbf16>, tensor<?x?xf32>, tensor<?x?xf32>, tensor<?x?xf32>
+}

@@ -22,6 +22,9 @@
 // RUN: %oracle check %s attn_large_bias
 // RUN: %oracle check %s attn_f16
 // RUN: %oracle check %s attn_f16_bias
+// RUN: %oracle check %s attn_lse_gqa_causal
+// RUN: %oracle check %s attn_lse_masked_rows
+// RUN: %oracle check %s attn_lse_large_logits
 // RUN: tessel-interpret %s --entry hand_default_scale --print | FileCheck %s --check-prefix=HAND_DEFAULT_SCALE
 // RUN: tessel-interpret %s --entry hand_scale --print | FileCheck %s --check-prefix=HAND_SCALE
 // RUN: tessel-interpret %s --entry hand_causal_square --print | FileCheck %s --check-prefix=HAND_CAUSAL_SQUARE
@@ -297,4 +300,32 @@ func.func @hand_large_bias() -> tensor<1x1x1x1xf32> {
       : tensor<1x1x1x2xf32>, tensor<1x1x2x2xf32>, tensor<1x1x2x1xf32>,
         tensor<1x2xf32> -> tensor<1x1x1x1xf32>
   return %o : tensor<1x1x1x1xf32>
+}
+
+// With its log-sum-exp: O and lse [B, Hq, S].
+func.func @attn_lse_gqa_causal(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>,
+                               %v: tensor<?x2x?x8xf32>, %bias: tensor<4x?x?xf32>)
+    -> (tensor<?x4x?x8xf32>, tensor<?x4x?xf32>) {
+  %o, %lse = tessel.attention %q, %k, %v, %bias {causal}
+      : tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>,
+        tensor<4x?x?xf32> -> tensor<?x4x?x8xf32>, tensor<?x4x?xf32>
+  return %o, %lse : tensor<?x4x?x8xf32>, tensor<?x4x?xf32>
+}
+
+func.func @attn_lse_masked_rows(%q: tensor<1x2x6x4xf32>, %k: tensor<1x2x4x4xf32>,
+                                %v: tensor<1x2x4x4xf32>)
+    -> (tensor<1x2x6x4xf32>, tensor<1x2x6xf32>) {
+  %o, %lse = tessel.attention %q, %k, %v {causal}
+      : tensor<1x2x6x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+      -> tensor<1x2x6x4xf32>, tensor<1x2x6xf32>
+  return %o, %lse : tensor<1x2x6x4xf32>, tensor<1x2x6xf32>
+}
+
+func.func @attn_lse_large_logits(%q: tensor<1x2x3x8xf32>, %k: tensor<1x2x70x8xf32>,
+                                 %v: tensor<1x2x70x8xf32>, %bias: tensor<3x70xf32>)
+    -> (tensor<1x2x3x8xf32>, tensor<1x2x3xf32>) {
+  %o, %lse = tessel.attention %q, %k, %v, %bias
+      : tensor<1x2x3x8xf32>, tensor<1x2x70x8xf32>, tensor<1x2x70x8xf32>,
+        tensor<3x70xf32> -> tensor<1x2x3x8xf32>, tensor<1x2x3xf32>
+  return %o, %lse : tensor<1x2x3x8xf32>, tensor<1x2x3xf32>
 }

@@ -6,6 +6,8 @@
 // RUN: %oracle check %s layer_norm_eps
 // RUN: %oracle check %s layer_norm_offset
 // RUN: %oracle check %s layer_norm_f16
+// RUN: %oracle check %s layer_norm_stats
+// RUN: %oracle check %s layer_norm_stats_f16
 // RUN: tessel-interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
 // RUN: tessel-interpret %s --entry hand_eps --print | FileCheck %s --check-prefix=EPS
 // RUN: tessel-interpret %s --entry hand_default_eps --print | FileCheck %s --check-prefix=DEFAULT
@@ -86,4 +88,23 @@ func.func @hand_default_eps() -> tensor<1x2xf32> {
   %b = arith.constant dense<0.0> : tensor<2xf32>
   %y = tessel.layer_norm %x, %g, %b : tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>
   return %y : tensor<1x2xf32>
+}
+
+// With the statistics a backward pass keeps: mean and rstd per row (f32).
+func.func @layer_norm_stats(%x: tensor<?x?x16xf32>, %g: tensor<16xf32>,
+                            %b: tensor<16xf32>)
+    -> (tensor<?x?x16xf32>, tensor<?x?xf32>, tensor<?x?xf32>) {
+  %y, %mean, %rstd = tessel.layer_norm %x, %g, %b
+      : tensor<?x?x16xf32>, tensor<16xf32>, tensor<16xf32>
+      -> tensor<?x?xf32>, tensor<?x?xf32>
+  return %y, %mean, %rstd : tensor<?x?x16xf32>, tensor<?x?xf32>, tensor<?x?xf32>
+}
+
+func.func @layer_norm_stats_f16(%x: tensor<3x32xf16>, %g: tensor<32xf16>,
+                                %b: tensor<32xf16>)
+    -> (tensor<3x32xf16>, tensor<3xf32>, tensor<3xf32>) {
+  %y, %mean, %rstd = tessel.layer_norm %x, %g, %b
+      : tensor<3x32xf16>, tensor<32xf16>, tensor<32xf16>
+      -> tensor<3xf32>, tensor<3xf32>
+  return %y, %mean, %rstd : tensor<3x32xf16>, tensor<3xf32>, tensor<3xf32>
 }

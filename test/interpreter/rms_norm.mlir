@@ -7,6 +7,7 @@
 // RUN: %oracle check %s rms_norm_offset
 // RUN: %oracle check %s rms_norm_f16
 // RUN: %oracle check %s rms_norm_bf16
+// RUN: %oracle check %s rms_norm_stats
 // RUN: tessel-interpret %s --entry hand --print | FileCheck %s --check-prefix=HAND
 // RUN: tessel-interpret %s --entry hand_default_eps --print | FileCheck %s --check-prefix=DEFAULT
 
@@ -74,4 +75,12 @@ func.func @hand_default_eps() -> tensor<1x2xf32> {
   %g = arith.constant dense<1.0> : tensor<2xf32>
   %y = tessel.rms_norm %x, %g : tensor<1x2xf32>, tensor<2xf32>
   return %y : tensor<1x2xf32>
+}
+
+// With the statistic a backward pass keeps: rstd per row (f32).
+func.func @rms_norm_stats(%x: tensor<?x5x16xf32>, %g: tensor<16xf32>)
+    -> (tensor<?x5x16xf32>, tensor<?x5xf32>) {
+  %y, %rstd = tessel.rms_norm %x, %g
+      : tensor<?x5x16xf32>, tensor<16xf32> -> tensor<?x5xf32>
+  return %y, %rstd : tensor<?x5x16xf32>, tensor<?x5xf32>
 }

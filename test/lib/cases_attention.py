@@ -18,8 +18,9 @@ def f32(rng, *shape):
 
 def softmax_ref(x, axis=-1):
     x = x.astype(np.float64)
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):  # a line of -inf gives NaN
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return e / np.sum(e, axis=axis, keepdims=True)
 
 
 # --------------------------------------------------------------------------
@@ -85,14 +86,13 @@ def softmax_f16(rng):
 # --------------------------------------------------------------------------
 
 
-def attention_ref(q, k, v, bias=None, scale=None, causal=False):
-    q, k, v = (a.astype(np.float64) for a in (q, k, v))
+def attention_logits(q, k, bias=None, scale=None, causal=False):
+    """[B, Hq, S, T] logits in f64, -inf where the causal mask hides a key."""
+    q, k = q.astype(np.float64), k.astype(np.float64)
     b, hq, s, d = q.shape
     hkv, t = k.shape[1], k.shape[2]
-    group = hq // hkv
     # HuggingFace repeat_kv: kv head g serves query heads g*group .. +group-1.
-    k = np.repeat(k, group, axis=1)
-    v = np.repeat(v, group, axis=1)
+    k = np.repeat(k, hq // hkv, axis=1)
     if scale is None:
         scale = 1.0 / np.sqrt(d)
     logits = scale * np.einsum("bhsd,bhtd->bhst", q, k)
@@ -102,7 +102,23 @@ def attention_ref(q, k, v, bias=None, scale=None, causal=False):
         i = np.arange(s)[:, None]
         j = np.arange(t)[None, :]
         logits = np.where(j <= i + (t - s), logits, -np.inf)
-    return np.einsum("bhst,bhtv->bhsv", softmax_ref(logits, -1), v)
+    return logits
+
+
+def attention_ref(q, k, v, bias=None, scale=None, causal=False):
+    logits = attention_logits(q, k, bias, scale, causal)
+    v = np.repeat(v.astype(np.float64), q.shape[1] // k.shape[1], axis=1)
+    with np.errstate(invalid="ignore"):  # fully masked rows: NaN
+        return np.einsum("bhst,bhtv->bhsv", softmax_ref(logits, -1), v)
+
+
+def logsumexp_ref(logits):
+    """log sum_j exp(logits[..., j]), -inf for a row of -inf."""
+    m = np.max(logits, axis=-1, keepdims=True)
+    safe = np.where(np.isinf(m), 0.0, m)
+    with np.errstate(divide="ignore"):
+        return (safe + np.log(np.sum(np.exp(logits - safe), axis=-1,
+                                     keepdims=True)))[..., 0]
 
 
 @case("attn_mha")
@@ -269,3 +285,39 @@ def attn_f16_bias(rng):
     v = rng.standard_normal((1, 2, 4, 8)).astype(np.float16)
     bias = rng.standard_normal((2, 3, 4)).astype(np.float16)
     return [q, k, v, bias], [attention_ref(q, k, v, bias)]
+
+
+# --------------------------------------------------------------------------
+# attention with its log-sum-exp (what the backward pass keeps)
+# --------------------------------------------------------------------------
+
+
+@case("attn_lse_gqa_causal")
+def attn_lse_gqa_causal(rng):
+    # S = 5 new queries over T = 9 keys, GQA 4/2, a [H, S, T] bias.
+    q = f32(rng, 2, 4, 5, 8) * 2
+    k, v = f32(rng, 2, 2, 9, 8), f32(rng, 2, 2, 9, 8)
+    bias = f32(rng, 4, 5, 9)
+    logits = attention_logits(q, k, bias, causal=True)
+    return ([q, k, v, bias],
+            [attention_ref(q, k, v, bias, causal=True), logsumexp_ref(logits)])
+
+
+@case("attn_lse_masked_rows")
+def attn_lse_masked_rows(rng):
+    # Causal with S = 6 > T = 4: queries 0 and 1 see no key (O is NaN, the
+    # log-sum-exp -inf); the others see 1 to 4 keys.
+    q, k, v = f32(rng, 1, 2, 6, 4), f32(rng, 1, 2, 4, 4), f32(rng, 1, 2, 4, 4)
+    logits = attention_logits(q, k, causal=True)
+    return ([q, k, v],
+            [attention_ref(q, k, v, causal=True), logsumexp_ref(logits)])
+
+
+@case("attn_lse_large_logits")
+def attn_lse_large_logits(rng):
+    # Logits near 1e4 (an offset bias): exp(1e4) overflows, m + log(l) not.
+    q, k, v = f32(rng, 1, 2, 3, 8), f32(rng, 1, 2, 70, 8), f32(rng, 1, 2, 70, 8)
+    bias = (f32(rng, 3, 70) + np.float32(1e4)).astype(np.float32)
+    logits = attention_logits(q, k, bias)
+    return ([q, k, v, bias],
+            [attention_ref(q, k, v, bias), logsumexp_ref(logits)])

@@ -98,7 +98,39 @@ def layer_norm_f16(rng):
     return [x, g, b], [layer_norm(x, g, b, 1e-5)]
 
 
+def layer_norm_stats(x, eps):
+    """The mean and 1 / sqrt(biased variance + eps) of each row."""
+    x = f64(x)
+    mu = x.mean(axis=-1)
+    var = ((x - mu[..., None]) ** 2).mean(axis=-1)
+    return mu, 1.0 / np.sqrt(var + eps)
+
+
+@case("layer_norm_stats", atol=1e-5)
+def layer_norm_stats_case(rng):
+    x = (f32(rng, 2, 3, 16) * 2 + 0.5).astype(np.float32)
+    g, b = f32(rng, 16), f32(rng, 16)
+    mean, rstd = layer_norm_stats(x, 1e-5)
+    return [x, g, b], [layer_norm(x, g, b, 1e-5), mean, rstd]
+
+
+@case("layer_norm_stats_f16", rtol=2e-3, atol=2e-3)
+def layer_norm_stats_f16(rng):
+    # f16 input, f32 statistics.
+    x, g, b = f16(rng, 3, 32), f16(rng, 32), f16(rng, 32)
+    mean, rstd = layer_norm_stats(x, 1e-5)
+    return [x, g, b], [layer_norm(x, g, b, 1e-5), mean, rstd]
+
+
 # --- rms_norm -------------------------------------------------------------
+
+
+@case("rms_norm_stats", atol=1e-5)
+def rms_norm_stats_case(rng):
+    x, g = (f32(rng, 2, 5, 16) * 3).astype(np.float32), f32(rng, 16)
+    rstd = 1.0 / np.sqrt((f64(x) ** 2).mean(axis=-1) + 1e-6)
+    return [x, g], [rms_norm(x, g, 1e-6), rstd]
+
 
 
 @case("rms_norm", atol=1e-5)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs every NumPy oracle case of the interpreter tests on the compiled path.
 
-    compiled_ops.py --tesselc BIN --tessel-run BIN --tmp DIR FILE.mlir...
+    compiled_ops.py --tesselc BIN --tessel-run BIN --tmp DIR [--untiled-attention]
+                    FILE.mlir...
 
 For each FILE (a test/interpreter/*.mlir), compiles it with
 `tesselc FILE -o DIR/FILE.tsl` (function by function if the whole file does
@@ -30,10 +31,10 @@ from oracle import compare  # noqa: E402
 CHECK = re.compile(r"%oracle check %s (\w+)(?: --entry (\w+))?")
 
 
-def compile_file(tesselc, path, artifact):
+def compile_file(tesselc, path, artifact, flags=()):
     """Compiles `path`; returns None on success, else tesselc's message."""
-    run = subprocess.run([tesselc, path, "-o", artifact], capture_output=True,
-                         text=True)
+    run = subprocess.run([tesselc, path, "-o", artifact, *flags],
+                         capture_output=True, text=True)
     return None if run.returncode == 0 else run.stderr.strip()
 
 
@@ -55,6 +56,8 @@ def main():
     parser.add_argument("--tesselc", required=True)
     parser.add_argument("--tessel-run", required=True)
     parser.add_argument("--tmp", required=True)
+    parser.add_argument("--untiled-attention", action="store_true",
+                        help="compile attention untiled (tesselc's flag)")
     parser.add_argument("files", nargs="+",
                         help=".mlir files, or directories of them")
     args = parser.parse_args()
@@ -66,6 +69,7 @@ def main():
         else:
             files.append(f)
     args.files = files
+    flags = ["--untiled-attention"] if args.untiled_attention else []
     os.makedirs(args.tmp, exist_ok=True)
     total = failed = 0
     for path in args.files:
@@ -75,7 +79,7 @@ def main():
             continue
         base = os.path.splitext(os.path.basename(path))[0]
         artifact = os.path.join(args.tmp, base + ".tsl")
-        whole = compile_file(args.tesselc, path, artifact)
+        whole = compile_file(args.tesselc, path, artifact, flags)
         bad = []
         for name, entry in checks:
             total += 1
@@ -85,7 +89,7 @@ def main():
                 single = os.path.join(args.tmp, f"{base}.{name}.mlir")
                 with open(single, "w") as f:
                     f.write(extract_function(text, entry or name))
-                error = compile_file(args.tesselc, single, artifact)
+                error = compile_file(args.tesselc, single, artifact, flags)
                 if error is not None:
                     bad.append(f"{name}: tesselc: {error}")
                     continue

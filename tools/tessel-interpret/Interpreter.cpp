@@ -171,6 +171,15 @@ LogicalResult Evaluator::evaluate(Operation *op) {
   namespace ref = reference;
   using namespace tessel;
   Tensor out;
+  // Optional results beyond the first (saved statistics), bound after it.
+  Tensor extra[2];
+  SmallVector<Value, 2> extraResults;
+  auto want = [&](Value result, int index) -> Tensor * {
+    if (!result)
+      return nullptr;
+    extraResults.push_back(result);
+    return &extra[index];
+  };
   Status status = Status::ok();
   // Ops with several results bind them themselves and return early.
   if (auto bn = dyn_cast<BatchNormOp>(op)) {
@@ -257,13 +266,16 @@ LogicalResult Evaluator::evaluate(Operation *op) {
         status = ref::reshape(in, shape, out);
       })
       .Case([&](LayerNormOp o) {
-        status = ref::layerNorm(get(o.getInput()), get(o.getGamma()),
-                                get(o.getBeta()),
-                                o.getEpsilon().convertToDouble(), out);
+        Tensor *mean = want(o.getMean(), 0);
+        Tensor *rstd = want(o.getRstd(), 1);
+        status = ref::layerNorm(
+            get(o.getInput()), get(o.getGamma()), get(o.getBeta()),
+            o.getEpsilon().convertToDouble(), out, mean, rstd);
       })
       .Case([&](RMSNormOp o) {
         status = ref::rmsNorm(get(o.getInput()), get(o.getGamma()),
-                              o.getEpsilon().convertToDouble(), out);
+                              o.getEpsilon().convertToDouble(), out,
+                              want(o.getRstd(), 0));
       })
       .Case([&](ScaleNormOp o) {
         status = ref::scaleNorm(get(o.getInput()), get(o.getScale()),
@@ -301,7 +313,8 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       .Case([&](AttentionOp o) {
         status = ref::attention(get(o.getQuery()), get(o.getKey()),
                                 get(o.getValue()), getOptional(o.getBias()),
-                                o.getScaleOrDefault(), o.getCausal(), out);
+                                o.getScaleOrDefault(), o.getCausal(), out,
+                                want(o.getLse(), 0));
       })
       .Case([&](CrossEntropyOp o) {
         status = ref::crossEntropy(get(o.getLogits()), get(o.getTargets()),
@@ -313,7 +326,12 @@ LogicalResult Evaluator::evaluate(Operation *op) {
                            << "' is not supported by the reference interpreter";
   if (!status.isOk())
     return op->emitError() << status.message();
-  return bind(op, op->getResult(0), std::move(out));
+  if (failed(bind(op, op->getResult(0), std::move(out))))
+    return failure();
+  for (auto [i, result] : llvm::enumerate(extraResults))
+    if (failed(bind(op, result, std::move(extra[i]))))
+      return failure();
+  return success();
 }
 
 LogicalResult Evaluator::run(func::FuncOp func, std::vector<Tensor> inputs,

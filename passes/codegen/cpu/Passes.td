@@ -26,6 +26,52 @@ def TesselApproximateMath : Pass<"tessel-approximate-math"> {
   ];
 }
 
+def TesselCpuMapAttention
+    : Pass<"tessel-cpu-map-attention", "::mlir::func::FuncOp"> {
+  let summary = "Map the online-attention form onto CPU threads and linalg "
+                "tiles";
+  let description = [{
+    Runs on the online form `tessel-tile-attention` builds: query tiles
+    (`scf.forall`) walking key tiles (`scf.for`), one
+    `tessel.online_attention` step per key tile. It makes the CPU's choices:
+
+    - causal query tiles run last to first (threads take tiles in
+      iteration order, so the costly ones, which see the most keys, go
+      first and the schedule ends on cheap ones);
+    - the keys are transposed once, before the threads start ([B, Hkv, D,
+      T]), so each key tile is a slice whose rows are vectors;
+    - each query tile is multiplied by the scale once, into an f32 buffer
+      of its own, so no logit is multiplied;
+    - the logits tile [G, bq, bk] and the row maxima are scratch carried
+      through the key loops, so each query tile has one buffer of each,
+      rewritten in place;
+
+    and replaces each step by linalg ops: the zeroed logits tile, q.k^T,
+    bias and mask, the row max, m' and alpha = exp(m - m') in one op,
+    p = exp(s - m') with the new row sums in one op, acc' = alpha acc +
+    p.v (each exp(d) as exp2(d log2 e)). tessel-vectorize-contractions then
+    register-tiles the two contractions.
+
+    ```mlir
+    %m1, %l1, %acc1 = tessel.online_attention %q, %k, %v into %m, %l, %acc
+        {scale = 2.500000e-01 : f64} : ...
+    // becomes (q scaled once, before the key loop, k a tile of the keys
+    // transposed once):
+    %s0 = linalg.fill ins(%zero) outs(%scratch_tile)
+    %s = linalg.generic ins(%q_scaled, %kT_tile) outs(%s0) { mulf, addf }
+    %max = linalg.generic ins(%s) outs(%rows) { maxnumf }
+    %m1, %alpha = linalg.generic outs(%m, %max) { maximumf, exp2 }
+    %p, %l1 = linalg.generic ins(%m1) outs(%s, %l_scaled) { exp2, addf }
+    %acc1 = linalg.generic ins(%p, %v) outs(%acc_scaled) { mulf, addf }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect"
+  ];
+}
+
 def TesselVectorizeContractions
     : Pass<"tessel-vectorize-contractions", "::mlir::func::FuncOp"> {
   let summary = "Tile contractions for registers and caches, then vectorize";

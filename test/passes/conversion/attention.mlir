@@ -125,6 +125,30 @@ func.func @attention_gqa_causal(%q: tensor<?x8x?x16xf32>,
 
 // MHA (no floordiv), f16 in and out with f32 logits, an explicit scale and a
 // [1, S, T] bias whose size-1 dimension is broadcast by a constant 0.
+// With its log-sum-exp: from the softmax's own row max and sum, before the
+// softmax overwrites the logits in place; a row whose max is -inf (every
+// key masked) keeps -inf.
+// CHECK-LABEL: func.func @attention_lse(
+// CHECK:         %[[MAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK:           arith.maximumf
+// CHECK:         %[[SUM:.+]] = linalg.generic {{.+}} ins(%{{.+}}, %[[MAX]] :
+// CHECK:           math.exp2
+// CHECK:         %[[LSE:.+]] = linalg.generic {{.+}} ins(%[[MAX]], %[[SUM]] : tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+// CHECK:           math.log
+// CHECK:           arith.cmpf oeq
+// CHECK:           arith.select
+// CHECK:         %[[P:.+]] = linalg.generic {{.+}} ins(%[[MAX]], %[[SUM]] :
+// CHECK:           arith.divf
+// CHECK:         %[[O:.+]] = linalg.generic {{.+}} ins(%[[P]], %{{.+}} :
+// CHECK:         return %[[O]], %[[LSE]]
+func.func @attention_lse(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x6x8xf32>)
+    -> (tensor<1x2x4x8xf32>, tensor<1x2x4xf32>) {
+  %o, %lse = tessel.attention %q, %k, %k {causal}
+      : tensor<1x2x4x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32>
+      -> tensor<1x2x4x8xf32>, tensor<1x2x4xf32>
+  return %o, %lse : tensor<1x2x4x8xf32>, tensor<1x2x4xf32>
+}
+
 // CHECK-LABEL: func.func @attention_bias_f16(
 // CHECK-SAME: %[[BQ:[^:]+]]: tensor<2x4x3x8xf16>, %[[BK:[^:]+]]: tensor<2x4x5x8xf16>, %[[BV:[^:]+]]: tensor<2x4x5x8xf16>, %[[B:[^:]+]]: tensor<1x3x5xf16>
 // CHECK: linalg.generic {{.+}} ins(%[[BQ]], %[[BK]] : tensor<2x4x3x8xf16>, tensor<2x4x5x8xf16>) outs(%{{.+}} : tensor<2x4x3x5xf32>)

@@ -76,6 +76,41 @@ func.func @layer_norm(%x: tensor<?x?x768xf32>, %g: tensor<768xf32>,
 }
 
 // A dynamic feature dimension: D comes from tensor.dim at run time.
+// With its statistics: the per-row mean and 1/sqrt(var + eps) the
+// normalization uses are returned as they are.
+// CHECK-LABEL: func.func @layer_norm_stats
+// CHECK: linalg.generic
+// CHECK: %[[MEAN:.+]] = linalg.generic
+// CHECK: arith.divf
+// CHECK: linalg.generic
+// CHECK: %[[INV:.+]] = linalg.generic
+// CHECK: math.sqrt
+// CHECK: %[[Y:.+]] = linalg.generic
+// CHECK-SAME: ins(%{{.+}}, %[[MEAN]], %[[INV]], %{{.+}}, %{{.+}} :
+// CHECK: return %[[Y]], %[[MEAN]], %[[INV]]
+func.func @layer_norm_stats(%x: tensor<?x?x768xf32>, %g: tensor<768xf32>,
+                            %b: tensor<768xf32>)
+    -> (tensor<?x?x768xf32>, tensor<?x?xf32>, tensor<?x?xf32>) {
+  %y, %mean, %rstd = tessel.layer_norm %x, %g, %b
+      : tensor<?x?x768xf32>, tensor<768xf32>, tensor<768xf32>
+      -> tensor<?x?xf32>, tensor<?x?xf32>
+  return %y, %mean, %rstd : tensor<?x?x768xf32>, tensor<?x?xf32>, tensor<?x?xf32>
+}
+
+// CHECK-LABEL: func.func @rms_norm_stats
+// CHECK: linalg.generic
+// CHECK: %[[INV:.+]] = linalg.generic
+// CHECK: math.sqrt
+// CHECK: %[[Y:.+]] = linalg.generic
+// CHECK: %[[CAST:.+]] = tensor.cast %[[INV]] : tensor<2x?xf32> to tensor<?x?xf32>
+// CHECK: return %[[Y]], %[[CAST]]
+func.func @rms_norm_stats(%x: tensor<2x?x64xf16>, %g: tensor<64xf16>)
+    -> (tensor<2x?x64xf16>, tensor<?x?xf32>) {
+  %y, %rstd = tessel.rms_norm %x, %g
+      : tensor<2x?x64xf16>, tensor<64xf16> -> tensor<?x?xf32>
+  return %y, %rstd : tensor<2x?x64xf16>, tensor<?x?xf32>
+}
+
 // CHECK-LABEL: func.func @layer_norm_dynamic_features
 // CHECK-SAME: (%[[X:.+]]: tensor<?xbf16>,
 // CHECK: %[[DIM:.+]] = tensor.dim %[[X]], %{{.+}} : tensor<?xbf16>

@@ -1,142 +1,80 @@
 // RUN: tessel-opt %s --split-input-file --tessel-tile-attention="block-q=32 block-k=16" --cse | FileCheck %s
-// RUN: tessel-opt %s --split-input-file --tessel-cpu-pipeline | FileCheck %s --check-prefix=NOST
+// RUN: tessel-opt %s --split-input-file --tessel-to-linalg-pipeline | FileCheck %s --check-prefix=NOST
 // RUN: not tessel-opt %s --split-input-file --tessel-tile-attention="block-q=0" 2>&1 | FileCheck %s --check-prefix=BAD
-// RUN: tessel-opt %s --split-input-file --tessel-tile-attention --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --cse --canonicalize | FileCheck %s --check-prefix=BUF
 
-// GQA (8 query heads, 2 key/value heads), causal. Threads share (batch,
-// key/value head, 32-row query tile); the query tile holds the 4 query
-// heads of the group. Query tiles go last to first (the costly ones, which
-// see the most keys, first: threads take tiles in iteration order). Key tiles wholly below the diagonal run in a first
-// loop without a mask, the tiles crossing it in a second loop with one;
-// tiles above it are never visited (both loops end at kvEnd). Each key and
-// value tile (no head dimension) is sliced once and read by all 4 heads; the
-// keys are transposed once, before the threads start ([B, Hkv, D, T]), so
-// that inner products read keys as rows, and each query tile is scaled by
-// 1/sqrt(d) once, into a buffer of its own, so no logit is multiplied (in
-// the unmasked loop the row max reads the inner products directly). The
-// loops carry the running max m, the running sum l and the accumulator, and
-// two scratch tensors that every step reuses in place: the logits tile
-// [4, bq, bk] (a slice of it when the key tile is short; the slice is zeroed
-// and tessel-vectorize-contractions fuses that fill into its register
-// tiles) and the row maxima,
-// which then hold alpha = exp(m - m'). p = exp(s - m') and its row sums are
-// one op. Each exp(d) is exp2(d log2(e)), the multiplication applied to the
-// difference, so logits keep the naive computation's rounding. O = acc / l and lse = m + log(l) are written per tile.
+// The online (FlashAttention) form, target-neutral: query tiles and key
+// tiles, the running state explicit, no schedule. GQA (8 query heads, 2
+// key/value heads), causal, with the log-sum-exp returned. Query tiles
+// (batch, key/value head, 32 rows) in their natural order; a tile holds the
+// 4 query heads of the group. Key tiles wholly below the diagonal run in a
+// first loop without a mask (static 16 x 16 tiles), the tiles crossing it
+// in a second loop whose steps carry the diagonal; tiles above it are
+// never visited (both loops end at kvEnd). Both loops carry the running
+// max m (-inf), the running sum l (0) and the accumulator acc (0), updated
+// by one tessel.online_attention per key tile; then O = acc / l and
+// lse = m + log(l) (m as 0 where a row saw no key) are written per tile.
 
 // CHECK-LABEL: func.func @gqa_causal
 // CHECK-SAME:    (%[[Q:.+]]: tensor<1x8x?x16xf32>, %[[K:.+]]: tensor<1x2x?x16xf32>, %[[V:.+]]: tensor<1x2x?x16xf32>)
-// CHECK:         %[[KTALL:.+]] = linalg.transpose ins(%[[K]] : tensor<1x2x?x16xf32>) outs(%{{.+}} : tensor<1x2x16x?xf32>) permutation = [0, 1, 3, 2]
-// CHECK:         %[[R:.+]]:2 = scf.forall (%[[B:.+]], %[[H:.+]], %[[I:.+]]) = (0, 0, 0) to (1, 2, %{{.+}}) step (1, 1, 32) shared_outs(%[[OUT:.+]] = %{{.+}}, %[[LSE:.+]] = %{{.+}}) -> (tensor<1x8x?x16xf32>, tensor<1x8x?xf32>)
-// CHECK:           %[[LASTM1:.+]] = arith.subi %{{.+}}, %c1 : index
-// CHECK:           %[[LASTT:.+]] = arith.floordivsi %[[LASTM1]], %c32 : index
-// CHECK:           %[[LAST:.+]] = arith.muli %[[LASTT]], %c32 : index
-// CHECK:           %[[QSTART:.+]] = arith.subi %[[LAST]], %[[I]] : index
-// CHECK:           %[[QT:.+]] = tensor.extract_slice %[[Q]][%[[B]], %{{.+}}, %[[QSTART]], 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x8x?x16xf32> to tensor<4x?x16xf32>
-// CHECK:           %[[SCALE:.+]] = arith.constant 2.500000e-01 : f32
-// CHECK:           %[[QS:.+]] = linalg.generic {{.+}} ins(%[[QT]] : tensor<4x?x16xf32>)
-// CHECK:             arith.mulf %{{.+}}, %[[SCALE]] : f32
-// CHECK:           %[[FULL:.+]]:5 = scf.for %[[J:.+]] = %c0 to %[[FULLEND:.+]] step %c16 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}, %[[SBUF:.+]] = %{{.+}}, %[[ROWBUF:.+]] = %{{.+}}) -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x16xf32>, tensor<4x?x16xf32>, tensor<4x?xf32>)
-// The key tiles of this first loop are all full: static sizes.
-// CHECK:             %[[KTT:.+]] = tensor.extract_slice %[[KTALL]][%[[B]], %[[H]], 0, %[[J]]] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x16x?xf32> to tensor<16x16xf32>
-// CHECK:             %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<16x16xf32>
-// CHECK:             %[[STILE:.+]] = tensor.extract_slice %[[SBUF]][0, 0, 0] [4, %{{.+}}, 16] [1, 1, 1] : tensor<4x?x16xf32> to tensor<4x?x16xf32>
-// CHECK:             %[[SZERO:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[STILE]] : tensor<4x?x16xf32>)
-// CHECK:             %[[S:.+]] = linalg.generic {{.+}} ins(%[[QS]], %[[KTT]] : tensor<4x?x16xf32>, tensor<16x16xf32>) outs(%[[SZERO]] : tensor<4x?x16xf32>)
-// CHECK-NEXT:          ^bb0
-// CHECK-NEXT:            arith.mulf
-// CHECK-NEXT:            arith.addf
-// CHECK-NEXT:            linalg.yield
-// CHECK-NEXT:          } -> tensor<4x?x16xf32>
-// CHECK-NEXT:        %[[MAXINIT:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] : tensor<4x?xf32>)
-// CHECK-NEXT:        %[[ROWMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[S]] : tensor<4x?x16xf32>) outs(%[[MAXINIT]] : tensor<4x?xf32>)
-// CHECK-NEXT:          ^bb0
-// CHECK-NEXT:            arith.maxnumf
-// CHECK:             %[[UPD:.+]]:2 = linalg.generic {{.+}} outs(%[[M]], %[[ROWMAX]] : tensor<4x?xf32>, tensor<4x?xf32>)
-// CHECK:               %[[MNEW:.+]] = arith.maximumf
-// CHECK:               %[[MD:.+]] = arith.subf
-// CHECK:               %[[MD2:.+]] = arith.mulf %[[MD]], %[[LOG2E:.+]] : f32
-// CHECK:               %[[ALPHA:.+]] = math.exp2 %[[MD2]] : f32
-// CHECK:               linalg.yield %[[MNEW]], %[[ALPHA]] : f32, f32
-// CHECK:             %[[LS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[L]] : tensor<4x?xf32>)
-// CHECK:             %[[PL:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[UPD]]#0 : tensor<4x?xf32>) outs(%[[S]], %[[LS]] : tensor<4x?x16xf32>, tensor<4x?xf32>)
-// CHECK:               %[[PD:.+]] = arith.subf
-// CHECK:               %[[PD2:.+]] = arith.mulf %[[PD]], %[[LOG2E]] : f32
-// CHECK:               %[[PEXP:.+]] = math.exp2 %[[PD2]] : f32
-// CHECK:               %[[PSUM:.+]] = arith.addf %{{.+}}, %[[PEXP]] fastmath<reassoc>
-// CHECK:               linalg.yield %[[PEXP]], %[[PSUM]] : f32, f32
-// CHECK:             %[[ACCS:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<4x?xf32>) outs(%[[ACC]] : tensor<4x?x16xf32>)
-// CHECK:             %[[ACCNEW:.+]] = linalg.generic {{.+}} ins(%[[PL]]#0, %[[VT]] : tensor<4x?x16xf32>, tensor<16x16xf32>) outs(%[[ACCS]] : tensor<4x?x16xf32>)
-// CHECK:             %[[SNEXT:.+]] = tensor.insert_slice %[[PL]]#0 into %[[SBUF]][0, 0, 0] [4, %{{.+}}, 16] [1, 1, 1]
-// CHECK:             scf.yield %[[UPD]]#0, %[[PL]]#1, %[[ACCNEW]], %[[SNEXT]], %[[UPD]]#1
+// CHECK:         %[[S:.+]] = tensor.dim %[[Q]], %c2
+// CHECK:         %[[T:.+]] = tensor.dim %[[K]], %c2
+// CHECK:         %[[R:.+]]:2 = scf.forall (%[[B:.+]], %[[H:.+]], %[[I:.+]]) = (0, 0, 0) to (1, 2, %[[S]]) step (1, 1, 32) shared_outs(%[[OUT:.+]] = %{{.+}}, %[[LSE:.+]] = %{{.+}}) -> (tensor<1x8x?x16xf32>, tensor<1x8x?xf32>)
+// CHECK:           %[[HEAD:.+]] = arith.muli %[[H]], %c4
+// CHECK:           %[[QT:.+]] = tensor.extract_slice %[[Q]][%[[B]], %[[HEAD]], %[[I]], 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x8x?x16xf32> to tensor<4x?x16xf32>
+// CHECK:           %[[NEGINF:.+]] = arith.constant 0xFF800000 : f32
+// CHECK:           %[[M0:.+]] = linalg.fill ins(%[[NEGINF]] : f32) outs(%{{.+}} : tensor<4x?xf32>)
+// CHECK:           %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK:           %[[L0:.+]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.+}} : tensor<4x?xf32>)
+// CHECK:           %[[ACC0:.+]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.+}} : tensor<4x?x16xf32>)
+// CHECK:           %[[SHIFT:.+]] = arith.subi %[[T]], %[[S]]
+// CHECK:           %[[QSHIFT:.+]] = arith.addi %[[I]], %[[SHIFT]]
+// CHECK:           %[[FULL:.+]]:3 = scf.for %[[J:.+]] = %c0 to %[[FULLEND:.+]] step %c16 iter_args(%[[M:.+]] = %[[M0]], %[[L:.+]] = %[[L0]], %[[ACC:.+]] = %[[ACC0]]) -> (tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x16xf32>)
+// CHECK-NEXT:        %[[KT:.+]] = tensor.extract_slice %[[K]][%[[B]], %[[H]], %[[J]], 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<16x16xf32>
+// CHECK-NEXT:        %[[VT:.+]] = tensor.extract_slice %[[V]][%[[B]], %[[H]], %[[J]], 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> to tensor<16x16xf32>
+// CHECK-NEXT:        %[[M1:.+]], %[[L1:.+]], %[[ACC1:.+]] = tessel.online_attention %[[QT]], %[[KT]], %[[VT]] into %[[M]], %[[L]], %[[ACC]] {scale = 2.500000e-01 : f64} : tensor<4x?x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<4x?xf32>, tensor<4x?x16xf32>
+// CHECK-NEXT:        scf.yield %[[M1]], %[[L1]], %[[ACC1]]
 // The diagonal tiles' loop: sizes are dynamic (the last key tile may be
-// short).
-// CHECK:           %[[DIAG:.+]]:5 = scf.for %{{.+}} = %[[FULLEND]] to %{{.+}} step %c16 iter_args(%{{.+}} = %[[FULL]]#0, %{{.+}} = %[[FULL]]#1, %{{.+}} = %[[FULL]]#2, %{{.+}} = %[[FULL]]#3, %{{.+}} = %[[FULL]]#4)
-// CHECK:             tensor.extract_slice %[[KTALL]]{{.+}} : tensor<1x2x16x?xf32> to tensor<16x?xf32>
-// CHECK:             linalg.index 1
-// CHECK:             linalg.index 2
-// CHECK:             arith.cmpi sle
-// CHECK:             arith.select
-// CHECK:           %[[OSLICE:.+]] = tensor.extract_slice %[[OUT]][%[[B]], %{{.+}}, %[[QSTART]], 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x8x?x16xf32> to tensor<4x?x16xf32>
+// short); key j of a tile is visible to query i iff j <= i + diagonal.
+// CHECK:           %[[DIAG:.+]]:3 = scf.for %[[J2:.+]] = %[[FULLEND]] to %{{.+}} step %c16 iter_args(%[[DM:.+]] = %[[FULL]]#0, %[[DL:.+]] = %[[FULL]]#1, %[[DACC:.+]] = %[[FULL]]#2)
+// CHECK:             tensor.extract_slice %[[K]]{{.+}} : tensor<1x2x?x16xf32> to tensor<?x16xf32>
+// CHECK:             %[[D:.+]] = arith.subi %[[QSHIFT]], %[[J2]] : index
+// CHECK-NEXT:        tessel.online_attention %[[QT]], %{{.+}}, %{{.+}} diagonal %[[D]] into %[[DM]], %[[DL]], %[[DACC]]
+// CHECK:           %[[OSLICE:.+]] = tensor.extract_slice %[[OUT]][%[[B]], %[[HEAD]], %[[I]], 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1] : tensor<1x8x?x16xf32> to tensor<4x?x16xf32>
 // CHECK:           %[[OT:.+]] = linalg.generic {{.+}} ins(%[[DIAG]]#1, %[[DIAG]]#2 : tensor<4x?xf32>, tensor<4x?x16xf32>) outs(%[[OSLICE]] : tensor<4x?x16xf32>)
 // CHECK:             arith.divf
 // CHECK:           %[[LT:.+]] = linalg.generic {{.+}} ins(%[[DIAG]]#0, %[[DIAG]]#1 : tensor<4x?xf32>, tensor<4x?xf32>)
+// CHECK:             arith.cmpf oeq
+// CHECK:             arith.select
 // CHECK:             math.log
 // CHECK:           scf.forall.in_parallel
-// CHECK:             tensor.parallel_insert_slice %[[OT]] into %[[OUT]][%[[B]], %{{.+}}, %[[QSTART]], 0] [1, 4, %{{.+}}, 16]
-// CHECK:             tensor.parallel_insert_slice %[[LT]] into %[[LSE]][%[[B]], %{{.+}}, %[[QSTART]]] [1, 4, %{{.+}}]
-// CHECK:         return %[[R]]#0
-// Bufferized, the key loops allocate and copy nothing: each step fills and
-// reuses the scratch buffers allocated once per query tile, and the output
-// tile is written in place.
-// BUF-LABEL: func.func @gqa_causal
-// BUF:         scf.forall
-// BUF:           %[[SBUF:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<4x?x64xf32>
-// BUF:           %[[ROWBUF:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<4x?xf32>
-// BUF-NOT:       memref.alloc
-// BUF-NOT:       memref.copy
-// BUF:           scf.for
-// BUF:             %[[STILE:.+]] = memref.subview %[[SBUF]][0, 0, 0] [4, %{{.+}}, 64] [1, 1, 1]
-// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[STILE]] :
-// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
-// BUF-NOT:         memref.alloc
-// BUF-NOT:         memref.copy
-// BUF:           scf.for
-// BUF-NOT:         memref.alloc
-// BUF-NOT:         memref.copy
-// BUF:             %[[STILE2:.+]] = memref.subview %[[SBUF]][0, 0, 0] [4, %{{.+}}, %{{.+}}] [1, 1, 1]
-// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[STILE2]] :
-// BUF:             linalg.fill ins(%{{.+}} : f32) outs(%[[ROWBUF]] :
-// BUF-NOT:         memref.alloc
-// BUF-NOT:         memref.copy
-// O = acc / l goes straight into the result.
-// BUF:           %[[OSLICE:.+]] = memref.subview %{{.+}}[0, %{{.+}}, %{{.+}}, 0] [1, 4, %{{.+}}, 16] [1, 1, 1, 1]
-// BUF-NEXT:      linalg.generic {{.+}} outs(%[[OSLICE]] :
-// BUF-NOT:       memref.copy
-// BUF:           return
-func.func @gqa_causal(%q: tensor<1x8x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: tensor<1x2x?x16xf32>) -> tensor<1x8x?x16xf32> {
-  %o = tessel.attention %q, %k, %v {causal} : tensor<1x8x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32> -> tensor<1x8x?x16xf32>
-  return %o : tensor<1x8x?x16xf32>
+// CHECK:             tensor.parallel_insert_slice %[[OT]] into %[[OUT]][%[[B]], %[[HEAD]], %[[I]], 0] [1, 4, %{{.+}}, 16]
+// CHECK:             tensor.parallel_insert_slice %[[LT]] into %[[LSE]][%[[B]], %[[HEAD]], %[[I]]] [1, 4, %{{.+}}]
+// CHECK:         return %[[R]]#0, %[[R]]#1
+func.func @gqa_causal(%q: tensor<1x8x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: tensor<1x2x?x16xf32>) -> (tensor<1x8x?x16xf32>, tensor<1x8x?xf32>) {
+  %o, %lse = tessel.attention %q, %k, %v {causal} : tensor<1x8x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32> -> tensor<1x8x?x16xf32>, tensor<1x8x?xf32>
+  return %o, %lse : tensor<1x8x?x16xf32>, tensor<1x8x?xf32>
 }
 
 // -----
 
 // Not causal, with a bias [Hq, S, T] that broadcasts over the batch: a
 // loop over the full key tiles (static sizes, 16 keys), then one over the
-// last, shorter tile if T is not a multiple of 16; the bias tile [4, bq, bk]
-// of the group's heads is sliced per step; MQA (1 key/value head) puts all 4
+// last, shorter tile if T is not a multiple of 16; each step reads its bias
+// tile [4, bq, bk] of the group's heads; MQA (1 key/value head) puts all 4
 // heads in the group.
 
 // CHECK-LABEL: func.func @mqa_bias
+// CHECK-SAME:    %[[BIAS:[^:]+]]: tensor<4x?x?xf32>
 // CHECK:         %[[T:.+]] = tensor.dim %{{.+}}, %c2 : tensor<?x1x?x16xf32>
 // CHECK:         scf.forall ({{.+}}) = (0, 0, 0) to (%{{.+}}, 1, %{{.+}}) step (1, 1, 32)
 // CHECK:           %[[NFULL:.+]] = arith.floordivsi %[[T]], %c16 : index
 // CHECK:           %[[FULLEND:.+]] = arith.muli %[[NFULL]], %c16 : index
-// CHECK:           %[[FULL:.+]]:5 = scf.for %{{.+}} = %c0 to %[[FULLEND]] step %c16
-// CHECK:             tensor.extract_slice %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}] [4, %{{.+}}, 16] [1, 1, 1] : tensor<4x?x?xf32> to tensor<4x?x16xf32>
-// CHECK:             arith.addf
+// CHECK:           %[[FULL:.+]]:3 = scf.for %{{.+}} = %c0 to %[[FULLEND]] step %c16
+// CHECK:             %[[BT:.+]] = tensor.extract_slice %[[BIAS]][%{{.+}}, %{{.+}}, %{{.+}}] [4, %{{.+}}, 16] [1, 1, 1] : tensor<4x?x?xf32> to tensor<4x?x16xf32>
+// CHECK-NEXT:        tessel.online_attention {{.+}} bias %[[BT]] into
 // CHECK:           scf.for %{{.+}} = %[[FULLEND]] to %[[T]] step %c16 iter_args(%{{.+}} = %[[FULL]]#0
-// CHECK:             tensor.extract_slice %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}] [4, %{{.+}}, %{{.+}}] [1, 1, 1] : tensor<4x?x?xf32> to tensor<4x?x?xf32>
-// CHECK:             arith.addf
+// CHECK:             %[[BT2:.+]] = tensor.extract_slice %[[BIAS]][%{{.+}}, %{{.+}}, %{{.+}}] [4, %{{.+}}, %{{.+}}] [1, 1, 1] : tensor<4x?x?xf32> to tensor<4x?x?xf32>
+// CHECK-NEXT:        tessel.online_attention {{.+}} bias %[[BT2]] into
 // CHECK-NOT:       scf.for
 // CHECK:           scf.forall.in_parallel
 func.func @mqa_bias(%q: tensor<?x4x?x16xf32>, %k: tensor<?x1x?x16xf32>, %v: tensor<?x1x?x16xf32>, %bias: tensor<4x?x?xf32>) -> tensor<?x4x?x16xf32> {
@@ -146,17 +84,34 @@ func.func @mqa_bias(%q: tensor<?x4x?x16xf32>, %k: tensor<?x1x?x16xf32>, %v: tens
 
 // -----
 
-// Through the whole CPU pipeline at S = T = 384 (2 heads, D = 32): no
-// buffer of S x T logits is allocated, per head (147456 elements, 589824
-// bytes) or for both heads (294912, 1179648); the largest attention
-// temporary is one [G, block-q, block-k] tile.
+// f16 with a key-padding bias [B, 1, 1, T]: the steps read f16 tiles (the
+// bias tile keeps its broadcast dimensions, without the batch one), the
+// state is f32, and O is converted back to f16 at the end.
 
-// NOST-LABEL: llvm.func @static_sizes
+// CHECK-LABEL: func.func @f16_padding_bias
+// CHECK:         scf.forall
+// CHECK:           scf.for
+// CHECK:             %[[BT:.+]] = tensor.extract_slice %{{.+}}[%{{.+}}, 0, 0, %{{.+}}] [1, 1, 1, 16] [1, 1, 1, 1] : tensor<2x1x1x?xf16> to tensor<1x1x16xf16>
+// CHECK-NEXT:        tessel.online_attention {{.+}} bias %[[BT]] into {{.+}} : tensor<1x?x8xf16>, tensor<16x8xf16>, tensor<16x8xf16>, tensor<1x1x16xf16> -> tensor<1x?xf32>, tensor<1x?x8xf32>
+// CHECK:         linalg.generic
+// CHECK:           arith.truncf %{{.+}} : f32 to f16
+func.func @f16_padding_bias(%q: tensor<2x2x?x8xf16>, %bias: tensor<2x1x1x?xf16>) -> tensor<2x2x?x8xf16> {
+  %o = tessel.attention %q, %q, %q, %bias : tensor<2x2x?x8xf16>, tensor<2x2x?x8xf16>, tensor<2x2x?x8xf16>, tensor<2x1x1x?xf16> -> tensor<2x2x?x8xf16>
+  return %o : tensor<2x2x?x8xf16>
+}
+
+// -----
+
+// Through the target-neutral phase at S = T = 384 (2 heads, D = 32): no
+// tensor of S x T logits exists, per head (147456 elements) or for both
+// heads (294912); the largest attention temporary is a key tile.
+
+// NOST-LABEL: func.func @static_sizes
 // NOST-NOT:     384x384
 // NOST-NOT:     147456
 // NOST-NOT:     294912
-// NOST-NOT:     589824
-// NOST-NOT:     1179648
+// NOST:         tessel.online_attention
+// NOST-NOT:     384x384
 func.func @static_sizes(%q: tensor<1x2x384x32xf32>, %k: tensor<1x2x384x32xf32>, %v: tensor<1x2x384x32xf32>) -> tensor<1x2x384x32xf32> {
   %o = tessel.attention %q, %k, %v {causal} : tensor<1x2x384x32xf32>, tensor<1x2x384x32xf32>, tensor<1x2x384x32xf32> -> tensor<1x2x384x32xf32>
   return %o : tensor<1x2x384x32xf32>
