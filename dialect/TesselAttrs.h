@@ -10,9 +10,14 @@
 #include "mlir/IR/DialectImplementation.h"
 
 namespace tessel {
-/// Adds "unknown initializer 'KEYWORD'; expected one of ..." to `diag`.
-mlir::InFlightDiagnostic emitUnknownInitializer(mlir::InFlightDiagnostic diag,
-                                                llvm::StringRef keyword);
+/// Parses the keyword of an enum shared with the runtime (runtime/Enums.h):
+/// `normal`, `decode`, ...; an unknown one is an error listing the valid
+/// ones.
+mlir::ParseResult parseEnumKeyword(mlir::AsmParser &parser, InitKind &kind);
+mlir::ParseResult parseEnumKeyword(mlir::AsmParser &parser,
+                                   EntryPointKind &kind);
+void printEnumKeyword(mlir::AsmPrinter &printer, InitKind kind);
+void printEnumKeyword(mlir::AsmPrinter &printer, EntryPointKind kind);
 } // namespace tessel
 
 #define GET_ATTRDEF_CLASSES

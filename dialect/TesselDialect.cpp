@@ -3,6 +3,7 @@
 #include "dialect/TesselDialect.h"
 #include "dialect/TesselOps.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -11,33 +12,130 @@ using namespace tessel;
 #include "dialect/TesselDialect.cpp.inc"
 #include "dialect/TesselEnums.cpp.inc"
 
-InFlightDiagnostic tessel::emitUnknownInitializer(InFlightDiagnostic diag,
-                                                  StringRef keyword) {
-  diag << "unknown initializer '" << keyword << "'; expected one of";
-  for (InitKind kind : kInitKinds)
-    diag << (kind == kInitKinds[0] ? " " : ", ") << name(kind);
-  return diag;
-}
-
-/// `zeros`, `normal`, ...: an initializer's keyword (runtime/Enums.h).
-static ParseResult parseInitKindKeyword(AsmParser &parser, InitKind &kind) {
+/// The keyword of one of `all`, whose names `name()` gives; `what` names
+/// the enum in the error.
+template <typename Enum, size_t N>
+static ParseResult parseKeywordOf(AsmParser &parser, Enum &value,
+                                  const Enum (&all)[N], StringRef what) {
   SMLoc loc = parser.getCurrentLocation();
   StringRef keyword;
   if (parser.parseKeyword(&keyword))
     return failure();
-  std::optional<InitKind> parsed = parseInitKind(keyword);
-  if (!parsed)
-    return emitUnknownInitializer(parser.emitError(loc), keyword);
-  kind = *parsed;
-  return success();
+  for (Enum candidate : all)
+    if (keyword == name(candidate)) {
+      value = candidate;
+      return success();
+    }
+  InFlightDiagnostic diag = parser.emitError(loc)
+                            << "unknown " << what << " '" << keyword
+                            << "'; expected one of";
+  for (size_t i = 0; i < N; ++i)
+    diag << (i ? ", " : " ") << name(all[i]);
+  return diag;
 }
 
-static void printInitKindKeyword(AsmPrinter &printer, InitKind kind) {
+ParseResult tessel::parseEnumKeyword(AsmParser &parser, InitKind &kind) {
+  return parseKeywordOf(parser, kind, kInitKinds, "initializer");
+}
+
+ParseResult tessel::parseEnumKeyword(AsmParser &parser, EntryPointKind &kind) {
+  return parseKeywordOf(parser, kind, kEntryPointKinds, "entry-point kind");
+}
+
+void tessel::printEnumKeyword(AsmPrinter &printer, InitKind kind) {
+  printer << name(kind);
+}
+
+void tessel::printEnumKeyword(AsmPrinter &printer, EntryPointKind kind) {
   printer << name(kind);
 }
 
 #define GET_ATTRDEF_CLASSES
 #include "dialect/TesselAttrs.cpp.inc"
+
+LogicalResult
+BufferPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       int64_t slots, ArrayAttr buffers) {
+  if (slots < 0)
+    return emitError() << "a buffer plan has a non-negative slot count, got "
+                       << slots;
+  for (Attribute buffer : buffers) {
+    auto planned = dyn_cast<PlannedBufferAttr>(buffer);
+    if (!planned)
+      return emitError() << "a buffer plan lists #tessel.buffer attributes, "
+                            "got "
+                         << buffer;
+    if (planned.getSlot() < 0 || planned.getSlot() >= slots)
+      return emitError() << "buffer slot " << planned.getSlot()
+                         << " is outside the plan's " << slots << " slots";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The compiler-runtime contract's discardable attributes
+//===----------------------------------------------------------------------===//
+
+/// Functions before and after conversion to the LLVM dialect.
+static bool isFunction(Operation *op) { return isa<FunctionOpInterface>(op); }
+
+LogicalResult TesselDialect::verifyOperationAttribute(Operation *op,
+                                                      NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  Attribute value = attr.getValue();
+  auto fail = [&](StringRef what) {
+    return op->emitError() << "'" << name << "' " << what;
+  };
+  if (name == EntryPointAttrHelper::getNameStr()) {
+    if (!isa<EntryPointKindAttr>(value) || !isFunction(op))
+      return fail("is a #tessel.entry_point on a function");
+    return success();
+  }
+  if (name == StepAttrHelper::getNameStr() ||
+      name == DynamicScheduleAttrHelper::getNameStr()) {
+    if (!isa<UnitAttr>(value) || !isFunction(op))
+      return fail("is a unit attribute of a function");
+    return success();
+  }
+  if (name == StepsAttrHelper::getNameStr()) {
+    auto steps = dyn_cast<ArrayAttr>(value);
+    if (!steps || !isFunction(op))
+      return fail("is an array of #tessel.step on a function");
+    for (Attribute step : steps)
+      if (!isa<StepAttr>(step))
+        return fail("lists #tessel.step attributes, got ") << step;
+    return success();
+  }
+  if (name == BufferPlanAttrHelper::getNameStr()) {
+    if (!isa<BufferPlanAttr>(value) || !isFunction(op))
+      return fail("is a #tessel.buffer_plan on a function");
+    return success();
+  }
+  if (name == RegisterTileAttrHelper::getNameStr()) {
+    if (!isa<UnitAttr>(value))
+      return fail("is a unit attribute");
+    return success();
+  }
+  if (name == ParameterAttrHelper::getNameStr())
+    return fail("names the parameter an argument receives; it belongs on a "
+                "function argument");
+  return op->emitError() << "unknown tessel attribute '" << name << "'";
+}
+
+LogicalResult TesselDialect::verifyRegionArgAttribute(Operation *op,
+                                                      unsigned regionIndex,
+                                                      unsigned argIndex,
+                                                      NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name != ParameterAttrHelper::getNameStr())
+    return op->emitError() << "unknown tessel argument attribute '" << name
+                           << "'";
+  auto parameter = dyn_cast<StringAttr>(attr.getValue());
+  if (!parameter || parameter.getValue().empty())
+    return op->emitError() << "'" << name << "' of argument " << argIndex
+                           << " is the non-empty name of a parameter";
+  return success();
+}
 
 void TesselDialect::initialize() {
   addOperations<

@@ -23,6 +23,31 @@ def Tessel_Dialect : Dialect {
     sizes are static. Float tensors are f32, f16 or bf16.
   }];
   let hasConstantMaterializer = 0;
+  // The compiler-runtime contract: attributes the codegen passes attach and
+  // the backend reads into the artifact's manifest. Each is verified where
+  // it appears (TesselDialect.cpp).
+  let discardableAttrs = (ins
+    // On an argument of a function: the parameter it receives
+    // (tessel-parameters-to-arguments).
+    "::mlir::StringAttr":$parameter,
+    // On a function: the kind of entry point it is (#tessel.entry_point).
+    "::tessel::EntryPointKindAttr":$entry_point,
+    // On a function: a step of an entry point's schedule
+    // (tessel-outline-steps).
+    "::mlir::UnitAttr":$step,
+    // On a step: its threads take coarse, uneven tiles, so its loops get a
+    // dynamic schedule (tessel-cpu-openmp-schedule).
+    "::mlir::UnitAttr":$dynamic_schedule,
+    // On an entry point: its steps in call order (#tessel.step).
+    "::mlir::ArrayAttr":$steps,
+    // On an entry point: its memory plan (#tessel.buffer_plan).
+    "::tessel::BufferPlanAttr":$buffer_plan,
+    // On a linalg op, inside tessel-cpu-tile-and-vectorize only: a full
+    // register tile, to be vectorized.
+    "::mlir::UnitAttr":$register_tile
+  );
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
 }
 
 /// Float tensors every numeric op works on.

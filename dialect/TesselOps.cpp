@@ -817,20 +817,16 @@ void RMSNormOp::getAsmResultNames(OpAsmSetValueNameFn setNameFn) {
 /// `init = normal`: the initializer as a bare keyword.
 static ParseResult parseInitKindKeyword(OpAsmParser &parser,
                                         InitKindAttr &attr) {
-  SMLoc loc = parser.getCurrentLocation();
-  StringRef keyword;
-  if (parser.parseKeyword(&keyword))
+  InitKind kind;
+  if (parseEnumKeyword(parser, kind))
     return failure();
-  std::optional<InitKind> kind = parseInitKind(keyword);
-  if (!kind)
-    return emitUnknownInitializer(parser.emitError(loc), keyword);
-  attr = InitKindAttr::get(parser.getContext(), *kind);
+  attr = InitKindAttr::get(parser.getContext(), kind);
   return success();
 }
 
 static void printInitKindKeyword(OpAsmPrinter &printer, Operation *,
                                  InitKindAttr attr) {
-  printer << name(attr.getValue());
+  printEnumKeyword(printer, attr.getValue());
 }
 
 #define GET_OP_CLASSES

@@ -3,7 +3,7 @@
 // over the keys, p . v. docs/flash-attention.md follows it through
 //   tessel-opt examples/attention.mlir --tessel-fuse-attention --canonicalize
 //   ... --tessel-tile-attention --cse
-//   ... --convert-tessel-to-linalg --tessel-vectorize-contractions
+//   ... --convert-tessel-to-linalg --tessel-cpu-tile-and-vectorize
 // and `tesselc examples/attention.mlir -o attention.tsl` compiles it.
 func.func @attention(%x: tensor<1x4x64xf32>, %wq: tensor<64x64xf32>, %wk: tensor<64x64xf32>, %wv: tensor<64x64xf32>) -> tensor<1x4x4x16xf32> {
   %q2 = tessel.linear %x, %wq : tensor<1x4x64xf32>, tensor<64x64xf32> -> tensor<1x4x64xf32>

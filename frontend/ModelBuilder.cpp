@@ -70,10 +70,11 @@ private:
   Value latentAttention(Value x, int64_t layer);
   Value mlp(Value x, int64_t layer);
 
-  /// Builds `forward(tokens) -> logits`, or with `decoding`,
+  /// Builds the entry point of `kind`: `forward(tokens) -> logits`, or
   /// `decode(tokens, positions, past k/v per layer) -> (logits, k/v per
-  /// layer)`: the same model attending to a KV cache.
-  void buildFunction(bool decoding);
+  /// layer)`, the same model attending to a KV cache. The function is named
+  /// after its kind and marked with it (tessel.entry_point).
+  void buildFunction(EntryPointKind kind);
   /// With a cache, appends this step's keys and values to the layer's past
   /// ones (sequence axis 2) and records them as results.
   std::pair<Value, Value> withCache(Value k, Value v, int64_t layer);
@@ -446,7 +447,8 @@ std::pair<Value, Value> ModelBuilder::withCache(Value k, Value v,
   return {keys, values};
 }
 
-void ModelBuilder::buildFunction(bool decoding) {
+void ModelBuilder::buildFunction(EntryPointKind kind) {
+  bool decoding = kind == EntryPointKind::Decode;
   int64_t d = c.hiddenSize, vocab = c.vocabSize;
   const AttentionConfig &a = c.attention;
   auto indexType = RankedTensorType::get({kDyn}, b.getI64Type());
@@ -466,8 +468,10 @@ void ModelBuilder::buildFunction(bool decoding) {
   }
   at("", c.modelName.empty() ? "model" : c.modelName);
   b.setInsertionPointToEnd(module.getBody());
-  auto func = func::FuncOp::create(b, decoding ? "decode" : "forward",
-                                   b.getFunctionType(inputs, results));
+  auto func =
+      func::FuncOp::create(b, name(kind), b.getFunctionType(inputs, results));
+  TesselDialect::EntryPointAttrHelper(&context).setAttr(
+      func, EntryPointKindAttr::get(&context, kind));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   loaded.clear();
@@ -577,8 +581,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   module = *owned;
   if (!c.modelName.empty())
     module.setSymName(c.modelName);
-  buildFunction(/*decoding=*/false);
-  buildFunction(/*decoding=*/true);
+  buildFunction(EntryPointKind::Forward);
+  buildFunction(EntryPointKind::Decode);
   if (failed(verify(module)))
     return nullptr;
   return owned;

@@ -136,6 +136,13 @@ const EntryPoint *Artifact::entry(const std::string &name) const {
   return it == entries.end() ? nullptr : &it->second;
 }
 
+const EntryPoint *Artifact::entry(EntryPointKind kind) const {
+  for (const auto &[name, point] : entries)
+    if (point.kind == kind)
+      return &point;
+  return nullptr;
+}
+
 Status Artifact::load(const std::string &dir) {
   directory = dir;
   std::string path = dir + "/manifest.json";
@@ -203,6 +210,16 @@ Status Artifact::load(const std::string &dir) {
         !e.contains("parameters") || !e["parameters"].is_array())
       return errorf(where, ": needs symbol, inputs, parameters and results");
     entry.symbol = e["symbol"].get<std::string>();
+    if (e.contains("kind")) {
+      if (e["kind"].is_string())
+        entry.kind = parseEntryPointKind(e["kind"].get<std::string>());
+      if (!entry.kind)
+        return errorf(where, ": unknown kind ", e["kind"].dump());
+      for (const auto &[other, point] : entries)
+        if (point.kind == entry.kind)
+          return errorf(where, ": a second ", name(*entry.kind),
+                        " entry point (", other, " is one)");
+    }
     for (const json &t : e["inputs"]) {
       entry.inputs.emplace_back();
       TESSEL_RETURN_IF_ERROR(parseTensorSpec(t, where, entry.inputs.back()));
@@ -234,14 +251,14 @@ Status Artifact::load(const std::string &dir) {
   for (auto &[name, entry] : entries) {
     void *symbol = dlsym(library, entry.symbol.c_str());
     if (!symbol)
-      return errorf(lib, ": no kernel ", entry.symbol, " for entry point ",
+      return errorf(lib, ": no function ", entry.symbol, " for entry point ",
                     name);
     symbols[name] = symbol;
     if (entry.workspaceSymbol.empty())
       continue;
     void *sizer = dlsym(library, entry.workspaceSymbol.c_str());
     if (!sizer)
-      return errorf(lib, ": no kernel ", entry.workspaceSymbol,
+      return errorf(lib, ": no function ", entry.workspaceSymbol,
                     " for the workspace of ", name);
     workspaceSymbols[name] = sizer;
   }
@@ -354,7 +371,7 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
     reinterpret_cast<void (*)(void **)>(workspaceSymbols.at(name))(
         sizerArgs.data());
     if (sizes[0] < 0)
-      return errorf(name, ": the workspace kernel returned ", sizes[0],
+      return errorf(name, ": the workspace function returned ", sizes[0],
                     " bytes");
     size_t bytes = std::max<size_t>(sizes[0], 64);
     if (bytes > workspaceCapacity) {

@@ -4,21 +4,21 @@
 //
 //   manifest.json  the model, its parameters (names, shapes, dtypes,
 //                  initializers) and its entry points (arguments, results,
-//                  and the ordered kernel calls that implement each)
-//   kernels.so     the compiled code
+//                  and the steps each calls, in order)
+//   model.so       the compiled code
 //
-// Each kernel has the signature `void kernel(void **args)`: args[0] points at
-// the descriptor the kernel fills with its result, args[1..] at the
-// descriptors of the inputs then the parameters, in manifest order. A
+// Each entry point has the signature `void entry(void **args)`: args[0]
+// points at the descriptor the entry point fills with its result, args[1..]
+// at the descriptors of the inputs then the parameters, in manifest order. A
 // descriptor is MLIR's strided memref: {allocated, aligned, offset,
 // sizes[rank], strides[rank]} in 64-bit words. Results are allocated by the
-// kernel with malloc and freed here.
+// compiled code with malloc and freed here.
 //
 // An entry point with a memory plan takes one more argument, last: its
 // workspace, a byte buffer (memref<?xi8>) that holds every temporary, laid
 // out by the compiler so that buffers whose lifetimes do not overlap share
 // memory. Its size depends on the input shapes; the entry point's workspace
-// kernel computes it from the same arguments and stores {bytes, bytes the
+// function computes it from the same arguments and stores {bytes, bytes the
 // temporaries would take without reuse} into a two-element i64 buffer.
 // The runtime keeps the workspace across calls and grows it when needed.
 //
@@ -35,13 +35,14 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace tessel {
 
 /// The artifact format this runtime reads.
-constexpr int kArtifactVersion = 2;
+constexpr int kArtifactVersion = 3;
 
 struct TensorSpec {
   std::string name;
@@ -56,6 +57,8 @@ struct ParameterSpec {
 
 struct EntryPoint {
   std::string name, symbol;
+  /// What it does, when the model's frontend said (IR functions have none).
+  std::optional<EntryPointKind> kind;
   std::vector<TensorSpec> inputs, results;
   std::vector<std::string> parameters; ///< Trailing arguments, in order.
   /// The workspace kernel's symbol; empty when there is no memory plan.
@@ -80,6 +83,8 @@ public:
   int64_t vocabSize() const { return vocab; }
   const std::vector<ParameterSpec> &parameters() const { return params; }
   const EntryPoint *entry(const std::string &name) const;
+  /// The entry point of `kind`; null when there is none.
+  const EntryPoint *entry(EntryPointKind kind) const;
 
   /// Fills every parameter: from `weights` (a safetensors file; empty for
   /// none), else, when `seed` is given, from its initializer. Names follow

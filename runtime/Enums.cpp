@@ -44,6 +44,9 @@ constexpr std::pair<InitKind, const char *> kInitKindNames[] = {
     {InitKind::KaimingUniform, "kaiming_uniform"},
     {InitKind::KaimingNormal, "kaiming_normal"}};
 
+constexpr std::pair<EntryPointKind, const char *> kEntryPointKindNames[] = {
+    {EntryPointKind::Forward, "forward"}, {EntryPointKind::Decode, "decode"}};
+
 } // namespace
 
 const char *name(DType dtype) { return lookupName(kDTypeNames, dtype); }
@@ -70,6 +73,13 @@ int64_t byteWidth(DType dtype) {
 const char *name(InitKind kind) { return lookupName(kInitKindNames, kind); }
 std::optional<InitKind> parseInitKind(std::string_view name) {
   return lookupValue(kInitKindNames, name);
+}
+
+const char *name(EntryPointKind kind) {
+  return lookupName(kEntryPointKindNames, kind);
+}
+std::optional<EntryPointKind> parseEntryPointKind(std::string_view name) {
+  return lookupValue(kEntryPointKindNames, name);
 }
 
 } // namespace tessel

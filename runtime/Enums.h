@@ -61,6 +61,25 @@ inline bool usesFans(InitKind kind) {
          kind == InitKind::KaimingUniform || kind == InitKind::KaimingNormal;
 }
 
+/// What an entry point of a compiled model does. The frontend marks the
+/// functions it builds; the manifest records the kind, and the runtime
+/// finds entry points by it. (Training adds its kinds here.)
+enum class EntryPointKind {
+  /// forward(tokens [B, S]) -> logits [B, S, V].
+  Forward,
+  /// decode(tokens [B, S], positions [S], k/v caches per layer)
+  ///   -> (logits [B, S, V], the caches grown by S).
+  Decode
+};
+
+/// Every entry-point kind, in declaration order.
+constexpr EntryPointKind kEntryPointKinds[] = {EntryPointKind::Forward,
+                                               EntryPointKind::Decode};
+
+/// "forward", "decode": also the names the frontend gives the functions.
+const char *name(EntryPointKind kind);
+std::optional<EntryPointKind> parseEntryPointKind(std::string_view name);
+
 } // namespace tessel
 
 #endif // TESSEL_RUNTIME_ENUMS_H

@@ -74,7 +74,7 @@ LogicalResult buildManifest(ModuleOp module,
                             const frontend::ModelConfig *config,
                             nlohmann::ordered_json &manifest) {
   manifest["tessel_artifact"] = kArtifactVersion;
-  manifest["library"] = "kernels.so";
+  manifest["library"] = "model.so";
   nlohmann::ordered_json model = {
       {"name", module.getSymName() ? module.getSymName()->str() : "model"}};
   if (config) {
@@ -100,17 +100,23 @@ LogicalResult buildManifest(ModuleOp module,
   if (failed(pm.run(module)))
     return failure();
   nlohmann::ordered_json entries = nlohmann::ordered_json::object();
+  StringAttr parameterAttr =
+      TesselDialect::ParameterAttrHelper(module.getContext()).getName();
   for (auto func : module.getOps<func::FuncOp>()) {
     if (!func.isPublic() || func.isExternal())
       continue;
     nlohmann::ordered_json entry;
     std::string symbol = "tessel_entry_" + func.getSymName().str();
     entry["symbol"] = symbol;
+    if (EntryPointKindAttr kind =
+            TesselDialect::EntryPointAttrHelper(module.getContext())
+                .getAttr(func))
+      entry["kind"] = name(kind.getValue());
     nlohmann::ordered_json inputs = nlohmann::ordered_json::array(),
                            parameters = nlohmann::ordered_json::array(),
                            results = nlohmann::ordered_json::array();
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      if (auto name = func.getArgAttrOfType<StringAttr>(i, "tessel.parameter"))
+      if (auto name = func.getArgAttrOfType<StringAttr>(i, parameterAttr))
         parameters.push_back(name.str());
       else
         inputs.push_back(tensorSpec(func.getSymName() == "forward" && i == 0
@@ -127,7 +133,7 @@ LogicalResult buildManifest(ModuleOp module,
     entries[func.getSymName().str()] = entry;
     // The names are in the manifest now; LLVM has no use for them.
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      func.removeArgAttr(i, "tessel.parameter");
+      func.removeArgAttr(i, parameterAttr);
   }
   manifest["entry_points"] = entries;
   return success();
@@ -135,42 +141,42 @@ LogicalResult buildManifest(ModuleOp module,
 
 /// What the CPU pipeline decided for each entry point, read off the LLVM
 /// dialect: the workspace its memory plan needs (`tessel.buffer_plan`,
-/// sized by the NAME_workspace kernel), and the kernels its host code calls,
-/// in order (`tessel.kernel_calls`).
+/// sized by the NAME_workspace function), and the steps its host code
+/// calls, in order (`tessel.steps`).
 LogicalResult describeSchedule(ModuleOp module,
                                nlohmann::ordered_json &manifest) {
   for (auto &[name, entry] : manifest["entry_points"].items()) {
     auto func = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
     if (!func)
       return module.emitError("the CPU pipeline lost entry point ") << name;
-    nlohmann::ordered_json calls = nlohmann::ordered_json::array();
-    if (auto kernels = func->getAttrOfType<ArrayAttr>("tessel.kernel_calls"))
-      for (auto call : kernels.getAsRange<DictionaryAttr>()) {
-        nlohmann::ordered_json c = nlohmann::ordered_json::object();
-        for (StringRef key : {"kernel", "op", "at"})
-          if (auto text = call.getAs<StringAttr>(key))
-            c[key.str()] = text.str();
-        calls.push_back(c);
+    MLIRContext *ctx = module.getContext();
+    nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+    if (ArrayAttr list = TesselDialect::StepsAttrHelper(ctx).getAttr(func))
+      for (auto step : list.getAsRange<StepAttr>()) {
+        nlohmann::ordered_json s = {
+            {"function", step.getFunction().getValue().str()},
+            {"op", step.getOp().str()}};
+        if (step.getAt())
+          s["at"] = step.getAt().str();
+        steps.push_back(s);
       }
-    entry["calls"] = calls;
-    auto plan = func->getAttrOfType<DictionaryAttr>("tessel.buffer_plan");
+    entry["steps"] = steps;
+    BufferPlanAttr plan =
+        TesselDialect::BufferPlanAttrHelper(ctx).getAttr(func);
     if (!plan)
       continue;
     nlohmann::ordered_json buffers = nlohmann::ordered_json::array();
-    if (auto described = plan.getAs<ArrayAttr>("buffers"))
-      for (auto buffer : described.getAsRange<DictionaryAttr>()) {
-        auto type = cast<MemRefType>(buffer.getAs<TypeAttr>("type").getValue());
-        nlohmann::ordered_json b = {
-            {"slot", buffer.getAs<IntegerAttr>("slot").getInt()},
-            {"dtype", dtypeName(type.getElementType())},
-            {"shape", shapeOf(type)}};
-        if (auto at = buffer.getAs<StringAttr>("at"))
-          b["at"] = at.str();
-        buffers.push_back(b);
-      }
-    auto slots = plan.getAs<IntegerAttr>("slots");
+    for (auto buffer : plan.getBuffers().getAsRange<PlannedBufferAttr>()) {
+      nlohmann::ordered_json b = {
+          {"slot", buffer.getSlot()},
+          {"dtype", dtypeName(buffer.getType().getElementType())},
+          {"shape", shapeOf(buffer.getType())}};
+      if (buffer.getAt())
+        b["at"] = buffer.getAt().str();
+      buffers.push_back(b);
+    }
     entry["workspace"] = {{"symbol", "tessel_entry_" + name + "_workspace"},
-                          {"slots", slots ? slots.getInt() : 0},
+                          {"slots", plan.getSlots()},
                           {"buffers", buffers}};
   }
   return success();
@@ -306,9 +312,9 @@ LogicalResult writeArtifact(ModuleOp module,
            << staging << ": " << ec.message();
   auto removeStaging = [&] { llvm::sys::fs::remove_directories(staging); };
   llvm::scope_exit<decltype(removeStaging)> cleanup(std::move(removeStaging));
-  std::string object = staging + "/kernels.o";
+  std::string object = staging + "/model.o";
   if (failed(emitObject(module, object)) ||
-      failed(linkLibrary(module, object, staging + "/kernels.so")))
+      failed(linkLibrary(module, object, staging + "/model.so")))
     return failure();
   llvm::sys::fs::remove(object);
   {

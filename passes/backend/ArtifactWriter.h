@@ -14,7 +14,7 @@
 namespace tessel {
 
 /// Compiles `module` (tessel IR after the graph pipeline) with the CPU
-/// pipeline into `directory`: kernels.so (native code for this CPU) and
+/// pipeline into `directory`: model.so (native code for this CPU) and
 /// manifest.json (see runtime/Artifact.h). The directory is written under a
 /// temporary name and renamed into place, so a failure leaves nothing.
 /// `options` are the CPU pipeline's (workspace-argument is always on: the

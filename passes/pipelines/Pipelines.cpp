@@ -62,7 +62,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addNestedPass<FuncOp>(createTesselCpuMapAttention());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
-  pm.addNestedPass<FuncOp>(createTesselVectorizeContractions());
+  pm.addNestedPass<FuncOp>(createTesselCpuTileAndVectorize());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
 
@@ -80,7 +80,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   // before they become loops.
   pm.addPass(mlir::createCSEPass());
   pm.addPass(mlir::createCanonicalizerPass());
-  pm.addPass(createTesselOutlineKernels());
+  pm.addPass(createTesselOutlineSteps());
   mlir::bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(mlir::createConvertBufferizationToMemRefPass());
   pm.addPass(createTesselStridedCopiesToLinalg());

@@ -2106,3 +2106,61 @@ func.func @online_attention_scale(%q: tensor<4x8x16xf32>, %k: tensor<32x16xf32>,
   %a, %b, %c = tessel.online_attention %q, %k, %k into %m, %m, %acc {scale = 0.0 : f64} : tensor<4x8x16xf32>, tensor<32x16xf32>, tensor<32x16xf32> -> tensor<4x8xf32>, tensor<4x8x16xf32>
   return
 }
+
+// -----
+
+// The contract attributes: a step list holds #tessel.step.
+// expected-error @+1 {{'tessel.steps' lists #tessel.step attributes, got "forward_s0"}}
+func.func @steps_not_steps() attributes {tessel.steps = ["forward_s0"]} {
+  return
+}
+
+// -----
+
+// tessel.step is a unit attribute of a function.
+func.func @step_value() {
+  // expected-error @+1 {{'tessel.step' is a unit attribute of a function}}
+  %c = arith.constant {tessel.step} 0 : index
+  return
+}
+
+// -----
+
+// A buffer plan's slots hold its buffers.
+// expected-error @+1 {{buffer slot 2 is outside the plan's 2 slots}}
+func.func @plan_slot() attributes {tessel.buffer_plan = #tessel.buffer_plan<slots = 2, buffers = [#tessel.buffer<type = memref<4xf32>, slot = 2>]>} {
+  return
+}
+
+// -----
+
+// An unknown tessel attribute (a typo of the contract) is an error.
+// expected-error @+1 {{unknown tessel attribute 'tessel.kernel_calls'}}
+func.func @unknown_attribute() attributes {tessel.kernel_calls = []} {
+  return
+}
+
+// -----
+
+// tessel.parameter names the parameter an argument receives.
+// expected-error @+1 {{'tessel.parameter' of argument 0 is the non-empty name of a parameter}}
+func.func @parameter_name(%w: tensor<4xf32> {tessel.parameter = 3 : i64}) {
+  return
+}
+
+// -----
+
+// An entry-point kind is one the runtime knows.
+// expected-error @+1 {{unknown entry-point kind 'train'; expected one of forward, decode}}
+func.func @entry_kind() attributes {tessel.entry_point = #tessel.entry_point<train>} {
+  return
+}
+
+// -----
+
+// tessel.entry_point belongs on a function.
+func.func @entry_kind_on_op() {
+  // expected-error @+1 {{'tessel.entry_point' is a #tessel.entry_point on a function}}
+  %c = arith.constant {tessel.entry_point = #tessel.entry_point<forward>} 0 : index
+  return
+}

@@ -97,3 +97,20 @@ func.func @read_before_declaration() -> tensor<2x2xf32> {
 }
 // CHECK: tessel.parameter @late : tensor<2x2xf32> init = xavier_uniform{{$}}
 tessel.parameter @late : tensor<2x2xf32> init = xavier_uniform
+
+// The compiler-runtime contract's attributes on functions and arguments
+// (what the frontend and the codegen passes attach).
+// CHECK-LABEL: func.func @contract
+// CHECK-SAME:    (%{{.+}}: tensor<4xf32> {tessel.parameter = "lm_head.weight"})
+// CHECK-SAME:    attributes {tessel.buffer_plan = #tessel.buffer_plan<slots = 1, buffers = [#tessel.buffer<type = memref<?x4xf32>, slot = 0, at = "layers.0.mlp">]>, tessel.entry_point = #tessel.entry_point<decode>, tessel.steps = [#tessel.step<function = @contract_s0, op = "linalg.generic", at = "lm_head">]}
+// CHECK-LABEL: func.func private @contract_s0
+// CHECK-SAME:    attributes {tessel.dynamic_schedule, tessel.step}
+func.func @contract(%w: tensor<4xf32> {tessel.parameter = "lm_head.weight"})
+    attributes {tessel.entry_point = #tessel.entry_point<decode>,
+                tessel.steps = [#tessel.step<function = @contract_s0, op = "linalg.generic", at = "lm_head">],
+                tessel.buffer_plan = #tessel.buffer_plan<slots = 1, buffers = [#tessel.buffer<type = memref<?x4xf32>, slot = 0, at = "layers.0.mlp">]>} {
+  return
+}
+func.func private @contract_s0() attributes {tessel.step, tessel.dynamic_schedule} {
+  return
+}

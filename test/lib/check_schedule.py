@@ -1,6 +1,6 @@
 """Checks an artifact's schedule: the manifest lists each entry point's
-kernel calls in order (every kernel named once, attributed to a part of the
-model), its memory plan (a workspace kernel, temporaries sharing slots), and
+steps in order (every step function named once, attributed to a part of the
+model), its memory plan (a workspace function, temporaries sharing slots), and
 the workspace a run reports is smaller than the temporaries would take
 without reuse.
 
@@ -22,18 +22,18 @@ def main():
     artifact, report = sys.argv[1], sys.argv[2]
     manifest = json.load(open(f"{artifact}/manifest.json"))
     for name, entry in manifest["entry_points"].items():
-        calls = entry.get("calls", [])
-        if not calls:
-            fail(f"{name}: no kernel calls")
-        kernels = [c["kernel"] for c in calls]
-        if kernels != [f"{name}_k{i}" for i in range(len(kernels))]:
-            fail(f"{name}: kernels out of order or repeated: {kernels[:5]}...")
-        parts = {c.get("at", "") for c in calls}
+        steps = entry.get("steps", [])
+        if not steps:
+            fail(f"{name}: no steps")
+        functions = [c["function"] for c in steps]
+        if functions != [f"{name}_s{i}" for i in range(len(functions))]:
+            fail(f"{name}: steps out of order or repeated: {functions[:5]}...")
+        parts = {c.get("at", "") for c in steps}
         if not any(p.startswith("layers.0.") for p in parts):
-            fail(f"{name}: no kernel attributed to layers.0: {sorted(parts)}")
+            fail(f"{name}: no step attributed to layers.0: {sorted(parts)}")
         plan = entry.get("workspace")
         if not plan or plan["symbol"] != f"tessel_entry_{name}_workspace":
-            fail(f"{name}: no workspace kernel: {plan}")
+            fail(f"{name}: no workspace function: {plan}")
         buffers = plan["buffers"]
         if not 0 < plan["slots"] < len(buffers):
             fail(f"{name}: {len(buffers)} buffers in {plan['slots']} slots")
@@ -42,7 +42,7 @@ def main():
         if any(b["dtype"] not in ("f32", "f16", "bf16", "i32", "i64")
                or not b.get("at") for b in buffers):
             fail(f"{name}: a buffer without dtype or model part: {buffers}")
-        print(f"{name}: {len(calls)} kernel calls, {len(buffers)} "
+        print(f"{name}: {len(steps)} steps, {len(buffers)} "
               f"temporaries in {plan['slots']} slots")
     text = open(report).read()
     m = re.search(r"forward: workspace (\d+) bytes for \d+ temporaries in "

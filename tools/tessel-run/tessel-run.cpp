@@ -196,10 +196,14 @@ Status runForward(const cli::ParsedArgs &args) {
   TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
   TESSEL_RETURN_IF_ERROR(
       checkTokens(tokensFile, artifact, artifact.maxPositions(), tokens));
+  // The forward entry point: by kind, or by name for an artifact compiled
+  // from IR (whose functions have no kind).
+  const EntryPoint *forward = artifact.entry(EntryPointKind::Forward);
+  std::string entry = forward ? forward->name : "forward";
   std::vector<Tensor> results;
-  TESSEL_RETURN_IF_ERROR(artifact.run("forward", {tokens}, results));
+  TESSEL_RETURN_IF_ERROR(artifact.run(entry, {tokens}, results));
   TESSEL_RETURN_IF_ERROR(
-      repeatAndReport(args, artifact, "forward", {tokens}, results));
+      repeatAndReport(args, artifact, entry, {tokens}, results));
   return writeNpy(args.get("out", ""), results[0]);
 }
 
@@ -221,7 +225,7 @@ Status runGenerate(const cli::ParsedArgs &args) {
 
   Artifact artifact;
   TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
-  const EntryPoint *decode = artifact.entry("decode");
+  const EntryPoint *decode = artifact.entry(EntryPointKind::Decode);
   if (!decode)
     return errorf(args.positional(),
                   ": no decode entry point (compile the model from its "
@@ -261,7 +265,7 @@ Status runGenerate(const cli::ParsedArgs &args) {
     std::vector<Tensor> inputs = {step, positions};
     inputs.insert(inputs.end(), state.begin(), state.end());
     std::vector<Tensor> results;
-    TESSEL_RETURN_IF_ERROR(artifact.run("decode", inputs, results));
+    TESSEL_RETURN_IF_ERROR(artifact.run(decode->name, inputs, results));
     position += count;
     state.assign(results.begin() + 1, results.end());
     const Tensor &logits = results[0];

@@ -54,7 +54,7 @@ cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.json>"),
 cl::opt<std::string> outputFile(
     "o",
     cl::desc("Output file (default: stdout); a name ending in .tsl gets the "
-             "compiled artifact (a directory: manifest.json, kernels.so)"),
+             "compiled artifact (a directory: manifest.json, model.so)"),
     cl::value_desc("file"), cl::init("-"));
 cl::opt<Stage> emit(
     "emit", cl::desc("Stop after this stage and print its result"),

@@ -2,6 +2,8 @@
 
 #include "passes/codegen/common/Passes.h"
 
+#include "dialect/TesselDialect.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
 
@@ -22,8 +24,9 @@ struct EmitEntryPoints
     for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
       if (func.getName().starts_with("_mlir_ciface_") && !func.isExternal())
         wrappers.push_back(func);
-      // Kernels (tessel-outline-kernels) stay functions of their own.
-      if (func->hasAttr("tessel.kernel"))
+      // Steps (tessel-outline-steps) stay functions of their own.
+      if (tessel::TesselDialect::StepAttrHelper(&getContext())
+              .isAttrPresent(func))
         func.setNoInline(true);
     }
     OpBuilder b(&getContext());

@@ -50,9 +50,10 @@ struct ParametersToArguments
                 index, param.getType(),
                 DictionaryAttr::get(
                     &getContext(),
-                    {NamedAttribute(
-                         StringAttr::get(&getContext(), "tessel.parameter"),
-                         nameAttr),
+                    {NamedAttribute(tessel::TesselDialect::ParameterAttrHelper(
+                                        &getContext())
+                                        .getName(),
+                                    nameAttr),
                      // Kernels only read parameters, so the runtime can
                      // pass the same buffers to every call.
                      NamedAttribute(StringAttr::get(&getContext(),

@@ -58,35 +58,38 @@ def TesselPlanBuffers : Pass<"tessel-plan-buffers", "::mlir::ModuleOp"> {
     and a new public function `NAME_workspace(args..., memref<2xi64>)`
     stores its size in bytes and what the buffers would take without reuse,
     so that the runtime allocates it once and keeps it across calls. Each
-    planned function is marked `tessel.buffer_plan = {buffers, slots}`:
-    each buffer's type, slot and model part (from its location), and the
-    slot count.
+    planned function is marked `tessel.buffer_plan` (a
+    `#tessel.buffer_plan`): the slot count, and each buffer's type, slot
+    and model part (from its location).
   }];
   let options = [
     Option<"workspaceArgument", "workspace-argument", "bool", "false",
            "Public functions take the workspace as an argument">,
   ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::tessel::TesselDialect"
   ];
 }
 
-def TesselOutlineKernels : Pass<"tessel-outline-kernels", "::mlir::ModuleOp"> {
-  let summary = "Move each op's loops out of an entry point into a kernel "
+def TesselOutlineSteps : Pass<"tessel-outline-steps", "::mlir::ModuleOp"> {
+  let summary = "Move each op's loops out of an entry point into a step "
                 "function, called in order";
   let description = [{
     Runs on buffers, after the memory plan. Every top-level op of a public
     function that does work (an op with a body: loop nests, linalg ops; or
-    a `memref.copy`) becomes a private function NAME_kN, which the entry
-    point calls in place of the op; constants are rebuilt inside the kernel,
-    other values it uses are passed. The kernels are marked `tessel.kernel`
-    (tessel-emit-entry-points keeps them out of line, so that they stay
-    functions in the compiled code) and get internal linkage; a kernel
-    holding an `scf.forall` (threads' tiles) is also marked
-    `tessel.dynamic_schedule`. The entry point is
-    marked `tessel.kernel_calls`: its kernels in call order, each with the
-    op it holds and the name of the model part it came from, which the
-    artifact's manifest lists.
+    a `memref.copy`) becomes a private function NAME_sN, a step of the
+    entry point's schedule, which the entry point calls in place of the op;
+    constants are rebuilt inside the step, other values it uses are passed.
+    Steps are marked `tessel.step` (tessel-emit-entry-points keeps them out
+    of line, so that they stay functions in the compiled code) and get
+    internal linkage; a step holding an `scf.forall` (threads' tiles) is
+    also marked `tessel.dynamic_schedule`. The entry point is marked
+    `tessel.steps`: its steps in call order, each a `#tessel.step` with the
+    function, the op it holds and the part of the model it came from, which
+    the artifact's manifest lists. (On the CPU a step is a host function
+    whose loops run on the threads; a GPU target launches kernels from its
+    steps.)
 
     ```mlir
     func.func @forward(%x: memref<?x64xf32>, ...) {
@@ -94,28 +97,29 @@ def TesselOutlineKernels : Pass<"tessel-outline-kernels", "::mlir::ModuleOp"> {
       linalg.generic ... ins(%x ...) outs(%v ...) { ... }
       ...
     // becomes
-    func.func @forward(...) attributes {tessel.kernel_calls = [
-        {at = "layers.0.attn_norm", kernel = "forward_k0",
-         op = "linalg.generic"}, ...]} {
+    func.func @forward(...) attributes {tessel.steps = [
+        #tessel.step<function = @forward_s0, op = "linalg.generic",
+                     at = "layers.0.attn_norm">, ...]} {
       %v = memref.view %ws[%c0][%n] : memref<?xi8> to memref<?x64xf32>
-      call @forward_k0(%x, %v) : (memref<?x64xf32>, memref<?x64xf32>) -> ()
+      call @forward_s0(%x, %v) : (memref<?x64xf32>, memref<?x64xf32>) -> ()
     ```
   }];
   let dependentDialects = [
-    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+    "::tessel::TesselDialect"
   ];
 }
 
 def TesselEmitEntryPoints
     : Pass<"tessel-emit-entry-points", "::mlir::ModuleOp"> {
-  let summary = "Give each C-interface function a `void kernel(void **)` entry";
+  let summary = "Give each C-interface function a `void entry(void **)` entry";
   let description = [{
     Runs on the LLVM dialect, after `llvm.emit_c_interface` functions got
     their `_mlir_ciface_NAME` wrappers. Adds `tessel_entry_NAME(ptr args)`,
     which loads each argument pointer from the array and calls the wrapper:
-    the runtime calls every kernel the same way, whatever its arity. Marks
-    the functions of `tessel-outline-kernels` (`tessel.kernel`) `no_inline`,
-    so that each op's kernel stays a function a profile can name.
+    the runtime calls every entry point the same way, whatever its arity.
+    Marks the steps of `tessel-outline-steps` (`tessel.step`) `no_inline`,
+    so that each op's step stays a function a profile can name.
 
     ```mlir
     llvm.func @tessel_entry_forward(%args: !llvm.ptr) {

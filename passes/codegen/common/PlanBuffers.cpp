@@ -24,6 +24,8 @@
 #include "passes/codegen/common/ModelParts.h"
 #include "passes/codegen/common/Passes.h"
 
+#include "dialect/TesselDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -284,13 +286,10 @@ struct PlanBuffers : tessel::impl::TesselPlanBuffersBase<PlanBuffers> {
     }
     SmallVector<Attribute> described;
     for (Buffer &buffer : buffers) {
-      SmallVector<NamedAttribute> fields = {
-          b.getNamedAttr("slot", b.getI64IntegerAttr(buffer.slot)),
-          b.getNamedAttr("type", TypeAttr::get(buffer.alloc.getType()))};
       std::string at = tessel::modelPartOf(buffer.alloc.getLoc());
-      if (!at.empty())
-        fields.push_back(b.getNamedAttr("at", b.getStringAttr(at)));
-      described.push_back(b.getDictionaryAttr(fields));
+      described.push_back(tessel::PlannedBufferAttr::get(
+          b.getContext(), buffer.alloc.getType(), buffer.slot,
+          at.empty() ? StringAttr() : b.getStringAttr(at)));
       b.setInsertionPoint(buffer.alloc);
       Value view = memref::ViewOp::create(
           b, buffer.alloc.getLoc(), buffer.alloc.getType(), workspace,
@@ -298,11 +297,9 @@ struct PlanBuffers : tessel::impl::TesselPlanBuffersBase<PlanBuffers> {
       buffer.alloc.replaceAllUsesWith(view);
       buffer.alloc.erase();
     }
-    func->setAttr(
-        "tessel.buffer_plan",
-        b.getDictionaryAttr(
-            {b.getNamedAttr("buffers", b.getArrayAttr(described)),
-             b.getNamedAttr("slots", b.getI64IntegerAttr(slotCount))}));
+    tessel::TesselDialect::BufferPlanAttrHelper(b.getContext())
+        .setAttr(func, tessel::BufferPlanAttr::get(b.getContext(), slotCount,
+                                                   b.getArrayAttr(described)));
     return success();
   }
 

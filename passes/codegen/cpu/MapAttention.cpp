@@ -3,7 +3,7 @@
 // tessel-tile-attention leaves attention as query tiles (scf.forall) walking
 // key tiles (scf.for) with one tessel.online_attention step per key tile.
 // This pass makes the CPU's choices and turns each step into linalg ops that
-// tessel-vectorize-contractions then register-tiles:
+// tessel-cpu-tile-and-vectorize then register-tiles:
 //
 // - causal query tiles run last to first: threads take tiles in iteration
 //   order, so the costly ones (which see the most keys) go first and the
@@ -306,7 +306,7 @@ LogicalResult AttentionMapper::decompose(tessel::OnlineAttentionOp step) {
   SmallVector<OpFoldResult> sOffsets(3, rewriter.getIndexAttr(0));
   SmallVector<OpFoldResult> sSizes = {q[0], q[1], k[0]};
   SmallVector<OpFoldResult> unit(3, rewriter.getIndexAttr(1));
-  // The step's slice of the scratch, zeroed (tessel-vectorize-contractions
+  // The step's slice of the scratch, zeroed (tessel-cpu-tile-and-vectorize
   // fuses the fill into each register tile: its accumulators start at 0).
   Value sTile = tensor::ExtractSliceOp::create(rewriter, loc, sType, sScratch,
                                                sOffsets, sSizes, unit);

@@ -2,6 +2,8 @@
 
 #include "passes/codegen/cpu/Passes.h"
 
+#include "dialect/TesselDialect.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -18,10 +20,11 @@ namespace {
 struct OpenMPSchedule
     : tessel::impl::TesselCpuOpenMPScheduleBase<OpenMPSchedule> {
   void runOnOperation() override {
-    // Kernels are func.func or, once converted, llvm.func.
+    // Steps are func.func or, once converted, llvm.func.
+    tessel::TesselDialect::DynamicScheduleAttrHelper dynamic(&getContext());
     getOperation()->walk([&](Operation *func) {
       if (!isa<func::FuncOp, LLVM::LLVMFuncOp>(func) ||
-          !func->hasAttr("tessel.dynamic_schedule"))
+          !dynamic.isAttrPresent(func))
         return;
       func->walk([&](omp::WsloopOp loop) {
         loop.setScheduleKind(omp::ClauseScheduleKind::Dynamic);

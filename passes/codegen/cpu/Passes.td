@@ -49,7 +49,7 @@ def TesselCpuMapAttention
     and replaces each step by linalg ops: the zeroed logits tile, q.k^T,
     bias and mask, the row max, m' and alpha = exp(m - m') in one op,
     p = exp(s - m') with the new row sums in one op, acc' = alpha acc +
-    p.v (each exp(d) as exp2(d log2 e)). tessel-vectorize-contractions then
+    p.v (each exp(d) as exp2(d log2 e)). tessel-cpu-tile-and-vectorize then
     register-tiles the two contractions.
 
     ```mlir
@@ -72,9 +72,10 @@ def TesselCpuMapAttention
   ];
 }
 
-def TesselVectorizeContractions
-    : Pass<"tessel-vectorize-contractions", "::mlir::func::FuncOp"> {
-  let summary = "Tile contractions for registers and caches, then vectorize";
+def TesselCpuTileAndVectorize
+    : Pass<"tessel-cpu-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Split contractions and transposes into thread chunks and "
+                "register tiles, then vectorize";
   let description = [{
     Every `linalg` contraction with one reduction dimension (linear layers,
     batched matmuls, attention's q.k and p.v) becomes:
@@ -148,11 +149,11 @@ def TesselSequentialInnerLoops
 
 def TesselCpuOpenMPSchedule
     : Pass<"tessel-cpu-openmp-schedule", "::mlir::ModuleOp"> {
-  let summary = "Give the OpenMP loops of coarse-tiled kernels a dynamic "
+  let summary = "Give the OpenMP loops of coarse-tiled steps a dynamic "
                 "schedule";
   let description = [{
-    Runs after `convert-scf-to-openmp`. Kernels that
-    `tessel-outline-kernels` marked `tessel.dynamic_schedule` hold an
+    Runs after `convert-scf-to-openmp`. Steps that
+    `tessel-outline-steps` marked `tessel.dynamic_schedule` hold an
     `scf.forall` of coarse, possibly uneven tiles (contraction chunks,
     FlashAttention's query tiles, heavier towards the end when causal);
     their worksharing loops get `schedule(dynamic)`: each thread takes the
@@ -160,8 +161,8 @@ def TesselCpuOpenMPSchedule
     core holds the others up. Other loops keep OpenMP's static schedule.
 
     ```mlir
-    func.func private @forward_k3(...) attributes {tessel.dynamic_schedule,
-                                                   tessel.kernel} {
+    func.func private @forward_s3(...) attributes {tessel.dynamic_schedule,
+                                                   tessel.step} {
       omp.parallel {
         omp.wsloop {
     // becomes

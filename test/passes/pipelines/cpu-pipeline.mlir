@@ -1,7 +1,7 @@
 // RUN: tessel-opt %s --tessel-cpu-pipeline | FileCheck %s
 
 // The whole CPU pipeline (what tesselc -o X.tsl compiles): only the LLVM and
-// OpenMP dialects remain, the op's loops are a kernel of their own that the
+// OpenMP dialects remain, the op's loops are a step of their own that the
 // function calls, they run in an omp.parallel region, exp is a polynomial
 // (no libm call), and each public function gets its C-interface wrapper and
 // a uniform tessel_entry_NAME(ptr) entry.
@@ -10,10 +10,10 @@
 // CHECK-NOT: linalg.
 // CHECK-NOT: func.func
 // CHECK-LABEL: llvm.func @silu(
-// CHECK-SAME:    tessel.kernel_calls = [{kernel = "silu_k0", op = "linalg.generic"}]
-// CHECK:         llvm.call @silu_k0(
+// CHECK-SAME:    tessel.steps = [#tessel.step<function = @silu_s0, op = "linalg.generic">]
+// CHECK:         llvm.call @silu_s0(
 // CHECK-LABEL: llvm.func @_mlir_ciface_silu(%{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr)
-// CHECK-LABEL: llvm.func internal @silu_k0(
+// CHECK-LABEL: llvm.func internal @silu_s0(
 // CHECK-SAME:    no_inline
 // CHECK:         omp.parallel
 // CHECK-NOT:     llvm.call @expf

@@ -1,5 +1,5 @@
 // RUN: tessel-opt %s --tessel-emit-entry-points | FileCheck %s
-// RUN: tessel-opt %s --tessel-emit-entry-points | FileCheck %s --check-prefix=KERNEL
+// RUN: tessel-opt %s --tessel-emit-entry-points | FileCheck %s --check-prefix=STEP
 
 // Each defined _mlir_ciface_NAME gets tessel_entry_NAME(ptr args), which
 // loads argument i from args[i] and calls it; declarations are left alone.
@@ -19,10 +19,10 @@ llvm.func @_mlir_ciface_external(!llvm.ptr)
 // CHECK-NEXT:    llvm.return
 // CHECK-NOT:   tessel_entry_external
 
-// A kernel of tessel-outline-kernels stays out of line.
+// A step of tessel-outline-steps stays out of line.
 
-// KERNEL-LABEL: llvm.func internal @f_k0()
-// KERNEL-SAME:    no_inline
-llvm.func internal @f_k0() attributes {tessel.kernel} {
+// STEP-LABEL: llvm.func internal @f_s0()
+// STEP-SAME:    no_inline
+llvm.func internal @f_s0() attributes {tessel.step} {
   llvm.return
 }

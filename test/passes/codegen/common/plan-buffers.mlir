@@ -9,7 +9,7 @@
 
 // CHECK-LABEL: func.func @chain(
 // CHECK-SAME:      %[[X:.+]]: memref<?x64xf32>) -> memref<?x64xf32>
-// CHECK-SAME:      tessel.buffer_plan = {buffers = [{at = "layers.0.mlp", slot = 0 : i64, type = memref<?x64xf32>}, {slot = 1 : i64, type = memref<?x64xf32>}, {slot = 0 : i64, type = memref<?x64xf32>}], slots = 2 : i64}
+// CHECK-SAME:      tessel.buffer_plan = #tessel.buffer_plan<slots = 2, buffers = [#tessel.buffer<type = memref<?x64xf32>, slot = 0, at = "layers.0.mlp">, #tessel.buffer<type = memref<?x64xf32>, slot = 1>, #tessel.buffer<type = memref<?x64xf32>, slot = 0>]>
 // CHECK:         %[[WS:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?xi8>
 // CHECK:         %[[N:.+]] = memref.dim %[[X]]
 // CHECK:         %[[A:.+]] = memref.view %[[WS]][%[[OFF0:.+]]][%[[N]]] : memref<?xi8> to memref<?x64xf32>
@@ -53,7 +53,7 @@ func.func @chain(%x: memref<?x64xf32>) -> memref<?x64xf32> {
 // allocated, so they may not share; %c may take %a's slot afterwards.
 
 // CHECK-LABEL: func.func @view_alias(
-// CHECK-SAME:      tessel.buffer_plan = {buffers = [{slot = 0 : i64, type = memref<8x16xf32>}, {slot = 1 : i64, type = memref<4x16xf32>}, {slot = 0 : i64, type = memref<4x16xf32>}], slots = 2 : i64}
+// CHECK-SAME:      tessel.buffer_plan = #tessel.buffer_plan<slots = 2, buffers = [#tessel.buffer<type = memref<8x16xf32>, slot = 0>, #tessel.buffer<type = memref<4x16xf32>, slot = 1>, #tessel.buffer<type = memref<4x16xf32>, slot = 0>]>
 // CHECK:         %[[A:.+]] = memref.view %{{.+}}[%[[OFF0:.+]]][] : memref<?xi8> to memref<8x16xf32>
 // CHECK:         %[[S:.+]] = memref.subview %[[A]]
 // CHECK:         memref.view %{{.+}}[%[[OFF1:.+]]][] : memref<?xi8> to memref<4x16xf32>

@@ -14,7 +14,7 @@
 // products directly). The loops carry the running max m, the running sum l
 // and the accumulator, and two scratch tensors that every step reuses in
 // place: the logits tile [4, bq, bk] (a slice of it when the key tile is
-// short; the slice is zeroed and tessel-vectorize-contractions fuses that
+// short; the slice is zeroed and tessel-cpu-tile-and-vectorize fuses that
 // fill into its register tiles) and the row maxima, which then hold
 // alpha = exp(m - m'). p = exp(s - m') and its row sums are one op. Each
 // exp(d) is exp2(d log2(e)), the multiplication applied to the difference,

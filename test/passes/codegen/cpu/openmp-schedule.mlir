@@ -1,11 +1,11 @@
 // RUN: tessel-opt %s --split-input-file --tessel-cpu-openmp-schedule | FileCheck %s
 
-// A kernel of threads' tiles (tessel.dynamic_schedule): its OpenMP loop
+// A step of threads' tiles (tessel.dynamic_schedule): its OpenMP loop
 // hands out iterations dynamically.
 
-// CHECK-LABEL: llvm.func internal @tiles_k0(
+// CHECK-LABEL: llvm.func internal @tiles_s0(
 // CHECK:         omp.wsloop schedule(dynamic)
-llvm.func internal @tiles_k0(%n: i64) attributes {tessel.kernel, tessel.dynamic_schedule} {
+llvm.func internal @tiles_s0(%n: i64) attributes {tessel.step, tessel.dynamic_schedule} {
   %c0 = llvm.mlir.constant(0 : i64) : i64
   %c1 = llvm.mlir.constant(1 : i64) : i64
   omp.parallel {
@@ -21,11 +21,11 @@ llvm.func internal @tiles_k0(%n: i64) attributes {tessel.kernel, tessel.dynamic_
 
 // -----
 
-// Before the LLVM dialect too (a func.func kernel).
+// Before the LLVM dialect too (a func.func step).
 
-// CHECK-LABEL: func.func private @tiles_k1(
+// CHECK-LABEL: func.func private @tiles_s1(
 // CHECK:         omp.wsloop schedule(dynamic)
-func.func private @tiles_k1(%n: index) attributes {tessel.kernel, tessel.dynamic_schedule} {
+func.func private @tiles_s1(%n: index) attributes {tessel.step, tessel.dynamic_schedule} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   omp.parallel {
@@ -41,12 +41,12 @@ func.func private @tiles_k1(%n: index) attributes {tessel.kernel, tessel.dynamic
 
 // -----
 
-// An elementwise kernel keeps OpenMP's static schedule.
+// An elementwise step keeps OpenMP's static schedule.
 
-// CHECK-LABEL: llvm.func internal @elementwise_k0(
+// CHECK-LABEL: llvm.func internal @elementwise_s0(
 // CHECK:         omp.wsloop {
 // CHECK-NOT:     schedule
-llvm.func internal @elementwise_k0(%n: i64) attributes {tessel.kernel} {
+llvm.func internal @elementwise_s0(%n: i64) attributes {tessel.step} {
   %c0 = llvm.mlir.constant(0 : i64) : i64
   %c1 = llvm.mlir.constant(1 : i64) : i64
   omp.parallel {

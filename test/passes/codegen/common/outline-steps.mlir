@@ -1,29 +1,29 @@
-// RUN: tessel-opt %s --split-input-file --tessel-outline-kernels | FileCheck %s
+// RUN: tessel-opt %s --split-input-file --tessel-outline-steps | FileCheck %s
 
-// Each op that does work (a body, or a copy) moves into a kernel the entry
-// point calls in its place, in order; constants are rebuilt in the kernel,
-// other values (buffers, sizes) are passed. Host code (dims, views, the
-// result's allocation) stays. The entry point lists its calls.
+// Each op that does work (a body, or a copy) moves into a step function the
+// entry point calls in its place, in order; constants are rebuilt in the
+// step, other values (buffers, sizes) are passed. Host code (dims, views,
+// the result's allocation) stays. The entry point lists its steps.
 
 // CHECK-LABEL: func.func @forward(
 // CHECK-SAME:      %[[X:[^:]+]]: memref<?x64xf32>, %[[WS:[^:]+]]: memref<?xi8>)
-// CHECK-SAME:      tessel.kernel_calls = [{at = "layers.0.mlp", kernel = "forward_k0", op = "linalg.generic"}, {at = "lm_head", kernel = "forward_k1", op = "memref.copy"}]
+// CHECK-SAME:      tessel.steps = [#tessel.step<function = @forward_s0, op = "linalg.generic", at = "layers.0.mlp">, #tessel.step<function = @forward_s1, op = "memref.copy", at = "lm_head">]
 // CHECK:         %[[N:.+]] = memref.dim %[[X]]
 // CHECK:         %[[T:.+]] = memref.view %[[WS]]
-// CHECK:         call @forward_k0(%[[X]], %[[T]]) : (memref<?x64xf32>, memref<?x64xf32>) -> ()
+// CHECK:         call @forward_s0(%[[X]], %[[T]]) : (memref<?x64xf32>, memref<?x64xf32>) -> ()
 // CHECK:         %[[R:.+]] = memref.alloc(%[[N]])
-// CHECK:         call @forward_k1(%[[T]], %[[R]])
+// CHECK:         call @forward_s1(%[[T]], %[[R]])
 // CHECK:         return %[[R]]
 
-// CHECK-LABEL: func.func private @forward_k0(
+// CHECK-LABEL: func.func private @forward_s0(
 // CHECK-SAME:      %[[A:.+]]: memref<?x64xf32>, %[[B:.+]]: memref<?x64xf32>)
-// CHECK-SAME:      llvm.linkage = #llvm.linkage<internal>, tessel.kernel
+// CHECK-SAME:      llvm.linkage = #llvm.linkage<internal>, tessel.step
 // CHECK:         %[[TWO:.+]] = arith.constant 2.0
 // CHECK:         linalg.generic {{.*}} ins(%[[A]] : memref<?x64xf32>) outs(%[[B]] : memref<?x64xf32>)
 // CHECK:           arith.mulf %{{.+}}, %[[TWO]]
 // CHECK:         return
 
-// CHECK-LABEL: func.func private @forward_k1(
+// CHECK-LABEL: func.func private @forward_s1(
 // CHECK:         memref.copy
 #map = affine_map<(d0, d1) -> (d0, d1)>
 func.func @forward(%x: memref<?x64xf32>, %ws: memref<?xi8>) -> memref<?x64xf32> {
@@ -48,7 +48,7 @@ func.func @forward(%x: memref<?x64xf32>, %ws: memref<?xi8>) -> memref<?x64xf32> 
 // Private functions are not entry points: left alone.
 
 // CHECK-LABEL: func.func private @helper(
-// CHECK-NOT:     tessel.kernel_calls
+// CHECK-NOT:     tessel.steps
 // CHECK:         memref.copy
 func.func private @helper(%a: memref<4xf32>, %b: memref<4xf32>) {
   memref.copy %a, %b : memref<4xf32> to memref<4xf32>
@@ -57,10 +57,10 @@ func.func private @helper(%a: memref<4xf32>, %b: memref<4xf32>) {
 
 // -----
 
-// The threads' tiles of an op (an scf.forall) make a kernel whose OpenMP
-// loop tessel-emit-entry-points schedules dynamically.
+// The threads' tiles of an op (an scf.forall) make a step whose OpenMP
+// loop tessel-cpu-openmp-schedule schedules dynamically.
 
-// CHECK-LABEL: func.func private @tiles_k0(
+// CHECK-LABEL: func.func private @tiles_s0(
 // CHECK-SAME:      tessel.dynamic_schedule
 // CHECK:         scf.forall
 func.func @tiles(%x: memref<8xf32>) {

@@ -1,16 +1,20 @@
-//===- OutlineKernels.cpp - each op's loops become a kernel --------------===//
+//===- OutlineSteps.cpp - each op's loops become a step of the schedule ---===//
 //
 // After bufferization and the memory plan, the top level of an entry point
 // is host code: size arithmetic, views of the workspace, allocations of the
 // results, and the ops that do the work (loop nests, linalg ops, copies).
-// Each of those becomes its own function, a kernel, called in order from the
-// entry point; the order is recorded on the entry point so that the
-// artifact's manifest lists the kernel calls of each entry point.
+// Each of those becomes its own function, a step, called in order from the
+// entry point; the steps are recorded on the entry point (tessel.steps) so
+// that the artifact's manifest lists the schedule of each entry point. On
+// the CPU a step is a host function whose loops run on the threads; a GPU
+// target will launch kernels from its steps.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/codegen/common/ModelParts.h"
 #include "passes/codegen/common/Passes.h"
+
+#include "dialect/TesselDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,7 +27,7 @@
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace tessel {
-#define GEN_PASS_DEF_TESSELOUTLINEKERNELS
+#define GEN_PASS_DEF_TESSELOUTLINESTEPS
 #include "passes/codegen/common/Passes.h.inc"
 } // namespace tessel
 
@@ -31,15 +35,15 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op`, at the top level of a function, does work a kernel should
+/// Whether `op`, at the top level of a function, does work a step should
 /// hold: a loop nest or a structured op (anything with a body), or a copy.
-bool isKernelWork(Operation &op) {
+bool isStepWork(Operation &op) {
   if (op.getNumResults() != 0 || op.hasTrait<OpTrait::IsTerminator>())
     return false;
   return op.getNumRegions() != 0 || isa<memref::CopyOp>(op);
 }
 
-struct OutlineKernels : tessel::impl::TesselOutlineKernelsBase<OutlineKernels> {
+struct OutlineSteps : tessel::impl::TesselOutlineStepsBase<OutlineSteps> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
@@ -55,13 +59,13 @@ struct OutlineKernels : tessel::impl::TesselOutlineKernelsBase<OutlineKernels> {
     MLIRContext *ctx = func.getContext();
     SmallVector<Operation *> work;
     for (Operation &op : func.getBody().front())
-      if (isKernelWork(op))
+      if (isStepWork(op))
         work.push_back(&op);
-    SmallVector<Attribute> calls;
+    SmallVector<Attribute> steps;
     OpBuilder b(ctx);
-    Operation *last = func; // Kernels follow their entry point, in order.
+    Operation *last = func; // Steps follow their entry point, in order.
     for (Operation *op : work) {
-      // Values from the host code: constants are rebuilt inside the kernel,
+      // Values from the host code: constants are rebuilt inside the step,
       // everything else is an argument.
       llvm::SetVector<Value> captured;
       for (Value operand : op->getOperands())
@@ -78,23 +82,25 @@ struct OutlineKernels : tessel::impl::TesselOutlineKernelsBase<OutlineKernels> {
       }
       Location loc = op->getLoc();
       b.setInsertionPointAfter(last);
-      auto kernel = func::FuncOp::create(
-          b, loc, (func.getSymName() + "_k" + Twine(calls.size())).str(),
+      auto step = func::FuncOp::create(
+          b, loc, (func.getSymName() + "_s" + Twine(steps.size())).str(),
           FunctionType::get(ctx, ValueRange(args).getTypes(), {}));
-      kernel.setPrivate();
+      step.setPrivate();
       // Local symbols in the compiled code; tessel-emit-entry-points keeps
       // them out of line, so that a profile shows where the time goes.
-      kernel->setAttr("llvm.linkage",
-                      LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
-      kernel->setAttr("tessel.kernel", UnitAttr::get(ctx));
+      step->setAttr("llvm.linkage",
+                    LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+      tessel::TesselDialect::StepAttrHelper(ctx).setAttr(step,
+                                                         UnitAttr::get(ctx));
       // The threads' share of a tiled op (contraction chunks, attention
       // tiles) is coarse and may be uneven (causal attention): its threads
-      // take iterations as they free up (tessel-emit-entry-points).
+      // take iterations as they free up (tessel-cpu-openmp-schedule).
       if (isa<scf::ForallOp>(op))
-        kernel->setAttr("tessel.dynamic_schedule", UnitAttr::get(ctx));
-      symbols.insert(kernel);
-      last = kernel;
-      Block *body = kernel.addEntryBlock();
+        tessel::TesselDialect::DynamicScheduleAttrHelper(ctx).setAttr(
+            step, UnitAttr::get(ctx));
+      symbols.insert(step);
+      last = step;
+      Block *body = step.addEntryBlock();
       IRMapping map;
       map.map(args, body->getArguments());
       b.setInsertionPointToStart(body);
@@ -104,17 +110,16 @@ struct OutlineKernels : tessel::impl::TesselOutlineKernelsBase<OutlineKernels> {
       func::ReturnOp::create(b, loc);
 
       b.setInsertionPoint(op);
-      func::CallOp::create(b, loc, kernel, args);
-      SmallVector<NamedAttribute> call = {
-          b.getNamedAttr("kernel", b.getStringAttr(kernel.getSymName())),
-          b.getNamedAttr("op", b.getStringAttr(op->getName().getStringRef()))};
+      func::CallOp::create(b, loc, step, args);
       std::string at = tessel::modelPartOf(loc);
-      if (!at.empty())
-        call.push_back(b.getNamedAttr("at", b.getStringAttr(at)));
-      calls.push_back(b.getDictionaryAttr(call));
+      steps.push_back(tessel::StepAttr::get(
+          ctx, FlatSymbolRefAttr::get(step.getSymNameAttr()),
+          b.getStringAttr(op->getName().getStringRef()),
+          at.empty() ? StringAttr() : b.getStringAttr(at)));
       op->erase();
     }
-    func->setAttr("tessel.kernel_calls", b.getArrayAttr(calls));
+    tessel::TesselDialect::StepsAttrHelper(ctx).setAttr(func,
+                                                        b.getArrayAttr(steps));
   }
 };
 

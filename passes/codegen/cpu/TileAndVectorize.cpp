@@ -1,4 +1,4 @@
-//===- VectorizeContractions.cpp - register-tiled, vectorized contractions ===//
+//===- TileAndVectorize.cpp - thread chunks, register tiles, vectors ------===//
 //
 // Tiles each linalg contraction twice (threads, then registers), peels the
 // register loops so that the main loops see full static tiles, vectorizes
@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/codegen/cpu/Passes.h"
+
+#include "dialect/TesselDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -29,7 +31,7 @@
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace tessel {
-#define GEN_PASS_DEF_TESSELVECTORIZECONTRACTIONS
+#define GEN_PASS_DEF_TESSELCPUTILEANDVECTORIZE
 #include "passes/codegen/cpu/Passes.h.inc"
 } // namespace tessel
 
@@ -38,7 +40,8 @@ using namespace mlir;
 namespace {
 
 /// Marks the register-tile op until it is vectorized.
-constexpr llvm::StringLiteral kMicroKernel = "tessel.register_tile";
+constexpr llvm::StringLiteral kMicroKernel =
+    tessel::TesselDialect::RegisterTileAttrHelper::getNameStr();
 
 /// The loops of a contraction by role: the output's last dimension (columns,
 /// the vector lanes), the one before it (rows), the reduction, and the rest.
@@ -130,8 +133,8 @@ struct TransposeWithoutUnitDims : OpRewritePattern<vector::TransposeOp> {
   }
 };
 
-struct VectorizeContractions
-    : tessel::impl::TesselVectorizeContractionsBase<VectorizeContractions> {
+struct TileAndVectorize
+    : tessel::impl::TesselCpuTileAndVectorizeBase<TileAndVectorize> {
   using Base::Base;
 
   /// The pattern sets, built once per pass instance rather than per

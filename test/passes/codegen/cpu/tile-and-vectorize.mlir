@@ -1,4 +1,4 @@
-// RUN: tessel-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tessel-vectorize-contractions),canonicalize,cse)' | FileCheck %s
+// RUN: tessel-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tessel-cpu-tile-and-vectorize),canonicalize,cse)' | FileCheck %s
 
 // A linear layer x[b,s,k] . W[n,k] with a dynamic batch and sequence: threads
 // share (b, 32-row) chunks; inside, 8x16 register tiles of the output, peeled
