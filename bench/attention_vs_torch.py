@@ -38,17 +38,10 @@ import time
 import numpy as np
 import torch
 
+from shapes import B, D, H, attention_ir
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "bin")
-B, H, D = 1, 8, 64
-
-
-def ir(causal):
-    t = f"tensor<{B}x{H}x?x{D}xf32>"
-    attrs = " {causal}" if causal else ""
-    return (f"func.func @attn(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
-            f"  %o = tessel.attention %q, %k, %v{attrs} : {t}, {t}, {t} -> {t}\n"
-            f"  return %o : {t}\n}}\n")
 
 
 def tessel_ms(artifact, files, runs, env):
@@ -141,7 +134,7 @@ def main():
         for causal in (False, True):
             src = os.path.join(tmp, f"attn{int(causal)}.mlir")
             with open(src, "w") as f:
-                f.write(ir(causal))
+                f.write(attention_ir(causal))
             fused = os.path.join(tmp, f"fused{int(causal)}.tsl")
             unfused = os.path.join(tmp, f"unfused{int(causal)}.tsl")
             tesselc = os.path.join(BIN, "tesselc")

@@ -30,19 +30,10 @@ import tempfile
 
 import numpy as np
 
+from shapes import B, D, EXAMPLES, H, attention_ir
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXAMPLES = ["tiny-gpt", "tiny-llama", "tiny-mla", "tiny-mqa-alibi",
-            "tiny-t5bias-batchnorm", "tiny-sinusoidal-postnorm"]
-B, H, D = 1, 8, 64
 TIME = re.compile(r"median ([0-9.]+) ms over \d+ runs")
-
-
-def attention_ir(causal):
-    t = f"tensor<{B}x{H}x?x{D}xf32>"
-    attrs = " {causal}" if causal else ""
-    return (f"func.func @attn(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
-            f"  %o = tessel.attention %q, %k, %v{attrs} : {t}, {t}, {t} -> {t}\n"
-            f"  return %o : {t}\n}}\n")
 
 
 def median_ms(command, env):

@@ -28,9 +28,9 @@ import time
 import numpy as np
 import torch
 
+from shapes import EXAMPLES
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXAMPLES = ["tiny-gpt", "tiny-llama", "tiny-mla", "tiny-mqa-alibi",
-            "tiny-t5bias-batchnorm", "tiny-sinusoidal-postnorm"]
 BIN = os.path.join(ROOT, "build", "bin")
 
 

@@ -57,49 +57,38 @@ struct MergeReshapes : OpRewritePattern<ReshapeOp> {
   }
 };
 
-/// An attention whose log-sum-exp nobody reads computes it no more.
-struct DropUnusedLse : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AttentionOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.getLse() || !op.getLse().use_empty())
-      return failure();
-    auto replacement = AttentionOp::create(
-        rewriter, op.getLoc(), op.getResult().getType(), Type(), op.getQuery(),
-        op.getKey(), op.getValue(), op.getBias(), op.getScaleAttr(),
-        op.getCausalAttr());
-    rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());
-    rewriter.eraseOp(op);
-    return success();
-  }
-};
+/// The op rebuilt without its optional statistics (log-sum-exp, mean,
+/// rstd): its first result alone.
+Value withoutStatistics(PatternRewriter &rewriter, AttentionOp op) {
+  return AttentionOp::create(rewriter, op.getLoc(), op.getResult().getType(),
+                             Type(), op.getQuery(), op.getKey(), op.getValue(),
+                             op.getBias(), op.getScaleAttr(),
+                             op.getCausalAttr())
+      .getResult();
+}
+Value withoutStatistics(PatternRewriter &rewriter, LayerNormOp op) {
+  return LayerNormOp::create(rewriter, op.getLoc(), op.getInput(),
+                             op.getGamma(), op.getBeta(), op.getEpsilon())
+      .getResult();
+}
+Value withoutStatistics(PatternRewriter &rewriter, RMSNormOp op) {
+  return RMSNormOp::create(rewriter, op.getLoc(), op.getInput(), op.getGamma(),
+                           op.getEpsilon())
+      .getResult();
+}
 
-/// A layer norm whose statistics nobody reads computes them no more.
-struct DropUnusedLayerNormStats : OpRewritePattern<LayerNormOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(LayerNormOp op,
+/// An op whose saved statistics nobody reads computes them no more (one of
+/// them read keeps them all).
+template <typename OpTy> struct DropUnusedStatistics : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.getMean() || !op.getMean().use_empty() || !op.getRstd().use_empty())
+    auto statistics = op->getResults().drop_front();
+    if (statistics.empty() ||
+        !llvm::all_of(statistics, [](Value v) { return v.use_empty(); }))
       return failure();
-    auto replacement =
-        LayerNormOp::create(rewriter, op.getLoc(), op.getInput(), op.getGamma(),
-                            op.getBeta(), op.getEpsilon());
-    rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());
-    rewriter.eraseOp(op);
-    return success();
-  }
-};
-
-/// An RMS norm whose statistic nobody reads computes it no more.
-struct DropUnusedRMSNormStats : OpRewritePattern<RMSNormOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(RMSNormOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.getRstd() || !op.getRstd().use_empty())
-      return failure();
-    auto replacement = RMSNormOp::create(rewriter, op.getLoc(), op.getInput(),
-                                         op.getGamma(), op.getEpsilon());
-    rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());
+    rewriter.replaceAllUsesWith(op.getResult(),
+                                withoutStatistics(rewriter, op));
     rewriter.eraseOp(op);
     return success();
   }
@@ -109,17 +98,17 @@ struct DropUnusedRMSNormStats : OpRewritePattern<RMSNormOp> {
 
 void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
-  results.add<DropUnusedLse>(context);
+  results.add<DropUnusedStatistics<AttentionOp>>(context);
 }
 
 void LayerNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
-  results.add<DropUnusedLayerNormStats>(context);
+  results.add<DropUnusedStatistics<LayerNormOp>>(context);
 }
 
 void RMSNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                             MLIRContext *context) {
-  results.add<DropUnusedRMSNormStats>(context);
+  results.add<DropUnusedStatistics<RMSNormOp>>(context);
 }
 
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,

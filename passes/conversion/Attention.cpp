@@ -22,13 +22,6 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-SmallVector<int64_t> range(int64_t begin, int64_t end) {
-  SmallVector<int64_t> r;
-  for (int64_t i = begin; i < end; ++i)
-    r.push_back(i);
-  return r;
-}
-
 /// `dims` without the entry at `drop`.
 SmallVector<int64_t> without(ArrayRef<int64_t> dims, int64_t drop) {
   SmallVector<int64_t> r;
@@ -36,34 +29,6 @@ SmallVector<int64_t> without(ArrayRef<int64_t> dims, int64_t drop) {
     if (static_cast<int64_t>(i) != drop)
       r.push_back(d);
   return r;
-}
-
-/// `value` as `type` (a tensor.cast where they differ only in which sizes
-/// are static).
-Value castTo(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
-  if (value.getType() == type)
-    return value;
-  return tensor::CastOp::create(b, loc, type, value);
-}
-
-/// Converts the f32 tensor `acc` to `type` (element type and static sizes),
-/// or returns it when it already is.
-Value castFromF32(OpBuilder &b, Location loc, Value acc, RankedTensorType type,
-                  ArrayRef<OpFoldResult> sizes) {
-  auto accType = cast<RankedTensorType>(acc.getType());
-  if (type.getElementType().isF32())
-    return castTo(b, loc, acc, type);
-  auto outType = accType.clone(type.getElementType());
-  int64_t rank = type.getRank();
-  Value out = emptyTensor(b, loc, outType, sizes);
-  AffineMap id = b.getMultiDimIdentityMap(rank);
-  Value result =
-      generic(b, loc, acc, out, {id, id}, iterators(rank),
-              [&](OpBuilder &nb, Location nl, ValueRange args) {
-                linalg::YieldOp::create(
-                    nb, nl, fromF32(nb, nl, args[0], type.getElementType()));
-              })[0];
-  return castTo(b, loc, result, type);
 }
 
 //===----------------------------------------------------------------------===//
@@ -172,7 +137,7 @@ struct LowerSoftmax : OpRewritePattern<tessel::SoftmaxOp> {
     if (axis < 0)
       axis += type.getRank();
     Value x = op.getInput();
-    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
     SmallVector<OpFoldResult> lineSizes(sizes);
     lineSizes.erase(lineSizes.begin() + axis);
     Value y = softmaxAlong(b, loc, x, axis, lineSizes,
@@ -208,9 +173,9 @@ struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
     int64_t group = hq / hkv;
     double scale = op.getScaleOrDefault();
 
-    SmallVector<OpFoldResult> qSizes = sizesOf(b, loc, q);
-    SmallVector<OpFoldResult> kSizes = sizesOf(b, loc, k);
-    SmallVector<OpFoldResult> vSizes = sizesOf(b, loc, v);
+    SmallVector<OpFoldResult> qSizes = tensor::getMixedSizes(b, loc, q);
+    SmallVector<OpFoldResult> kSizes = tensor::getMixedSizes(b, loc, k);
+    SmallVector<OpFoldResult> vSizes = tensor::getMixedSizes(b, loc, v);
     // Logits [B, Hq, S, T], row statistics [B, Hq, S], output [B, Hq, S, Dv].
     SmallVector<OpFoldResult> sSizes = {qSizes[0], qSizes[1], qSizes[2],
                                         kSizes[2]};
@@ -257,13 +222,9 @@ struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
     SmallVector<Value> inputs;
     SmallVector<AffineMap> maps;
     if (bias) {
-      auto biasType = cast<RankedTensorType>(bias.getType());
-      int64_t lead = 4 - biasType.getRank();
-      SmallVector<int64_t> dims;
-      for (int64_t j = 0; j < biasType.getRank(); ++j)
-        dims.push_back(biasType.getDimSize(j) == 1 ? -1 : lead + j);
       inputs.push_back(bias);
-      maps.push_back(projection(ctx, 4, dims));
+      maps.push_back(
+          broadcastMap(ctx, 4, cast<RankedTensorType>(bias.getType())));
     }
     AffineMap id4 = b.getMultiDimIdentityMap(4);
     maps.push_back(id4);
@@ -290,7 +251,7 @@ struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
         {projection(ctx, 5, {0, 1, 2, 4}), kvMap(5, 4, 3),
          projection(ctx, 5, {0, 1, 2, 3})},
         iterators(5, {4}));
-    SmallVector<Value> results = {castFromF32(b, loc, y, type, ySizes)};
+    SmallVector<Value> results = {castFromF32(b, loc, y, type)};
     if (op.getLse())
       results.push_back(castTo(b, loc, lse, op.getLse().getType()));
     b.replaceOp(op, results);
@@ -316,7 +277,7 @@ struct LowerCrossEntropy : OpRewritePattern<tessel::CrossEntropyOp> {
     Value logits = op.getLogits(), targets = op.getTargets();
     auto logitsType = cast<RankedTensorType>(logits.getType());
     int64_t r = logitsType.getRank(), rows = r - 1;
-    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, logits);
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, logits);
     Value lastClass = arith::SubIOp::create(
         b, loc, getValueOrCreateConstantIndexOp(b, loc, sizes.back()),
         arith::ConstantIndexOp::create(b, loc, 1));

@@ -10,22 +10,6 @@ using namespace tessel::lowering;
 
 namespace {
 
-/// Converts an f32 accumulator tensor to `type`'s element type, or returns
-/// it when `type` is f32.
-Value castResult(OpBuilder &b, Location loc, Value acc, RankedTensorType type,
-                 ArrayRef<OpFoldResult> sizes) {
-  if (type.getElementType().isF32())
-    return acc;
-  int64_t rank = type.getRank();
-  Value out = emptyTensor(b, loc, type, sizes);
-  AffineMap id = b.getMultiDimIdentityMap(rank);
-  return generic(b, loc, acc, out, {id, id}, iterators(rank),
-                 [&](OpBuilder &nb, Location nl, ValueRange args) {
-                   linalg::YieldOp::create(
-                       nb, nl, fromF32(nb, nl, args[0], type.getElementType()));
-                 })[0];
-}
-
 /// y[..., n] = sum_k x[..., k] * w[n, k] + b[n], accumulated in f32.
 struct LowerLinear : OpRewritePattern<tessel::LinearOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -35,7 +19,8 @@ struct LowerLinear : OpRewritePattern<tessel::LinearOp> {
     MLIRContext *ctx = b.getContext();
     RankedTensorType type = op.getType();
     int64_t r = type.getRank(); // Loops: r output dims + k.
-    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getInput());
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(b, loc, op.getInput());
     sizes.back() = b.getIndexAttr(type.getShape().back());
     auto accType = RankedTensorType::get(type.getShape(), b.getF32Type());
     Value acc;
@@ -57,7 +42,7 @@ struct LowerLinear : OpRewritePattern<tessel::LinearOp> {
         {projection(ctx, r + 1, xDims), projection(ctx, r + 1, {r - 1, r}),
          projection(ctx, r + 1, outDims)},
         iterators(r + 1, {r}));
-    b.replaceOp(op, castResult(b, loc, result, type, sizes));
+    b.replaceOp(op, castFromF32(b, loc, result, type));
     return success();
   }
 };
@@ -71,8 +56,9 @@ struct LowerMatmul : OpRewritePattern<tessel::MatmulOp> {
     MLIRContext *ctx = b.getContext();
     RankedTensorType type = op.getType();
     int64_t r = type.getRank();
-    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getLhs());
-    sizes.back() = sizesOf(b, loc, op.getRhs()).back();
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(b, loc, op.getLhs());
+    sizes.back() = tensor::getMixedSizes(b, loc, op.getRhs()).back();
     auto accType = RankedTensorType::get(type.getShape(), b.getF32Type());
     Value acc = filledTensor(b, loc, accType, sizes, 0.0);
     SmallVector<int64_t> lhs = range(0, r - 2), rhs = range(0, r - 2);
@@ -83,7 +69,7 @@ struct LowerMatmul : OpRewritePattern<tessel::MatmulOp> {
                                        projection(ctx, r + 1, rhs),
                                        projection(ctx, r + 1, range(0, r))},
                                       iterators(r + 1, {r}));
-    b.replaceOp(op, castResult(b, loc, result, type, sizes));
+    b.replaceOp(op, castFromF32(b, loc, result, type));
     return success();
   }
 };
@@ -98,7 +84,8 @@ struct LowerEmbedding : OpRewritePattern<tessel::EmbeddingOp> {
     MLIRContext *ctx = b.getContext();
     RankedTensorType type = op.getType();
     int64_t r = type.getRank();
-    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getIds());
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(b, loc, op.getIds());
     sizes.push_back(b.getIndexAttr(type.getShape().back()));
     Value out = emptyTensor(b, loc, type, sizes);
     int64_t rows =
@@ -175,7 +162,8 @@ Value mapElementwise(
     OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
     const std::function<Value(OpBuilder &, Location, ValueRange)> &fn) {
   int64_t r = type.getRank();
-  Value out = emptyTensor(b, loc, type, sizesOf(b, loc, inputs[0]));
+  Value out =
+      emptyTensor(b, loc, type, tensor::getMixedSizes(b, loc, inputs[0]));
   SmallVector<AffineMap> maps(inputs.size() + 1, b.getMultiDimIdentityMap(r));
   return generic(b, loc, inputs, out, maps, iterators(r),
                  [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -267,7 +255,8 @@ struct LowerTranspose : OpRewritePattern<tessel::TransposeOp> {
   LogicalResult matchAndRewrite(tessel::TransposeOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
-    SmallVector<OpFoldResult> in = sizesOf(b, loc, op.getInput()), sizes;
+    SmallVector<OpFoldResult> in = tensor::getMixedSizes(b, loc, op.getInput()),
+                              sizes;
     for (int64_t p : op.getPermutation())
       sizes.push_back(in[p]);
     Value out = emptyTensor(b, loc, op.getType(), sizes);

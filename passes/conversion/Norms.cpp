@@ -19,21 +19,6 @@ namespace {
 using Combine =
     std::function<Value(OpBuilder &, Location, ValueRange /*f32 args*/)>;
 
-SmallVector<int64_t> range(int64_t begin, int64_t end) {
-  SmallVector<int64_t> r;
-  for (int64_t i = begin; i < end; ++i)
-    r.push_back(i);
-  return r;
-}
-
-/// The size of dimension `dim` of `v`: an attribute, or a tensor.dim.
-OpFoldResult dimSize(OpBuilder &b, Location loc, Value v, int64_t dim) {
-  auto type = cast<RankedTensorType>(v.getType());
-  if (!type.isDynamicDim(dim))
-    return b.getIndexAttr(type.getDimSize(dim));
-  return tensor::DimOp::create(b, loc, v, dim).getResult();
-}
-
 /// An index-typed size as an f32 value (outside any body).
 Value sizeAsF32(OpBuilder &b, Location loc, OpFoldResult size) {
   if (auto attr = dyn_cast<Attribute>(size))
@@ -46,7 +31,7 @@ Value sizeAsF32(OpBuilder &b, Location loc, OpFoldResult size) {
 /// The size of the last dimension of `x` as an f32 value.
 Value lastSizeAsF32(OpBuilder &b, Location loc, Value x) {
   auto type = cast<RankedTensorType>(x.getType());
-  return sizeAsF32(b, loc, dimSize(b, loc, x, type.getRank() - 1));
+  return sizeAsF32(b, loc, tensor::getMixedSize(b, loc, x, type.getRank() - 1));
 }
 
 /// The product of `sizes` as an f32 value.
@@ -85,7 +70,7 @@ Value reduceF32(
   SmallVector<OpFoldResult> sizes;
   SmallVector<int64_t> shape, reductions;
   for (int64_t d : kept) {
-    sizes.push_back(dimSize(b, loc, x, d));
+    sizes.push_back(tensor::getMixedSize(b, loc, x, d));
     shape.push_back(type.getShape()[d]);
   }
   for (int64_t d = 0; d < rank; ++d)
@@ -118,7 +103,8 @@ Value mapF32(OpBuilder &b, Location loc, ValueRange inputs, const Combine &fn) {
   auto type = cast<RankedTensorType>(inputs[0].getType());
   int64_t rank = type.getRank();
   auto outType = RankedTensorType::get(type.getShape(), b.getF32Type());
-  Value out = emptyTensor(b, loc, outType, sizesOf(b, loc, inputs[0]));
+  Value out =
+      emptyTensor(b, loc, outType, tensor::getMixedSizes(b, loc, inputs[0]));
   SmallVector<AffineMap> maps(inputs.size() + 1,
                               b.getMultiDimIdentityMap(rank));
   return generic(b, loc, inputs, out, maps, iterators(rank),
@@ -140,7 +126,7 @@ Value normalize(
                               ValueRange features, ValueRange scalars)> &fn) {
   MLIRContext *ctx = b.getContext();
   int64_t rank = type.getRank();
-  Value out = emptyTensor(b, loc, type, sizesOf(b, loc, x));
+  Value out = emptyTensor(b, loc, type, tensor::getMixedSizes(b, loc, x));
   SmallVector<Value> inputs{x};
   SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
   for (Value v : rows) {
@@ -216,14 +202,6 @@ std::pair<Value, Value> rowMoments(OpBuilder &b, Location loc, Value x,
   return {mean, inv};
 }
 
-/// `stat` as the type of the op's statistics result `result` (they differ
-/// at most in which sizes are static).
-Value asResult(OpBuilder &b, Location loc, Value stat, Value result) {
-  if (stat.getType() == result.getType())
-    return stat;
-  return tensor::CastOp::create(b, loc, result.getType(), stat);
-}
-
 /// y = (x - mean) * inv * gamma + beta, with mean and inv per row; they are
 /// also the op's statistics (mean, rstd) when it returns them.
 struct LowerLayerNorm : OpRewritePattern<tessel::LayerNormOp> {
@@ -242,8 +220,8 @@ struct LowerLayerNorm : OpRewritePattern<tessel::LayerNormOp> {
                     return addF(nb, nl, mulF(nb, nl, n, f[0]), f[1]);
                   })};
     if (op.getMean()) {
-      results.push_back(asResult(b, loc, mean, op.getMean()));
-      results.push_back(asResult(b, loc, inv, op.getRstd()));
+      results.push_back(castTo(b, loc, mean, op.getMean().getType()));
+      results.push_back(castTo(b, loc, inv, op.getRstd().getType()));
     }
     b.replaceOp(op, results);
     return success();
@@ -278,7 +256,7 @@ struct LowerRMSNorm : OpRewritePattern<tessel::RMSNormOp> {
                     return mulF(nb, nl, mulF(nb, nl, e, row[0]), f[0]);
                   })};
     if (op.getRstd())
-      results.push_back(asResult(b, loc, inv, op.getRstd()));
+      results.push_back(castTo(b, loc, inv, op.getRstd().getType()));
     b.replaceOp(op, results);
     return success();
   }
@@ -331,12 +309,13 @@ struct LowerBatchNorm : OpRewritePattern<tessel::BatchNormOp> {
     Value mean = runningMean, inv, newMean = runningMean, newVar = runningVar;
     if (op.getTraining()) {
       auto statType = cast<RankedTensorType>(runningMean.getType());
-      SmallVector<OpFoldResult> statSizes = sizesOf(b, loc, runningMean);
+      SmallVector<OpFoldResult> statSizes =
+          tensor::getMixedSizes(b, loc, runningMean);
       auto f32Stat = RankedTensorType::get(statType.getShape(), b.getF32Type());
       AffineMap id1 = b.getMultiDimIdentityMap(1);
       SmallVector<OpFoldResult> sizes;
       for (int64_t i = 0; i + 1 < rank; ++i)
-        sizes.push_back(dimSize(b, loc, x, i));
+        sizes.push_back(tensor::getMixedSize(b, loc, x, i));
       Value n = productAsF32(b, loc, sizes);
       Value sum = reduceF32(b, loc, x, {rank - 1}, {}, 0.0,
                             [](OpBuilder &nb, Location nl, Value acc, Value e,

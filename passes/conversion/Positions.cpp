@@ -83,7 +83,8 @@ struct LowerRope : OpRewritePattern<tessel::RopeOp> {
     Value freqTable = constantVector(b, loc, freqs);
 
     // cos/sin tables: [S, D] or [B, S, D].
-    SmallVector<OpFoldResult> tableSizes = sizesOf(b, loc, positions);
+    SmallVector<OpFoldResult> tableSizes =
+        tensor::getMixedSizes(b, loc, positions);
     tableSizes.push_back(b.getIndexAttr(d));
     SmallVector<int64_t> tableShape(posType.getShape());
     tableShape.push_back(d);
@@ -110,7 +111,7 @@ struct LowerRope : OpRewritePattern<tessel::RopeOp> {
       tableDims.push_back(0);
     tableDims.append({rank - 2, rank - 1});
     AffineMap tableMap = projection(ctx, rank, tableDims);
-    Value out = emptyTensor(b, loc, type, sizesOf(b, loc, x));
+    Value out = emptyTensor(b, loc, type, tensor::getMixedSizes(b, loc, x));
     Type element = type.getElementType();
     Value result = generic(
         b, loc, ValueRange{x, tables[0], tables[1]}, out,
@@ -183,7 +184,8 @@ struct LowerSinusoidalEmbedding
       denominators.push_back(
           static_cast<float>(std::pow(base, 2.0 * (f / 2) / d)));
     Value table = constantVector(b, loc, denominators);
-    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getPositions());
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(b, loc, op.getPositions());
     sizes.push_back(b.getIndexAttr(d));
     Value out = emptyTensor(b, loc, type, sizes);
     Type element = type.getElementType();

@@ -27,14 +27,6 @@ Value emptyOf(OpBuilder &b, Location loc, RankedTensorType type,
   return emptyTensor(b, loc, type, mixed);
 }
 
-/// `value` as `type` (a tensor.cast where they differ only in which sizes
-/// are static).
-Value castTo(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
-  if (value.getType() == type)
-    return value;
-  return tensor::CastOp::create(b, loc, type, value);
-}
-
 /// result = input[..., offset : offset + n, ...] along `axis`.
 struct LowerSlice : OpRewritePattern<tessel::SliceOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -45,7 +37,8 @@ struct LowerSlice : OpRewritePattern<tessel::SliceOp> {
     int64_t r = type.getRank(), axis = op.getAxis();
     SmallVector<OpFoldResult> offsets(r, b.getIndexAttr(0));
     SmallVector<OpFoldResult> strides(r, b.getIndexAttr(1));
-    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getInput());
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(b, loc, op.getInput());
     offsets[axis] = b.getIndexAttr(op.getOffset());
     sizes[axis] = b.getIndexAttr(type.getDimSize(axis));
     Value slice = tensor::ExtractSliceOp::create(b, loc, op.getInput(), offsets,
@@ -116,7 +109,8 @@ struct LowerConcat : OpRewritePattern<tessel::ConcatOp> {
       SmallVector<OpFoldResult> at(r, b.getIndexAttr(0));
       at[axis] = offset;
       result = tensor::InsertSliceOp::create(b, loc, v, result, at,
-                                             sizesOf(b, loc, v), strides)
+                                             tensor::getMixedSizes(b, loc, v),
+                                             strides)
                    .getResult();
     }
     b.replaceOp(op, result);
@@ -165,7 +159,7 @@ struct LowerPositionIds : OpRewritePattern<tessel::PositionIdsOp> {
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
-    OpFoldResult n = sizesOf(b, loc, op.getInput())[op.getAxis()];
+    OpFoldResult n = tensor::getMixedSizes(b, loc, op.getInput())[op.getAxis()];
     Value out = emptyOf(b, loc, type, {n});
     Type element = type.getElementType();
     int64_t offset = op.getOffset();

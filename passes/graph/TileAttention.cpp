@@ -55,9 +55,9 @@ public:
     group = heads / kType.getDimSize(1);
     depth = qType.getDimSize(3);
     valueDepth = vType.getDimSize(3);
-    SmallVector<OpFoldResult> qSizes = sizesOf(b, loc, q);
+    SmallVector<OpFoldResult> qSizes = tensor::getMixedSizes(b, loc, q);
     sLen = index(qSizes[2]);
-    tLen = index(sizesOf(b, loc, k)[2]);
+    tLen = index(tensor::getMixedSizes(b, loc, k)[2]);
 
     Type f32Type = b.getF32Type();
     auto oType = RankedTensorType::get(
@@ -315,24 +315,11 @@ struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
       OpBuilder b(op);
       Location loc = op.getLoc();
       auto [o, lse] = AttentionTiler(b, op, blockQ, blockK).build();
-      RankedTensorType type = op.getResult().getType();
-      Value result = o;
-      if (!type.getElementType().isF32()) {
-        AffineMap id = b.getMultiDimIdentityMap(4);
-        result = generic(
-            b, loc, o, emptyTensor(b, loc, type, sizesOf(b, loc, o)), {id, id},
-            iterators(4), [&](OpBuilder &nb, Location nl, ValueRange args) {
-              linalg::YieldOp::create(
-                  nb, nl, fromF32(nb, nl, args[0], type.getElementType()));
-            })[0];
-      }
-      if (result.getType() != type)
-        result = tensor::CastOp::create(b, loc, type, result);
+      Value result = castFromF32(b, loc, o, op.getResult().getType());
       op.getResult().replaceAllUsesWith(result);
       if (Value lseResult = op.getLse()) {
-        if (lse.getType() != lseResult.getType())
-          lse = tensor::CastOp::create(b, loc, lseResult.getType(), lse);
-        lseResult.replaceAllUsesWith(lse);
+        lseResult.replaceAllUsesWith(
+            castTo(b, loc, lse, cast<RankedTensorType>(lseResult.getType())));
       }
       op.erase();
     }

@@ -122,62 +122,56 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
 namespace {
 
 // The phases' options as tessel-opt takes them (`--tessel-cpu-pipeline=
-// 'flash-attention=false block-q=32'`).
+// 'flash-attention=false block-q=32'`). Each phase's options are declared
+// once, in a mixin, and each registered pipeline gathers the mixins of its
+// phases.
 
-struct ToLinalgPipelineOptions
-    : mlir::PassPipelineOptions<ToLinalgPipelineOptions> {
-  Option<bool> flashAttention{
-      *this, "flash-attention",
+/// The target-neutral phase's options, for the PassPipelineOptions `Self`.
+template <typename Self> struct ToLinalgFields {
+  mlir::detail::PassOptions &options() { return static_cast<Self &>(*this); }
+  mlir::detail::PassOptions::Option<bool> flashAttention{
+      options(), "flash-attention",
       llvm::cl::desc("Tile attention into its online (FlashAttention) form; "
                      "false: the untiled lowering that materializes the "
                      "[S, T] logits"),
       llvm::cl::init(true)};
-  Option<int64_t> blockQ{*this, "block-q",
-                         llvm::cl::desc("FlashAttention query rows per tile"),
-                         llvm::cl::init(64)};
-  Option<int64_t> blockK{*this, "block-k",
-                         llvm::cl::desc("FlashAttention key rows per tile"),
-                         llvm::cl::init(64)};
+  mlir::detail::PassOptions::Option<int64_t> blockQ{
+      options(), "block-q",
+      llvm::cl::desc("FlashAttention query rows per tile"), llvm::cl::init(64)};
+  mlir::detail::PassOptions::Option<int64_t> blockK{
+      options(), "block-k", llvm::cl::desc("FlashAttention key rows per tile"),
+      llvm::cl::init(64)};
 
-  ToLinalgOptions get() const { return {flashAttention, blockQ, blockK}; }
+  ToLinalgOptions toLinalg() const { return {flashAttention, blockQ, blockK}; }
 };
 
-struct CpuCodegenPipelineOptions
-    : mlir::PassPipelineOptions<CpuCodegenPipelineOptions> {
-  Option<bool> workspaceArgument{
-      *this, "workspace-argument",
+/// The CPU codegen phase's options, for the PassPipelineOptions `Self`.
+template <typename Self> struct CpuCodegenFields {
+  mlir::detail::PassOptions &options() { return static_cast<Self &>(*this); }
+  mlir::detail::PassOptions::Option<bool> workspaceArgument{
+      options(), "workspace-argument",
       llvm::cl::desc("Public functions take their workspace (the planned "
                      "temporaries) as a trailing argument, sized by "
                      "NAME_workspace, as in an artifact; false: they "
                      "allocate it"),
       llvm::cl::init(false)};
 
-  CpuCodegenOptions get() const { return {workspaceArgument}; }
+  CpuCodegenOptions codegen() const { return {workspaceArgument}; }
 };
 
-/// Both phases' options, under the same names.
-struct CpuPipelineRegistrationOptions
-    : mlir::PassPipelineOptions<CpuPipelineRegistrationOptions> {
-  Option<bool> flashAttention{
-      *this, "flash-attention",
-      llvm::cl::desc("Tile attention (FlashAttention); false: the untiled "
-                     "lowering that materializes the [S, T] logits"),
-      llvm::cl::init(true)};
-  Option<int64_t> blockQ{*this, "block-q",
-                         llvm::cl::desc("FlashAttention query rows per tile"),
-                         llvm::cl::init(64)};
-  Option<int64_t> blockK{*this, "block-k",
-                         llvm::cl::desc("FlashAttention key rows per tile"),
-                         llvm::cl::init(64)};
-  Option<bool> workspaceArgument{
-      *this, "workspace-argument",
-      llvm::cl::desc("Public functions take their workspace as a trailing "
-                     "argument, as in an artifact"),
-      llvm::cl::init(false)};
+struct ToLinalgPipelineOptions
+    : mlir::PassPipelineOptions<ToLinalgPipelineOptions>,
+      ToLinalgFields<ToLinalgPipelineOptions> {};
 
-  CpuPipelineOptions get() const {
-    return {{flashAttention, blockQ, blockK}, {workspaceArgument}};
-  }
+struct CpuCodegenPipelineOptions
+    : mlir::PassPipelineOptions<CpuCodegenPipelineOptions>,
+      CpuCodegenFields<CpuCodegenPipelineOptions> {};
+
+struct CpuPipelineRegistrationOptions
+    : mlir::PassPipelineOptions<CpuPipelineRegistrationOptions>,
+      ToLinalgFields<CpuPipelineRegistrationOptions>,
+      CpuCodegenFields<CpuPipelineRegistrationOptions> {
+  CpuPipelineOptions get() const { return {toLinalg(), codegen()}; }
 };
 
 } // namespace
@@ -193,14 +187,14 @@ void registerPipelines() {
       "in its online form (what tesselc --emit=linalg runs after the graph "
       "pipeline)",
       [](OpPassManager &pm, const ToLinalgPipelineOptions &options) {
-        buildToLinalgPipeline(pm, options.get());
+        buildToLinalgPipeline(pm, options.toLinalg());
       });
   mlir::PassPipelineRegistration<CpuCodegenPipelineOptions>(
       "tessel-cpu-codegen-pipeline",
       "The CPU codegen phase: linalg on tensors to the LLVM dialect for the "
       "host CPU",
       [](OpPassManager &pm, const CpuCodegenPipelineOptions &options) {
-        buildCpuCodegenPipeline(pm, options.get());
+        buildCpuCodegenPipeline(pm, options.codegen());
       });
   mlir::PassPipelineRegistration<CpuPipelineRegistrationOptions>(
       "tessel-cpu-pipeline",

@@ -8,18 +8,6 @@ using namespace mlir;
 
 namespace tessel::lowering {
 
-SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    if (type.isDynamicDim(i))
-      sizes.push_back(tensor::DimOp::create(b, loc, tensor, i).getResult());
-    else
-      sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
-  }
-  return sizes;
-}
-
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
                   ArrayRef<OpFoldResult> sizes) {
   SmallVector<OpFoldResult> mixed;
@@ -36,6 +24,30 @@ Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
   Value scalar = arith::ConstantOp::create(
       b, loc, b.getFloatAttr(type.getElementType(), value));
   return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+Value castTo(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
+  if (value.getType() == type)
+    return value;
+  return tensor::CastOp::create(b, loc, type, value);
+}
+
+Value castFromF32(OpBuilder &b, Location loc, Value acc,
+                  RankedTensorType type) {
+  auto accType = cast<RankedTensorType>(acc.getType());
+  Type element = type.getElementType();
+  if (element.isF32())
+    return castTo(b, loc, acc, type);
+  int64_t rank = accType.getRank();
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  Value out = emptyTensor(b, loc, accType.clone(element),
+                          tensor::getMixedSizes(b, loc, acc));
+  Value converted = generic(b, loc, acc, out, {id, id}, iterators(rank),
+                            [&](OpBuilder &nb, Location nl, ValueRange args) {
+                              linalg::YieldOp::create(
+                                  nb, nl, fromF32(nb, nl, args[0], element));
+                            })[0];
+  return castTo(b, loc, converted, type);
 }
 
 Value toF32(OpBuilder &b, Location loc, Value v) {
@@ -93,6 +105,15 @@ AffineMap projection(MLIRContext *context, int64_t rank,
     exprs.push_back(d < 0 ? getAffineConstantExpr(0, context)
                           : getAffineDimExpr(d, context));
   return AffineMap::get(rank, 0, exprs, context);
+}
+
+AffineMap broadcastMap(MLIRContext *context, int64_t rank,
+                       RankedTensorType operand) {
+  int64_t lead = rank - operand.getRank();
+  SmallVector<int64_t> dims;
+  for (int64_t d = 0; d < operand.getRank(); ++d)
+    dims.push_back(operand.getDimSize(d) == 1 ? -1 : lead + d);
+  return projection(context, rank, dims);
 }
 
 SmallVector<int64_t> range(int64_t begin, int64_t end) {

@@ -24,10 +24,6 @@ namespace tessel::lowering {
 
 using mlir::utils::IteratorType;
 
-/// The sizes of `tensor`: static sizes as attributes, dynamic ones as
-/// tensor.dim.
-SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value tensor);
-
 /// A tensor.empty of `type` whose dynamic sizes are taken from `sizes`
 /// (which has one entry per dimension).
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
@@ -36,6 +32,15 @@ Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
 /// A tensor of `type` and `sizes` filled with `value`.
 Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
                    mlir::ArrayRef<OpFoldResult> sizes, double value);
+
+/// `value` as `type`: a tensor.cast where they differ only in which sizes
+/// are static.
+Value castTo(OpBuilder &b, Location loc, Value value, RankedTensorType type);
+
+/// The f32 tensor `acc` as `type`: converted to its element type (f16,
+/// bf16; rounded to nearest even) by a linalg.generic when that is not f32,
+/// then castTo.
+Value castFromF32(OpBuilder &b, Location loc, Value acc, RankedTensorType type);
 
 /// Element conversions inside bodies: computations run in f32.
 Value toF32(OpBuilder &b, Location loc, Value v);
@@ -62,6 +67,12 @@ SmallVector<IteratorType> iterators(int64_t rank,
 /// entry becomes the constant 0 (a broadcast size-1 dimension).
 AffineMap projection(mlir::MLIRContext *context, int64_t rank,
                      mlir::ArrayRef<int64_t> dims);
+
+/// The map from `rank` loops to an operand of type `operand` that
+/// broadcasts to them by NumPy's rules: its dimensions align with the last
+/// loops, and a static size-1 dimension reads index 0.
+AffineMap broadcastMap(mlir::MLIRContext *context, int64_t rank,
+                       RankedTensorType operand);
 
 /// [begin, begin + 1, ..., end - 1].
 SmallVector<int64_t> range(int64_t begin, int64_t end);

@@ -59,42 +59,44 @@ std::vector<std::string> ParsedArgs::all(std::string_view name) const {
   return it == values.end() ? std::vector<std::string>() : it->second;
 }
 
-Status ParsedArgs::getUnsigned(std::string_view name, uint64_t &value) const {
-  if (!has(name))
+/// Parses the option's text with `convert` (strtoull, strtoll, strtod), which
+/// must consume all of it; `ok` says whether the value is acceptable.
+template <typename T, typename Convert, typename Ok>
+static Status getNumber(const ParsedArgs &args, std::string_view name, T &value,
+                        Convert convert, Ok ok, const char *what) {
+  if (!args.has(name))
     return Status::ok();
-  std::string text = get(name, "");
+  std::string text = args.get(name, "");
   char *end = nullptr;
   errno = 0;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || text[0] == '-' || *end || errno == ERANGE)
-    return errorf("--", name, ": '", text, "' is not a non-negative integer");
-  value = v;
+  auto v = convert(text.c_str(), &end);
+  if (text.empty() || *end || errno == ERANGE || !ok(text, v))
+    return errorf("--", name, ": '", text, "' is not ", what);
+  value = static_cast<T>(v);
   return Status::ok();
+}
+
+Status ParsedArgs::getUnsigned(std::string_view name, uint64_t &value) const {
+  return getNumber(
+      *this, name, value,
+      [](const char *s, char **end) { return std::strtoull(s, end, 10); },
+      [](const std::string &text, auto) { return text[0] != '-'; },
+      "a non-negative integer");
 }
 
 Status ParsedArgs::getInt(std::string_view name, int64_t &value) const {
-  if (!has(name))
-    return Status::ok();
-  std::string text = get(name, "");
-  char *end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end || errno == ERANGE)
-    return errorf("--", name, ": '", text, "' is not an integer");
-  value = v;
-  return Status::ok();
+  return getNumber(
+      *this, name, value,
+      [](const char *s, char **end) { return std::strtoll(s, end, 10); },
+      [](const std::string &, auto) { return true; }, "an integer");
 }
 
 Status ParsedArgs::getDouble(std::string_view name, double &value) const {
-  if (!has(name))
-    return Status::ok();
-  std::string text = get(name, "");
-  char *end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end || !std::isfinite(v))
-    return errorf("--", name, ": '", text, "' is not a finite number");
-  value = v;
-  return Status::ok();
+  return getNumber(
+      *this, name, value,
+      [](const char *s, char **end) { return std::strtod(s, end); },
+      [](const std::string &, double v) { return std::isfinite(v); },
+      "a finite number");
 }
 
 Status parse(int argc, char **argv, const std::vector<CommandSpec> &commands,

@@ -329,13 +329,9 @@ LogicalResult AttentionMapper::decompose(tessel::OnlineAttentionOp step) {
     SmallVector<AffineMap> maps;
     if (bias) {
       // Right-aligned on (g, i, j); a static size-1 dimension broadcasts.
-      auto biasType = cast<RankedTensorType>(bias.getType());
-      int64_t lead = 3 - biasType.getRank();
-      SmallVector<int64_t> dims;
-      for (int64_t d = 0; d < biasType.getRank(); ++d)
-        dims.push_back(biasType.getDimSize(d) == 1 ? -1 : lead + d);
       inputs.push_back(bias);
-      maps.push_back(projection(ctx, 3, dims));
+      maps.push_back(
+          broadcastMap(ctx, 3, cast<RankedTensorType>(bias.getType())));
     }
     maps.push_back(id3);
     s = generic(rewriter, loc, inputs, s, maps, iterators(3),
