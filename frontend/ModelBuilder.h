@@ -11,12 +11,15 @@
 
 namespace tessel::frontend {
 
-/// Builds `forward(tokens: [B, S] i64) -> logits: [B, S, V]` and the
-/// `tessel.parameter` declarations it reads, named as the model's
-/// checkpoints name them. Op locations point into `source`: the part of the
-/// model (`layers.0.attention`) around the JSON path (`.attention`) around
-/// file:line:col, so a verifier error points at the model definition. Returns
-/// null after emitting an error if the module does not verify.
+/// Builds the model's entry points, each marked with its kind
+/// (tessel.entry_point): `forward(tokens: [B, S] i64) -> logits: [B, S, V]`
+/// and `decode(tokens, positions, k/v cache per layer) -> (logits, the
+/// caches grown)`, and the `tessel.parameter` declarations they read,
+/// named as the model's checkpoints name them. Op locations point into
+/// `source`: the part of the model (`layers.0.attention`) around the JSON
+/// path (`.attention`) around file:line:col, so a verifier error points at
+/// the model definition. Returns null after emitting an error if the module
+/// does not verify.
 mlir::OwningOpRef<mlir::ModuleOp> buildModel(mlir::MLIRContext &context,
                                              const ModelConfig &config,
                                              const JsonSource &source);

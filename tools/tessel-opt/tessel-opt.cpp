@@ -1,8 +1,9 @@
 //===- tessel-opt.cpp - the tessel optimizer driver -----------------------===//
 //
-// MlirOptMain with the tessel dialect, every upstream dialect and pass, and
-// (as they land) every tessel pass: the tool for lit tests and for looking at
-// the IR after each pass (`--mlir-print-ir-after-all`).
+// MlirOptMain with the tessel dialect, every upstream dialect and pass, every
+// tessel pass (passes/Passes.h, by layer) and the named pipelines and their
+// phases (passes/pipelines/): the tool for lit tests and for looking at the
+// IR after each pass (`--mlir-print-ir-after-all`).
 //
 //===----------------------------------------------------------------------===//
 
