@@ -1,0 +1,140 @@
+//===- CpuTarget.cpp - the LLVM dialect to a shared object for this CPU ---===//
+//
+// LLVM IR, LLVM's -O3 for the host CPU (its features, AVX-512 included), an
+// object file, and a shared object linked by the system's C compiler driver
+// against the OpenMP runtime the compiled loops call.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/backend/CpuTarget.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+
+namespace tessel {
+
+namespace {
+
+/// LLVM's -O3 function and module pipeline for `machine`, without LLVM's own
+/// loop unrolling: the compiled hot loops arrive unrolled and vectorized
+/// from MLIR, and unrolling the rest multiplies code (and compile time,
+/// mostly in loop strength reduction and register allocation) for little.
+void optimize(llvm::Module &llvmModule, llvm::TargetMachine &machine) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = false;
+  llvm::PassBuilder builder(&machine, tuning);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
+      .run(llvmModule, mam);
+}
+
+} // namespace
+
+LogicalResult emitObject(ModuleOp module, const std::string &path) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return module.emitError("translation to LLVM IR failed");
+
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return module.emitError("no LLVM target for this host: ") << error;
+  llvm::SubtargetFeatures features;
+  for (auto &feature : llvm::sys::getHostCPUFeatures())
+    features.AddFeature(feature.first(), feature.second);
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), features.getString(),
+      llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  // Loops LLVM vectorizes itself (elementwise ops, reductions) use the full
+  // AVX-512 width, as the contraction tiles do; LLVM's default for these
+  // CPUs is 256 bits.
+  auto avx512 = llvm::sys::getHostCPUFeatures().lookup("avx512f");
+  if (avx512)
+    for (llvm::Function &f : *llvmModule)
+      f.addFnAttr("prefer-vector-width", "512");
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(triple);
+  optimize(*llvmModule, *machine);
+
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return module.emitError("cannot write ") << path << ": " << ec.message();
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, out, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return module.emitError("the target cannot emit object files");
+  codegen.run(*llvmModule);
+  out.flush();
+  return success(!out.has_error());
+}
+
+LogicalResult linkLibrary(ModuleOp module, const std::string &object,
+                          const std::string &library) {
+  llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
+  if (!driver)
+    driver = llvm::sys::findProgramByName("clang");
+  if (!driver)
+    return module.emitError("no C compiler driver (cc) to link the kernels");
+  std::string log = library + ".link.log";
+  SmallVector<StringRef> args = {*driver, "-shared",        "-o", library,
+                                 object,  "-l:libomp.so.5", "-lm"};
+  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
+                                          StringRef(log)};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, redirects, 0,
+                                     0, &message);
+  if (rc != 0) {
+    auto text = llvm::MemoryBuffer::getFile(log);
+    std::string detail = text ? (*text)->getBuffer().str() : message;
+    for (char &c : detail)
+      if (c == '\n')
+        c = ' ';
+    return module.emitError("linking the kernels failed (is libomp5-14 "
+                            "installed?): ")
+           << detail;
+  }
+  llvm::sys::fs::remove(log);
+  return success();
+}
+
+} // namespace tessel
