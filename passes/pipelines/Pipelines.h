@@ -13,6 +13,9 @@
 //   tessel-cpu-codegen-pipeline the CPU's choices down to the LLVM dialect
 //   tessel-cpu-pipeline         the last two, as tesselc -o runs them
 //
+// A GPU target adds its codegen phase beside the CPU's, after the same
+// target-neutral phase (passes/codegen/gpu/README.md).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef TESSEL_PASSES_PIPELINES_PIPELINES_H
@@ -23,10 +26,6 @@
 #include <cstdint>
 
 namespace tessel {
-
-/// The targets code is generated for. The GPU (NVVM) target adds its
-/// codegen phase beside the CPU's (passes/codegen/gpu/README.md).
-enum class CodegenTarget { Cpu };
 
 /// The target-neutral phase: tessel IR (after the graph pipeline) to linalg
 /// on tensors, attention tiled into its online form.
