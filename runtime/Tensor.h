@@ -40,8 +40,8 @@ float halfToFloat(uint16_t bits);
 uint16_t floatToBFloat16(float value);
 float bfloat16ToFloat(uint16_t bits);
 
-/// Rounds every value of a float tensor to its dtype's precision; the kernels
-/// compute in f32 and call this on f16/bf16 results.
+/// Rounds every value of a float tensor to its dtype's precision; the reference
+/// kernels compute in f32 and call this on f16/bf16 results.
 void roundToDType(Tensor &tensor);
 
 } // namespace tessel

@@ -16,7 +16,7 @@
 #include <limits>
 
 using namespace mlir;
-using namespace tessel::lowering;
+using namespace tessel::builders;
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include "dialect/TesselOps.h"
 
 using namespace mlir;
-using namespace tessel::lowering;
+using namespace tessel::builders;
 
 namespace {
 

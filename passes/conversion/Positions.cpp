@@ -14,7 +14,7 @@
 #include <cmath>
 
 using namespace mlir;
-using namespace tessel::lowering;
+using namespace tessel::builders;
 
 namespace {
 

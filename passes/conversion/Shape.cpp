@@ -12,7 +12,7 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 
 using namespace mlir;
-using namespace tessel::lowering;
+using namespace tessel::builders;
 
 namespace {
 

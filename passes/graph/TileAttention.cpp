@@ -31,7 +31,7 @@ namespace tessel {
 } // namespace tessel
 
 using namespace mlir;
-using namespace tessel::lowering;
+using namespace tessel::builders;
 
 namespace {
 

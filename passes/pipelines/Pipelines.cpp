@@ -73,7 +73,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(mlir::createCanonicalizerPass());
 
-  // The memory plan and the kernels, before deallocation is decided.
+  // The memory plan and the steps, before deallocation is decided.
   pm.addPass(createTesselPlanBuffers(
       TesselPlanBuffersOptions{options.workspaceArgument}));
   // CSE then canonicalization: self-copies of CSE'd subviews are erased
@@ -91,10 +91,10 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createConvertVectorToSCFPass(
       mlir::VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(mlir::createConvertLinalgToParallelLoopsPass());
-  pm.addNestedPass<FuncOp>(createTesselSequentialInnerLoops());
+  pm.addNestedPass<FuncOp>(createTesselCpuSequentialInnerLoops());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
-  pm.addPass(createTesselApproximateMath());
+  pm.addPass(createTesselCpuApproximateMath());
 
   // Threads.
   pm.addPass(mlir::createConvertSCFToOpenMPPass());

@@ -62,7 +62,7 @@ void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options);
 
 /// The CPU codegen phase: the online-attention steps mapped to the CPU,
 /// contractions tiled and vectorized, one-shot bufferization, the memory
-/// plan, kernels outlined, deallocation, parallel loops over OpenMP,
+/// plan, steps outlined, deallocation, parallel loops over OpenMP,
 /// polynomial math and the LLVM dialect with a `tessel_entry_NAME(void **)`
 /// per public function.
 void buildCpuCodegenPipeline(OpPassManager &pm,

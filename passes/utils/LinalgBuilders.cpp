@@ -6,7 +6,7 @@
 
 using namespace mlir;
 
-namespace tessel::lowering {
+namespace tessel::builders {
 
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
                   ArrayRef<OpFoldResult> sizes) {
@@ -162,4 +162,4 @@ Value attentionLogit(
       f32(b, loc, -std::numeric_limits<double>::infinity()));
 }
 
-} // namespace tessel::lowering
+} // namespace tessel::builders

@@ -20,7 +20,7 @@
 
 #include <functional>
 
-namespace tessel::lowering {
+namespace tessel::builders {
 
 using mlir::utils::IteratorType;
 
@@ -93,11 +93,11 @@ Value attentionLogit(OpBuilder &b, Location loc, Value qk, double scale,
                      Value bias, Value shift,
                      llvm::function_ref<std::pair<Value, Value>()> queryAndKey);
 
-/// exp(d) for f32 `d` as exp2(d log2(e)): tessel-approximate-math's exp2 is
+/// exp(d) for f32 `d` as exp2(d log2(e)): tessel-cpu-approximate-math's exp2 is
 /// the cheaper polynomial. Used where d is a difference x - max(x), small
 /// and exactly computed, so the multiplication costs no accuracy.
 Value expViaExp2(OpBuilder &b, Location loc, Value d);
 
-} // namespace tessel::lowering
+} // namespace tessel::builders
 
 #endif // TESSEL_PASSES_UTILS_LINALGBUILDERS_H

@@ -1,4 +1,4 @@
-//===- EmitEntryPoints.cpp - uniform kernel entry points ------------------===//
+//===- EmitEntryPoints.cpp - uniform entry points of compiled code --------===//
 
 #include "passes/codegen/common/Passes.h"
 

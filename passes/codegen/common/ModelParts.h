@@ -2,7 +2,7 @@
 //
 // The frontend gives every op it builds a name location after the part of
 // the model definition it came from (e.g. "layers.0.attention"); lowering
-// keeps the location, so buffers and kernels can be traced back to it.
+// keeps the location, so buffers and steps can be traced back to it.
 //
 //===----------------------------------------------------------------------===//
 

@@ -54,7 +54,7 @@ struct ParametersToArguments
                                         &getContext())
                                         .getName(),
                                     nameAttr),
-                     // Kernels only read parameters, so the runtime can
+                     // Compiled code only reads parameters, so the runtime can
                      // pass the same buffers to every call.
                      NamedAttribute(StringAttr::get(&getContext(),
                                                     "bufferization.writable"),

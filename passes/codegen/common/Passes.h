@@ -1,6 +1,6 @@
 //===- Passes.h - codegen passes every target shares ------------*- C++ -*-===//
 //
-// Parameters as arguments, the memory plan, kernel outlining and the uniform
+// Parameters as arguments, the memory plan, step outlining and the uniform
 // entry points: what a compiled artifact looks like to the runtime, whatever
 // the target.
 //

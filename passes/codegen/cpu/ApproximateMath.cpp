@@ -11,7 +11,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace tessel {
-#define GEN_PASS_DEF_TESSELAPPROXIMATEMATH
+#define GEN_PASS_DEF_TESSELCPUAPPROXIMATEMATH
 #include "passes/codegen/cpu/Passes.h.inc"
 } // namespace tessel
 
@@ -94,7 +94,7 @@ struct Exp2Approximation : OpRewritePattern<math::Exp2Op> {
 };
 
 struct ApproximateMath
-    : tessel::impl::TesselApproximateMathBase<ApproximateMath> {
+    : tessel::impl::TesselCpuApproximateMathBase<ApproximateMath> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<Exp2Approximation>(&getContext());

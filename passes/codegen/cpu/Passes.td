@@ -5,7 +5,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def TesselApproximateMath : Pass<"tessel-approximate-math"> {
+def TesselCpuApproximateMath : Pass<"tessel-cpu-approximate-math"> {
   let summary = "Replace exp, tanh, erf, ... by polynomial approximations";
   let description = [{
     Applies MLIR's math polynomial approximations (accurate to a few f32
@@ -134,8 +134,8 @@ def TesselCpuTileAndVectorize
   ];
 }
 
-def TesselSequentialInnerLoops
-    : Pass<"tessel-sequential-inner-loops", "::mlir::func::FuncOp"> {
+def TesselCpuSequentialInnerLoops
+    : Pass<"tessel-cpu-sequential-inner-loops", "::mlir::func::FuncOp"> {
   let summary = "Keep threads on outer loops; run innermost loops in order";
   let description = [{
     Rewrites each `scf.parallel` so that its innermost dimension becomes an

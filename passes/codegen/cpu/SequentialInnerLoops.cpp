@@ -15,7 +15,7 @@
 #include "mlir/IR/IRMapping.h"
 
 namespace tessel {
-#define GEN_PASS_DEF_TESSELSEQUENTIALINNERLOOPS
+#define GEN_PASS_DEF_TESSELCPUSEQUENTIALINNERLOOPS
 #include "passes/codegen/cpu/Passes.h.inc"
 } // namespace tessel
 
@@ -56,7 +56,7 @@ scf::ParallelOp serialize(scf::ParallelOp op, unsigned sequential) {
 }
 
 struct SequentialInnerLoops
-    : tessel::impl::TesselSequentialInnerLoopsBase<SequentialInnerLoops> {
+    : tessel::impl::TesselCpuSequentialInnerLoopsBase<SequentialInnerLoops> {
   void runOnOperation() override {
     // One nesting level per round: rebuilding a loop clones the loops inside
     // it, so those are collected again in the next round.

@@ -40,7 +40,7 @@ using namespace mlir;
 namespace {
 
 /// Marks the register-tile op until it is vectorized.
-constexpr llvm::StringLiteral kMicroKernel =
+constexpr llvm::StringLiteral kRegisterTile =
     tessel::TesselDialect::RegisterTileAttrHelper::getNameStr();
 
 /// The loops of a contraction by role: the output's last dimension (columns,
@@ -197,11 +197,11 @@ struct TileAndVectorize
     // Vectorize the full register tiles; the partial ones stay linalg.
     SmallVector<linalg::LinalgOp> tiles;
     func.walk([&](linalg::LinalgOp op) {
-      if (op->hasAttr(kMicroKernel))
+      if (op->hasAttr(kRegisterTile))
         tiles.push_back(op);
     });
     for (linalg::LinalgOp op : tiles) {
-      op->removeAttr(kMicroKernel);
+      op->removeAttr(kRegisterTile);
       if (op.hasDynamicShape())
         continue;
       rewriter.setInsertionPoint(op);
@@ -292,7 +292,7 @@ struct TileAndVectorize
     auto tiled = cast<TilingInterface>(outputs->tiledAndFusedOps.front());
     for (Operation *fused : outputs->tiledAndFusedOps)
       if (isa<linalg::FillOp>(fused))
-        fused->setAttr(kMicroKernel, rewriter.getUnitAttr());
+        fused->setAttr(kRegisterTile, rewriter.getUnitAttr());
     SmallVector<LoopLikeOpInterface> loopNest(outputs->loops);
     return tileForRegisters(rewriter, tiled, reductionTile, loopNest);
   }
@@ -348,7 +348,7 @@ struct TileAndVectorize
     if (failed(tiled))
       return chunk->emitError("cannot tile this op for registers");
     rewriter.replaceOp(chunk, tiled->replacements);
-    tiled->tiledOps.back()->setAttr(kMicroKernel, rewriter.getUnitAttr());
+    tiled->tiledOps.back()->setAttr(kRegisterTile, rewriter.getUnitAttr());
     outer.append(tiled->loops.begin(), tiled->loops.end());
     for (LoopLikeOpInterface loop : outer) {
       auto forOp = cast<scf::ForOp>(loop.getOperation());

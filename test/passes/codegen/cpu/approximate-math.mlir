@@ -1,4 +1,4 @@
-// RUN: tessel-opt %s --split-input-file --tessel-approximate-math | FileCheck %s
+// RUN: tessel-opt %s --split-input-file --tessel-cpu-approximate-math | FileCheck %s
 
 // exp, tanh and erf become arithmetic (polynomials and bit tricks), so the
 // compiled loops call no libm function and can vectorize.

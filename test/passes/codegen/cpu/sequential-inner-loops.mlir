@@ -1,4 +1,4 @@
-// RUN: tessel-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tessel-sequential-inner-loops))' | FileCheck %s
+// RUN: tessel-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tessel-cpu-sequential-inner-loops))' | FileCheck %s
 
 // The innermost dimension of a multi-dimensional scf.parallel becomes an
 // scf.for (the loop LLVM vectorizes); the outer ones stay parallel.
