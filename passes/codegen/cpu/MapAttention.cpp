@@ -26,6 +26,7 @@
 
 #include "dialect/TesselOps.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -77,6 +78,9 @@ void setInsertionPointAfterValue(OpBuilder &b, Value value) {
     b.setInsertionPointToStart(cast<BlockArgument>(value).getOwner());
 }
 
+/// Maps the online-attention steps of one function onto the CPU; keeps
+/// what several steps share (the transposed keys, the scaled query tiles,
+/// the scratch handed from key loop to key loop).
 class AttentionMapper {
 public:
   explicit AttentionMapper(func::FuncOp func)
@@ -105,9 +109,43 @@ private:
   /// Per query tile: the scale and the scaled tile.
   DenseMap<Value, std::pair<double, Value>> scaledQueries;
   DenseMap<Value, Value> keysTransposed;
-  /// The scratch a key loop leaves, for the next key loop of its block.
-  DenseMap<Block *, std::pair<Value, Value>> scratchLeft;
+  /// The scratch a key loop leaves (logits, rows, the loop), for the next
+  /// key loop of the same query tile in its block.
+  struct Scratch {
+    Value logits, rows;
+    Operation *loop;
+  };
+  DenseMap<std::pair<Block *, Value>, Scratch> scratchLeft;
 };
+
+/// An upper bound of the key tile's length: its static size, or the
+/// constant bound of the affine.min that sizes its slice (as
+/// tessel-tile-attention builds the last, short tile); none if unknown.
+std::optional<int64_t> keyExtentBound(tessel::OnlineAttentionOp step) {
+  int64_t extent = step.getKey().getType().getDimSize(0);
+  if (!ShapedType::isDynamic(extent))
+    return extent;
+  auto slice = step.getKey().getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice)
+    return std::nullopt;
+  llvm::SmallBitVector dropped = slice.getDroppedDims();
+  for (auto [i, size] : llvm::enumerate(slice.getMixedSizes())) {
+    if (dropped.test(i))
+      continue;
+    // The first kept dimension is the key tile's length.
+    auto min = dyn_cast_if_present<affine::AffineMinOp>(
+        dyn_cast_if_present<Value>(size) ? cast<Value>(size).getDefiningOp()
+                                         : nullptr);
+    if (!min)
+      return std::nullopt;
+    std::optional<int64_t> bound;
+    for (AffineExpr e : min.getAffineMap().getResults())
+      if (auto c = dyn_cast<AffineConstantExpr>(e))
+        bound = bound ? std::min(*bound, c.getValue()) : c.getValue();
+    return bound;
+  }
+  return std::nullopt;
+}
 
 void AttentionMapper::reverseCausalOrder(scf::ForallOp forall) {
   tessel::OnlineAttentionOp causalStep;
@@ -146,7 +184,7 @@ void AttentionMapper::reverseCausalOrder(scf::ForallOp forall) {
           rewriter, loc, arith::SubIOp::create(rewriter, loc, ub, c1), block),
       block);
   auto reversed = arith::SubIOp::create(rewriter, loc, last, iv);
-  iv.replaceAllUsesExcept(reversed, reversed);
+  rewriter.replaceAllUsesExcept(iv, reversed, reversed);
 }
 
 Value AttentionMapper::scaledQuery(Value query, double scale) {
@@ -236,7 +274,9 @@ AttentionMapper::scratchFor(tessel::OnlineAttentionOp step) {
       loop ? getConstantIntValue(loop.getStep()) : std::nullopt;
   bool invariant =
       loop && !loop.getRegion().isAncestor(step.getQuery().getParentRegion());
-  if (!blockK || !invariant) {
+  // The scratch is [G, Q, block-k]: every key tile of the loop must fit.
+  std::optional<int64_t> keys = keyExtentBound(step);
+  if (!blockK || *blockK <= 0 || !invariant || !keys || *keys > *blockK) {
     // No loop to carry it through: a fresh logits tile of the step's size.
     rewriter.setInsertionPoint(step);
     auto kType = cast<RankedTensorType>(step.getKey().getType());
@@ -254,10 +294,14 @@ AttentionMapper::scratchFor(tessel::OnlineAttentionOp step) {
   auto sType = RankedTensorType::get(
       {qType.getDimSize(0), qType.getDimSize(1), *blockK}, f32Type);
   Value sInit, rowInit;
-  auto left = scratchLeft.find(loop->getBlock());
-  if (left != scratchLeft.end() && left->second.first.getType() == sType &&
-      left->second.second.getType() == rowType) {
-    std::tie(sInit, rowInit) = left->second;
+  auto key = std::make_pair(loop->getBlock(), step.getQuery());
+  auto left = scratchLeft.find(key);
+  if (left != scratchLeft.end() && left->second.loop != loop &&
+      left->second.loop->isBeforeInBlock(loop) &&
+      left->second.logits.getType() == sType &&
+      left->second.rows.getType() == rowType) {
+    sInit = left->second.logits;
+    rowInit = left->second.rows;
   } else {
     rewriter.setInsertionPoint(loop);
     SmallVector<OpFoldResult> q = sizesOfTile(rewriter, loc, step.getQuery());
@@ -266,6 +310,14 @@ AttentionMapper::scratchFor(tessel::OnlineAttentionOp step) {
     rowInit = emptyTensor(rewriter, loc, rowType, {q[0], q[1]});
   }
   unsigned first = loop.getNumRegionIterArgs();
+  // Scratch this loop left for other query tiles must come from the grown
+  // loop (same result numbers): the old loop is erased.
+  SmallVector<std::tuple<Scratch *, unsigned, unsigned>> moved;
+  for (auto &entry : scratchLeft)
+    if (entry.second.loop == loop.getOperation())
+      moved.push_back({&entry.second,
+                       cast<OpResult>(entry.second.logits).getResultNumber(),
+                       cast<OpResult>(entry.second.rows).getResultNumber()});
   FailureOr<LoopLikeOpInterface> grown =
       cast<LoopLikeOpInterface>(loop.getOperation())
           .replaceWithAdditionalIterOperands(rewriter, {sInit, rowInit},
@@ -274,8 +326,10 @@ AttentionMapper::scratchFor(tessel::OnlineAttentionOp step) {
   if (failed(grown))
     return {Value(), Value(), nullptr};
   auto newLoop = cast<scf::ForOp>(grown->getOperation());
-  scratchLeft[newLoop->getBlock()] = {newLoop.getResult(first),
-                                      newLoop.getResult(first + 1)};
+  for (auto [scratch, logits, rows] : moved)
+    *scratch = {newLoop.getResult(logits), newLoop.getResult(rows), newLoop};
+  scratchLeft[key] = {newLoop.getResult(first), newLoop.getResult(first + 1),
+                      newLoop};
   return {newLoop.getRegionIterArg(first), newLoop.getRegionIterArg(first + 1),
           newLoop};
 }
@@ -420,8 +474,10 @@ LogicalResult AttentionMapper::decompose(tessel::OnlineAttentionOp step) {
                                                 sOffsets, sSizes, unit);
     auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
     unsigned n = yield.getNumOperands();
-    yield->setOperand(n - 2, sNext);
-    yield->setOperand(n - 1, alpha);
+    rewriter.modifyOpInPlace(yield, [&] {
+      yield->setOperand(n - 2, sNext);
+      yield->setOperand(n - 1, alpha);
+    });
   }
   Value keyTile = step.getKey();
   rewriter.replaceOp(step, ValueRange{mNew, lNew, accNew});

@@ -188,3 +188,36 @@ func.func @standalone_step(%q: tensor<2x8x16xf32>, %k: tensor<24x16xf32>, %v: te
   %m1, %l1, %acc1 = tessel.online_attention %q, %k, %v bias %bias diagonal %d into %m, %l, %acc {scale = 0.25 : f64} : tensor<2x8x16xf32>, tensor<24x16xf32>, tensor<24x8xf32>, tensor<24xf32> -> tensor<2x8xf32>, tensor<2x8x8xf32>
   return %m1, %l1, %acc1 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>
 }
+
+// -----
+
+// Scratch is carried through a key loop only when every key tile fits it
+// ([G, Q, step]): a 32-key tile in a loop of step 16 gets a fresh logits
+// tile of its own. Two steps of one query tile in one loop each get their
+// own scratch (the IR stays valid: no loop is fed its own results).
+
+// CHECK-LABEL: func.func @scratch_choices
+// CHECK:         scf.for {{.*}} iter_args(%{{[^,]+}} = %{{[^,]+}}, %{{[^,]+}} = %{{[^,]+}}, %{{[^,]+}} = %{{[^)]+}}) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>)
+// CHECK:           tensor.empty() : tensor<2x8x32xf32>
+// CHECK:         scf.for {{.*}} -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x8xf32>, tensor<2x8x16xf32>, tensor<2x8xf32>)
+// CHECK-NOT:       tensor.empty
+// CHECK:           scf.yield
+func.func @scratch_choices(%q: tensor<2x8x16xf32>, %k: tensor<64x16xf32>, %v: tensor<64x8xf32>, %m0: tensor<2x8xf32>, %l0: tensor<2x8xf32>, %a0: tensor<2x8x8xf32>) -> (tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %big:3 = scf.for %j = %c0 to %c32 step %c16 iter_args(%m = %m0, %l = %l0, %a = %a0) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>) {
+    %kt = tensor.extract_slice %k[%j, 0] [32, 16] [1, 1] : tensor<64x16xf32> to tensor<32x16xf32>
+    %vt = tensor.extract_slice %v[%j, 0] [32, 8] [1, 1] : tensor<64x8xf32> to tensor<32x8xf32>
+    %m1, %l1, %a1 = tessel.online_attention %q, %kt, %vt into %m, %l, %a : tensor<2x8x16xf32>, tensor<32x16xf32>, tensor<32x8xf32> -> tensor<2x8xf32>, tensor<2x8x8xf32>
+    scf.yield %m1, %l1, %a1 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>
+  }
+  %two:6 = scf.for %j = %c0 to %c32 step %c16 iter_args(%m = %m0, %l = %l0, %a = %a0, %mb = %m0, %lb = %l0, %ab = %a0) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>) {
+    %kt = tensor.extract_slice %k[%j, 0] [16, 16] [1, 1] : tensor<64x16xf32> to tensor<16x16xf32>
+    %vt = tensor.extract_slice %v[%j, 0] [16, 8] [1, 1] : tensor<64x8xf32> to tensor<16x8xf32>
+    %m1, %l1, %a1 = tessel.online_attention %q, %kt, %vt into %m, %l, %a : tensor<2x8x16xf32>, tensor<16x16xf32>, tensor<16x8xf32> -> tensor<2x8xf32>, tensor<2x8x8xf32>
+    %m2, %l2, %a2 = tessel.online_attention %q, %kt, %vt into %mb, %lb, %ab {scale = 0.5 : f64} : tensor<2x8x16xf32>, tensor<16x16xf32>, tensor<16x8xf32> -> tensor<2x8xf32>, tensor<2x8x8xf32>
+    scf.yield %m1, %l1, %a1, %m2, %l2, %a2 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x8xf32>
+  }
+  return %big#2, %two#2, %two#5 : tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>
+}
