@@ -54,7 +54,7 @@ std::vector<int64_t> descriptor(const void *data,
   return words;
 }
 
-/// A tensor's data in the buffer layout kernels read (f32 or i64/i32).
+/// A tensor's data in the buffer layout compiled code reads (f32 or i64/i32).
 struct Buffer {
   std::vector<float> f32;
   std::vector<uint16_t> f16; ///< IEEE half or bfloat16 bits.
@@ -71,7 +71,7 @@ struct Buffer {
   }
 };
 
-/// `t`'s values in the element type `as` the kernel reads.
+/// `t`'s values in the element type `as` the compiled code reads.
 Buffer bufferOf(const Tensor &t, DType as) {
   Buffer b;
   switch (as) {
@@ -96,7 +96,7 @@ Buffer bufferOf(const Tensor &t, DType as) {
   return b;
 }
 
-/// Reads element `offset` of a kernel result of element type `dtype` into
+/// Reads element `offset` of a compiled result of element type `dtype` into
 /// `out[flat]` (floats as f32, integers as i64).
 void readElement(const char *base, int64_t offset, DType dtype, Tensor &out,
                  int64_t flat) {
@@ -134,6 +134,44 @@ Artifact::~Artifact() {
 const EntryPoint *Artifact::entry(const std::string &name) const {
   auto it = entries.find(name);
   return it == entries.end() ? nullptr : &it->second;
+}
+
+Status checkEntryPointKind(EntryPointKind kind,
+                           const std::vector<TensorSpec> &inputs,
+                           const std::vector<TensorSpec> &results) {
+  auto ids = [](const TensorSpec &t, size_t rank) {
+    return t.shape.size() == rank &&
+           (t.dtype == DType::I32 || t.dtype == DType::I64);
+  };
+  auto floats = [](const TensorSpec &t, size_t rank) {
+    return t.shape.size() == rank && isFloat(t.dtype);
+  };
+  const char *kindName = name(kind);
+  if (inputs.empty() || !ids(inputs[0], 2))
+    return errorf("a ", kindName,
+                  " entry point takes token ids [B, S] (i32 or i64) first");
+  if (results.empty() || !floats(results[0], 3))
+    return errorf("a ", kindName,
+                  " entry point returns logits [B, S, V] first");
+  if (kind == EntryPointKind::Forward) {
+    if (inputs.size() != 1)
+      return errorf("a forward entry point takes only token ids, got ",
+                    inputs.size(), " inputs");
+    return Status::ok();
+  }
+  // Decode: ids, positions, then (keys, values) per layer; the same caches,
+  // grown, follow the logits.
+  size_t caches = inputs.size() < 2 ? 0 : inputs.size() - 2;
+  if (inputs.size() < 2 || !ids(inputs[1], 1) || caches % 2 != 0 ||
+      results.size() != caches + 1)
+    return errorf("a decode entry point takes ids [B, S], positions [S] and "
+                  "key/value caches in pairs, and returns the logits and the "
+                  "caches; got ",
+                  inputs.size(), " inputs and ", results.size(), " results");
+  for (size_t i = 0; i < caches; ++i)
+    if (!floats(inputs[2 + i], 4) || !floats(results[1 + i], 4))
+      return errorf("decode cache ", i, " is not a [B, H, T, D] float tensor");
+  return Status::ok();
 }
 
 const EntryPoint *Artifact::entry(EntryPointKind kind) const {
@@ -242,6 +280,11 @@ Status Artifact::load(const std::string &dir) {
         entry.plannedBuffers = w["buffers"].size();
       entry.workspaceSlots = w.value("slots", int64_t(0));
     }
+    if (entry.kind) {
+      Status st = checkEntryPointKind(*entry.kind, entry.inputs, entry.results);
+      if (!st.isOk())
+        return errorf(where, ": ", st.message());
+    }
     entries[entry.name] = entry;
   }
   std::string lib = dir + "/" + m["library"].get<std::string>();
@@ -324,8 +367,8 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
       return errorf(name, ": input ", spec.name, ": expected ",
                     tessel::name(spec.dtype), " ", formatShape(spec.shape),
                     ", got ", tessel::name(t.dtype), " ", formatShape(t.shape));
-    // Kernels never write their arguments, so inputs already in the
-    // kernel's element type are passed as they are; the rest are converted.
+    // Compiled code never writes its arguments, so inputs already in its
+    // element type are passed as they are; the rest are converted.
     const void *data = nullptr;
     if (t.dtype == spec.dtype && t.dtype == DType::F32)
       data = t.floats.data();
@@ -338,7 +381,7 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   for (size_t i = 0; i < inputs.size(); ++i)
     descriptors.push_back(descriptor(
         inputData[i] ? inputData[i] : buffers[i].data(), inputs[i].shape));
-  // Parameters are passed as loaded: kernels never write them.
+  // Parameters are passed as loaded: compiled code never writes them.
   for (const std::string &p : e->parameters) {
     auto it = values.find(p);
     if (it == values.end())
@@ -363,7 +406,8 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
     args.push_back(d.data());
   std::vector<int64_t> workspaceDescriptor;
   if (!e->workspaceSymbol.empty()) {
-    // The workspace kernel takes the same arguments, then {bytes, unplanned}.
+    // The workspace function takes the same arguments, then {bytes,
+    // unplanned}.
     int64_t sizes[2] = {0, 0};
     std::vector<int64_t> sizesDescriptor = descriptor(sizes, {2});
     std::vector<void *> sizerArgs(args.begin() + 1, args.end());
@@ -388,10 +432,10 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
     workspaceDescriptor = descriptor(workspace.get(), {sizes[0]});
     args.push_back(workspaceDescriptor.data());
   }
-  auto kernel = reinterpret_cast<void (*)(void **)>(symbols.at(name));
-  kernel(args.data());
+  auto entryPoint = reinterpret_cast<void (*)(void **)>(symbols.at(name));
+  entryPoint(args.data());
 
-  // Copy each result out through its strides, then free the kernel's
+  // Copy each result out through its strides, then free the compiled code's
   // buffers (two results may share one). Every element is written, so a
   // tensor of the caller's from the previous call with the same dtype and
   // shape is reused as it is (no allocation, no zero fill per call).

@@ -61,7 +61,7 @@ struct EntryPoint {
   std::optional<EntryPointKind> kind;
   std::vector<TensorSpec> inputs, results;
   std::vector<std::string> parameters; ///< Trailing arguments, in order.
-  /// The workspace kernel's symbol; empty when there is no memory plan.
+  /// The workspace function's symbol; empty when there is no memory plan.
   std::string workspaceSymbol;
   int64_t plannedBuffers = 0, workspaceSlots = 0;
 };
@@ -71,6 +71,15 @@ struct WorkspaceUse {
   int64_t bytes = 0;     ///< With the memory plan.
   int64_t unplanned = 0; ///< Every temporary in its own buffer.
 };
+
+/// Checks that an entry point's inputs and results are what its kind
+/// promises: forward takes ids [B, S] (i32 or i64) and returns logits
+/// [B, S, V] first; decode takes ids [B, S], positions [S] and key/value
+/// caches [B, H, T, D] in pairs, and returns the logits and the caches. The
+/// message says what differs.
+Status checkEntryPointKind(EntryPointKind kind,
+                           const std::vector<TensorSpec> &inputs,
+                           const std::vector<TensorSpec> &results);
 
 class Artifact {
 public:
@@ -105,7 +114,7 @@ private:
   std::vector<ParameterSpec> params;
   std::map<std::string, EntryPoint> entries;
   std::map<std::string, Tensor> values; ///< Loaded parameters.
-  /// The bits of the f16 and bf16 parameters, as kernels read them.
+  /// The bits of the f16 and bf16 parameters, as compiled code reads them.
   std::map<std::string, std::vector<uint16_t>> halfValues;
   void *library = nullptr;
   std::map<std::string, void *> symbols, workspaceSymbols;

@@ -28,6 +28,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 using namespace mlir;
 
 namespace tessel {
@@ -48,11 +50,50 @@ std::vector<int64_t> shapeOf(ShapedType type) {
   return shape;
 }
 
-nlohmann::ordered_json tensorSpec(const std::string &name, Type type) {
-  auto ranked = cast<RankedTensorType>(type);
-  return {{"name", name},
-          {"dtype", dtypeName(ranked.getElementType())},
-          {"shape", shapeOf(ranked)}};
+/// The manifest's description of a tensor of `type`; none when the runtime
+/// has no such tensors (an element type other than f32, f16, bf16, i32,
+/// i64, or not a ranked tensor).
+std::optional<TensorSpec> tensorSpecOf(const std::string &name, Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  std::optional<DType> dtype =
+      ranked ? dtypeOf(ranked.getElementType()) : std::nullopt;
+  if (!dtype)
+    return std::nullopt;
+  return TensorSpec{name, *dtype, shapeOf(ranked)};
+}
+
+nlohmann::ordered_json toJson(const TensorSpec &spec) {
+  return {{"name", spec.name},
+          {"dtype", tessel::name(spec.dtype)},
+          {"shape", spec.shape}};
+}
+
+nlohmann::ordered_json toJson(const std::vector<TensorSpec> &specs) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const TensorSpec &spec : specs)
+    list.push_back(toJson(spec));
+  return list;
+}
+
+/// Names of the inputs and results, from the entry point's kind.
+std::string argumentName(EntryPointKindAttr kind, size_t i) {
+  if (kind && i == 0)
+    return "tokens";
+  if (kind && kind.getValue() == EntryPointKind::Decode) {
+    if (i == 1)
+      return "positions";
+    return (i % 2 ? "past_values." : "past_keys.") +
+           std::to_string((i - 2) / 2);
+  }
+  return "arg" + std::to_string(i);
+}
+
+std::string resultName(EntryPointKindAttr kind, size_t i) {
+  if (kind && i == 0)
+    return "logits";
+  if (kind && kind.getValue() == EntryPointKind::Decode)
+    return (i % 2 ? "keys." : "values.") + std::to_string((i - 1) / 2);
+  return "result" + std::to_string(i);
 }
 
 /// Parameters and entry points, read after tessel-parameters-to-arguments
@@ -71,7 +112,12 @@ LogicalResult buildManifest(ModuleOp module,
   manifest["model"] = model;
   nlohmann::ordered_json params = nlohmann::ordered_json::array();
   for (auto p : module.getOps<tessel::ParameterOp>()) {
-    nlohmann::ordered_json spec = tensorSpec(p.getSymName().str(), p.getType());
+    std::optional<TensorSpec> tensor =
+        tensorSpecOf(p.getSymName().str(), p.getType());
+    if (!tensor)
+      return p.emitError("the runtime has no parameters of type ")
+             << p.getType();
+    nlohmann::ordered_json spec = toJson(*tensor);
     nlohmann::ordered_json init = {{"kind", name(p.getInit())}};
     if (auto std = p.getStd())
       init["std"] = std->convertToDouble();
@@ -89,34 +135,55 @@ LogicalResult buildManifest(ModuleOp module,
   nlohmann::ordered_json entries = nlohmann::ordered_json::object();
   StringAttr parameterAttr =
       TesselDialect::ParameterAttrHelper(module.getContext()).getName();
+  std::set<EntryPointKind> kinds;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (!func.isPublic() || func.isExternal())
       continue;
     nlohmann::ordered_json entry;
     std::string symbol = "tessel_entry_" + func.getSymName().str();
     entry["symbol"] = symbol;
-    if (EntryPointKindAttr kind =
-            TesselDialect::EntryPointAttrHelper(module.getContext())
-                .getAttr(func))
+    EntryPointKindAttr kind =
+        TesselDialect::EntryPointAttrHelper(module.getContext()).getAttr(func);
+    if (kind) {
       entry["kind"] = name(kind.getValue());
-    nlohmann::ordered_json inputs = nlohmann::ordered_json::array(),
-                           parameters = nlohmann::ordered_json::array(),
-                           results = nlohmann::ordered_json::array();
-    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      if (auto name = func.getArgAttrOfType<StringAttr>(i, parameterAttr))
-        parameters.push_back(name.str());
-      else
-        inputs.push_back(tensorSpec(func.getSymName() == "forward" && i == 0
-                                        ? "tokens"
-                                        : "arg" + std::to_string(i),
-                                    func.getArgument(i).getType()));
+      if (!kinds.insert(kind.getValue()).second)
+        return func.emitError("a second ")
+               << name(kind.getValue()) << " entry point";
     }
-    for (auto [i, type] : llvm::enumerate(func.getResultTypes()))
-      results.push_back(
-          tensorSpec(i == 0 ? "logits" : "result" + std::to_string(i), type));
-    entry["inputs"] = inputs;
+    std::vector<TensorSpec> inputs, results;
+    nlohmann::ordered_json parameters = nlohmann::ordered_json::array();
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      if (auto name = func.getArgAttrOfType<StringAttr>(i, parameterAttr)) {
+        parameters.push_back(name.str());
+        continue;
+      }
+      Type type = func.getArgument(i).getType();
+      std::optional<TensorSpec> spec =
+          tensorSpecOf(argumentName(kind, inputs.size()), type);
+      if (!spec)
+        return func.emitError("argument ")
+               << i << " has type " << type
+               << ", which an artifact cannot take (tensors of f32, f16, "
+                  "bf16, i32 or i64)";
+      inputs.push_back(*spec);
+    }
+    for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+      std::optional<TensorSpec> spec = tensorSpecOf(resultName(kind, i), type);
+      if (!spec)
+        return func.emitError("result ")
+               << i << " has type " << type
+               << ", which an artifact cannot return (tensors of f32, f16, "
+                  "bf16, i32 or i64)";
+      results.push_back(*spec);
+    }
+    if (kind) {
+      Status fits = checkEntryPointKind(kind.getValue(), inputs, results);
+      if (!fits.isOk())
+        return func.emitError() << fits.message();
+    }
+    entry["inputs"] = toJson(inputs);
     entry["parameters"] = parameters;
-    entry["results"] = results;
+    entry["results"] = toJson(results);
     entries[func.getSymName().str()] = entry;
     // The names are in the manifest now; LLVM has no use for them.
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
@@ -181,7 +248,11 @@ LogicalResult writeArtifact(ModuleOp module,
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
-  buildCpuPipeline(pm, options);
+  // The runtime passes each entry point its workspace, whatever the caller
+  // asked for.
+  CpuPipelineOptions artifactOptions = options;
+  artifactOptions.codegen.workspaceArgument = true;
+  buildCpuPipeline(pm, artifactOptions);
   if (failed(pm.run(module)) || failed(describeSchedule(module, manifest)))
     return failure();
 

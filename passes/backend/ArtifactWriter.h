@@ -17,8 +17,8 @@ namespace tessel {
 /// pipeline into `directory`: model.so (native code for this CPU) and
 /// manifest.json (see runtime/Artifact.h). The directory is written under a
 /// temporary name and renamed into place, so a failure leaves nothing.
-/// `options` are the CPU pipeline's (workspace-argument is always on: the
-/// runtime passes the workspace).
+/// `options` are the CPU pipeline's; workspace-argument is turned on
+/// whatever they say, since the runtime passes the workspace.
 mlir::LogicalResult writeArtifact(mlir::ModuleOp module,
                                   const frontend::ModelConfig *config,
                                   const std::string &directory,

@@ -84,6 +84,9 @@ LogicalResult emitObject(ModuleOp module, const std::string &path) {
       triple, llvm::sys::getHostCPUName(), features.getString(),
       llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return module.emitError("cannot create an LLVM target machine for ")
+           << triple.str();
   // Loops LLVM vectorizes itself (elementwise ops, reductions) use the full
   // AVX-512 width, as the contraction tiles do; LLVM's default for these
   // CPUs is 256 bits.
@@ -114,7 +117,7 @@ LogicalResult linkLibrary(ModuleOp module, const std::string &object,
   if (!driver)
     driver = llvm::sys::findProgramByName("clang");
   if (!driver)
-    return module.emitError("no C compiler driver (cc) to link the kernels");
+    return module.emitError("no C compiler driver (cc) to link the compiled code");
   std::string log = library + ".link.log";
   SmallVector<StringRef> args = {*driver, "-shared",        "-o", library,
                                  object,  "-l:libomp.so.5", "-lm"};
@@ -129,7 +132,7 @@ LogicalResult linkLibrary(ModuleOp module, const std::string &object,
     for (char &c : detail)
       if (c == '\n')
         c = ' ';
-    return module.emitError("linking the kernels failed (is libomp5-14 "
+    return module.emitError("linking the compiled code failed (is libomp5-14 "
                             "installed?): ")
            << detail;
   }

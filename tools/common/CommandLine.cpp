@@ -80,7 +80,9 @@ Status ParsedArgs::getUnsigned(std::string_view name, uint64_t &value) const {
   return getNumber(
       *this, name, value,
       [](const char *s, char **end) { return std::strtoull(s, end, 10); },
-      [](const std::string &text, auto) { return text[0] != '-'; },
+      [](const std::string &text, auto) {
+        return text[0] >= '0' && text[0] <= '9';
+      },
       "a non-negative integer");
 }
 
@@ -101,14 +103,9 @@ Status ParsedArgs::getDouble(std::string_view name, double &value) const {
 
 Status parse(int argc, char **argv, const std::vector<CommandSpec> &commands,
              ParsedArgs &args, bool &wantsHelp) {
-  wantsHelp = false;
-  for (int i = 1; i < argc; ++i)
-    if (isHelp(argv[i])) {
-      wantsHelp = true;
-      if (i > 1 && findCommand(commands, argv[1]))
-        args.commandName = argv[1];
-      return Status::ok();
-    }
+  wantsHelp = argc >= 2 && isHelp(argv[1]);
+  if (wantsHelp)
+    return Status::ok();
   if (argc < 2)
     return errorf("expected a command: ", commandList(commands),
                   " (see --help)");
@@ -117,9 +114,19 @@ Status parse(int argc, char **argv, const std::vector<CommandSpec> &commands,
     return errorf("unknown command '", argv[1], "'; expected ",
                   commandList(commands), " (see --help)");
   args.commandName = command->name;
+  bool optionsEnded = false;
   for (int i = 2; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg.size() < 2 || arg[0] != '-') {
+    if (!optionsEnded && arg == "--") {
+      // Everything after `--` is positional, even if it starts with `-`.
+      optionsEnded = true;
+      continue;
+    }
+    if (!optionsEnded && isHelp(arg)) {
+      wantsHelp = true;
+      return Status::ok();
+    }
+    if (optionsEnded || arg.size() < 2 || arg[0] != '-') {
       if (command->positional.empty())
         return errorf(command->name, " takes no positional argument, got '",
                       arg, "'");
@@ -153,6 +160,8 @@ Status parse(int argc, char **argv, const std::vector<CommandSpec> &commands,
         return errorf("--", name, " needs a value (", option->valueName, ")");
       value = argv[++i];
     }
+    if (value.empty())
+      return errorf("--", name, " needs a value (", option->valueName, ")");
     auto &slot = args.values[option->name];
     if (!slot.empty() && !option->repeated)
       return errorf("--", name, " may be given only once");

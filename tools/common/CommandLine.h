@@ -21,6 +21,8 @@
 
 namespace tessel::cli {
 
+/// One option of a command: `--name VALUE`, or a flag when `valueName` is
+/// empty.
 struct OptionSpec {
   std::string name;      ///< Without dashes: "tokens".
   std::string valueName; ///< "ids.npy"; empty for a flag.
@@ -29,6 +31,8 @@ struct OptionSpec {
   bool repeated = false; ///< May be given several times (in order).
 };
 
+/// One subcommand: its name, a one-line summary, its positional argument
+/// and its options.
 struct CommandSpec {
   std::string name, summary;
   std::string positional; ///< Its name in usage ("MODEL.tsl"); empty: none.
@@ -58,8 +62,10 @@ private:
   std::map<std::string, std::vector<std::string>, std::less<>> values;
 };
 
-/// Parses `argv` against `commands`. With `--help` (or `-h`) anywhere,
-/// sets `wantsHelp` and returns success without checking the rest.
+/// Parses `argv` against `commands`. With `--help` (or `-h`) as the command,
+/// or as an option of one (not as an option's value), sets `wantsHelp` and
+/// returns success without checking the rest. `--` ends the options: what
+/// follows is positional. Options that take a value need a non-empty one.
 Status parse(int argc, char **argv, const std::vector<CommandSpec> &commands,
              ParsedArgs &args, bool &wantsHelp);
 

@@ -173,11 +173,11 @@ LogicalResult Evaluator::evaluate(Operation *op) {
   Tensor out;
   // Optional results beyond the first (saved statistics), bound after it.
   Tensor extra[2];
-  SmallVector<Value, 2> extraResults;
+  SmallVector<std::pair<Value, int>, 2> extraResults;
   auto want = [&](Value result, int index) -> Tensor * {
     if (!result)
       return nullptr;
-    extraResults.push_back(result);
+    extraResults.push_back({result, index});
     return &extra[index];
   };
   Status status = Status::ok();
@@ -328,8 +328,8 @@ LogicalResult Evaluator::evaluate(Operation *op) {
     return op->emitError() << status.message();
   if (failed(bind(op, op->getResult(0), std::move(out))))
     return failure();
-  for (auto [i, result] : llvm::enumerate(extraResults))
-    if (failed(bind(op, result, std::move(extra[i]))))
+  for (auto [result, index] : extraResults)
+    if (failed(bind(op, result, std::move(extra[index]))))
       return failure();
   return success();
 }

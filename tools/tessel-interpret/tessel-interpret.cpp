@@ -105,16 +105,20 @@ int runInterpret() {
   if (!module)
     return 1;
 
-  // Find the entry point.
+  // Find the entry point among the module's functions.
   func::FuncOp entry;
   SmallVector<std::string> names;
-  module->walk([&](func::FuncOp f) {
+  for (func::FuncOp f : module->getOps<func::FuncOp>()) {
     names.push_back(f.getSymName().str());
-    if (f.getSymName() == entryName)
+    if (f.getSymName() == entryName || (entryName.empty() && !entry))
       entry = f;
-  });
-  if (entryName.empty() && names.size() == 1)
-    entry = *module->getOps<func::FuncOp>().begin();
+  }
+  if (entryName.empty() && names.size() != 1)
+    entry = nullptr;
+  if (names.empty()) {
+    tessel::printError(kTool, inputFile + ": no function to interpret");
+    return 1;
+  }
   if (!entry) {
     std::string known = llvm::join(names, ", ");
     tessel::printError(

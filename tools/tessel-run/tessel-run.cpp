@@ -313,6 +313,13 @@ int main(int argc, char **argv) {
                stdout);
     return 0;
   }
+  // Numbers are checked before anything runs.
+  uint64_t number = 0;
+  for (const char *option : {"seed", "repeat"})
+    if (status.isOk())
+      status = args.getUnsigned(option, number);
+  if (!status.isOk())
+    return fail(status);
   if (args.command() == "forward")
     status = runForward(args);
   else if (args.command() == "run")
