@@ -3,6 +3,7 @@
 #include "dialect/TesselDialect.h"
 #include "dialect/TesselOps.h"
 
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -95,15 +96,25 @@ LogicalResult TesselDialect::verifyOperationAttribute(Operation *op,
       name == DynamicScheduleAttrHelper::getNameStr()) {
     if (!isa<UnitAttr>(value) || !isFunction(op))
       return fail("is a unit attribute of a function");
+    if (name == DynamicScheduleAttrHelper::getNameStr() &&
+        !op->hasAttr(StepAttrHelper::getNameStr()))
+      return fail("marks a step (tessel.step)");
     return success();
   }
   if (name == StepsAttrHelper::getNameStr()) {
     auto steps = dyn_cast<ArrayAttr>(value);
     if (!steps || !isFunction(op))
       return fail("is an array of #tessel.step on a function");
-    for (Attribute step : steps)
-      if (!isa<StepAttr>(step))
+    for (Attribute step : steps) {
+      auto described = dyn_cast<StepAttr>(step);
+      if (!described)
         return fail("lists #tessel.step attributes, got ") << step;
+      Operation *function =
+          SymbolTable::lookupNearestSymbolFrom(op, described.getFunction());
+      if (!function || !function->hasAttr(StepAttrHelper::getNameStr()))
+        return fail("lists ") << described.getFunction()
+                              << ", which is not a function marked tessel.step";
+    }
     return success();
   }
   if (name == BufferPlanAttrHelper::getNameStr()) {
@@ -112,8 +123,9 @@ LogicalResult TesselDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   if (name == RegisterTileAttrHelper::getNameStr()) {
-    if (!isa<UnitAttr>(value))
-      return fail("is a unit attribute");
+    if (!isa<UnitAttr>(value) || op->getDialect() == nullptr ||
+        op->getDialect()->getNamespace() != "linalg")
+      return fail("is a unit attribute of a linalg op");
     return success();
   }
   if (name == ParameterAttrHelper::getNameStr())
@@ -134,6 +146,15 @@ LogicalResult TesselDialect::verifyRegionArgAttribute(Operation *op,
   if (!parameter || parameter.getValue().empty())
     return op->emitError() << "'" << name << "' of argument " << argIndex
                            << " is the non-empty name of a parameter";
+  auto function = dyn_cast<FunctionOpInterface>(op);
+  if (!function)
+    return op->emitError() << "'" << name << "' belongs on a function's "
+                           << "arguments";
+  for (unsigned i = 0; i < argIndex; ++i)
+    if (function.getArgAttr(i, name) == parameter)
+      return op->emitError()
+             << "arguments " << i << " and " << argIndex
+             << " both receive parameter '" << parameter.getValue() << "'";
   return success();
 }
 

@@ -2164,3 +2164,36 @@ func.func @entry_kind_on_op() {
   %c = arith.constant {tessel.entry_point = #tessel.entry_point<forward>} 0 : index
   return
 }
+
+// -----
+
+// A step list names functions marked tessel.step.
+// expected-error @+1 {{'tessel.steps' lists @missing_s0, which is not a function marked tessel.step}}
+func.func @steps_missing() attributes {tessel.steps = [#tessel.step<function = @missing_s0, op = "linalg.generic">]} {
+  return
+}
+
+// -----
+
+// tessel.dynamic_schedule marks a step.
+// expected-error @+1 {{'tessel.dynamic_schedule' marks a step (tessel.step)}}
+func.func private @not_a_step() attributes {tessel.dynamic_schedule} {
+  return
+}
+
+// -----
+
+// tessel.register_tile marks linalg ops only.
+func.func @register_tile_elsewhere() {
+  // expected-error @+1 {{'tessel.register_tile' is a unit attribute of a linalg op}}
+  %c = arith.constant {tessel.register_tile} 0 : index
+  return
+}
+
+// -----
+
+// Two arguments cannot receive the same parameter.
+// expected-error @+1 {{arguments 0 and 1 both receive parameter 'w'}}
+func.func @parameter_twice(%a: tensor<4xf32> {tessel.parameter = "w"}, %b: tensor<4xf32> {tessel.parameter = "w"}) {
+  return
+}

@@ -1,0 +1,162 @@
+//===- TesselAttentionOps.cpp - attention and loss op verifiers -----------===//
+
+#include "dialect/TesselOps.h"
+#include "dialect/VerifierUtils.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace tessel;
+using namespace tessel::verifier;
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = shapeOf(getInput()).size(), axis = getAxis();
+  if (axis < -rank || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for input "
+                         << "shape " << fmtShape(getInput());
+  return success();
+}
+
+double AttentionOp::getScaleOrDefault() {
+  if (auto scale = getScale())
+    return scale->convertToDouble();
+  return 1.0 / std::sqrt(static_cast<double>(shapeOf(getQuery()).back()));
+}
+
+LogicalResult AttentionOp::verify() {
+  if (failed(verifySameElementType(*this, {{"query", getQuery()},
+                                           {"key", getKey()},
+                                           {"value", getValue()},
+                                           {"bias", getBias()},
+                                           {"result", getResult()}})))
+    return failure();
+  for (auto [name, value] : {std::pair<StringRef, Value>{"query", getQuery()},
+                             {"key", getKey()},
+                             {"value", getValue()}})
+    if (shapeOf(value).size() != 4)
+      return emitOpError() << name << " must be [B, H, S, D], got shape "
+                           << fmtShape(value);
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey()),
+                    v = shapeOf(getValue());
+  if (!compatible(q[0], k[0]) || !compatible(q[0], v[0]) ||
+      !compatible(k[0], v[0]))
+    return emitOpError() << "batch sizes differ: query " << fmtShape(q)
+                         << ", key " << fmtShape(k) << ", value "
+                         << fmtShape(v);
+  if (ShapedType::isDynamic(q[1]) || ShapedType::isDynamic(k[1]) ||
+      ShapedType::isDynamic(v[1]) || ShapedType::isDynamic(q[3]))
+    return emitOpError() << "head counts and head dim must be static: query "
+                         << fmtShape(q) << ", key " << fmtShape(k) << ", value "
+                         << fmtShape(v);
+  if (k[1] != v[1])
+    return emitOpError() << "key shape " << fmtShape(k) << " and value shape "
+                         << fmtShape(v) << " have different head counts";
+  if (k[1] == 0 || q[1] % k[1] != 0)
+    return emitOpError() << "query heads (" << q[1]
+                         << ") must be a multiple of key/value heads (" << k[1]
+                         << "): query " << fmtShape(q) << ", key "
+                         << fmtShape(k);
+  if (!compatible(q[3], k[3]))
+    return emitOpError() << "query shape " << fmtShape(q) << " and key shape "
+                         << fmtShape(k) << " have different head dims";
+  if (!compatible(k[2], v[2]))
+    return emitOpError() << "key shape " << fmtShape(k) << " and value shape "
+                         << fmtShape(v) << " have different lengths";
+  if (Value bias = getBias()) {
+    // Each bias dimension (aligned at the end) is 1 or may equal the logits'.
+    SmallVector<int64_t> logits = {q[0], q[1], q[2], k[2]};
+    ArrayRef<int64_t> b = shapeOf(bias);
+    bool broadcasts = b.size() <= 4;
+    for (size_t i = 0; broadcasts && i < b.size(); ++i)
+      broadcasts = b[b.size() - 1 - i] == 1 ||
+                   compatible(b[b.size() - 1 - i], logits[3 - i]);
+    if (!broadcasts)
+      return emitOpError() << "bias shape " << fmtShape(b)
+                           << " does not broadcast to the logits shape "
+                           << fmtShape(logits);
+  }
+  if (auto scale = getScale()) {
+    double s = scale->convertToDouble();
+    if (!std::isfinite(s) || s == 0.0)
+      return emitOpError() << "scale must be finite and non-zero, got " << s;
+  }
+  if (failed(verifyRowStatistic(*this, "lse", getLse(), {q[0], q[1], q[2]},
+                                "[B, query heads, S]")))
+    return failure();
+  return verifyResultShape(*this, getResult(), {q[0], q[1], q[2], v[3]},
+                           "[B, query heads, S, value head dim]");
+}
+
+LogicalResult OnlineAttentionOp::verify() {
+  if (failed(verifySameElementType(*this, {{"query", getQuery()},
+                                           {"key", getKey()},
+                                           {"value", getValue()},
+                                           {"bias", getBias()}})))
+    return failure();
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey()),
+                    v = shapeOf(getValue());
+  if (q.size() != 3)
+    return emitOpError() << "query must be [G, Q, D], got shape "
+                         << fmtShape(q);
+  if (k.size() != 2 || v.size() != 2)
+    return emitOpError() << "key and value must be [K, D] and [K, Dv], got "
+                            "shapes "
+                         << fmtShape(k) << " and " << fmtShape(v);
+  if (!compatible(q[2], k[1]))
+    return emitOpError() << "query shape " << fmtShape(q) << " and key shape "
+                         << fmtShape(k) << " have different head dims";
+  if (!compatible(k[0], v[0]))
+    return emitOpError() << "key shape " << fmtShape(k) << " and value shape "
+                         << fmtShape(v) << " have different lengths";
+  if (failed(verifyRowStatistic(*this, "max", getMax(), {q[0], q[1]},
+                                "[G, Q] of query shape " + fmtShape(q))) ||
+      failed(verifyRowStatistic(*this, "acc", getAcc(), {q[0], q[1], v[1]},
+                                "[G, Q, Dv] of query shape " + fmtShape(q) +
+                                    " and value shape " + fmtShape(v))))
+    return failure();
+  if (Value bias = getBias()) {
+    SmallVector<int64_t> logits = {q[0], q[1], k[0]};
+    ArrayRef<int64_t> b = shapeOf(bias);
+    bool broadcasts = b.size() <= 3;
+    for (size_t i = 0; broadcasts && i < b.size(); ++i)
+      broadcasts = b[b.size() - 1 - i] == 1 ||
+                   compatible(b[b.size() - 1 - i], logits[2 - i]);
+    if (!broadcasts)
+      return emitOpError() << "bias shape " << fmtShape(b)
+                           << " does not broadcast to the tile's logits shape "
+                           << fmtShape(logits);
+  }
+  double s = getScale().convertToDouble();
+  if (!std::isfinite(s) || s == 0.0)
+    return emitOpError() << "scale must be finite and non-zero, got " << s;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Loss
+//===----------------------------------------------------------------------===//
+
+LogicalResult CrossEntropyOp::verify() {
+  if (failed(verifySameElementType(
+          *this, {{"logits", getLogits()}, {"result", getResult()}})) ||
+      failed(verifyNonScalar(*this, "logits", getLogits())))
+    return failure();
+  ArrayRef<int64_t> l = shapeOf(getLogits()), t = shapeOf(getTargets());
+  bool ok = t.size() + 1 == l.size();
+  for (size_t i = 0; ok && i < t.size(); ++i)
+    ok = compatible(t[i], l[i]);
+  if (!ok)
+    return emitOpError() << "targets shape " << fmtShape(t)
+                         << " must be the logits shape " << fmtShape(l)
+                         << " without its class dimension";
+  if (!shapeOf(getResult()).empty())
+    return emitOpError() << "result must be a rank-0 tensor, got shape "
+                         << fmtShape(getResult());
+  return success();
+}

@@ -1,0 +1,180 @@
+//===- TesselAttentionOps.td - attention and loss ops ------*- tablegen -*-===//
+//
+// Included by TesselOps.td (one op library, one dialect); the ops of
+// attention and the loss, with their math in the descriptions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_DIALECT_TESSELATTENTIONOPS_TD
+#define TESSEL_DIALECT_TESSELATTENTIONOPS_TD
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Tessel_SoftmaxOp : Tessel_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax along one axis";
+  let description = [{
+    `y = exp(x - max(x)) / sum(exp(x - max(x)))` along `axis` (negative
+    counts from the end; default -1). Subtracting the maximum keeps it finite
+    for large logits.
+
+    ```mlir
+    %p = tessel.softmax %scores {axis = 3 : i64} : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Tessel_AttentionOp : Tessel_Op<"attention", [Pure,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
+  let summary = "scaled dot-product attention; MHA, GQA and MQA in one op";
+  let description = [{
+    `q` is `[B, Hq, S, D]`, `k` is `[B, Hkv, T, D]`, `v` is `[B, Hkv, T, Dv]`,
+    the result `[B, Hq, S, Dv]`. Hq must be a multiple of Hkv: query head `h`
+    reads key/value head `h / (Hq / Hkv)` (Hkv = Hq: multi-head, Hkv = 1:
+    multi-query, otherwise grouped-query). Dv may differ from D (MLA).
+
+      s[b,h,i,j] = scale * sum_d q[b,h,i,d] * k[b,h',j,d] + bias[b,h,i,j]
+      y[b,h,i,:] = sum_j softmax_j(s[b,h,i,:]) * v[b,h',j,:]
+
+    `scale` defaults to `1/sqrt(D)`. The optional `bias` broadcasts (NumPy
+    rules) to `[B, Hq, S, T]`; relative bias and ALiBi enter this way. With
+    `causal`, key `j` is visible to query `i` when `j <= i + (T - S)`: the
+    diagonal is aligned at the bottom right, so the last query sees every
+    key, as when S new tokens attend to a KV cache of T (for S = T it is the
+    usual lower triangle).
+
+    Optionally the op also returns the log-sum-exp of each row of logits,
+    `lse[b,h,i] = log sum_j exp(s[b,h,i,j])` (f32, `[B, Hq, S]`), which the
+    backward pass needs to recompute the probabilities without storing them
+    (`p = exp(s - lse)`); a row with no visible key has lse = -inf. When
+    nothing uses it, canonicalization drops it.
+
+    ```mlir
+    %o = tessel.attention %q, %k, %v {causal}
+        : tensor<?x32x?x128xf32>, tensor<?x8x?x128xf32>, tensor<?x8x?x128xf32>
+        -> tensor<?x32x?x128xf32>
+    %o, %lse = tessel.attention %q, %k, %v {causal}
+        : tensor<?x32x?x128xf32>, tensor<?x8x?x128xf32>, tensor<?x8x?x128xf32>
+        -> tensor<?x32x?x128xf32>, tensor<?x32x?xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$query, Tessel_FloatTensor:$key,
+                       Tessel_FloatTensor:$value,
+                       Optional<Tessel_FloatTensor>:$bias,
+                       OptionalAttr<F64Attr>:$scale, UnitAttr:$causal);
+  let results = (outs Tessel_FloatTensor:$result,
+                      Optional<Tessel_F32Tensor>:$lse);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`,` $bias^)? attr-dict `:` type($query) `,`
+    type($key) `,` type($value) (`,` type($bias)^)? `->` type($result)
+    (`,` type($lse)^)?
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$query,
+                   "::mlir::Value":$key, "::mlir::Value":$value,
+                   "::mlir::Value":$bias, "::mlir::FloatAttr":$scale,
+                   "bool":$causal), [{
+      build($_builder, $_state, result, ::mlir::Type(), query, key, value,
+            bias, scale, causal);
+    }]>
+  ];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    /// The logit scale: the `scale` attribute, or 1/sqrt(D).
+    double getScaleOrDefault();
+  }];
+}
+
+def Tessel_OnlineAttentionOp : Tessel_Op<"online_attention", [Pure,
+    AttrSizedOperandSegments, AllTypesMatch<["max", "sum", "new_max",
+    "new_sum"]>, AllTypesMatch<["acc", "new_acc"]>]> {
+  let summary = "one key tile of FlashAttention's online softmax";
+  let description = [{
+    The step FlashAttention repeats over the key tiles of one query tile,
+    with its running state explicit. `query` is `[G, Q, D]` (the G query
+    heads that share a key/value head, Q rows of each), `key` `[K, D]`,
+    `value` `[K, Dv]` (one key/value tile); the state is the row maximum
+    `max` and the row sum `sum` (`[G, Q]`) and the accumulator `acc`
+    (`[G, Q, Dv]`), all f32. With the logits `s = scale * q k^T + bias`:
+
+        m'   = max(m, rowmax s)
+        p    = exp(s - m')
+        alpha = exp(m - m')
+        l'   = alpha * l + rowsum p
+        acc' = alpha * acc + p v
+
+    and the results are `(m', l', acc')`. While a row has seen no visible
+    key its maximum is -inf, and exp(x - (-inf)) is taken as 0, so such a
+    row keeps l = 0 and acc = 0. After the last key tile, O = acc / l and
+    the log-sum-exp is m + log(l). Nothing here fixes how a target computes
+    it: `tessel-cpu-map-attention` turns each step into register-tiled
+    linalg ops, a GPU mapping into tensor-core code.
+
+    The optional `bias` broadcasts (NumPy rules) to `[G, Q, K]`. With
+    `diagonal` d, key j of the tile is visible to query i of the tile iff
+    `j <= i + d`, and the other logits are -inf: for causal attention
+    d = (query offset + T - S) - key offset, so that a tile crossing the
+    diagonal is masked and the others need no mask.
+
+    ```mlir
+    %m1, %l1, %acc1 = tessel.online_attention %q, %k, %v diagonal %d
+        into %m0, %l0, %acc0 {scale = 2.500000e-01 : f64}
+        : tensor<4x?x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>
+        -> tensor<4x?xf32>, tensor<4x?x16xf32>
+    ```
+  }];
+  // The state comes before the optional operands, so that the result types
+  // (the state's) are inferred from fixed operand positions.
+  let arguments = (ins Tessel_FloatTensor:$query, Tessel_FloatTensor:$key,
+                       Tessel_FloatTensor:$value, Tessel_F32Tensor:$max,
+                       Tessel_F32Tensor:$sum, Tessel_F32Tensor:$acc,
+                       Optional<Tessel_FloatTensor>:$bias,
+                       Optional<Index>:$diagonal,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs Tessel_F32Tensor:$new_max, Tessel_F32Tensor:$new_sum,
+                      Tessel_F32Tensor:$new_acc);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`bias` $bias^)? (`diagonal` $diagonal^)?
+    `into` $max `,` $sum `,` $acc attr-dict `:` type($query) `,` type($key)
+    `,` type($value) (`,` type($bias)^)? `->` type($max) `,` type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Loss
+//===----------------------------------------------------------------------===//
+
+def Tessel_CrossEntropyOp : Tessel_Op<"cross_entropy", [Pure]> {
+  let summary = "mean softmax cross-entropy of class logits";
+  let description = [{
+    `logits` is `[..., C]`, `targets` the class index per row, shape `[...]`.
+    Per row `loss = logsumexp(logits) - logits[target]`; the result (rank 0)
+    is the mean over rows whose target is not `ignore_index` (default -100,
+    as in PyTorch; NaN when every row is ignored). A target outside
+    `[0, C)` that is not `ignore_index` is an error at run time.
+
+    ```mlir
+    %loss = tessel.cross_entropy %logits, %labels {ignore_index = -100 : i64}
+        : tensor<?x?x50257xf32>, tensor<?x?xi64> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$logits,
+                       Tessel_IndexTensor:$targets,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // TESSEL_DIALECT_TESSELATTENTIONOPS_TD
