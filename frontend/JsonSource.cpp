@@ -1,6 +1,7 @@
 //===- JsonSource.cpp - JSON text with positions --------------------------===//
 
 #include "frontend/JsonSource.h"
+#include "runtime/Json.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -11,39 +12,6 @@ namespace tessel::frontend {
 using json = nlohmann::json;
 
 namespace {
-
-/// Accepts every SAX event and remembers the first error.
-struct ErrorRecorder : nlohmann::json_sax<json> {
-  bool failed = false;
-  size_t position = 0;
-  std::string message;
-
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t &) override { return true; }
-  bool string(string_t &) override { return true; }
-  bool binary(binary_t &) override { return true; }
-  bool start_object(std::size_t) override { return true; }
-  bool key(string_t &) override { return true; }
-  bool end_object() override { return true; }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
-  bool parse_error(std::size_t pos, const std::string &,
-                   const nlohmann::detail::exception &ex) override {
-    failed = true;
-    position = pos;
-    // Drop nlohmann's "[json.exception...] parse error at line L, column C: "
-    // prefix: the position is reported in our own format.
-    std::string what = ex.what();
-    size_t column = what.find(", column ");
-    size_t colon =
-        column == std::string::npos ? what.find("] ") : what.find(": ", column);
-    message = colon == std::string::npos ? what : what.substr(colon + 2);
-    return false;
-  }
-};
 
 /// Walks JSON text that nlohmann has already accepted and records where
 /// each value starts.
@@ -193,21 +161,8 @@ bool JsonSource::parse(const std::string &file, const std::string &text,
                        std::string &error) {
   fileName = file;
   positions.clear();
-  ErrorRecorder recorder;
-  json::sax_parse(text, &recorder);
-  if (recorder.failed) {
-    // nlohmann reports the offset just past the offending character.
-    size_t at = recorder.position ? recorder.position - 1 : 0;
-    int line = 1;
-    size_t lineStart = 0;
-    for (size_t k = 0; k < at && k < text.size(); ++k)
-      if (text[k] == '\n') {
-        ++line;
-        lineStart = k + 1;
-      }
-    error = file + ":" + std::to_string(line) + ":" +
-            std::to_string(at - lineStart + 1) +
-            ": malformed JSON: " + recorder.message;
+  if (Status checked = checkJson(file, text); !checked.isOk()) {
+    error = checked.message();
     return false;
   }
   PositionScanner scanner(text, positions);

@@ -23,7 +23,7 @@ const CommandSpec *findCommand(const std::vector<CommandSpec> &commands,
 const OptionSpec *findOption(const CommandSpec &command,
                              std::string_view name) {
   for (const OptionSpec &o : command.options)
-    if (o.name == name)
+    if (o.name == name || (!o.alias.empty() && o.alias == name))
       return &o;
   return nullptr;
 }
@@ -130,10 +130,17 @@ Status parse(int argc, char **argv, const std::vector<CommandSpec> &commands,
       if (command->positional.empty())
         return errorf(command->name, " takes no positional argument, got '",
                       arg, "'");
-      if (!args.positionalValue.empty())
+      if (args.positionalValue.empty()) {
+        args.positionalValue = std::string(arg);
+        continue;
+      }
+      if (command->maxExtra == 0)
         return errorf(command->name, " takes one ", command->positional,
                       ", got '", args.positionalValue, "' and '", arg, "'");
-      args.positionalValue = std::string(arg);
+      if (args.extraValues.size() >= command->maxExtra)
+        return errorf(command->name, " takes ", command->positional, " ",
+                      command->extra, ", got an extra '", arg, "'");
+      args.extraValues.push_back(std::string(arg));
       continue;
     }
     arg.remove_prefix(arg.rfind("--", 0) == 0 ? 2 : 1);
@@ -183,6 +190,8 @@ std::string usage(const std::string &tool, const std::string &description,
     os << "  " << tool << " " << c.name;
     if (!c.positional.empty())
       os << " " << c.positional;
+    if (!c.extra.empty())
+      os << " " << c.extra;
     for (const OptionSpec &o : c.options) {
       std::string text = "--" + o.name;
       if (!o.valueName.empty())
@@ -198,7 +207,8 @@ std::string usage(const std::string &tool, const std::string &description,
     line(*c);
     os << "\nOPTIONS:\n";
     for (const OptionSpec &o : c->options) {
-      std::string text = "--" + o.name;
+      std::string text = (o.alias.empty() ? "" : "-" + o.alias + ", ") +
+                         "--" + o.name;
       if (!o.valueName.empty())
         text += " " + o.valueName;
       os << "  " << text;

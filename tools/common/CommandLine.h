@@ -29,6 +29,7 @@ struct OptionSpec {
   std::string help;
   bool required = false;
   bool repeated = false; ///< May be given several times (in order).
+  std::string alias;     ///< A second name, e.g. "o" for "output".
 };
 
 /// One subcommand: its name, a one-line summary, its positional argument
@@ -37,6 +38,10 @@ struct CommandSpec {
   std::string name, summary;
   std::string positional; ///< Its name in usage ("MODEL.tsl"); empty: none.
   std::vector<OptionSpec> options;
+  /// Optional positional arguments after the first, at most `maxExtra`:
+  /// their name in usage ("[FILE]", "[CORPUS...]").
+  std::string extra = {};
+  size_t maxExtra = 0;
 };
 
 /// What the command line asked for.
@@ -44,6 +49,8 @@ class ParsedArgs {
 public:
   const std::string &command() const { return commandName; }
   const std::string &positional() const { return positionalValue; }
+  /// The positional arguments after the first, in order.
+  const std::vector<std::string> &extras() const { return extraValues; }
   bool has(std::string_view name) const;
   /// The option's (last) value, or `fallback` when it was not given.
   std::string get(std::string_view name, const std::string &fallback) const;
@@ -59,6 +66,7 @@ private:
   friend Status parse(int, char **, const std::vector<CommandSpec> &,
                       ParsedArgs &, bool &);
   std::string commandName, positionalValue;
+  std::vector<std::string> extraValues;
   std::map<std::string, std::vector<std::string>, std::less<>> values;
 };
 
