@@ -15,8 +15,17 @@ bool readModelConfig(const JsonSource &source, ModelConfig &config,
   const nlohmann::json &root = source.root();
   if (!reader.expectObject(root, ""))
     return false;
-  if (root.contains("model_type"))
+  if (root.contains("model_type")) {
     readHuggingFace(reader, config);
+    // A HuggingFace directory keeps the tokenizer beside config.json.
+    for (const char *name : {"tokenizer.json", "tokenizer.model", "vocab.json"}) {
+      std::string candidate = besideDefinition(source.file(), name);
+      if (std::ifstream(candidate).good()) {
+        config.tokenizerPath = besideDefinition(source.file(), ".");
+        break;
+      }
+    }
+  }
   else if (root.contains("format"))
     readTesselFormat(reader, config);
   else
@@ -39,6 +48,14 @@ bool loadModelConfig(const std::string &path, ModelConfig &config,
   if (!source.parse(path, text.str(), error))
     return false;
   return readModelConfig(source, config, error);
+}
+
+std::string besideDefinition(const std::string &file, const std::string &path) {
+  if (!path.empty() && path[0] == '/')
+    return path;
+  size_t slash = file.rfind('/');
+  std::string folder = slash == std::string::npos ? "." : file.substr(0, slash);
+  return path == "." ? folder : folder + "/" + path;
 }
 
 void validateModelConfig(FieldReader &reader, const ModelConfig &config) {

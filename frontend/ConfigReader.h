@@ -27,6 +27,10 @@ class FieldReader;
 void readTesselFormat(FieldReader &reader, ModelConfig &config);
 void readHuggingFace(FieldReader &reader, ModelConfig &config);
 
+/// `path` relative to the folder of the definition `file` (unchanged when
+/// absolute).
+std::string besideDefinition(const std::string &file, const std::string &path);
+
 /// Checks the relations between sizes (divisibility, ranges) that every
 /// format must satisfy; `reader` places the message.
 void validateModelConfig(FieldReader &reader, const ModelConfig &config);

@@ -93,6 +93,11 @@ struct ModelConfig {
   std::string attentionPath, mlpPath, normPath, positionPath, embeddingPath,
       outputPath;
 
+  /// The model's tokenizer: a file or directory (resolved against the
+  /// definition's folder), or an inline tokenizer.json (its JSON text);
+  /// both empty when the definition names none.
+  std::string tokenizerPath, tokenizerJson;
+
   /// Things the IR does not model, said once (e.g. sliding windows).
   std::vector<std::string> warnings;
 };

@@ -173,7 +173,8 @@ void readTesselFormat(FieldReader &r, ModelConfig &c) {
   r.onlyKnownKeys(root, "",
                   {"format", "version", "name", "vocab_size", "hidden_size",
                    "num_layers", "max_positions", "dtype", "tie_embeddings",
-                   "attention", "position", "norm", "mlp", "init"});
+                   "attention", "position", "norm", "mlp", "init",
+                   "tokenizer"});
   std::string format, dtype = "f32";
   r.keyword(root, "", "format", format, true, {"tessel"});
   int64_t version = 1;
@@ -185,6 +186,16 @@ void readTesselFormat(FieldReader &r, ModelConfig &c) {
       r.fail(".name", "expected a string, got " + describe(*n));
     else
       c.modelName = n->get<std::string>();
+  }
+  if (const nlohmann::json *t = r.member(root, "", "tokenizer", false)) {
+    if (t->is_string() && !t->get<std::string>().empty())
+      c.tokenizerPath = besideDefinition(r.source.file(), t->get<std::string>());
+    else if (t->is_object())
+      c.tokenizerJson = t->dump();
+    else
+      r.fail(".tokenizer", "expected a path (a tokenizer file or directory) "
+                           "or an inline tokenizer.json object, got " +
+                               describe(*t));
   }
   r.integer(root, "", "vocab_size", c.vocabSize, true);
   r.integer(root, "", "hidden_size", c.hiddenSize, true);

@@ -210,6 +210,16 @@ Status Artifact::load(const std::string &dir) {
     if (model.contains("vocab_size") && model["vocab_size"].is_number_integer())
       vocab = model["vocab_size"].get<int64_t>();
   }
+  if (m.contains("tokenizer")) {
+    // A path inside the artifact: never absolute, never out of it.
+    const json &t = m["tokenizer"];
+    std::string rel = t.is_string() ? t.get<std::string>() : "";
+    if (rel.empty() || rel[0] == '/' || ("/" + rel + "/").find("/../") !=
+                                            std::string::npos)
+      return errorf(path, ": \"tokenizer\" must be a path inside the "
+                          "artifact");
+    tokenizer = rel;
+  }
   if (!m.contains("parameters") || !m["parameters"].is_array() ||
       !m.contains("entry_points") || !m["entry_points"].is_object() ||
       !m.contains("library") || !m["library"].is_string())

@@ -6,6 +6,8 @@
 //                  initializers) and its entry points (arguments, results,
 //                  and the steps each calls, in order)
 //   model.so       the compiled code
+//   tokenizer/     the model's tokenizer, when its definition names one
+//                  (manifest "tokenizer": the path inside the artifact)
 //
 // Each entry point has the signature `void entry(void **args)`: args[0]
 // points at the descriptor the entry point fills with its result, args[1..]
@@ -90,6 +92,10 @@ public:
   const std::string &modelName() const { return model; }
   int64_t maxPositions() const { return maxPositionCount; }
   int64_t vocabSize() const { return vocab; }
+  /// The tokenizer the artifact carries (a file or directory path), or "".
+  std::string tokenizerPath() const {
+    return tokenizer.empty() ? "" : directory + "/" + tokenizer;
+  }
   const std::vector<ParameterSpec> &parameters() const { return params; }
   const EntryPoint *entry(const std::string &name) const;
   /// The entry point of `kind`; null when there is none.
@@ -109,7 +115,7 @@ public:
   WorkspaceUse workspaceUse(const std::string &entry) const;
 
 private:
-  std::string directory, model;
+  std::string directory, model, tokenizer;
   int64_t maxPositionCount = 0, vocab = 0;
   std::vector<ParameterSpec> params;
   std::map<std::string, EntryPoint> entries;

@@ -17,6 +17,7 @@
 #include "passes/Passes.h"
 #include "passes/pipelines/Pipelines.h"
 #include "runtime/Artifact.h"
+#include "runtime/tokenizer/Tokenizer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -236,6 +237,85 @@ LogicalResult describeSchedule(ModuleOp module,
   return success();
 }
 
+/// Copies the model's tokenizer into `staging`/tokenizer under the names
+/// loadTokenizer looks for, checks that it loads and fits the model's
+/// vocabulary, and names it in the manifest.
+LogicalResult copyTokenizer(ModuleOp module,
+                            const frontend::ModelConfig &config,
+                            const std::string &staging,
+                            nlohmann::ordered_json &manifest) {
+  if (config.tokenizerPath.empty() && config.tokenizerJson.empty())
+    return success();
+  std::string target = staging + "/tokenizer";
+  if (std::error_code ec = llvm::sys::fs::create_directories(target))
+    return module.emitError("cannot create ") << target << ": "
+                                              << ec.message();
+  auto copy = [&](const std::string &from, const char *name) {
+    if (std::error_code ec =
+            llvm::sys::fs::copy_file(from, target + "/" + name))
+      return LogicalResult(module.emitError("cannot copy the tokenizer file ")
+                           << from << ": " << ec.message());
+    return success();
+  };
+  const std::string &source = config.tokenizerPath;
+  llvm::StringRef name = llvm::sys::path::filename(source);
+  if (!config.tokenizerJson.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(target + "/tokenizer.json", ec);
+    if (ec)
+      return module.emitError("cannot write the tokenizer: ") << ec.message();
+    out << config.tokenizerJson << "\n";
+  } else if (llvm::sys::fs::is_directory(source)) {
+    bool any = false;
+    for (const char *file : {"tokenizer.json", "vocab.json", "merges.txt",
+                             "tokenizer.model"}) {
+      std::string from = source + "/" + file;
+      if (!llvm::sys::fs::exists(from))
+        continue;
+      any = true;
+      if (failed(copy(from, file)))
+        return failure();
+    }
+    if (!any)
+      return module.emitError(source)
+             << ": no tokenizer here (looked for tokenizer.json, vocab.json "
+                "with merges.txt, tokenizer.model)";
+  } else if (!llvm::sys::fs::exists(source)) {
+    return module.emitError("tokenizer ") << source << ": no such file";
+  } else if (name.ends_with("vocab.json")) {
+    llvm::SmallString<128> merges(llvm::sys::path::parent_path(source));
+    llvm::sys::path::append(merges, "merges.txt");
+    if (failed(copy(source, "vocab.json")) ||
+        failed(copy(merges.str().str(), "merges.txt")))
+      return failure();
+  } else if (failed(copy(source, name.ends_with(".json") ? "tokenizer.json"
+                                                         : "tokenizer.model"))) {
+    return failure();
+  }
+
+  std::unique_ptr<Tokenizer> tokenizer;
+  Status loaded = loadTokenizer(target, tokenizer);
+  if (!loaded.isOk()) {
+    // Name the user's file, not the staging copy.
+    std::string message = loaded.message();
+    std::string where = config.tokenizerJson.empty() ? source : "the inline tokenizer";
+    size_t at = message.find(target);
+    if (at != std::string::npos) {
+      size_t end = message.find(':', at);
+      message.replace(at, end == std::string::npos ? message.size() - at : end - at,
+                      where);
+    }
+    return module.emitError("tokenizer: ") << message;
+  }
+  if (config.vocabSize && tokenizer->vocabSize() > config.vocabSize)
+    return module.emitError("the tokenizer has ")
+           << tokenizer->vocabSize()
+           << " tokens, more than the model's vocabulary of "
+           << config.vocabSize;
+  manifest["tokenizer"] = "tokenizer";
+  return success();
+}
+
 } // namespace
 
 LogicalResult writeArtifact(ModuleOp module,
@@ -245,6 +325,19 @@ LogicalResult writeArtifact(ModuleOp module,
   nlohmann::ordered_json manifest;
   if (failed(buildManifest(module, config, manifest)))
     return failure();
+
+  // Build under a temporary name; rename into place only when complete.
+  std::string staging = directory + ".partial";
+  llvm::sys::fs::remove_directories(staging);
+  if (std::error_code ec = llvm::sys::fs::create_directories(staging))
+    return module.emitError("cannot create ")
+           << staging << ": " << ec.message();
+  auto removeStaging = [&] { llvm::sys::fs::remove_directories(staging); };
+  llvm::scope_exit<decltype(removeStaging)> cleanup(std::move(removeStaging));
+  // The tokenizer first: a bad one fails before the long compile.
+  if (config && failed(copyTokenizer(module, *config, staging, manifest)))
+    return failure();
+
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
@@ -256,14 +349,6 @@ LogicalResult writeArtifact(ModuleOp module,
   if (failed(pm.run(module)) || failed(describeSchedule(module, manifest)))
     return failure();
 
-  // Build under a temporary name; rename into place only when complete.
-  std::string staging = directory + ".partial";
-  llvm::sys::fs::remove_directories(staging);
-  if (std::error_code ec = llvm::sys::fs::create_directories(staging))
-    return module.emitError("cannot create ")
-           << staging << ": " << ec.message();
-  auto removeStaging = [&] { llvm::sys::fs::remove_directories(staging); };
-  llvm::scope_exit<decltype(removeStaging)> cleanup(std::move(removeStaging));
   std::string object = staging + "/model.o";
   if (failed(emitObject(module, object)) ||
       failed(linkLibrary(module, object, staging + "/model.so")))

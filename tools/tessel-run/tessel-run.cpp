@@ -3,6 +3,7 @@
 //   tessel-run forward MODEL.tsl --tokens ids.npy --out logits.npy
 //   tessel-run run MODEL.tsl --entry NAME --input X.npy... --output Y.npy...
 //   tessel-run generate MODEL.tsl --prompt-tokens ids.npy [sampling options]
+//   tessel-run generate MODEL.tsl --prompt "text" [--tokenizer T] [...]
 //
 // Runs the entry points of an artifact written by `tesselc -o MODEL.tsl`.
 // No MLIR or LLVM: this is the runner a machine without the compiler (a GPU
@@ -15,9 +16,13 @@
 #include "runtime/Npy.h"
 #include "runtime/Sampling.h"
 #include "tools/common/CommandLine.h"
+#ifdef TESSEL_HAVE_TOKENIZERS
+#include "runtime/tokenizer/Tokenizer.h"
+#endif
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -63,7 +68,13 @@ const std::vector<cli::CommandSpec> &commands() {
       {"generate",
        "Generate tokens with a compiled model and its KV cache",
        "MODEL.tsl",
-       {{"prompt-tokens", "ids.npy", "Prompt ids [B, P], int32 or int64", true},
+       {{"prompt-tokens", "ids.npy", "Prompt ids [B, P], int32 or int64"},
+        {"prompt", "TEXT",
+         "Prompt text; the generated text is streamed as it comes"},
+        {"tokenizer", "PATH",
+         "Tokenizer (directory or file; default: the artifact's own)"},
+        {"ignore-eos", "",
+         "With text output, go on past the end-of-text token"},
         {"max-new-tokens", "N", "How many tokens to generate (default 16)"},
         {"temperature", "T", "Sampling temperature (default 0: greedy)"},
         {"top-k", "K", "Keep the k most likely tokens (default 0: all)"},
@@ -207,6 +218,85 @@ Status runForward(const cli::ParsedArgs &args) {
   return writeNpy(args.get("out", ""), results[0]);
 }
 
+/// Text at both ends of generate: the prompt encoded, the generated ids
+/// streamed to stdout as text (batch 1), stopping at the end-of-text token.
+class TextOutput {
+public:
+#ifdef TESSEL_HAVE_TOKENIZERS
+  explicit TextOutput(std::unique_ptr<Tokenizer> tokenizer)
+      : tokenizer(std::move(tokenizer)), stream(*this->tokenizer) {}
+
+  Status encode(const std::string &text, Tensor &prompt) {
+    std::vector<int32_t> ids;
+    TESSEL_RETURN_IF_ERROR(tokenizer->encode(text, ids));
+    prompt = Tensor::zeros(DType::I64, {1, int64_t(ids.size())});
+    prompt.ints.assign(ids.begin(), ids.end());
+    return Status::ok();
+  }
+
+  bool stopAtEnd = true;
+
+  Status show(int64_t id, bool &ended) {
+    ended = stopAtEnd && tokenizer->endOfText() &&
+            id == *tokenizer->endOfText();
+    if (ended)
+      return Status::ok();
+    std::string ready;
+    TESSEL_RETURN_IF_ERROR(stream.push(static_cast<int32_t>(id), ready));
+    std::fwrite(ready.data(), 1, ready.size(), stdout);
+    std::fflush(stdout);
+    return Status::ok();
+  }
+
+  void finish() {
+    std::string rest = stream.finish();
+    std::fwrite(rest.data(), 1, rest.size(), stdout);
+    std::printf("\n");
+  }
+
+private:
+  std::unique_ptr<Tokenizer> tokenizer;
+  StreamDecoder stream;
+#else
+  bool stopAtEnd = true;
+  Status encode(const std::string &, Tensor &) { return Status::ok(); }
+  Status show(int64_t, bool &) { return Status::ok(); }
+  void finish() {}
+#endif
+};
+
+/// The tokenizer of --tokenizer, or of the artifact when --prompt asks for
+/// text; none when ids in and ids out were asked for. Its vocabulary must
+/// fit the model's.
+Status openTokenizer(const cli::ParsedArgs &args, const Artifact &artifact,
+                     std::unique_ptr<TextOutput> &out) {
+  std::string path = args.get("tokenizer", "");
+  if (path.empty() && args.has("prompt"))
+    path = artifact.tokenizerPath();
+  if (path.empty()) {
+    if (args.has("prompt"))
+      return errorf(args.positional(),
+                    ": --prompt needs a tokenizer: give --tokenizer, or "
+                    "compile a model that names one");
+    return Status::ok();
+  }
+#ifdef TESSEL_HAVE_TOKENIZERS
+  std::unique_ptr<Tokenizer> tokenizer;
+  TESSEL_RETURN_IF_ERROR(loadTokenizer(path, tokenizer));
+  if (artifact.vocabSize() && tokenizer->vocabSize() > artifact.vocabSize())
+    return errorf(path, ": the tokenizer has ", tokenizer->vocabSize(),
+                  " tokens, more than the model's vocabulary of ",
+                  artifact.vocabSize());
+  out = std::make_unique<TextOutput>(std::move(tokenizer));
+  out->stopAtEnd = !args.has("ignore-eos");
+  return Status::ok();
+#else
+  return errorf(path, ": this tessel-run was built without tokenizers "
+                      "(libpcre2-dev and libsentencepiece-dev were missing); "
+                      "use --prompt-tokens");
+#endif
+}
+
 /// Prompt, then one token at a time through `decode` and its KV cache.
 Status runGenerate(const cli::ParsedArgs &args) {
   uint64_t maxNewTokens = 16, sampleSeed = 0;
@@ -230,11 +320,23 @@ Status runGenerate(const cli::ParsedArgs &args) {
     return errorf(args.positional(),
                   ": no decode entry point (compile the model from its "
                   "definition with tesselc)");
-  std::string promptFile = args.get("prompt-tokens", "");
+  if (args.has("prompt") == args.has("prompt-tokens"))
+    return Status::error("generate: give --prompt TEXT or --prompt-tokens "
+                         "ids.npy (one of them)");
+  std::unique_ptr<TextOutput> text;
+  TESSEL_RETURN_IF_ERROR(openTokenizer(args, artifact, text));
+  std::string promptFile =
+      args.has("prompt") ? "--prompt" : args.get("prompt-tokens", "");
   Tensor prompt;
-  TESSEL_RETURN_IF_ERROR(readTokens(promptFile, prompt));
+  if (args.has("prompt"))
+    TESSEL_RETURN_IF_ERROR(text->encode(args.get("prompt", ""), prompt));
+  else
+    TESSEL_RETURN_IF_ERROR(readTokens(promptFile, prompt));
   TESSEL_RETURN_IF_ERROR(checkTokens(promptFile, artifact, 0, prompt));
   int64_t batch = prompt.shape[0], length = prompt.shape[1];
+  if (text && batch != 1)
+    return errorf(promptFile, ": text output takes one prompt, got a batch "
+                              "of ", batch);
   int64_t newTokens =
       static_cast<int64_t>(std::min<uint64_t>(maxNewTokens, uint64_t(1) << 40));
   if (length == 0 ||
@@ -278,15 +380,27 @@ Status runGenerate(const cli::ParsedArgs &args) {
       sequences[b].push_back(next);
       step.ints[b] = next;
     }
+    if (text) {
+      bool ended = false;
+      TESSEL_RETURN_IF_ERROR(text->show(step.ints[0], ended));
+      if (ended)
+        break;
+    }
   }
-  Tensor all = Tensor::zeros(DType::I64, {batch, length + newTokens});
-  for (int64_t b = 0; b < batch; ++b) {
+  int64_t generated = sequences[0].size() - length;
+  Tensor all = Tensor::zeros(DType::I64, {batch, length + generated});
+  for (int64_t b = 0; b < batch; ++b)
     std::copy(sequences[b].begin(), sequences[b].end(),
               all.ints.begin() + b * all.shape[1]);
-    for (size_t i = length; i < sequences[b].size(); ++i)
-      std::printf("%s%lld", i > size_t(length) ? " " : "",
-                  static_cast<long long>(sequences[b][i]));
-    std::printf("\n");
+  if (text) {
+    text->finish();
+  } else {
+    for (int64_t b = 0; b < batch; ++b) {
+      for (size_t i = length; i < sequences[b].size(); ++i)
+        std::printf("%s%lld", i > size_t(length) ? " " : "",
+                    static_cast<long long>(sequences[b][i]));
+      std::printf("\n");
+    }
   }
   if (args.has("out"))
     return writeNpy(args.get("out", ""), all);
