@@ -73,7 +73,7 @@ std::string quoted(const std::string &text) {
 Status BpeTokenizer::build(
     std::vector<std::pair<std::string, int64_t>> vocab,
     const std::vector<std::pair<std::string, std::string>> &mergeList,
-    const std::vector<std::string> &mergeWhere) {
+    const std::vector<std::string> &mergeWhere, bool byteFallback) {
   int64_t size = 0;
   for (const auto &[token, id] : vocab)
     size = std::max(size, id + 1);
@@ -89,14 +89,17 @@ Status BpeTokenizer::build(
                     quoted(spelling), " and another)");
     present[id] = true;
     idOfSpelling[spelling] = static_cast<int32_t>(id);
-    if (std::optional<std::string> bytes = fromByteLevel(spelling)) {
+    std::optional<unsigned char> byte =
+        byteFallback ? fallbackByte(spelling) : std::nullopt;
+    if (byte) {
+      // `<0xNN>` stands for byte NN when no byte-level token does.
+      tokens[id] = std::string(1, static_cast<char>(*byte));
+      fallbackIds[*byte] = id;
+    } else if (std::optional<std::string> bytes = fromByteLevel(spelling)) {
       tokens[id] = *bytes;
       idOfBytes.emplace(*bytes, static_cast<int32_t>(id));
       if (bytes->size() == 1)
         byteIds[static_cast<unsigned char>((*bytes)[0])] = id;
-    } else if (std::optional<unsigned char> byte = fallbackByte(spelling)) {
-      tokens[id] = std::string(1, static_cast<char>(*byte));
-      fallbackIds[*byte] = id;
     } else {
       // Not byte-level text: only an added token may be spelled so, and
       // fromTokenizerJson sets its bytes afterwards.
@@ -162,7 +165,7 @@ Status BpeTokenizer::fromGpt2Files(const std::string &vocabPath,
   }
 
   std::unique_ptr<BpeTokenizer> tokenizer(new BpeTokenizer());
-  Status built = tokenizer->build(vocab, mergeList, where);
+  Status built = tokenizer->build(vocab, mergeList, where, false);
   if (!built.isOk())
     return errorf(built.message().rfind(mergesPath, 0) == 0 ? "" : vocabPath + ": ",
                   built.message());
@@ -347,7 +350,10 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
                     ", which the vocabulary gives to ",
                     quoted(*listed->second));
   }
-  TESSEL_RETURN_IF_ERROR(tokenizer->build(all, mergeList, where));
+  const json &fallback = model.value("byte_fallback", json(false));
+  bool byteFallback = fallback.is_boolean() && fallback.get<bool>();
+  TESSEL_RETURN_IF_ERROR(
+      tokenizer->build(all, mergeList, where, byteFallback));
   for (const auto &[content, id] : addedTokens) {
     if (findInvalidUtf8(content))
       return errorf(path, ": added token ", id, " is not valid UTF-8");
@@ -357,7 +363,7 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
   // Every other token must have been byte-level text.
   for (const auto &[spelling, id] : vocab)
     if (!isAdded.count(id) && !fromByteLevel(spelling) &&
-        !fallbackByte(spelling))
+        !(byteFallback && fallbackByte(spelling)))
       return errorf(path, ": vocabulary token ", quoted(spelling), " (id ", id,
                     ") is not byte-level text");
   tokenizer->addPrefixSpace = pre.addPrefixSpace;

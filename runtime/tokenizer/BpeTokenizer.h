@@ -49,11 +49,11 @@ public:
 
 private:
   BpeTokenizer() = default;
-  /// Fills the tables from byte-level spellings; `where` names the source
-  /// in errors.
+  /// Fills the tables from byte-level spellings (and `<0xNN>` tokens with
+  /// `byteFallback`); `mergeWhere` names each merge's source in errors.
   Status build(std::vector<std::pair<std::string, int64_t>> vocab,
                const std::vector<std::pair<std::string, std::string>> &merges,
-               const std::vector<std::string> &mergeWhere);
+               const std::vector<std::string> &mergeWhere, bool byteFallback);
   /// Sorts the special tokens and finds the end-of-text token.
   void finish();
   /// A special token (its id) or a piece to merge (special -1).
