@@ -22,6 +22,7 @@ bool readModelConfig(const JsonSource &source, ModelConfig &config,
       std::string candidate = besideDefinition(source.file(), name);
       if (std::ifstream(candidate).good()) {
         config.tokenizerPath = besideDefinition(source.file(), ".");
+        config.tokenizerFound = true;
         break;
       }
     }

@@ -97,6 +97,9 @@ struct ModelConfig {
   /// definition's folder), or an inline tokenizer.json (its JSON text);
   /// both empty when the definition names none.
   std::string tokenizerPath, tokenizerJson;
+  /// The tokenizer was found beside a HuggingFace config, not named: one
+  /// that cannot be read is skipped with a warning.
+  bool tokenizerFound = false;
 
   /// Things the IR does not model, said once (e.g. sliding windows).
   std::vector<std::string> warnings;

@@ -214,8 +214,14 @@ Status Artifact::load(const std::string &dir) {
     // A path inside the artifact: never absolute, never out of it.
     const json &t = m["tokenizer"];
     std::string rel = t.is_string() ? t.get<std::string>() : "";
-    if (rel.empty() || rel[0] == '/' || ("/" + rel + "/").find("/../") !=
-                                            std::string::npos)
+    bool inside = !rel.empty() && rel[0] != '/' &&
+                  rel.find('\0') == std::string::npos;
+    for (size_t start = 0; inside && start <= rel.size();) {
+      size_t end = std::min(rel.find('/', start), rel.size());
+      inside = rel.compare(start, end - start, "..") != 0;
+      start = end + 1;
+    }
+    if (!inside)
       return errorf(path, ": \"tokenizer\" must be a path inside the "
                           "artifact");
     tokenizer = rel;

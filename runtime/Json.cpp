@@ -21,11 +21,24 @@ struct ErrorRecorder : nlohmann::json_sax<json> {
   bool number_float(number_float_t, const string_t &) override { return true; }
   bool string(string_t &) override { return true; }
   bool binary(binary_t &) override { return true; }
-  bool start_object(std::size_t) override { return true; }
+  bool start_object(std::size_t) override { return enter(); }
   bool key(string_t &) override { return true; }
-  bool end_object() override { return true; }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
+  bool end_object() override { return --depth, true; }
+  bool start_array(std::size_t) override { return enter(); }
+  bool end_array() override { return --depth, true; }
+
+  /// Deeper documents are refused: nothing here needs them, and building
+  /// and destroying one recurses as deep as it nests.
+  static constexpr int kMaxDepth = 512;
+  int depth = 0;
+  bool enter() {
+    if (++depth <= kMaxDepth)
+      return true;
+    failed = true;
+    tooDeep = true;
+    return false;
+  }
+  bool tooDeep = false;
   bool parse_error(std::size_t pos, const std::string &,
                    const nlohmann::detail::exception &ex) override {
     failed = true;
@@ -48,6 +61,9 @@ Status checkJson(const std::string &file, const std::string &text) {
   json::sax_parse(text, &recorder);
   if (!recorder.failed)
     return Status::ok();
+  if (recorder.tooDeep)
+    return errorf(file, ": JSON nesting is deeper than ",
+                  ErrorRecorder::kMaxDepth, " levels");
   // nlohmann reports the offset just past the offending character.
   size_t at = recorder.position ? recorder.position - 1 : 0;
   int line = 1;

@@ -237,9 +237,11 @@ LogicalResult describeSchedule(ModuleOp module,
   return success();
 }
 
-/// Copies the model's tokenizer into `staging`/tokenizer under the names
-/// loadTokenizer looks for, checks that it loads and fits the model's
-/// vocabulary, and names it in the manifest.
+/// Copies the model's tokenizer into `staging`/tokenizer, only the files
+/// it is read from and under the names loadTokenizer looks for, after
+/// checking that it loads and fits the model's vocabulary; names it in the
+/// manifest. A tokenizer found beside a HuggingFace config (not named by
+/// the user) that cannot be read is a warning, and the artifact has none.
 LogicalResult copyTokenizer(ModuleOp module,
                             const frontend::ModelConfig &config,
                             const std::string &staging,
@@ -250,62 +252,50 @@ LogicalResult copyTokenizer(ModuleOp module,
   if (std::error_code ec = llvm::sys::fs::create_directories(target))
     return module.emitError("cannot create ") << target << ": "
                                               << ec.message();
-  auto copy = [&](const std::string &from, const char *name) {
-    if (std::error_code ec =
-            llvm::sys::fs::copy_file(from, target + "/" + name))
-      return LogicalResult(module.emitError("cannot copy the tokenizer file ")
-                           << from << ": " << ec.message());
-    return success();
-  };
-  const std::string &source = config.tokenizerPath;
-  llvm::StringRef name = llvm::sys::path::filename(source);
+  std::unique_ptr<Tokenizer> tokenizer;
   if (!config.tokenizerJson.empty()) {
+    std::string file = target + "/tokenizer.json";
     std::error_code ec;
-    llvm::raw_fd_ostream out(target + "/tokenizer.json", ec);
+    {
+      llvm::raw_fd_ostream out(file, ec);
+      if (!ec) {
+        out << config.tokenizerJson << "\n";
+        out.close();
+        ec = out.error();
+        out.clear_error();
+      }
+    }
     if (ec)
       return module.emitError("cannot write the tokenizer: ") << ec.message();
-    out << config.tokenizerJson << "\n";
-  } else if (llvm::sys::fs::is_directory(source)) {
-    bool any = false;
-    for (const char *file : {"tokenizer.json", "vocab.json", "merges.txt",
-                             "tokenizer.model"}) {
-      std::string from = source + "/" + file;
-      if (!llvm::sys::fs::exists(from))
-        continue;
-      any = true;
-      if (failed(copy(from, file)))
-        return failure();
+    Status loaded = loadTokenizer(file, tokenizer);
+    if (!loaded.isOk()) {
+      // Name the definition's field, not the staging copy.
+      std::string message = loaded.message();
+      if (message.rfind(file, 0) == 0)
+        message = "the inline tokenizer" + message.substr(file.size());
+      return module.emitError("tokenizer: ") << message;
     }
-    if (!any)
-      return module.emitError(source)
-             << ": no tokenizer here (looked for tokenizer.json, vocab.json "
-                "with merges.txt, tokenizer.model)";
-  } else if (!llvm::sys::fs::exists(source)) {
-    return module.emitError("tokenizer ") << source << ": no such file";
-  } else if (name.ends_with("vocab.json")) {
-    llvm::SmallString<128> merges(llvm::sys::path::parent_path(source));
-    llvm::sys::path::append(merges, "merges.txt");
-    if (failed(copy(source, "vocab.json")) ||
-        failed(copy(merges.str().str(), "merges.txt")))
-      return failure();
-  } else if (failed(copy(source, name.ends_with(".json") ? "tokenizer.json"
-                                                         : "tokenizer.model"))) {
-    return failure();
-  }
-
-  std::unique_ptr<Tokenizer> tokenizer;
-  Status loaded = loadTokenizer(target, tokenizer);
-  if (!loaded.isOk()) {
-    // Name the user's file, not the staging copy.
-    std::string message = loaded.message();
-    std::string where = config.tokenizerJson.empty() ? source : "the inline tokenizer";
-    size_t at = message.find(target);
-    if (at != std::string::npos) {
-      size_t end = message.find(':', at);
-      message.replace(at, end == std::string::npos ? message.size() - at : end - at,
-                      where);
+  } else {
+    Status loaded = loadTokenizer(config.tokenizerPath, tokenizer);
+    if (!loaded.isOk() && config.tokenizerFound) {
+      module.emitWarning("the tokenizer beside the config is not used: ")
+          << loaded.message();
+      llvm::sys::fs::remove_directories(target);
+      return success();
     }
-    return module.emitError("tokenizer: ") << message;
+    if (!loaded.isOk())
+      return module.emitError("tokenizer: ") << loaded.message();
+    for (const std::string &from : tokenizer->sourceFiles()) {
+      llvm::StringRef name = llvm::sys::path::filename(from);
+      const char *as = name.ends_with("merges.txt")   ? "merges.txt"
+                       : name.ends_with("vocab.json") ? "vocab.json"
+                       : name.ends_with(".json")      ? "tokenizer.json"
+                                                      : "tokenizer.model";
+      if (std::error_code ec =
+              llvm::sys::fs::copy_file(from, target + "/" + as))
+        return module.emitError("cannot copy the tokenizer file ")
+               << from << ": " << ec.message();
+    }
   }
   if (config.vocabSize && tokenizer->vocabSize() > config.vocabSize)
     return module.emitError("the tokenizer has ")

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <climits>
 #include <deque>
+#include <queue>
 #include <thread>
 
 namespace tessel {
@@ -17,6 +18,9 @@ using json = nlohmann::json;
 namespace {
 
 constexpr uint64_t kNoMerge = UINT64_MAX;
+/// Ids at or above this are refused: the tables are sized by the largest
+/// id, and real vocabularies stay far below it.
+constexpr int64_t kMaxTokens = int64_t(1) << 24;
 
 uint64_t pairKey(int32_t left, int32_t right) {
   return (uint64_t(uint32_t(left)) << 32) | uint32_t(right);
@@ -55,13 +59,44 @@ Status readVocab(const json &vocab, const std::string &where,
     return errorf(where, ": the vocabulary is not an object of token: id");
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
     if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 ||
-        it.value().get<int64_t>() >= INT32_MAX)
+        it.value().get<int64_t>() >= kMaxTokens)
       return errorf(where, ": token ", json(it.key()).dump(-1, ' ', false,
                                                           json::error_handler_t::replace),
-                    " has id ", it.value().dump(), ", not an id");
+                    " has id ", it.value().dump(),
+                    ", not an id in [0, 2^24)");
     out.push_back({it.key(), it.value().get<int64_t>()});
   }
   return Status::ok();
+}
+
+/// `object[key]` without copying, throwing or asserting: null when
+/// `object` is not an object or has no such key.
+const json &field(const json &object, const char *key) {
+  static const json null;
+  if (!object.is_object())
+    return null;
+  auto it = object.find(key);
+  return it == object.end() ? null : *it;
+}
+
+/// A string field's value, or `fallback` when it is absent or not a string.
+std::string stringField(const json &object, const char *key,
+                        const std::string &fallback) {
+  const json &value = field(object, key);
+  return value.is_string() ? value.get<std::string>() : fallback;
+}
+
+/// A boolean field: `fallback` when absent; false (and `ok` cleared) when
+/// present but not a boolean.
+bool boolField(const json &object, const char *key, bool fallback, bool &ok) {
+  const json &value = field(object, key);
+  if (value.is_null())
+    return fallback;
+  if (!value.is_boolean()) {
+    ok = false;
+    return false;
+  }
+  return value.get<bool>();
 }
 
 std::string quoted(const std::string &text) {
@@ -178,6 +213,7 @@ Status BpeTokenizer::fromGpt2Files(const std::string &vocabPath,
   TESSEL_RETURN_IF_ERROR(Regex::compile(kGpt2Pattern, pattern));
   tokenizer->patterns.push_back(std::move(pattern));
   tokenizer->finish();
+  tokenizer->sources = {vocabPath, mergesPath};
   out = std::move(tokenizer);
   return Status::ok();
 }
@@ -192,51 +228,66 @@ struct PreTokenizer {
   bool byteLevel = false, addPrefixSpace = false;
 };
 
+/// `text` as a PCRE2 pattern that matches it literally.
+std::string literalPattern(const std::string &text) {
+  std::string pattern;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c)) ||
+        static_cast<unsigned char>(c) >= 0x80)
+      pattern += c;
+    else if (c == '\0')
+      pattern += "\\x{0}";
+    else
+      pattern += std::string("\\") + c;
+  }
+  return pattern;
+}
+
 Status readPreTokenizer(const json &node, const std::string &where,
-                        PreTokenizer &out) {
-  if (!node.is_object() || !node.contains("type") || !node["type"].is_string())
+                        PreTokenizer &out, int depth = 0) {
+  std::string type = stringField(node, "type", "");
+  if (type.empty())
     return errorf(where, ": pre_tokenizer has no type");
-  std::string type = node["type"].get<std::string>();
   if (type == "Sequence") {
-    const json &list = node.value("pretokenizers", json());
+    const json &list = field(node, "pretokenizers");
     if (!list.is_array())
       return errorf(where, ": pre_tokenizer Sequence has no pretokenizers list");
+    if (depth > 8)
+      return errorf(where, ": pre_tokenizer Sequences nested too deep");
     for (size_t i = 0; i < list.size(); ++i)
       TESSEL_RETURN_IF_ERROR(readPreTokenizer(
-          list[i], where + " (pretokenizers[" + std::to_string(i) + "])", out));
+          list[i], where + " (pretokenizers[" + std::to_string(i) + "])", out,
+          depth + 1));
     return Status::ok();
   }
   if (type == "ByteLevel") {
     out.byteLevel = true;
-    const json &prefix = node.value("add_prefix_space", json(false));
-    const json &regex = node.value("use_regex", json(true));
-    if (!prefix.is_boolean() || !regex.is_boolean())
+    bool ok = true;
+    out.addPrefixSpace = boolField(node, "add_prefix_space", false, ok);
+    bool regex = boolField(node, "use_regex", true, ok);
+    if (!ok)
       return errorf(where, ": ByteLevel's add_prefix_space and use_regex are "
                            "true or false");
-    out.addPrefixSpace = prefix.get<bool>();
-    if (regex.get<bool>())
+    if (regex)
       out.patterns.push_back(kGpt2Pattern);
     return Status::ok();
   }
   if (type == "Split") {
-    const json &pattern = node.value("pattern", json());
-    std::string behavior = node.value("behavior", json("")).is_string()
-                               ? node["behavior"].get<std::string>()
-                               : "";
-    if (node.value("invert", json(false)) != json(false))
+    const json &pattern = field(node, "pattern");
+    std::string behavior = stringField(node, "behavior", "");
+    bool ok = true;
+    if (boolField(node, "invert", false, ok) || !ok)
       return errorf(where, ": Split with invert is not supported");
     if (behavior != "Isolated")
       return errorf(where, ": Split behavior ", quoted(behavior),
                     " is not supported (Isolated is)");
-    if (pattern.is_object() && pattern.contains("Regex") &&
-        pattern["Regex"].is_string()) {
-      out.patterns.push_back(pattern["Regex"].get<std::string>());
+    if (field(pattern, "Regex").is_string()) {
+      out.patterns.push_back(field(pattern, "Regex").get<std::string>());
       return Status::ok();
     }
-    if (pattern.is_object() && pattern.contains("String") &&
-        pattern["String"].is_string()) {
-      out.patterns.push_back("\\Q" + pattern["String"].get<std::string>() +
-                             "\\E");
+    if (field(pattern, "String").is_string()) {
+      out.patterns.push_back(
+          literalPattern(field(pattern, "String").get<std::string>()));
       return Status::ok();
     }
     return errorf(where, ": Split has no Regex or String pattern");
@@ -255,38 +306,36 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
   TESSEL_RETURN_IF_ERROR(readJson(path, document));
   if (!document.is_object())
     return errorf(path, ": not a tokenizer.json (the top level is not an object)");
-  const json &model = document.value("model", json());
+  const json &model = field(document, "model");
   if (!model.is_object())
     return errorf(path, ": no \"model\" object");
-  std::string type = model.value("type", json("BPE")).is_string()
-                         ? model.value("type", std::string("BPE"))
-                         : "";
+  std::string type = field(model, "type").is_null()
+                         ? "BPE"
+                         : stringField(model, "type", "");
   if (type != "BPE")
     return errorf(path, ": model type ", quoted(type),
                   " is not supported (BPE is; for SentencePiece models give "
                   "the tokenizer.model file)");
   for (const char *key : {"continuing_subword_prefix", "end_of_word_suffix"})
-    if (model.contains(key) && !model[key].is_null() && model[key] != "")
+    if (!field(model, key).is_null() && field(model, key) != "")
       return errorf(path, ": model.", key, " is not supported");
 
   std::unique_ptr<BpeTokenizer> tokenizer(new BpeTokenizer());
-  const json &normalizer = document.value("normalizer", json());
+  const json &normalizer = field(document, "normalizer");
   if (!normalizer.is_null()) {
-    std::string kind = normalizer.value("type", json("")).is_string()
-                           ? normalizer.value("type", std::string())
-                           : "";
+    std::string kind = stringField(normalizer, "type", "");
     if (kind != "NFC")
       return errorf(path, ": normalizer ", quoted(kind), " is not supported");
     tokenizer->readingNotes.push_back(
         "the NFC normalizer is not applied: text is encoded as given (the "
         "same ids for text already in NFC)");
   }
-  if (model.contains("dropout") && !model["dropout"].is_null())
+  if (!field(model, "dropout").is_null())
     tokenizer->readingNotes.push_back(
         "BPE dropout is not applied: encoding is deterministic");
 
   PreTokenizer pre;
-  const json &preNode = document.value("pre_tokenizer", json());
+  const json &preNode = field(document, "pre_tokenizer");
   if (preNode.is_null())
     return errorf(path, ": no pre_tokenizer (byte-level BPE needs ByteLevel)");
   TESSEL_RETURN_IF_ERROR(readPreTokenizer(preNode, path, pre));
@@ -296,9 +345,9 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
 
   std::vector<std::pair<std::string, int64_t>> vocab;
   TESSEL_RETURN_IF_ERROR(
-      readVocab(model.value("vocab", json()), path + ": model.vocab", vocab));
-  const json &mergeNode = model.value("merges", json::array());
-  if (!mergeNode.is_array())
+      readVocab(field(model, "vocab"), path + ": model.vocab", vocab));
+  const json &mergeNode = field(model, "merges");
+  if (!mergeNode.is_array() && !mergeNode.is_null())
     return errorf(path, ": model.merges is not a list");
   std::vector<std::pair<std::string, std::string>> mergeList;
   std::vector<std::string> where;
@@ -320,18 +369,18 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
     where.push_back(at);
   }
   // Added tokens take ids too; the vocabulary may or may not list them.
-  const json &added = document.value("added_tokens", json::array());
-  if (!added.is_array())
+  const json &added = field(document, "added_tokens");
+  if (!added.is_array() && !added.is_null())
     return errorf(path, ": added_tokens is not a list");
   std::vector<std::pair<std::string, int32_t>> addedTokens;
   for (size_t i = 0; i < added.size(); ++i) {
     const json &a = added[i];
     if (!a.is_object() || !a.contains("id") || !a["id"].is_number_integer() ||
         !a.contains("content") || !a["content"].is_string() ||
-        a["id"].get<int64_t>() < 0 || a["id"].get<int64_t>() >= INT32_MAX ||
+        a["id"].get<int64_t>() < 0 || a["id"].get<int64_t>() >= kMaxTokens ||
         a["content"].get<std::string>().empty())
       return errorf(path, ": added_tokens[", i,
-                    "] needs an id and a non-empty content");
+                    "] needs an id in [0, 2^24) and a non-empty content");
     addedTokens.push_back(
         {a["content"].get<std::string>(), a["id"].get<int32_t>()});
   }
@@ -345,13 +394,18 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
     auto listed = spellingOf.find(id);
     if (listed == spellingOf.end())
       all.push_back({content, id});
-    else if (*listed->second != content)
+    else if (*listed->second != content &&
+             fromByteLevel(*listed->second) != std::optional(content))
       return errorf(path, ": added token ", quoted(content), " has id ", id,
                     ", which the vocabulary gives to ",
                     quoted(*listed->second));
   }
-  const json &fallback = model.value("byte_fallback", json(false));
-  bool byteFallback = fallback.is_boolean() && fallback.get<bool>();
+  bool ok = true;
+  bool byteFallback = boolField(model, "byte_fallback", false, ok);
+  bool ignoreMerges = boolField(model, "ignore_merges", false, ok);
+  if (!ok)
+    return errorf(path, ": model.byte_fallback and model.ignore_merges are "
+                        "true or false");
   TESSEL_RETURN_IF_ERROR(
       tokenizer->build(all, mergeList, where, byteFallback));
   for (const auto &[content, id] : addedTokens) {
@@ -367,8 +421,7 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
       return errorf(path, ": vocabulary token ", quoted(spelling), " (id ", id,
                     ") is not byte-level text");
   tokenizer->addPrefixSpace = pre.addPrefixSpace;
-  const json &ignore = model.value("ignore_merges", json(false));
-  tokenizer->ignoreMerges = ignore.is_boolean() && ignore.get<bool>();
+  tokenizer->ignoreMerges = ignoreMerges;
   for (const std::string &source : pre.patterns) {
     std::unique_ptr<Regex> pattern;
     Status compiled = Regex::compile(source, pattern);
@@ -377,6 +430,7 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
     tokenizer->patterns.push_back(std::move(pattern));
   }
   tokenizer->finish();
+  tokenizer->sources = {path};
   out = std::move(tokenizer);
   return Status::ok();
 }
@@ -392,6 +446,12 @@ void BpeTokenizer::finish() {
     if (!endOfTextId && (content == "<|endoftext|>" ||
                          content == "<|end_of_text|>" || content == "</s>"))
       endOfTextId = id;
+    // DeepSeek spells its <｜begin▁of▁sentence｜> with full-width bars.
+    if (!beginOfTextId &&
+        (content == "<|begin_of_text|>" || content == "<s>" ||
+         content == "<\xEF\xBD\x9C"
+                    "begin\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>"))
+      beginOfTextId = id;
   }
   for (int b = 0; b < 256; ++b)
     if (byteIds[b] < 0)
@@ -408,13 +468,12 @@ BpeTokenizer::specialTokens() const {
   return list;
 }
 
-void BpeTokenizer::cut(std::string_view text,
-                       std::vector<Piece> &pieces,
-                       std::deque<std::string> &storage) const {
+Status BpeTokenizer::cut(std::string_view text, std::vector<Piece> &pieces,
+                         std::deque<std::string> &storage) const {
   std::vector<std::pair<size_t, size_t>> spans, next;
-  auto addSegment = [&](size_t begin, size_t end) {
+  auto addSegment = [&](size_t begin, size_t end) -> Status {
     if (begin == end)
-      return;
+      return Status::ok();
     std::string_view segment = text.substr(begin, end - begin);
     if (addPrefixSpace && segment[0] != ' ') {
       storage.push_back(" " + std::string(segment));
@@ -424,11 +483,13 @@ void BpeTokenizer::cut(std::string_view text,
     for (const auto &pattern : patterns) {
       next.clear();
       for (auto [offset, length] : spans)
-        pattern->split(segment.substr(offset, length), offset, next);
+        TESSEL_RETURN_IF_ERROR(
+            pattern->split(segment.substr(offset, length), offset, next));
       spans.swap(next);
     }
     for (auto [offset, length] : spans)
       pieces.push_back({segment.substr(offset, length), -1});
+    return Status::ok();
   };
   size_t segmentStart = 0;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -437,14 +498,14 @@ void BpeTokenizer::cut(std::string_view text,
     for (const auto &[content, id] : specials) {
       if (text.compare(i, content.size(), content) != 0)
         continue;
-      addSegment(segmentStart, i);
+      TESSEL_RETURN_IF_ERROR(addSegment(segmentStart, i));
       pieces.push_back({text.substr(i, content.size()), id});
       i += content.size() - 1;
       segmentStart = i + 1;
       break;
     }
   }
-  addSegment(segmentStart, text.size());
+  return addSegment(segmentStart, text.size());
 }
 
 bool BpeTokenizer::mergePiece(std::string_view piece,
@@ -462,6 +523,10 @@ bool BpeTokenizer::mergePiece(std::string_view piece,
     symbols[i] = byteIds[static_cast<unsigned char>(piece[i])];
     if (symbols[i] < 0)
       return false;
+  }
+  if (symbols.size() > kShortPiece) {
+    mergeLongPiece(symbols, ids);
+    return true;
   }
   auto mergeOf = [&](size_t i) {
     auto it = merges.find(pairKey(symbols[i], symbols[i + 1]));
@@ -488,12 +553,57 @@ bool BpeTokenizer::mergePiece(std::string_view piece,
   return true;
 }
 
+void BpeTokenizer::mergeLongPiece(std::vector<int32_t> &symbols,
+                                  std::vector<int32_t> &ids) const {
+  // The same merges in the same order as the short form, in O(n log n): a
+  // linked list of symbols and a heap of (merge, left position) with lazy
+  // deletion. Positions are the original byte offsets, so the smallest
+  // position among equal merges is the leftmost.
+  size_t n = symbols.size();
+  std::vector<size_t> next(n), prev(n);
+  for (size_t i = 0; i < n; ++i) {
+    next[i] = i + 1;
+    prev[i] = i - 1; // Wraps for i == 0: no predecessor.
+  }
+  auto mergeAt = [&](size_t i) {
+    if (next[i] >= n)
+      return kNoMerge;
+    auto it = merges.find(pairKey(symbols[i], symbols[next[i]]));
+    return it == merges.end() ? kNoMerge : it->second;
+  };
+  using Entry = std::pair<uint64_t, size_t>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
+  for (size_t i = 0; i + 1 < n; ++i)
+    if (uint64_t m = mergeAt(i); m != kNoMerge)
+      heap.push({m, i});
+  std::vector<bool> alive(n, true);
+  while (!heap.empty()) {
+    auto [merge, i] = heap.top();
+    heap.pop();
+    if (!alive[i] || mergeAt(i) != merge)
+      continue; // Stale: a neighbour changed since this was pushed.
+    size_t j = next[i];
+    symbols[i] = static_cast<int32_t>(merge & 0xFFFFFFFF);
+    alive[j] = false;
+    next[i] = next[j];
+    if (next[j] < n)
+      prev[next[j]] = i;
+    if (uint64_t m = mergeAt(i); m != kNoMerge)
+      heap.push({m, i});
+    if (prev[i] < n)
+      if (uint64_t m = mergeAt(prev[i]); m != kNoMerge)
+        heap.push({m, prev[i]});
+  }
+  for (size_t i = 0; i < n; i = next[i])
+    ids.push_back(symbols[i]);
+}
+
 Status BpeTokenizer::encode(std::string_view text, std::vector<int32_t> &ids,
                             unsigned threads) const {
   TESSEL_RETURN_IF_ERROR(checkUtf8(text, "input"));
   std::vector<Piece> pieces;
   std::deque<std::string> storage;
-  cut(text, pieces, storage);
+  TESSEL_RETURN_IF_ERROR(cut(text, pieces, storage));
 
   // Pieces repeat (" the", "\n"): each worker remembers what it merged.
   auto work = [&](size_t begin, size_t end, std::vector<int32_t> &out,

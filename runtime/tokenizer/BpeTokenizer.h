@@ -37,6 +37,9 @@ public:
   int64_t vocabSize() const override { return tokens.size(); }
   std::vector<std::pair<std::string, int32_t>> specialTokens() const override;
   std::optional<int32_t> endOfText() const override { return endOfTextId; }
+  std::optional<int32_t> beginOfText() const override {
+    return beginOfTextId;
+  }
   std::vector<std::string> notes() const override { return readingNotes; }
   Status encode(std::string_view text, std::vector<int32_t> &ids,
                 unsigned threads = 1) const override;
@@ -63,10 +66,15 @@ private:
   };
   /// Cuts `text` into special tokens and pre-tokens; `storage` keeps text
   /// that is not a slice of `text` (a prefix space).
-  void cut(std::string_view text, std::vector<Piece> &pieces,
-           std::deque<std::string> &storage) const;
+  Status cut(std::string_view text, std::vector<Piece> &pieces,
+             std::deque<std::string> &storage) const;
   /// Appends the ids of one piece; false when a byte has no token.
   bool mergePiece(std::string_view piece, std::vector<int32_t> &ids) const;
+  /// Pieces longer than this merge through a heap (O(n log n)); shorter
+  /// ones by scanning, which is faster for them.
+  static constexpr size_t kShortPiece = 64;
+  void mergeLongPiece(std::vector<int32_t> &symbols,
+                      std::vector<int32_t> &ids) const;
 
   /// The bytes of each id; empty for ids no token has.
   std::vector<std::string> tokens;
@@ -79,7 +87,7 @@ private:
   std::vector<std::unique_ptr<Regex>> patterns; ///< Applied in turn.
   int32_t byteIds[256];
   bool addPrefixSpace = false, ignoreMerges = false;
-  std::optional<int32_t> endOfTextId;
+  std::optional<int32_t> endOfTextId, beginOfTextId;
   std::vector<std::string> readingNotes;
 };
 

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <queue>
+#include <set>
 #include <unordered_map>
 
 #include <sys/stat.h>
@@ -67,6 +68,7 @@ public:
                      affected.end());
       for (uint32_t w : affected)
         replace(w, left, right, id);
+      flush();
       return true;
     }
     return false;
@@ -126,7 +128,6 @@ private:
     }
     word.symbols.swap(next);
     countPairs(w, +1);
-    flush();
   }
 
 public:
@@ -164,6 +165,19 @@ Status trainBpe(const std::vector<std::string> &texts,
     return errorf("the vocabulary size must be at least ", 256 + specials,
                   " (256 bytes and ", specials, " special tokens), got ",
                   options.vocabSize);
+  // Special tokens are whole strings of their own: no two alike, none the
+  // spelling of a byte, and text the files can hold.
+  std::set<std::string> seen;
+  for (const std::string &special : options.specialTokens) {
+    if (special.empty() || findInvalidUtf8(special))
+      return errorf("special token ", seen.size() + 1,
+                    " must be non-empty UTF-8 text");
+    if (!seen.insert(special).second)
+      return errorf("special token '", special, "' is given twice");
+    if (fromByteLevel(special) && fromByteLevel(special)->size() == 1)
+      return errorf("special token '", special,
+                    "' is the spelling of a byte; choose another");
+  }
   std::unique_ptr<Regex> pattern;
   TESSEL_RETURN_IF_ERROR(Regex::compile(kGpt2Pattern, pattern));
 
@@ -174,7 +188,7 @@ Status trainBpe(const std::vector<std::string> &texts,
     TESSEL_RETURN_IF_ERROR(checkUtf8(texts[t], names[t]));
     std::string_view text = texts[t];
     spans.clear();
-    pattern->split(text, 0, spans);
+    TESSEL_RETURN_IF_ERROR(pattern->split(text, 0, spans));
     for (auto [offset, length] : spans)
       ++pieceCounts[text.substr(offset, length)];
   }
@@ -214,8 +228,15 @@ Status trainBpe(const std::vector<std::string> &texts,
     if (options.progress && ((done + 1) % step == 0 || done + 1 == wanted))
       options.progress(done + 1, wanted);
   }
-  for (const std::string &special : options.specialTokens)
+  std::set<std::string> spellings;
+  for (const std::string &token : out.tokens)
+    spellings.insert(toByteLevel(token));
+  for (const std::string &special : options.specialTokens) {
+    if (spellings.count(special))
+      return errorf("special token '", special,
+                    "' is spelled like a learned token; choose another");
     out.tokens.push_back(special);
+  }
   out.specialCount = specials;
   return Status::ok();
 }

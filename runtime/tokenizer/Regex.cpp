@@ -19,7 +19,19 @@ pcre2_code *asCode(void *code) { return static_cast<pcre2_code *>(code); }
 /// so one pair of offsets serves every pattern.
 struct MatchData {
   pcre2_match_data *data = pcre2_match_data_create(1, nullptr);
-  ~MatchData() { pcre2_match_data_free(data); }
+  pcre2_match_context *context = makeContext();
+  ~MatchData() {
+    pcre2_match_data_free(data);
+    pcre2_match_context_free(context);
+  }
+  /// Bounds on backtracking, so that a pathological pattern from a
+  /// tokenizer file fails in milliseconds instead of running for hours.
+  static pcre2_match_context *makeContext() {
+    pcre2_match_context *context = pcre2_match_context_create(nullptr);
+    pcre2_set_match_limit(context, 10'000'000);
+    pcre2_set_depth_limit(context, 100'000);
+    return context;
+  }
 };
 
 } // namespace
@@ -47,17 +59,23 @@ Status Regex::compile(const std::string &pattern, std::unique_ptr<Regex> &out) {
 
 Regex::~Regex() { pcre2_code_free(asCode(code)); }
 
-void Regex::split(std::string_view text, size_t base,
-                  std::vector<std::pair<size_t, size_t>> &pieces) const {
+Status Regex::split(std::string_view text, size_t base,
+                    std::vector<std::pair<size_t, size_t>> &pieces) const {
   thread_local MatchData match;
   auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   size_t at = 0, gap = 0;
   while (at < text.size()) {
     // The input was validated once, up front.
     int rc = pcre2_match(asCode(code), subject, text.size(), at,
-                         PCRE2_NO_UTF_CHECK, match.data, nullptr);
-    if (rc < 0)
+                         PCRE2_NO_UTF_CHECK, match.data, match.context);
+    if (rc == PCRE2_ERROR_NOMATCH)
       break;
+    if (rc < 0) {
+      PCRE2_UCHAR message[256];
+      pcre2_get_error_message(rc, message, sizeof(message));
+      return errorf("pre-tokenizer pattern at byte ", base + at, ": ",
+                    reinterpret_cast<char *>(message));
+    }
     PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(match.data);
     size_t start = ovector[0], end = ovector[1];
     if (end == start) {
@@ -75,6 +93,7 @@ void Regex::split(std::string_view text, size_t base,
   }
   if (gap < text.size())
     pieces.push_back({base + gap, text.size() - gap});
+  return Status::ok();
 }
 
 } // namespace tessel

@@ -33,9 +33,10 @@ public:
 
   /// Cuts `text` (valid UTF-8) into pieces: every match, and every run of
   /// text between matches, in order, as (offset, length) relative to
-  /// `base` + the start of `text`.
-  void split(std::string_view text, size_t base,
-             std::vector<std::pair<size_t, size_t>> &pieces) const;
+  /// `base` + the start of `text`. A pattern that backtracks past PCRE2's
+  /// match limit is an error, not a silent end of matching.
+  Status split(std::string_view text, size_t base,
+               std::vector<std::pair<size_t, size_t>> &pieces) const;
 
   const std::string &pattern() const { return source; }
 

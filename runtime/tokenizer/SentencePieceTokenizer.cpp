@@ -29,6 +29,7 @@ Status SentencePieceTokenizer::load(const std::string &path,
       return errorf(path, ": not a SentencePiece model (cannot parse it)");
     return errorf(path, ": not a SentencePiece model: ", detail);
   }
+  tokenizer->sources = {path};
   out = std::move(tokenizer);
   return Status::ok();
 }
@@ -48,6 +49,11 @@ SentencePieceTokenizer::specialTokens() const {
 
 std::optional<int32_t> SentencePieceTokenizer::endOfText() const {
   int id = processor->eos_id();
+  return id >= 0 ? std::optional<int32_t>(id) : std::nullopt;
+}
+
+std::optional<int32_t> SentencePieceTokenizer::beginOfText() const {
+  int id = processor->bos_id();
   return id >= 0 ? std::optional<int32_t>(id) : std::nullopt;
 }
 
@@ -84,18 +90,19 @@ Status SentencePieceTokenizer::tokenBytes(int32_t id, size_t index,
     return errorf("token id ", id, " is not in the vocabulary (size ",
                   processor->GetPieceSize(), ")");
   bytes.clear();
+  const std::string &piece = processor->IdToPiece(id);
+  if (processor->IsByte(id)) {
+    // <0xNN>: the raw byte (the library's decode of it alone is U+FFFD).
+    bytes = std::string(1, static_cast<char>(
+                               std::stoi(piece.substr(3, 2), nullptr, 16)));
+    return Status::ok();
+  }
   if (index == 0)
     return decode({id}, bytes); // The library's rules for a first piece.
   if (processor->IsControl(id))
     return Status::ok();
   if (processor->IsUnknown(id)) {
     bytes = " \xE2\x81\x87 "; // " ⁇ ", the library's unknown surface.
-    return Status::ok();
-  }
-  const std::string &piece = processor->IdToPiece(id);
-  if (processor->IsByte(id)) {
-    bytes = std::string(1, static_cast<char>(
-                               std::stoi(piece.substr(3, 2), nullptr, 16)));
     return Status::ok();
   }
   // U+2581 (the piece's spelling of a space) back to a space.

@@ -30,6 +30,7 @@ public:
   int64_t vocabSize() const override;
   std::vector<std::pair<std::string, int32_t>> specialTokens() const override;
   std::optional<int32_t> endOfText() const override;
+  std::optional<int32_t> beginOfText() const override;
   /// SentencePiece splits its own input; `threads` is not used.
   Status encode(std::string_view text, std::vector<int32_t> &ids,
                 unsigned threads = 1) const override;

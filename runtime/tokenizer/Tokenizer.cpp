@@ -41,8 +41,12 @@ Status checkUtf8(std::string_view text, const std::string &where) {
 Status loadTokenizer(const std::string &path, std::unique_ptr<Tokenizer> &out) {
   if (isDirectory(path)) {
     std::string dir = endsWith(path, "/") ? path : path + "/";
-    if (isFile(dir + "tokenizer.json"))
-      return BpeTokenizer::fromTokenizerJson(dir + "tokenizer.json", out);
+    if (isFile(dir + "tokenizer.json")) {
+      Status json = BpeTokenizer::fromTokenizerJson(dir + "tokenizer.json", out);
+      if (json.isOk() || !isFile(dir + "tokenizer.model"))
+        return json;
+      return SentencePieceTokenizer::load(dir + "tokenizer.model", out);
+    }
     if (isFile(dir + "vocab.json") && isFile(dir + "merges.txt"))
       return BpeTokenizer::fromGpt2Files(dir + "vocab.json",
                                          dir + "merges.txt", out);

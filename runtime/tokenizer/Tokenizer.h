@@ -38,9 +38,14 @@ public:
   virtual std::vector<std::pair<std::string, int32_t>> specialTokens() const = 0;
   /// The token that ends a document, if the tokenizer has one.
   virtual std::optional<int32_t> endOfText() const = 0;
+  /// The token a prompt starts with (Llama's `<s>`, Llama-3's
+  /// `<|begin_of_text|>`), if the tokenizer has one; GPT-2 has none.
+  virtual std::optional<int32_t> beginOfText() const { return std::nullopt; }
   /// Things a user should know about how the file was read (a normalizer
   /// that is not applied, ...); empty when there are none.
   virtual std::vector<std::string> notes() const { return {}; }
+  /// The files it was read from (to copy it elsewhere).
+  const std::vector<std::string> &sourceFiles() const { return sources; }
 
   /// Appends the ids of `text` to `ids`. `threads` > 1 splits the work at
   /// pre-token boundaries where the kind allows it; the ids are the same.
@@ -53,18 +58,26 @@ public:
   /// SentencePiece model drops the leading space of the first piece).
   virtual Status tokenBytes(int32_t id, size_t index,
                             std::string &bytes) const = 0;
+
+protected:
+  std::vector<std::string> sources;
 };
 
 /// Reads a tokenizer: a directory holding tokenizer.json, vocab.json and
-/// merges.txt, or tokenizer.model (tried in that order), or one of those
-/// files. The error says what was looked for and where.
+/// merges.txt, or tokenizer.model (tried in that order; a tokenizer.json
+/// this reader refuses gives way to a tokenizer.model beside it, as in
+/// Llama-2's folders), or one of those files. The error says what was
+/// looked for and where.
 Status loadTokenizer(const std::string &path, std::unique_ptr<Tokenizer> &out);
 
 /// Turns ids into text as they come, for streaming output: bytes of a
 /// character cut between tokens are held back until it is complete.
 class StreamDecoder {
 public:
-  explicit StreamDecoder(const Tokenizer &tokenizer) : tokenizer(tokenizer) {}
+  /// `first`: the index in the sequence of the first id pushed (the
+  /// prompt's length when only generated ids are decoded).
+  explicit StreamDecoder(const Tokenizer &tokenizer, size_t first = 0)
+      : tokenizer(tokenizer), count(first) {}
   /// Decodes `id` and sets `ready` to the text that can be shown now.
   Status push(int32_t id, std::string &ready);
   /// What is still held back at the end (an incomplete character's bytes).

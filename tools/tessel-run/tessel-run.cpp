@@ -75,6 +75,8 @@ const std::vector<cli::CommandSpec> &commands() {
          "Tokenizer (directory or file; default: the artifact's own)"},
         {"ignore-eos", "",
          "With text output, go on past the end-of-text token"},
+        {"no-bos", "",
+         "Do not start --prompt with the begin-of-text token (<s>, ...)"},
         {"max-new-tokens", "N", "How many tokens to generate (default 16)"},
         {"temperature", "T", "Sampling temperature (default 0: greedy)"},
         {"top-k", "K", "Keep the k most likely tokens (default 0: all)"},
@@ -224,10 +226,14 @@ class TextOutput {
 public:
 #ifdef TESSEL_HAVE_TOKENIZERS
   explicit TextOutput(std::unique_ptr<Tokenizer> tokenizer)
-      : tokenizer(std::move(tokenizer)), stream(*this->tokenizer) {}
+      : tokenizer(std::move(tokenizer)) {}
 
-  Status encode(const std::string &text, Tensor &prompt) {
+  /// The prompt's ids, after the begin-of-text token when `bos` and the
+  /// tokenizer has one (as HuggingFace tokenizers add it).
+  Status encode(const std::string &text, bool bos, Tensor &prompt) {
     std::vector<int32_t> ids;
+    if (bos && tokenizer->beginOfText())
+      ids.push_back(*tokenizer->beginOfText());
     TESSEL_RETURN_IF_ERROR(tokenizer->encode(text, ids));
     prompt = Tensor::zeros(DType::I64, {1, int64_t(ids.size())});
     prompt.ints.assign(ids.begin(), ids.end());
@@ -236,30 +242,41 @@ public:
 
   bool stopAtEnd = true;
 
+  /// Generated ids follow `promptLength` prompt ids (a SentencePiece
+  /// piece reads differently first in a sequence).
+  void start(size_t promptLength) {
+    stream = std::make_unique<StreamDecoder>(*tokenizer, promptLength);
+  }
+  /// Ids above the tokenizer's (a padded model vocabulary) are never
+  /// sampled when the output is text.
+  int64_t vocabSize() const { return tokenizer->vocabSize(); }
+
   Status show(int64_t id, bool &ended) {
     ended = stopAtEnd && tokenizer->endOfText() &&
             id == *tokenizer->endOfText();
     if (ended)
       return Status::ok();
     std::string ready;
-    TESSEL_RETURN_IF_ERROR(stream.push(static_cast<int32_t>(id), ready));
+    TESSEL_RETURN_IF_ERROR(stream->push(static_cast<int32_t>(id), ready));
     std::fwrite(ready.data(), 1, ready.size(), stdout);
     std::fflush(stdout);
     return Status::ok();
   }
 
   void finish() {
-    std::string rest = stream.finish();
+    std::string rest = stream->finish();
     std::fwrite(rest.data(), 1, rest.size(), stdout);
     std::printf("\n");
   }
 
 private:
   std::unique_ptr<Tokenizer> tokenizer;
-  StreamDecoder stream;
+  std::unique_ptr<StreamDecoder> stream;
 #else
   bool stopAtEnd = true;
-  Status encode(const std::string &, Tensor &) { return Status::ok(); }
+  Status encode(const std::string &, bool, Tensor &) { return Status::ok(); }
+  void start(size_t) {}
+  int64_t vocabSize() const { return 0; }
   Status show(int64_t, bool &) { return Status::ok(); }
   void finish() {}
 #endif
@@ -329,7 +346,8 @@ Status runGenerate(const cli::ParsedArgs &args) {
       args.has("prompt") ? "--prompt" : args.get("prompt-tokens", "");
   Tensor prompt;
   if (args.has("prompt"))
-    TESSEL_RETURN_IF_ERROR(text->encode(args.get("prompt", ""), prompt));
+    TESSEL_RETURN_IF_ERROR(
+        text->encode(args.get("prompt", ""), !args.has("no-bos"), prompt));
   else
     TESSEL_RETURN_IF_ERROR(readTokens(promptFile, prompt));
   TESSEL_RETURN_IF_ERROR(checkTokens(promptFile, artifact, 0, prompt));
@@ -337,6 +355,8 @@ Status runGenerate(const cli::ParsedArgs &args) {
   if (text && batch != 1)
     return errorf(promptFile, ": text output takes one prompt, got a batch "
                               "of ", batch);
+  if (text)
+    text->start(length);
   int64_t newTokens =
       static_cast<int64_t>(std::min<uint64_t>(maxNewTokens, uint64_t(1) << 40));
   if (length == 0 ||
@@ -375,7 +395,8 @@ Status runGenerate(const cli::ParsedArgs &args) {
     step = Tensor::zeros(DType::I64, {batch, 1});
     for (int64_t b = 0; b < batch; ++b) {
       const float *row = logits.floats.data() + ((b + 1) * count - 1) * vocab;
-      int64_t next = sampleToken(std::vector<float>(row, row + vocab),
+      int64_t choices = text ? std::min(vocab, text->vocabSize()) : vocab;
+      int64_t next = sampleToken(std::vector<float>(row, row + choices),
                                  sequences[b], options, rng);
       sequences[b].push_back(next);
       step.ints[b] = next;
