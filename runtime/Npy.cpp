@@ -2,6 +2,8 @@
 
 #include "runtime/Npy.h"
 
+#include "runtime/Files.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -285,25 +287,7 @@ std::string serializeNpy(const Tensor &tensor) {
 }
 
 Status writeNpy(const std::string &path, const Tensor &tensor) {
-  std::string bytes = serializeNpy(tensor);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      return errorf(path, ": cannot create file: ", std::strerror(errno));
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return errorf(path, ": write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    return errorf(path, ": cannot rename into place: ", std::strerror(err));
-  }
-  return Status::ok();
+  return writeFile(path, serializeNpy(tensor));
 }
 
 } // namespace tessel

@@ -2,6 +2,8 @@
 
 #include "runtime/Safetensors.h"
 
+#include "runtime/Files.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -144,26 +146,12 @@ writeSafetensors(const std::string &path,
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
   uint64_t length = text.size();
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      return errorf(path, ": cannot create file: ", std::strerror(errno));
-    out.write(reinterpret_cast<const char *>(&length), 8);
-    out << text;
-    for (const auto &entry : tensors)
-      out.write(reinterpret_cast<const char *>(entry.second.floats.data()),
-                static_cast<std::streamsize>(entry.second.numel() * 4));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return errorf(path, ": write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return errorf(path, ": cannot rename into place");
-  }
+  std::string bytes(reinterpret_cast<const char *>(&length), 8);
+  bytes += text;
+  for (const auto &entry : tensors)
+    bytes.append(reinterpret_cast<const char *>(entry.second.floats.data()),
+                 entry.second.numel() * 4);
+  TESSEL_RETURN_IF_ERROR(writeFile(path, bytes));
   return Status::ok();
 }
 

@@ -17,6 +17,7 @@
 #include "passes/Passes.h"
 #include "passes/pipelines/Pipelines.h"
 #include "runtime/Artifact.h"
+#include "runtime/Files.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -29,7 +30,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <set>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 using namespace mlir;
 
@@ -306,6 +313,50 @@ LogicalResult copyTokenizer(ModuleOp module,
   return success();
 }
 
+/// What -o may replace: nothing, or a Tessel artifact (a directory whose
+/// manifest says so). A symbolic link, a file, or a directory of anything
+/// else is never deleted.
+LogicalResult checkReplaceable(ModuleOp module, const std::string &directory) {
+  struct stat info;
+  if (lstat(directory.c_str(), &info) != 0)
+    return success();
+  if (S_ISLNK(info.st_mode))
+    return module.emitError(directory)
+           << ": is a symbolic link; give the artifact directory itself";
+  if (!S_ISDIR(info.st_mode))
+    return module.emitError(directory)
+           << ": exists and is not an artifact directory; not replaced";
+  std::string text;
+  nlohmann::json manifest;
+  if (!readFile(directory + "/manifest.json", text).isOk() ||
+      !(manifest = nlohmann::json::parse(text, nullptr, false)).is_object() ||
+      !manifest.contains("tessel_artifact"))
+    return module.emitError(directory)
+           << ": exists and is not a Tessel artifact; not replaced";
+  return success();
+}
+
+/// Moves the finished `staging` to `directory`. An existing artifact is
+/// exchanged with the new one in one step (no moment without either) and
+/// then removed.
+LogicalResult moveIntoPlace(ModuleOp module, const std::string &staging,
+                            const std::string &directory) {
+  if (::rename(staging.c_str(), directory.c_str()) == 0)
+    return success();
+  if (errno != ENOTEMPTY && errno != EEXIST)
+    return module.emitError("cannot move the artifact into ")
+           << directory << ": " << std::strerror(errno);
+  if (failed(checkReplaceable(module, directory)))
+    return failure();
+  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, directory.c_str(),
+                  RENAME_EXCHANGE) != 0)
+    return module.emitError("cannot replace the artifact ")
+           << directory << ": " << std::strerror(errno);
+  // `staging` now holds the old artifact.
+  llvm::sys::fs::remove_directories(staging);
+  return success();
+}
+
 } // namespace
 
 LogicalResult writeArtifact(ModuleOp module,
@@ -316,9 +367,12 @@ LogicalResult writeArtifact(ModuleOp module,
   if (failed(buildManifest(module, config, manifest)))
     return failure();
 
-  // Build under a temporary name; rename into place only when complete.
-  std::string staging = directory + ".partial";
-  llvm::sys::fs::remove_directories(staging);
+  // Refuse before the long compile what may not be replaced. Build under a
+  // name of this process's own (two compiles to one -o both succeed) and
+  // move into place only when complete.
+  if (failed(checkReplaceable(module, directory)))
+    return failure();
+  std::string staging = uniqueSibling(directory);
   if (std::error_code ec = llvm::sys::fs::create_directories(staging))
     return module.emitError("cannot create ")
            << staging << ": " << ec.message();
@@ -350,12 +404,14 @@ LogicalResult writeArtifact(ModuleOp module,
     if (ec)
       return module.emitError("cannot write the manifest: ") << ec.message();
     out << manifest.dump(2) << "\n";
+    out.close();
+    if (out.has_error()) {
+      ec = out.error();
+      out.clear_error();
+      return module.emitError("cannot write the manifest: ") << ec.message();
+    }
   }
-  llvm::sys::fs::remove_directories(directory);
-  if (std::error_code ec = llvm::sys::fs::rename(staging, directory))
-    return module.emitError("cannot move the artifact into ")
-           << directory << ": " << ec.message();
-  return success();
+  return moveIntoPlace(module, staging, directory);
 }
 
 } // namespace tessel

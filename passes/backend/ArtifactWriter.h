@@ -16,7 +16,10 @@ namespace tessel {
 /// Compiles `module` (tessel IR after the graph pipeline) with the CPU
 /// pipeline into `directory`: model.so (native code for this CPU) and
 /// manifest.json (see runtime/Artifact.h). The directory is written under a
-/// temporary name and renamed into place, so a failure leaves nothing.
+/// temporary name of this process's own and moved into place, so a failure
+/// leaves nothing; an existing artifact is exchanged for the new one in one
+/// step, and anything else at `directory` (a file, a link, a directory that
+/// is not an artifact) is refused before compiling, never deleted.
 /// `options` are the CPU pipeline's; workspace-argument is turned on
 /// whatever they say, since the runtime passes the workspace.
 mlir::LogicalResult writeArtifact(mlir::ModuleOp module,

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/Files.h"
 #include "runtime/Npy.h"
 #include "runtime/tokenizer/BpeTrainer.h"
 #include "runtime/tokenizer/Tokenizer.h"
@@ -94,24 +95,13 @@ Status readInput(const cli::ParsedArgs &args, std::string &bytes,
   return Status::ok();
 }
 
-/// Writes `bytes` to --output (atomically) or stdout.
+/// Writes `bytes` to --output (see runtime/Files.h) or stdout.
 Status writeOutput(const cli::ParsedArgs &args, const std::string &bytes) {
   if (!args.has("output")) {
     std::fwrite(bytes.data(), 1, bytes.size(), stdout);
     return Status::ok();
   }
-  std::string path = args.get("output", "");
-  std::string staging = path + ".partial";
-  FILE *file = std::fopen(staging.c_str(), "wb");
-  if (!file)
-    return errorf(path, ": cannot write");
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-  ok = std::fclose(file) == 0 && ok;
-  if (!ok || std::rename(staging.c_str(), path.c_str()) != 0) {
-    std::remove(staging.c_str());
-    return errorf(path, ": cannot write");
-  }
-  return Status::ok();
+  return writeFile(args.get("output", ""), bytes);
 }
 
 bool endsWith(const std::string &text, const std::string &suffix) {

@@ -270,13 +270,14 @@ AttentionMapper::scratchFor(tessel::OnlineAttentionOp step) {
   Type f32Type = rewriter.getF32Type();
   auto rowType = cast<RankedTensorType>(step.getMax().getType());
   auto loop = dyn_cast<scf::ForOp>(step->getParentOp());
-  std::optional<int64_t> blockK =
-      loop ? getConstantIntValue(loop.getStep()) : std::nullopt;
+  // The loop's constant step (block-k), or 0 when there is none.
+  int64_t blockK =
+      loop ? getConstantIntValue(loop.getStep()).value_or(0) : 0;
   bool invariant =
       loop && !loop.getRegion().isAncestor(step.getQuery().getParentRegion());
   // The scratch is [G, Q, block-k]: every key tile of the loop must fit.
   std::optional<int64_t> keys = keyExtentBound(step);
-  if (!blockK || *blockK <= 0 || !invariant || !keys || *keys > *blockK) {
+  if (blockK <= 0 || !invariant || !keys || *keys > blockK) {
     // No loop to carry it through: a fresh logits tile of the step's size.
     rewriter.setInsertionPoint(step);
     auto kType = cast<RankedTensorType>(step.getKey().getType());
@@ -292,7 +293,7 @@ AttentionMapper::scratchFor(tessel::OnlineAttentionOp step) {
   // The scratch of the whole tile [G, Q, block-k], created before the first
   // key loop of the query tile and handed from loop to loop.
   auto sType = RankedTensorType::get(
-      {qType.getDimSize(0), qType.getDimSize(1), *blockK}, f32Type);
+      {qType.getDimSize(0), qType.getDimSize(1), blockK}, f32Type);
   Value sInit, rowInit;
   auto key = std::make_pair(loop->getBlock(), step.getQuery());
   auto left = scratchLeft.find(key);
@@ -306,7 +307,7 @@ AttentionMapper::scratchFor(tessel::OnlineAttentionOp step) {
     rewriter.setInsertionPoint(loop);
     SmallVector<OpFoldResult> q = sizesOfTile(rewriter, loc, step.getQuery());
     sInit = emptyTensor(rewriter, loc, sType,
-                        {q[0], q[1], rewriter.getIndexAttr(*blockK)});
+                        {q[0], q[1], rewriter.getIndexAttr(blockK)});
     rowInit = emptyTensor(rewriter, loc, rowType, {q[0], q[1]});
   }
   unsigned first = loop.getNumRegionIterArgs();
