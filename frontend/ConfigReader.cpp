@@ -2,6 +2,7 @@
 
 #include "frontend/ConfigReader.h"
 #include "frontend/FieldReader.h"
+#include "runtime/Status.h"
 
 #include <fstream>
 #include <sstream>
@@ -39,14 +40,12 @@ bool readModelConfig(const JsonSource &source, ModelConfig &config,
 
 bool loadModelConfig(const std::string &path, ModelConfig &config,
                      JsonSource &source, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot open file";
+  std::string text;
+  if (tessel::Status read = tessel::readFile(path, text); !read.isOk()) {
+    error = read.message();
     return false;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!source.parse(path, text.str(), error))
+  if (!source.parse(path, text, error))
     return false;
   return readModelConfig(source, config, error);
 }

@@ -184,13 +184,11 @@ const EntryPoint *Artifact::entry(EntryPointKind kind) const {
 Status Artifact::load(const std::string &dir) {
   directory = dir;
   std::string path = dir + "/manifest.json";
-  std::ifstream in(path);
-  if (!in)
+  std::string text;
+  if (!readFile(path, text).isOk())
     return errorf(path, ": cannot open (is ", dir,
                   " an artifact written by tesselc -o?)");
-  std::stringstream text;
-  text << in.rdbuf();
-  json m = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  json m = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (m.is_discarded() || !m.is_object())
     return errorf(path, ": not valid JSON");
   if (!m.contains("tessel_artifact") ||
@@ -331,6 +329,8 @@ Status Artifact::loadParameters(const std::string &weights,
     TESSEL_RETURN_IF_ERROR(file.open(weights));
   values.clear();
   halfValues.clear();
+  seeded = 0;
+  size_t fromFile = 0;
   for (const ParameterSpec &p : params) {
     const TensorSpec &spec = p.tensor;
     std::string stored = spec.name;
@@ -345,9 +345,11 @@ Status Artifact::loadParameters(const std::string &weights,
       if (t.shape != spec.shape)
         return errorf(weights, ": tensor ", stored, ": expected shape ",
                       formatShape(spec.shape), ", got ", formatShape(t.shape));
+      ++fromFile;
     } else if (seed) {
       t = Tensor::zeros(DType::F32, spec.shape);
       TESSEL_RETURN_IF_ERROR(initialize(t, p.init, *seed, spec.name));
+      ++seeded;
     } else {
       return errorf(weights.empty() ? std::string("parameters") : weights,
                     ": no tensor named ", spec.name,
@@ -357,6 +359,11 @@ Status Artifact::loadParameters(const std::string &weights,
       halfValues[spec.name] = bufferOf(t, spec.dtype).f16;
     values[spec.name] = std::move(t);
   }
+  // A checkpoint of another model would otherwise run on seeded values
+  // alone, silently.
+  if (!weights.empty() && fromFile == 0 && !params.empty())
+    return errorf(weights, ": holds none of the model's ", params.size(),
+                  " parameters (e.g. ", params.front().tensor.name, ")");
   return Status::ok();
 }
 

@@ -92,6 +92,9 @@ public:
   const std::string &modelName() const { return model; }
   int64_t maxPositions() const { return maxPositionCount; }
   int64_t vocabSize() const { return vocab; }
+  /// How many parameters the last loadParameters initialized from the seed.
+  size_t seededParameters() const { return seeded; }
+  size_t parameterCount() const { return params.size(); }
   /// The tokenizer the artifact carries (a file or directory path), or "".
   std::string tokenizerPath() const {
     return tokenizer.empty() ? "" : directory + "/" + tokenizer;
@@ -116,6 +119,7 @@ public:
 
 private:
   std::string directory, model, tokenizer;
+  size_t seeded = 0;
   int64_t maxPositionCount = 0, vocab = 0;
   std::vector<ParameterSpec> params;
   std::map<std::string, EntryPoint> entries;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <new>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -30,6 +31,52 @@ bool writeAll(int fd, const std::string &bytes) {
 }
 
 } // namespace
+
+Status readFile(const std::string &path, std::string &bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return errorf(path, ": cannot open file: ", std::strerror(errno));
+  struct stat info;
+  if (fstat(fd, &info) != 0 || S_ISDIR(info.st_mode)) {
+    ::close(fd);
+    return errorf(path, ": is a directory, not a file");
+  }
+  // A regular file is read whole; a pipe or a device up to a limit (what
+  // /dev/zero would give is endless).
+  bool regular = S_ISREG(info.st_mode);
+  constexpr size_t kStreamLimit = size_t(1) << 30;
+  bytes.clear();
+  try {
+    if (regular)
+      bytes.reserve(static_cast<size_t>(info.st_size));
+    char buffer[1 << 16];
+    while (true) {
+      ssize_t n = ::read(fd, buffer, sizeof(buffer));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0) {
+        int err = errno;
+        ::close(fd);
+        return errorf(path, ": read error: ", std::strerror(err));
+      }
+      if (n == 0)
+        break;
+      if (!regular && bytes.size() + n > kStreamLimit) {
+        ::close(fd);
+        return errorf(path, ": not a regular file, and more than 1 GiB "
+                            "came from it; give a file");
+      }
+      bytes.append(buffer, static_cast<size_t>(n));
+    }
+  } catch (const std::bad_alloc &) {
+    ::close(fd);
+    bytes.clear();
+    return errorf(path, ": too large to read into memory (",
+                  static_cast<long long>(info.st_size), " bytes)");
+  }
+  ::close(fd);
+  return Status::ok();
+}
 
 std::string uniqueSibling(const std::string &path) {
   static std::atomic<unsigned> counter{0};

@@ -205,17 +205,6 @@ Status parseNpy(const std::string &bytes, const std::string &name,
   return Status::ok();
 }
 
-Status readFile(const std::string &path, std::string &bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return errorf(path, ": cannot open file: ", std::strerror(errno));
-  bytes.assign(std::istreambuf_iterator<char>(in),
-               std::istreambuf_iterator<char>());
-  if (in.bad())
-    return errorf(path, ": read error");
-  return Status::ok();
-}
-
 Status readNpy(const std::string &path, Tensor &tensor) {
   std::string bytes;
   TESSEL_RETURN_IF_ERROR(readFile(path, bytes));

@@ -105,8 +105,15 @@ Status loadArtifact(const cli::ParsedArgs &args, Artifact &artifact) {
   TESSEL_RETURN_IF_ERROR(artifact.load(args.positional()));
   uint64_t seed = 0;
   TESSEL_RETURN_IF_ERROR(args.getUnsigned("seed", seed));
-  return artifact.loadParameters(args.get("weights", ""),
-                                 args.has("seed") ? &seed : nullptr);
+  TESSEL_RETURN_IF_ERROR(artifact.loadParameters(
+      args.get("weights", ""), args.has("seed") ? &seed : nullptr));
+  if (args.has("weights") && artifact.seededParameters())
+    std::fprintf(stderr,
+                 "%s: note: --seed initialized %zu of the %zu parameters "
+                 "(not in %s)\n",
+                 kTool, artifact.seededParameters(),
+                 artifact.parameterCount(), args.get("weights", "").c_str());
+  return Status::ok();
 }
 
 /// Runs `entry` --repeat more times, in-process with the parameters loaded

@@ -25,8 +25,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -88,10 +86,9 @@ Status readInput(const cli::ParsedArgs &args, std::string &bytes,
     return readFile(name, bytes);
   }
   name = "stdin";
-  bytes.assign(std::istreambuf_iterator<char>(std::cin),
-               std::istreambuf_iterator<char>());
-  if (std::cin.bad())
-    return errorf("stdin: read error");
+  Status read = readFile("/dev/stdin", bytes);
+  if (!read.isOk())
+    return errorf("stdin", read.message().substr(10)); // After "/dev/stdin".
   return Status::ok();
 }
 
