@@ -2,43 +2,45 @@
 
 #include "runtime/Json.h"
 
+#include <unordered_set>
+#include <vector>
+
 namespace tessel {
 
 using json = nlohmann::json;
 
 namespace {
 
-/// Accepts every SAX event and remembers the first error.
+/// Accepts every SAX event and remembers the first error: malformed text,
+/// nesting too deep, or a key given twice in one object (nlohmann keeps
+/// the last; a definition that says two things is refused instead).
 struct ErrorRecorder : nlohmann::json_sax<json> {
-  bool failed = false;
+  bool failed = false, tooDeep = false;
   size_t position = 0;
-  std::string message;
+  std::string message, duplicate;
 
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t &) override { return true; }
-  bool string(string_t &) override { return true; }
-  bool binary(binary_t &) override { return true; }
-  bool start_object(std::size_t) override { return enter(); }
-  bool key(string_t &) override { return true; }
-  bool end_object() override { return --depth, true; }
-  bool start_array(std::size_t) override { return enter(); }
-  bool end_array() override { return --depth, true; }
-
-  /// Deeper documents are refused: nothing here needs them, and building
-  /// and destroying one recurses as deep as it nests.
-  static constexpr int kMaxDepth = 512;
-  int depth = 0;
-  bool enter() {
-    if (++depth <= kMaxDepth)
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t &) override {
+    return value();
+  }
+  bool string(string_t &) override { return value(); }
+  bool binary(binary_t &) override { return value(); }
+  bool start_object(std::size_t) override { return enter(true); }
+  bool key(string_t &key) override {
+    Level &level = levels.back();
+    level.key = key;
+    if (level.keys.insert(key).second)
       return true;
     failed = true;
-    tooDeep = true;
+    duplicate = key;
     return false;
   }
-  bool tooDeep = false;
+  bool end_object() override { return leave(); }
+  bool start_array(std::size_t) override { return enter(false); }
+  bool end_array() override { return leave(); }
   bool parse_error(std::size_t pos, const std::string &,
                    const nlohmann::detail::exception &ex) override {
     failed = true;
@@ -52,6 +54,48 @@ struct ErrorRecorder : nlohmann::json_sax<json> {
     message = colon == std::string::npos ? what : what.substr(colon + 2);
     return false;
   }
+
+  /// Deeper documents are refused: nothing here needs them, and building
+  /// and destroying one recurses as deep as it nests.
+  static constexpr size_t kMaxDepth = 512;
+
+  /// Where the duplicate is, in jq's style: `.attention`, `.layers[2]`.
+  std::string path() const {
+    std::string out;
+    for (size_t i = 0; i + 1 < levels.size(); ++i)
+      out += levels[i].isObject ? "." + levels[i].key
+                                : "[" + std::to_string(levels[i].index - 1) +
+                                      "]";
+    return out.empty() ? "." : out;
+  }
+
+private:
+  struct Level {
+    bool isObject;
+    std::unordered_set<std::string> keys;
+    std::string key;
+    size_t index = 0; ///< Values seen so far, in an array.
+  };
+  std::vector<Level> levels;
+
+  bool value() {
+    if (!levels.empty() && !levels.back().isObject)
+      ++levels.back().index;
+    return true;
+  }
+  bool enter(bool isObject) {
+    value();
+    if (levels.size() >= kMaxDepth) {
+      failed = tooDeep = true;
+      return false;
+    }
+    levels.push_back({isObject, {}, {}, 0});
+    return true;
+  }
+  bool leave() {
+    levels.pop_back();
+    return true;
+  }
 };
 
 } // namespace
@@ -64,6 +108,9 @@ Status checkJson(const std::string &file, const std::string &text) {
   if (recorder.tooDeep)
     return errorf(file, ": JSON nesting is deeper than ",
                   ErrorRecorder::kMaxDepth, " levels");
+  if (!recorder.duplicate.empty())
+    return errorf(file, ": ", recorder.path(), ": key \"", recorder.duplicate,
+                  "\" is given twice");
   // nlohmann reports the offset just past the offending character.
   size_t at = recorder.position ? recorder.position - 1 : 0;
   int line = 1;

@@ -3,6 +3,9 @@
 #include "runtime/Safetensors.h"
 
 #include "runtime/Files.h"
+#include "runtime/Json.h"
+
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
@@ -52,9 +55,13 @@ Status SafetensorsFile::openBytes(std::string bytes, const std::string &name) {
     return errorf(name, ": truncated: the header says ", headerLength,
                   " bytes of JSON, the file has ", data.size() - 8);
   dataStart = 8 + headerLength;
-  json header = json::parse(data.begin() + 8, data.begin() + dataStart, nullptr,
-                            /*allow_exceptions=*/false);
-  if (header.is_discarded() || !header.is_object())
+  json header;
+  // parseJson refuses a tensor named twice (nlohmann would keep the last).
+  Status parsed = parseJson(name + " (header)",
+                            data.substr(8, headerLength), header);
+  if (!parsed.isOk())
+    return parsed;
+  if (!header.is_object())
     return errorf(name, ": the header is not a JSON object");
   uint64_t dataSize = data.size() - dataStart;
   for (auto it = header.begin(); it != header.end(); ++it) {
@@ -103,6 +110,18 @@ Status SafetensorsFile::openBytes(std::string bytes, const std::string &name) {
                     " of ", entry.dtype, " (expected ", count * width, ")");
     entries[it.key()] = entry;
   }
+  // Two tensors may not share bytes: one write would change the other.
+  std::vector<std::pair<const std::string *, const SafetensorsEntry *>> byBegin;
+  for (const auto &[tensor, entry] : entries)
+    if (entry.end > entry.begin)
+      byBegin.push_back({&tensor, &entry});
+  std::sort(byBegin.begin(), byBegin.end(), [](const auto &a, const auto &b) {
+    return a.second->begin < b.second->begin;
+  });
+  for (size_t i = 1; i < byBegin.size(); ++i)
+    if (byBegin[i].second->begin < byBegin[i - 1].second->end)
+      return errorf(name, ": tensors \"", *byBegin[i - 1].first, "\" and \"",
+                    *byBegin[i].first, "\" overlap in the data");
   return Status::ok();
 }
 
