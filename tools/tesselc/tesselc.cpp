@@ -49,16 +49,22 @@ constexpr const char *kTool = "tesselc";
 
 enum class Stage { Config, Tessel, Graph, Linalg, LLVM };
 
+/// What --help shows: tesselc's own options, then MLIR's IR-inspection
+/// options (--mlir-print-ir-after-all, --mlir-timing, ...); LLVM's backend
+/// flags stay usable but are not listed.
+cl::OptionCategory tesselcCategory("tesselc options");
+cl::OptionCategory inspectionCategory("IR inspection (MLIR)");
+
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.json>"),
-                               cl::Required);
+                               cl::Required, cl::cat(tesselcCategory));
 cl::opt<std::string> outputFile(
     "o",
     cl::desc("Output file (default: stdout); a name ending in .tsl gets the "
              "compiled artifact (a directory: manifest.json, model.so)"),
-    cl::value_desc("file"), cl::init("-"));
+    cl::value_desc("file"), cl::init("-"), cl::cat(tesselcCategory));
 cl::opt<Stage> emit(
     "emit", cl::desc("Stop after this stage and print its result"),
-    cl::init(Stage::Graph),
+    cl::init(Stage::Graph), cl::cat(tesselcCategory),
     cl::values(clEnumValN(Stage::Config, "config",
                           "the model as Tessel reads it (normalized JSON)"),
                clEnumValN(Stage::Tessel, "tessel",
@@ -92,17 +98,17 @@ void extractStatsFlag(int &argc, char **argv) {
 }
 cl::opt<int64_t> statsBatch("stats-batch",
                             cl::desc("Batch size for --stats (default 1)"),
-                            cl::init(1));
+                            cl::init(1), cl::cat(tesselcCategory));
 cl::opt<int64_t>
     statsSeq("stats-seq",
              cl::desc("Sequence length for --stats (default: the model's "
                       "maximum)"),
-             cl::init(0));
+             cl::init(0), cl::cat(tesselcCategory));
 cl::opt<bool> untiledAttention(
     "untiled-attention",
     cl::desc("Compile attention untiled, materializing the [S, T] logits "
              "(for comparison with FlashAttention)"),
-    cl::init(false));
+    cl::init(false), cl::cat(tesselcCategory));
 
 /// The options of tesselc's CPU flow, as tessel-cpu-pipeline takes them.
 tessel::CpuPipelineOptions cpuOptions() {
@@ -114,7 +120,7 @@ tessel::CpuPipelineOptions cpuOptions() {
 cl::opt<std::string> kvDtype("kv-dtype",
                              cl::desc("KV-cache element type for --stats: "
                                       "f32, f16, bf16 (default: the model's)"),
-                             cl::init(""));
+                             cl::init(""), cl::cat(tesselcCategory));
 
 int fail(const std::string &message) {
   tessel::printError(kTool, message);
@@ -304,6 +310,10 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
   extractStatsFlag(argc, argv);
+  for (auto &entry : cl::getRegisteredOptions())
+    if (entry.first.starts_with("mlir-"))
+      entry.second->addCategory(inspectionCategory);
+  cl::HideUnrelatedOptions({&tesselcCategory, &inspectionCategory});
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "Tessel compiler\n\n"
@@ -311,7 +321,8 @@ int main(int argc, char **argv) {
           "FILE]\n"
           "  tesselc MODEL.json -o MODEL.tsl [--untiled-attention]\n"
           "  tesselc MODEL.json --stats[=text|json] [--stats-batch=N] "
-          "[--stats-seq=N] [--kv-dtype=T]\n",
+          "[--stats-seq=N] [--kv-dtype=T]\n\n"
+          "  LLVM's code generation flags are accepted but not listed.\n",
           &llvm::errs()))
     return 1;
 
