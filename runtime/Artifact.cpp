@@ -367,6 +367,56 @@ Status Artifact::loadParameters(const std::string &weights,
   return Status::ok();
 }
 
+Status Artifact::checkInputs(const EntryPoint &e,
+                             const std::vector<Tensor> &inputs) const {
+  // The static parts of each shape and the dtypes are checked with the
+  // descriptors; here, what relates inputs to each other and to the model,
+  // which compiled code takes on trust (it indexes tables with ids and
+  // positions, and caches with lengths).
+  if (!e.kind || inputs.empty() || inputs[0].rank() != 2)
+    return Status::ok();
+  const Tensor &ids = inputs[0];
+  if (vocab)
+    for (size_t i = 0; i < ids.ints.size(); ++i)
+      if (ids.ints[i] < 0 || ids.ints[i] >= vocab)
+        return errorf(e.name, ": token id ", ids.ints[i], " at flat index ", i,
+                      " is outside [0, ", vocab, ")");
+  if (*e.kind != EntryPointKind::Decode || inputs.size() < 2)
+    return Status::ok();
+  int64_t batch = ids.shape[0], count = ids.shape[1];
+  const Tensor &positions = inputs[1];
+  if (positions.rank() != 1 || positions.shape[0] != count)
+    return errorf(e.name, ": ", count, " tokens need ", count,
+                  " positions, got shape ", formatShape(positions.shape));
+  int64_t cached = -1;
+  for (size_t i = 2; i < inputs.size(); ++i) {
+    const Tensor &cache = inputs[i];
+    if (cache.rank() != 4 || cache.shape[0] != batch)
+      return errorf(e.name, ": ", e.inputs[i].name, ": shape ",
+                    formatShape(cache.shape), " does not hold a batch of ",
+                    batch);
+    if (cached < 0)
+      cached = cache.shape[2];
+    if (cache.shape[2] != cached)
+      return errorf(e.name, ": ", e.inputs[i].name, " holds ", cache.shape[2],
+                    " positions, ", e.inputs[2].name, " ", cached,
+                    "; every cache must hold the same");
+  }
+  cached = std::max<int64_t>(cached, 0);
+  if (positions.ints.size() != static_cast<size_t>(count))
+    return Status::ok(); // Not integers: the dtype check says so.
+  for (int64_t i = 0; i < count; ++i)
+    if (positions.ints[i] != cached + i)
+      return errorf(e.name, ": positions must continue the cache of ", cached,
+                    " (", cached, "..", cached + count - 1, "), got ",
+                    positions.ints[i], " at index ", i);
+  if (maxPositionCount && cached + count > maxPositionCount)
+    return errorf(e.name, ": ", cached + count,
+                  " positions exceed the model's maximum of ",
+                  maxPositionCount);
+  return Status::ok();
+}
+
 Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
                      std::vector<Tensor> &results) const {
   const EntryPoint *e = entry(name);
@@ -375,6 +425,7 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   if (inputs.size() != e->inputs.size())
     return errorf(name, " takes ", e->inputs.size(), " inputs, got ",
                   inputs.size());
+  TESSEL_RETURN_IF_ERROR(checkInputs(*e, inputs));
   std::vector<Buffer> buffers;
   std::vector<const void *> inputData;
   std::vector<std::vector<int64_t>> descriptors;

@@ -118,6 +118,10 @@ public:
   WorkspaceUse workspaceUse(const std::string &entry) const;
 
 private:
+  /// What compiled code takes on trust: ids in the vocabulary; for
+  /// decode, positions that continue caches of one batch and one length.
+  Status checkInputs(const EntryPoint &e,
+                     const std::vector<Tensor> &inputs) const;
   std::string directory, model, tokenizer;
   size_t seeded = 0;
   int64_t maxPositionCount = 0, vocab = 0;
