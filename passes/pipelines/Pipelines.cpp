@@ -40,6 +40,16 @@ void buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(mlir::createCanonicalizerPass());
 }
 
+namespace {
+
+/// Lets `hook` (when set) see the IR at `stage`.
+void stage(OpPassManager &pm, const StageHook &hook, llvm::StringRef name) {
+  if (hook)
+    hook(pm, name);
+}
+
+} // namespace
+
 void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options) {
   pm.addPass(createTesselParametersToArguments());
   if (options.flashAttention) {
@@ -49,10 +59,12 @@ void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options) {
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addPass(createTesselTileAttention(
         TesselTileAttentionOptions{options.blockQ, options.blockK}));
+    stage(pm, options.stageHook, "online-attention");
   }
   pm.addPass(createConvertTesselToLinalg());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  stage(pm, options.stageHook, "linalg");
 }
 
 void buildCpuCodegenPipeline(OpPassManager &pm,
@@ -62,9 +74,11 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addNestedPass<FuncOp>(createTesselCpuMapAttention());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  stage(pm, options.stageHook, "cpu-mapped");
   pm.addNestedPass<FuncOp>(createTesselCpuTileAndVectorize());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  stage(pm, options.stageHook, "vectorized");
 
   mlir::bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -72,6 +86,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
       mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(mlir::createCanonicalizerPass());
+  stage(pm, options.stageHook, "bufferized");
 
   // The memory plan and the steps, before deallocation is decided.
   pm.addPass(createTesselPlanBuffers(
@@ -81,6 +96,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createCSEPass());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createTesselOutlineSteps());
+  stage(pm, options.stageHook, "steps");
   mlir::bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(mlir::createConvertBufferizationToMemRefPass());
   pm.addPass(createTesselStridedCopiesToLinalg());
@@ -100,6 +116,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createConvertSCFToOpenMPPass());
   pm.addPass(createTesselCpuOpenMPSchedule());
   pm.addPass(mlir::createCanonicalizerPass());
+  stage(pm, options.stageHook, "threads");
 
   // The LLVM dialect.
   pm.addPass(mlir::memref::createExpandStridedMetadataPass());
@@ -112,6 +129,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createCSEPass());
   pm.addPass(mlir::createReconcileUnrealizedCastsPass());
   pm.addPass(createTesselEmitEntryPoints());
+  stage(pm, options.stageHook, "llvm");
 }
 
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {

@@ -24,8 +24,17 @@
 #include "dialect/Support/LLVM.h"
 
 #include <cstdint>
+#include <functional>
 
 namespace tessel {
+
+/// Called by the pipeline builders at the boundaries of the stages a reader
+/// of the compilation wants to see (tesselc --print-stages): the hook may
+/// add a pass that records the IR at that point. `stage` is a short name:
+/// "online-attention", "linalg", "cpu-mapped", "vectorized", "bufferized",
+/// "steps", "threads", "llvm".
+using StageHook =
+    std::function<void(OpPassManager &pm, llvm::StringRef stage)>;
 
 /// The target-neutral phase: tessel IR (after the graph pipeline) to linalg
 /// on tensors, attention tiled into its online form.
@@ -35,6 +44,7 @@ struct ToLinalgOptions {
   bool flashAttention = true;
   /// Query and key rows per FlashAttention tile.
   int64_t blockQ = 64, blockK = 64;
+  StageHook stageHook;
 };
 
 /// The CPU codegen phase: linalg on tensors (and online-attention steps) to
@@ -44,6 +54,7 @@ struct CpuCodegenOptions {
   /// trailing argument, sized by NAME_workspace, as in an artifact; false:
   /// they allocate it.
   bool workspaceArgument = false;
+  StageHook stageHook;
 };
 
 /// Both phases of the CPU flow.

@@ -32,11 +32,14 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cctype>
 
 using namespace mlir;
@@ -117,6 +120,13 @@ tessel::CpuPipelineOptions cpuOptions() {
   options.codegen.workspaceArgument = true;
   return options;
 }
+cl::opt<std::string> printStages(
+    "print-stages",
+    cl::desc("Write the IR at each stage of the CPU compilation into DIR, "
+             "one file per stage (tessel, graph, online attention, linalg, "
+             "CPU mapping, vectorized, bufferized, steps, threads, LLVM), "
+             "and list them with their op counts"),
+    cl::value_desc("dir"), cl::cat(tesselcCategory));
 cl::opt<std::string> kvDtype("kv-dtype",
                              cl::desc("KV-cache element type for --stats: "
                                       "f32, f16, bf16 (default: the model's)"),
@@ -269,6 +279,77 @@ LogicalResult lowerTo(ModuleOp module, Stage stage) {
   return pm.run(module);
 }
 
+/// One stage's file, for the summary --print-stages prints.
+struct StageFile {
+  std::string path;
+  int64_t ops = 0, lines = 0;
+};
+
+/// Writes the module to `path` and records its size: the pass that
+/// --print-stages adds at each stage boundary.
+class WriteStagePass
+    : public PassWrapper<WriteStagePass, OperationPass<ModuleOp>> {
+public:
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(WriteStagePass)
+  WriteStagePass(std::string path, std::vector<StageFile> *files)
+      : path(std::move(path)), files(files) {}
+  StringRef getName() const override { return "WriteStage"; }
+
+  void runOnOperation() override {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    getOperation()->print(os);
+    StageFile file{path, 0, 0};
+    getOperation()->walk([&](Operation *) { ++file.ops; });
+    file.lines = std::count(text.begin(), text.end(), '\n');
+    std::string message;
+    auto out = openOutputFile(path, &message);
+    if (!out) {
+      getOperation()->emitError("cannot write ") << path << ": " << message;
+      return signalPassFailure();
+    }
+    out->os() << text;
+    out->keep();
+    files->push_back(file);
+  }
+
+private:
+  std::string path;
+  std::vector<StageFile> *files;
+};
+
+/// --print-stages=DIR: the whole CPU compilation of `module`, with the IR
+/// written at each stage and a table of the files.
+int printStagesOf(ModuleOp module) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(printStages))
+    return fail(printStages + ": cannot create: " + ec.message());
+  std::vector<StageFile> files;
+  int number = 0;
+  auto add = [&](OpPassManager &pm, llvm::StringRef stage) {
+    std::string name = llvm::formatv("{0:2}-{1}.mlir", ++number, stage).str();
+    std::replace(name.begin(), name.end(), ' ', '0');
+    pm.addPass(std::make_unique<WriteStagePass>(
+        (llvm::Twine(printStages) + "/" + name).str(), &files));
+  };
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return 1;
+  add(pm, "tessel");
+  tessel::buildGraphPipeline(pm);
+  add(pm, "graph");
+  tessel::CpuPipelineOptions options = cpuOptions();
+  options.toLinalg.stageHook = options.codegen.stageHook = add;
+  tessel::buildCpuPipeline(pm, options);
+  if (failed(pm.run(module)))
+    return 1;
+  llvm::outs() << llvm::formatv("{0,-44} {1,8} {2,8}\n", "stage", "ops",
+                                "lines");
+  for (const StageFile &file : files)
+    llvm::outs() << llvm::formatv("{0,-44} {1,8} {2,8}\n", file.path, file.ops,
+                                  file.lines);
+  return 0;
+}
+
 /// tesselc FILE.mlir: tessel IR in (e.g. a test's function), printed or
 /// compiled.
 int compileIR(bool artifact) {
@@ -283,6 +364,8 @@ int compileIR(bool artifact) {
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return 1;
+  if (!printStages.empty())
+    return printStagesOf(*module);
   if (artifact)
     return failed(runGraphPipeline(*module)) ||
                    failed(tessel::writeArtifact(*module, nullptr, outputFile,
@@ -366,6 +449,16 @@ int main(int argc, char **argv) {
              kvDtype.getNumOccurrences()) {
     return fail("--stats-batch, --stats-seq and --kv-dtype apply only with "
                 "--stats");
+  }
+
+  if (!printStages.empty()) {
+    if (stats || artifact || emit.getNumOccurrences())
+      return fail("--print-stages writes the stages into its directory; it "
+                  "takes no -o FILE, --emit or --stats");
+    MLIRContext context(registry());
+    tessel::OneLineDiagnostics diagnostics(context, kTool);
+    OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
+    return module ? printStagesOf(*module) : 1;
   }
 
   if (artifact) {
