@@ -6,7 +6,7 @@
 // verifying the IR. Any crash, sanitizer report or hang is a bug: bad input
 // must only ever produce an error message.
 //
-// Built by scripts/fuzz-frontend.sh (clang, -DTESSEL_ENABLE_FUZZER=ON).
+// Built by scripts/fuzz.sh frontend (clang, -DTESSEL_ENABLE_FUZZER=ON).
 //
 //===----------------------------------------------------------------------===//
 

@@ -4,7 +4,7 @@
 // safetensors files, tokenizer.json files, and text and ids for a
 // tokenizer. Every input must end in a Status (an error is fine); a crash,
 // a sanitizer report, a hang or an uncaught exception is a bug. The first
-// byte picks the reader. Built by scripts/fuzz-runtime.sh (clang, ASan,
+// byte picks the reader. Built by scripts/fuzz.sh runtime (clang, ASan,
 // UBSan, libFuzzer; the runtime-only configuration).
 //
 //===----------------------------------------------------------------------===//
