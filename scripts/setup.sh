@@ -13,20 +13,21 @@ PACKAGES=(
   cmake ninja-build ccache gcc g++ lld git
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   nlohmann-json3-dev libgtest-dev python3 python3-numpy libomp5-14
-  pkg-config libpcre2-dev libsentencepiece-dev sentencepiece
+  pkg-config libpcre2-dev libsentencepiece-dev sentencepiece nodejs
 )
 
-missing=()
-for package in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null |
-      grep -q "install ok installed"; then
-    missing+=("$package")
-  fi
-done
-
-if ((${#missing[@]})); then
+# Installs the packages given that are not installed yet.
+install_missing() {
+  local missing=() package
+  for package in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null |
+        grep -q "install ok installed"; then
+      missing+=("$package")
+    fi
+  done
+  ((${#missing[@]})) || return 0
   echo "setup: installing ${missing[*]}"
-  sudo=()
+  local sudo=()
   if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null || {
       echo "setup: error: need root (or sudo) to install ${missing[*]}" >&2
@@ -37,9 +38,14 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-  echo "setup: all packages present"
-fi
+}
+
+install_missing "${PACKAGES[@]}"
+# npm fetches the reference tokenizers (scripts/fetch-tokenizer-refs.sh).
+# Debian packages it apart from nodejs; a nodejs that brings its own npm
+# (NodeSource's) needs nothing more.
+command -v npm >/dev/null || install_missing npm
+echo "setup: packages present"
 
 [ "${1:-}" = "--no-build" ] && exit 0
 
