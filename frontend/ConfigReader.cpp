@@ -2,7 +2,7 @@
 
 #include "frontend/ConfigReader.h"
 #include "frontend/FieldReader.h"
-#include "runtime/Status.h"
+#include "runtime/Files.h"
 
 #include <fstream>
 #include <sstream>

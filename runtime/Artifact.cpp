@@ -2,6 +2,7 @@
 
 #include "runtime/Artifact.h"
 
+#include "runtime/Files.h"
 #include "runtime/Safetensors.h"
 
 #include <nlohmann/json.hpp>

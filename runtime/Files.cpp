@@ -1,4 +1,4 @@
-//===- Files.cpp - writing outputs without destroying anything ------------===//
+//===- Files.cpp - reading inputs, writing outputs safely -----------------===//
 
 #include "runtime/Files.h"
 
@@ -16,16 +16,18 @@ namespace tessel {
 
 namespace {
 
-/// Writes all of `bytes` to `fd`.
-bool writeAll(int fd, const std::string &bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    done += static_cast<size_t>(n);
+/// Writes all of `parts` to `fd`.
+bool writeAll(int fd, const std::vector<std::string_view> &parts) {
+  for (std::string_view bytes : parts) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return false;
+      done += static_cast<size_t>(n);
+    }
   }
   return true;
 }
@@ -84,7 +86,8 @@ std::string uniqueSibling(const std::string &path) {
          std::to_string(counter++);
 }
 
-Status writeFile(const std::string &path, const std::string &bytes) {
+Status writeFile(const std::string &path,
+                 const std::vector<std::string_view> &parts) {
   struct stat info;
   if (lstat(path.c_str(), &info) == 0) {
     if (S_ISLNK(info.st_mode))
@@ -98,7 +101,7 @@ Status writeFile(const std::string &path, const std::string &bytes) {
       if (fd < 0)
         return errorf(path, ": cannot open for writing: ",
                       std::strerror(errno));
-      bool ok = writeAll(fd, bytes);
+      bool ok = writeAll(fd, parts);
       int err = errno;
       ok = ::close(fd) == 0 && ok;
       if (!ok)
@@ -110,7 +113,7 @@ Status writeFile(const std::string &path, const std::string &bytes) {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
     return errorf(path, ": cannot create file: ", std::strerror(errno));
-  bool ok = writeAll(fd, bytes);
+  bool ok = writeAll(fd, parts);
   int err = errno;
   ok = ::close(fd) == 0 && ok;
   if (!ok) {

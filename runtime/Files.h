@@ -1,6 +1,8 @@
-//===- Files.h - writing outputs without destroying anything ----*- C++ -*-===//
+//===- Files.h - reading inputs, writing outputs safely ---------*- C++ -*-===//
 //
-// Every file the tools write goes through writeFile: a regular file (or a
+// Every file the tools read goes through readFile: a directory is refused
+// in one line, a pipe or device is read up to a limit. Every file they
+// write goes through writeFile: a regular file (or a
 // new one) is replaced atomically, through a temporary name unique to the
 // process, so a failure or a second writer never leaves a partial file;
 // what is not a regular file is never replaced by one: a FIFO or a device
@@ -15,11 +17,23 @@
 #include "runtime/Status.h"
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace tessel {
 
-/// Writes `bytes` to `path` as described above.
-Status writeFile(const std::string &path, const std::string &bytes);
+/// Reads all of `path` into `bytes`; the error names the file.
+Status readFile(const std::string &path, std::string &bytes);
+
+/// Writes `parts`, one after the other, to `path` as described above (a
+/// large file need not be assembled in memory first).
+Status writeFile(const std::string &path,
+                 const std::vector<std::string_view> &parts);
+
+/// Writes `bytes` to `path`.
+inline Status writeFile(const std::string &path, const std::string &bytes) {
+  return writeFile(path, std::vector<std::string_view>{bytes});
+}
 
 /// A name beside `path` that no other process or call uses:
 /// `path`.partial-PID-N.

@@ -165,13 +165,12 @@ writeSafetensors(const std::string &path,
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
   uint64_t length = text.size();
-  std::string bytes(reinterpret_cast<const char *>(&length), 8);
-  bytes += text;
+  std::vector<std::string_view> parts = {
+      {reinterpret_cast<const char *>(&length), 8}, text};
   for (const auto &entry : tensors)
-    bytes.append(reinterpret_cast<const char *>(entry.second.floats.data()),
-                 entry.second.numel() * 4);
-  TESSEL_RETURN_IF_ERROR(writeFile(path, bytes));
-  return Status::ok();
+    parts.push_back({reinterpret_cast<const char *>(entry.second.floats.data()),
+                     static_cast<size_t>(entry.second.numel()) * 4});
+  return writeFile(path, parts);
 }
 
 } // namespace tessel

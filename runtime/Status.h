@@ -37,9 +37,6 @@ template <typename... Parts> Status errorf(const Parts &...parts) {
   return Status::error(os.str());
 }
 
-/// Reads all of `path` into `bytes`; the error names the file.
-Status readFile(const std::string &path, std::string &bytes);
-
 } // namespace tessel
 
 /// Returns from the enclosing function if `expr` is an error.

@@ -262,18 +262,10 @@ LogicalResult copyTokenizer(ModuleOp module,
   std::unique_ptr<Tokenizer> tokenizer;
   if (!config.tokenizerJson.empty()) {
     std::string file = target + "/tokenizer.json";
-    std::error_code ec;
-    {
-      llvm::raw_fd_ostream out(file, ec);
-      if (!ec) {
-        out << config.tokenizerJson << "\n";
-        out.close();
-        ec = out.error();
-        out.clear_error();
-      }
-    }
-    if (ec)
-      return module.emitError("cannot write the tokenizer: ") << ec.message();
+    if (Status written = writeFile(file, config.tokenizerJson + "\n");
+        !written.isOk())
+      return module.emitError("cannot write the tokenizer: ")
+             << written.message();
     Status loaded = loadTokenizer(file, tokenizer);
     if (!loaded.isOk()) {
       // Name the definition's field, not the staging copy.
@@ -398,19 +390,11 @@ LogicalResult writeArtifact(ModuleOp module,
       failed(linkLibrary(module, object, staging + "/model.so")))
     return failure();
   llvm::sys::fs::remove(object);
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream out(staging + "/manifest.json", ec);
-    if (ec)
-      return module.emitError("cannot write the manifest: ") << ec.message();
-    out << manifest.dump(2) << "\n";
-    out.close();
-    if (out.has_error()) {
-      ec = out.error();
-      out.clear_error();
-      return module.emitError("cannot write the manifest: ") << ec.message();
-    }
-  }
+  if (Status written =
+          writeFile(staging + "/manifest.json", manifest.dump(2) + "\n");
+      !written.isOk())
+    return module.emitError("cannot write the manifest: ")
+           << written.message();
   return moveIntoPlace(module, staging, directory);
 }
 

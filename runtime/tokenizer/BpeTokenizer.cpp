@@ -2,6 +2,7 @@
 
 #include "runtime/tokenizer/BpeTokenizer.h"
 
+#include "runtime/Files.h"
 #include "runtime/Json.h"
 #include "runtime/tokenizer/Text.h"
 

@@ -2,6 +2,8 @@
 
 #include "runtime/tokenizer/BpeTrainer.h"
 
+#include "runtime/Files.h"
+
 #include "runtime/tokenizer/Regex.h"
 #include "runtime/tokenizer/Text.h"
 #include "runtime/tokenizer/Tokenizer.h"
@@ -12,7 +14,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <queue>
 #include <set>
 #include <unordered_map>
@@ -243,15 +244,6 @@ Status trainBpe(const std::vector<std::string> &texts,
 
 namespace {
 
-Status writeText(const std::string &path, const std::string &text) {
-  std::ofstream file(path, std::ios::binary);
-  file << text;
-  file.close();
-  if (!file)
-    return errorf(path, ": cannot write: ", std::strerror(errno));
-  return Status::ok();
-}
-
 void removeTree(const std::string &dir) {
   for (const char *name : {"vocab.json", "merges.txt", "tokenizer.json"})
     std::remove((dir + "/" + name).c_str());
@@ -319,11 +311,11 @@ Status writeBpeFiles(const BpeVocabulary &vocabulary,
   std::string staging = directory + ".partial-" + std::to_string(getpid());
   if (mkdir(staging.c_str(), 0755) != 0)
     return errorf(staging, ": cannot create: ", std::strerror(errno));
-  Status written = writeText(staging + "/vocab.json", vocab.dump(1) + "\n");
+  Status written = writeFile(staging + "/vocab.json", vocab.dump(1) + "\n");
   if (written.isOk())
-    written = writeText(staging + "/merges.txt", mergesText);
+    written = writeFile(staging + "/merges.txt", mergesText);
   if (written.isOk())
-    written = writeText(staging + "/tokenizer.json", tokenizer.dump(2) + "\n");
+    written = writeFile(staging + "/tokenizer.json", tokenizer.dump(2) + "\n");
   if (written.isOk() && rename(staging.c_str(), directory.c_str()) != 0)
     written = errno == ENOTEMPTY || errno == EEXIST
                   ? errorf(directory, ": exists and is not empty; give a new "

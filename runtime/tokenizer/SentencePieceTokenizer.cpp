@@ -2,6 +2,8 @@
 
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 
+#include "runtime/Files.h"
+
 #include <sentencepiece_processor.h>
 
 namespace tessel {

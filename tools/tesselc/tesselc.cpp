@@ -326,8 +326,10 @@ int printStagesOf(ModuleOp module) {
   std::vector<StageFile> files;
   int number = 0;
   auto add = [&](OpPassManager &pm, llvm::StringRef stage) {
-    std::string name = llvm::formatv("{0:2}-{1}.mlir", ++number, stage).str();
-    std::replace(name.begin(), name.end(), ' ', '0');
+    ++number;
+    std::string name =
+        (number < 10 ? "0" : "") + std::to_string(number) + "-" + stage.str() +
+        ".mlir";
     pm.addPass(std::make_unique<WriteStagePass>(
         (llvm::Twine(printStages) + "/" + name).str(), &files));
   };
