@@ -5,12 +5,27 @@
 
 #include "dialect/TesselOps.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+
 using namespace mlir;
 using namespace tessel::builders;
 
 namespace {
 
-/// y[..., n] = sum_k x[..., k] * w[n, k] + b[n], accumulated in f32.
+/// The matrix `w` is the transpose of, when it is one (a 2-D transpose, as
+/// a tessel op or already lowered); null otherwise.
+static Value storedTransposed(Value w) {
+  if (auto t = w.getDefiningOp<tessel::TransposeOp>())
+    return t.getInput();
+  if (auto t = w.getDefiningOp<linalg::TransposeOp>())
+    return t.getInput();
+  return Value();
+}
+
+/// y[..., n] = sum_k x[..., k] * w[n, k] + b[n], accumulated in f32. The
+/// leading dimensions are collapsed into one row dimension first (a view):
+/// decode's batch of sequences, one row each, is then one block of rows
+/// that reads each weight once, not one pass over the weights per sequence.
 struct LowerLinear : OpRewritePattern<tessel::LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::LinearOp op,
@@ -18,30 +33,73 @@ struct LowerLinear : OpRewritePattern<tessel::LinearOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
     RankedTensorType type = op.getType();
-    int64_t r = type.getRank(); // Loops: r output dims + k.
-    SmallVector<OpFoldResult> sizes =
-        tensor::getMixedSizes(b, loc, op.getInput());
-    sizes.back() = b.getIndexAttr(type.getShape().back());
-    auto accType = RankedTensorType::get(type.getShape(), b.getF32Type());
+    int64_t rank = type.getRank(), n = type.getShape().back();
+    Value x = op.getInput();
+    SmallVector<OpFoldResult> inSizes = tensor::getMixedSizes(b, loc, x);
+    if (rank > 2) {
+      SmallVector<ReassociationIndices> rows = {ReassociationIndices(),
+                                                ReassociationIndices{rank - 1}};
+      for (int64_t i = 0; i < rank - 1; ++i)
+        rows[0].push_back(i);
+      x = tensor::CollapseShapeOp::create(b, loc, x, rows);
+    }
+    // A vector is one row.
+    SmallVector<ReassociationIndices> vector = {{0, 1}};
+    if (rank == 1) {
+      auto xType = cast<RankedTensorType>(x.getType());
+      x = tensor::ExpandShapeOp::create(
+          b, loc,
+          RankedTensorType::get({1, xType.getDimSize(0)},
+                                xType.getElementType()),
+          x, vector);
+    }
+    // From here on: x [M, K], the result [M, N].
+    int64_t m = cast<RankedTensorType>(x.getType()).getShape()[0];
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSizes(b, loc, x)[0],
+                                       b.getIndexAttr(n)};
+    auto accType = RankedTensorType::get({m, n}, b.getF32Type());
     Value acc;
     if (Value bias = op.getBias()) {
       Value empty = emptyTensor(b, loc, accType, sizes);
       acc = generic(b, loc, bias, empty,
-                    {projection(ctx, r, {r - 1}), b.getMultiDimIdentityMap(r)},
-                    iterators(r),
+                    {projection(ctx, 2, {1}), b.getMultiDimIdentityMap(2)},
+                    iterators(2),
                     [&](OpBuilder &nb, Location nl, ValueRange args) {
                       linalg::YieldOp::create(nb, nl, toF32(nb, nl, args[0]));
                     })[0];
     } else {
       acc = filledTensor(b, loc, accType, sizes, 0.0);
     }
-    SmallVector<int64_t> xDims = range(0, r - 1), outDims = range(0, r);
-    xDims.push_back(r);
+    // A weight stored [in, out] (GPT-2's Conv1D) reaches the linear through
+    // a transpose; the contraction reads it in its stored layout instead,
+    // with no copy: decode, which reads each weight once per token, would
+    // otherwise write and read it twice more.
+    Value weight = op.getWeight();
+    AffineMap weightMap = projection(ctx, 3, {1, 2});
+    if (Value stored = storedTransposed(weight)) {
+      weight = stored;
+      weightMap = projection(ctx, 3, {2, 1});
+    }
     Value result = multiplyAccumulate(
-        b, loc, op.getInput(), op.getWeight(), acc,
-        {projection(ctx, r + 1, xDims), projection(ctx, r + 1, {r - 1, r}),
-         projection(ctx, r + 1, outDims)},
-        iterators(r + 1, {r}));
+        b, loc, x, weight, acc,
+        {projection(ctx, 3, {0, 2}), weightMap, projection(ctx, 3, {0, 1})},
+        iterators(3, {2}));
+    if (rank > 2) {
+      // Back to the input's leading dimensions: a tensor.reshape, since
+      // expand_shape with two dynamic sizes from one (batch and sequence)
+      // is what MLIR 22's expand-strided-metadata cannot lower.
+      SmallVector<Value> dims;
+      for (OpFoldResult size : ArrayRef(inSizes).drop_back())
+        dims.push_back(getValueOrCreateConstantIndexOp(b, loc, size));
+      dims.push_back(arith::ConstantIndexOp::create(b, loc, n));
+      Value shape = tensor::FromElementsOp::create(
+          b, loc, RankedTensorType::get({rank}, b.getIndexType()), dims);
+      result = tensor::ReshapeOp::create(
+          b, loc, RankedTensorType::get(type.getShape(), b.getF32Type()),
+          result, shape);
+    }
+    if (rank == 1)
+      result = tensor::CollapseShapeOp::create(b, loc, result, vector);
     b.replaceOp(op, castFromF32(b, loc, result, type));
     return success();
   }

@@ -101,13 +101,16 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createConvertBufferizationToMemRefPass());
   pm.addPass(createTesselStridedCopiesToLinalg());
 
-  // Loops: threads' tiles and linalg ops become parallel loops; innermost
-  // loops stay sequential so that LLVM vectorizes them.
-  pm.addPass(mlir::createForallToParallelLoopPass());
+  // Loops: linalg ops become parallel loops whose innermost dimension stays
+  // sequential, so that LLVM vectorizes it; then the threads' chunks
+  // (scf.forall) become parallel loops with every dimension parallel, so
+  // that a matrix-vector product (decode: one row) still spreads its column
+  // chunks over the threads.
   pm.addPass(mlir::createConvertVectorToSCFPass(
       mlir::VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(mlir::createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<FuncOp>(createTesselCpuSequentialInnerLoops());
+  pm.addPass(mlir::createForallToParallelLoopPass());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addPass(createTesselCpuApproximateMath());

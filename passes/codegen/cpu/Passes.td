@@ -100,8 +100,12 @@ def TesselCpuTileAndVectorize
       broadcast-FMAs (outer products; an operand laid out [cols, k], as
       Linear weights are, is transposed in registers by shuffles).
 
-    Partial tiles at the edges (the peeled remainders) stay `linalg` ops and
-    become plain loops.
+    Rows that do not fill a register tile (decode's one row per sequence)
+    are split off and get one-row tiles: vector code too, and, when the
+    column operand is laid out [k, cols], tiles wide enough that each of its
+    rows is read in long contiguous runs (matrix-vector products are bound
+    by how fast the weights stream from memory). Partial tiles at the edges
+    (the peeled remainders) stay `linalg` ops and become plain loops.
 
     A `linalg.transpose` of the last two dimensions (FlashAttention's keys to
     [B, H, D, T]) is tiled the same way: threads share 64 x 64 chunks, and
@@ -123,9 +127,16 @@ def TesselCpuTileAndVectorize
            "Reduction steps per vectorized step of a wide tile: its "
            "accumulators take 16 vector registers, so only a few rows of the "
            "column operand may be live at once without spills">,
+    Option<"rowTileCols", "row-tile-cols", "int64_t", "128",
+           "Output columns per one-row register tile when the column operand "
+           "is laid out [k, cols]: rows that do not fill a tile (decode's "
+           "matrix-vector products) stream each row of the operand in long "
+           "contiguous runs">,
+    Option<"rowTileK", "row-tile-k", "int64_t", "2",
+           "Reduction steps per vectorized step of a one-row tile">,
     Option<"chunkRows", "chunk-rows", "int64_t", "32",
            "Output rows per parallel task">,
-    Option<"chunkCols", "chunk-cols", "int64_t", "256",
+    Option<"chunkCols", "chunk-cols", "int64_t", "128",
            "Output columns per parallel task">,
   ];
   let dependentDialects = [
@@ -140,9 +151,12 @@ def TesselCpuSequentialInnerLoops
   let description = [{
     Rewrites each `scf.parallel` so that its innermost dimension becomes an
     `scf.for` (the loop LLVM vectorizes, over contiguous memory), and turns
-    an `scf.parallel` nested in another into `scf.for` loops, so that OpenMP
-    forks once per op and never collapses the vectorizable loop into its
-    index arithmetic.
+    an `scf.parallel` nested in another, or in a thread's chunk
+    (`scf.forall`), into `scf.for` loops, so that OpenMP forks once per op
+    and never collapses the vectorizable loop into its index arithmetic.
+    Runs before `scf.forall` becomes `scf.parallel`: every dimension of the
+    threads' chunks stays parallel (a matrix-vector product has its chunks
+    in the column dimension only).
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }

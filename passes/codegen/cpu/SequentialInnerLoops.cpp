@@ -4,7 +4,9 @@
 // an scf.parallel dimension; OpenMP would then collapse them all into one
 // loop whose body recomputes every index with divisions, which LLVM cannot
 // vectorize. This pass keeps the outer dimensions parallel and turns the
-// innermost one, and every scf.parallel nested in another, into scf.for.
+// innermost one, and every scf.parallel nested in another or in a thread's
+// chunk (scf.forall), into scf.for. It runs before the chunks become
+// parallel loops, whose dimensions all stay parallel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,7 +68,10 @@ struct SequentialInnerLoops
       getOperation()->walk<WalkOrder::PreOrder>([&](scf::ParallelOp op) {
         if (op.getNumReductions() != 0 || done.contains(op))
           return WalkResult::advance();
-        bool nested = op->getParentOfType<scf::ParallelOp>() != nullptr;
+        // Inside a thread's chunk (an scf.forall, not yet a parallel loop)
+        // or another parallel loop, everything is sequential.
+        bool nested = op->getParentOfType<scf::ParallelOp>() ||
+                      op->getParentOfType<scf::ForallOp>();
         unsigned sequential =
             nested ? op.getNumLoops() : (op.getNumLoops() > 1 ? 1 : 0);
         if (sequential == 0)

@@ -133,6 +133,26 @@ struct TransposeWithoutUnitDims : OpRewritePattern<vector::TransposeOp> {
   }
 };
 
+/// Tile sizes for a contraction of `loops` loops: `rows`, `cols` and `k`
+/// for those roles, `outer` for the others.
+static SmallVector<OpFoldResult> tileSizes(OpBuilder &builder, int64_t loops,
+                                           const Roles &roles, int64_t outer,
+                                           int64_t rows, int64_t cols,
+                                           int64_t k) {
+  SmallVector<OpFoldResult> result;
+  for (int64_t i = 0; i < loops; ++i) {
+    int64_t size = outer;
+    if (i == roles.rows)
+      size = rows;
+    else if (i == roles.cols)
+      size = cols;
+    else if (i == roles.reduction)
+      size = k;
+    result.push_back(builder.getIndexAttr(size));
+  }
+  return result;
+}
+
 struct TileAndVectorize
     : tessel::impl::TesselCpuTileAndVectorizeBase<TileAndVectorize> {
   using Base::Base;
@@ -230,40 +250,113 @@ struct TileAndVectorize
   /// Threads' chunks (scf.forall), then register tiles (scf.for, peeled).
   LogicalResult tile(IRRewriter &rewriter, linalg::LinalgOp op,
                      const Roles &roles) {
-    int64_t loops = op.getNumLoops();
     auto sizes = [&](int64_t outer, int64_t rows, int64_t cols, int64_t k) {
-      SmallVector<OpFoldResult> result;
-      for (int64_t i = 0; i < loops; ++i) {
-        int64_t size = outer;
-        if (i == roles.rows)
-          size = rows;
-        else if (i == roles.cols)
-          size = cols;
-        else if (i == roles.reduction)
-          size = k;
-        result.push_back(rewriter.getIndexAttr(size));
-      }
-      return result;
+      return tileSizes(rewriter, op.getNumLoops(), roles, outer, rows, cols, k);
     };
-
     FailureOr<TilingInterface> chunk =
         tileForThreads(rewriter, op, sizes(1, chunkRows, chunkCols, 0));
     if (failed(chunk))
       return failure();
+    // Rows that do not fill a register tile (decode's one row per sequence,
+    // say) get tiles of one row: vector code, not the scalar loops of a
+    // partial tile. A chunk whose row count is not known to be a multiple
+    // of the tile is split there.
+    int64_t rowsExtent = cast<linalg::LinalgOp>(chunk->getOperation())
+                             .getStaticLoopRanges()[roles.rows];
+    if (!ShapedType::isDynamic(rowsExtent) && rowsExtent < tileRows)
+      return tileChunk(rewriter, *chunk, roles, 1);
+    if (!ShapedType::isDynamic(rowsExtent) && rowsExtent % tileRows == 0)
+      return tileChunk(rewriter, *chunk, roles, tileRows);
+    rewriter.setInsertionPoint(*chunk);
+    Range rows = chunk->getIterationDomain(rewriter)[roles.rows];
+    AffineExpr extent = rewriter.getAffineSymbolExpr(0);
+    OpFoldResult split = affine::makeComposedFoldedAffineApply(
+        rewriter, chunk->getLoc(), extent.floorDiv(tileRows) * tileRows,
+        {rows.size});
+    auto [full, rest] = linalg::splitOp(rewriter, *chunk, roles.rows, split);
+    if (!full)
+      return chunk->emitError("cannot split this contraction's rows");
+    if (rest)
+      separateDestinations(rewriter, rest);
+    sliceFilledDestination(rewriter, full);
+    if (failed(tileChunk(rewriter, full, roles, tileRows)))
+      return failure();
+    return rest ? tileChunk(rewriter, rest, roles, 1) : success();
+  }
+
+  /// After splitOp, the second part's destination is a slice of the first
+  /// part's result inserted into the chunk's destination, at rows the first
+  /// part does not write. When the chunk's destination is a fill, the first
+  /// part's result goes into the fill's own destination instead and the
+  /// second part's slice is filled: the two parts write every row, so the
+  /// fill of the whole chunk (a pass over memory) goes away, and each part
+  /// can fuse its fill into its register tiles.
+  static void separateDestinations(IRRewriter &rewriter, TilingInterface rest) {
+    auto dps = cast<DestinationStyleOpInterface>(rest.getOperation());
+    OpOperand &init = *dps.getDpsInitsMutable().begin();
+    auto slice = init.get().getDefiningOp<tensor::ExtractSliceOp>();
+    auto first = slice
+                     ? slice.getSource().getDefiningOp<tensor::InsertSliceOp>()
+                     : nullptr;
+    auto fill =
+        first ? first.getDest().getDefiningOp<linalg::FillOp>() : nullptr;
+    if (!fill)
+      return;
+    rewriter.modifyOpInPlace(
+        first, [&] { first.getDestMutable().assign(fill.getOutputs()[0]); });
+    rewriter.setInsertionPoint(rest);
+    Value filled = linalg::FillOp::create(rewriter, slice.getLoc(),
+                                          fill.getInputs(), ValueRange{slice})
+                       .getResult(0);
+    rewriter.modifyOpInPlace(rest, [&] { init.set(filled); });
+  }
+
+  /// A destination of `op` that is a slice of a fill becomes a fill of the
+  /// slice (what splitting a contraction leaves), so that tile-and-fuse
+  /// still fuses the fill into each register tile.
+  static void sliceFilledDestination(IRRewriter &rewriter, TilingInterface op) {
+    auto dps = cast<DestinationStyleOpInterface>(op.getOperation());
+    for (OpOperand &init : dps.getDpsInitsMutable()) {
+      auto slice = init.get().getDefiningOp<tensor::ExtractSliceOp>();
+      auto fill =
+          slice ? slice.getSource().getDefiningOp<linalg::FillOp>() : nullptr;
+      if (!fill)
+        continue;
+      rewriter.setInsertionPoint(op);
+      Location loc = slice.getLoc();
+      Value dest = tensor::ExtractSliceOp::create(
+          rewriter, loc, fill.getOutputs()[0], slice.getMixedOffsets(),
+          slice.getMixedSizes(), slice.getMixedStrides());
+      Value filled = linalg::FillOp::create(rewriter, loc, fill.getInputs(),
+                                            ValueRange{dest})
+                         .getResult(0);
+      rewriter.modifyOpInPlace(op, [&] { init.set(filled); });
+    }
+  }
+
+  /// Register tiles of rows `rowTile` for one thread's `chunk` of a
+  /// contraction.
+  LogicalResult tileChunk(IRRewriter &rewriter, TilingInterface chunk,
+                          const Roles &roles, int64_t rowTile) {
+    int64_t loops = cast<linalg::LinalgOp>(chunk.getOperation()).getNumLoops();
     // A dimension smaller than its tile (a head size of 8, say) gets a tile
     // of its own size, so that it still has full tiles to vectorize.
     SmallVector<int64_t> extents =
-        cast<linalg::LinalgOp>(chunk->getOperation()).getStaticLoopRanges();
+        cast<linalg::LinalgOp>(chunk.getOperation()).getStaticLoopRanges();
     auto fit = [&](int64_t tile, int64_t loop) {
       int64_t extent = extents[loop];
       return ShapedType::isDynamic(extent) || extent <= 0
                  ? tile
                  : std::min(tile, extent);
     };
+    int64_t cols = tileCols, k = tileK;
+    if (roles.colsInnermost && rowTile == 1)
+      cols = rowTileCols, k = rowTileK;
+    else if (roles.colsInnermost)
+      cols = wideTileCols, k = wideTileK;
     SmallVector<OpFoldResult> tile =
-        sizes(1, fit(tileRows, roles.rows),
-              fit(roles.colsInnermost ? wideTileCols : tileCols, roles.cols),
-              fit(roles.colsInnermost ? wideTileK : tileK, roles.reduction));
+        tileSizes(rewriter, loops, roles, 1, fit(rowTile, roles.rows),
+                  fit(cols, roles.cols), fit(k, roles.reduction));
     // Output tiles first, with a fill of the output fused into each (the
     // accumulators then start as a splat, with no pass over memory), then
     // the reduction within each output tile.
@@ -280,15 +373,15 @@ struct TileAndVectorize
             return scf::SCFTileAndFuseOptions::ControlFnResult{};
           return std::nullopt;
         });
-    rewriter.setInsertionPoint(*chunk);
+    rewriter.setInsertionPoint(chunk);
     FailureOr<scf::SCFTileAndFuseResult> outputs =
-        scf::tileConsumerAndFuseProducersUsingSCF(rewriter, *chunk, fuseFill);
+        scf::tileConsumerAndFuseProducersUsingSCF(rewriter, chunk, fuseFill);
     if (failed(outputs))
       return chunk->emitError("cannot tile this contraction for registers");
-    for (OpResult result : chunk->getOperation()->getResults())
+    for (OpResult result : chunk->getResults())
       if (Value replacement = outputs->replacements.lookup(result))
         rewriter.replaceAllUsesWith(result, replacement);
-    rewriter.eraseOp(*chunk);
+    rewriter.eraseOp(chunk);
     auto tiled = cast<TilingInterface>(outputs->tiledAndFusedOps.front());
     for (Operation *fused : outputs->tiledAndFusedOps)
       if (isa<linalg::FillOp>(fused))

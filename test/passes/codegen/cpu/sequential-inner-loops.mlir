@@ -61,3 +61,29 @@ func.func @reduction(%a: memref<?x?xf32>, %n0: index, %n1: index) -> f32 {
   }
   return %r : f32
 }
+
+// -----
+
+// A thread's chunk (scf.forall, before it becomes a parallel loop) keeps
+// every dimension: a matrix-vector product has its chunks in the column
+// dimension only. Inside it, a parallel loop (a partial tile's linalg op)
+// runs in order.
+
+// CHECK-LABEL: func.func @in_chunk
+// CHECK:         scf.forall (%[[R:.+]], %[[C:.+]]) in (%{{.+}}, 4)
+// CHECK-NOT:       scf.parallel
+// CHECK:           scf.for %{{.+}} = %c0 to %{{.+}} step %c1
+// CHECK-NEXT:        scf.for %{{.+}} = %c0 to %c16 step %c1
+func.func @in_chunk(%a: memref<?x64xf32>, %rows: index, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  scf.forall (%r, %c) in (%rows, 4) {
+    scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c16) step (%c1, %c1) {
+      %v = memref.load %a[%i, %j] : memref<?x64xf32>
+      memref.store %v, %a[%i, %j] : memref<?x64xf32>
+      scf.reduce
+    }
+  }
+  return
+}

@@ -1,28 +1,35 @@
 // RUN: tessel-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tessel-cpu-tile-and-vectorize),canonicalize,cse)' | FileCheck %s
 
 // A linear layer x[b,s,k] . W[n,k] with a dynamic batch and sequence: threads
-// share (b, 32-row) chunks; inside, 8x16 register tiles of the output, peeled
-// so that the main loops see full tiles; the accumulator tile lives in
-// vector registers across the reduction loop (iter_args of vector type);
-// W's [16 cols x 16 k] tile is transposed by shuffles and each k step is 8
-// broadcast-FMAs.
+// share (b, 32-row, 128-column) chunks, every dimension a thread dimension
+// (decode's single row still spreads its columns over the threads). Inside,
+// the chunk's rows are split at the last multiple of 8: 8x16 register tiles
+// of the output for those, peeled so that the main loops see full tiles;
+// the accumulator tile lives in vector registers across the reduction loop
+// (iter_args of vector type); W's [16 cols x 16 k] tile is transposed by
+// shuffles and each k step is 8 broadcast-FMAs. The rows after the split
+// (fewer than 8: decode's one row per sequence) get 1x16 tiles, vector code
+// too, not a scalar remainder.
 
 #x = affine_map<(b, s, n, k) -> (b, s, k)>
 #w = affine_map<(b, s, n, k) -> (n, k)>
 #o = affine_map<(b, s, n, k) -> (b, s, n)>
 // CHECK-LABEL: func.func @linear
-// CHECK:         scf.forall (%[[B:.+]], %[[S:.+]]) = (0, 0) to (%{{.+}}, %{{.+}}) step (1, 32)
-// CHECK:           %[[ROWS:.+]] = scf.for %{{.+}} = %c0 to %{{.+}} step %c8 iter_args(
-// CHECK:             scf.for %{{.+}} = %c0 to %c256 step %c16 iter_args(
+// CHECK:         scf.forall (%[[B:.+]], %[[S:.+]], %[[N:.+]]) = (0, 0, 0) to (%{{.+}}, %{{.+}}, 256) step (1, 32, 128)
+// CHECK:           %[[ROWS:.+]] = scf.for %{{.+}} = %c0 to %[[SPLIT:.+]] step %c8 iter_args(
+// CHECK:             scf.for %{{.+}} = %c0 to %c128 step %c16 iter_args(
 // CHECK:               %[[ACC0:.+]] = vector.transfer_read {{.+}} vector<1x8x16xf32>
 // CHECK:               %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c64 step %c16 iter_args(%[[A:.+]] = %[[ACC0]]) -> (vector<1x8x16xf32>)
 // CHECK:                 vector.shuffle
 // CHECK:                 vector.broadcast %{{.+}} : f32 to vector<16xf32>
 // CHECK:                 vector.fma
 // CHECK:               vector.transfer_write %[[ACC]]
-// The remaining rows (fewer than 8) stay a linalg op on a dynamic tile.
-// CHECK:           scf.for
-// CHECK:             linalg.generic {{.+}} ins(%{{.+}}, %{{.+}} : tensor<1x?x16xf32>, tensor<16x16xf32>)
+// CHECK:           scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args(
+// CHECK:             scf.for %{{.+}} = %c0 to %c128 step %c16 iter_args(
+// CHECK:               %[[ROW0:.+]] = vector.transfer_read {{.+}} vector<1x1x16xf32>
+// CHECK:               %[[ROW:.+]] = scf.for %{{.+}} = %c0 to %c64 step %c16 iter_args(%{{.+}} = %[[ROW0]]) -> (vector<1x1x16xf32>)
+// CHECK:                 vector.fma
+// CHECK:               vector.transfer_write %[[ROW]]
 // CHECK:           scf.forall.in_parallel
 func.func @linear(%x: tensor<?x?x64xf32>, %w: tensor<256x64xf32>, %init: tensor<?x?x256xf32>) -> tensor<?x?x256xf32> {
   %r = linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : tensor<?x?x64xf32>, tensor<256x64xf32>) outs(%init : tensor<?x?x256xf32>) {
@@ -120,15 +127,20 @@ func.func @transpose_heads(%x: tensor<1x?x8x64xf32>, %init: tensor<1x8x?x64xf32>
 // Inside a thread's loop (a FlashAttention step), a contraction whose output
 // is a fill: the fill is fused into each 8 x 32 register tile, so the
 // accumulators start as a zero vector (no pass over memory to zero the
-// output, no load of those zeros); the peeled remainder keeps a fill of its
-// own rows.
+// output, no load of those zeros); the rows after the split at a multiple
+// of 8 get one-row tiles as wide as the output (row-tile-cols caps them at
+// 128; the operand is laid out [k, cols]), their accumulators a zero
+// vector too. No fill of the whole output is left.
 
 // CHECK-LABEL: func.func @fill_fused
-// CHECK:         %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<1x8x32xf32>
+// CHECK-DAG:     %[[ZERO1:.+]] = arith.constant dense<0.000000e+00> : vector<1x1x64xf32>
+// CHECK-DAG:     %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<1x8x32xf32>
 // CHECK-NOT:     linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x?x64xf32>)
 // CHECK:         scf.for %{{.+}} = %c0 to %c64 step %c4 iter_args(%{{.+}} = %[[ZERO]]) -> (vector<1x8x32xf32>)
 // CHECK:           vector.fma
-// CHECK:         linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x?x32xf32>)
+// CHECK:         scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args(
+// CHECK:           scf.for %{{.+}} = %c0 to %c64 step %c2 iter_args(%{{.+}} = %[[ZERO1]]) -> (vector<1x1x64xf32>)
+// CHECK:             vector.fma {{.+}} : vector<64xf32>
 func.func @fill_fused(%q: tensor<1x?x64xf32>, %kt: tensor<64x64xf32>, %n: index) -> tensor<1x?x64xf32> {
   %c0 = arith.constant 0.0 : f32
   %e = tensor.empty(%n) : tensor<1x?x64xf32>
@@ -145,4 +157,23 @@ func.func @fill_fused(%q: tensor<1x?x64xf32>, %kt: tensor<64x64xf32>, %n: index)
     }
   }
   return %r : tensor<1x?x64xf32>
+}
+
+// -----
+
+// Decode's matrix-vector product with the weight laid out [k, cols] (GPT-2's
+// Conv1D, read in its stored layout): one row, so no 8-row tiles at all
+// (a static row count below the tile goes straight to one-row tiles); each
+// tile is 128 columns wide (row-tile-cols) and takes 2 rows of the weight
+// per step (row-tile-k), so each thread streams the weight in 512-byte runs.
+
+// CHECK-LABEL: func.func @matvec
+// CHECK:         scf.forall (%{{.+}}) = (0) to (3072) step (128)
+// CHECK-NOT:       step %c8
+// CHECK:           %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c768 step %c2 iter_args(%{{.+}} = %{{.+}}) -> (vector<1x128xf32>)
+// CHECK-COUNT-2:     vector.fma {{.+}} : vector<128xf32>
+// CHECK:           vector.transfer_write %[[ACC]]
+func.func @matvec(%x: tensor<1x768xf32>, %w: tensor<768x3072xf32>, %init: tensor<1x3072xf32>) -> tensor<1x3072xf32> {
+  %r = linalg.matmul ins(%x, %w : tensor<1x768xf32>, tensor<768x3072xf32>) outs(%init : tensor<1x3072xf32>) -> tensor<1x3072xf32>
+  return %r : tensor<1x3072xf32>
 }

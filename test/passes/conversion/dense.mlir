@@ -1,0 +1,61 @@
+// convert-tessel-to-linalg: linear. The leading dimensions of the input
+// collapse into one row dimension (a view; decode's batch of one-row
+// sequences becomes one block of rows that reads each weight once), and
+// the result goes back to them through tensor.reshape (MLIR 22 cannot lower
+// an expand_shape of one dynamic size into two). The weight is read as stored [out, in]; a weight
+// stored [in, out] (GPT-2's Conv1D) reaches the linear through a transpose,
+// and the contraction reads the stored tensor directly with the indexing
+// map swapped: no transpose is left (decode reads each weight once per
+// token; a transpose would write and read it twice more).
+//
+// RUN: tessel-opt %s --convert-tessel-to-linalg --canonicalize | FileCheck %s
+
+// CHECK-DAG: #[[X:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[WT:.+]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[O:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// CHECK-LABEL: func.func @linear(
+// CHECK-SAME: %[[XV:[^:]+]]: tensor<?x?x8xf32>, %[[WV:[^:]+]]: tensor<4x8xf32>
+// CHECK-DAG: %[[B:.+]] = tensor.dim %[[XV]], %c0
+// CHECK-DAG: %[[S:.+]] = tensor.dim %[[XV]], %c1
+// CHECK: %[[ROWS:.+]] = tensor.collapse_shape %[[XV]] {{\[\[}}0, 1], [2]] : tensor<?x?x8xf32> into tensor<?x8xf32>
+// CHECK: %[[Y:.+]] = linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[O]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[ROWS]], %[[WV]] : tensor<?x8xf32>, tensor<4x8xf32>)
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[B]], %[[S]], %c4 : tensor<3xindex>
+// CHECK: tensor.reshape %[[Y]](%[[SHAPE]]) : (tensor<?x4xf32>, tensor<3xindex>) -> tensor<?x?x4xf32>
+func.func @linear(%x: tensor<?x?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x?x4xf32> {
+  %y = tessel.linear %x, %w : tensor<?x?x8xf32>, tensor<4x8xf32> -> tensor<?x?x4xf32>
+  return %y : tensor<?x?x4xf32>
+}
+
+// CHECK-LABEL: func.func @conv1d(
+// CHECK-SAME: %[[XV:[^:]+]]: tensor<?x?x8xf32>, %[[STORED:[^:]+]]: tensor<8x4xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[ROWS:.+]] = tensor.collapse_shape %[[XV]]
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[WT]], #[[O]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[ROWS]], %[[STORED]] : tensor<?x8xf32>, tensor<8x4xf32>)
+// CHECK-NOT: linalg.transpose
+func.func @conv1d(%x: tensor<?x?x8xf32>, %stored: tensor<8x4xf32>) -> tensor<?x?x4xf32> {
+  %w = tessel.transpose %stored [1, 0] : tensor<8x4xf32> -> tensor<4x8xf32>
+  %y = tessel.linear %x, %w : tensor<?x?x8xf32>, tensor<4x8xf32> -> tensor<?x?x4xf32>
+  return %y : tensor<?x?x4xf32>
+}
+
+// A 2-D input is rows already.
+// CHECK-LABEL: func.func @rows(
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[O]]]
+// CHECK-NOT: tensor.reshape
+func.func @rows(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x4xf32> {
+  %y = tessel.linear %x, %w : tensor<?x8xf32>, tensor<4x8xf32> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// A vector is one row.
+// CHECK-LABEL: func.func @vector(
+// CHECK: %[[ROW:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0, 1]] output_shape [1, 8] : tensor<8xf32> into tensor<1x8xf32>
+// CHECK: %[[Y:.+]] = linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[O]]]{{.+}} ins(%[[ROW]], %{{.+}} : tensor<1x8xf32>, tensor<4x8xf32>)
+// CHECK: tensor.collapse_shape %[[Y]] {{\[\[}}0, 1]] : tensor<1x4xf32> into tensor<4xf32>
+func.func @vector(%x: tensor<8xf32>, %w: tensor<4x8xf32>) -> tensor<4xf32> {
+  %y = tessel.linear %x, %w : tensor<8xf32>, tensor<4x8xf32> -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
