@@ -160,3 +160,50 @@ LogicalResult CrossEntropyOp::verify() {
                          << fmtShape(getResult());
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// KV cache
+//===----------------------------------------------------------------------===//
+
+/// A cache and the tensors read from or written into it are [B, H, T, D]
+/// with B, H and D in common; positions are [S].
+static LogicalResult verifyCacheShapes(Operation *op, StringRef what,
+                                       Value other, Value cache,
+                                       Value positions) {
+  ArrayRef<int64_t> c = shapeOf(cache), o = shapeOf(other),
+                    p = shapeOf(positions);
+  if (c.size() != 4 || o.size() != 4)
+    return op->emitOpError()
+           << "cache and " << what << " must be [B, H, T, D], got "
+           << fmtShape(c) << " and " << fmtShape(o);
+  for (int64_t i : {0, 1, 3})
+    if (!compatible(c[i], o[i]))
+      return op->emitOpError()
+             << "cache " << fmtShape(c) << " and " << what << " " << fmtShape(o)
+             << " differ in dimension " << i;
+  if (p.size() != 1)
+    return op->emitOpError() << "positions must be [S], got " << fmtShape(p);
+  return success();
+}
+
+LogicalResult CacheWriteOp::verify() {
+  if (getUpdate().getType().getElementType() !=
+      getCache().getType().getElementType())
+    return emitOpError() << "update and cache element types differ";
+  if (failed(verifyCacheShapes(*this, "update", getUpdate(), getCache(),
+                               getPositions())))
+    return failure();
+  if (!compatible(shapeOf(getPositions())[0], shapeOf(getUpdate())[2]))
+    return emitOpError() << "positions " << fmtShape(getPositions())
+                         << " must give one position per row of the update "
+                         << fmtShape(getUpdate());
+  return success();
+}
+
+LogicalResult CacheReadOp::verify() {
+  if (getResult().getType().getElementType() !=
+      getCache().getType().getElementType())
+    return emitOpError() << "result and cache element types differ";
+  return verifyCacheShapes(*this, "result", getResult(), getCache(),
+                           getPositions());
+}

@@ -149,6 +149,65 @@ def Tessel_OnlineAttentionOp : Tessel_Op<"online_attention", [Pure,
 }
 
 //===----------------------------------------------------------------------===//
+// KV cache
+//===----------------------------------------------------------------------===//
+
+def Tessel_CacheWriteOp : Tessel_Op<"cache_write",
+    [Pure, AllTypesMatch<["cache", "result"]>]> {
+  let summary = "a decode step's keys or values written into its KV cache";
+  let description = [{
+    The cache `[B, H, T, D]` has room for T positions (its capacity); the
+    step's keys or values `[B, H, S, D]` go at the step's positions, which
+    follow one another (`positions[j] = positions[0] + j`; the runtime
+    checks it, and that `positions[0] + S <= T`):
+
+      result = cache, with result[:, :, positions[0] + j, :] = update[:, :, j, :]
+
+    When the cache is an argument of an entry point that updates it in place
+    (decode's caches, `tessel.in_place` on the result), bufferization writes
+    the S new rows into the argument's own buffer: nothing proportional to
+    the context is copied per step.
+
+    ```mlir
+    %cache2 = tessel.cache_write %k into %cache[%positions]
+        : tensor<?x12x?x64xf32> into tensor<?x12x?x64xf32>, tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$update, Tessel_FloatTensor:$cache,
+                       Tessel_IndexTensor:$positions);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $update `into` $cache `[` $positions `]` attr-dict `:` type($update)
+    `into` type($cache) `,` type($positions)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_CacheReadOp : Tessel_Op<"cache_read", [Pure]> {
+  let summary = "the cached keys or values a decode step attends to";
+  let description = [{
+    The first `positions[S - 1] + 1` positions of a cache `[B, H, T, D]`:
+    every position up to this step's last, which a `tessel.cache_write` of
+    this step has filled.
+
+      result = cache[:, :, 0 : positions[S - 1] + 1, :]
+
+    ```mlir
+    %keys = tessel.cache_read %cache2[%positions]
+        : tensor<?x12x?x64xf32>, tensor<?xi64> -> tensor<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$cache,
+                       Tessel_IndexTensor:$positions);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cache `[` $positions `]` attr-dict `:` type($cache) `,` type($positions)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Loss
 //===----------------------------------------------------------------------===//
 

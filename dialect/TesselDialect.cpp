@@ -158,6 +158,37 @@ LogicalResult TesselDialect::verifyRegionArgAttribute(Operation *op,
   return success();
 }
 
+LogicalResult TesselDialect::verifyRegionResultAttribute(Operation *op,
+                                                         unsigned regionIndex,
+                                                         unsigned resultIndex,
+                                                         NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name != InPlaceAttrHelper::getNameStr())
+    return op->emitError() << "unknown tessel result attribute '" << name
+                           << "'";
+  auto function = dyn_cast<FunctionOpInterface>(op);
+  auto index = dyn_cast<IntegerAttr>(attr.getValue());
+  if (!function || !index)
+    return op->emitError() << "'" << name
+                           << "' is the index of an argument, on a "
+                              "function's result";
+  int64_t arg = index.getInt();
+  if (arg < 0 || arg >= int64_t(function.getNumArguments()))
+    return op->emitError() << "'" << name << "' of result " << resultIndex
+                           << " names argument " << arg << " of "
+                           << function.getNumArguments();
+  if (function.getArgumentTypes()[arg] !=
+      function.getResultTypes()[resultIndex])
+    return op->emitError() << "result " << resultIndex << " is argument " << arg
+                           << " updated in place, but their types "
+                           << "differ";
+  for (unsigned i = 0; i < resultIndex; ++i)
+    if (function.getResultAttr(i, name) == index)
+      return op->emitError() << "results " << i << " and " << resultIndex
+                             << " both update argument " << arg;
+  return success();
+}
+
 void TesselDialect::initialize() {
   addOperations<
 #define GET_OP_LIST

@@ -44,10 +44,15 @@ def Tessel_Dialect : Dialect {
     "::tessel::BufferPlanAttr":$buffer_plan,
     // On a linalg op, inside tessel-cpu-tile-and-vectorize only: a full
     // register tile, to be vectorized.
-    "::mlir::UnitAttr":$register_tile
+    "::mlir::UnitAttr":$register_tile,
+    // On a result of a function: it is argument N updated in place (decode's
+    // KV caches). The compiled code writes argument N's buffer and does not
+    // return it; the manifest says `"in_place": N`.
+    "::mlir::IntegerAttr":$in_place
   );
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
 }
 
 /// Float tensors every numeric op works on.

@@ -71,12 +71,15 @@ private:
   Value mlp(Value x, int64_t layer);
 
   /// Builds the entry point of `kind`: `forward(tokens) -> logits`, or
-  /// `decode(tokens, positions, past k/v per layer) -> (logits, k/v per
-  /// layer)`, the same model attending to a KV cache. The function is named
-  /// after its kind and marked with it (tessel.entry_point).
+  /// `decode(tokens, positions, k/v cache per layer) -> (logits, k/v cache
+  /// per layer)`, the same model attending to a KV cache whose capacity is
+  /// its sequence dimension, updated in place (`tessel.in_place` on the
+  /// cache results). The function is named after its kind and marked with
+  /// it (tessel.entry_point).
   void buildFunction(EntryPointKind kind);
-  /// With a cache, appends this step's keys and values to the layer's past
-  /// ones (sequence axis 2) and records them as results.
+  /// With a cache, writes this step's keys and values into the layer's
+  /// caches at their positions, records the written caches as results and
+  /// returns what attention reads: every position up to the step's last.
   std::pair<Value, Value> withCache(Value k, Value v, int64_t layer);
 
   MLIRContext &context;
@@ -434,17 +437,21 @@ std::pair<Value, Value> ModelBuilder::withCache(Value k, Value v,
                                                 int64_t layer) {
   if (pastKeys.empty())
     return {k, v};
-  auto joined = [&](Value past, Value now) {
-    auto type = cast<RankedTensorType>(now.getType());
-    return tessel::ConcatOp::create(
-        b, tensor({kDyn, type.getShape()[1], kDyn, type.getShape()[3]}),
-        ValueRange{past, now}, 2);
+  // This step's rows go into the caches at their positions (in place: the
+  // caches are results the entry point updates); attention reads every
+  // position up to the step's last.
+  auto written = [&](Value cache, Value now) {
+    return tessel::CacheWriteOp::create(b, now, cache, positions).getResult();
   };
-  Value keys = joined(pastKeys[layer], k),
-        values = joined(pastValues[layer], v);
+  auto read = [&](Value cache) {
+    return tessel::CacheReadOp::create(b, cache.getType(), cache, positions)
+        .getResult();
+  };
+  Value keys = written(pastKeys[layer], k),
+        values = written(pastValues[layer], v);
   newKeys.push_back(keys);
   newValues.push_back(values);
-  return {keys, values};
+  return {read(keys), read(values)};
 }
 
 void ModelBuilder::buildFunction(EntryPointKind kind) {
@@ -487,16 +494,16 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
       tessel::EmbeddingOp::create(b, tensor({kDyn, kDyn, d}), tokens, table);
   at(c.positionPath, std::string("position.") + name(c.position));
   if (decoding) {
-    // Positions of the new tokens are given; keys cover the cache, whose
-    // positions are 0 ... T_past - 1, then the new ones.
+    // Positions of the new tokens are given; keys cover every position up
+    // to the last of them: 0 ... positions[S - 1].
     positions = entry->getArgument(1);
     for (int64_t i = 0; i < c.numLayers; ++i) {
       pastKeys.push_back(entry->getArgument(2 + 2 * i));
       pastValues.push_back(entry->getArgument(3 + 2 * i));
     }
-    Value past = tessel::PositionIdsOp::create(b, indexType, pastKeys[0], 2);
-    keyPositions =
-        tessel::ConcatOp::create(b, indexType, ValueRange{past, positions}, 0);
+    Value keys =
+        tessel::CacheReadOp::create(b, keyType, pastKeys[0], positions);
+    keyPositions = tessel::PositionIdsOp::create(b, indexType, keys, 2);
   } else {
     positions = tessel::PositionIdsOp::create(b, indexType, tokens, 1);
     keyPositions = positions;
@@ -573,6 +580,11 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   for (auto [k, v] : llvm::zip(newKeys, newValues))
     returned.append({k, v});
   func::ReturnOp::create(b, returned);
+  // The caches are updated in place: result 1 + i is argument 2 + i.
+  if (decoding)
+    for (unsigned i = 1; i < returned.size(); ++i)
+      func.setResultAttr(i, TesselDialect::InPlaceAttrHelper::getNameStr(),
+                         b.getI64IntegerAttr(i + 1));
 }
 
 OwningOpRef<ModuleOp> ModelBuilder::build() {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -36,6 +37,11 @@ Status parseTensorSpec(const json &j, const std::string &where,
     if (!d.is_number_integer() || d.get<int64_t>() < -1)
       return errorf(where, ": shape entries are sizes or -1 (dynamic)");
     spec.shape.push_back(d.get<int64_t>());
+  }
+  if (j.contains("in_place")) {
+    if (!j["in_place"].is_number_integer() || j["in_place"].get<int64_t>() < 0)
+      return errorf(where, ": \"in_place\" is the index of an input");
+    spec.inPlace = j["in_place"].get<int64_t>();
   }
   return Status::ok();
 }
@@ -161,7 +167,7 @@ Status checkEntryPointKind(EntryPointKind kind,
     return Status::ok();
   }
   // Decode: ids, positions, then (keys, values) per layer; the same caches,
-  // grown, follow the logits.
+  // updated in place, follow the logits.
   size_t caches = inputs.size() < 2 ? 0 : inputs.size() - 2;
   if (inputs.size() < 2 || !ids(inputs[1], 1) || caches % 2 != 0 ||
       results.size() != caches + 1)
@@ -169,9 +175,13 @@ Status checkEntryPointKind(EntryPointKind kind,
                   "key/value caches in pairs, and returns the logits and the "
                   "caches; got ",
                   inputs.size(), " inputs and ", results.size(), " results");
-  for (size_t i = 0; i < caches; ++i)
+  for (size_t i = 0; i < caches; ++i) {
     if (!floats(inputs[2 + i], 4) || !floats(results[1 + i], 4))
       return errorf("decode cache ", i, " is not a [B, H, T, D] float tensor");
+    if (results[1 + i].inPlace != int64_t(2 + i))
+      return errorf("decode cache ", i, " must be updated in place (result ",
+                    1 + i, " is input ", 2 + i, ")");
+  }
   return Status::ok();
 }
 
@@ -286,6 +296,11 @@ Status Artifact::load(const std::string &dir) {
         return errorf(where, ": parameters are names");
       entry.parameters.push_back(p.get<std::string>());
     }
+    if (e.contains("steps") && e["steps"].is_array())
+      for (const json &step : e["steps"])
+        if (step.is_object())
+          entry.steps.push_back({step.value("function", ""),
+                                 step.value("op", ""), step.value("at", "")});
     if (e.contains("workspace")) {
       const json &w = e["workspace"];
       if (!w.is_object() || !w.contains("symbol") || !w["symbol"].is_string())
@@ -320,7 +335,48 @@ Status Artifact::load(const std::string &dir) {
                     " for the workspace of ", name);
     workspaceSymbols[name] = sizer;
   }
+  stepHook = static_cast<void **>(dlsym(library, "tessel_step_hook"));
   return Status::ok();
+}
+
+namespace {
+
+/// Where the step hook accumulates: the step times of the entry point that
+/// runs now (steps are called by the thread that calls the entry point).
+std::vector<double> *activeStepTimes = nullptr;
+std::chrono::steady_clock::time_point activeStepStart;
+
+void timeStep(int32_t step, int32_t end) {
+  auto now = std::chrono::steady_clock::now();
+  if (!end) {
+    activeStepStart = now;
+    return;
+  }
+  if (step >= 0 && size_t(step) < activeStepTimes->size())
+    (*activeStepTimes)[step] +=
+        std::chrono::duration<double>(now - activeStepStart).count();
+}
+
+} // namespace
+
+Status Artifact::startProfile() {
+  if (!stepHook)
+    return errorf(directory, ": the compiled code has no step hook to time "
+                             "its steps (compile it again with this tesselc)");
+  profiling = true;
+  stepTimes.clear();
+  runs.clear();
+  return Status::ok();
+}
+
+const std::vector<double> &
+Artifact::stepSeconds(const std::string &entry) const {
+  return stepTimes[entry];
+}
+
+int64_t Artifact::profiledRuns(const std::string &entry) const {
+  auto it = runs.find(entry);
+  return it == runs.end() ? 0 : it->second;
 }
 
 Status Artifact::loadParameters(const std::string &weights,
@@ -369,14 +425,14 @@ Status Artifact::loadParameters(const std::string &weights,
 }
 
 Status Artifact::checkInputs(const EntryPoint &e,
-                             const std::vector<Tensor> &inputs) const {
+                             const std::vector<const Tensor *> &inputs) const {
   // The static parts of each shape and the dtypes are checked with the
   // descriptors; here, what relates inputs to each other and to the model,
   // which compiled code takes on trust (it indexes tables with ids and
   // positions, and caches with lengths).
-  if (!e.kind || inputs.empty() || inputs[0].rank() != 2)
+  if (!e.kind || inputs.empty() || inputs[0]->rank() != 2)
     return Status::ok();
-  const Tensor &ids = inputs[0];
+  const Tensor &ids = *inputs[0];
   if (vocab)
     for (size_t i = 0; i < ids.ints.size(); ++i)
       if (ids.ints[i] < 0 || ids.ints[i] >= vocab)
@@ -385,34 +441,42 @@ Status Artifact::checkInputs(const EntryPoint &e,
   if (*e.kind != EntryPointKind::Decode || inputs.size() < 2)
     return Status::ok();
   int64_t batch = ids.shape[0], count = ids.shape[1];
-  const Tensor &positions = inputs[1];
+  const Tensor &positions = *inputs[1];
   if (positions.rank() != 1 || positions.shape[0] != count)
     return errorf(e.name, ": ", count, " tokens need ", count,
                   " positions, got shape ", formatShape(positions.shape));
-  int64_t cached = -1;
+  if (count == 0)
+    return errorf(e.name, ": a decode step takes at least one token");
+  // The caches are [B, H, T, D] with T their capacity: this step's keys and
+  // values go at its positions, which must follow one another and fit.
+  int64_t capacity = -1;
   for (size_t i = 2; i < inputs.size(); ++i) {
-    const Tensor &cache = inputs[i];
+    const Tensor &cache = *inputs[i];
     if (cache.rank() != 4 || cache.shape[0] != batch)
       return errorf(e.name, ": ", e.inputs[i].name, ": shape ",
                     formatShape(cache.shape), " does not hold a batch of ",
                     batch);
-    if (cached < 0)
-      cached = cache.shape[2];
-    if (cache.shape[2] != cached)
+    if (capacity < 0)
+      capacity = cache.shape[2];
+    if (cache.shape[2] != capacity)
       return errorf(e.name, ": ", e.inputs[i].name, " holds ", cache.shape[2],
-                    " positions, ", e.inputs[2].name, " ", cached,
+                    " positions, ", e.inputs[2].name, " ", capacity,
                     "; every cache must hold the same");
   }
-  cached = std::max<int64_t>(cached, 0);
   if (positions.ints.size() != static_cast<size_t>(count))
     return Status::ok(); // Not integers: the dtype check says so.
+  int64_t start = positions.ints[0];
   for (int64_t i = 0; i < count; ++i)
-    if (positions.ints[i] != cached + i)
-      return errorf(e.name, ": positions must continue the cache of ", cached,
-                    " (", cached, "..", cached + count - 1, "), got ",
-                    positions.ints[i], " at index ", i);
-  if (maxPositionCount && cached + count > maxPositionCount)
-    return errorf(e.name, ": ", cached + count,
+    if (positions.ints[i] != start + i)
+      return errorf(e.name, ": positions must follow one another (", start,
+                    "..", start + count - 1, "), got ", positions.ints[i],
+                    " at index ", i);
+  if (start < 0 || (capacity >= 0 && start + count > capacity))
+    return errorf(e.name, ": positions ", start, "..", start + count - 1,
+                  " do not fit caches of ", std::max<int64_t>(capacity, 0),
+                  " positions");
+  if (maxPositionCount && start + count > maxPositionCount)
+    return errorf(e.name, ": ", start + count,
                   " positions exceed the model's maximum of ",
                   maxPositionCount);
   return Status::ok();
@@ -423,6 +487,53 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   const EntryPoint *e = entry(name);
   if (!e)
     return errorf("no entry point ", name);
+  // The inputs updated in place are updated in copies, which become their
+  // results.
+  std::vector<const Tensor *> in;
+  std::vector<Tensor *> updated(inputs.size(), nullptr);
+  std::vector<Tensor> copies(e->results.size());
+  for (const Tensor &t : inputs)
+    in.push_back(&t);
+  for (size_t r = 0; r < e->results.size(); ++r) {
+    int64_t i = e->results[r].inPlace;
+    if (i >= 0 && size_t(i) < inputs.size()) {
+      copies[r] = inputs[i];
+      updated[i] = &copies[r];
+      in[i] = &copies[r];
+    }
+  }
+  std::vector<Tensor> returned = std::move(results);
+  TESSEL_RETURN_IF_ERROR(call(*e, in, updated, returned));
+  results.clear();
+  size_t next = 0;
+  for (size_t r = 0; r < e->results.size(); ++r)
+    results.push_back(e->results[r].inPlace >= 0 ? std::move(copies[r])
+                                                 : std::move(returned[next++]));
+  return Status::ok();
+}
+
+Status Artifact::runUpdating(const std::string &name,
+                             std::vector<Tensor> &inputs,
+                             std::vector<Tensor> &results) const {
+  const EntryPoint *e = entry(name);
+  if (!e)
+    return errorf("no entry point ", name);
+  std::vector<const Tensor *> in;
+  std::vector<Tensor *> updated(inputs.size(), nullptr);
+  for (Tensor &t : inputs)
+    in.push_back(&t);
+  for (const TensorSpec &spec : e->results)
+    if (spec.inPlace >= 0 && size_t(spec.inPlace) < inputs.size())
+      updated[spec.inPlace] = &inputs[spec.inPlace];
+  return call(*e, in, updated, results);
+}
+
+Status Artifact::call(const EntryPoint &point,
+                      const std::vector<const Tensor *> &inputs,
+                      const std::vector<Tensor *> &updated,
+                      std::vector<Tensor> &results) const {
+  const std::string &name = point.name;
+  const EntryPoint *e = &point;
   if (inputs.size() != e->inputs.size())
     return errorf(name, " takes ", e->inputs.size(), " inputs, got ",
                   inputs.size());
@@ -432,7 +543,7 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   std::vector<std::vector<int64_t>> descriptors;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorSpec &spec = e->inputs[i];
-    const Tensor &t = inputs[i];
+    const Tensor &t = *inputs[i];
     bool shapeOk = t.shape.size() == spec.shape.size();
     for (size_t d = 0; shapeOk && d < t.shape.size(); ++d)
       shapeOk = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
@@ -442,8 +553,10 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
       return errorf(name, ": input ", spec.name, ": expected ",
                     tessel::name(spec.dtype), " ", formatShape(spec.shape),
                     ", got ", tessel::name(t.dtype), " ", formatShape(t.shape));
-    // Compiled code never writes its arguments, so inputs already in its
-    // element type are passed as they are; the rest are converted.
+    // Compiled code writes only the inputs it updates in place (their
+    // tensors are the caller's to update), so inputs already in its element
+    // type are passed as they are; the rest are converted (and those
+    // updated in place converted back after the call).
     const void *data = nullptr;
     if (t.dtype == spec.dtype && t.dtype == DType::F32)
       data = t.floats.data();
@@ -455,7 +568,7 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   // Descriptors after all buffers exist (their data must not move).
   for (size_t i = 0; i < inputs.size(); ++i)
     descriptors.push_back(descriptor(
-        inputData[i] ? inputData[i] : buffers[i].data(), inputs[i].shape));
+        inputData[i] ? inputData[i] : buffers[i].data(), inputs[i]->shape));
   // Parameters are passed as loaded: compiled code never writes them.
   for (const std::string &p : e->parameters) {
     auto it = values.find(p);
@@ -467,12 +580,17 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
                            : it->second.floats.data();
     descriptors.push_back(descriptor(data, it->second.shape));
   }
-  // Several results come back as consecutive descriptors in one struct.
+  // Several results come back as consecutive descriptors in one struct;
+  // those updated in place are not returned.
+  std::vector<const TensorSpec *> returned;
+  for (const TensorSpec &spec : e->results)
+    if (spec.inPlace < 0)
+      returned.push_back(&spec);
   std::vector<size_t> starts;
   size_t words = 0;
-  for (const TensorSpec &spec : e->results) {
+  for (const TensorSpec *spec : returned) {
     starts.push_back(words);
-    words += 3 + 2 * spec.shape.size();
+    words += 3 + 2 * spec->shape.size();
   }
   std::vector<int64_t> result(words, 0);
   std::vector<void *> args;
@@ -508,7 +626,25 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
     args.push_back(workspaceDescriptor.data());
   }
   auto entryPoint = reinterpret_cast<void (*)(void **)>(symbols.at(name));
-  entryPoint(args.data());
+  if (profiling) {
+    std::vector<double> &times = stepTimes[name];
+    times.resize(e->steps.size());
+    activeStepTimes = &times;
+    void *previousHook = *stepHook;
+    *stepHook = reinterpret_cast<void *>(&timeStep);
+    entryPoint(args.data());
+    *stepHook = previousHook;
+    activeStepTimes = nullptr;
+    ++runs[name];
+  } else {
+    entryPoint(args.data());
+  }
+
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (updated[i] && !inputData[i])
+      for (int64_t flat = 0, n = updated[i]->numel(); flat < n; ++flat)
+        readElement(static_cast<const char *>(buffers[i].data()), flat,
+                    e->inputs[i].dtype, *updated[i], flat);
 
   // Copy each result out through its strides, then free the compiled code's
   // buffers (two results may share one). Every element is written, so a
@@ -517,8 +653,8 @@ Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
   std::vector<Tensor> previous = std::move(results);
   results.clear();
   std::vector<void *> allocations;
-  for (size_t r = 0; r < e->results.size(); ++r) {
-    const TensorSpec &spec = e->results[r];
+  for (size_t r = 0; r < returned.size(); ++r) {
+    const TensorSpec &spec = *returned[r];
     const int64_t *desc = result.data() + starts[r];
     size_t rank = spec.shape.size();
     std::vector<int64_t> shape(desc + 3, desc + 3 + rank);

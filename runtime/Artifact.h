@@ -44,12 +44,16 @@
 namespace tessel {
 
 /// The artifact format this runtime reads.
-constexpr int kArtifactVersion = 3;
+constexpr int kArtifactVersion = 4;
 
 struct TensorSpec {
   std::string name;
   DType dtype = DType::F32;
   std::vector<int64_t> shape; ///< -1 for a dynamic dimension.
+  /// For a result: the input it is, updated in place (decode's caches); the
+  /// compiled code writes that input's buffer and does not return it. -1:
+  /// a result of its own.
+  int64_t inPlace = -1;
 };
 
 struct ParameterSpec {
@@ -57,8 +61,16 @@ struct ParameterSpec {
   InitSpec init;
 };
 
+/// One step of an entry point: the function its host code calls, the op it
+/// came from and where in the model that op is.
+struct StepSpec {
+  std::string function, op, at;
+};
+
 struct EntryPoint {
   std::string name, symbol;
+  /// The steps its host code calls, in order (the step number is the index).
+  std::vector<StepSpec> steps;
   /// What it does, when the model's frontend said (IR functions have none).
   std::optional<EntryPointKind> kind;
   std::vector<TensorSpec> inputs, results;
@@ -77,8 +89,8 @@ struct WorkspaceUse {
 /// Checks that an entry point's inputs and results are what its kind
 /// promises: forward takes ids [B, S] (i32 or i64) and returns logits
 /// [B, S, V] first; decode takes ids [B, S], positions [S] and key/value
-/// caches [B, H, T, D] in pairs, and returns the logits and the caches. The
-/// message says what differs.
+/// caches [B, H, T, D] in pairs (T: their capacity), and returns the logits
+/// and the caches, updated in place. The message says what differs.
 Status checkEntryPointKind(EntryPointKind kind,
                            const std::vector<TensorSpec> &inputs,
                            const std::vector<TensorSpec> &results);
@@ -109,19 +121,43 @@ public:
   /// the checkpoint's; GPT-2 names are also found without "transformer.".
   Status loadParameters(const std::string &weights, const uint64_t *seed);
 
-  /// Runs `entry` on `inputs` (matching its input specs) into `results`.
-  /// Tensors already in `results` whose dtype and shape match are reused
-  /// (a loop that calls `run` with the same vector allocates once).
+  /// Runs `entry` on `inputs` (matching its input specs) into `results`,
+  /// every result in manifest order; those updated in place are copies of
+  /// their inputs, updated. Tensors already in `results` whose dtype and
+  /// shape match are reused (a loop that calls `run` with the same vector
+  /// allocates once).
   Status run(const std::string &entry, const std::vector<Tensor> &inputs,
              std::vector<Tensor> &results) const;
+  /// Like run, but the inputs `entry` updates in place (decode's caches)
+  /// are updated where they are, with no copy, and `results` receives only
+  /// the other results, in order: what a decode loop calls.
+  Status runUpdating(const std::string &entry, std::vector<Tensor> &inputs,
+                     std::vector<Tensor> &results) const;
   /// The workspace `entry` needed in its last run (zeros before any).
   WorkspaceUse workspaceUse(const std::string &entry) const;
 
+  /// From now on, times each step of every run (wall time, through the
+  /// compiled code's `tessel_step_hook`); an error when the library has no
+  /// hook (an artifact compiled before it existed).
+  Status startProfile();
+  /// The seconds each step of `entry` took, summed over the runs since
+  /// startProfile, indexed by step number; and how many runs that was.
+  const std::vector<double> &stepSeconds(const std::string &entry) const;
+  int64_t profiledRuns(const std::string &entry) const;
+
 private:
   /// What compiled code takes on trust: ids in the vocabulary; for
-  /// decode, positions that continue caches of one batch and one length.
+  /// decode, positions that follow one another and fit caches of one batch
+  /// and one capacity.
   Status checkInputs(const EntryPoint &e,
-                     const std::vector<Tensor> &inputs) const;
+                     const std::vector<const Tensor *> &inputs) const;
+  /// Runs `point` on `inputs`; `updated[i]`, when set, is the tensor of
+  /// input i (the same as `inputs[i]`) that the entry point updates in
+  /// place. `results` receives the results returned (not updated in place).
+  Status call(const EntryPoint &point,
+              const std::vector<const Tensor *> &inputs,
+              const std::vector<Tensor *> &updated,
+              std::vector<Tensor> &results) const;
   std::string directory, model, tokenizer;
   size_t seeded = 0;
   int64_t maxPositionCount = 0, vocab = 0;
@@ -131,6 +167,11 @@ private:
   /// The bits of the f16 and bf16 parameters, as compiled code reads them.
   std::map<std::string, std::vector<uint16_t>> halfValues;
   void *library = nullptr;
+  /// `tessel_step_hook` in the library, when it has one.
+  void **stepHook = nullptr;
+  bool profiling = false;
+  mutable std::map<std::string, std::vector<double>> stepTimes;
+  mutable std::map<std::string, int64_t> runs;
   std::map<std::string, void *> symbols, workspaceSymbols;
   /// The workspace, 64-byte aligned, kept across runs.
   struct Free {

@@ -71,9 +71,12 @@ std::optional<TensorSpec> tensorSpecOf(const std::string &name, Type type) {
 }
 
 nlohmann::ordered_json toJson(const TensorSpec &spec) {
-  return {{"name", spec.name},
-          {"dtype", tessel::name(spec.dtype)},
-          {"shape", spec.shape}};
+  nlohmann::ordered_json j = {{"name", spec.name},
+                              {"dtype", tessel::name(spec.dtype)},
+                              {"shape", spec.shape}};
+  if (spec.inPlace >= 0)
+    j["in_place"] = spec.inPlace;
+  return j;
 }
 
 nlohmann::ordered_json toJson(const std::vector<TensorSpec> &specs) {
@@ -90,8 +93,7 @@ std::string argumentName(EntryPointKindAttr kind, size_t i) {
   if (kind && kind.getValue() == EntryPointKind::Decode) {
     if (i == 1)
       return "positions";
-    return (i % 2 ? "past_values." : "past_keys.") +
-           std::to_string((i - 2) / 2);
+    return (i % 2 ? "values." : "keys.") + std::to_string((i - 2) / 2);
   }
   return "arg" + std::to_string(i);
 }
@@ -182,6 +184,9 @@ LogicalResult buildManifest(ModuleOp module,
                << i << " has type " << type
                << ", which an artifact cannot return (tensors of f32, f16, "
                   "bf16, i32 or i64)";
+      if (auto arg = func.getResultAttrOfType<IntegerAttr>(
+              i, TesselDialect::InPlaceAttrHelper::getNameStr()))
+        spec->inPlace = arg.getInt();
       results.push_back(*spec);
     }
     if (kind) {

@@ -180,9 +180,59 @@ struct LowerPositionIds : OpRewritePattern<tessel::PositionIdsOp> {
   }
 };
 
+/// positions[index] as an index value.
+static Value positionAt(OpBuilder &b, Location loc, Value positions,
+                        Value index) {
+  Value p = tensor::ExtractOp::create(b, loc, positions, ValueRange{index});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), p);
+}
+
+/// tensor.insert_slice of the update at [0, 0, positions[0], 0]: in place
+/// into the cache's buffer when bufferization can (an argument the entry
+/// point updates).
+struct LowerCacheWrite : OpRewritePattern<tessel::CacheWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::CacheWriteOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value first = positionAt(b, loc, op.getPositions(),
+                             arith::ConstantIndexOp::create(b, loc, 0));
+    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+    offsets[2] = first;
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    b.replaceOpWithNewOp<tensor::InsertSliceOp>(
+        op, op.getUpdate(), op.getCache(), offsets,
+        tensor::getMixedSizes(b, loc, op.getUpdate()), strides);
+    return success();
+  }
+};
+
+/// tensor.extract_slice of the first positions[S - 1] + 1 rows.
+struct LowerCacheRead : OpRewritePattern<tessel::CacheReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::CacheReadOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value count = tensor::DimOp::create(b, loc, op.getPositions(), zero);
+    Value last = positionAt(b, loc, op.getPositions(),
+                            arith::SubIOp::create(b, loc, count, one));
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(b, loc, op.getCache());
+    sizes[2] = arith::AddIOp::create(b, loc, last, one).getResult();
+    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    Value slice = tensor::ExtractSliceOp::create(b, loc, op.getCache(), offsets,
+                                                 sizes, strides);
+    b.replaceOp(op, castTo(b, loc, slice, op.getType()));
+    return success();
+  }
+};
+
 } // namespace
 
 void tessel::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerSlice, LowerConcat, LowerBroadcast, LowerPositionIds>(
-      patterns.getContext());
+  patterns.add<LowerSlice, LowerConcat, LowerBroadcast, LowerPositionIds,
+               LowerCacheWrite, LowerCacheRead>(patterns.getContext());
 }

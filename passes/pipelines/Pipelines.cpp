@@ -85,6 +85,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
+  // Results updated in place (decode's caches) are the arguments' own
+  // buffers now; they leave the signature.
+  pm.addPass(createTesselInPlaceResults());
   pm.addPass(mlir::createCanonicalizerPass());
   stage(pm, options.stageHook, "bufferized");
 

@@ -35,6 +35,12 @@ Status reshape(const Tensor &x, const std::vector<int64_t> &shape, Tensor &y);
 // Data movement (Shape.cpp).
 Status slice(const Tensor &x, int64_t axis, int64_t offset, int64_t size,
              Tensor &y);
+/// y = cache [B, H, T, D] with rows positions[0] + j (axis 2) replaced by
+/// update[:, :, j]; positions [S] follow one another and fit T.
+Status cacheWrite(const Tensor &update, const Tensor &cache,
+                  const Tensor &positions, Tensor &y);
+/// y = cache[:, :, 0 : positions[S - 1] + 1].
+Status cacheRead(const Tensor &cache, const Tensor &positions, Tensor &y);
 Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,
               Tensor &y);
 /// NumPy broadcast_to: `shape` is the full result shape.

@@ -40,6 +40,43 @@ Status slice(const Tensor &x, int64_t axis, int64_t offset, int64_t size,
   return Status::ok();
 }
 
+Status cacheWrite(const Tensor &update, const Tensor &cache,
+                  const Tensor &positions, Tensor &y) {
+  if (update.rank() != 4 || cache.rank() != 4 || positions.rank() != 1 ||
+      positions.shape[0] != update.shape[2] || update.shape[2] == 0)
+    return errorf("cache_write: update ", formatShape(update.shape), ", cache ",
+                  formatShape(cache.shape), " and positions ",
+                  formatShape(positions.shape), " do not fit");
+  for (int64_t d : {0, 1, 3})
+    if (update.shape[d] != cache.shape[d])
+      return errorf("cache_write: update ", formatShape(update.shape),
+                    " and cache ", formatShape(cache.shape), " differ");
+  int64_t start = positions.ints[0], s = update.shape[2];
+  for (int64_t j = 0; j < s; ++j)
+    if (positions.ints[j] != start + j)
+      return errorf("cache_write: positions must follow one another, got ",
+                    positions.ints[j], " at index ", j);
+  if (start < 0 || start + s > cache.shape[2])
+    return errorf("cache_write: positions ", start, "..", start + s - 1,
+                  " do not fit a cache of ", cache.shape[2]);
+  y = cache;
+  int64_t outer = cache.shape[0] * cache.shape[1], inner = cache.shape[3];
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < s; ++j)
+      for (int64_t n = 0; n < inner; ++n)
+        copyElement(update, (o * s + j) * inner + n, y,
+                    (o * cache.shape[2] + start + j) * inner + n);
+  return Status::ok();
+}
+
+Status cacheRead(const Tensor &cache, const Tensor &positions, Tensor &y) {
+  if (cache.rank() != 4 || positions.rank() != 1 || positions.shape[0] == 0)
+    return errorf("cache_read: cache ", formatShape(cache.shape),
+                  " and positions ", formatShape(positions.shape),
+                  " do not fit");
+  return slice(cache, 2, 0, positions.ints.back() + 1, y);
+}
+
 Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,
               Tensor &y) {
   if (inputs.empty() || axis < 0 || axis >= inputs[0]->rank())

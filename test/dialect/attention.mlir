@@ -173,3 +173,16 @@ func.func @online_attention(%q: tensor<4x?x64xf16>, %k: tensor<32x64xf16>,
       -> tensor<4x?xf32>, tensor<4x?x48xf32>
   return %m2, %l2, %a2 : tensor<4x?xf32>, tensor<4x?xf32>, tensor<4x?x48xf32>
 }
+
+// The KV cache ops: a step's keys written at its positions, and the cache
+// read up to the step's last position.
+// CHECK-LABEL: func.func @kv_cache
+// CHECK-SAME: (%[[C:.+]]: tensor<?x2x?x16xf32>, %[[K:.+]]: tensor<?x2x?x16xf32>, %[[P:.+]]: tensor<?xi64>)
+// CHECK-NEXT: %[[W:.+]] = tessel.cache_write %[[K]] into %[[C]][%[[P]]] : tensor<?x2x?x16xf32> into tensor<?x2x?x16xf32>, tensor<?xi64>
+// CHECK-NEXT: %[[R:.+]] = tessel.cache_read %[[W]][%[[P]]] : tensor<?x2x?x16xf32>, tensor<?xi64> -> tensor<?x2x?x16xf32>
+// CHECK-NEXT: return %[[W]], %[[R]]
+func.func @kv_cache(%cache: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x16xf32>, %pos: tensor<?xi64>) -> (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) {
+  %w = tessel.cache_write %k into %cache[%pos] : tensor<?x2x?x16xf32> into tensor<?x2x?x16xf32>, tensor<?xi64>
+  %r = tessel.cache_read %w[%pos] : tensor<?x2x?x16xf32>, tensor<?xi64> -> tensor<?x2x?x16xf32>
+  return %w, %r : tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>
+}

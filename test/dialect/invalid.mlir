@@ -2197,3 +2197,63 @@ func.func @register_tile_elsewhere() {
 func.func @parameter_twice(%a: tensor<4xf32> {tessel.parameter = "w"}, %b: tensor<4xf32> {tessel.parameter = "w"}) {
   return
 }
+
+// -----
+
+// A KV cache is [B, H, T, D].
+func.func @cache_rank(%c: tensor<2x16xf32>, %k: tensor<1x2x1x16xf32>, %p: tensor<1xi64>) {
+  // expected-error @+1 {{'tessel.cache_write' op cache and update must be [B, H, T, D], got [2, 16] and [1, 2, 1, 16]}}
+  %w = tessel.cache_write %k into %c[%p] : tensor<1x2x1x16xf32> into tensor<2x16xf32>, tensor<1xi64>
+  return
+}
+
+// -----
+
+// The update has the cache's batch, heads and head size.
+func.func @cache_heads(%c: tensor<1x4x8x16xf32>, %k: tensor<1x2x1x16xf32>, %p: tensor<1xi64>) {
+  // expected-error @+1 {{'tessel.cache_write' op cache [1, 4, 8, 16] and update [1, 2, 1, 16] differ in dimension 1}}
+  %w = tessel.cache_write %k into %c[%p] : tensor<1x2x1x16xf32> into tensor<1x4x8x16xf32>, tensor<1xi64>
+  return
+}
+
+// -----
+
+// One position per row of the update.
+func.func @cache_positions(%c: tensor<1x2x8x16xf32>, %k: tensor<1x2x3x16xf32>, %p: tensor<2xi64>) {
+  // expected-error @+1 {{'tessel.cache_write' op positions [2] must give one position per row of the update [1, 2, 3, 16]}}
+  %w = tessel.cache_write %k into %c[%p] : tensor<1x2x3x16xf32> into tensor<1x2x8x16xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+// A read keeps the cache's batch, heads and head size.
+func.func @cache_read_heads(%c: tensor<1x2x8x16xf32>, %p: tensor<1xi64>) {
+  // expected-error @+1 {{'tessel.cache_read' op cache [1, 2, 8, 16] and result [1, 2, ?, 8] differ in dimension 3}}
+  %r = tessel.cache_read %c[%p] : tensor<1x2x8x16xf32>, tensor<1xi64> -> tensor<1x2x?x8xf32>
+  return
+}
+
+// -----
+
+// A result updated in place names an argument of its type.
+// expected-error @+1 {{result 0 is argument 0 updated in place, but their types differ}}
+func.func @in_place_type(%a: tensor<4xf32>, %b: tensor<8xf32>) -> (tensor<8xf32> {tessel.in_place = 0 : i64}) {
+  return %b : tensor<8xf32>
+}
+
+// -----
+
+// ... an argument the function has.
+// expected-error @+1 {{'tessel.in_place' of result 0 names argument 2 of 2}}
+func.func @in_place_range(%a: tensor<4xf32>, %b: tensor<8xf32>) -> (tensor<8xf32> {tessel.in_place = 2 : i64}) {
+  return %b : tensor<8xf32>
+}
+
+// -----
+
+// ... and only one result updates each argument.
+// expected-error @+1 {{results 0 and 1 both update argument 0}}
+func.func @in_place_twice(%a: tensor<4xf32>) -> (tensor<4xf32> {tessel.in_place = 0 : i64}, tensor<4xf32> {tessel.in_place = 0 : i64}) {
+  return %a, %a : tensor<4xf32>, tensor<4xf32>
+}

@@ -3,10 +3,13 @@
 
     check_generate.py --tesselc BIN --tessel-run BIN --tmp DIR MODEL.json
 
-1. `decode` on a prompt with an empty cache gives forward's logits; a
-   second `decode` step on one more token with the returned cache gives
-   forward's logits for the longer sequence at that position (1e-4
-   relative).
+1. `decode` on a prompt with caches of room for more positions than the
+   sequence gives forward's logits; a second `decode` step on one more
+   token with the returned caches gives forward's logits for the longer
+   sequence at that position (1e-4 relative). The caches' unused positions
+   hold NaN: a step that read past its last position would show it; the
+   returned caches keep them, and hold the steps' keys and values at their
+   positions only.
 2. Greedy `tessel-run generate` picks, at every step, the argmax of
    `forward` over the sequence so far.
 Prints one line; exits 1 on a mismatch.
@@ -69,13 +72,20 @@ def main():
         results = [np.load(o) for o in outs]
         return results[0], results[1:]
 
+    capacity = prompt_len + 3
     empty = []
     for spec in decode["inputs"][2:]:
         shape = list(spec["shape"])
-        shape[0], shape[2] = batch, 0
-        empty.append(np.zeros(shape, np.float32))
+        shape[0], shape[2] = batch, capacity
+        empty.append(np.full(shape, np.nan, np.float32))
     worst = 0.0
     logits, cache = decode_step(seq[:, :prompt_len], 0, empty)
+    for c in cache:
+        if c.shape[2] != capacity or np.isnan(c[:, :, :prompt_len]).any() \
+                or not np.isnan(c[:, :, prompt_len:]).all():
+            print(f"FAIL {name}: the caches after the prompt hold NaN inside "
+                  f"it or values past it")
+            return 1
     want = forward(seq[:, :prompt_len])
     worst = max(worst, np.abs(logits - want).max() / np.abs(want).max())
     logits, cache = decode_step(seq[:, prompt_len:], prompt_len, cache)

@@ -236,6 +236,13 @@ LogicalResult Evaluator::evaluate(Operation *op) {
         status = ref::slice(get(o.getInput()), o.getAxis(), o.getOffset(),
                             o.getType().getShape()[o.getAxis()], out);
       })
+      .Case([&](CacheWriteOp o) {
+        status = ref::cacheWrite(get(o.getUpdate()), get(o.getCache()),
+                                 get(o.getPositions()), out);
+      })
+      .Case([&](CacheReadOp o) {
+        status = ref::cacheRead(get(o.getCache()), get(o.getPositions()), out);
+      })
       .Case([&](ConcatOp o) {
         std::vector<const Tensor *> inputs;
         for (Value v : o.getInputs())

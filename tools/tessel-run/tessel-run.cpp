@@ -21,9 +21,11 @@
 #endif
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
-#include <memory>
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -43,6 +45,9 @@ const cli::OptionSpec kRepeat = {
     "Also time the entry point N more times; print the median and minimum"};
 const cli::OptionSpec kMemory = {
     "memory", "", "Print the workspace the memory plan gave the entry point"};
+const cli::OptionSpec kProfile = {
+    "profile", "",
+    "Time each step of the compiled code; print where the time went"};
 
 const std::vector<cli::CommandSpec> &commands() {
   static const std::vector<cli::CommandSpec> list = {
@@ -54,7 +59,8 @@ const std::vector<cli::CommandSpec> &commands() {
         kWeights,
         kSeed,
         kRepeat,
-        kMemory}},
+        kMemory,
+        kProfile}},
       {"run",
        "Run an entry point of a compiled artifact",
        "MODEL.tsl",
@@ -64,7 +70,8 @@ const std::vector<cli::CommandSpec> &commands() {
         kWeights,
         kSeed,
         kRepeat,
-        kMemory}},
+        kMemory,
+        kProfile}},
       {"generate",
        "Generate tokens with a compiled model and its KV cache",
        "MODEL.tsl",
@@ -83,10 +90,32 @@ const std::vector<cli::CommandSpec> &commands() {
         {"top-p", "P",
          "Keep the most likely tokens up to this probability mass "
          "(default 1: all)"},
+        {"min-p", "P",
+         "Keep tokens at least P times as likely as the most likely "
+         "(default 0: all)"},
         {"repetition-penalty", "R",
          "Penalize tokens already present (default 1: none)"},
-        {"sample-seed", "N", "Seed of the sampler (default 0)"},
-        {"out", "ids.npy", "Write prompt + generated ids [B, P + N] (int64)"},
+        {"presence-penalty", "X",
+         "Subtract X from tokens already generated (default 0)"},
+        {"frequency-penalty", "X",
+         "Subtract X per time a token was generated (default 0)"},
+        {"stop-token", "ID",
+         "End a sequence at this id (kept in the ids; repeatable)", false,
+         true},
+        {"stop", "TEXT",
+         "End the text at this string (not shown; repeatable; needs a "
+         "tokenizer)",
+         false, true},
+        {"sample-seed", "N",
+         "Seed of the sampler; sequence b of a batch uses N + b (default 0)"},
+        {"out", "ids.npy",
+         "Write prompt + generated ids [B, P + N] (int64; -1 after a "
+         "sequence's stop)"},
+        {"time", "",
+         "Print the prompt's and the generated tokens' time to stderr"},
+        {"memory", "",
+         "Print the KV cache's bytes per token and what was allocated"},
+        kProfile,
         kWeights,
         kSeed}},
   };
@@ -100,9 +129,12 @@ int fail(const std::string &message) {
 
 int fail(const Status &status) { return fail(status.message()); }
 
-/// Loads the artifact and its parameters (--weights, --seed).
+/// Loads the artifact and its parameters (--weights, --seed); with
+/// --profile, starts timing its steps.
 Status loadArtifact(const cli::ParsedArgs &args, Artifact &artifact) {
   TESSEL_RETURN_IF_ERROR(artifact.load(args.positional()));
+  if (args.has("profile"))
+    TESSEL_RETURN_IF_ERROR(artifact.startProfile());
   uint64_t seed = 0;
   TESSEL_RETURN_IF_ERROR(args.getUnsigned("seed", seed));
   TESSEL_RETURN_IF_ERROR(artifact.loadParameters(
@@ -114,6 +146,49 @@ Status loadArtifact(const cli::ParsedArgs &args, Artifact &artifact) {
                  kTool, artifact.seededParameters(),
                  artifact.parameterCount(), args.get("weights", "").c_str());
   return Status::ok();
+}
+
+/// What --profile prints for `entry`: its steps grouped by op and by where
+/// in the model they are (layer numbers folded into `layers.*`), the most
+/// expensive first, in milliseconds per run.
+void printProfile(const Artifact &artifact, const std::string &entry) {
+  const EntryPoint *point = artifact.entry(entry);
+  int64_t runs = artifact.profiledRuns(entry);
+  if (!point || !runs)
+    return;
+  const std::vector<double> &seconds = artifact.stepSeconds(entry);
+  struct Group {
+    double seconds = 0;
+    int64_t steps = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Group> groups;
+  double total = 0;
+  for (size_t i = 0; i < seconds.size() && i < point->steps.size(); ++i) {
+    std::string at = point->steps[i].at;
+    if (at.rfind("layers.", 0) == 0) {
+      size_t dot = at.find('.', 7);
+      at = "layers.*" + (dot == std::string::npos ? "" : at.substr(dot));
+    }
+    Group &g = groups[{point->steps[i].op, at}];
+    g.seconds += seconds[i];
+    ++g.steps;
+    total += seconds[i];
+  }
+  std::vector<std::pair<std::pair<std::string, std::string>, Group>> sorted(
+      groups.begin(), groups.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](auto &a, auto &b) {
+    return a.second.seconds > b.second.seconds;
+  });
+  std::printf("%s: profile of %lld runs: %.3f ms per run in %zu steps\n",
+              entry.c_str(), static_cast<long long>(runs),
+              1e3 * total / double(runs), seconds.size());
+  std::printf("  %10s %7s %6s  %-18s %s\n", "ms/run", "share", "steps", "op",
+              "at");
+  for (const auto &[key, g] : sorted)
+    std::printf(
+        "  %10.3f %6.1f%% %6lld  %-18s %s\n", 1e3 * g.seconds / double(runs),
+        total > 0 ? 100 * g.seconds / total : 0.0,
+        static_cast<long long>(g.steps), key.first.c_str(), key.second.c_str());
 }
 
 /// Runs `entry` --repeat more times, in-process with the parameters loaded
@@ -141,6 +216,8 @@ Status repeatAndReport(const cli::ParsedArgs &args, Artifact &artifact,
                 times.front());
   }
   const EntryPoint *point = artifact.entry(entry);
+  if (args.has("profile"))
+    printProfile(artifact, entry);
   if (args.has("memory") && point) {
     if (point->workspaceSymbol.empty()) {
       std::printf("%s: no memory plan\n", entry.c_str());
@@ -258,6 +335,9 @@ public:
   /// sampled when the output is text.
   int64_t vocabSize() const { return tokenizer->vocabSize(); }
 
+  /// Strings that end the text (not shown).
+  std::vector<std::string> stops;
+
   Status show(int64_t id, bool &ended) {
     ended = stopAtEnd && tokenizer->endOfText() &&
             id == *tokenizer->endOfText();
@@ -265,22 +345,47 @@ public:
       return Status::ok();
     std::string ready;
     TESSEL_RETURN_IF_ERROR(stream->push(static_cast<int32_t>(id), ready));
-    std::fwrite(ready.data(), 1, ready.size(), stdout);
-    std::fflush(stdout);
+    ended = write(ready, /*last=*/false);
     return Status::ok();
   }
 
   void finish() {
-    std::string rest = stream->finish();
-    std::fwrite(rest.data(), 1, rest.size(), stdout);
+    if (!stopped)
+      write(stream->finish(), /*last=*/true);
     std::printf("\n");
   }
 
 private:
+  /// Writes `text` after what was held back, up to a stop string (then
+  /// returns true); holds back a tail that may begin a stop string, unless
+  /// this is the `last` text.
+  bool write(const std::string &text, bool last) {
+    pending += text;
+    size_t cut = std::string::npos;
+    for (const std::string &stop : stops)
+      if (!stop.empty())
+        cut = std::min(cut, pending.find(stop));
+    stopped = cut != std::string::npos;
+    size_t ready = stopped ? cut : pending.size();
+    if (!stopped && !last)
+      for (const std::string &stop : stops)
+        for (size_t k = std::min(stop.size() - 1, pending.size()); k > 0; --k)
+          if (pending.compare(pending.size() - k, k, stop, 0, k) == 0) {
+            ready = std::min(ready, pending.size() - k);
+            break;
+          }
+    std::fwrite(pending.data(), 1, ready, stdout);
+    std::fflush(stdout);
+    pending.erase(0, stopped ? pending.size() : ready);
+    return stopped;
+  }
+  std::string pending;
+  bool stopped = false;
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<StreamDecoder> stream;
 #else
   bool stopAtEnd = true;
+  std::vector<std::string> stops;
   Status encode(const std::string &, bool, Tensor &) { return Status::ok(); }
   void start(size_t) {}
   int64_t vocabSize() const { return 0; }
@@ -321,6 +426,51 @@ Status openTokenizer(const cli::ParsedArgs &args, const Artifact &artifact,
 #endif
 }
 
+/// What --time prints: the prompt (its decode step and the first token's
+/// sampling) and the tokens after it, per sequence of the batch.
+void printTimes(int64_t batch, int64_t length, int64_t generated,
+                std::chrono::steady_clock::time_point start,
+                std::chrono::steady_clock::time_point firstToken,
+                std::chrono::steady_clock::time_point end) {
+  auto ms = [](auto from, auto to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+  };
+  double prompt = ms(start, firstToken), rest = ms(firstToken, end);
+  std::fprintf(
+      stderr, "%s: prompt: %lld x %lld tokens in %.1f ms (%.1f tokens/s)\n",
+      kTool, static_cast<long long>(batch), static_cast<long long>(length),
+      prompt, 1e3 * double(batch * length) / prompt);
+  if (generated > 1)
+    std::fprintf(stderr,
+                 "%s: generated: %lld x %lld tokens in %.1f ms (%.2f ms per "
+                 "step, %.1f tokens/s)\n",
+                 kTool, static_cast<long long>(batch),
+                 static_cast<long long>(generated - 1), rest,
+                 rest / double(generated - 1),
+                 1e3 * double(batch * (generated - 1)) / rest);
+}
+
+/// What generate --memory prints: the KV cache's bytes per token of one
+/// sequence (every layer's keys and values, as decode's caches hold them)
+/// and the caches allocated for this run.
+void printCacheMemory(const EntryPoint &decode,
+                      const std::vector<Tensor> &inputs) {
+  int64_t perToken = 0, allocated = 0;
+  for (size_t i = 2; i < inputs.size(); ++i) {
+    const std::vector<int64_t> &shape = inputs[i].shape;
+    int64_t bytes = byteWidth(decode.inputs[i].dtype);
+    perToken += shape[1] * shape[3] * bytes;
+    allocated += inputs[i].numel() * bytes;
+  }
+  int64_t batch = inputs.size() > 2 ? inputs[2].shape[0] : 0;
+  int64_t capacity = inputs.size() > 2 ? inputs[2].shape[2] : 0;
+  std::printf("KV cache: %lld bytes per token per sequence (%zu caches); "
+              "%lld bytes for %lld x %lld positions\n",
+              static_cast<long long>(perToken), inputs.size() - 2,
+              static_cast<long long>(allocated), static_cast<long long>(batch),
+              static_cast<long long>(capacity));
+}
+
 /// Prompt, then one token at a time through `decode` and its KV cache.
 Status runGenerate(const cli::ParsedArgs &args) {
   uint64_t maxNewTokens = 16, sampleSeed = 0;
@@ -332,10 +482,21 @@ Status runGenerate(const cli::ParsedArgs &args) {
   TESSEL_RETURN_IF_ERROR(args.getDouble("top-p", options.topP));
   TESSEL_RETURN_IF_ERROR(
       args.getDouble("repetition-penalty", options.repetitionPenalty));
-  if (options.temperature < 0 || options.topK < 0 || !(options.topP > 0) ||
-      options.topP > 1 || !(options.repetitionPenalty > 0))
-    return Status::error("--temperature >= 0, --top-k >= 0, --top-p in "
-                         "(0, 1], --repetition-penalty > 0");
+  TESSEL_RETURN_IF_ERROR(args.getDouble("min-p", options.minP));
+  TESSEL_RETURN_IF_ERROR(
+      args.getDouble("presence-penalty", options.presencePenalty));
+  TESSEL_RETURN_IF_ERROR(
+      args.getDouble("frequency-penalty", options.frequencyPenalty));
+  TESSEL_RETURN_IF_ERROR(checkSamplingOptions(options));
+  std::vector<int64_t> stopTokens;
+  for (const std::string &text : args.all("stop-token")) {
+    char *end = nullptr;
+    errno = 0;
+    long long id = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end || errno || id < 0)
+      return errorf("--stop-token: '", text, "' is not a token id");
+    stopTokens.push_back(id);
+  }
 
   Artifact artifact;
   TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
@@ -349,6 +510,13 @@ Status runGenerate(const cli::ParsedArgs &args) {
                          "ids.npy (one of them)");
   std::unique_ptr<TextOutput> text;
   TESSEL_RETURN_IF_ERROR(openTokenizer(args, artifact, text));
+  if (args.has("stop") && !text)
+    return Status::error("--stop needs text: give --prompt or --tokenizer");
+  if (text)
+    text->stops = args.all("stop");
+  for (const std::string &stop : args.all("stop"))
+    if (stop.empty())
+      return Status::error("--stop: the stop string is empty");
   std::string promptFile =
       args.has("prompt") ? "--prompt" : args.get("prompt-tokens", "");
   Tensor prompt;
@@ -371,52 +539,80 @@ Status runGenerate(const cli::ParsedArgs &args) {
     return errorf(promptFile, ": a prompt of ", length, " tokens plus ",
                   newTokens, " new ones must be non-empty and fit the model's ",
                   artifact.maxPositions(), " positions");
-  std::mt19937_64 rng(sampleSeed);
+  // One generator per sequence: a sequence samples the same tokens in any
+  // batch.
+  std::vector<std::mt19937_64> rngs;
+  for (int64_t b = 0; b < batch; ++b)
+    rngs.emplace_back(sampleSeed + b);
 
-  // Empty caches: [B, heads, 0, head dim] per layer, as decode declares.
-  std::vector<Tensor> state;
+  // The caches, [B, heads, capacity, head dim] per layer, allocated once
+  // for the prompt and every new token, and updated in place by decode:
+  // inputs = {tokens, positions, caches...}.
+  std::vector<Tensor> inputs(2);
   for (size_t i = 2; i < decode->inputs.size(); ++i) {
     std::vector<int64_t> shape = decode->inputs[i].shape;
-    shape[0] = batch, shape[2] = 0;
-    state.push_back(Tensor::zeros(decode->inputs[i].dtype, shape));
+    shape[0] = batch, shape[2] = length + newTokens;
+    inputs.push_back(Tensor::zeros(DType::F32, shape));
   }
   std::vector<std::vector<int64_t>> sequences(batch);
+  std::vector<bool> stopped(batch, false);
   for (int64_t b = 0; b < batch; ++b)
     sequences[b].assign(prompt.ints.begin() + b * length,
                         prompt.ints.begin() + (b + 1) * length);
-  Tensor step = prompt;
+  Tensor &step = inputs[0];
+  step = prompt;
   int64_t position = 0;
+  std::vector<Tensor> results; // The logits, reused from step to step.
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point start = Clock::now(), firstToken = start;
   for (int64_t n = 0; n < newTokens; ++n) {
     int64_t count = step.shape[1];
-    Tensor positions = Tensor::zeros(DType::I64, {count});
+    Tensor &positions = inputs[1];
+    positions = Tensor::zeros(DType::I64, {count});
     for (int64_t i = 0; i < count; ++i)
       positions.ints[i] = position + i;
-    std::vector<Tensor> inputs = {step, positions};
-    inputs.insert(inputs.end(), state.begin(), state.end());
-    std::vector<Tensor> results;
-    TESSEL_RETURN_IF_ERROR(artifact.run(decode->name, inputs, results));
+    TESSEL_RETURN_IF_ERROR(artifact.runUpdating(decode->name, inputs, results));
     position += count;
-    state.assign(results.begin() + 1, results.end());
     const Tensor &logits = results[0];
     int64_t vocab = logits.shape[2];
     step = Tensor::zeros(DType::I64, {batch, 1});
     for (int64_t b = 0; b < batch; ++b) {
+      // A stopped sequence goes on through the batch's steps, its results
+      // unused.
+      if (stopped[b]) {
+        step.ints[b] = sequences[b].back();
+        continue;
+      }
       const float *row = logits.floats.data() + ((b + 1) * count - 1) * vocab;
       int64_t choices = text ? std::min(vocab, text->vocabSize()) : vocab;
       int64_t next = sampleToken(std::vector<float>(row, row + choices),
-                                 sequences[b], options, rng);
+                                 sequences[b], options, rngs[b], length);
       sequences[b].push_back(next);
       step.ints[b] = next;
+      stopped[b] = std::find(stopTokens.begin(), stopTokens.end(), next) !=
+                   stopTokens.end();
     }
-    if (text) {
+    if (n == 0)
+      firstToken = Clock::now();
+    if (text && !stopped[0]) {
       bool ended = false;
       TESSEL_RETURN_IF_ERROR(text->show(step.ints[0], ended));
-      if (ended)
-        break;
+      stopped[0] = ended;
     }
+    if (std::all_of(stopped.begin(), stopped.end(), [](bool s) { return s; }))
+      break;
   }
-  int64_t generated = sequences[0].size() - length;
+  int64_t generated = 0;
+  for (const std::vector<int64_t> &sequence : sequences)
+    generated = std::max<int64_t>(generated, sequence.size() - length);
+  if (args.has("time"))
+    printTimes(batch, length, generated, start, firstToken, Clock::now());
+  if (args.has("memory"))
+    printCacheMemory(*decode, inputs);
+  if (args.has("profile"))
+    printProfile(artifact, decode->name);
   Tensor all = Tensor::zeros(DType::I64, {batch, length + generated});
+  std::fill(all.ints.begin(), all.ints.end(), -1);
   for (int64_t b = 0; b < batch; ++b)
     std::copy(sequences[b].begin(), sequences[b].end(),
               all.ints.begin() + b * all.shape[1]);

@@ -6,6 +6,9 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace tessel {
 #define GEN_PASS_DEF_TESSELEMITENTRYPOINTS
@@ -16,19 +19,86 @@ using namespace mlir;
 
 namespace {
 
+/// The step number of a step function named `ENTRY_sN`; -1 otherwise.
+static int32_t stepNumber(StringRef name) {
+  size_t at = name.rfind("_s");
+  int32_t number = -1;
+  if (at == StringRef::npos || name.drop_front(at + 2).getAsInteger(10, number))
+    return -1;
+  return number;
+}
+
+/// Adds `tessel_step_hook`: a global pointer to `void (i32 step, i32 end)`
+/// that each entry point calls before (end = 0) and after (end = 1) each of
+/// its steps. It points at a function that does nothing, until a runtime
+/// that profiles points it elsewhere: one indirect call per step boundary.
+static void addStepHook(ModuleOp module, ArrayRef<LLVM::LLVMFuncOp> steps) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  Location loc = module.getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto i32 = IntegerType::get(ctx, 32);
+  auto hookType =
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {i32, i32});
+  b.setInsertionPointToEnd(module.getBody());
+  auto nothing =
+      LLVM::LLVMFuncOp::create(b, loc, "tessel_step_nothing", hookType);
+  nothing.setLinkage(LLVM::Linkage::Internal);
+  b.setInsertionPointToStart(nothing.addEntryBlock(b));
+  LLVM::ReturnOp::create(b, loc, ValueRange());
+  b.setInsertionPointToEnd(module.getBody());
+  auto hook = LLVM::GlobalOp::create(b, loc, ptr, /*isConstant=*/false,
+                                     LLVM::Linkage::External,
+                                     "tessel_step_hook", Attribute());
+  b.setInsertionPointToStart(&hook.getInitializerRegion().emplaceBlock());
+  LLVM::ReturnOp::create(
+      b, loc, LLVM::AddressOfOp::create(b, loc, ptr, nothing.getName()));
+
+  llvm::SmallPtrSet<Operation *, 32> stepSet;
+  for (LLVM::LLVMFuncOp step : steps)
+    stepSet.insert(step);
+  SymbolTable symbols(module);
+  module.walk([&](LLVM::CallOp call) {
+    auto callee = call.getCallee();
+    if (!callee)
+      return;
+    Operation *target = symbols.lookup(*callee);
+    if (!target || !stepSet.contains(target))
+      return;
+    int32_t number = stepNumber(*callee);
+    Location at = call.getLoc();
+    auto callHook = [&](int32_t end) {
+      Value fn = LLVM::LoadOp::create(
+          b, at, ptr, LLVM::AddressOfOp::create(b, at, ptr, hook.getName()));
+      Value step = LLVM::ConstantOp::create(b, at, i32, number);
+      Value phase = LLVM::ConstantOp::create(b, at, i32, end);
+      LLVM::CallOp::create(b, at, hookType, ValueRange{fn, step, phase});
+    };
+    b.setInsertionPoint(call);
+    callHook(0);
+    b.setInsertionPointAfter(call);
+    callHook(1);
+  });
+}
+
 struct EmitEntryPoints
     : tessel::impl::TesselEmitEntryPointsBase<EmitEntryPoints> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    SmallVector<LLVM::LLVMFuncOp> steps;
     SmallVector<LLVM::LLVMFuncOp> wrappers;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
       if (func.getName().starts_with("_mlir_ciface_") && !func.isExternal())
         wrappers.push_back(func);
       // Steps (tessel-outline-steps) stay functions of their own.
       if (tessel::TesselDialect::StepAttrHelper(&getContext())
-              .isAttrPresent(func))
+              .isAttrPresent(func)) {
         func.setNoInline(true);
+        steps.push_back(func);
+      }
     }
+    if (!steps.empty())
+      addStepHook(module, steps);
     OpBuilder b(&getContext());
     auto ptr = LLVM::LLVMPointerType::get(&getContext());
     for (LLVM::LLVMFuncOp wrapper : wrappers) {

@@ -30,11 +30,18 @@ struct ParametersToArguments
       if (func.isExternal())
         continue;
       // An entry point's inputs are read-only too: the runtime passes the
-      // caller's data.
-      if (func.isPublic())
+      // caller's data. Those a result updates in place (tessel.in_place:
+      // decode's caches) are the exception: their buffers are written.
+      if (func.isPublic()) {
+        llvm::SmallDenseSet<int64_t> updated;
+        for (unsigned r = 0; r < func.getNumResults(); ++r)
+          if (auto arg = func.getResultAttrOfType<IntegerAttr>(
+                  r, tessel::TesselDialect::InPlaceAttrHelper::getNameStr()))
+            updated.insert(arg.getInt());
         for (unsigned i = 0; i < func.getNumArguments(); ++i)
           func.setArgAttr(i, "bufferization.writable",
-                          BoolAttr::get(&getContext(), false));
+                          BoolAttr::get(&getContext(), updated.contains(i)));
+      }
       // Which parameters this function reads, in declaration order.
       llvm::SmallDenseSet<StringAttr> used;
       func.walk([&](tessel::GetParameterOp get) {

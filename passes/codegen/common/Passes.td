@@ -29,6 +29,34 @@ def TesselParametersToArguments
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def TesselInPlaceResults
+    : Pass<"tessel-in-place-results", "::mlir::ModuleOp"> {
+  let summary = "Drop the results a function updates in place, checking that "
+                "bufferization wrote them in place";
+  let description = [{
+    Runs right after bufferization. A result marked `tessel.in_place = N` is
+    argument N updated in place (decode's KV caches): its returned buffer
+    must be argument N's own (through `memref.cast` at most). The pass
+    removes such results from the function and its returns: the caller
+    holds the buffer already. A result that bufferization could not write
+    in place (it returns a copy) is an error naming the result, never a
+    silent copy of the whole cache per call.
+
+    ```mlir
+    // Before
+    func.func @decode(..., %cache: memref<?x4x?x16xf32>)
+        -> (memref<?x?x64xf32>, memref<?x4x?x16xf32> {tessel.in_place = 2}) {
+      ...
+      return %logits, %cache : ...
+    // After
+    func.func @decode(..., %cache: memref<?x4x?x16xf32>)
+        -> memref<?x?x64xf32> {
+      ...
+      return %logits : memref<?x?x64xf32>
+    ```
+  }];
+}
+
 def TesselPlanBuffers : Pass<"tessel-plan-buffers", "::mlir::ModuleOp"> {
   let summary = "Lay out each function's temporary buffers in one workspace, "
                 "reusing memory between buffers whose lifetimes do not overlap";
@@ -119,7 +147,11 @@ def TesselEmitEntryPoints
     which loads each argument pointer from the array and calls the wrapper:
     the runtime calls every entry point the same way, whatever its arity.
     Marks the steps of `tessel-outline-steps` (`tessel.step`) `no_inline`,
-    so that each op's step stays a function a profile can name.
+    so that each op's step stays a function a profile can name, and brackets
+    each call of a step with calls through `tessel_step_hook` (a global
+    pointer to `void (i32 step, i32 end)`, end 0 before the step and 1
+    after; it points at a function that does nothing until a runtime that
+    profiles sets it: `tessel-run --profile`).
 
     ```mlir
     llvm.func @tessel_entry_forward(%args: !llvm.ptr) {

@@ -1,5 +1,5 @@
 // convert-tessel-to-linalg: slice, concat (tensor.empty + insert_slice, not
-// tensor.concat), broadcast and position_ids. The structure is checked on
+// tensor.concat), broadcast, position_ids and the KV cache's write and read. The structure is checked on
 // the linalg output, that it bufferizes (BUF), and the numbers by running
 // the lowered code in the JIT (the @run_* entries; the expected values are
 // plain copies and indices, by hand, and agree with `tessel-interpret`).
@@ -26,6 +26,7 @@
 // RUN: %{jit} run_broadcast | FileCheck %s --check-prefix=BCAST
 // RUN: %{jit} run_position_ids | FileCheck %s --check-prefix=POS
 // RUN: %{jit} run_position_ids_i32 | FileCheck %s --check-prefix=POS32
+// RUN: %{jit} run_cache | FileCheck %s --check-prefix=CACHE
 
 //===----------------------------------------------------------------------===//
 // Structure
@@ -141,6 +142,32 @@ func.func @position_ids_i32(%x: tensor<2x7xf32>) -> tensor<7xi32> {
   return %p : tensor<7xi32>
 }
 
+// A decode step's keys go into the cache at positions[0] (an insert_slice
+// into the cache, which bufferizes into the argument's own buffer: no
+// allocation, no copy of the cache), and attention reads the first
+// positions[S - 1] + 1 rows.
+// CHECK-LABEL: func.func @cache_step(
+// CHECK-SAME: %[[C:[^:]+]]: tensor<?x1x?x2xf32>, %[[K:[^:]+]]: tensor<?x1x?x2xf32>, %[[P:[^:]+]]: tensor<?xi64>
+// CHECK: %[[P0:.+]] = tensor.extract %[[P]][%c0]
+// CHECK: %[[AT:.+]] = arith.index_cast %[[P0]] : i64 to index
+// CHECK: %[[W:.+]] = tensor.insert_slice %[[K]] into %[[C]][0, 0, %[[AT]], 0] [%{{.+}}, 1, %{{.+}}, 2] [1, 1, 1, 1]
+// CHECK: %[[S:.+]] = tensor.dim %[[P]], %c0
+// CHECK: %[[LASTI:.+]] = arith.subi %[[S]], %c1
+// CHECK: %[[LAST:.+]] = tensor.extract %[[P]][%[[LASTI]]]
+// CHECK: %[[LASTX:.+]] = arith.index_cast %[[LAST]] : i64 to index
+// CHECK: %[[T:.+]] = arith.addi %[[LASTX]], %c1
+// CHECK: %[[R:.+]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [%{{.+}}, 1, %[[T]], 2] [1, 1, 1, 1]
+// CHECK: return %[[W]], %[[R]]
+func.func @cache_step(%cache: tensor<?x1x?x2xf32>, %k: tensor<?x1x?x2xf32>,
+                      %pos: tensor<?xi64>)
+    -> (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>) {
+  %w = tessel.cache_write %k into %cache[%pos]
+      : tensor<?x1x?x2xf32> into tensor<?x1x?x2xf32>, tensor<?xi64>
+  %r = tessel.cache_read %w[%pos]
+      : tensor<?x1x?x2xf32>, tensor<?xi64> -> tensor<?x1x?x2xf32>
+  return %w, %r : tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>
+}
+
 // BUF-LABEL: func.func @slice(
 // BUF: memref.subview
 // BUF-NOT: tensor
@@ -162,6 +189,13 @@ func.func @position_ids_i32(%x: tensor<2x7xf32>) -> tensor<7xi32> {
 // BUF-NOT: tensor
 // BUF-LABEL: func.func @position_ids_i32(
 // BUF-NOT: tensor
+// BUF-LABEL: func.func @cache_step(
+// BUF-SAME: %[[C:[^:]+]]: memref<?x1x?x2xf32
+// BUF-NOT: memref.alloc
+// BUF: %[[DST:.+]] = memref.subview %[[C]]
+// BUF: memref.copy %{{.+}}, %[[DST]]
+// BUF-NOT: memref.alloc
+// BUF: return %[[C]]
 
 //===----------------------------------------------------------------------===//
 // Numbers: the lowered code run in the JIT.
@@ -267,5 +301,33 @@ func.func @run_position_ids_i32() {
   %p = call @pos_i32(%xd) : (tensor<?x?xf32>) -> tensor<?xi32>
   %u = tensor.cast %p : tensor<?xi32> to tensor<*xi32>
   call @printMemrefI32(%u) : (tensor<*xi32>) -> ()
+  return
+}
+
+// Rows 1 and 2 of a cache with room for 4 get the step's keys; the read
+// covers rows 0..2, and row 3 keeps its old value.
+// CACHE: sizes = [1, 1, 4, 2]
+// CACHE-NEXT: {{\[\[\[\[}}9,{{ +}}9],
+// CACHE-NEXT: [1,{{ +}}2],
+// CACHE-NEXT: [3,{{ +}}4],
+// CACHE-NEXT: [9,{{ +}}9]]]]
+// CACHE: sizes = [1, 1, 3, 2]
+// CACHE-NEXT: {{\[\[\[\[}}9,{{ +}}9],
+// CACHE-NEXT: [1,{{ +}}2],
+// CACHE-NEXT: [3,{{ +}}4]]]]
+func.func @run_cache() {
+  %c = arith.constant dense<9.0> : tensor<1x1x4x2xf32>
+  %k = arith.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %p = arith.constant dense<[1, 2]> : tensor<2xi64>
+  %cd = tensor.cast %c : tensor<1x1x4x2xf32> to tensor<?x1x?x2xf32>
+  %kd = tensor.cast %k : tensor<1x1x2x2xf32> to tensor<?x1x?x2xf32>
+  %pd = tensor.cast %p : tensor<2xi64> to tensor<?xi64>
+  %w, %r = call @cache_step(%cd, %kd, %pd)
+      : (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>, tensor<?xi64>)
+      -> (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>)
+  %wu = tensor.cast %w : tensor<?x1x?x2xf32> to tensor<*xf32>
+  call @printMemrefF32(%wu) : (tensor<*xf32>) -> ()
+  %ru = tensor.cast %r : tensor<?x1x?x2xf32> to tensor<*xf32>
+  call @printMemrefF32(%ru) : (tensor<*xf32>) -> ()
   return
 }

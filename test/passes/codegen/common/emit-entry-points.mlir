@@ -26,3 +26,37 @@ llvm.func @_mlir_ciface_external(!llvm.ptr)
 llvm.func internal @f_s0() attributes {tessel.step} {
   llvm.return
 }
+
+// Each call of a step is bracketed by calls through tessel_step_hook (step
+// number from the step's name; 0 before, 1 after), a global that points at
+// a function doing nothing until a profiling runtime sets it.
+
+// STEP-LABEL: llvm.func @f_host()
+// STEP:         %[[H0:.+]] = llvm.mlir.addressof @tessel_step_hook : !llvm.ptr
+// STEP-NEXT:    %[[F0:.+]] = llvm.load %[[H0]] : !llvm.ptr -> !llvm.ptr
+// STEP-NEXT:    %[[N0:.+]] = llvm.mlir.constant(0 : i32) : i32
+// STEP-NEXT:    %[[B0:.+]] = llvm.mlir.constant(0 : i32) : i32
+// STEP-NEXT:    llvm.call %[[F0]](%[[N0]], %[[B0]]) : !llvm.ptr, (i32, i32) -> ()
+// STEP-NEXT:    llvm.call @f_s0() : () -> ()
+// STEP-NEXT:    %[[H1:.+]] = llvm.mlir.addressof @tessel_step_hook : !llvm.ptr
+// STEP-NEXT:    %[[F1:.+]] = llvm.load %[[H1]] : !llvm.ptr -> !llvm.ptr
+// STEP-NEXT:    %[[N1:.+]] = llvm.mlir.constant(0 : i32) : i32
+// STEP-NEXT:    %[[E1:.+]] = llvm.mlir.constant(1 : i32) : i32
+// STEP-NEXT:    llvm.call %[[F1]](%[[N1]], %[[E1]]) : !llvm.ptr, (i32, i32) -> ()
+// STEP:         llvm.mlir.constant(1 : i32) : i32
+// STEP-NEXT:    llvm.mlir.constant(0 : i32) : i32
+// STEP-NEXT:    llvm.call
+// STEP-NEXT:    llvm.call @f_s1() : () -> ()
+// STEP-LABEL: llvm.func internal @tessel_step_nothing(
+// STEP-NEXT:    llvm.return
+// STEP:       llvm.mlir.global external @tessel_step_hook() {{.*}} : !llvm.ptr {
+// STEP-NEXT:    %[[NOTHING:.+]] = llvm.mlir.addressof @tessel_step_nothing : !llvm.ptr
+// STEP-NEXT:    llvm.return %[[NOTHING]] : !llvm.ptr
+llvm.func @f_host() {
+  llvm.call @f_s0() : () -> ()
+  llvm.call @f_s1() : () -> ()
+  llvm.return
+}
+llvm.func internal @f_s1() attributes {tessel.step} {
+  llvm.return
+}

@@ -37,3 +37,14 @@ func.func private @helper() -> tensor<4xf32> {
   %b = tessel.get_parameter @b : tensor<4xf32>
   return %b : tensor<4xf32>
 }
+
+// An input a result updates in place (tessel.in_place: decode's caches) is
+// the one argument bufferization may write.
+
+// CHECK-LABEL: func.func @step(
+// CHECK-SAME:    %{{.+}}: tensor<?xi64> {bufferization.writable = false},
+// CHECK-SAME:    %{{.+}}: tensor<?x2x?x4xf32> {bufferization.writable = true})
+// CHECK-SAME:    -> (tensor<?x2x?x4xf32> {tessel.in_place = 1 : i64})
+func.func @step(%pos: tensor<?xi64>, %cache: tensor<?x2x?x4xf32>) -> (tensor<?x2x?x4xf32> {tessel.in_place = 1 : i64}) {
+  return %cache : tensor<?x2x?x4xf32>
+}

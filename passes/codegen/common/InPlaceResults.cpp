@@ -1,0 +1,61 @@
+//===- InPlaceResults.cpp - results updated in place, dropped -------------===//
+
+#include "passes/codegen/common/Passes.h"
+
+#include "dialect/TesselDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+#include "llvm/ADT/BitVector.h"
+
+namespace tessel {
+#define GEN_PASS_DEF_TESSELINPLACERESULTS
+#include "passes/codegen/common/Passes.h.inc"
+} // namespace tessel
+
+using namespace mlir;
+
+namespace {
+
+/// `value` with memref.cast ops looked through.
+Value uncast(Value value) {
+  while (auto cast = value.getDefiningOp<memref::CastOp>())
+    value = cast.getSource();
+  return value;
+}
+
+struct InPlaceResults : tessel::impl::TesselInPlaceResultsBase<InPlaceResults> {
+  void runOnOperation() override {
+    StringRef name = tessel::TesselDialect::InPlaceAttrHelper::getNameStr();
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      llvm::BitVector dropped(func.getNumResults());
+      for (unsigned r = 0; r < func.getNumResults(); ++r) {
+        auto arg = func.getResultAttrOfType<IntegerAttr>(r, name);
+        if (!arg)
+          continue;
+        Value argument = func.getArgument(arg.getInt());
+        WalkResult walk = func.walk([&](func::ReturnOp ret) {
+          if (uncast(ret.getOperand(r)) == argument)
+            return WalkResult::advance();
+          ret.emitError("result ")
+              << r << " updates argument " << arg.getInt()
+              << " in place, but bufferization returns a copy of it";
+          return WalkResult::interrupt();
+        });
+        if (walk.wasInterrupted())
+          return signalPassFailure();
+        dropped.set(r);
+      }
+      if (dropped.none())
+        continue;
+      func.walk([&](func::ReturnOp ret) { ret->eraseOperands(dropped); });
+      if (failed(func.eraseResults(dropped)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
