@@ -9,7 +9,11 @@
 //   order, so the costly ones (which see the most keys) go first and the
 //   schedule ends on cheap ones;
 // - the keys are transposed once, before the threads start ([B, Hkv, D, T]),
-//   so that each key tile is a slice whose rows are vectors;
+//   so that each key tile is a slice whose rows are vectors; except in a
+//   decode entry point, whose keys are the KV cache: a step there has few
+//   queries, and transposing the cache would copy it whole at every token,
+//   so its key tiles are read where they are ([K, D], transposed in
+//   registers);
 // - each query tile is multiplied by the scale once, into an f32 buffer of
 //   its own, so no logit is multiplied;
 // - the logits tile and the row maxima are scratch tensors carried through
@@ -24,6 +28,7 @@
 #include "passes/codegen/cpu/Passes.h"
 #include "passes/utils/LinalgBuilders.h"
 
+#include "dialect/TesselDialect.h"
 #include "dialect/TesselOps.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -84,7 +89,10 @@ void setInsertionPointAfterValue(OpBuilder &b, Value value) {
 class AttentionMapper {
 public:
   explicit AttentionMapper(func::FuncOp func)
-      : rewriter(func.getContext()), ctx(func.getContext()) {}
+      : rewriter(func.getContext()), ctx(func.getContext()) {
+    auto kind = tessel::TesselDialect::EntryPointAttrHelper(ctx).getAttr(func);
+    transposeKeys = !kind || kind.getValue() != tessel::EntryPointKind::Decode;
+  }
 
   /// Query tiles last to first in a forall whose steps are causal.
   void reverseCausalOrder(scf::ForallOp forall);
@@ -106,6 +114,8 @@ private:
 
   IRRewriter rewriter;
   MLIRContext *ctx;
+  /// Whether key tiles are read from keys transposed once (not in decode).
+  bool transposeKeys = true;
   /// Per query tile: the scale and the scaled tile.
   DenseMap<Value, std::pair<double, Value>> scaledQueries;
   DenseMap<Value, Value> keysTransposed;
@@ -234,6 +244,8 @@ Value AttentionMapper::transposedKeys(Value keys) {
 }
 
 Value AttentionMapper::transposedKeyTile(tessel::OnlineAttentionOp step) {
+  if (!transposeKeys)
+    return {};
   // The key tile must be K[b, h, j0 : j0 + K, 0 : D] of a rank-4 K that is
   // defined outside the query tiles.
   auto slice = step.getKey().getDefiningOp<tensor::ExtractSliceOp>();

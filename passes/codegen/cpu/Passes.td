@@ -39,7 +39,10 @@ def TesselCpuMapAttention
       iteration order, so the costly ones, which see the most keys, go
       first and the schedule ends on cheap ones);
     - the keys are transposed once, before the threads start ([B, Hkv, D,
-      T]), so each key tile is a slice whose rows are vectors;
+      T]), so each key tile is a slice whose rows are vectors; not in a
+      decode entry point (`#tessel.entry_point<decode>`), whose keys are
+      the KV cache: transposing it would copy the whole cache at every
+      token, so there key tiles are read as they are ([K, D]);
     - each query tile is multiplied by the scale once, into an f32 buffer
       of its own, so no logit is multiplied;
     - the logits tile [G, bq, bk] and the row maxima are scratch carried

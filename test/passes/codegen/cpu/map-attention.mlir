@@ -221,3 +221,19 @@ func.func @scratch_choices(%q: tensor<2x8x16xf32>, %k: tensor<64x16xf32>, %v: te
   }
   return %big#2, %two#2, %two#5 : tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>
 }
+
+// -----
+
+// In a decode entry point the keys are the KV cache: they are not
+// transposed (that would copy the whole cache at every token); each key
+// tile is read as it is, [K, D].
+
+// CHECK-LABEL: func.func @decode_keys
+// CHECK-NOT:     linalg.transpose
+// CHECK:         scf.forall
+// CHECK:           %[[KT:.+]] = tensor.extract_slice %{{.+}} : tensor<1x2x?x16xf32> to tensor<16x16xf32>
+// CHECK:           linalg.generic {indexing_maps = [#{{.+}}, #[[KMAP:.+]], #{{.+}}], {{.+}} ins(%{{.+}}, %[[KT]] : tensor<4x?x16xf32>, tensor<16x16xf32>)
+func.func @decode_keys(%q: tensor<1x8x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: tensor<1x2x?x16xf32>) -> tensor<1x8x?x16xf32> attributes {tessel.entry_point = #tessel.entry_point<decode>} {
+  %o = tessel.attention %q, %k, %v {causal} : tensor<1x8x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32> -> tensor<1x8x?x16xf32>
+  return %o : tensor<1x8x?x16xf32>
+}
