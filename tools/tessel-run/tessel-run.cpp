@@ -552,7 +552,7 @@ Status runGenerate(const cli::ParsedArgs &args) {
   for (size_t i = 2; i < decode->inputs.size(); ++i) {
     std::vector<int64_t> shape = decode->inputs[i].shape;
     shape[0] = batch, shape[2] = length + newTokens;
-    inputs.push_back(Tensor::zeros(DType::F32, shape));
+    inputs.push_back(Tensor::zeros(decode->inputs[i].dtype, shape));
   }
   std::vector<std::vector<int64_t>> sequences(batch);
   std::vector<bool> stopped(batch, false);
