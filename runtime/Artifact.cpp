@@ -3,6 +3,7 @@
 #include "runtime/Artifact.h"
 
 #include "runtime/Files.h"
+#include "runtime/Json.h"
 #include "runtime/Safetensors.h"
 
 #include <nlohmann/json.hpp>
@@ -12,8 +13,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
-#include <fstream>
-#include <sstream>
 
 namespace tessel {
 
@@ -199,9 +198,10 @@ Status Artifact::load(const std::string &dir) {
   if (!readFile(path, text).isOk())
     return errorf(path, ": cannot open (is ", dir,
                   " an artifact written by tesselc -o?)");
-  json m = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (m.is_discarded() || !m.is_object())
-    return errorf(path, ": not valid JSON");
+  json m;
+  TESSEL_RETURN_IF_ERROR(parseJson(path, text, m));
+  if (!m.is_object())
+    return errorf(path, ": not a JSON object");
   if (!m.contains("tessel_artifact") ||
       !m["tessel_artifact"].is_number_integer())
     return errorf(path, ": not a Tessel artifact manifest");
@@ -310,6 +310,21 @@ Status Artifact::load(const std::string &dir) {
         entry.plannedBuffers = w["buffers"].size();
       entry.workspaceSlots = w.value("slots", int64_t(0));
     }
+    // A result updated in place is an input of its type, updated by it
+    // alone.
+    entry.inPlaceInputs.assign(entry.inputs.size(), false);
+    for (size_t r = 0; r < entry.results.size(); ++r) {
+      int64_t i = entry.results[r].inPlace;
+      if (i < 0)
+        continue;
+      if (size_t(i) >= entry.inputs.size() || entry.inPlaceInputs[i] ||
+          entry.inputs[i].dtype != entry.results[r].dtype ||
+          entry.inputs[i].shape != entry.results[r].shape)
+        return errorf(where, ": result ", r, " cannot be input ", i,
+                      " updated in place (no such input, another result "
+                      "updates it, or its type differs)");
+      entry.inPlaceInputs[i] = true;
+    }
     if (entry.kind) {
       Status st = checkEntryPointKind(*entry.kind, entry.inputs, entry.results);
       if (!st.isOk())
@@ -371,7 +386,9 @@ Status Artifact::startProfile() {
 
 const std::vector<double> &
 Artifact::stepSeconds(const std::string &entry) const {
-  return stepTimes[entry];
+  static const std::vector<double> none;
+  auto it = stepTimes.find(entry);
+  return it == stepTimes.end() ? none : it->second;
 }
 
 int64_t Artifact::profiledRuns(const std::string &entry) const {
@@ -424,6 +441,15 @@ Status Artifact::loadParameters(const std::string &weights,
   return Status::ok();
 }
 
+Status Artifact::checkTokenIds(const Tensor &ids) const {
+  if (vocab)
+    for (size_t i = 0; i < ids.ints.size(); ++i)
+      if (ids.ints[i] < 0 || ids.ints[i] >= vocab)
+        return errorf("token id ", ids.ints[i], " at flat index ", i,
+                      " is outside [0, ", vocab, ")");
+  return Status::ok();
+}
+
 Status Artifact::checkInputs(const EntryPoint &e,
                              const std::vector<const Tensor *> &inputs) const {
   // The static parts of each shape and the dtypes are checked with the
@@ -433,11 +459,8 @@ Status Artifact::checkInputs(const EntryPoint &e,
   if (!e.kind || inputs.empty() || inputs[0]->rank() != 2)
     return Status::ok();
   const Tensor &ids = *inputs[0];
-  if (vocab)
-    for (size_t i = 0; i < ids.ints.size(); ++i)
-      if (ids.ints[i] < 0 || ids.ints[i] >= vocab)
-        return errorf(e.name, ": token id ", ids.ints[i], " at flat index ", i,
-                      " is outside [0, ", vocab, ")");
+  if (Status idsOk = checkTokenIds(ids); !idsOk.isOk())
+    return errorf(e.name, ": ", idsOk.message());
   if (*e.kind != EntryPointKind::Decode || inputs.size() < 2)
     return Status::ok();
   int64_t batch = ids.shape[0], count = ids.shape[1];
@@ -482,49 +505,55 @@ Status Artifact::checkInputs(const EntryPoint &e,
   return Status::ok();
 }
 
+Status Artifact::entryFor(const std::string &name, size_t inputs,
+                          const EntryPoint *&point) const {
+  point = entry(name);
+  if (!point)
+    return errorf("no entry point ", name);
+  if (inputs != point->inputs.size())
+    return errorf(name, " takes ", point->inputs.size(), " inputs, got ",
+                  inputs);
+  return Status::ok();
+}
+
 Status Artifact::run(const std::string &name, const std::vector<Tensor> &inputs,
                      std::vector<Tensor> &results) const {
-  const EntryPoint *e = entry(name);
-  if (!e)
-    return errorf("no entry point ", name);
+  const EntryPoint *e = nullptr;
+  TESSEL_RETURN_IF_ERROR(entryFor(name, inputs.size(), e));
   // The inputs updated in place are updated in copies, which become their
   // results.
+  std::vector<Tensor> copies(inputs.size());
   std::vector<const Tensor *> in;
   std::vector<Tensor *> updated(inputs.size(), nullptr);
-  std::vector<Tensor> copies(e->results.size());
-  for (const Tensor &t : inputs)
-    in.push_back(&t);
-  for (size_t r = 0; r < e->results.size(); ++r) {
-    int64_t i = e->results[r].inPlace;
-    if (i >= 0 && size_t(i) < inputs.size()) {
-      copies[r] = inputs[i];
-      updated[i] = &copies[r];
-      in[i] = &copies[r];
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (e->inPlaceInputs[i]) {
+      copies[i] = inputs[i];
+      updated[i] = &copies[i];
     }
+    in.push_back(updated[i] ? updated[i] : &inputs[i]);
   }
   std::vector<Tensor> returned = std::move(results);
   TESSEL_RETURN_IF_ERROR(call(*e, in, updated, returned));
   results.clear();
   size_t next = 0;
-  for (size_t r = 0; r < e->results.size(); ++r)
-    results.push_back(e->results[r].inPlace >= 0 ? std::move(copies[r])
-                                                 : std::move(returned[next++]));
+  for (const TensorSpec &spec : e->results)
+    results.push_back(spec.inPlace >= 0 ? std::move(copies[spec.inPlace])
+                                        : std::move(returned[next++]));
   return Status::ok();
 }
 
 Status Artifact::runUpdating(const std::string &name,
                              std::vector<Tensor> &inputs,
                              std::vector<Tensor> &results) const {
-  const EntryPoint *e = entry(name);
-  if (!e)
-    return errorf("no entry point ", name);
+  const EntryPoint *e = nullptr;
+  TESSEL_RETURN_IF_ERROR(entryFor(name, inputs.size(), e));
   std::vector<const Tensor *> in;
   std::vector<Tensor *> updated(inputs.size(), nullptr);
-  for (Tensor &t : inputs)
-    in.push_back(&t);
-  for (const TensorSpec &spec : e->results)
-    if (spec.inPlace >= 0 && size_t(spec.inPlace) < inputs.size())
-      updated[spec.inPlace] = &inputs[spec.inPlace];
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    in.push_back(&inputs[i]);
+    if (e->inPlaceInputs[i])
+      updated[i] = &inputs[i];
+  }
   return call(*e, in, updated, results);
 }
 
@@ -534,9 +563,6 @@ Status Artifact::call(const EntryPoint &point,
                       std::vector<Tensor> &results) const {
   const std::string &name = point.name;
   const EntryPoint *e = &point;
-  if (inputs.size() != e->inputs.size())
-    return errorf(name, " takes ", e->inputs.size(), " inputs, got ",
-                  inputs.size());
   TESSEL_RETURN_IF_ERROR(checkInputs(*e, inputs));
   std::vector<Buffer> buffers;
   std::vector<const void *> inputData;

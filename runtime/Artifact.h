@@ -71,6 +71,8 @@ struct EntryPoint {
   std::string name, symbol;
   /// The steps its host code calls, in order (the step number is the index).
   std::vector<StepSpec> steps;
+  /// Per input: whether a result updates it in place.
+  std::vector<bool> inPlaceInputs;
   /// What it does, when the model's frontend said (IR functions have none).
   std::optional<EntryPointKind> kind;
   std::vector<TensorSpec> inputs, results;
@@ -104,6 +106,9 @@ public:
   const std::string &modelName() const { return model; }
   int64_t maxPositions() const { return maxPositionCount; }
   int64_t vocabSize() const { return vocab; }
+  /// Checks that every token id is in the vocabulary; the message says
+  /// which is not.
+  Status checkTokenIds(const Tensor &ids) const;
   /// How many parameters the last loadParameters initialized from the seed.
   size_t seededParameters() const { return seeded; }
   size_t parameterCount() const { return params.size(); }
@@ -151,9 +156,13 @@ private:
   /// and one capacity.
   Status checkInputs(const EntryPoint &e,
                      const std::vector<const Tensor *> &inputs) const;
-  /// Runs `point` on `inputs`; `updated[i]`, when set, is the tensor of
-  /// input i (the same as `inputs[i]`) that the entry point updates in
-  /// place. `results` receives the results returned (not updated in place).
+  /// The entry point `name`, checked to take `inputs` inputs.
+  Status entryFor(const std::string &name, size_t inputs,
+                  const EntryPoint *&point) const;
+  /// Runs `point` on `inputs` (as many as it takes); `updated[i]`, when set, is
+  /// the tensor of input i (the same as `inputs[i]`) that the entry point
+  /// updates in place. `results` receives the results returned (not updated in
+  /// place).
   Status call(const EntryPoint &point,
               const std::vector<const Tensor *> &inputs,
               const std::vector<Tensor *> &updated,

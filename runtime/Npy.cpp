@@ -5,11 +5,7 @@
 #include "runtime/Files.h"
 
 #include <cctype>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
 namespace tessel {

@@ -46,6 +46,10 @@ std::optional<unsigned char> fallbackByte(const std::string &token) {
   return static_cast<unsigned char>(hi * 16 + lo);
 }
 
+std::string quoted(const std::string &text) {
+  return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 /// Reads `path`'s JSON; the error names the file and position.
 Status readJson(const std::string &path, json &document) {
   std::string text;
@@ -61,10 +65,8 @@ Status readVocab(const json &vocab, const std::string &where,
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
     if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 ||
         it.value().get<int64_t>() >= kMaxTokens)
-      return errorf(where, ": token ", json(it.key()).dump(-1, ' ', false,
-                                                          json::error_handler_t::replace),
-                    " has id ", it.value().dump(),
-                    ", not an id in [0, 2^24)");
+      return errorf(where, ": token ", quoted(it.key()), " has id ",
+                    it.value().dump(), ", not an id in [0, 2^24)");
     out.push_back({it.key(), it.value().get<int64_t>()});
   }
   return Status::ok();
@@ -100,16 +102,12 @@ bool boolField(const json &object, const char *key, bool fallback, bool &ok) {
   return value.get<bool>();
 }
 
-std::string quoted(const std::string &text) {
-  return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 } // namespace
 
 Status BpeTokenizer::build(
-    std::vector<std::pair<std::string, int64_t>> vocab,
+    const std::vector<std::pair<std::string, int64_t>> &vocab,
     const std::vector<std::pair<std::string, std::string>> &mergeList,
-    const std::vector<std::string> &mergeWhere, bool byteFallback) {
+    const std::function<std::string(size_t)> &mergeWhere, bool byteFallback) {
   int64_t size = 0;
   for (const auto &[token, id] : vocab)
     size = std::max(size, id + 1);
@@ -150,14 +148,15 @@ Status BpeTokenizer::build(
     const auto &[left, right] = mergeList[rank];
     auto l = idOfSpelling.find(left), r = idOfSpelling.find(right),
          m = idOfSpelling.find(left + right);
-    const std::string &missing = l == idOfSpelling.end()   ? left
-                                 : r == idOfSpelling.end() ? right
-                                                           : left + right;
     if (l == idOfSpelling.end() || r == idOfSpelling.end() ||
-        m == idOfSpelling.end())
-      return errorf(mergeWhere[rank], ": merge ", quoted(left + " " + right),
+        m == idOfSpelling.end()) {
+      const std::string &missing = l == idOfSpelling.end()   ? left
+                                   : r == idOfSpelling.end() ? right
+                                                             : left + right;
+      return errorf(mergeWhere(rank), ": merge ", quoted(left + " " + right),
                     " names ", quoted(missing),
                     ", which is not in the vocabulary");
+    }
     merges.emplace(pairKey(l->second, r->second),
                    (uint64_t(rank) << 32) | uint32_t(m->second));
   }
@@ -177,7 +176,7 @@ Status BpeTokenizer::fromGpt2Files(const std::string &vocabPath,
   if (std::optional<size_t> bad = findInvalidUtf8(text))
     return errorf(mergesPath, ": invalid UTF-8 at byte ", *bad);
   std::vector<std::pair<std::string, std::string>> mergeList;
-  std::vector<std::string> where;
+  std::vector<size_t> lines; // Of each merge, for errors.
   size_t lineNumber = 0;
   for (size_t start = 0; start < text.size();) {
     size_t end = text.find('\n', start);
@@ -197,11 +196,16 @@ Status BpeTokenizer::fromGpt2Files(const std::string &vocabPath,
                     ": expected two tokens separated by one space, got ",
                     quoted(line));
     mergeList.push_back({line.substr(0, space), line.substr(space + 1)});
-    where.push_back(mergesPath + ":" + std::to_string(lineNumber));
+    lines.push_back(lineNumber);
   }
 
   std::unique_ptr<BpeTokenizer> tokenizer(new BpeTokenizer());
-  Status built = tokenizer->build(vocab, mergeList, where, false);
+  Status built = tokenizer->build(
+      vocab, mergeList,
+      [&](size_t rank) {
+        return mergesPath + ":" + std::to_string(lines[rank]);
+      },
+      false);
   if (!built.isOk())
     return errorf(built.message().rfind(mergesPath, 0) == 0 ? "" : vocabPath + ": ",
                   built.message());
@@ -351,23 +355,23 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
   if (!mergeNode.is_array() && !mergeNode.is_null())
     return errorf(path, ": model.merges is not a list");
   std::vector<std::pair<std::string, std::string>> mergeList;
-  std::vector<std::string> where;
+  auto at = [&](size_t i) {
+    return path + ": model.merges[" + std::to_string(i) + "]";
+  };
   for (size_t i = 0; i < mergeNode.size(); ++i) {
     const json &m = mergeNode[i];
-    std::string at = path + ": model.merges[" + std::to_string(i) + "]";
     if (m.is_string()) {
       std::string line = m.get<std::string>();
       size_t space = line.find(' ');
       if (space == std::string::npos || line.find(' ', space + 1) != line.npos)
-        return errorf(at, ": expected \"left right\", got ", quoted(line));
+        return errorf(at(i), ": expected \"left right\", got ", quoted(line));
       mergeList.push_back({line.substr(0, space), line.substr(space + 1)});
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() &&
                m[1].is_string()) {
       mergeList.push_back({m[0].get<std::string>(), m[1].get<std::string>()});
     } else {
-      return errorf(at, ": a merge is \"left right\" or [left, right]");
+      return errorf(at(i), ": a merge is \"left right\" or [left, right]");
     }
-    where.push_back(at);
   }
   // Added tokens take ids too; the vocabulary may or may not list them.
   const json &added = field(document, "added_tokens");
@@ -407,8 +411,7 @@ Status BpeTokenizer::fromTokenizerJson(const std::string &path,
   if (!ok)
     return errorf(path, ": model.byte_fallback and model.ignore_merges are "
                         "true or false");
-  TESSEL_RETURN_IF_ERROR(
-      tokenizer->build(all, mergeList, where, byteFallback));
+  TESSEL_RETURN_IF_ERROR(tokenizer->build(all, mergeList, at, byteFallback));
   for (const auto &[content, id] : addedTokens) {
     if (findInvalidUtf8(content))
       return errorf(path, ": added token ", id, " is not valid UTF-8");

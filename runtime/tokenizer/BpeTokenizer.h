@@ -17,6 +17,7 @@
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include <deque>
+#include <functional>
 #include <unordered_map>
 
 namespace tessel {
@@ -48,15 +49,15 @@ public:
   Status tokenBytes(int32_t id, size_t index,
                     std::string &bytes) const override;
 
-  size_t mergeCount() const { return merges.size(); }
-
 private:
   BpeTokenizer() = default;
   /// Fills the tables from byte-level spellings (and `<0xNN>` tokens with
-  /// `byteFallback`); `mergeWhere` names each merge's source in errors.
-  Status build(std::vector<std::pair<std::string, int64_t>> vocab,
+  /// `byteFallback`); `mergeWhere(rank)` names a merge's source, built
+  /// only for an error.
+  Status build(const std::vector<std::pair<std::string, int64_t>> &vocab,
                const std::vector<std::pair<std::string, std::string>> &merges,
-               const std::vector<std::string> &mergeWhere, bool byteFallback);
+               const std::function<std::string(size_t)> &mergeWhere,
+               bool byteFallback);
   /// Sorts the special tokens and finds the end-of-text token.
   void finish();
   /// A special token (its id) or a piece to merge (special -1).

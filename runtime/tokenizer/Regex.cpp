@@ -52,7 +52,6 @@ Status Regex::compile(const std::string &pattern, std::unique_ptr<Regex> &out) {
   // result.
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   out.reset(new Regex());
-  out->source = pattern;
   out->code = code;
   return Status::ok();
 }

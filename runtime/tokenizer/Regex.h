@@ -38,11 +38,8 @@ public:
   Status split(std::string_view text, size_t base,
                std::vector<std::pair<size_t, size_t>> &pieces) const;
 
-  const std::string &pattern() const { return source; }
-
 private:
   Regex() = default;
-  std::string source;
   void *code = nullptr; ///< pcre2_code_8.
 };
 

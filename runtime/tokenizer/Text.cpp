@@ -92,7 +92,8 @@ size_t completeUtf8Prefix(std::string_view bytes) {
   return bytes.size();
 }
 
-void appendUtf8(std::string &out, uint32_t cp) {
+/// Appends code point `cp` to `out` as UTF-8.
+static void appendUtf8(std::string &out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
   } else if (cp < 0x800) {

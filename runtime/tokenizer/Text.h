@@ -28,9 +28,6 @@ std::optional<size_t> findInvalidUtf8(std::string_view text);
 /// never become valid are not held back.
 size_t completeUtf8Prefix(std::string_view bytes);
 
-/// Appends code point `cp` to `out` as UTF-8.
-void appendUtf8(std::string &out, uint32_t cp);
-
 /// GPT-2's byte-level spelling of `bytes`: one code point per byte.
 std::string toByteLevel(std::string_view bytes);
 

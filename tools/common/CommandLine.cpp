@@ -59,14 +59,12 @@ std::vector<std::string> ParsedArgs::all(std::string_view name) const {
   return it == values.end() ? std::vector<std::string>() : it->second;
 }
 
-/// Parses the option's text with `convert` (strtoull, strtoll, strtod), which
-/// must consume all of it; `ok` says whether the value is acceptable.
+/// Parses `text`, a value of option `name`, with `convert` (strtoull,
+/// strtoll, strtod), which must consume all of it; `ok` says whether the
+/// value is acceptable.
 template <typename T, typename Convert, typename Ok>
-static Status getNumber(const ParsedArgs &args, std::string_view name, T &value,
-                        Convert convert, Ok ok, const char *what) {
-  if (!args.has(name))
-    return Status::ok();
-  std::string text = args.get(name, "");
+static Status parseNumber(const std::string &text, std::string_view name,
+                          T &value, Convert convert, Ok ok, const char *what) {
   char *end = nullptr;
   errno = 0;
   auto v = convert(text.c_str(), &end);
@@ -76,14 +74,39 @@ static Status getNumber(const ParsedArgs &args, std::string_view name, T &value,
   return Status::ok();
 }
 
+/// The option's (last) value through parseNumber; `value` keeps its
+/// default when the option is absent.
+template <typename T, typename Convert, typename Ok>
+static Status getNumber(const ParsedArgs &args, std::string_view name, T &value,
+                        Convert convert, Ok ok, const char *what) {
+  if (!args.has(name))
+    return Status::ok();
+  return parseNumber(args.get(name, ""), name, value, convert, ok, what);
+}
+
+static uint64_t toUnsigned(const char *s, char **end) {
+  return std::strtoull(s, end, 10);
+}
+
+static bool startsWithDigit(const std::string &text, uint64_t) {
+  return text[0] >= '0' && text[0] <= '9';
+}
+
 Status ParsedArgs::getUnsigned(std::string_view name, uint64_t &value) const {
-  return getNumber(
-      *this, name, value,
-      [](const char *s, char **end) { return std::strtoull(s, end, 10); },
-      [](const std::string &text, auto) {
-        return text[0] >= '0' && text[0] <= '9';
-      },
-      "a non-negative integer");
+  return getNumber(*this, name, value, toUnsigned, startsWithDigit,
+                   "a non-negative integer");
+}
+
+Status ParsedArgs::getAllUnsigned(std::string_view name,
+                                  std::vector<uint64_t> &values,
+                                  const char *what) const {
+  for (const std::string &text : all(name)) {
+    uint64_t value = 0;
+    TESSEL_RETURN_IF_ERROR(
+        parseNumber(text, name, value, toUnsigned, startsWithDigit, what));
+    values.push_back(value);
+  }
+  return Status::ok();
 }
 
 Status ParsedArgs::getInt(std::string_view name, int64_t &value) const {

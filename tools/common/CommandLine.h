@@ -61,6 +61,10 @@ public:
   Status getUnsigned(std::string_view name, uint64_t &value) const;
   Status getInt(std::string_view name, int64_t &value) const;
   Status getDouble(std::string_view name, double &value) const;
+  /// Every value of a repeated option, each a non-negative integer (`what`
+  /// names it in the error), appended to `values`.
+  Status getAllUnsigned(std::string_view name, std::vector<uint64_t> &values,
+                        const char *what = "a non-negative integer") const;
 
 private:
   friend Status parse(int, char **, const std::vector<CommandSpec> &,

@@ -21,7 +21,6 @@
 #endif
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -253,11 +252,8 @@ Status checkTokens(const std::string &path, const Artifact &artifact,
   if (maxLength && tokens.shape[1] > maxLength)
     return errorf(path, ": ", tokens.shape[1],
                   " tokens exceed the model's maximum of ", maxLength);
-  if (artifact.vocabSize())
-    for (size_t i = 0; i < tokens.ints.size(); ++i)
-      if (tokens.ints[i] < 0 || tokens.ints[i] >= artifact.vocabSize())
-        return errorf(path, ": token id ", tokens.ints[i], " at flat index ", i,
-                      " is outside [0, ", artifact.vocabSize(), ")");
+  if (Status ids = artifact.checkTokenIds(tokens); !ids.isOk())
+    return errorf(path, ": ", ids.message());
   tokens.dtype = DType::I64;
   return Status::ok();
 }
@@ -362,9 +358,8 @@ private:
   bool write(const std::string &text, bool last) {
     pending += text;
     size_t cut = std::string::npos;
-    for (const std::string &stop : stops)
-      if (!stop.empty())
-        cut = std::min(cut, pending.find(stop));
+    for (const std::string &stop : stops) // Not empty (runGenerate checks).
+      cut = std::min(cut, pending.find(stop));
     stopped = cut != std::string::npos;
     size_t ready = stopped ? cut : pending.size();
     if (!stopped && !last)
@@ -488,15 +483,15 @@ Status runGenerate(const cli::ParsedArgs &args) {
   TESSEL_RETURN_IF_ERROR(
       args.getDouble("frequency-penalty", options.frequencyPenalty));
   TESSEL_RETURN_IF_ERROR(checkSamplingOptions(options));
-  std::vector<int64_t> stopTokens;
-  for (const std::string &text : args.all("stop-token")) {
-    char *end = nullptr;
-    errno = 0;
-    long long id = std::strtoll(text.c_str(), &end, 10);
-    if (text.empty() || *end || errno || id < 0)
-      return errorf("--stop-token: '", text, "' is not a token id");
-    stopTokens.push_back(id);
-  }
+  std::vector<uint64_t> stopTokens;
+  TESSEL_RETURN_IF_ERROR(
+      args.getAllUnsigned("stop-token", stopTokens, "a token id"));
+  if (args.has("prompt") == args.has("prompt-tokens"))
+    return Status::error("generate: give --prompt TEXT or --prompt-tokens "
+                         "ids.npy (one of them)");
+  for (const std::string &stop : args.all("stop"))
+    if (stop.empty())
+      return Status::error("--stop: the stop string is empty");
 
   Artifact artifact;
   TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
@@ -505,18 +500,12 @@ Status runGenerate(const cli::ParsedArgs &args) {
     return errorf(args.positional(),
                   ": no decode entry point (compile the model from its "
                   "definition with tesselc)");
-  if (args.has("prompt") == args.has("prompt-tokens"))
-    return Status::error("generate: give --prompt TEXT or --prompt-tokens "
-                         "ids.npy (one of them)");
   std::unique_ptr<TextOutput> text;
   TESSEL_RETURN_IF_ERROR(openTokenizer(args, artifact, text));
   if (args.has("stop") && !text)
     return Status::error("--stop needs text: give --prompt or --tokenizer");
   if (text)
     text->stops = args.all("stop");
-  for (const std::string &stop : args.all("stop"))
-    if (stop.empty())
-      return Status::error("--stop: the stop string is empty");
   std::string promptFile =
       args.has("prompt") ? "--prompt" : args.get("prompt-tokens", "");
   Tensor prompt;
@@ -589,8 +578,8 @@ Status runGenerate(const cli::ParsedArgs &args) {
                                  sequences[b], options, rngs[b], length);
       sequences[b].push_back(next);
       step.ints[b] = next;
-      stopped[b] = std::find(stopTokens.begin(), stopTokens.end(), next) !=
-                   stopTokens.end();
+      stopped[b] = std::find(stopTokens.begin(), stopTokens.end(),
+                             uint64_t(next)) != stopTokens.end();
     }
     if (n == 0)
       firstToken = Clock::now();

@@ -20,6 +20,7 @@
 #include "passes/Passes.h"
 #include "passes/backend/ArtifactWriter.h"
 #include "passes/pipelines/Pipelines.h"
+#include "runtime/Files.h"
 #include "tools/common/Diagnostics.h"
 
 #include "mlir/IR/AsmState.h"
@@ -302,14 +303,11 @@ public:
     StageFile file{path, 0, 0};
     getOperation()->walk([&](Operation *) { ++file.ops; });
     file.lines = std::count(text.begin(), text.end(), '\n');
-    std::string message;
-    auto out = openOutputFile(path, &message);
-    if (!out) {
-      getOperation()->emitError("cannot write ") << path << ": " << message;
+    if (tessel::Status written = tessel::writeFile(path, text);
+        !written.isOk()) {
+      getOperation()->emitError(written.message());
       return signalPassFailure();
     }
-    out->os() << text;
-    out->keep();
     files->push_back(file);
   }
 
