@@ -29,10 +29,21 @@ Status checkSamplingOptions(const SamplingOptions &o) {
   return Status::ok();
 }
 
-int64_t sampleToken(std::vector<float> logits,
-                    const std::vector<int64_t> &history,
-                    const SamplingOptions &options, std::mt19937_64 &rng,
-                    size_t generatedFrom) {
+double TokenDistribution::probability(int64_t token) const {
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] == token)
+      return weights[i] / total;
+  return 0.0;
+}
+
+TokenDistribution TokenDistribution::only(int64_t token) {
+  return {{token}, {1.0}, 1.0};
+}
+
+TokenDistribution tokenDistribution(std::vector<float> logits,
+                                    const std::vector<int64_t> &history,
+                                    const SamplingOptions &options,
+                                    size_t generatedFrom) {
   int64_t vocab = static_cast<int64_t>(logits.size());
   if (options.repetitionPenalty != 1.0)
     for (int64_t token : history)
@@ -51,10 +62,13 @@ int64_t sampleToken(std::vector<float> logits,
                                           options.frequencyPenalty * count);
   }
   if (options.temperature <= 0.0)
-    return std::max_element(logits.begin(), logits.end()) - logits.begin();
+    return TokenDistribution::only(
+        std::max_element(logits.begin(), logits.end()) - logits.begin());
 
   // Candidates by decreasing logit; top-k keeps the first k.
-  std::vector<int64_t> order(vocab);
+  TokenDistribution d;
+  std::vector<int64_t> &order = d.tokens;
+  order.resize(vocab);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](int64_t a, int64_t b) { return logits[a] > logits[b]; });
@@ -63,7 +77,7 @@ int64_t sampleToken(std::vector<float> logits,
   // Softmax at the temperature, then the smallest prefix whose probability
   // reaches top_p.
   double maxLogit = logits[order.front()];
-  std::vector<double> probs;
+  std::vector<double> &probs = d.weights;
   double sum = 0.0;
   for (int64_t token : order) {
     probs.push_back(std::exp((logits[token] - maxLogit) / options.temperature));
@@ -84,14 +98,67 @@ int64_t sampleToken(std::vector<float> logits,
   if (options.minP > 0.0)
     while (keep > 1 && probs[keep - 1] < options.minP * probs[0])
       --keep;
-  double total = std::accumulate(probs.begin(), probs.begin() + keep, 0.0);
-  double u = (rng() >> 11) * 0x1.0p-53 * total;
-  for (size_t i = 0; i < keep; ++i) {
-    u -= probs[i];
+  order.resize(keep);
+  probs.resize(keep);
+  d.total = std::accumulate(probs.begin(), probs.end(), 0.0);
+  return d;
+}
+
+namespace {
+/// A uniform draw in [0, 1).
+double uniform(std::mt19937_64 &rng) { return (rng() >> 11) * 0x1.0p-53; }
+} // namespace
+
+int64_t drawToken(const TokenDistribution &d, std::mt19937_64 &rng) {
+  if (d.tokens.size() == 1)
+    return d.tokens.front();
+  double u = uniform(rng) * d.total;
+  for (size_t i = 0; i < d.tokens.size(); ++i) {
+    u -= d.weights[i];
     if (u < 0)
-      return order[i];
+      return d.tokens[i];
   }
-  return order[keep - 1];
+  return d.tokens.back();
+}
+
+int64_t sampleToken(std::vector<float> logits,
+                    const std::vector<int64_t> &history,
+                    const SamplingOptions &options, std::mt19937_64 &rng,
+                    size_t generatedFrom) {
+  return drawToken(
+      tokenDistribution(std::move(logits), history, options, generatedFrom),
+      rng);
+}
+
+bool acceptDraft(const TokenDistribution &target,
+                 const TokenDistribution &draft, int64_t drafted,
+                 std::mt19937_64 &rng, int64_t &replacement) {
+  double p = target.probability(drafted), q = draft.probability(drafted);
+  if (p > 0 && (p >= q || uniform(rng) * q < p))
+    return true;
+  // The residual max(0, p - q) over the target's candidates (p - q > 0
+  // needs p > 0), with q by token id from one pass over the draft's.
+  int64_t largest = 0;
+  for (int64_t token : draft.tokens)
+    largest = std::max(largest, token);
+  std::vector<double> draftProbability(largest + 1, 0.0);
+  for (size_t i = 0; i < draft.tokens.size(); ++i)
+    draftProbability[draft.tokens[i]] = draft.weights[i] / draft.total;
+  TokenDistribution residual;
+  for (size_t i = 0; i < target.tokens.size(); ++i) {
+    int64_t token = target.tokens[i];
+    double r = target.weights[i] / target.total -
+               (token <= largest ? draftProbability[token] : 0.0);
+    if (r > 0) {
+      residual.tokens.push_back(token);
+      residual.weights.push_back(r);
+      residual.total += r;
+    }
+  }
+  // Rounding can leave nothing where p and q agree to the last bit (then a
+  // rejection was a rounding artifact too): draw from p itself.
+  replacement = drawToken(residual.tokens.empty() ? target : residual, rng);
+  return false;
 }
 
 } // namespace tessel

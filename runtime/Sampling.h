@@ -27,18 +27,52 @@ struct SamplingOptions {
 /// NaN fails every check. The message names the first bad option.
 Status checkSamplingOptions(const SamplingOptions &options);
 
-/// The next token from `logits` (V values), given the sequence so far, of
-/// which the tokens from `generatedFrom` on were generated. In order:
-/// the repetition penalty (HuggingFace: divides positive and multiplies
-/// negative logits of every token in the sequence); presence and frequency
-/// penalties (OpenAI: subtract presence + frequency * count for each token
-/// generated so far); then temperature, top-k, top-p, min-p (keep tokens
-/// whose probability is at least min-p times the largest); then a draw
-/// from the renormalized distribution (or the argmax at temperature 0).
+/// What the sampler draws from: the candidate tokens, most likely first,
+/// with weights proportional to their probabilities (`total` is the sum).
+/// One candidate at temperature 0 (the argmax).
+struct TokenDistribution {
+  std::vector<int64_t> tokens;
+  std::vector<double> weights;
+  double total = 0.0;
+  /// The probability of `token` (0 for a token that is not a candidate).
+  double probability(int64_t token) const;
+  /// The distribution that always gives `token` (a drafted token chosen
+  /// without sampling, as n-gram lookup does).
+  static TokenDistribution only(int64_t token);
+};
+
+/// The distribution of the next token from `logits` (V values), given the
+/// sequence so far, of which the tokens from `generatedFrom` on were
+/// generated. In order: the repetition penalty (HuggingFace: divides
+/// positive and multiplies negative logits of every token in the
+/// sequence); presence and frequency penalties (OpenAI: subtract presence
+/// + frequency * count for each token generated so far); then temperature,
+/// top-k, top-p, min-p (keep tokens whose probability is at least min-p
+/// times the largest); at temperature 0, the argmax alone.
+TokenDistribution tokenDistribution(std::vector<float> logits,
+                                    const std::vector<int64_t> &history,
+                                    const SamplingOptions &options,
+                                    size_t generatedFrom = 0);
+
+/// A draw from `distribution` (no draw from `rng` with one candidate).
+int64_t drawToken(const TokenDistribution &distribution, std::mt19937_64 &rng);
+
+/// The next token: a draw from tokenDistribution(...).
 int64_t sampleToken(std::vector<float> logits,
                     const std::vector<int64_t> &history,
                     const SamplingOptions &options, std::mt19937_64 &rng,
                     size_t generatedFrom = 0);
+
+/// Speculative sampling's test of a `drafted` token, drawn from `draft` (q),
+/// against the `target` distribution (p) at the same position: accepted
+/// with probability min(1, p(x) / q(x)); when it is not, `replacement` is
+/// drawn from max(0, p - q), renormalized. Either way the token kept
+/// follows p exactly (Leviathan et al., Chen et al., 2023). Draws from
+/// `rng` only when 0 < p(x) < q(x) and to pick a replacement; at
+/// temperature 0 it accepts exactly the argmax.
+bool acceptDraft(const TokenDistribution &target,
+                 const TokenDistribution &draft, int64_t drafted,
+                 std::mt19937_64 &rng, int64_t &replacement);
 
 } // namespace tessel
 

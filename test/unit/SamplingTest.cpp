@@ -1,6 +1,7 @@
 //===- SamplingTest.cpp - next-token selection ----------------------------===//
 
 #include "runtime/Sampling.h"
+#include "runtime/Generator.h"
 
 #include <gtest/gtest.h>
 
@@ -97,4 +98,64 @@ TEST(SamplingTest, BadOptionsAreErrors) {
   o = SamplingOptions();
   o.presencePenalty = INFINITY;
   EXPECT_FALSE(checkSamplingOptions(o).isOk());
+}
+
+/// Frequencies of the tokens speculative sampling keeps when drafts come
+/// from `draft`: accepted drafts and replacements together.
+static std::vector<double> keptFrequencies(const TokenDistribution &target,
+                                           const TokenDistribution &draft,
+                                           int64_t vocab, int n) {
+  std::mt19937_64 rng(11);
+  std::vector<double> seen(vocab, 0.0);
+  for (int i = 0; i < n; ++i) {
+    int64_t drafted = drawToken(draft, rng), replacement = -1;
+    bool accepted = acceptDraft(target, draft, drafted, rng, replacement);
+    ++seen[accepted ? drafted : replacement];
+  }
+  for (double &s : seen)
+    s /= n;
+  return seen;
+}
+
+TEST(SamplingTest, SpeculativeSamplingKeepsTheTargetDistribution) {
+  // p = (0.5, 0.3, 0.2, 0), q = (0.1, 0.1, 0.4, 0.4): the draft favours
+  // tokens the target does not, one of them impossible for the target.
+  TokenDistribution p{{0, 1, 2}, {5, 3, 2}, 10};
+  TokenDistribution q{{2, 3, 0, 1}, {4, 4, 1, 1}, 10};
+  std::vector<double> kept = keptFrequencies(p, q, 4, 200000);
+  EXPECT_NEAR(kept[0], 0.5, 0.004);
+  EXPECT_NEAR(kept[1], 0.3, 0.004);
+  EXPECT_NEAR(kept[2], 0.2, 0.004);
+  EXPECT_EQ(kept[3], 0.0);
+  // A draft of probability 1 (n-gram lookup) is accepted with probability
+  // p(x); the replacement comes from p without x.
+  kept = keptFrequencies(p, TokenDistribution::only(2), 4, 200000);
+  EXPECT_NEAR(kept[0], 0.5, 0.004);
+  EXPECT_NEAR(kept[2], 0.2, 0.004);
+}
+
+TEST(SamplingTest, GreedySpeculationAcceptsTheArgmaxOnly) {
+  std::mt19937_64 rng(0);
+  TokenDistribution p =
+      tokenDistribution({0.1f, 2.0f, -1.0f}, {}, SamplingOptions());
+  int64_t replacement = -1;
+  EXPECT_TRUE(acceptDraft(p, TokenDistribution::only(1), 1, rng, replacement));
+  EXPECT_FALSE(acceptDraft(p, TokenDistribution::only(0), 0, rng, replacement));
+  EXPECT_EQ(replacement, 1);
+  // Neither consumed a draw.
+  std::mt19937_64 fresh(0);
+  EXPECT_EQ(rng(), fresh());
+}
+
+TEST(SamplingTest, NgramDraftsFollowTheLatestMatch) {
+  // The suffix "1 2" recurs; the latest occurrence is followed by 5 6.
+  EXPECT_EQ(lookupDraft({1, 2, 3, 4, 1, 2, 5, 6, 7, 1, 2}, 3),
+            (std::vector<int64_t>{5, 6, 7}));
+  // Only as many tokens as follow the match.
+  EXPECT_EQ(lookupDraft({1, 2, 3, 9, 2, 3}, 4),
+            (std::vector<int64_t>{9, 2, 3}));
+  // A shorter suffix when the longer does not recur; none at all.
+  EXPECT_EQ(lookupDraft({4, 8, 1, 7, 8}, 2), (std::vector<int64_t>{1, 7}));
+  EXPECT_TRUE(lookupDraft({1, 2, 3}, 2).empty());
+  EXPECT_TRUE(lookupDraft({}, 2).empty());
 }

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Artifact.h"
+#include "runtime/Generator.h"
 #include "runtime/Npy.h"
 #include "runtime/Sampling.h"
 #include "tools/common/CommandLine.h"
@@ -106,7 +107,9 @@ const std::vector<cli::CommandSpec> &commands() {
          "tokenizer)",
          false, true},
         {"sample-seed", "N",
-         "Seed of the sampler; sequence b of a batch uses N + b (default 0)"},
+         "Seed of the sampler; sequence b of a batch uses N + b (default 0; "
+         "with speculation a batch keeps as many tokens per step in every "
+         "sequence, so draws depend on the batch)"},
         {"out", "ids.npy",
          "Write prompt + generated ids [B, P + N] (int64; -1 after a "
          "sequence's stop)"},
@@ -114,6 +117,16 @@ const std::vector<cli::CommandSpec> &commands() {
          "Print the prompt's and the generated tokens' time to stderr"},
         {"memory", "",
          "Print the KV cache's bytes per token and what was allocated"},
+        {"draft", "DRAFT.tsl",
+         "Speculative decoding: a smaller compiled model with the same "
+         "vocabulary drafts tokens that the model verifies in one step"},
+        {"draft-weights", "FILE.safetensors",
+         "The draft model's parameters (default: its --seed ones)"},
+        {"speculate", "K",
+         "Tokens the draft model drafts per step (default 4)"},
+        {"speculate-ngram", "K",
+         "Speculative decoding with drafts of up to K tokens looked up in "
+         "the prompt and the text so far (no draft model)"},
         kProfile,
         kWeights,
         kSeed}},
@@ -421,39 +434,40 @@ Status openTokenizer(const cli::ParsedArgs &args, const Artifact &artifact,
 #endif
 }
 
-/// What --time prints: the prompt (its decode step and the first token's
-/// sampling) and the tokens after it, per sequence of the batch.
+/// What --time prints: the prompt (its decode step and the sampling of
+/// the `firstTokens` it gave) and the tokens after it, per sequence.
 void printTimes(int64_t batch, int64_t length, int64_t generated,
+                int64_t firstTokens,
                 std::chrono::steady_clock::time_point start,
-                std::chrono::steady_clock::time_point firstToken,
+                std::chrono::steady_clock::time_point firstStep,
                 std::chrono::steady_clock::time_point end) {
   auto ms = [](auto from, auto to) {
     return std::chrono::duration<double, std::milli>(to - from).count();
   };
-  double prompt = ms(start, firstToken), rest = ms(firstToken, end);
+  double prompt = ms(start, firstStep), rest = ms(firstStep, end);
   std::fprintf(
       stderr, "%s: prompt: %lld x %lld tokens in %.1f ms (%.1f tokens/s)\n",
       kTool, static_cast<long long>(batch), static_cast<long long>(length),
       prompt, 1e3 * double(batch * length) / prompt);
-  if (generated > 1)
+  int64_t after = generated - firstTokens;
+  if (after > 0)
     std::fprintf(stderr,
                  "%s: generated: %lld x %lld tokens in %.1f ms (%.2f ms per "
-                 "step, %.1f tokens/s)\n",
+                 "token, %.1f tokens/s)\n",
                  kTool, static_cast<long long>(batch),
-                 static_cast<long long>(generated - 1), rest,
-                 rest / double(generated - 1),
-                 1e3 * double(batch * (generated - 1)) / rest);
+                 static_cast<long long>(after), rest, rest / double(after),
+                 1e3 * double(batch * after) / rest);
 }
 
 /// What generate --memory prints: the KV cache's bytes per token of one
-/// sequence (every layer's keys and values, as decode's caches hold them)
-/// and the caches allocated for this run.
-void printCacheMemory(const EntryPoint &decode,
-                      const std::vector<Tensor> &inputs) {
+/// sequence (every cache of decode: keys and values per layer, or MLA's
+/// latent) and the caches allocated for this run.
+void printCacheMemory(const DecodeState &state) {
+  const std::vector<Tensor> &inputs = state.inputs();
   int64_t perToken = 0, allocated = 0;
   for (size_t i = 2; i < inputs.size(); ++i) {
     const std::vector<int64_t> &shape = inputs[i].shape;
-    int64_t bytes = byteWidth(decode.inputs[i].dtype);
+    int64_t bytes = byteWidth(state.entry().inputs[i].dtype);
     perToken += shape[1] * shape[3] * bytes;
     allocated += inputs[i].numel() * bytes;
   }
@@ -466,7 +480,65 @@ void printCacheMemory(const EntryPoint &decode,
               static_cast<long long>(capacity));
 }
 
-/// Prompt, then one token at a time through `decode` and its KV cache.
+/// The tokens drafted per step: --speculate K with --draft (4 when only
+/// --draft is given), or --speculate-ngram K; 0 for none.
+Status checkSpeculation(const cli::ParsedArgs &args, uint64_t &speculate) {
+  if (args.has("draft") && args.has("speculate-ngram"))
+    return Status::error("--draft and --speculate-ngram: give one way to "
+                         "draft tokens");
+  if (args.has("speculate") && !args.has("draft"))
+    return Status::error("--speculate needs --draft DRAFT.tsl (or use "
+                         "--speculate-ngram K: drafts from the text so far)");
+  speculate = args.has("draft") ? 4 : 0;
+  const char *option = args.has("draft") ? "speculate" : "speculate-ngram";
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned(option, speculate));
+  if (args.has(option) && (speculate < 1 || speculate > 64))
+    return errorf("--", option, " must be in [1, 64], got ", speculate);
+  return Status::ok();
+}
+
+/// The draft model of --draft: its own weights (--draft-weights), else
+/// --seed's; a decode entry point and the target's vocabulary.
+Status loadDraft(const cli::ParsedArgs &args, const Artifact &target,
+                 std::unique_ptr<Artifact> &draft) {
+  if (!args.has("draft"))
+    return Status::ok();
+  std::string path = args.get("draft", "");
+  draft = std::make_unique<Artifact>();
+  TESSEL_RETURN_IF_ERROR(draft->load(path));
+  uint64_t seed = 0;
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("seed", seed));
+  TESSEL_RETURN_IF_ERROR(draft->loadParameters(
+      args.get("draft-weights", ""), args.has("seed") ? &seed : nullptr));
+  if (!draft->entry(EntryPointKind::Decode))
+    return errorf(path, ": the draft model has no decode entry point "
+                        "(compile it from its definition with tesselc)");
+  if (draft->vocabSize() != target.vocabSize())
+    return errorf(path, ": the draft model's vocabulary has ",
+                  draft->vocabSize(), " tokens, the target's ",
+                  target.vocabSize());
+  return Status::ok();
+}
+
+/// What --time adds with speculation: how many drafted tokens the target
+/// accepted, and the tokens each of its steps gave a sequence.
+void printSpeculation(const SpeculationStats &stats, int64_t batch,
+                      int64_t generated) {
+  double rate = stats.drafted ? double(stats.accepted) / stats.drafted : 0.0;
+  double perStep =
+      stats.targetSteps ? double(generated) / stats.targetSteps : 0.0;
+  std::fprintf(stderr,
+               "%s: speculation: %lld of %lld drafted tokens accepted "
+               "(%.1f%%); %.2f tokens per target step (%lld steps, batch "
+               "%lld)\n",
+               kTool, static_cast<long long>(stats.accepted),
+               static_cast<long long>(stats.drafted), 100.0 * rate, perStep,
+               static_cast<long long>(stats.targetSteps),
+               static_cast<long long>(batch));
+}
+
+/// Prompt, then tokens through `decode` and its KV cache, speculating
+/// when asked.
 Status runGenerate(const cli::ParsedArgs &args) {
   uint64_t maxNewTokens = 16, sampleSeed = 0;
   SamplingOptions options;
@@ -492,9 +564,13 @@ Status runGenerate(const cli::ParsedArgs &args) {
   for (const std::string &stop : args.all("stop"))
     if (stop.empty())
       return Status::error("--stop: the stop string is empty");
+  uint64_t speculate = 0;
+  TESSEL_RETURN_IF_ERROR(checkSpeculation(args, speculate));
 
   Artifact artifact;
   TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
+  std::unique_ptr<Artifact> draft;
+  TESSEL_RETURN_IF_ERROR(loadDraft(args, artifact, draft));
   const EntryPoint *decode = artifact.entry(EntryPointKind::Decode);
   if (!decode)
     return errorf(args.positional(),
@@ -523,81 +599,41 @@ Status runGenerate(const cli::ParsedArgs &args) {
     text->start(length);
   int64_t newTokens =
       static_cast<int64_t>(std::min<uint64_t>(maxNewTokens, uint64_t(1) << 40));
-  if (length == 0 ||
-      (artifact.maxPositions() && length + newTokens > artifact.maxPositions()))
-    return errorf(promptFile, ": a prompt of ", length, " tokens plus ",
-                  newTokens, " new ones must be non-empty and fit the model's ",
-                  artifact.maxPositions(), " positions");
-  // One generator per sequence: a sequence samples the same tokens in any
-  // batch.
-  std::vector<std::mt19937_64> rngs;
-  for (int64_t b = 0; b < batch; ++b)
-    rngs.emplace_back(sampleSeed + b);
-
-  // The caches, [B, heads, capacity, head dim] per layer, allocated once
-  // for the prompt and every new token, and updated in place by decode:
-  // inputs = {tokens, positions, caches...}.
-  std::vector<Tensor> inputs(2);
-  for (size_t i = 2; i < decode->inputs.size(); ++i) {
-    std::vector<int64_t> shape = decode->inputs[i].shape;
-    shape[0] = batch, shape[2] = length + newTokens;
-    inputs.push_back(Tensor::zeros(decode->inputs[i].dtype, shape));
-  }
-  std::vector<std::vector<int64_t>> sequences(batch);
-  std::vector<bool> stopped(batch, false);
-  for (int64_t b = 0; b < batch; ++b)
-    sequences[b].assign(prompt.ints.begin() + b * length,
-                        prompt.ints.begin() + (b + 1) * length);
-  Tensor &step = inputs[0];
-  step = prompt;
-  int64_t position = 0;
-  std::vector<Tensor> results; // The logits, reused from step to step.
+  for (const Artifact *model : {&artifact, draft.get()})
+    if (model && (length == 0 || (model->maxPositions() &&
+                                  length + newTokens > model->maxPositions())))
+      return errorf(promptFile, ": a prompt of ", length, " tokens plus ",
+                    newTokens, " new ones must be non-empty and fit the ",
+                    model == &artifact ? "model" : "draft model", "'s ",
+                    model->maxPositions(), " positions");
+  GenerateOptions generation;
+  generation.maxNewTokens = newTokens;
+  generation.sampling = options;
+  generation.seed = sampleSeed;
+  generation.stopTokens.assign(stopTokens.begin(), stopTokens.end());
+  generation.vocabLimit = text ? text->vocabSize() : 0;
+  generation.speculate = static_cast<int64_t>(speculate);
+  Generator generator(artifact, draft.get(), generation);
+  auto emit = [&](int64_t row, int64_t token, bool &stop) {
+    if (text && row == 0 && !stop)
+      return text->show(token, stop);
+    return Status::ok();
+  };
   using Clock = std::chrono::steady_clock;
-  Clock::time_point start = Clock::now(), firstToken = start;
-  for (int64_t n = 0; n < newTokens; ++n) {
-    int64_t count = step.shape[1];
-    Tensor &positions = inputs[1];
-    positions = Tensor::zeros(DType::I64, {count});
-    for (int64_t i = 0; i < count; ++i)
-      positions.ints[i] = position + i;
-    TESSEL_RETURN_IF_ERROR(artifact.runUpdating(decode->name, inputs, results));
-    position += count;
-    const Tensor &logits = results[0];
-    int64_t vocab = logits.shape[2];
-    step = Tensor::zeros(DType::I64, {batch, 1});
-    for (int64_t b = 0; b < batch; ++b) {
-      // A stopped sequence goes on through the batch's steps, its results
-      // unused.
-      if (stopped[b]) {
-        step.ints[b] = sequences[b].back();
-        continue;
-      }
-      const float *row = logits.floats.data() + ((b + 1) * count - 1) * vocab;
-      int64_t choices = text ? std::min(vocab, text->vocabSize()) : vocab;
-      int64_t next = sampleToken(std::vector<float>(row, row + choices),
-                                 sequences[b], options, rngs[b], length);
-      sequences[b].push_back(next);
-      step.ints[b] = next;
-      stopped[b] = std::find(stopTokens.begin(), stopTokens.end(),
-                             uint64_t(next)) != stopTokens.end();
-    }
-    if (n == 0)
-      firstToken = Clock::now();
-    if (text && !stopped[0]) {
-      bool ended = false;
-      TESSEL_RETURN_IF_ERROR(text->show(step.ints[0], ended));
-      stopped[0] = ended;
-    }
-    if (std::all_of(stopped.begin(), stopped.end(), [](bool s) { return s; }))
-      break;
-  }
+  Clock::time_point start = Clock::now();
+  TESSEL_RETURN_IF_ERROR(generator.run(prompt, emit));
+  const std::vector<std::vector<int64_t>> &sequences = generator.sequences();
   int64_t generated = 0;
   for (const std::vector<int64_t> &sequence : sequences)
     generated = std::max<int64_t>(generated, sequence.size() - length);
-  if (args.has("time"))
-    printTimes(batch, length, generated, start, firstToken, Clock::now());
+  if (args.has("time")) {
+    printTimes(batch, length, generated, generator.firstStepTokens, start,
+               generator.firstStepEnd, Clock::now());
+    if (generation.speculate > 0)
+      printSpeculation(generator.stats(), batch, generated);
+  }
   if (args.has("memory"))
-    printCacheMemory(*decode, inputs);
+    printCacheMemory(generator.targetState());
   if (args.has("profile"))
     printProfile(artifact, decode->name);
   Tensor all = Tensor::zeros(DType::I64, {batch, length + generated});

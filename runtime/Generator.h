@@ -1,0 +1,133 @@
+//===- Generator.h - decoding loops over a compiled model -------*- C++ -*-===//
+//
+// Generation on top of an artifact's decode entry point: the KV caches of a
+// batch allocated once and updated in place, sampling, stop tokens, and
+// speculative decoding (a draft model, or n-gram lookup in the text so far)
+// with the target verifying the drafted tokens in one multi-token step.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_RUNTIME_GENERATOR_H
+#define TESSEL_RUNTIME_GENERATOR_H
+
+#include "runtime/Artifact.h"
+#include "runtime/Sampling.h"
+
+#include <chrono>
+#include <functional>
+
+namespace tessel {
+
+/// One model's decode entry point with the KV caches of a batch of
+/// sequences that advance together (at the same positions).
+class DecodeState {
+public:
+  /// Allocates caches of `capacity` positions for `batch` sequences, in the
+  /// entry point's dtypes. An error when `artifact` has no decode entry.
+  Status start(const Artifact &artifact, int64_t batch, int64_t capacity);
+  /// Runs decode on `tokens` [B, S] at the next S positions; logits() is
+  /// then [B, S, V].
+  Status feed(const Tensor &tokens);
+  const Tensor &logits() const { return results.front(); }
+  /// Positions the caches hold.
+  int64_t length() const { return held; }
+  /// Forgets positions from `length` on: the next feed writes there
+  /// (speculation's rollback; decode reads no position after its last).
+  void rewind(int64_t length) { held = std::min(held, length); }
+  const EntryPoint &entry() const { return *decode; }
+  /// {tokens, positions, caches...}: decode's inputs of the last feed.
+  const std::vector<Tensor> &inputs() const { return state; }
+
+private:
+  const Artifact *artifact = nullptr;
+  const EntryPoint *decode = nullptr;
+  std::vector<Tensor> state, results;
+  int64_t held = 0;
+};
+
+/// Up to `count` tokens that followed the latest earlier occurrence of the
+/// sequence's last n tokens (n from `longest` down to 1): prompt lookup
+/// decoding's draft. Empty when no suffix recurs.
+std::vector<int64_t> lookupDraft(const std::vector<int64_t> &sequence,
+                                 int64_t count, int64_t longest = 3);
+
+struct GenerateOptions {
+  int64_t maxNewTokens = 16;
+  SamplingOptions sampling;
+  /// Sequence b samples with a generator seeded with seed + b.
+  uint64_t seed = 0;
+  /// A sequence ends after one of these (kept in its ids).
+  std::vector<int64_t> stopTokens;
+  /// Only ids below this are sampled (0: the whole vocabulary), for a
+  /// model whose vocabulary is padded past its tokenizer's.
+  int64_t vocabLimit = 0;
+  /// Tokens drafted per step (0: no speculation): by the draft model when
+  /// there is one, else by n-gram lookup.
+  int64_t speculate = 0;
+};
+
+/// Speculation's counts over a run.
+struct SpeculationStats {
+  int64_t targetSteps = 0; ///< Decode steps of the target, the prompt's too.
+  int64_t drafted = 0;     ///< Tokens drafted for the active sequences.
+  int64_t accepted = 0;    ///< Of those, accepted by rejection sampling.
+};
+
+/// Generates continuations of a batch of prompts (of one length). Each
+/// step feeds the target every token it has not seen plus the drafted
+/// ones, and keeps, per sequence, the accepted prefix of the draft and one
+/// token from the target (the replacement of the first rejected token, or
+/// the bonus token after the last). The sequences share positions, so a
+/// step keeps as many tokens in every sequence: the fewest any active one
+/// accepted, plus one. A sequence whose tokens are cut there keeps a
+/// prefix of tokens that each follow the target's distribution, so the
+/// output is distributed exactly as without speculation; at temperature 0
+/// it is the same output.
+class Generator {
+public:
+  /// `draft` (may be null) shares the target's vocabulary; both stay
+  /// alive while the generator runs.
+  Generator(const Artifact &target, const Artifact *draft,
+            const GenerateOptions &options)
+      : target(target), draft(draft), options(options) {}
+
+  /// Told each new token of sequence `row`, in order; sets `stop` to end
+  /// the sequence after it (as a stop token does).
+  using Emit = std::function<Status(int64_t row, int64_t token, bool &stop)>;
+
+  /// Runs to maxNewTokens or until every sequence stopped. `prompt` is
+  /// [B, P] int64, non-empty, its ids checked by the caller.
+  Status run(const Tensor &prompt, const Emit &emit);
+
+  /// Prompt + generated ids of each sequence (up to its stop).
+  const std::vector<std::vector<int64_t>> &sequences() const { return seqs; }
+  const SpeculationStats &stats() const { return counts; }
+  const DecodeState &targetState() const { return targetDecode; }
+  /// When the first step (the prompt's) ended, and how many tokens it
+  /// kept per sequence.
+  std::chrono::steady_clock::time_point firstStepEnd;
+  int64_t firstStepTokens = 0;
+
+private:
+  /// Drafts `count` tokens after every sequence with the draft model,
+  /// recording its distributions.
+  Status draftTokens(int64_t count, std::vector<std::vector<int64_t>> &drafts,
+                     std::vector<std::vector<TokenDistribution>> &q);
+  TokenDistribution distribution(const Tensor &logits, int64_t row,
+                                 int64_t index,
+                                 const std::vector<int64_t> &history) const;
+
+  const Artifact &target;
+  const Artifact *draft;
+  GenerateOptions options;
+  DecodeState targetDecode, draftDecode;
+  std::vector<std::vector<int64_t>> seqs;
+  std::vector<std::mt19937_64> rngs;
+  std::vector<bool> stopped;
+  int64_t promptLength = 0;
+  SpeculationStats counts;
+};
+
+} // namespace tessel
+
+#endif // TESSEL_RUNTIME_GENERATOR_H
