@@ -139,6 +139,14 @@ LogicalResult TesselDialect::verifyRegionArgAttribute(Operation *op,
                                                       unsigned argIndex,
                                                       NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
+  if (name == CacheAttrHelper::getNameStr()) {
+    auto cache = dyn_cast<StringAttr>(attr.getValue());
+    if (!cache || cache.getValue().empty() || !isa<FunctionOpInterface>(op))
+      return op->emitError() << "'" << name << "' of argument " << argIndex
+                             << " is the non-empty name of a function "
+                                "argument's KV cache";
+    return success();
+  }
   if (name != ParameterAttrHelper::getNameStr())
     return op->emitError() << "unknown tessel argument attribute '" << name
                            << "'";

@@ -48,7 +48,11 @@ def Tessel_Dialect : Dialect {
     // On a result of a function: it is argument N updated in place (decode's
     // KV caches). The compiled code writes argument N's buffer and does not
     // return it; the manifest says `"in_place": N`.
-    "::mlir::IntegerAttr":$in_place
+    "::mlir::IntegerAttr":$in_place,
+    // On an argument of a decode entry point: the KV cache it is, by name
+    // ("keys.0", "values.0", MLA's "latent.0"); the manifest names the
+    // input, and the result updating it in place, so.
+    "::mlir::StringAttr":$cache
   );
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;

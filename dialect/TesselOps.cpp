@@ -109,21 +109,26 @@ LogicalResult MatmulOp::verify() {
           {{"lhs", getLhs()}, {"rhs", getRhs()}, {"result", getResult()}})))
     return failure();
   ArrayRef<int64_t> a = shapeOf(getLhs()), b = shapeOf(getRhs());
-  if (a.size() < 2 || a.size() != b.size())
-    return emitOpError() << "lhs and rhs must have the same rank >= 2, got "
+  if (a.size() < 2 || b.size() < 2 || b.size() > a.size())
+    return emitOpError() << "lhs and rhs must have rank >= 2, the rhs's no "
+                            "larger, got "
                          << fmtShape(a) << " and " << fmtShape(b);
-  size_t r = a.size();
-  for (size_t i = 0; i + 2 < r; ++i)
-    if (!compatible(a[i], b[i]))
-      return emitOpError() << "batch dimension " << i << " differs: lhs shape "
-                           << fmtShape(a) << ", rhs shape " << fmtShape(b);
-  if (!compatible(a[r - 1], b[r - 2]))
+  size_t r = a.size(), skip = a.size() - b.size();
+  for (size_t i = 0; i + 2 < b.size(); ++i)
+    if (!compatible(a[skip + i], b[i]))
+      return emitOpError() << "batch dimension " << skip + i
+                           << " differs: lhs shape " << fmtShape(a)
+                           << ", rhs shape " << fmtShape(b);
+  bool t = getTransposeRhs();
+  int64_t k = b[b.size() - (t ? 1 : 2)], n = b[b.size() - (t ? 2 : 1)];
+  if (!compatible(a[r - 1], k))
     return emitOpError() << "contraction dimensions differ: lhs shape "
                          << fmtShape(a) << " has " << a[r - 1]
-                         << " columns, rhs shape " << fmtShape(b) << " has "
-                         << b[r - 2] << " rows";
+                         << " columns, rhs shape " << fmtShape(b)
+                         << (t ? " (transposed)" : "") << " has " << k
+                         << " rows";
   SmallVector<int64_t> expected(a);
-  expected.back() = b.back();
+  expected.back() = n;
   return verifyResultShape(*this, getResult(), expected, "[..., M, N]");
 }
 

@@ -127,16 +127,25 @@ def Tessel_LinearOp : Tessel_Op<"linear", [Pure]> {
 def Tessel_MatmulOp : Tessel_Op<"matmul", [Pure]> {
   let summary = "batched matrix product over the last two axes";
   let description = [{
-    `c[..., i, j] = sum_k a[..., i, k] * b[..., k, j]`. Both operands have the
-    same rank (at least 2) and the same leading (batch) dimensions.
+    `c[..., i, j] = sum_k a[..., i, k] * b[..., k, j]`, or with
+    `transpose_rhs`, `sum_k a[..., i, k] * b[..., j, k]` (b read in its
+    stored `[N, K]` layout, with no copy). Both operands have rank at least
+    2; the rhs's leading (batch) dimensions are the trailing batch
+    dimensions of the lhs, and the lhs's others broadcast over it: a
+    per-head weight `[H, K, N]` multiplies activations `[B, H, S, K]`
+    (MLA's absorbed decode).
 
     ```mlir
     %s = tessel.matmul %q, %kt
         : tensor<1x8x128x64xf32>, tensor<1x8x64x128xf32>
         -> tensor<1x8x128x128xf32>
+    %o = tessel.matmul %latent, %w_uv {transpose_rhs}
+        : tensor<?x16x?x512xf32>, tensor<16x128x512xf32>
+        -> tensor<?x16x?x128xf32>
     ```
   }];
-  let arguments = (ins Tessel_FloatTensor:$lhs, Tessel_FloatTensor:$rhs);
+  let arguments = (ins Tessel_FloatTensor:$lhs, Tessel_FloatTensor:$rhs,
+                       UnitAttr:$transpose_rhs);
   let results = (outs Tessel_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)

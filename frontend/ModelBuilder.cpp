@@ -68,6 +68,10 @@ private:
   Value rope(Value x);
   Value attention(Value x, int64_t layer);
   Value latentAttention(Value x, int64_t layer);
+  /// MLA's decode against a cache of the latent and the RoPE key, with W_UK
+  /// absorbed into the queries and W_UV applied after attention.
+  Value absorbedLatentAttention(Value qNope, Value qRope, Value latent,
+                                Value kRope, int64_t layer);
   Value mlp(Value x, int64_t layer);
 
   /// Builds the entry point of `kind`: `forward(tokens) -> logits`, or
@@ -385,11 +389,19 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
       tessel::SliceOp::create(b, tensor({kDyn, kDyn, dc}), kva, 2, 0);
   Value kRope = tessel::SliceOp::create(b, tensor({kDyn, kDyn, r}), kva, 2, dc);
   kRope = rope(splitHeads(kRope, 1, r));
-  kRope = tessel::BroadcastOp::create(b, tensor({kDyn, h, kDyn, r}), kRope);
+  // Decode keeps the one RoPE key head in its cache; the forward pass
+  // gives it to every head.
+  Value kRopeHeads =
+      pastKeys.empty()
+          ? tessel::BroadcastOp::create(b, tensor({kDyn, h, kDyn, r}), kRope)
+                .getResult()
+          : Value();
   latent = tessel::RMSNormOp::create(
                b, latent, ones(layerName(layer, "kv_a_norm") + ".weight", {dc}),
                latentEps)
                .getResult();
+  if (!pastKeys.empty())
+    return absorbedLatentAttention(qNope, qRope, latent, kRope, layer);
   Value kv = linear(latent, layerName(layer, "kv_b"), dc, h * (nope + vd),
                     false, init);
   kv = splitHeads(kv, h, nope + vd);
@@ -401,13 +413,54 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
   Value query = tessel::ConcatOp::create(b, tensor({kDyn, h, kDyn, qk}),
                                          ValueRange{qNope, qRope}, 3);
   Value key = tessel::ConcatOp::create(b, tensor({kDyn, h, kDyn, qk}),
-                                       ValueRange{kNope, kRope}, 3);
-  // The cache keeps per-head keys and values (not yet MLA's latent).
-  std::tie(key, v) = withCache(key, v, layer);
+                                       ValueRange{kNope, kRopeHeads}, 3);
   Value o =
       tessel::AttentionOp::create(b, tensor({kDyn, h, kDyn, vd}), query, key, v,
                                   attentionBias, FloatAttr(), true)
           .getResult();
+  o = mergeHeads(o, h, vd);
+  return linear(o, layerName(layer, "o"), h * vd, d, a.outBias, init);
+}
+
+Value ModelBuilder::absorbedLatentAttention(Value qNope, Value qRope,
+                                            Value latent, Value kRope,
+                                            int64_t layer) {
+  const AttentionConfig &a = c.attention;
+  int64_t d = c.hiddenSize, h = a.heads, nope = a.qkNopeHeadDim,
+          r = a.qkRopeHeadDim, vd = a.vHeadDim, dc = a.kvLoraRank;
+  const Init &init = c.attentionInit;
+  // The cache holds per token the latent and the RoPE key: [B, 1, T, dc + r].
+  Value now =
+      tessel::ConcatOp::create(b, tensor({kDyn, 1, kDyn, dc + r}),
+                               ValueRange{splitHeads(latent, 1, dc), kRope}, 3);
+  Value cache =
+      tessel::CacheWriteOp::create(b, now, pastKeys[layer], positions);
+  newKeys.push_back(cache);
+  Value keys =
+      tessel::CacheReadOp::create(b, cache.getType(), cache, positions);
+  Value values =
+      tessel::SliceOp::create(b, tensor({kDyn, 1, kDyn, dc}), keys, 3, 0);
+  // kv_b's weight [h * (nope + vd), dc] per head: W_UK [nope, dc] (rows that
+  // make k_nope) and W_UV [vd, dc] (rows that make v).
+  Value kvb =
+      param(layerName(layer, "kv_b") + ".weight", {h * (nope + vd), dc}, init);
+  kvb = tessel::ReshapeOp::create(b, tensor({h, nope + vd, dc}), kvb);
+  Value wUK = tessel::SliceOp::create(b, tensor({h, nope, dc}), kvb, 1, 0);
+  Value wUV = tessel::SliceOp::create(b, tensor({h, vd, dc}), kvb, 1, nope);
+  // q_nope . (W_UK c) = (q_nope W_UK) . c: queries in latent space.
+  Value qLatent = tessel::MatmulOp::create(b, tensor({kDyn, h, kDyn, dc}),
+                                           qNope, wUK, false);
+  Value query = tessel::ConcatOp::create(b, tensor({kDyn, h, kDyn, dc + r}),
+                                         ValueRange{qLatent, qRope}, 3);
+  // Every query head reads the one latent "head" (multi-query); the scale
+  // stays that of the per-head dot product, 1/sqrt(nope + r).
+  FloatAttr scale = b.getF64FloatAttr(1.0 / std::sqrt(double(nope + r)));
+  Value o =
+      tessel::AttentionOp::create(b, tensor({kDyn, h, kDyn, dc}), query, keys,
+                                  values, attentionBias, scale, true)
+          .getResult();
+  // sum_j p_j (W_UV c_j) = W_UV (sum_j p_j c_j): back to per-head values.
+  o = tessel::MatmulOp::create(b, tensor({kDyn, h, kDyn, vd}), o, wUV, true);
   o = mergeHeads(o, h, vd);
   return linear(o, layerName(layer, "o"), h * vd, d, a.outBias, init);
 }
@@ -461,17 +514,26 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   auto indexType = RankedTensorType::get({kDyn}, b.getI64Type());
   auto tokensType = RankedTensorType::get({kDyn, kDyn}, b.getI64Type());
   auto logitsType = tensor({kDyn, kDyn, vocab});
-  // Cached keys and values per layer: [B, heads, T, head dim].
-  int64_t cacheHeads = a.mla ? a.heads : a.kvHeads;
-  auto keyType = tensor({kDyn, cacheHeads, kDyn, a.qkHeadDim()});
-  auto valueType = tensor({kDyn, cacheHeads, kDyn, a.valueHeadDim()});
+  // Cached per layer: keys and values [B, kv heads, T, head dim]; for MLA
+  // one cache [B, 1, T, d_c + rope] of the latent and the RoPE key.
+  auto keyType = tensor({kDyn, a.kvHeads, kDyn, a.qkHeadDim()});
+  auto valueType = tensor({kDyn, a.kvHeads, kDyn, a.valueHeadDim()});
+  auto latentType = tensor({kDyn, 1, kDyn, a.kvLoraRank + a.qkRopeHeadDim});
   SmallVector<Type> inputs = {tokensType}, results = {logitsType};
+  SmallVector<std::string> cacheNames;
   if (decoding) {
     inputs.push_back(indexType);
     for (int64_t i = 0; i < c.numLayers; ++i) {
-      inputs.append({keyType, valueType});
-      results.append({keyType, valueType});
+      std::string n = std::to_string(i);
+      if (a.mla) {
+        inputs.push_back(latentType);
+        cacheNames.push_back("latent." + n);
+      } else {
+        inputs.append({keyType, valueType});
+        cacheNames.append({"keys." + n, "values." + n});
+      }
     }
+    results.append(inputs.begin() + 2, inputs.end());
   }
   at("", c.modelName.empty() ? "model" : c.modelName);
   b.setInsertionPointToEnd(module.getBody());
@@ -479,6 +541,9 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
       func::FuncOp::create(b, name(kind), b.getFunctionType(inputs, results));
   TesselDialect::EntryPointAttrHelper(&context).setAttr(
       func, EntryPointKindAttr::get(&context, kind));
+  for (auto [i, cacheName] : llvm::enumerate(cacheNames))
+    func.setArgAttr(2 + i, TesselDialect::CacheAttrHelper::getNameStr(),
+                    b.getStringAttr(cacheName));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   loaded.clear();
@@ -498,11 +563,15 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
     // to the last of them: 0 ... positions[S - 1].
     positions = entry->getArgument(1);
     for (int64_t i = 0; i < c.numLayers; ++i) {
+      if (a.mla) {
+        pastKeys.push_back(entry->getArgument(2 + i));
+        continue;
+      }
       pastKeys.push_back(entry->getArgument(2 + 2 * i));
       pastValues.push_back(entry->getArgument(3 + 2 * i));
     }
-    Value keys =
-        tessel::CacheReadOp::create(b, keyType, pastKeys[0], positions);
+    Value keys = tessel::CacheReadOp::create(b, pastKeys[0].getType(),
+                                             pastKeys[0], positions);
     keyPositions = tessel::PositionIdsOp::create(b, indexType, keys, 2);
   } else {
     positions = tessel::PositionIdsOp::create(b, indexType, tokens, 1);
@@ -577,8 +646,11 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
                    : param("lm_head.weight", {vocab, d}, c.outputInit);
   SmallVector<Value> returned = {
       tessel::LinearOp::create(b, logitsType, h, head, Value())};
-  for (auto [k, v] : llvm::zip(newKeys, newValues))
-    returned.append({k, v});
+  for (size_t i = 0; i < newKeys.size(); ++i) {
+    returned.push_back(newKeys[i]);
+    if (i < newValues.size())
+      returned.push_back(newValues[i]);
+  }
   func::ReturnOp::create(b, returned);
   // The caches are updated in place: result 1 + i is argument 2 + i.
   if (decoding)

@@ -175,6 +175,10 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
   s.kvType = name(options.kvType);
   s.kvBytesPerTokenPerLayer = a.mla ? (a.kvLoraRank + a.qkRopeHeadDim) * kvWidth
                                     : 2 * a.kvHeads * a.headDim * kvWidth;
+  // What MLA replaces: per-head keys and values of every head.
+  if (a.mla)
+    s.mhaKvBytesPerTokenPerLayer =
+        a.heads * (a.qkHeadDim() + a.valueHeadDim()) * kvWidth;
   s.kvBytesPerToken =
       static_cast<double>(s.kvBytesPerTokenPerLayer) * c.numLayers;
   s.kvBytesAtSequence = s.kvBytesPerToken * s.batch * s.sequence;
@@ -245,8 +249,16 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
      << "  training  " << human(s.trainingFlopsPerToken(), "FLOP")
      << " (3 x forward)\n";
   os << "kv cache (" << s.kvType << ", " << a.kindName() << "):\n"
-     << "  per token per layer  " << bytes(s.kvBytesPerTokenPerLayer) << "\n"
-     << "  per token            " << bytes(s.kvBytesPerToken) << "\n"
+     << "  per token per layer  " << bytes(s.kvBytesPerTokenPerLayer) << "\n";
+  if (s.mhaKvBytesPerTokenPerLayer) {
+    char ratio[32];
+    std::snprintf(ratio, sizeof(ratio), "%.1f",
+                  double(s.mhaKvBytesPerTokenPerLayer) /
+                      double(s.kvBytesPerTokenPerLayer));
+    os << "  (the MHA it replaces: " << bytes(s.mhaKvBytesPerTokenPerLayer)
+       << " per token per layer, " << ratio << "x as much)\n";
+  }
+  os << "  per token            " << bytes(s.kvBytesPerToken) << "\n"
      << "  batch " << s.batch << " x sequence " << s.sequence << "  "
      << bytes(s.kvBytesAtSequence) << "\n";
   os << "activations saved for backward (" << s.activationType << ", batch "
@@ -293,6 +305,9 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
                    {"batch", s.batch},
                    {"sequence", s.sequence},
                    {"bytes", s.kvBytesAtSequence}};
+  if (s.mhaKvBytesPerTokenPerLayer)
+    j["kv_cache"]["mha_bytes_per_token_per_layer"] =
+        s.mhaKvBytesPerTokenPerLayer;
   j["activations"] = {{"dtype", s.activationType},
                       {"batch", s.batch},
                       {"sequence", s.sequence},

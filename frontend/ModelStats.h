@@ -45,6 +45,8 @@ struct ModelStats {
   double trainingFlopsPerToken() const { return 3 * forwardFlopsPerToken(); }
 
   int64_t kvBytesPerTokenPerLayer = 0;
+  /// MLA only: what per-head keys and values of every head would take.
+  int64_t mhaKvBytesPerTokenPerLayer = 0;
   const char *kvType = "f32";
   double kvBytesPerToken = 0, kvBytesAtSequence = 0;
 

@@ -165,14 +165,14 @@ Status checkEntryPointKind(EntryPointKind kind,
                     inputs.size(), " inputs");
     return Status::ok();
   }
-  // Decode: ids, positions, then (keys, values) per layer; the same caches,
-  // updated in place, follow the logits.
+  // Decode: ids, positions, then the caches (keys and values per layer, or
+  // MLA's latent); the same caches, updated in place, follow the logits.
   size_t caches = inputs.size() < 2 ? 0 : inputs.size() - 2;
-  if (inputs.size() < 2 || !ids(inputs[1], 1) || caches % 2 != 0 ||
+  if (inputs.size() < 2 || !ids(inputs[1], 1) || caches == 0 ||
       results.size() != caches + 1)
     return errorf("a decode entry point takes ids [B, S], positions [S] and "
-                  "key/value caches in pairs, and returns the logits and the "
-                  "caches; got ",
+                  "its KV caches, and returns the logits and the caches; "
+                  "got ",
                   inputs.size(), " inputs and ", results.size(), " results");
   for (size_t i = 0; i < caches; ++i) {
     if (!floats(inputs[2 + i], 4) || !floats(results[1 + i], 4))

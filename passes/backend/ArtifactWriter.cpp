@@ -86,24 +86,20 @@ nlohmann::ordered_json toJson(const std::vector<TensorSpec> &specs) {
   return list;
 }
 
-/// Names of the inputs and results, from the entry point's kind.
-std::string argumentName(EntryPointKindAttr kind, size_t i) {
+/// Names of the inputs and results, from the entry point's kind; a decode
+/// entry point's caches are named by their arguments' tessel.cache.
+std::string argumentName(func::FuncOp func, EntryPointKindAttr kind, size_t i) {
   if (kind && i == 0)
     return "tokens";
   if (kind && kind.getValue() == EntryPointKind::Decode) {
     if (i == 1)
       return "positions";
-    return (i % 2 ? "values." : "keys.") + std::to_string((i - 2) / 2);
+    if (auto cache = func.getArgAttrOfType<StringAttr>(
+            i, TesselDialect::CacheAttrHelper::getNameStr()))
+      return cache.str();
+    return "cache." + std::to_string(i - 2);
   }
   return "arg" + std::to_string(i);
-}
-
-std::string resultName(EntryPointKindAttr kind, size_t i) {
-  if (kind && i == 0)
-    return "logits";
-  if (kind && kind.getValue() == EntryPointKind::Decode)
-    return (i % 2 ? "keys." : "values.") + std::to_string((i - 1) / 2);
-  return "result" + std::to_string(i);
 }
 
 /// Parameters and entry points, read after tessel-parameters-to-arguments
@@ -169,7 +165,7 @@ LogicalResult buildManifest(ModuleOp module,
       }
       Type type = func.getArgument(i).getType();
       std::optional<TensorSpec> spec =
-          tensorSpecOf(argumentName(kind, inputs.size()), type);
+          tensorSpecOf(argumentName(func, kind, inputs.size()), type);
       if (!spec)
         return func.emitError("argument ")
                << i << " has type " << type
@@ -178,15 +174,22 @@ LogicalResult buildManifest(ModuleOp module,
       inputs.push_back(*spec);
     }
     for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
-      std::optional<TensorSpec> spec = tensorSpecOf(resultName(kind, i), type);
+      // A result updated in place is named after its argument.
+      auto inPlace = func.getResultAttrOfType<IntegerAttr>(
+          i, TesselDialect::InPlaceAttrHelper::getNameStr());
+      std::string name = kind && i == 0 ? "logits"
+                         : inPlace && inPlace.getInt() >= 0 &&
+                                 size_t(inPlace.getInt()) < inputs.size()
+                             ? inputs[inPlace.getInt()].name
+                             : "result" + std::to_string(i);
+      std::optional<TensorSpec> spec = tensorSpecOf(name, type);
       if (!spec)
         return func.emitError("result ")
                << i << " has type " << type
                << ", which an artifact cannot return (tensors of f32, f16, "
                   "bf16, i32 or i64)";
-      if (auto arg = func.getResultAttrOfType<IntegerAttr>(
-              i, TesselDialect::InPlaceAttrHelper::getNameStr()))
-        spec->inPlace = arg.getInt();
+      if (inPlace)
+        spec->inPlace = inPlace.getInt();
       results.push_back(*spec);
     }
     if (kind) {
@@ -199,8 +202,10 @@ LogicalResult buildManifest(ModuleOp module,
     entry["results"] = toJson(results);
     entries[func.getSymName().str()] = entry;
     // The names are in the manifest now; LLVM has no use for them.
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
       func.removeArgAttr(i, parameterAttr);
+      func.removeArgAttr(i, TesselDialect::CacheAttrHelper::getNameStr());
+    }
   }
   manifest["entry_points"] = entries;
   return success();

@@ -105,7 +105,8 @@ struct LowerLinear : OpRewritePattern<tessel::LinearOp> {
   }
 };
 
-/// c[..., i, j] = sum_k a[..., i, k] * b[..., k, j].
+/// c[..., i, j] = sum_k a[..., i, k] * b[..., k, j] (b[..., j, k] with
+/// transpose_rhs); b's batch dimensions are a's last ones.
 struct LowerMatmul : OpRewritePattern<tessel::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::MatmulOp op,
@@ -114,14 +115,22 @@ struct LowerMatmul : OpRewritePattern<tessel::MatmulOp> {
     MLIRContext *ctx = b.getContext();
     RankedTensorType type = op.getType();
     int64_t r = type.getRank();
+    int64_t rhsRank = cast<RankedTensorType>(op.getRhs().getType()).getRank();
+    bool transposed = op.getTransposeRhs();
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(b, loc, op.getLhs());
-    sizes.back() = tensor::getMixedSizes(b, loc, op.getRhs()).back();
+    SmallVector<OpFoldResult> rhsSizes =
+        tensor::getMixedSizes(b, loc, op.getRhs());
+    sizes.back() = rhsSizes[rhsRank - (transposed ? 2 : 1)];
     auto accType = RankedTensorType::get(type.getShape(), b.getF32Type());
     Value acc = filledTensor(b, loc, accType, sizes, 0.0);
-    SmallVector<int64_t> lhs = range(0, r - 2), rhs = range(0, r - 2);
+    // Loops: the result's r dimensions, then k (dimension r).
+    SmallVector<int64_t> lhs = range(0, r - 2), rhs = range(r - rhsRank, r - 2);
     lhs.append({r - 2, r});
-    rhs.append({r, r - 1});
+    if (transposed)
+      rhs.append({r - 1, r});
+    else
+      rhs.append({r, r - 1});
     Value result = multiplyAccumulate(b, loc, op.getLhs(), op.getRhs(), acc,
                                       {projection(ctx, r + 1, lhs),
                                        projection(ctx, r + 1, rhs),

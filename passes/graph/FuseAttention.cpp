@@ -71,6 +71,15 @@ bool isCausalMask(Value v) {
   return true;
 }
 
+/// A product of operands of one rank with no transposed rhs: what the
+/// attention chain is written with (a transposed or broadcast rhs is a
+/// weight, not keys or values).
+bool isPlainProduct(tessel::MatmulOp product) {
+  return product && !product.getTransposeRhs() &&
+         product.getLhs().getType().getRank() ==
+             product.getRhs().getType().getRank();
+}
+
 /// Attention logits before bias and softmax: `scale * (q . kT)`.
 struct Logits {
   tessel::MatmulOp product;
@@ -84,7 +93,8 @@ std::optional<Logits> matchLogits(Value v) {
   if (!def || !def->hasOneUse())
     return std::nullopt;
   if (auto product = dyn_cast<tessel::MatmulOp>(def))
-    return Logits{product, 1.0};
+    return isPlainProduct(product) ? std::optional(Logits{product, 1.0})
+                                   : std::nullopt;
   Value scaled;
   std::optional<double> c;
   if (isa<tessel::MulOp, arith::MulFOp>(def) &&
@@ -100,7 +110,8 @@ std::optional<Logits> matchLogits(Value v) {
     }
   }
   auto product = scaled ? scaled.getDefiningOp<tessel::MatmulOp>() : nullptr;
-  if (!product || !product->hasOneUse() || scaled.getType() != v.getType())
+  if (!isPlainProduct(product) || !product->hasOneUse() ||
+      scaled.getType() != v.getType())
     return std::nullopt;
   return Logits{product, *c};
 }
@@ -111,8 +122,9 @@ struct FuseAttentionPattern : OpRewritePattern<tessel::MatmulOp> {
   LogicalResult matchAndRewrite(tessel::MatmulOp pv,
                                 PatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(pv.getType());
-    if (type.getRank() != 4)
-      return rewriter.notifyMatchFailure(pv, "attention operands are rank 4");
+    if (type.getRank() != 4 || !isPlainProduct(pv))
+      return rewriter.notifyMatchFailure(
+          pv, "attention operands are rank 4, the rhs not transposed");
 
     // p = softmax(x) over the key axis, used only here.
     auto softmax = pv.getLhs().getDefiningOp<tessel::SoftmaxOp>();

@@ -32,28 +32,34 @@ Status linear(const Tensor &x, const Tensor &weight, const Tensor *bias,
   return Status::ok();
 }
 
-Status matmul(const Tensor &a, const Tensor &b, Tensor &c) {
-  bool ok = a.rank() >= 2 && a.rank() == b.rank() && a.dim(-1) == b.dim(-2);
-  for (int64_t i = 0; ok && i + 2 < a.rank(); ++i)
-    ok = a.shape[i] == b.shape[i];
+Status matmul(const Tensor &a, const Tensor &b, Tensor &c, bool transposeB) {
+  int64_t skip = a.rank() - b.rank();
+  bool ok = a.rank() >= 2 && b.rank() >= 2 && skip >= 0 &&
+            a.dim(-1) == (transposeB ? b.dim(-1) : b.dim(-2));
+  for (int64_t i = 0; ok && i + 2 < b.rank(); ++i)
+    ok = a.shape[skip + i] == b.shape[i];
   if (!ok)
     return errorf("matmul: lhs shape ", formatShape(a.shape), " and rhs shape ",
-                  formatShape(b.shape), " do not fit");
-  int64_t m = a.dim(-2), k = a.dim(-1), n = b.dim(-1);
+                  formatShape(b.shape), transposeB ? " (transposed)" : "",
+                  " do not fit");
+  int64_t m = a.dim(-2), k = a.dim(-1), n = transposeB ? b.dim(-2) : b.dim(-1);
   std::vector<int64_t> shape = a.shape;
   shape.back() = n;
   c = Tensor::zeros(a.dtype, shape);
   int64_t batches = numElements({a.shape.begin(), a.shape.end() - 2});
+  int64_t rhsBatches = numElements({b.shape.begin(), b.shape.end() - 2});
   for (int64_t batch = 0; batch < batches; ++batch) {
     const float *A = a.floats.data() + batch * m * k;
-    const float *B = b.floats.data() + batch * k * n;
+    // The rhs's batch dimensions are the lhs's last ones.
+    const float *B = b.floats.data() + (batch % rhsBatches) * k * n;
     float *C = c.floats.data() + batch * m * n;
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {
-        // C[i, j] = sum_p A[i, p] * B[p, j]
+        // C[i, j] = sum_p A[i, p] * B[p, j] (B[j, p] transposed)
         double sum = 0.0;
         for (int64_t p = 0; p < k; ++p)
-          sum += double(A[i * k + p]) * B[p * n + j];
+          sum +=
+              double(A[i * k + p]) * (transposeB ? B[j * k + p] : B[p * n + j]);
         C[i * n + j] = static_cast<float>(sum);
       }
   }

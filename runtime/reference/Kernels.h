@@ -20,7 +20,8 @@ namespace tessel::reference {
 // Dense.
 Status linear(const Tensor &x, const Tensor &weight, const Tensor *bias,
               Tensor &y);
-Status matmul(const Tensor &a, const Tensor &b, Tensor &c);
+Status matmul(const Tensor &a, const Tensor &b, Tensor &c,
+              bool transposeB = false);
 Status embedding(const Tensor &ids, const Tensor &table, Tensor &y);
 Status add(const Tensor &a, const Tensor &b, Tensor &y);
 Status mul(const Tensor &a, const Tensor &b, Tensor &y);

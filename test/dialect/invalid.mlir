@@ -355,17 +355,35 @@ func.func @matmul_result_element_type(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) 
 
 // matmul: rank 1.
 func.func @matmul_rank_1(%a: tensor<3xf32>, %b: tensor<3xf32>) {
-  // expected-error @+1 {{lhs and rhs must have the same rank >= 2, got [3] and [3]}}
+  // expected-error @+1 {{lhs and rhs must have rank >= 2, the rhs's no larger, got [3] and [3]}}
   %c = tessel.matmul %a, %b : tensor<3xf32>, tensor<3xf32> -> tensor<f32>
   return
 }
 
 // -----
 
-// matmul: ranks differ.
-func.func @matmul_ranks_differ(%a: tensor<2x2x3xf32>, %b: tensor<3x4xf32>) {
-  // expected-error @+1 {{lhs and rhs must have the same rank >= 2, got [2, 2, 3] and [3, 4]}}
-  %c = tessel.matmul %a, %b : tensor<2x2x3xf32>, tensor<3x4xf32> -> tensor<2x2x4xf32>
+// matmul: an rhs of higher rank than the lhs.
+func.func @matmul_rhs_rank(%a: tensor<2x3xf32>, %b: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{lhs and rhs must have rank >= 2, the rhs's no larger, got [2, 3] and [2, 3, 4]}}
+  %c = tessel.matmul %a, %b : tensor<2x3xf32>, tensor<2x3x4xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// matmul: a broadcast rhs's batch dimensions are the lhs's last ones.
+func.func @matmul_broadcast_batch(%a: tensor<2x5x4x3xf32>, %b: tensor<2x3x6xf32>) {
+  // expected-error @+1 {{batch dimension 1 differs: lhs shape [2, 5, 4, 3], rhs shape [2, 3, 6]}}
+  %c = tessel.matmul %a, %b : tensor<2x5x4x3xf32>, tensor<2x3x6xf32> -> tensor<2x5x4x6xf32>
+  return
+}
+
+// -----
+
+// matmul: a transposed rhs is [N, K].
+func.func @matmul_transposed(%a: tensor<4x3xf32>, %b: tensor<3x6xf32>) {
+  // expected-error @+1 {{contraction dimensions differ: lhs shape [4, 3] has 3 columns, rhs shape [3, 6] (transposed) has 6 rows}}
+  %c = tessel.matmul %a, %b {transpose_rhs} : tensor<4x3xf32>, tensor<3x6xf32> -> tensor<4x3xf32>
   return
 }
 

@@ -1,10 +1,11 @@
 // Reference interpreter: tessel.matmul (c[..., i, j] = sum_k a[..., i, k] *
-// b[..., k, j]), 2-d, batched rank-4, dynamic dims and f16, against NumPy and
-// by hand.
+// b[..., k, j]), 2-d, batched rank-4, dynamic dims, f16, and a per-head rhs
+// broadcast over the batch (also transposed), against NumPy and by hand.
 // RUN: %oracle check %s matmul_2d
 // RUN: %oracle check %s matmul_batched
 // RUN: %oracle check %s matmul_dynamic
 // RUN: %oracle check %s matmul_f16
+// RUN: %oracle check %s matmul_per_head
 // RUN: tessel-interpret %s --entry hand_batched --print | FileCheck %s --check-prefix=BATCHED
 // RUN: tessel-interpret %s --entry hand_rect --print | FileCheck %s --check-prefix=RECT
 
@@ -34,6 +35,16 @@ func.func @matmul_f16(%a: tensor<?x4x24xf16>, %b: tensor<?x24x3xf16>)
   %c = tessel.matmul %a, %b : tensor<?x4x24xf16>, tensor<?x24x3xf16>
       -> tensor<?x4x3xf16>
   return %c : tensor<?x4x3xf16>
+}
+
+func.func @matmul_per_head(%a: tensor<?x3x4x5xf32>, %w: tensor<3x5x6xf32>,
+                           %wt: tensor<3x6x5xf32>)
+    -> (tensor<?x3x4x6xf32>, tensor<?x3x4x6xf32>) {
+  %c = tessel.matmul %a, %w : tensor<?x3x4x5xf32>, tensor<3x5x6xf32>
+      -> tensor<?x3x4x6xf32>
+  %d = tessel.matmul %a, %wt {transpose_rhs} : tensor<?x3x4x5xf32>,
+      tensor<3x6x5xf32> -> tensor<?x3x4x6xf32>
+  return %c, %d : tensor<?x3x4x6xf32>, tensor<?x3x4x6xf32>
 }
 
 // Batch 0: [[1, 2], [3, 4]] @ [[5, 6], [7, 8]]

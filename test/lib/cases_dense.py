@@ -142,6 +142,15 @@ def matmul_f16(rng):
     return [a, b], [np.einsum("bik,bkj->bij", f64(a), f64(b))]
 
 
+@case("matmul_per_head")
+def matmul_per_head(rng):
+    # A per-head weight [H, K, N] broadcast over the batch, and one read
+    # transposed ([H, N, K]): MLA's absorbed decode.
+    a, w, wt = f32(rng, 2, 3, 4, 5), f32(rng, 3, 5, 6), f32(rng, 3, 6, 5)
+    return [a, w, wt], [np.einsum("bhik,hkj->bhij", f64(a), f64(w)),
+                        np.einsum("bhik,hjk->bhij", f64(a), f64(wt))]
+
+
 # --- embedding ------------------------------------------------------------
 
 

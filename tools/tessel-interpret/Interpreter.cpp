@@ -204,7 +204,8 @@ LogicalResult Evaluator::evaluate(Operation *op) {
                              getOptional(o.getBias()), out);
       })
       .Case([&](MatmulOp o) {
-        status = ref::matmul(get(o.getLhs()), get(o.getRhs()), out);
+        status = ref::matmul(get(o.getLhs()), get(o.getRhs()), out,
+                             o.getTransposeRhs());
       })
       .Case([&](EmbeddingOp o) {
         status = ref::embedding(get(o.getIds()), get(o.getTable()), out);

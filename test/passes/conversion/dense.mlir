@@ -14,6 +14,10 @@
 // CHECK-DAG: #[[W:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[WT:.+]] = affine_map<(d0, d1, d2) -> (d2, d1)>
 // CHECK-DAG: #[[O:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[LHS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+// CHECK-DAG: #[[RHS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d3)>
+// CHECK-DAG: #[[RHST:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d4)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 
 // CHECK-LABEL: func.func @linear(
 // CHECK-SAME: %[[XV:[^:]+]]: tensor<?x?x8xf32>, %[[WV:[^:]+]]: tensor<4x8xf32>
@@ -58,4 +62,22 @@ func.func @rows(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x4xf32> {
 func.func @vector(%x: tensor<8xf32>, %w: tensor<4x8xf32>) -> tensor<4xf32> {
   %y = tessel.linear %x, %w : tensor<8xf32>, tensor<4x8xf32> -> tensor<4xf32>
   return %y : tensor<4xf32>
+}
+
+// matmul with a per-head rhs [H, K, N] broadcast over the batch (MLA's
+// absorbed decode): the rhs's map has only the head, k and n loops; with
+// transpose_rhs it reads [H, N, K] in place, the map's last two swapped.
+// CHECK-LABEL: func.func @matmul_per_head(
+// CHECK-SAME: %[[A:[^:]+]]: tensor<?x3x?x5xf32>, %[[W:[^:]+]]: tensor<3x5x6xf32>, %[[WT:[^:]+]]: tensor<3x6x5xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[A]], %[[W]] : tensor<?x3x?x5xf32>, tensor<3x5x6xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHST]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[A]], %[[WT]] : tensor<?x3x?x5xf32>, tensor<3x6x5xf32>)
+// CHECK-NOT: linalg.transpose
+func.func @matmul_per_head(%a: tensor<?x3x?x5xf32>, %w: tensor<3x5x6xf32>,
+                           %wt: tensor<3x6x5xf32>)
+    -> (tensor<?x3x?x6xf32>, tensor<?x3x?x6xf32>) {
+  %c = tessel.matmul %a, %w : tensor<?x3x?x5xf32>, tensor<3x5x6xf32>
+      -> tensor<?x3x?x6xf32>
+  %d = tessel.matmul %a, %wt {transpose_rhs} : tensor<?x3x?x5xf32>,
+      tensor<3x6x5xf32> -> tensor<?x3x?x6xf32>
+  return %c, %d : tensor<?x3x?x6xf32>, tensor<?x3x?x6xf32>
 }
