@@ -137,6 +137,10 @@ def TesselCpuTileAndVectorize
            "contiguous runs">,
     Option<"rowTileK", "row-tile-k", "int64_t", "2",
            "Reduction steps per vectorized step of a one-row tile">,
+    Option<"rowBlockK", "row-block-k", "int64_t", "64",
+           "Reduction steps per block that every leftover row (below a full "
+           "tile) goes through before the next block: the block of the "
+           "column operand stays in cache across rows">,
     Option<"chunkRows", "chunk-rows", "int64_t", "32",
            "Output rows per parallel task">,
     Option<"chunkCols", "chunk-cols", "int64_t", "128",

@@ -258,21 +258,38 @@ struct TileAndVectorize
     if (failed(chunk))
       return failure();
     // Rows that do not fill a register tile (decode's one row per sequence,
-    // say) get tiles of one row: vector code, not the scalar loops of a
-    // partial tile. A chunk whose row count is not known to be a multiple
+    // a few drafted tokens) get one-row tiles inside blocks of the
+    // reduction: every leftover row goes through a block of the weights
+    // while it is in cache, so the weights stream from memory once, not
+    // once per row. A chunk whose row count is not known to be a multiple
     // of the tile is split there.
+    // Below two full tiles' rows (a batch of 8 sequences decoding), all
+    // rows take that path: one pass over the weights in long runs beats a
+    // full tile's narrower ones when the rows are this few.
     int64_t rowsExtent = cast<linalg::LinalgOp>(chunk->getOperation())
                              .getStaticLoopRanges()[roles.rows];
-    if (!ShapedType::isDynamic(rowsExtent) && rowsExtent < tileRows)
-      return tileChunk(rewriter, *chunk, roles, 1);
+    int64_t fewRows = roles.colsInnermost ? 2 * tileRows : tileRows;
+    if (!ShapedType::isDynamic(rowsExtent) && rowsExtent < fewRows)
+      return tileLeftoverRows(rewriter, *chunk, roles);
     if (!ShapedType::isDynamic(rowsExtent) && rowsExtent % tileRows == 0)
       return tileChunk(rewriter, *chunk, roles, tileRows);
     rewriter.setInsertionPoint(*chunk);
+    Location loc = chunk->getLoc();
     Range rows = chunk->getIterationDomain(rewriter)[roles.rows];
     AffineExpr extent = rewriter.getAffineSymbolExpr(0);
-    OpFoldResult split = affine::makeComposedFoldedAffineApply(
-        rewriter, chunk->getLoc(), extent.floorDiv(tileRows) * tileRows,
-        {rows.size});
+    Value whole = getValueOrCreateConstantIndexOp(
+        rewriter, loc,
+        affine::makeComposedFoldedAffineApply(
+            rewriter, loc, extent.floorDiv(tileRows) * tileRows, {rows.size}));
+    Value size = getValueOrCreateConstantIndexOp(rewriter, loc, rows.size);
+    Value few = arith::CmpIOp::create(
+        rewriter, loc, arith::CmpIPredicate::slt, size,
+        arith::ConstantIndexOp::create(rewriter, loc, fewRows));
+    OpFoldResult split =
+        arith::SelectOp::create(
+            rewriter, loc, few,
+            arith::ConstantIndexOp::create(rewriter, loc, 0), whole)
+            .getResult();
     auto [full, rest] = linalg::splitOp(rewriter, *chunk, roles.rows, split);
     if (!full)
       return chunk->emitError("cannot split this contraction's rows");
@@ -281,7 +298,49 @@ struct TileAndVectorize
     sliceFilledDestination(rewriter, full);
     if (failed(tileChunk(rewriter, full, roles, tileRows)))
       return failure();
-    return rest ? tileChunk(rewriter, rest, roles, 1) : success();
+    return rest ? tileLeftoverRows(rewriter, rest, roles) : success();
+  }
+
+  /// One-row register tiles of `part`. Against a [k, cols] operand, inside
+  /// a loop over blocks of `rowBlockK` steps of the reduction (the output
+  /// accumulates across blocks; each tile keeps its accumulators in
+  /// registers within one): a chunk's columns over the whole reduction may
+  /// not fit in cache, a block does (a reduction of one block is not
+  /// blocked; its tiles start from a fused fill). (A [cols, k] operand gains
+  /// nothing measurable from blocks or from column tiles outside the rows: its
+  /// one-row tiles reduce across vector lanes and are bound by that.)
+  LogicalResult tileLeftoverRows(IRRewriter &rewriter, TilingInterface part,
+                                 const Roles &roles) {
+    auto linalgOp = cast<linalg::LinalgOp>(part.getOperation());
+    int64_t reduction = linalgOp.getStaticLoopRanges()[roles.reduction];
+    if (!roles.colsInnermost ||
+        (!ShapedType::isDynamic(reduction) && reduction <= rowBlockK))
+      return tileChunk(rewriter, part, roles, 1);
+    int64_t loops = linalgOp.getNumLoops();
+    SmallVector<OpFoldResult> blocks(loops, rewriter.getIndexAttr(0));
+    blocks[roles.reduction] = rewriter.getIndexAttr(rowBlockK);
+    FailureOr<scf::SCFTilingResult> blocked =
+        tileWithLoops(rewriter, part, blocks, "cannot tile this reduction");
+    if (failed(blocked))
+      return failure();
+    return tileChunk(rewriter, cast<TilingInterface>(blocked->tiledOps.back()),
+                     roles, 1);
+  }
+
+  /// `op` tiled by `sizes` in scf.for loops, replacing it; `error` when it
+  /// cannot be.
+  static FailureOr<scf::SCFTilingResult>
+  tileWithLoops(IRRewriter &rewriter, TilingInterface op,
+                ArrayRef<OpFoldResult> sizes, const char *error) {
+    rewriter.setInsertionPoint(op);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes);
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileUsingSCF(rewriter, op, options);
+    if (failed(tiled))
+      return op->emitError(error);
+    rewriter.replaceOp(op, tiled->replacements);
+    return tiled;
   }
 
   /// After splitOp, the second part's destination is a slice of the first
@@ -433,14 +492,10 @@ struct TileAndVectorize
   LogicalResult tileForRegisters(IRRewriter &rewriter, TilingInterface chunk,
                                  ArrayRef<OpFoldResult> sizes,
                                  SmallVector<LoopLikeOpInterface> outer) {
-    rewriter.setInsertionPoint(chunk);
-    scf::SCFTilingOptions registers;
-    registers.setTileSizes(sizes);
-    FailureOr<scf::SCFTilingResult> tiled =
-        scf::tileUsingSCF(rewriter, chunk, registers);
+    FailureOr<scf::SCFTilingResult> tiled = tileWithLoops(
+        rewriter, chunk, sizes, "cannot tile this op for registers");
     if (failed(tiled))
-      return chunk->emitError("cannot tile this op for registers");
-    rewriter.replaceOp(chunk, tiled->replacements);
+      return failure();
     tiled->tiledOps.back()->setAttr(kRegisterTile, rewriter.getUnitAttr());
     outer.append(tiled->loops.begin(), tiled->loops.end());
     for (LoopLikeOpInterface loop : outer) {

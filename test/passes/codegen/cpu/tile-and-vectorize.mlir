@@ -163,17 +163,47 @@ func.func @fill_fused(%q: tensor<1x?x64xf32>, %kt: tensor<64x64xf32>, %n: index)
 
 // Decode's matrix-vector product with the weight laid out [k, cols] (GPT-2's
 // Conv1D, read in its stored layout): one row, so no 8-row tiles at all
-// (a static row count below the tile goes straight to one-row tiles); each
+// (a static row count below two tiles goes straight to one-row tiles); each
 // tile is 128 columns wide (row-tile-cols) and takes 2 rows of the weight
 // per step (row-tile-k), so each thread streams the weight in 512-byte runs.
+// The reduction runs in blocks of 64 (row-block-k); with one row the
+// accumulators stay in registers across the blocks.
 
 // CHECK-LABEL: func.func @matvec
 // CHECK:         scf.forall (%{{.+}}) = (0) to (3072) step (128)
 // CHECK-NOT:       step %c8
-// CHECK:           %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c768 step %c2 iter_args(%{{.+}} = %{{.+}}) -> (vector<1x128xf32>)
-// CHECK-COUNT-2:     vector.fma {{.+}} : vector<128xf32>
+// CHECK:           %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c768 step %c64 iter_args(%{{.+}} = %{{.+}}) -> (vector<1x128xf32>)
+// CHECK:             scf.for %{{.+}} = %c0 to %c64 step %c2 iter_args(%{{.+}} = %{{.+}}) -> (vector<1x128xf32>)
+// CHECK-COUNT-2:       vector.fma {{.+}} : vector<128xf32>
 // CHECK:           vector.transfer_write %[[ACC]]
 func.func @matvec(%x: tensor<1x768xf32>, %w: tensor<768x3072xf32>, %init: tensor<1x3072xf32>) -> tensor<1x3072xf32> {
   %r = linalg.matmul ins(%x, %w : tensor<1x768xf32>, tensor<768x3072xf32>) outs(%init : tensor<1x3072xf32>) -> tensor<1x3072xf32>
   return %r : tensor<1x3072xf32>
+}
+
+// -----
+
+// A few rows (a batch of sequences decoding, or drafted tokens verified in
+// one step; here any count): below 16 rows none go to 8-row tiles. The
+// rows left over take one-row tiles inside the loop over blocks of 64
+// reduction steps, so a block of the weight (64 x 128, in cache) serves
+// every row before the next block streams in: the weight is read from
+// memory once, not once per row. Each row's accumulators are read and
+// written once per block.
+
+// CHECK-LABEL: func.func @few_rows
+// CHECK:         %[[FEW:.+]] = arith.cmpi slt, %{{.+}}, %c16 : index
+// CHECK:         arith.select %[[FEW]], %c0, %{{.+}} : index
+// CHECK:         scf.for %{{.+}} = %c0 to %{{.+}} step %c8
+// CHECK:           vector.fma {{.+}} : vector<32xf32>
+// CHECK:         scf.for %{{.+}} = %c0 to %c768 step %c64
+// CHECK:           scf.for %{{.+}} = %c0 to %{{.+}} step %c1
+// CHECK:             %[[ROW:.+]] = vector.transfer_read
+// CHECK:             scf.for %{{.+}} = %c0 to %c64 step %c2 iter_args(%{{.+}} = %[[ROW]]) -> (vector<1x128xf32>)
+// CHECK-COUNT-2:       vector.fma {{.+}} : vector<128xf32>
+func.func @few_rows(%x: tensor<?x768xf32>, %w: tensor<768x3072xf32>, %init: tensor<?x3072xf32>) -> tensor<?x3072xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %z = linalg.fill ins(%c0 : f32) outs(%init : tensor<?x3072xf32>) -> tensor<?x3072xf32>
+  %r = linalg.matmul ins(%x, %w : tensor<?x768xf32>, tensor<768x3072xf32>) outs(%z : tensor<?x3072xf32>) -> tensor<?x3072xf32>
+  return %r : tensor<?x3072xf32>
 }
