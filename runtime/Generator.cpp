@@ -124,6 +124,8 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
                                                      : seqs[b].back();
   };
   bool first = true;
+  firstStepEnd = std::chrono::steady_clock::now();
+  firstStepTokens = 0;
   while (length - promptLength < options.maxNewTokens &&
          std::count(stopped.begin(), stopped.end(), false) > 0) {
     int64_t room = options.maxNewTokens - (length - promptLength);

@@ -104,7 +104,7 @@ public:
   const SpeculationStats &stats() const { return counts; }
   const DecodeState &targetState() const { return targetDecode; }
   /// When the first step (the prompt's) ended, and how many tokens it
-  /// kept per sequence.
+  /// kept per sequence (the start of run and 0 when no step ran).
   std::chrono::steady_clock::time_point firstStepEnd;
   int64_t firstStepTokens = 0;
 

@@ -45,13 +45,18 @@ TokenDistribution tokenDistribution(std::vector<float> logits,
                                     const SamplingOptions &options,
                                     size_t generatedFrom) {
   int64_t vocab = static_cast<int64_t>(logits.size());
-  if (options.repetitionPenalty != 1.0)
+  if (options.repetitionPenalty != 1.0) {
+    // Once per distinct token, however often it occurs (as HuggingFace's
+    // gather and scatter of the logits do).
+    std::vector<bool> seen(vocab, false);
     for (int64_t token : history)
-      if (token >= 0 && token < vocab) {
+      if (token >= 0 && token < vocab && !seen[token]) {
+        seen[token] = true;
         float &l = logits[token];
         l = l > 0 ? l / options.repetitionPenalty
                   : l * options.repetitionPenalty;
       }
+  }
   if (options.presencePenalty != 0.0 || options.frequencyPenalty != 0.0) {
     std::map<int64_t, int64_t> counts;
     for (size_t i = generatedFrom; i < history.size(); ++i)

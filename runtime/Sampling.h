@@ -45,7 +45,8 @@ struct TokenDistribution {
 /// sequence so far, of which the tokens from `generatedFrom` on were
 /// generated. In order: the repetition penalty (HuggingFace: divides
 /// positive and multiplies negative logits of every token in the
-/// sequence); presence and frequency penalties (OpenAI: subtract presence
+/// sequence, once per distinct token); presence and frequency penalties
+/// (OpenAI: subtract presence
 /// + frequency * count for each token generated so far); then temperature,
 /// top-k, top-p, min-p (keep tokens whose probability is at least min-p
 /// times the largest); at temperature 0, the argmax alone.

@@ -115,7 +115,9 @@ def main():
                  "--out", out] + options)
         note = re.search(r"speculation: (\d+) of (\d+) .*; ([0-9.]+) tokens "
                          r"per target step \((\d+) steps", r.stderr)
-        return np.load(out)[:, len(prompt):], note
+        ids = np.load(out)[:, len(prompt):]
+        os.remove(out)
+        return ids, note
 
     def sample(model_file, options, alone):
         """Samples and speculation's counts: one batch of BATCH sequences,
@@ -128,7 +130,7 @@ def main():
             with concurrent.futures.ThreadPoolExecutor(2) as pool:
                 runs = list(pool.map(
                     lambda i: generate(model_file, options, t("one.npy"), i,
-                                       t(f"out{i % 2}-{i}.npy")),
+                                       t(f"out{i}.npy")),
                     range(alone)))
             ids = np.concatenate([r[0] for r in runs])
             notes = [r[1] for r in runs]

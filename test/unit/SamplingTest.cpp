@@ -22,6 +22,9 @@ TEST(SamplingTest, RepetitionPenaltyAsHuggingFace) {
   EXPECT_EQ(sampleToken({0.1f, 2.0f, -1.0f, 1.9f}, {1}, o, rng), 3);
   // A negative logit is multiplied, so it drops further.
   EXPECT_EQ(sampleToken({-0.5f, -0.6f}, {0}, o, rng), 1);
+  // Once per distinct token: 3.0 / 2 = 1.5 still beats 1.0 (per
+  // occurrence it would be 3.0 / 4 = 0.75).
+  EXPECT_EQ(sampleToken({3.0f, 1.0f}, {0, 0}, o, rng), 0);
 }
 
 TEST(SamplingTest, TopKAndTopPRestrictTheDraws) {

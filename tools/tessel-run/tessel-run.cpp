@@ -508,6 +508,10 @@ Status loadDraft(const cli::ParsedArgs &args, const Artifact &target,
   TESSEL_RETURN_IF_ERROR(draft->load(path));
   uint64_t seed = 0;
   TESSEL_RETURN_IF_ERROR(args.getUnsigned("seed", seed));
+  if (!args.has("draft-weights") && !args.has("seed") &&
+      draft->parameterCount())
+    return errorf(path, ": the draft model's parameters: give "
+                        "--draft-weights FILE.safetensors or --seed N");
   TESSEL_RETURN_IF_ERROR(draft->loadParameters(
       args.get("draft-weights", ""), args.has("seed") ? &seed : nullptr));
   if (!draft->entry(EntryPointKind::Decode))
