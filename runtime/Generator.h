@@ -34,6 +34,8 @@ public:
   /// Forgets positions from `length` on: the next feed writes there
   /// (speculation's rollback; decode reads no position after its last).
   void rewind(int64_t length) { held = std::min(held, length); }
+  /// Whether start succeeded; entry() and inputs() need it.
+  bool started() const { return decode != nullptr; }
   const EntryPoint &entry() const { return *decode; }
   /// {tokens, positions, caches...}: decode's inputs of the last feed.
   const std::vector<Tensor> &inputs() const { return state; }
@@ -103,6 +105,8 @@ public:
   const std::vector<std::vector<int64_t>> &sequences() const { return seqs; }
   const SpeculationStats &stats() const { return counts; }
   const DecodeState &targetState() const { return targetDecode; }
+  /// The draft model's (not started without one).
+  const DecodeState &draftState() const { return draftDecode; }
   /// When the first step (the prompt's) ended, and how many tokens it
   /// kept per sequence (the start of run and 0 when no step ran).
   std::chrono::steady_clock::time_point firstStepEnd;

@@ -116,7 +116,8 @@ const std::vector<cli::CommandSpec> &commands() {
         {"time", "",
          "Print the prompt's and the generated tokens' time to stderr"},
         {"memory", "",
-         "Print the KV cache's bytes per token and what was allocated"},
+         "Print the KV cache's bytes per token and what was allocated (the "
+         "draft model's too)"},
         {"draft", "DRAFT.tsl",
          "Speculative decoding: a smaller compiled model with the same "
          "vocabulary drafts tokens that the model verifies in one step"},
@@ -459,10 +460,10 @@ void printTimes(int64_t batch, int64_t length, int64_t generated,
                  1e3 * double(batch * after) / rest);
 }
 
-/// What generate --memory prints: the KV cache's bytes per token of one
-/// sequence (every cache of decode: keys and values per layer, or MLA's
-/// latent) and the caches allocated for this run.
-void printCacheMemory(const DecodeState &state) {
+/// What generate --memory prints, for the model and a draft model: the KV
+/// cache's bytes per token of one sequence (every cache of decode: keys and
+/// values per layer, or MLA's latent) and the caches allocated for this run.
+void printCacheMemory(const DecodeState &state, const char *label) {
   const std::vector<Tensor> &inputs = state.inputs();
   int64_t perToken = 0, allocated = 0;
   for (size_t i = 2; i < inputs.size(); ++i) {
@@ -473,9 +474,9 @@ void printCacheMemory(const DecodeState &state) {
   }
   int64_t batch = inputs.size() > 2 ? inputs[2].shape[0] : 0;
   int64_t capacity = inputs.size() > 2 ? inputs[2].shape[2] : 0;
-  std::printf("KV cache: %lld bytes per token per sequence (%zu caches); "
+  std::printf("%s: %lld bytes per token per sequence (%zu caches); "
               "%lld bytes for %lld x %lld positions\n",
-              static_cast<long long>(perToken), inputs.size() - 2,
+              label, static_cast<long long>(perToken), inputs.size() - 2,
               static_cast<long long>(allocated), static_cast<long long>(batch),
               static_cast<long long>(capacity));
 }
@@ -636,8 +637,11 @@ Status runGenerate(const cli::ParsedArgs &args) {
     if (generation.speculate > 0)
       printSpeculation(generator.stats(), batch, generated);
   }
-  if (args.has("memory"))
-    printCacheMemory(generator.targetState());
+  if (args.has("memory")) {
+    printCacheMemory(generator.targetState(), "KV cache");
+    if (generator.draftState().started())
+      printCacheMemory(generator.draftState(), "Draft KV cache");
+  }
   if (args.has("profile"))
     printProfile(artifact, decode->name);
   Tensor all = Tensor::zeros(DType::I64, {batch, length + generated});
