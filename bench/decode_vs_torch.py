@@ -40,10 +40,9 @@ import time
 import numpy as np
 import torch
 
-from gpt2 import CONFIG, random_weights, write_safetensors
+from gpt2 import (BIN, CONFIG, ROOT, random_weights, tessel_generate,
+                  write_safetensors)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "build", "bin")
 
 class TorchGpt2:
     """GPT-2 with a preallocated KV cache written in place, on the same
@@ -123,16 +122,10 @@ def time_torch(weights, prompt, new_tokens):
 
 def time_tessel(artifact, weights_file, prompt, new_tokens, tmp, threads):
     path = os.path.join(tmp, "prompt.npy")
-    out = os.path.join(tmp, "ids.npy")
     np.save(path, prompt)
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    r = subprocess.run(
-        [os.path.join(BIN, "tessel-run"), "generate", artifact,
-         "--prompt-tokens", path, "--weights", weights_file,
-         "--max-new-tokens", str(new_tokens), "--time", "--out", out],
-        capture_output=True, text=True, env=env, check=True)
-    ms = float(re.search(r"\(([0-9.]+) ms per token", r.stderr).group(1))
-    return ms, np.load(out)[:, prompt.shape[1]:]
+    ms, ids, _ = tessel_generate(artifact, weights_file, path, new_tokens,
+                                 os.path.join(tmp, "ids.npy"), threads)
+    return ms, ids[:, prompt.shape[1]:]
 
 
 def stream_bandwidth(tmp, threads):

@@ -8,17 +8,7 @@
 #include <omp.h>
 #include <stdio.h>
 
-#ifndef LANES
-#if defined(__AVX512F__)
-#define LANES 16
-#elif defined(__AVX__)
-#define LANES 8
-#else
-#define LANES 4
-#endif
-#endif
-
-typedef float vec __attribute__((vector_size(LANES * sizeof(float))));
+#include "vec.h"
 enum { CHAINS = 16, STEPS = 20000000 };
 
 int main(void) {

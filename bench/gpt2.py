@@ -1,10 +1,16 @@
 """The GPT-2-124M-sized model that the decode benchmarks share: its config
-(HuggingFace's format) and random weights in a safetensors file."""
+(HuggingFace's format), random weights in a safetensors file, and a timed
+`tessel-run generate`."""
 
 import json
+import os
 import re
+import subprocess
 
 import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "bin")
 
 CONFIG = {
     "model_type": "gpt2", "n_embd": 768, "n_head": 12, "n_layer": 12,
@@ -43,3 +49,17 @@ def random_weights(manifest, seed):
         else:
             weights[p["name"]] = 0.02 * rng.standard_normal(shape)
     return {k: v.astype(np.float32) for k, v in weights.items()}
+
+
+def tessel_generate(artifact, weights, prompt_file, new_tokens, out,
+                    threads, options=()):
+    """`tessel-run generate --time` with the given threads: (ms per token
+    after the prompt's step, prompt + generated ids, its stderr)."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    r = subprocess.run(
+        [os.path.join(BIN, "tessel-run"), "generate", artifact,
+         "--prompt-tokens", prompt_file, "--weights", weights,
+         "--max-new-tokens", str(new_tokens), "--time", "--out", out]
+        + list(options), capture_output=True, text=True, env=env, check=True)
+    ms = float(re.search(r"\(([0-9.]+) ms per token", r.stderr).group(1))
+    return ms, np.load(out), r.stderr

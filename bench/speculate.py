@@ -34,10 +34,7 @@ import time
 
 import numpy as np
 
-from gpt2 import CONFIG, random_weights, write_safetensors
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "build", "bin")
+from gpt2 import BIN, CONFIG, random_weights, tessel_generate, write_safetensors
 
 
 def compile_model(config, tmp, name):
@@ -53,17 +50,12 @@ def compile_model(config, tmp, name):
 def generate(artifact, weights, prompt_file, new_tokens, options, tmp,
              threads):
     """(ms per token after the prompt's step, ids, speculation line)."""
-    out = os.path.join(tmp, "ids.npy")
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    r = subprocess.run(
-        [os.path.join(BIN, "tessel-run"), "generate", artifact,
-         "--prompt-tokens", prompt_file, "--weights", weights,
-         "--max-new-tokens", str(new_tokens), "--time", "--out", out]
-        + options, capture_output=True, text=True, env=env, check=True)
-    ms = float(re.search(r"\(([0-9.]+) ms per token", r.stderr).group(1))
+    ms, ids, err = tessel_generate(artifact, weights, prompt_file, new_tokens,
+                                   os.path.join(tmp, "ids.npy"), threads,
+                                   options)
     note = re.search(r"speculation: (\d+) of (\d+) .*; ([0-9.]+) tokens per "
-                     r"target step", r.stderr)
-    return ms, np.load(out), note
+                     r"target step", err)
+    return ms, ids, note
 
 
 def main():

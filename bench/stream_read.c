@@ -11,17 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#ifndef LANES
-#if defined(__AVX512F__)
-#define LANES 16
-#elif defined(__AVX__)
-#define LANES 8
-#else
-#define LANES 4
-#endif
-#endif
-
-typedef float vec __attribute__((vector_size(LANES * sizeof(float))));
+#include "vec.h"
 
 int main(int argc, char **argv) {
   size_t mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 1024;

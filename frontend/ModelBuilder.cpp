@@ -82,9 +82,13 @@ private:
   /// it (tessel.entry_point).
   void buildFunction(EntryPointKind kind);
   /// With a cache, writes this step's keys and values into the layer's
-  /// caches at their positions, records the written caches as results and
-  /// returns what attention reads: every position up to the step's last.
+  /// caches at their positions and returns what attention reads.
   std::pair<Value, Value> withCache(Value k, Value v, int64_t layer);
+  /// Writes `now` into decode's cache argument `index` (from 0) at this
+  /// step's positions, records the written cache as the result updating it
+  /// in place, and returns what attention reads: every position up to the
+  /// step's last.
+  Value cached(unsigned index, Value now);
 
   MLIRContext &context;
   const ModelConfig &c;
@@ -96,7 +100,9 @@ private:
   /// Per function: parameter values read so far.
   llvm::StringMap<Value> loaded;
   llvm::StringSet<> declared;
-  SmallVector<Value> pastKeys, pastValues, newKeys, newValues;
+  /// Per decode function: the cache arguments, in order, and the caches
+  /// written by this step (the results updating them).
+  SmallVector<Value> caches, updatedCaches;
 };
 
 void ModelBuilder::at(const std::string &path, const std::string &what) {
@@ -392,7 +398,7 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
   // Decode keeps the one RoPE key head in its cache; the forward pass
   // gives it to every head.
   Value kRopeHeads =
-      pastKeys.empty()
+      caches.empty()
           ? tessel::BroadcastOp::create(b, tensor({kDyn, h, kDyn, r}), kRope)
                 .getResult()
           : Value();
@@ -400,7 +406,7 @@ Value ModelBuilder::latentAttention(Value x, int64_t layer) {
                b, latent, ones(layerName(layer, "kv_a_norm") + ".weight", {dc}),
                latentEps)
                .getResult();
-  if (!pastKeys.empty())
+  if (!caches.empty())
     return absorbedLatentAttention(qNope, qRope, latent, kRope, layer);
   Value kv = linear(latent, layerName(layer, "kv_b"), dc, h * (nope + vd),
                     false, init);
@@ -433,11 +439,7 @@ Value ModelBuilder::absorbedLatentAttention(Value qNope, Value qRope,
   Value now =
       tessel::ConcatOp::create(b, tensor({kDyn, 1, kDyn, dc + r}),
                                ValueRange{splitHeads(latent, 1, dc), kRope}, 3);
-  Value cache =
-      tessel::CacheWriteOp::create(b, now, pastKeys[layer], positions);
-  newKeys.push_back(cache);
-  Value keys =
-      tessel::CacheReadOp::create(b, cache.getType(), cache, positions);
+  Value keys = cached(layer, now);
   Value values =
       tessel::SliceOp::create(b, tensor({kDyn, 1, kDyn, dc}), keys, 3, 0);
   // kv_b's weight [h * (nope + vd), dc] per head: W_UK [nope, dc] (rows that
@@ -488,23 +490,18 @@ Value ModelBuilder::mlp(Value x, int64_t layer) {
 
 std::pair<Value, Value> ModelBuilder::withCache(Value k, Value v,
                                                 int64_t layer) {
-  if (pastKeys.empty())
+  if (caches.empty())
     return {k, v};
-  // This step's rows go into the caches at their positions (in place: the
-  // caches are results the entry point updates); attention reads every
-  // position up to the step's last.
-  auto written = [&](Value cache, Value now) {
-    return tessel::CacheWriteOp::create(b, now, cache, positions).getResult();
-  };
-  auto read = [&](Value cache) {
-    return tessel::CacheReadOp::create(b, cache.getType(), cache, positions)
-        .getResult();
-  };
-  Value keys = written(pastKeys[layer], k),
-        values = written(pastValues[layer], v);
-  newKeys.push_back(keys);
-  newValues.push_back(values);
-  return {read(keys), read(values)};
+  return {cached(2 * layer, k), cached(2 * layer + 1, v)};
+}
+
+Value ModelBuilder::cached(unsigned index, Value now) {
+  // In place: the written cache is a result the entry point updates.
+  Value written =
+      tessel::CacheWriteOp::create(b, now, caches[index], positions);
+  updatedCaches[index] = written;
+  return tessel::CacheReadOp::create(b, written.getType(), written, positions)
+      .getResult();
 }
 
 void ModelBuilder::buildFunction(EntryPointKind kind) {
@@ -547,7 +544,7 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   loaded.clear();
-  pastKeys.clear(), pastValues.clear(), newKeys.clear(), newValues.clear();
+  caches.clear(), updatedCaches.clear();
   attentionBias = Value();
 
   // Token and position embeddings.
@@ -562,16 +559,10 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
     // Positions of the new tokens are given; keys cover every position up
     // to the last of them: 0 ... positions[S - 1].
     positions = entry->getArgument(1);
-    for (int64_t i = 0; i < c.numLayers; ++i) {
-      if (a.mla) {
-        pastKeys.push_back(entry->getArgument(2 + i));
-        continue;
-      }
-      pastKeys.push_back(entry->getArgument(2 + 2 * i));
-      pastValues.push_back(entry->getArgument(3 + 2 * i));
-    }
-    Value keys = tessel::CacheReadOp::create(b, pastKeys[0].getType(),
-                                             pastKeys[0], positions);
+    caches.assign(entry->args_begin() + 2, entry->args_end());
+    updatedCaches.assign(caches.size(), Value());
+    Value keys = tessel::CacheReadOp::create(b, caches[0].getType(), caches[0],
+                                             positions);
     keyPositions = tessel::PositionIdsOp::create(b, indexType, keys, 2);
   } else {
     positions = tessel::PositionIdsOp::create(b, indexType, tokens, 1);
@@ -646,11 +637,7 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
                    : param("lm_head.weight", {vocab, d}, c.outputInit);
   SmallVector<Value> returned = {
       tessel::LinearOp::create(b, logitsType, h, head, Value())};
-  for (size_t i = 0; i < newKeys.size(); ++i) {
-    returned.push_back(newKeys[i]);
-    if (i < newValues.size())
-      returned.push_back(newValues[i]);
-  }
+  returned.append(updatedCaches.begin(), updatedCaches.end());
   func::ReturnOp::create(b, returned);
   // The caches are updated in place: result 1 + i is argument 2 + i.
   if (decoding)

@@ -62,14 +62,10 @@ Generator::distribution(const Tensor &logits, int64_t row, int64_t index,
                            options.sampling, promptLength);
 }
 
-Status Generator::draftTokens(int64_t count,
+Status Generator::draftTokens(int64_t length, int64_t count,
                               std::vector<std::vector<int64_t>> &drafts,
                               std::vector<std::vector<TokenDistribution>> &q) {
   int64_t batch = static_cast<int64_t>(seqs.size());
-  int64_t length = promptLength;
-  for (int64_t b = 0; b < batch; ++b)
-    if (!stopped[b])
-      length = static_cast<int64_t>(seqs[b].size());
   for (int64_t i = 0; i < count; ++i) {
     // The draft sees what it has not seen yet, then its own tokens.
     int64_t from = draftDecode.length(), upto = length + i;
@@ -123,7 +119,6 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
     return at < static_cast<int64_t>(seqs[b].size()) ? seqs[b][at]
                                                      : seqs[b].back();
   };
-  bool first = true;
   firstStepEnd = std::chrono::steady_clock::now();
   firstStepTokens = 0;
   while (length - promptLength < options.maxNewTokens &&
@@ -133,7 +128,7 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
     std::vector<std::vector<int64_t>> drafts(batch);
     std::vector<std::vector<TokenDistribution>> q(batch);
     if (k > 0 && useDraft) {
-      TESSEL_RETURN_IF_ERROR(draftTokens(k, drafts, q));
+      TESSEL_RETURN_IF_ERROR(draftTokens(length, k, drafts, q));
     } else if (k > 0) {
       // N-gram lookup: as many tokens as the longest draft found; shorter
       // ones padded (any token is a valid draft of probability 1).
@@ -206,10 +201,9 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
     // ones are overwritten by the next step).
     targetDecode.rewind(length - 1);
     draftDecode.rewind(length - 1);
-    if (first) {
+    if (counts.targetSteps == 1) {
       firstStepEnd = std::chrono::steady_clock::now();
       firstStepTokens = keep;
-      first = false;
     }
   }
   return Status::ok();

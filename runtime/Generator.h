@@ -113,9 +113,10 @@ public:
   int64_t firstStepTokens = 0;
 
 private:
-  /// Drafts `count` tokens after every sequence with the draft model,
-  /// recording its distributions.
-  Status draftTokens(int64_t count, std::vector<std::vector<int64_t>> &drafts,
+  /// Drafts `count` tokens after every sequence (active ones hold `length`
+  /// ids) with the draft model, recording its distributions.
+  Status draftTokens(int64_t length, int64_t count,
+                     std::vector<std::vector<int64_t>> &drafts,
                      std::vector<std::vector<TokenDistribution>> &q);
   TokenDistribution distribution(const Tensor &logits, int64_t row,
                                  int64_t index,
