@@ -81,6 +81,15 @@ LogicalResult AttentionOp::verify() {
                            << " does not broadcast to the logits shape "
                            << fmtShape(logits);
   }
+  if (Value positions = getPositions()) {
+    ArrayRef<int64_t> p = shapeOf(positions);
+    if (p.size() != 2 || !compatible(p[0], q[0]) || !compatible(p[1], q[2]))
+      return emitOpError() << "positions shape " << fmtShape(p)
+                           << " must be [B, S] of query shape " << fmtShape(q);
+    if (!getCausal())
+      return emitOpError() << "positions bound causal attention; the op "
+                              "must be 'causal'";
+  }
   if (auto scale = getScale()) {
     double s = scale->convertToDouble();
     if (!std::isfinite(s) || s == 0.0)
@@ -166,7 +175,7 @@ LogicalResult CrossEntropyOp::verify() {
 //===----------------------------------------------------------------------===//
 
 /// A cache and the tensors read from or written into it are [B, H, T, D]
-/// with B, H and D in common; positions are [S].
+/// with B, H and D in common; positions are [S] or [B, S].
 static LogicalResult verifyCacheShapes(Operation *op, StringRef what,
                                        Value other, Value cache,
                                        Value positions) {
@@ -181,8 +190,9 @@ static LogicalResult verifyCacheShapes(Operation *op, StringRef what,
       return op->emitOpError()
              << "cache " << fmtShape(c) << " and " << what << " " << fmtShape(o)
              << " differ in dimension " << i;
-  if (p.size() != 1)
-    return op->emitOpError() << "positions must be [S], got " << fmtShape(p);
+  if (p.size() != 1 && (p.size() != 2 || !compatible(p[0], c[0])))
+    return op->emitOpError() << "positions must be [S] or [B, S] of cache "
+                             << fmtShape(c) << ", got " << fmtShape(p);
   return success();
 }
 
@@ -193,7 +203,7 @@ LogicalResult CacheWriteOp::verify() {
   if (failed(verifyCacheShapes(*this, "update", getUpdate(), getCache(),
                                getPositions())))
     return failure();
-  if (!compatible(shapeOf(getPositions())[0], shapeOf(getUpdate())[2]))
+  if (!compatible(shapeOf(getPositions()).back(), shapeOf(getUpdate())[2]))
     return emitOpError() << "positions " << fmtShape(getPositions())
                          << " must give one position per row of the update "
                          << fmtShape(getUpdate());

@@ -31,7 +31,7 @@ def Tessel_SoftmaxOp : Tessel_Op<"softmax", [Pure, SameOperandsAndResultType]> {
 }
 
 def Tessel_AttentionOp : Tessel_Op<"attention", [Pure,
-    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
+    AttrSizedOperandSegments, DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
   let summary = "scaled dot-product attention; MHA, GQA and MQA in one op";
   let description = [{
     `q` is `[B, Hq, S, D]`, `k` is `[B, Hkv, T, D]`, `v` is `[B, Hkv, T, Dv]`,
@@ -49,6 +49,15 @@ def Tessel_AttentionOp : Tessel_Op<"attention", [Pure,
     key, as when S new tokens attend to a KV cache of T (for S = T it is the
     usual lower triangle).
 
+    In a decode step the sequences of a batch can be at different positions.
+    `positions` (`[B, S]`, with `causal`) gives each query's position in its
+    sequence, consecutive within a row (`positions[b, i] = positions[b, 0] +
+    i`; the runtime checks it), and the causal bound becomes per sequence:
+    key `j` is visible to query `i` of sequence `b` iff `j <= positions[b, i]`.
+    The keys past a sequence's last position (other sequences' steps, or
+    positions it has not reached) are masked; the tiled form does not read
+    them at all.
+
     Optionally the op also returns the log-sum-exp of each row of logits,
     `lse[b,h,i] = log sum_j exp(s[b,h,i,j])` (f32, `[B, Hq, S]`), which the
     backward pass needs to recompute the probabilities without storing them
@@ -62,26 +71,33 @@ def Tessel_AttentionOp : Tessel_Op<"attention", [Pure,
     %o, %lse = tessel.attention %q, %k, %v {causal}
         : tensor<?x32x?x128xf32>, tensor<?x8x?x128xf32>, tensor<?x8x?x128xf32>
         -> tensor<?x32x?x128xf32>, tensor<?x32x?xf32>
+    %o = tessel.attention %q, %k, %v positions(%pos : tensor<?x?xi64>)
+        {causal}
+        : tensor<?x32x?x128xf32>, tensor<?x8x?x128xf32>, tensor<?x8x?x128xf32>
+        -> tensor<?x32x?x128xf32>
     ```
   }];
   let arguments = (ins Tessel_FloatTensor:$query, Tessel_FloatTensor:$key,
                        Tessel_FloatTensor:$value,
                        Optional<Tessel_FloatTensor>:$bias,
+                       Optional<Tessel_IndexTensor>:$positions,
                        OptionalAttr<F64Attr>:$scale, UnitAttr:$causal);
   let results = (outs Tessel_FloatTensor:$result,
                       Optional<Tessel_F32Tensor>:$lse);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`,` $bias^)? attr-dict `:` type($query) `,`
-    type($key) `,` type($value) (`,` type($bias)^)? `->` type($result)
-    (`,` type($lse)^)?
+    $query `,` $key `,` $value (`,` $bias^)?
+    (`positions` `(` $positions^ `:` type($positions) `)`)? attr-dict `:`
+    type($query) `,` type($key) `,` type($value) (`,` type($bias)^)? `->`
+    type($result) (`,` type($lse)^)?
   }];
   let builders = [
     OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$query,
                    "::mlir::Value":$key, "::mlir::Value":$value,
                    "::mlir::Value":$bias, "::mlir::FloatAttr":$scale,
-                   "bool":$causal), [{
+                   "bool":$causal,
+                   CArg<"::mlir::Value", "{}">:$positions), [{
       build($_builder, $_state, result, ::mlir::Type(), query, key, value,
-            bias, scale, causal);
+            bias, positions, scale, causal);
     }]>
   ];
   let hasVerifier = 1;
@@ -163,6 +179,9 @@ def Tessel_CacheWriteOp : Tessel_Op<"cache_write",
 
       result = cache, with result[:, :, positions[0] + j, :] = update[:, :, j, :]
 
+    Positions `[B, S]` place each sequence of the batch at its own
+    positions: `result[b, :, positions[b, 0] + j, :] = update[b, :, j, :]`.
+
     When the cache is an argument of an entry point that updates it in place
     (decode's caches, `tessel.in_place` on the result), bufferization writes
     the S new rows into the argument's own buffer: nothing proportional to
@@ -191,6 +210,10 @@ def Tessel_CacheReadOp : Tessel_Op<"cache_read", [Pure]> {
     this step has filled.
 
       result = cache[:, :, 0 : positions[S - 1] + 1, :]
+
+    With positions `[B, S]`, every position up to the furthest sequence's
+    last, `max_b positions[b, S - 1] + 1`; attention's `positions` then
+    masks what lies past each sequence's own.
 
     ```mlir
     %keys = tessel.cache_read %cache2[%positions]

@@ -62,7 +62,7 @@ struct MergeReshapes : OpRewritePattern<ReshapeOp> {
 Value withoutStatistics(PatternRewriter &rewriter, AttentionOp op) {
   return AttentionOp::create(rewriter, op.getLoc(), op.getResult().getType(),
                              Type(), op.getQuery(), op.getKey(), op.getValue(),
-                             op.getBias(), op.getScaleAttr(),
+                             op.getBias(), op.getPositions(), op.getScaleAttr(),
                              op.getCausalAttr())
       .getResult();
 }

@@ -443,20 +443,25 @@ LogicalResult SinusoidalEmbeddingOp::verify() {
   return success();
 }
 
-/// Checks the [S] and [T] position operands and the [H, S, T] result of a
-/// bias op; `heads` is H.
+/// Checks the [S] (or [B, S]) and [T] position operands and the [H, S, T]
+/// (or [B, H, S, T]) result of a bias op; `heads` is H.
 static LogicalResult verifyBiasShapes(Operation *op, Value queryPositions,
                                       Value keyPositions, Value result,
                                       int64_t heads) {
-  for (auto [name, value] :
-       {std::pair<StringRef, Value>{"query_positions", queryPositions},
-        {"key_positions", keyPositions}})
-    if (shapeOf(value).size() != 1)
-      return op->emitOpError()
-             << name << " must be rank 1, got shape " << fmtShape(value);
-  return verifyResultShape(
-      op, result, {heads, shapeOf(queryPositions)[0], shapeOf(keyPositions)[0]},
-      "[heads, query positions, key positions]");
+  ArrayRef<int64_t> q = shapeOf(queryPositions);
+  if (q.size() != 1 && q.size() != 2)
+    return op->emitOpError() << "query_positions must be [S] or [B, S], got "
+                                "shape "
+                             << fmtShape(q);
+  if (shapeOf(keyPositions).size() != 1)
+    return op->emitOpError() << "key_positions must be rank 1, got shape "
+                             << fmtShape(keyPositions);
+  if (q.size() == 2)
+    return verifyResultShape(op, result,
+                             {q[0], heads, q[1], shapeOf(keyPositions)[0]},
+                             "[batch, heads, query positions, key positions]");
+  return verifyResultShape(op, result, {heads, q[0], shapeOf(keyPositions)[0]},
+                           "[heads, query positions, key positions]");
 }
 
 LogicalResult RelativeBiasOp::verify() {
@@ -499,12 +504,14 @@ LogicalResult RelativeBiasOp::verify() {
 
 LogicalResult AlibiOp::verify() {
   ArrayRef<int64_t> out = shapeOf(getResult());
-  if (out.size() != 3 || ShapedType::isDynamic(out[0]) || out[0] <= 0)
-    return emitOpError() << "result must be [heads, S, T] with static heads, "
-                            "got "
+  int64_t headDim = out.size() == 4 ? 1 : 0;
+  if ((out.size() != 3 && out.size() != 4) ||
+      ShapedType::isDynamic(out[headDim]) || out[headDim] <= 0)
+    return emitOpError() << "result must be [heads, S, T] or [B, heads, S, "
+                            "T] with static heads, got "
                          << fmtShape(out);
   return verifyBiasShapes(*this, getQueryPositions(), getKeyPositions(),
-                          getResult(), out[0]);
+                          getResult(), out[headDim]);
 }
 
 //===----------------------------------------------------------------------===//

@@ -596,7 +596,8 @@ def Tessel_RelativeBiasOp : Tessel_Op<"relative_bias", [Pure]> {
     For query position `i` (from `query_positions`, `[S]`) and key position `j`
     (from `key_positions`, `[T]`), the distance `r = j - i` selects a row of
     `table` (`[num_buckets, H]`); the result `[H, S, T]` is added to
-    attention logits.
+    attention logits. Query positions `[B, S]` (a decode step whose
+    sequences are at different positions) give a result `[B, H, S, T]`.
 
     - `t5` (T5's bucketing; `num_buckets` is table dim 0): with
       `bidirectional`, half the buckets are for `r > 0` and `|r|` is used;
@@ -634,7 +635,8 @@ def Tessel_AlibiOp : Tessel_Op<"alibi", [Pure]> {
     slopes of Press et al. (2022): for H a power of two
     `m_h = 2^(-8 (h + 1) / H)`; otherwise the slopes of the nearest lower
     power of two `n`, followed by every other slope of `2n`. For causal
-    attention (`j <= i`) this is the paper's `m_h * (j - i)`.
+    attention (`j <= i`) this is the paper's `m_h * (j - i)`. Query
+    positions `[B, S]` give `y[b, h, i, j]` (`[B, H, S, T]`, H = dim 1).
 
     ```mlir
     %bias = tessel.alibi %qpos, %kpos

@@ -154,7 +154,8 @@ struct LowerSoftmax : OpRewritePattern<tessel::SoftmaxOp> {
 /// Naive scaled dot-product attention with GQA, bias and bottom-right
 /// causal masking:
 ///   s[b,h,i,j] = scale * sum_d q[b,h,i,d] k[b,h/G,j,d] + bias[b,h,i,j]
-///                (-inf where causal and j > i + (T - S))
+///                (-inf where causal and j > i + (T - S), or with positions
+///                where j > positions[b,i])
 ///   p = softmax_j(s),  y[b,h,i,c] = sum_j p[b,h,i,j] v[b,h/G,j,c]
 /// with G = Hq / Hkv. All in f32; a fully masked row gives NaN. The
 /// log-sum-exp of each row, when the op returns it, comes from the
@@ -211,10 +212,10 @@ struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
         iterators(5, {4}));
 
     // s = scale * s + bias, then the causal mask; in place over (b, h, i, j).
-    Value bias = op.getBias();
+    Value bias = op.getBias(), positions = op.getPositions();
     bool causal = op.getCausal();
     Value shift; // T - S, for the causal mask.
-    if (causal) {
+    if (causal && !positions) {
       Value sLen = getValueOrCreateConstantIndexOp(b, loc, qSizes[2]);
       Value tLen = getValueOrCreateConstantIndexOp(b, loc, kSizes[2]);
       shift = arith::SubIOp::create(b, loc, tLen, sLen);
@@ -226,15 +227,26 @@ struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
       maps.push_back(
           broadcastMap(ctx, 4, cast<RankedTensorType>(bias.getType())));
     }
+    if (positions) {
+      inputs.push_back(positions);
+      maps.push_back(projection(ctx, 4, {0, 2}));
+    }
     AffineMap id4 = b.getMultiDimIdentityMap(4);
     maps.push_back(id4);
     s = generic(b, loc, inputs, s, maps, iterators(4),
                 [&](OpBuilder &nb, Location nl, ValueRange args) {
-                  // Key j is visible to query i iff j <= i + (T - S).
+                  // Key j is visible to query i iff j <= i + (T - S), or with
+                  // positions iff j <= positions[b, i].
+                  Value rowShift = shift;
+                  if (positions)
+                    rowShift = arith::ConstantIndexOp::create(nb, nl, 0);
                   Value x = attentionLogit(
                       nb, nl, args.back(), scale, bias ? args[0] : Value(),
-                      shift, [&] {
+                      rowShift, [&] {
                         Value query = loopIndex(nb, nl, 2);
+                        if (positions)
+                          query = arith::IndexCastOp::create(
+                              nb, nl, nb.getIndexType(), args[args.size() - 2]);
                         return std::pair(query, loopIndex(nb, nl, 3));
                       });
                   linalg::YieldOp::create(nb, nl, x);

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -33,7 +34,8 @@ struct ConvertTesselToLinalg
     ConversionTarget target(*context);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
-                           affine::AffineDialect, func::FuncDialect>();
+                           affine::AffineDialect, func::FuncDialect,
+                           scf::SCFDialect>();
     target.addIllegalDialect<tessel::TesselDialect>();
     // Parameters become arguments in their own pass; online-attention steps
     // are mapped by each target's codegen.

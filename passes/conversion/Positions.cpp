@@ -252,8 +252,31 @@ Value t5Bucket(OpBuilder &b, Location loc, Value r, int64_t numBuckets,
   return arith::AddIOp::create(b, loc, bucket, inSide);
 }
 
-/// y[h, i, j] = table[row(kpos[j] - qpos[i]), h]: a generic computes the
-/// [S, T] rows, a second gathers the table for every head.
+/// The loop dimensions of a bias op's result [(B,) H, S, T] that its query
+/// positions [(B,) S] follow, with `lead` = 1 for a batch dimension.
+SmallVector<int64_t> queryDims(int64_t lead) {
+  SmallVector<int64_t> dims;
+  if (lead)
+    dims.push_back(0);
+  dims.push_back(lead + 1);
+  return dims;
+}
+
+/// The sizes of a bias op's result: [(B,) H, S, T].
+SmallVector<OpFoldResult> biasSizes(OpBuilder &b, Location loc, Value q,
+                                    Value k, int64_t heads) {
+  int64_t lead = cast<RankedTensorType>(q.getType()).getRank() - 1;
+  SmallVector<OpFoldResult> sizes;
+  if (lead)
+    sizes.push_back(sizeOf(b, loc, q, 0));
+  sizes.append(
+      {b.getIndexAttr(heads), sizeOf(b, loc, q, lead), sizeOf(b, loc, k, 0)});
+  return sizes;
+}
+
+/// y[(b,) h, i, j] = table[row(kpos[j] - qpos[(b,) i]), h]: a generic
+/// computes the [(B,) S, T] rows, a second gathers the table for every
+/// head.
 struct LowerRelativeBias : OpRewritePattern<tessel::RelativeBiasOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::RelativeBiasOp op,
@@ -263,20 +286,29 @@ struct LowerRelativeBias : OpRewritePattern<tessel::RelativeBiasOp> {
     RankedTensorType type = op.getType();
     Value q = op.getQueryPositions(), k = op.getKeyPositions();
     Value table = op.getTable();
-    int64_t numBuckets = cast<RankedTensorType>(table.getType()).getShape()[0];
+    auto tableShape = cast<RankedTensorType>(table.getType()).getShape();
+    int64_t numBuckets = tableShape[0], heads = tableShape[1];
     int64_t maxDistance = static_cast<int64_t>(op.getMaxDistance());
     bool bidirectional = op.getBidirectional();
     bool t5 = op.getKind() == tessel::RelativeBiasKind::t5;
+    int64_t lead = cast<RankedTensorType>(q.getType()).getRank() - 1;
+    int64_t rank = 3 + lead;
 
-    OpFoldResult s = sizeOf(b, loc, q, 0);
-    OpFoldResult t = sizeOf(b, loc, k, 0);
-    auto rowsType = RankedTensorType::get(
-        {type.getShape()[1], type.getShape()[2]}, b.getI64Type());
+    // Rows [(B,) S, T]: the result without its head dimension.
+    SmallVector<OpFoldResult> sizes = biasSizes(b, loc, q, k, heads);
+    SmallVector<OpFoldResult> rowSizes(sizes);
+    rowSizes.erase(rowSizes.begin() + lead);
+    SmallVector<int64_t> rowShape(type.getShape());
+    rowShape.erase(rowShape.begin() + lead);
+    auto rowsType = RankedTensorType::get(rowShape, b.getI64Type());
+    SmallVector<int64_t> rowQueryDims = queryDims(lead);
+    rowQueryDims.back() -= 1;
     Value rows = generic(
-        b, loc, ValueRange{q, k}, emptyTensor(b, loc, rowsType, {s, t}),
-        {projection(ctx, 2, {0}), projection(ctx, 2, {1}),
-         b.getMultiDimIdentityMap(2)},
-        iterators(2), [&](OpBuilder &nb, Location nl, ValueRange args) {
+        b, loc, ValueRange{q, k}, emptyTensor(b, loc, rowsType, rowSizes),
+        {projection(ctx, rank - 1, rowQueryDims),
+         projection(ctx, rank - 1, {rank - 2}),
+         b.getMultiDimIdentityMap(rank - 1)},
+        iterators(rank - 1), [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value key = toI64(nb, nl, args[1]);
           Value query = toI64(nb, nl, args[0]);
           Value r = arith::SubIOp::create(nb, nl, key, query);
@@ -295,15 +327,17 @@ struct LowerRelativeBias : OpRewritePattern<tessel::RelativeBiasOp> {
           linalg::YieldOp::create(nb, nl, row);
         })[0];
 
-    Value out =
-        emptyTensor(b, loc, type, {b.getIndexAttr(type.getShape()[0]), s, t});
+    SmallVector<int64_t> notHead;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != lead)
+        notHead.push_back(d);
     Value result = generic(
-        b, loc, rows, out,
-        {projection(ctx, 3, {1, 2}), b.getMultiDimIdentityMap(3)}, iterators(3),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
+        b, loc, rows, emptyTensor(b, loc, type, sizes),
+        {projection(ctx, rank, notHead), b.getMultiDimIdentityMap(rank)},
+        iterators(rank), [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value row =
               arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
-          Value h = loopIndex(nb, nl, 0);
+          Value h = loopIndex(nb, nl, lead);
           linalg::YieldOp::create(
               nb, nl,
               tensor::ExtractOp::create(nb, nl, table, ValueRange{row, h})
@@ -332,8 +366,8 @@ SmallVector<double> alibiSlopes(int64_t heads) {
   return slopes;
 }
 
-/// y[h, i, j] = -m_h * |qpos[i] - kpos[j]|, the negated slopes a constant
-/// [H] tensor.
+/// y[(b,) h, i, j] = -m_h * |qpos[(b,) i] - kpos[j]|, the negated slopes a
+/// constant [H] tensor.
 struct LowerAlibi : OpRewritePattern<tessel::AlibiOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::AlibiOp op,
@@ -341,21 +375,24 @@ struct LowerAlibi : OpRewritePattern<tessel::AlibiOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
     RankedTensorType type = op.getType();
-    int64_t heads = type.getShape()[0];
+    Value q = op.getQueryPositions(), k = op.getKeyPositions();
+    int64_t lead = cast<RankedTensorType>(q.getType()).getRank() - 1;
+    int64_t rank = 3 + lead;
+    int64_t heads = type.getShape()[lead];
     SmallVector<float> negated;
     for (double m : alibiSlopes(heads))
       negated.push_back(static_cast<float>(-m));
     Value slopes = constantVector(b, loc, negated);
-    Value q = op.getQueryPositions(), k = op.getKeyPositions();
-    OpFoldResult s = sizeOf(b, loc, q, 0);
-    OpFoldResult t = sizeOf(b, loc, k, 0);
-    Value out = emptyTensor(b, loc, type, {b.getIndexAttr(heads), s, t});
+    Value out = emptyTensor(b, loc, type, biasSizes(b, loc, q, k, heads));
     Type element = type.getElementType();
     Value result =
         generic(b, loc, ValueRange{slopes, q, k}, out,
-                {projection(ctx, 3, {0}), projection(ctx, 3, {1}),
-                 projection(ctx, 3, {2}), b.getMultiDimIdentityMap(3)},
-                iterators(3), [&](OpBuilder &nb, Location nl, ValueRange args) {
+                {projection(ctx, rank, {lead}),
+                 projection(ctx, rank, queryDims(lead)),
+                 projection(ctx, rank, {rank - 1}),
+                 b.getMultiDimIdentityMap(rank)},
+                iterators(rank),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
                   Value query = toI64(nb, nl, args[1]);
                   Value key = toI64(nb, nl, args[2]);
                   Value distance = math::AbsIOp::create(

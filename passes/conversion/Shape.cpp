@@ -1,6 +1,7 @@
 //===- Shape.cpp - lowering of the tessel shape ops -----------------------===//
 //
-// slice, concat, broadcast and position_ids: data movement and indices only.
+// slice, concat, broadcast, position_ids and the KV cache's reads and
+// writes: data movement and indices only.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 #include "dialect/TesselOps.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace tessel::builders;
@@ -180,34 +182,57 @@ struct LowerPositionIds : OpRewritePattern<tessel::PositionIdsOp> {
   }
 };
 
-/// positions[index] as an index value.
+/// positions[indices] as an index value.
 static Value positionAt(OpBuilder &b, Location loc, Value positions,
-                        Value index) {
-  Value p = tensor::ExtractOp::create(b, loc, positions, ValueRange{index});
+                        ValueRange indices) {
+  Value p = tensor::ExtractOp::create(b, loc, positions, indices);
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), p);
 }
 
 /// tensor.insert_slice of the update at [0, 0, positions[0], 0]: in place
 /// into the cache's buffer when bufferization can (an argument the entry
-/// point updates).
+/// point updates). With positions [B, S], one insert_slice per sequence at
+/// [b, 0, positions[b, 0], 0], in an scf.for that carries the cache.
 struct LowerCacheWrite : OpRewritePattern<tessel::CacheWriteOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::CacheWriteOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
-    Value first = positionAt(b, loc, op.getPositions(),
-                             arith::ConstantIndexOp::create(b, loc, 0));
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value positions = op.getPositions(), update = op.getUpdate();
     SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
-    offsets[2] = first;
     SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-    b.replaceOpWithNewOp<tensor::InsertSliceOp>(
-        op, op.getUpdate(), op.getCache(), offsets,
-        tensor::getMixedSizes(b, loc, op.getUpdate()), strides);
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, update);
+    if (cast<RankedTensorType>(positions.getType()).getRank() == 1) {
+      offsets[2] = positionAt(b, loc, positions, zero);
+      b.replaceOpWithNewOp<tensor::InsertSliceOp>(op, update, op.getCache(),
+                                                  offsets, sizes, strides);
+      return success();
+    }
+    Value batch = tensor::DimOp::create(b, loc, update, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto loop = scf::ForOp::create(
+        b, loc, zero, batch, one, ValueRange{op.getCache()},
+        [&](OpBuilder &nb, Location nl, Value row, ValueRange carried) {
+          SmallVector<OpFoldResult> at(offsets);
+          at[0] = row;
+          SmallVector<OpFoldResult> rowSizes(sizes);
+          rowSizes[0] = nb.getIndexAttr(1);
+          Value rowUpdate = tensor::ExtractSliceOp::create(nb, nl, update, at,
+                                                           rowSizes, strides);
+          at[2] = positionAt(nb, nl, positions, ValueRange{row, zero});
+          Value written = tensor::InsertSliceOp::create(
+              nb, nl, rowUpdate, carried[0], at, rowSizes, strides);
+          scf::YieldOp::create(nb, nl, written);
+        });
+    b.replaceOp(op, loop.getResult(0));
     return success();
   }
 };
 
-/// tensor.extract_slice of the first positions[S - 1] + 1 rows.
+/// tensor.extract_slice of the first positions[S - 1] + 1 rows; with
+/// positions [B, S], of max_b positions[b, S - 1] + 1 (an scf.for over the
+/// batch).
 struct LowerCacheRead : OpRewritePattern<tessel::CacheReadOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::CacheReadOp op,
@@ -215,9 +240,26 @@ struct LowerCacheRead : OpRewritePattern<tessel::CacheReadOp> {
     Location loc = op.getLoc();
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value count = tensor::DimOp::create(b, loc, op.getPositions(), zero);
-    Value last = positionAt(b, loc, op.getPositions(),
-                            arith::SubIOp::create(b, loc, count, one));
+    Value positions = op.getPositions();
+    int64_t rank = cast<RankedTensorType>(positions.getType()).getRank();
+    Value count = tensor::DimOp::create(b, loc, positions, rank - 1);
+    Value lastIndex = arith::SubIOp::create(b, loc, count, one);
+    Value last;
+    if (rank == 1) {
+      last = positionAt(b, loc, positions, lastIndex);
+    } else {
+      Value batch = tensor::DimOp::create(b, loc, positions, 0);
+      Value none = arith::ConstantIndexOp::create(b, loc, -1);
+      auto loop = scf::ForOp::create(
+          b, loc, zero, batch, one, ValueRange{none},
+          [&](OpBuilder &nb, Location nl, Value row, ValueRange carried) {
+            Value p = positionAt(nb, nl, positions, ValueRange{row, lastIndex});
+            scf::YieldOp::create(
+                nb, nl,
+                arith::MaxSIOp::create(nb, nl, carried[0], p).getResult());
+          });
+      last = loop.getResult(0);
+    }
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(b, loc, op.getCache());
     sizes[2] = arith::AddIOp::create(b, loc, last, one).getResult();

@@ -168,9 +168,9 @@ struct FuseAttentionPattern : OpRewritePattern<tessel::MatmulOp> {
     Value k = tessel::TransposeOp::create(
         rewriter, loc, kTType.clone(kShape), kT,
         rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
-    auto attention = tessel::AttentionOp::create(
-        rewriter, loc, type, q, k, v, bias, rewriter.getF64FloatAttr(scale),
-        causal ? rewriter.getUnitAttr() : UnitAttr());
+    auto attention =
+        tessel::AttentionOp::create(rewriter, loc, type, q, k, v, bias,
+                                    rewriter.getF64FloatAttr(scale), causal);
     rewriter.replaceOp(pv, attention.getResult());
     return success();
   }

@@ -103,11 +103,18 @@ public:
                      0.0)};
 
     if (op.getCausal()) {
-      // Key j is visible to query i iff j <= i + (T - S). The tile's last
-      // query sees keys below kvEnd; its first query sees every key below
-      // qStart + shift + 1, so tiles ending there need no mask. Tiles past
-      // kvEnd are never visited.
-      shift = arith::SubIOp::create(b, loc, tLen, sLen);
+      // Key j is visible to query i iff j <= i + shift, with shift = T - S,
+      // or with positions (consecutive in a row) positions[b, 0]. The
+      // tile's last query sees keys below kvEnd; its first query sees every
+      // key below qStart + shift + 1, so tiles ending there need no mask.
+      // Keys from kvEnd on are never read.
+      if (Value positions = op.getPositions()) {
+        Value first = tensor::ExtractOp::create(b, loc, positions,
+                                                ValueRange{batch, constant(0)});
+        shift = arith::IndexCastOp::create(b, loc, b.getIndexType(), first);
+      } else {
+        shift = arith::SubIOp::create(b, loc, tLen, sLen);
+      }
       Value zeroIdx = constant(0);
       Value kvEnd = arith::AddIOp::create(
           b, loc, arith::AddIOp::create(b, loc, qStart, qCount), shift);
@@ -121,6 +128,7 @@ public:
           b, loc, zeroIdx, arith::MinSIOp::create(b, loc, fullEnd, kvEnd));
       state = keyLoop(zeroIdx, fullEnd, state, /*masked=*/false,
                       /*full=*/true);
+      keyEnd = kvEnd;
       state = keyLoop(fullEnd, kvEnd, state, /*masked=*/true, /*full=*/false);
     } else {
       // Full key tiles first (static sizes), then the last, shorter one if
@@ -130,6 +138,7 @@ public:
           constant(blockK));
       state = keyLoop(constant(0), fullEnd, state, /*masked=*/false,
                       /*full=*/true);
+      keyEnd = tLen;
       state = keyLoop(fullEnd, tLen, state, /*masked=*/false,
                       /*full=*/false);
     }
@@ -197,7 +206,7 @@ private:
   /// The key/value tile at `kStart` and its online-softmax step.
   ValueRange keyStep(Value kStart, ValueRange carried, bool masked, bool full) {
     OpFoldResult kCount =
-        full ? attr(blockK) : OpFoldResult(tileSize(kStart, tLen, blockK));
+        full ? attr(blockK) : OpFoldResult(tileSize(kStart, keyEnd, blockK));
     int64_t kExtent = full ? blockK : ShapedType::kDynamic;
     // One key tile [bk, D] and one value tile [bk, Dv], shared by the
     // group's query heads.
@@ -291,6 +300,8 @@ private:
   int64_t blockQ, blockK;
   int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
   Value sLen, tLen, shift;
+  /// Where the partial key tiles end: T, or kvEnd when causal.
+  Value keyEnd;
   Value batch, kvHead, qStart, firstHead, qCount, qTile;
 };
 

@@ -7,6 +7,7 @@
 
 #include "runtime/reference/Kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -60,7 +61,7 @@ Status softmax(const Tensor &x, int64_t axis, Tensor &y) {
 
 Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
                  const Tensor *bias, double scale, bool causal, Tensor &y,
-                 Tensor *lse) {
+                 Tensor *lse, const Tensor *positions) {
   if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.dim(0) != q.dim(0) ||
       v.dim(0) != q.dim(0) || k.dim(1) != v.dim(1) || k.dim(2) != v.dim(2) ||
       k.dim(3) != q.dim(3) || k.dim(1) == 0 || q.dim(1) % k.dim(1) != 0)
@@ -70,6 +71,11 @@ Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
   int64_t batch = q.dim(0), heads = q.dim(1), s = q.dim(2), d = q.dim(3);
   int64_t kvHeads = k.dim(1), t = k.dim(2), dv = v.dim(3);
   int64_t group = heads / kvHeads;
+  if (positions && (positions->rank() != 2 || positions->dim(0) != batch ||
+                    positions->dim(1) != s || !causal))
+    return errorf("attention: positions ", formatShape(positions->shape),
+                  " are not [B, S] of query ", formatShape(q.shape),
+                  " with causal");
   // The bias, broadcast to the logits' [B, H, S, T], through its strides.
   std::vector<int64_t> biasStrides(4, 0);
   if (bias) {
@@ -94,8 +100,10 @@ Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
       int64_t hk = h / group; // The key/value head this query head reads.
       for (int64_t i = 0; i < s; ++i) {
         const float *qi = &q.floats[((b * heads + h) * s + i) * d];
+        // Keys past `last` are masked (and not read).
+        int64_t last = positions ? positions->ints[b * s + i] : i + (t - s);
         for (int64_t j = 0; j < t; ++j) {
-          if (causal && j > i + (t - s)) {
+          if (causal && j > last) {
             p[j] = -std::numeric_limits<double>::infinity();
             continue;
           }
@@ -112,9 +120,11 @@ Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
         if (lse)
           lse->floats[(b * heads + h) * s + i] = static_cast<float>(rowLse);
         float *out = &y.floats[((b * heads + h) * s + i) * dv];
+        // A row with no visible key has no distribution: NaN.
+        int64_t visible = causal ? std::clamp<int64_t>(last + 1, 0, t) : t;
         for (int64_t c = 0; c < dv; ++c) {
-          double sum = 0.0;
-          for (int64_t j = 0; j < t; ++j)
+          double sum = visible ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+          for (int64_t j = 0; j < visible; ++j)
             sum += p[j] * v.floats[((b * kvHeads + hk) * t + j) * dv + c];
           out[c] = static_cast<float>(sum);
         }

@@ -37,10 +37,12 @@ Status reshape(const Tensor &x, const std::vector<int64_t> &shape, Tensor &y);
 Status slice(const Tensor &x, int64_t axis, int64_t offset, int64_t size,
              Tensor &y);
 /// y = cache [B, H, T, D] with rows positions[0] + j (axis 2) replaced by
-/// update[:, :, j]; positions [S] follow one another and fit T.
+/// update[:, :, j]; positions [S] follow one another and fit T. Positions
+/// [B, S] place each sequence b at its own positions[b, 0] + j.
 Status cacheWrite(const Tensor &update, const Tensor &cache,
                   const Tensor &positions, Tensor &y);
-/// y = cache[:, :, 0 : positions[S - 1] + 1].
+/// y = cache[:, :, 0 : positions[S - 1] + 1]; with positions [B, S], up to
+/// the largest positions[b, S - 1].
 Status cacheRead(const Tensor &cache, const Tensor &positions, Tensor &y);
 Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,
               Tensor &y);
@@ -80,6 +82,8 @@ Status relativeBiasT5(const Tensor &table, const Tensor &queryPositions,
 Status relativeBiasShaw(const Tensor &table, const Tensor &queryPositions,
                         const Tensor &keyPositions, int64_t maxDistance,
                         Tensor &y);
+/// The bias ops take query positions [S] (result [H, S, T]) or [B, S]
+/// (result [B, H, S, T]).
 /// ALiBi head slopes m_0 .. m_{heads-1}.
 std::vector<double> alibiSlopes(int64_t heads);
 Status alibi(const Tensor &queryPositions, const Tensor &keyPositions,
@@ -88,10 +92,12 @@ Status alibi(const Tensor &queryPositions, const Tensor &keyPositions,
 // Attention.
 Status softmax(const Tensor &x, int64_t axis, Tensor &y);
 /// `lse`, when given, receives the log-sum-exp of each row of logits
-/// ([B, H, S], f32; -inf for a row with no visible key).
+/// ([B, H, S], f32; -inf for a row with no visible key). With `positions`
+/// ([B, S], causal), key j is visible to query i of sequence b iff
+/// j <= positions[b, i]; keys that are not visible are not read.
 Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
                  const Tensor *bias, double scale, bool causal, Tensor &y,
-                 Tensor *lse = nullptr);
+                 Tensor *lse = nullptr, const Tensor *positions = nullptr);
 
 // Loss.
 Status crossEntropy(const Tensor &logits, const Tensor &targets,

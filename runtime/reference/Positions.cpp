@@ -91,26 +91,34 @@ int64_t t5Bucket(int64_t r, int64_t numBuckets, int64_t maxDistance,
   return bucket + std::min(large, numBuckets - 1);
 }
 
-/// Fills y[h, i, j] = table[row(kpos[j] - qpos[i]), h].
+/// Fills y[(b,) h, i, j] = table[row(kpos[j] - qpos[(b,) i]), h].
 template <typename RowFn>
 static Status relativeBias(const char *name, const Tensor &table,
                            const Tensor &queryPositions,
                            const Tensor &keyPositions, Tensor &y, RowFn rowOf) {
-  if (table.rank() != 2 || queryPositions.rank() != 1 ||
+  int64_t qRank = queryPositions.rank();
+  if (table.rank() != 2 || (qRank != 1 && qRank != 2) ||
       keyPositions.rank() != 1)
     return errorf(name, ": table shape ", formatShape(table.shape),
                   ", query positions ", formatShape(queryPositions.shape),
                   " and key positions ", formatShape(keyPositions.shape),
-                  " are not [buckets, H], [S] and [T]");
-  int64_t heads = table.dim(1), s = queryPositions.dim(0),
+                  " are not [buckets, H], [S] or [B, S], and [T]");
+  int64_t heads = table.dim(1), s = queryPositions.dim(-1),
           t = keyPositions.dim(0);
-  y = Tensor::zeros(table.dtype, {heads, s, t});
-  for (int64_t i = 0; i < s; ++i)
-    for (int64_t j = 0; j < t; ++j) {
-      int64_t row = rowOf(keyPositions.ints[j] - queryPositions.ints[i]);
-      for (int64_t h = 0; h < heads; ++h)
-        y.floats[(h * s + i) * t + j] = table.floats[row * heads + h];
-    }
+  int64_t batch = qRank == 2 ? queryPositions.dim(0) : 1;
+  std::vector<int64_t> shape = {heads, s, t};
+  if (qRank == 2)
+    shape.insert(shape.begin(), batch);
+  y = Tensor::zeros(table.dtype, shape);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < s; ++i)
+      for (int64_t j = 0; j < t; ++j) {
+        int64_t row =
+            rowOf(keyPositions.ints[j] - queryPositions.ints[b * s + i]);
+        for (int64_t h = 0; h < heads; ++h)
+          y.floats[((b * heads + h) * s + i) * t + j] =
+              table.floats[row * heads + h];
+      }
   return Status::ok();
 }
 
@@ -157,19 +165,25 @@ std::vector<double> alibiSlopes(int64_t heads) {
 
 Status alibi(const Tensor &queryPositions, const Tensor &keyPositions,
              int64_t heads, Tensor &y) {
-  if (queryPositions.rank() != 1 || keyPositions.rank() != 1 || heads <= 0)
+  int64_t qRank = queryPositions.rank();
+  if ((qRank != 1 && qRank != 2) || keyPositions.rank() != 1 || heads <= 0)
     return errorf("alibi: positions ", formatShape(queryPositions.shape),
                   " and ", formatShape(keyPositions.shape),
-                  " are not [S] and [T]");
-  int64_t s = queryPositions.dim(0), t = keyPositions.dim(0);
+                  " are not [S] or [B, S], and [T]");
+  int64_t s = queryPositions.dim(-1), t = keyPositions.dim(0);
+  int64_t batch = qRank == 2 ? queryPositions.dim(0) : 1;
   std::vector<double> slopes = alibiSlopes(heads);
-  y = Tensor::zeros(DType::F32, {heads, s, t});
-  for (int64_t h = 0; h < heads; ++h)
-    for (int64_t i = 0; i < s; ++i)
-      for (int64_t j = 0; j < t; ++j)
-        y.floats[(h * s + i) * t + j] =
-            static_cast<float>(-slopes[h] * std::llabs(queryPositions.ints[i] -
-                                                       keyPositions.ints[j]));
+  std::vector<int64_t> shape = {heads, s, t};
+  if (qRank == 2)
+    shape.insert(shape.begin(), batch);
+  y = Tensor::zeros(DType::F32, shape);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t i = 0; i < s; ++i)
+        for (int64_t j = 0; j < t; ++j)
+          y.floats[((b * heads + h) * s + i) * t + j] = static_cast<float>(
+              -slopes[h] * std::llabs(queryPositions.ints[b * s + i] -
+                                      keyPositions.ints[j]));
   return Status::ok();
 }
 

@@ -40,10 +40,31 @@ Status slice(const Tensor &x, int64_t axis, int64_t offset, int64_t size,
   return Status::ok();
 }
 
+/// The first position of row `b` of cache positions [S] or [B, S] (rows
+/// consecutive; an error otherwise), for `s` positions of a cache of
+/// `capacity`.
+static Status cacheStart(const Tensor &positions, int64_t b, int64_t s,
+                         int64_t capacity, int64_t &start) {
+  int64_t row = positions.rank() == 2 ? b : 0;
+  const int64_t *p = positions.ints.data() + row * s;
+  start = p[0];
+  for (int64_t j = 0; j < s; ++j)
+    if (p[j] != start + j)
+      return errorf("cache_write: positions must follow one another, got ",
+                    p[j], " at index ", j);
+  if (start < 0 || start + s > capacity)
+    return errorf("cache_write: positions ", start, "..", start + s - 1,
+                  " do not fit a cache of ", capacity);
+  return Status::ok();
+}
+
 Status cacheWrite(const Tensor &update, const Tensor &cache,
                   const Tensor &positions, Tensor &y) {
-  if (update.rank() != 4 || cache.rank() != 4 || positions.rank() != 1 ||
-      positions.shape[0] != update.shape[2] || update.shape[2] == 0)
+  bool perBatch = positions.rank() == 2 && update.rank() == 4 &&
+                  positions.shape[0] == update.shape[0];
+  if (update.rank() != 4 || cache.rank() != 4 ||
+      (positions.rank() != 1 && !perBatch) ||
+      positions.shape.back() != update.shape[2] || update.shape[2] == 0)
     return errorf("cache_write: update ", formatShape(update.shape), ", cache ",
                   formatShape(cache.shape), " and positions ",
                   formatShape(positions.shape), " do not fit");
@@ -51,30 +72,36 @@ Status cacheWrite(const Tensor &update, const Tensor &cache,
     if (update.shape[d] != cache.shape[d])
       return errorf("cache_write: update ", formatShape(update.shape),
                     " and cache ", formatShape(cache.shape), " differ");
-  int64_t start = positions.ints[0], s = update.shape[2];
-  for (int64_t j = 0; j < s; ++j)
-    if (positions.ints[j] != start + j)
-      return errorf("cache_write: positions must follow one another, got ",
-                    positions.ints[j], " at index ", j);
-  if (start < 0 || start + s > cache.shape[2])
-    return errorf("cache_write: positions ", start, "..", start + s - 1,
-                  " do not fit a cache of ", cache.shape[2]);
+  int64_t s = update.shape[2], heads = cache.shape[1],
+          capacity = cache.shape[2];
+  int64_t inner = cache.shape[3];
   y = cache;
-  int64_t outer = cache.shape[0] * cache.shape[1], inner = cache.shape[3];
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t j = 0; j < s; ++j)
-      for (int64_t n = 0; n < inner; ++n)
-        copyElement(update, (o * s + j) * inner + n, y,
-                    (o * cache.shape[2] + start + j) * inner + n);
+  for (int64_t b = 0; b < cache.shape[0]; ++b) {
+    int64_t start = 0;
+    TESSEL_RETURN_IF_ERROR(cacheStart(positions, b, s, capacity, start));
+    for (int64_t h = 0; h < heads; ++h) {
+      int64_t o = b * heads + h;
+      for (int64_t j = 0; j < s; ++j)
+        for (int64_t n = 0; n < inner; ++n)
+          copyElement(update, (o * s + j) * inner + n, y,
+                      (o * capacity + start + j) * inner + n);
+    }
+  }
   return Status::ok();
 }
 
 Status cacheRead(const Tensor &cache, const Tensor &positions, Tensor &y) {
-  if (cache.rank() != 4 || positions.rank() != 1 || positions.shape[0] == 0)
+  if (cache.rank() != 4 || (positions.rank() != 1 && positions.rank() != 2) ||
+      positions.numel() == 0 ||
+      (positions.rank() == 2 && positions.shape[0] != cache.shape[0]))
     return errorf("cache_read: cache ", formatShape(cache.shape),
                   " and positions ", formatShape(positions.shape),
                   " do not fit");
-  return slice(cache, 2, 0, positions.ints.back() + 1, y);
+  // The last position of each row; the furthest one bounds the read.
+  int64_t s = positions.shape.back(), last = -1;
+  for (int64_t at = s - 1; at < positions.numel(); at += s)
+    last = std::max(last, positions.ints[at]);
+  return slice(cache, 2, 0, last + 1, y);
 }
 
 Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,

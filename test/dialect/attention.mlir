@@ -97,6 +97,23 @@ func.func @attention_bias(%q: tensor<?x8x?x64xf32>, %k: tensor<?x8x?x64xf32>,
   return %o, %p : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>
 }
 
+// A decode step's per-sequence positions [B, S] bound causal attention per
+// sequence, with a [B, H, S, T] bias (ALiBi at those positions).
+// CHECK-LABEL: func.func @attention_positions
+// CHECK-SAME: (%[[Q:.+]]: tensor<?x8x?x64xf32>, %[[K:.+]]: tensor<?x2x?x64xf32>, %[[B:.+]]: tensor<?x8x?x?xf32>, %[[P:.+]]: tensor<?x?xi64>)
+// CHECK-NEXT: %[[O:.+]] = tessel.attention %[[Q]], %[[K]], %[[K]], %[[B]] positions(%[[P]] : tensor<?x?xi64>) {causal} : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x8x?x?xf32> -> tensor<?x8x?x64xf32>
+// CHECK-NEXT: return %[[O]]
+func.func @attention_positions(%q: tensor<?x8x?x64xf32>,
+                               %k: tensor<?x2x?x64xf32>,
+                               %bias: tensor<?x8x?x?xf32>,
+                               %pos: tensor<?x?xi64>) -> tensor<?x8x?x64xf32> {
+  %o = tessel.attention %q, %k, %k, %bias positions(%pos : tensor<?x?xi64>)
+      {causal}
+      : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>,
+        tensor<?x8x?x?xf32> -> tensor<?x8x?x64xf32>
+  return %o : tensor<?x8x?x64xf32>
+}
+
 // Broadcasting biases: a padding mask [B, 1, 1, T] and a rank-2 [S, T] mask,
 // all static, in bf16.
 // CHECK-LABEL: func.func @attention_bias_broadcast

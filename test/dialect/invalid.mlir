@@ -1047,9 +1047,18 @@ func.func @relative_bias_dynamic_number_of_heads(%t: tensor<32x?xf32>, %p: tenso
 // -----
 
 // relative_bias: query positions rank.
-func.func @relative_bias_query_positions_rank(%t: tensor<9x2xf32>, %q: tensor<1x4xi64>, %k: tensor<4xi64>) {
-  // expected-error @+1 {{query_positions must be rank 1, got shape [1, 4]}}
-  %y = tessel.relative_bias shaw %t, %q, %k {max_distance = 4 : i64} : tensor<9x2xf32>, tensor<1x4xi64>, tensor<4xi64> -> tensor<2x4x4xf32>
+func.func @relative_bias_query_positions_rank(%t: tensor<9x2xf32>, %q: tensor<1x1x4xi64>, %k: tensor<4xi64>) {
+  // expected-error @+1 {{query_positions must be [S] or [B, S], got shape [1, 1, 4]}}
+  %y = tessel.relative_bias shaw %t, %q, %k {max_distance = 4 : i64} : tensor<9x2xf32>, tensor<1x1x4xi64>, tensor<4xi64> -> tensor<2x4x4xf32>
+  return
+}
+
+// -----
+
+// relative_bias: query positions [B, S] give [B, H, S, T].
+func.func @relative_bias_batch_result_shape(%t: tensor<9x2xf32>, %q: tensor<3x4xi64>, %k: tensor<5xi64>) {
+  // expected-error @+1 {{result shape [2, 4, 5] does not match expected [3, 2, 4, 5] ([batch, heads, query positions, key positions])}}
+  %y = tessel.relative_bias shaw %t, %q, %k {max_distance = 4 : i64} : tensor<9x2xf32>, tensor<3x4xi64>, tensor<5xi64> -> tensor<2x4x5xf32>
   return
 }
 
@@ -1156,7 +1165,7 @@ func.func @relative_bias_unidirectional_t5_max_distance_inside(%t: tensor<32x8xf
 
 // alibi: result rank.
 func.func @alibi_result_rank(%p: tensor<4xi64>) {
-  // expected-error @+1 {{result must be [heads, S, T] with static heads, got [4, 4]}}
+  // expected-error @+1 {{result must be [heads, S, T] or [B, heads, S, T] with static heads, got [4, 4]}}
   %y = tessel.alibi %p, %p : tensor<4xi64>, tensor<4xi64> -> tensor<4x4xf32>
   return
 }
@@ -1165,7 +1174,7 @@ func.func @alibi_result_rank(%p: tensor<4xi64>) {
 
 // alibi: dynamic heads.
 func.func @alibi_dynamic_heads(%p: tensor<?xi64>) {
-  // expected-error @+1 {{result must be [heads, S, T] with static heads, got [?, ?, ?]}}
+  // expected-error @+1 {{result must be [heads, S, T] or [B, heads, S, T] with static heads, got [?, ?, ?]}}
   %y = tessel.alibi %p, %p : tensor<?xi64>, tensor<?xi64> -> tensor<?x?x?xf32>
   return
 }
@@ -1174,16 +1183,16 @@ func.func @alibi_dynamic_heads(%p: tensor<?xi64>) {
 
 // alibi: zero heads.
 func.func @alibi_zero_heads(%p: tensor<4xi64>) {
-  // expected-error @+1 {{result must be [heads, S, T] with static heads, got [0, 4, 4]}}
+  // expected-error @+1 {{result must be [heads, S, T] or [B, heads, S, T] with static heads, got [0, 4, 4]}}
   %y = tessel.alibi %p, %p : tensor<4xi64>, tensor<4xi64> -> tensor<0x4x4xf32>
   return
 }
 
 // -----
 
-// alibi: query positions rank.
+// alibi: query positions [B, S] give [B, H, S, T].
 func.func @alibi_query_positions_rank(%q: tensor<2x4xi64>, %k: tensor<4xi64>) {
-  // expected-error @+1 {{query_positions must be rank 1, got shape [2, 4]}}
+  // expected-error @+1 {{result shape [8, 4, 4] does not match expected [2, 8, 4, 4] ([batch, heads, query positions, key positions])}}
   %y = tessel.alibi %q, %k : tensor<2x4xi64>, tensor<4xi64> -> tensor<8x4x4xf32>
   return
 }
@@ -2245,6 +2254,15 @@ func.func @cache_positions(%c: tensor<1x2x8x16xf32>, %k: tensor<1x2x3x16xf32>, %
 
 // -----
 
+// Positions are [S], or [B, S] of the cache's batch.
+func.func @cache_positions_batch(%c: tensor<2x2x8x16xf32>, %k: tensor<2x2x1x16xf32>, %p: tensor<3x1xi64>) {
+  // expected-error @+1 {{'tessel.cache_write' op positions must be [S] or [B, S] of cache [2, 2, 8, 16], got [3, 1]}}
+  %w = tessel.cache_write %k into %c[%p] : tensor<2x2x1x16xf32> into tensor<2x2x8x16xf32>, tensor<3x1xi64>
+  return
+}
+
+// -----
+
 // A read keeps the cache's batch, heads and head size.
 func.func @cache_read_heads(%c: tensor<1x2x8x16xf32>, %p: tensor<1xi64>) {
   // expected-error @+1 {{'tessel.cache_read' op cache [1, 2, 8, 16] and result [1, 2, ?, 8] differ in dimension 3}}
@@ -2274,4 +2292,22 @@ func.func @in_place_range(%a: tensor<4xf32>, %b: tensor<8xf32>) -> (tensor<8xf32
 // expected-error @+1 {{results 0 and 1 both update argument 0}}
 func.func @in_place_twice(%a: tensor<4xf32>) -> (tensor<4xf32> {tessel.in_place = 0 : i64}, tensor<4xf32> {tessel.in_place = 0 : i64}) {
   return %a, %a : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// attention's positions are [B, S] of the query.
+func.func @attention_positions_shape(%q: tensor<2x4x3x8xf32>, %k: tensor<2x4x9x8xf32>, %p: tensor<2x1xi64>) {
+  // expected-error @+1 {{'tessel.attention' op positions shape [2, 1] must be [B, S] of query shape [2, 4, 3, 8]}}
+  %o = tessel.attention %q, %k, %k positions(%p : tensor<2x1xi64>) {causal} : tensor<2x4x3x8xf32>, tensor<2x4x9x8xf32>, tensor<2x4x9x8xf32> -> tensor<2x4x3x8xf32>
+  return
+}
+
+// -----
+
+// ... and bound causal attention.
+func.func @attention_positions_causal(%q: tensor<2x4x3x8xf32>, %k: tensor<2x4x9x8xf32>, %p: tensor<2x3xi64>) {
+  // expected-error @+1 {{'tessel.attention' op positions bound causal attention; the op must be 'causal'}}
+  %o = tessel.attention %q, %k, %k positions(%p : tensor<2x3xi64>) : tensor<2x4x3x8xf32>, tensor<2x4x9x8xf32>, tensor<2x4x9x8xf32> -> tensor<2x4x3x8xf32>
+  return
 }

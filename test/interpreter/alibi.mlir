@@ -1,12 +1,13 @@
 // Reference interpreter: tessel.alibi (slopes of the ALiBi paper's get_slopes
-// for 1, 8 heads and the non-powers of two 5, 6, 12; f16) against NumPy, plus
-// hand-computed biases.
+// for 1, 8 heads and the non-powers of two 5, 6, 12; f16; query positions
+// [B, S]) against NumPy, plus hand-computed biases.
 // RUN: %oracle check %s alibi_8
 // RUN: %oracle check %s alibi_12
 // RUN: %oracle check %s alibi_6_i32
 // RUN: %oracle check %s alibi_1
 // RUN: %oracle check %s alibi_5
 // RUN: %oracle check %s alibi_f16
+// RUN: %oracle check %s alibi_batch_positions
 // RUN: tessel-interpret %s --entry hand_2 --print | FileCheck %s --check-prefix=HAND_2
 // RUN: tessel-interpret %s --entry hand_3 --print | FileCheck %s --check-prefix=HAND_3
 
@@ -62,4 +63,10 @@ func.func @hand_3() -> tensor<3x1x2xf32> {
   %k = arith.constant dense<[0, 4]> : tensor<2xi32>
   %b = tessel.alibi %q, %k : tensor<1xi32>, tensor<2xi32> -> tensor<3x1x2xf32>
   return %b : tensor<3x1x2xf32>
+}
+
+func.func @alibi_batch_positions(%q: tensor<?x?xi64>, %k: tensor<?xi64>)
+    -> tensor<?x4x?x?xf32> {
+  %b = tessel.alibi %q, %k : tensor<?x?xi64>, tensor<?xi64> -> tensor<?x4x?x?xf32>
+  return %b : tensor<?x4x?x?xf32>
 }

@@ -1,6 +1,7 @@
 // Reference interpreter: tessel.attention (MHA, GQA 8/2, MQA; causal with
-// S == T and bottom-right aligned S < T; default and explicit scale; bias
-// [S,T], [H,S,T], [B,H,S,T] and broadcast shapes; Dv != D; logits ~1e4; f16)
+// S == T and bottom-right aligned S < T, or per sequence by positions
+// [B, S]; default and explicit scale; bias [S,T], [H,S,T], [B,H,S,T] and
+// broadcast shapes; Dv != D; logits ~1e4; f16)
 // against NumPy, plus hand-computed attention.
 // RUN: %oracle check %s attn_mha
 // RUN: %oracle check %s attn_gqa_causal
@@ -9,6 +10,8 @@
 // RUN: %oracle check %s attn_causal_square
 // RUN: %oracle check %s attn_causal_kv_cache
 // RUN: %oracle check %s attn_causal_mqa_decode
+// RUN: %oracle check %s attn_causal_positions
+// RUN: %oracle check %s attn_causal_positions_tiles
 // RUN: %oracle check %s attn_scale
 // RUN: %oracle check %s attn_scale_one_causal
 // RUN: %oracle check %s attn_bias_st
@@ -328,4 +331,26 @@ func.func @attn_lse_large_logits(%q: tensor<1x2x3x8xf32>, %k: tensor<1x2x70x8xf3
       : tensor<1x2x3x8xf32>, tensor<1x2x70x8xf32>, tensor<1x2x70x8xf32>,
         tensor<3x70xf32> -> tensor<1x2x3x8xf32>, tensor<1x2x3xf32>
   return %o, %lse : tensor<1x2x3x8xf32>, tensor<1x2x3xf32>
+}
+
+func.func @attn_causal_positions(%q: tensor<?x4x?x8xf32>,
+                                 %k: tensor<?x2x?x8xf32>,
+                                 %v: tensor<?x2x?x8xf32>,
+                                 %pos: tensor<?x?xi64>)
+    -> tensor<?x4x?x8xf32> {
+  %o = tessel.attention %q, %k, %v positions(%pos : tensor<?x?xi64>) {causal}
+      : tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>
+      -> tensor<?x4x?x8xf32>
+  return %o : tensor<?x4x?x8xf32>
+}
+
+func.func @attn_causal_positions_tiles(%q: tensor<?x2x?x16xf32>,
+                                       %k: tensor<?x2x?x16xf32>,
+                                       %v: tensor<?x2x?x16xf32>,
+                                       %pos: tensor<?x?xi64>)
+    -> tensor<?x2x?x16xf32> {
+  %o = tessel.attention %q, %k, %v positions(%pos : tensor<?x?xi64>) {causal}
+      : tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>
+      -> tensor<?x2x?x16xf32>
+  return %o : tensor<?x2x?x16xf32>
 }

@@ -1,6 +1,7 @@
 // Reference interpreter: tessel.relative_bias (t5 buckets as in HuggingFace
 // T5's _relative_position_bucket, bidirectional and unidirectional; shaw
-// clipping) against NumPy, plus hand-computed bucket tables.
+// clipping; query positions [S] and [B, S]) against NumPy, plus
+// hand-computed bucket tables.
 // RUN: %oracle check %s relbias_t5_bidirectional
 // RUN: %oracle check %s relbias_t5_unidirectional
 // RUN: %oracle check %s relbias_t5_small
@@ -8,6 +9,7 @@
 // RUN: %oracle check %s relbias_shaw
 // RUN: %oracle check %s relbias_shaw_zero
 // RUN: %oracle check %s relbias_f16
+// RUN: %oracle check %s relbias_t5_batch_positions
 // RUN: tessel-interpret %s --entry hand_t5_bi --print | FileCheck %s --check-prefix=HAND_T5_BI
 // RUN: tessel-interpret %s --entry hand_t5_uni --print | FileCheck %s --check-prefix=HAND_T5_UNI
 // RUN: tessel-interpret %s --entry hand_shaw --print | FileCheck %s --check-prefix=HAND_SHAW
@@ -114,4 +116,12 @@ func.func @hand_shaw() -> tensor<1x3x5xf32> {
   %b = tessel.relative_bias shaw %table, %q, %k {max_distance = 2 : i64}
       : tensor<5x1xf32>, tensor<3xi64>, tensor<5xi64> -> tensor<1x3x5xf32>
   return %b : tensor<1x3x5xf32>
+}
+
+func.func @relbias_t5_batch_positions(%table: tensor<8x3xf32>,
+                                      %q: tensor<?x?xi64>, %k: tensor<?xi64>)
+    -> tensor<?x3x?x?xf32> {
+  %b = tessel.relative_bias t5 %table, %q, %k {max_distance = 20 : i64}
+      : tensor<8x3xf32>, tensor<?x?xi64>, tensor<?xi64> -> tensor<?x3x?x?xf32>
+  return %b : tensor<?x3x?x?xf32>
 }

@@ -86,8 +86,11 @@ def softmax_f16(rng):
 # --------------------------------------------------------------------------
 
 
-def attention_logits(q, k, bias=None, scale=None, causal=False):
-    """[B, Hq, S, T] logits in f64, -inf where the causal mask hides a key."""
+def attention_logits(q, k, bias=None, scale=None, causal=False,
+                     positions=None):
+    """[B, Hq, S, T] logits in f64, -inf where the causal mask hides a key
+    (with `positions` [B, S], key j is visible to query i of sequence b iff
+    j <= positions[b, i])."""
     q, k = q.astype(np.float64), k.astype(np.float64)
     b, hq, s, d = q.shape
     hkv, t = k.shape[1], k.shape[2]
@@ -98,15 +101,20 @@ def attention_logits(q, k, bias=None, scale=None, causal=False):
     logits = scale * np.einsum("bhsd,bhtd->bhst", q, k)
     if bias is not None:
         logits = logits + bias.astype(np.float64)
-    if causal:
+    if positions is not None:
+        last = positions.astype(np.int64)[:, None, :, None]      # [B,1,S,1]
+        j = np.arange(t)[None, None, None, :]
+        logits = np.where(j <= last, logits, -np.inf)
+    elif causal:
         i = np.arange(s)[:, None]
         j = np.arange(t)[None, :]
         logits = np.where(j <= i + (t - s), logits, -np.inf)
     return logits
 
 
-def attention_ref(q, k, v, bias=None, scale=None, causal=False):
-    logits = attention_logits(q, k, bias, scale, causal)
+def attention_ref(q, k, v, bias=None, scale=None, causal=False,
+                  positions=None):
+    logits = attention_logits(q, k, bias, scale, causal, positions)
     v = np.repeat(v.astype(np.float64), q.shape[1] // k.shape[1], axis=1)
     with np.errstate(invalid="ignore"):  # fully masked rows: NaN
         return np.einsum("bhst,bhtv->bhsv", softmax_ref(logits, -1), v)
@@ -171,6 +179,29 @@ def attn_causal_mqa_decode(rng):
     q = f32(rng, 3, 4, 1, 8)
     k, v = f32(rng, 3, 1, 9, 8), f32(rng, 3, 1, 9, 8)
     return [q, k, v], [attention_ref(q, k, v, causal=True)]
+
+
+@case("attn_causal_positions")
+def attn_causal_positions(rng):
+    # A decode step of 3 sequences at their own positions (S = 2 each, GQA
+    # 4/2) over caches read up to the furthest (T = 9): query i of sequence
+    # b sees keys <= positions[b, i]; what lies past it is another
+    # sequence's progress or stale data, and must not count.
+    q = f32(rng, 3, 4, 2, 8) * 2
+    k, v = f32(rng, 3, 2, 9, 8), f32(rng, 3, 2, 9, 8)
+    pos = np.array([[0, 1], [4, 5], [7, 8]], np.int64)
+    return [q, k, v, pos], [attention_ref(q, k, v, positions=pos)]
+
+
+@case("attn_causal_positions_tiles")
+def attn_causal_positions_tiles(rng):
+    # Positions in different key tiles of 64 (T = 150, S = 3): the tiled
+    # form's per-sequence bounds fall inside the first, second and third
+    # tile.
+    q = f32(rng, 3, 2, 3, 16) * 2
+    k, v = f32(rng, 3, 2, 150, 16), f32(rng, 3, 2, 150, 16)
+    pos = np.array([[3, 4, 5], [100, 101, 102], [147, 148, 149]], np.int64)
+    return [q, k, v, pos], [attention_ref(q, k, v, positions=pos)]
 
 
 @case("attn_scale")

@@ -286,6 +286,18 @@ def relbias_shaw_zero(rng):
     return [table, q, k], [relative_bias_shaw_ref(table, q, k, 0)]
 
 
+@case("relbias_t5_batch_positions", rtol=0, atol=0)
+def relbias_t5_batch_positions(rng):
+    # Query positions [B, S] (a decode step's sequences at their own
+    # positions): result [B, H, S, T].
+    table = f32(rng, 8, 3)
+    q = np.array([[2, 3], [40, 41]], dtype=np.int64)
+    k = np.arange(45, dtype=np.int64)
+    want = np.stack([relative_bias_t5_ref(table, row, k, 20, False)
+                     for row in q])
+    return [table, q, k], [want]
+
+
 @case("relbias_f16", rtol=0, atol=0)
 def relbias_f16(rng):
     table = rng.standard_normal((16, 2)).astype(np.float16)
@@ -351,6 +363,14 @@ def alibi_5(rng):
     q = np.arange(4, dtype=np.int64) * 3
     k = np.arange(4, dtype=np.int64)
     return [q, k], [alibi_ref(5, q, k)]
+
+
+@case("alibi_batch_positions")
+def alibi_batch_positions(rng):
+    # Query positions [B, S]: result [B, H, S, T].
+    q = np.array([[1, 2, 3], [9, 10, 11]], dtype=np.int64)
+    k = np.arange(12, dtype=np.int64)
+    return [q, k], [np.stack([alibi_ref(4, row, k) for row in q])]
 
 
 @case("alibi_f16", rtol=2e-3, atol=1e-3)

@@ -313,16 +313,16 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       .Case([&](AlibiOp o) {
         status =
             ref::alibi(get(o.getQueryPositions()), get(o.getKeyPositions()),
-                       o.getType().getShape().front(), out);
+                       o.getType().getShape().drop_back(2).back(), out);
       })
       .Case([&](SoftmaxOp o) {
         status = ref::softmax(get(o.getInput()), o.getAxis(), out);
       })
       .Case([&](AttentionOp o) {
-        status = ref::attention(get(o.getQuery()), get(o.getKey()),
-                                get(o.getValue()), getOptional(o.getBias()),
-                                o.getScaleOrDefault(), o.getCausal(), out,
-                                want(o.getLse(), 0));
+        status = ref::attention(
+            get(o.getQuery()), get(o.getKey()), get(o.getValue()),
+            getOptional(o.getBias()), o.getScaleOrDefault(), o.getCausal(), out,
+            want(o.getLse(), 0), getOptional(o.getPositions()));
       })
       .Case([&](CrossEntropyOp o) {
         status = ref::crossEntropy(get(o.getLogits()), get(o.getTargets()),

@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "llvm/ADT/BitVector.h"
 
@@ -18,11 +19,24 @@ using namespace mlir;
 
 namespace {
 
-/// `value` with memref.cast ops looked through.
+/// `value` with memref.cast ops looked through, and scf.for results that
+/// are their loop-carried buffer unchanged (the loop that writes each
+/// sequence of a batch into its cache) traced to the loop's init.
 Value uncast(Value value) {
-  while (auto cast = value.getDefiningOp<memref::CastOp>())
-    value = cast.getSource();
-  return value;
+  while (true) {
+    if (auto cast = value.getDefiningOp<memref::CastOp>()) {
+      value = cast.getSource();
+      continue;
+    }
+    auto loop = value.getDefiningOp<scf::ForOp>();
+    if (!loop)
+      return value;
+    unsigned index = cast<OpResult>(value).getResultNumber();
+    if (uncast(loop.getYieldedValues()[index]) !=
+        loop.getRegionIterArgs()[index])
+      return value;
+    value = loop.getInitArgs()[index];
+  }
 }
 
 struct InPlaceResults : tessel::impl::TesselInPlaceResultsBase<InPlaceResults> {

@@ -36,7 +36,8 @@ def TesselInPlaceResults
   let description = [{
     Runs right after bufferization. A result marked `tessel.in_place = N` is
     argument N updated in place (decode's KV caches): its returned buffer
-    must be argument N's own (through `memref.cast` at most). The pass
+    must be argument N's own (through `memref.cast`, or an `scf.for` that
+    carries it unchanged, as the per-sequence cache write does). The pass
     removes such results from the function and its returns: the caller
     holds the buffer already. A result that bufferization could not write
     in place (it returns a copy) is an error naming the result, never a

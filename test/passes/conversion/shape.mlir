@@ -27,6 +27,7 @@
 // RUN: %{jit} run_position_ids | FileCheck %s --check-prefix=POS
 // RUN: %{jit} run_position_ids_i32 | FileCheck %s --check-prefix=POS32
 // RUN: %{jit} run_cache | FileCheck %s --check-prefix=CACHE
+// RUN: %{jit} run_cache_batch | FileCheck %s --check-prefix=CACHEB
 
 //===----------------------------------------------------------------------===//
 // Structure
@@ -168,6 +169,33 @@ func.func @cache_step(%cache: tensor<?x1x?x2xf32>, %k: tensor<?x1x?x2xf32>,
   return %w, %r : tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>
 }
 
+// Positions [B, S]: each sequence's rows go at its own positions[b, 0], one
+// insert_slice per sequence in an scf.for that carries the cache (in place
+// after bufferization), and the read covers the furthest sequence's last
+// position.
+// CHECK-LABEL: func.func @cache_step_batch(
+// CHECK-SAME: %[[C:[^:]+]]: tensor<?x1x?x2xf32>, %[[K:[^:]+]]: tensor<?x1x?x2xf32>, %[[P:[^:]+]]: tensor<?x?xi64>
+// CHECK: %[[W:.+]] = scf.for %[[B:[^ ]+]] = {{.+}} iter_args(%[[ACC:[^ ]+]] = %[[C]])
+// CHECK: %[[ROW:.+]] = tensor.extract_slice %[[K]][%[[B]], 0, 0, 0] [1, 1, %{{.+}}, 2]
+// CHECK: %[[P0:.+]] = tensor.extract %[[P]][%[[B]], %{{.+}}]
+// CHECK: %[[AT:.+]] = arith.index_cast %[[P0]] : i64 to index
+// CHECK: %[[INS:.+]] = tensor.insert_slice %[[ROW]] into %[[ACC]][%[[B]], 0, %[[AT]], 0] [1, 1, %{{.+}}, 2]
+// CHECK: scf.yield %[[INS]]
+// CHECK: %[[LAST:.+]] = scf.for {{.+}} iter_args(%[[M:[^ ]+]] = %c-1)
+// CHECK: arith.maxsi %[[M]]
+// CHECK: %[[T:.+]] = arith.addi %[[LAST]], %c1
+// CHECK: %[[R:.+]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [%{{.+}}, 1, %[[T]], 2]
+// CHECK: return %[[W]], %[[R]]
+func.func @cache_step_batch(%cache: tensor<?x1x?x2xf32>,
+                            %k: tensor<?x1x?x2xf32>, %pos: tensor<?x?xi64>)
+    -> (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>) {
+  %w = tessel.cache_write %k into %cache[%pos]
+      : tensor<?x1x?x2xf32> into tensor<?x1x?x2xf32>, tensor<?x?xi64>
+  %r = tessel.cache_read %w[%pos]
+      : tensor<?x1x?x2xf32>, tensor<?x?xi64> -> tensor<?x1x?x2xf32>
+  return %w, %r : tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>
+}
+
 // BUF-LABEL: func.func @slice(
 // BUF: memref.subview
 // BUF-NOT: tensor
@@ -196,6 +224,14 @@ func.func @cache_step(%cache: tensor<?x1x?x2xf32>, %k: tensor<?x1x?x2xf32>,
 // BUF: memref.copy %{{.+}}, %[[DST]]
 // BUF-NOT: memref.alloc
 // BUF: return %[[C]]
+// BUF-LABEL: func.func @cache_step_batch(
+// BUF-NOT: memref.alloc
+// BUF: scf.for
+// BUF: memref.subview
+// BUF: memref.copy
+// BUF: scf.yield
+// BUF-NOT: memref.alloc
+// BUF: return
 
 //===----------------------------------------------------------------------===//
 // Numbers: the lowered code run in the JIT.
@@ -324,6 +360,35 @@ func.func @run_cache() {
   %pd = tensor.cast %p : tensor<2xi64> to tensor<?xi64>
   %w, %r = call @cache_step(%cd, %kd, %pd)
       : (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>, tensor<?xi64>)
+      -> (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>)
+  %wu = tensor.cast %w : tensor<?x1x?x2xf32> to tensor<*xf32>
+  call @printMemrefF32(%wu) : (tensor<*xf32>) -> ()
+  %ru = tensor.cast %r : tensor<?x1x?x2xf32> to tensor<*xf32>
+  call @printMemrefF32(%ru) : (tensor<*xf32>) -> ()
+  return
+}
+
+// Sequence 0 writes position 0, sequence 1 position 2; the read covers 3.
+// CACHEB: sizes = [2, 1, 4, 2]
+// CACHEB-NEXT: {{\[\[\[\[}}1,{{ +}}2],
+// CACHEB-NEXT: [9,{{ +}}9],
+// CACHEB-NEXT: [9,{{ +}}9],
+// CACHEB-NEXT: [9,{{ +}}9]]],
+// CACHEB: {{\[\[\[}}9,{{ +}}9],
+// CACHEB-NEXT: [9,{{ +}}9],
+// CACHEB-NEXT: [3,{{ +}}4],
+// CACHEB-NEXT: [9,{{ +}}9]]]]
+// CACHEB: sizes = [2, 1, 3, 2]
+func.func @run_cache_batch() {
+  %c = arith.constant dense<9.0> : tensor<2x1x4x2xf32>
+  %k = arith.constant dense<[[[[1.0, 2.0]]], [[[3.0, 4.0]]]]>
+      : tensor<2x1x1x2xf32>
+  %p = arith.constant dense<[[0], [2]]> : tensor<2x1xi64>
+  %cd = tensor.cast %c : tensor<2x1x4x2xf32> to tensor<?x1x?x2xf32>
+  %kd = tensor.cast %k : tensor<2x1x1x2xf32> to tensor<?x1x?x2xf32>
+  %pd = tensor.cast %p : tensor<2x1xi64> to tensor<?x?xi64>
+  %w, %r = call @cache_step_batch(%cd, %kd, %pd)
+      : (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>, tensor<?x?xi64>)
       -> (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>)
   %wu = tensor.cast %w : tensor<?x1x?x2xf32> to tensor<*xf32>
   call @printMemrefF32(%wu) : (tensor<*xf32>) -> ()

@@ -57,6 +57,33 @@ func.func @gqa_causal(%q: tensor<1x8x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: te
 
 // -----
 
+// Per-sequence positions [B, S] (a decode step whose sequences are at their
+// own positions): the shift is positions[b, 0] of the tile's sequence, and
+// the diagonal tiles end at kvEnd = qStart + rows + shift: no key past the
+// tile's last query is read (the partial tile's size is min(16, kvEnd - j),
+// not min(16, T - j)).
+
+// CHECK-LABEL: func.func @positions
+// CHECK-SAME:    %[[P:[^:]+]]: tensor<?x?xi64>
+// CHECK:         scf.forall (%[[B:.+]], %{{.+}}, %[[I:.+]]) = (0, 0, 0)
+// CHECK:           %[[P0:.+]] = tensor.extract %[[P]][%[[B]], %c0{{[_0-9]*}}] : tensor<?x?xi64>
+// CHECK:           %[[SHIFT:.+]] = arith.index_cast %[[P0]] : i64 to index
+// CHECK:           %[[LASTQ:.+]] = arith.addi %[[I]], %[[ROWS:.+]] : index
+// CHECK:           %[[END:.+]] = arith.addi %[[LASTQ]], %[[SHIFT]] : index
+// CHECK:           %[[QSHIFT:.+]] = arith.addi %[[I]], %[[SHIFT]]
+// CHECK:           scf.for %{{.+}} = %c0{{[_0-9]*}} to %[[FULLEND:[^ ]+]] step %c16
+// CHECK:           scf.for %[[J:.+]] = %[[FULLEND]] to %[[KVEND:[^ ]+]] step %c16
+// CHECK:             %[[N:.+]] = affine.min #{{.+}}()[%[[J]], %[[KVEND]]]
+// CHECK:             tensor.extract_slice %{{.+}}[%[[B]], %{{.+}}, %[[J]], 0] [1, 1, %[[N]], 16]
+// CHECK:             %[[D:.+]] = arith.subi %[[QSHIFT]], %[[J]] : index
+// CHECK:             tessel.online_attention {{.+}} diagonal %[[D]] into
+func.func @positions(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %p: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
+  %o = tessel.attention %q, %k, %v positions(%p : tensor<?x?xi64>) {causal} : tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
 // Not causal, with a bias [Hq, S, T] that broadcasts over the batch: a
 // loop over the full key tiles (static sizes, 16 keys), then one over the
 // last, shorter tile if T is not a multiple of 16; each step reads its bias

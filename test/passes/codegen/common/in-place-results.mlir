@@ -44,3 +44,23 @@ func.func @copied(%cache: memref<?x4xf32>)
   // expected-error @+1 {{result 0 updates argument 0 in place, but bufferization returns a copy of it}}
   return %copy : memref<?x4xf32>
 }
+
+// -----
+
+// Through an scf.for that carries the buffer unchanged (the cache write of
+// a batch whose sequences are at different positions).
+
+// CHECK-LABEL: func.func @loop(
+// CHECK-SAME:    %{{.+}}: index, %{{.+}}: memref<?x2x?x4xf32>) {
+// CHECK:         scf.for
+// CHECK:         return{{$}}
+func.func @loop(%n: index, %cache: memref<?x2x?x4xf32>)
+    -> (memref<?x2x?x4xf32> {tessel.in_place = 1 : i64}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%c = %cache)
+      -> (memref<?x2x?x4xf32>) {
+    scf.yield %c : memref<?x2x?x4xf32>
+  }
+  return %r : memref<?x2x?x4xf32>
+}
