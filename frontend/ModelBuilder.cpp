@@ -75,8 +75,9 @@ private:
   Value mlp(Value x, int64_t layer);
 
   /// Builds the entry point of `kind`: `forward(tokens) -> logits`, or
-  /// `decode(tokens, positions, k/v cache per layer) -> (logits, k/v cache
-  /// per layer)`, the same model attending to a KV cache whose capacity is
+  /// `decode(tokens, positions [B, S], k/v cache per layer) -> (logits, k/v
+  /// cache per layer)`, the same model attending to a KV cache whose
+  /// capacity is
   /// its sequence dimension, updated in place (`tessel.in_place` on the
   /// cache results). The function is named after its kind and marked with
   /// it (tessel.entry_point).
@@ -95,8 +96,10 @@ private:
   const JsonSource &source;
   ImplicitLocOpBuilder b;
   ModuleOp module;
-  /// Per function: query positions, key positions, the additive bias.
-  Value positions, keyPositions, attentionBias;
+  /// Per function: query positions ([S], or decode's [B, S]), key
+  /// positions, the additive bias; `causalPositions` is decode's positions,
+  /// each sequence's own causal bound.
+  Value positions, keyPositions, attentionBias, causalPositions;
   /// Per function: parameter values read so far.
   llvm::StringMap<Value> loaded;
   llvm::StringSet<> declared;
@@ -349,9 +352,10 @@ Value ModelBuilder::attention(Value x, int64_t layer) {
       s /= double(layer + 1);
     scale = b.getF64FloatAttr(s);
   }
-  Value o = tessel::AttentionOp::create(b, tensor({kDyn, hq, kDyn, hd}), q, k,
-                                        v, attentionBias, scale, true)
-                .getResult();
+  Value o =
+      tessel::AttentionOp::create(b, tensor({kDyn, hq, kDyn, hd}), q, k, v,
+                                  attentionBias, scale, true, causalPositions)
+          .getResult();
   o = mergeHeads(o, hq, hd);
   Init outInit = c.attentionInit;
   if (c.naming == Naming::GPT2)
@@ -457,10 +461,10 @@ Value ModelBuilder::absorbedLatentAttention(Value qNope, Value qRope,
   // Every query head reads the one latent "head" (multi-query); the scale
   // stays that of the per-head dot product, 1/sqrt(nope + r).
   FloatAttr scale = b.getF64FloatAttr(1.0 / std::sqrt(double(nope + r)));
-  Value o =
-      tessel::AttentionOp::create(b, tensor({kDyn, h, kDyn, dc}), query, keys,
-                                  values, attentionBias, scale, true)
-          .getResult();
+  Value o = tessel::AttentionOp::create(b, tensor({kDyn, h, kDyn, dc}), query,
+                                        keys, values, attentionBias, scale,
+                                        true, causalPositions)
+                .getResult();
   // sum_j p_j (W_UV c_j) = W_UV (sum_j p_j c_j): back to per-head values.
   o = tessel::MatmulOp::create(b, tensor({kDyn, h, kDyn, vd}), o, wUV, true);
   o = mergeHeads(o, h, vd);
@@ -510,6 +514,8 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   const AttentionConfig &a = c.attention;
   auto indexType = RankedTensorType::get({kDyn}, b.getI64Type());
   auto tokensType = RankedTensorType::get({kDyn, kDyn}, b.getI64Type());
+  // Decode's positions: [B, S], each sequence at its own.
+  auto positionsType = tokensType;
   auto logitsType = tensor({kDyn, kDyn, vocab});
   // Cached per layer: keys and values [B, kv heads, T, head dim]; for MLA
   // one cache [B, 1, T, d_c + rope] of the latent and the RoPE key.
@@ -519,7 +525,7 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   SmallVector<Type> inputs = {tokensType}, results = {logitsType};
   SmallVector<std::string> cacheNames;
   if (decoding) {
-    inputs.push_back(indexType);
+    inputs.push_back(positionsType);
     for (int64_t i = 0; i < c.numLayers; ++i) {
       std::string n = std::to_string(i);
       if (a.mla) {
@@ -545,7 +551,7 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   b.setInsertionPointToStart(entry);
   loaded.clear();
   caches.clear(), updatedCaches.clear();
-  attentionBias = Value();
+  attentionBias = causalPositions = Value();
 
   // Token and position embeddings.
   at(c.embeddingPath, "embedding");
@@ -556,9 +562,10 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
       tessel::EmbeddingOp::create(b, tensor({kDyn, kDyn, d}), tokens, table);
   at(c.positionPath, std::string("position.") + name(c.position));
   if (decoding) {
-    // Positions of the new tokens are given; keys cover every position up
-    // to the last of them: 0 ... positions[S - 1].
-    positions = entry->getArgument(1);
+    // Positions of the new tokens are given, per sequence; keys cover every
+    // position up to the furthest sequence's last, and each sequence's
+    // attention stops at its own.
+    positions = causalPositions = entry->getArgument(1);
     caches.assign(entry->args_begin() + 2, entry->args_end());
     updatedCaches.assign(caches.size(), Value());
     Value keys = tessel::CacheReadOp::create(b, caches[0].getType(), caches[0],
@@ -569,18 +576,23 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
     keyPositions = positions;
   }
   int64_t heads = a.heads;
+  // Position features [S, D] and biases [H, S, T], with decode's batch of
+  // positions [B, S, D] and [B, H, S, T].
+  RankedTensorType positionFeatures =
+      decoding ? tensor({kDyn, kDyn, d}) : tensor({kDyn, d});
+  RankedTensorType biasType = decoding ? tensor({kDyn, heads, kDyn, kDyn})
+                                       : tensor({heads, kDyn, kDyn});
   switch (c.position) {
   case PositionKind::Learned: {
     Value wpe = param(globalName("pos_embed") + ".weight", {c.maxPositions, d},
                       c.embeddingInit);
-    Value pe =
-        tessel::EmbeddingOp::create(b, tensor({kDyn, d}), positions, wpe);
+    Value pe = tessel::EmbeddingOp::create(b, positionFeatures, positions, wpe);
     h = tessel::AddOp::create(b, h.getType(), h, pe);
     break;
   }
   case PositionKind::Sinusoidal: {
     Value pe = tessel::SinusoidalEmbeddingOp::create(
-        b, tensor({kDyn, d}), positions, llvm::APFloat(1e4));
+        b, positionFeatures, positions, llvm::APFloat(1e4));
     h = tessel::AddOp::create(b, h.getType(), h, pe);
     break;
   }
@@ -588,13 +600,13 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
     Value rel = param(globalName("relative_bias") + ".weight",
                       {c.relativeBuckets, heads}, c.attentionInit);
     attentionBias = tessel::RelativeBiasOp::create(
-        b, tensor({heads, kDyn, kDyn}), tessel::RelativeBiasKind::t5, rel,
-        positions, keyPositions, c.relativeMaxDistance, false);
+        b, biasType, tessel::RelativeBiasKind::t5, rel, positions, keyPositions,
+        c.relativeMaxDistance, false);
     break;
   }
   case PositionKind::Alibi:
-    attentionBias = tessel::AlibiOp::create(b, tensor({heads, kDyn, kDyn}),
-                                            positions, keyPositions);
+    attentionBias =
+        tessel::AlibiOp::create(b, biasType, positions, keyPositions);
     break;
   case PositionKind::Rope:
   case PositionKind::None:

@@ -13,8 +13,9 @@ namespace tessel::frontend {
 
 /// Builds the model's entry points, each marked with its kind
 /// (tessel.entry_point): `forward(tokens: [B, S] i64) -> logits: [B, S, V]`
-/// and `decode(tokens, positions, k/v cache per layer) -> (logits, the
-/// caches grown)`, and the `tessel.parameter` declarations they read,
+/// and `decode(tokens, positions: [B, S] i64, k/v cache per layer) ->
+/// (logits, the caches updated in place)`, each sequence of the batch at
+/// its own positions, and the `tessel.parameter` declarations they read,
 /// named as the model's checkpoints name them. Op locations point into
 /// `source`: the part of the model (`layers.0.attention`) around the JSON
 /// path (`.attention`) around file:line:col, so a verifier error points at

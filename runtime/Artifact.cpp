@@ -168,10 +168,10 @@ Status checkEntryPointKind(EntryPointKind kind,
   // Decode: ids, positions, then the caches (keys and values per layer, or
   // MLA's latent); the same caches, updated in place, follow the logits.
   size_t caches = inputs.size() < 2 ? 0 : inputs.size() - 2;
-  if (inputs.size() < 2 || !ids(inputs[1], 1) || caches == 0 ||
+  if (inputs.size() < 2 || !ids(inputs[1], 2) || caches == 0 ||
       results.size() != caches + 1)
-    return errorf("a decode entry point takes ids [B, S], positions [S] and "
-                  "its KV caches, and returns the logits and the caches; "
+    return errorf("a decode entry point takes ids [B, S], positions [B, S] "
+                  "and its KV caches, and returns the logits and the caches; "
                   "got ",
                   inputs.size(), " inputs and ", results.size(), " results");
   for (size_t i = 0; i < caches; ++i) {
@@ -465,13 +465,15 @@ Status Artifact::checkInputs(const EntryPoint &e,
     return Status::ok();
   int64_t batch = ids.shape[0], count = ids.shape[1];
   const Tensor &positions = *inputs[1];
-  if (positions.rank() != 1 || positions.shape[0] != count)
-    return errorf(e.name, ": ", count, " tokens need ", count,
-                  " positions, got shape ", formatShape(positions.shape));
+  if (positions.shape != std::vector<int64_t>{batch, count})
+    return errorf(e.name, ": ids ", formatShape(ids.shape), " need positions ",
+                  formatShape(ids.shape), ", got ",
+                  formatShape(positions.shape));
   if (count == 0)
     return errorf(e.name, ": a decode step takes at least one token");
   // The caches are [B, H, T, D] with T their capacity: this step's keys and
-  // values go at its positions, which must follow one another and fit.
+  // values go at each sequence's positions, which must follow one another
+  // and fit.
   int64_t capacity = -1;
   for (size_t i = 2; i < inputs.size(); ++i) {
     const Tensor &cache = *inputs[i];
@@ -486,22 +488,27 @@ Status Artifact::checkInputs(const EntryPoint &e,
                     " positions, ", e.inputs[2].name, " ", capacity,
                     "; every cache must hold the same");
   }
-  if (positions.ints.size() != static_cast<size_t>(count))
+  if (positions.ints.size() != static_cast<size_t>(batch * count))
     return Status::ok(); // Not integers: the dtype check says so.
-  int64_t start = positions.ints[0];
-  for (int64_t i = 0; i < count; ++i)
-    if (positions.ints[i] != start + i)
-      return errorf(e.name, ": positions must follow one another (", start,
-                    "..", start + count - 1, "), got ", positions.ints[i],
-                    " at index ", i);
-  if (start < 0 || (capacity >= 0 && start + count > capacity))
-    return errorf(e.name, ": positions ", start, "..", start + count - 1,
-                  " do not fit caches of ", std::max<int64_t>(capacity, 0),
-                  " positions");
-  if (maxPositionCount && start + count > maxPositionCount)
-    return errorf(e.name, ": ", start + count,
-                  " positions exceed the model's maximum of ",
-                  maxPositionCount);
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t *row = positions.ints.data() + b * count;
+    // Named by sequence only in a batch.
+    std::string which = batch > 1 ? "sequence " + std::to_string(b) + ": " : "";
+    int64_t start = row[0];
+    for (int64_t i = 0; i < count; ++i)
+      if (row[i] != start + i)
+        return errorf(e.name, ": ", which,
+                      "positions must follow one another (", start, "..",
+                      start + count - 1, "), got ", row[i], " at index ", i);
+    if (start < 0 || (capacity >= 0 && start + count > capacity))
+      return errorf(e.name, ": ", which, "positions ", start, "..",
+                    start + count - 1, " do not fit caches of ",
+                    std::max<int64_t>(capacity, 0), " positions");
+    if (maxPositionCount && start + count > maxPositionCount)
+      return errorf(e.name, ": ", which, start + count,
+                    " positions exceed the model's maximum of ",
+                    maxPositionCount);
+  }
   return Status::ok();
 }
 

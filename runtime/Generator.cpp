@@ -21,19 +21,22 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
     state.push_back(Tensor::zeros(decode->inputs[i].dtype, shape));
   }
   results.clear();
-  held = 0;
+  held.assign(batch, 0);
   return Status::ok();
 }
 
-Status DecodeState::feed(const Tensor &tokens) {
-  int64_t count = tokens.shape[1];
+Status DecodeState::feed(const Tensor &tokens,
+                         const std::vector<int64_t> &starts) {
+  int64_t batch = tokens.shape[0], count = tokens.shape[1];
   state[0] = tokens;
   Tensor &positions = state[1];
-  positions = Tensor::zeros(DType::I64, {count});
-  for (int64_t i = 0; i < count; ++i)
-    positions.ints[i] = held + i;
+  positions = Tensor::zeros(DType::I64, {batch, count});
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < count; ++i)
+      positions.ints[b * count + i] = starts[b] + i;
   TESSEL_RETURN_IF_ERROR(artifact->runUpdating(decode->name, state, results));
-  held += count;
+  for (int64_t b = 0; b < batch; ++b)
+    held[b] = starts[b] + count;
   return Status::ok();
 }
 
@@ -62,31 +65,48 @@ Generator::distribution(const Tensor &logits, int64_t row, int64_t index,
                            options.sampling, promptLength);
 }
 
-Status Generator::draftTokens(int64_t length, int64_t count,
+Status Generator::feedUnseen(DecodeState &state,
+                             const std::vector<std::vector<int64_t>> &extra,
+                             int64_t &steps) {
+  auto end = [&](int64_t b) {
+    return static_cast<int64_t>(seqs[b].size() + extra[b].size());
+  };
+  steps = 1;
+  for (int64_t b = 0; b < batch; ++b)
+    if (!stopped[b])
+      steps = std::max(steps, end(b) - state.length(b));
+  Tensor tokens = Tensor::zeros(DType::I64, {batch, steps});
+  std::vector<int64_t> starts(batch, 0);
+  for (int64_t b = 0; b < batch; ++b) {
+    // Stopped rows: any ids (their own), at position 0.
+    int64_t from = stopped[b] ? 0 : end(b) - steps;
+    if (from < 0)
+      return errorf("decode: sequence ", b, " holds ", end(b),
+                    " ids, fewer than the ", steps, " of this step");
+    starts[b] = from;
+    int64_t held = static_cast<int64_t>(seqs[b].size());
+    for (int64_t i = 0; i < steps; ++i) {
+      int64_t at = std::min(from + i, end(b) - 1);
+      tokens.ints[b * steps + i] =
+          at < held ? seqs[b][at] : extra[b][at - held];
+    }
+  }
+  return state.feed(tokens, starts);
+}
+
+Status Generator::draftTokens(int64_t count,
                               std::vector<std::vector<int64_t>> &drafts,
                               std::vector<std::vector<TokenDistribution>> &q) {
-  int64_t batch = static_cast<int64_t>(seqs.size());
   for (int64_t i = 0; i < count; ++i) {
     // The draft sees what it has not seen yet, then its own tokens.
-    int64_t from = draftDecode.length(), upto = length + i;
-    Tensor tokens = Tensor::zeros(DType::I64, {batch, upto - from});
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t at = from; at < upto; ++at)
-        tokens.ints[b * (upto - from) + at - from] =
-            stopped[b]    ? seqs[b].back()
-            : at < length ? seqs[b][at]
-                          : drafts[b][at - length];
-    TESSEL_RETURN_IF_ERROR(draftDecode.feed(tokens));
+    int64_t steps = 0;
+    TESSEL_RETURN_IF_ERROR(feedUnseen(draftDecode, drafts, steps));
     for (int64_t b = 0; b < batch; ++b) {
-      if (stopped[b]) {
-        drafts[b].push_back(seqs[b].back());
-        q[b].push_back(TokenDistribution::only(seqs[b].back()));
+      if (stopped[b])
         continue;
-      }
       std::vector<int64_t> history = seqs[b];
       history.insert(history.end(), drafts[b].begin(), drafts[b].end());
-      q[b].push_back(
-          distribution(draftDecode.logits(), b, upto - from - 1, history));
+      q[b].push_back(distribution(draftDecode.logits(), b, steps - 1, history));
       drafts[b].push_back(drawToken(q[b].back(), rngs[b]));
     }
   }
@@ -94,7 +114,7 @@ Status Generator::draftTokens(int64_t length, int64_t count,
 }
 
 Status Generator::run(const Tensor &prompt, const Emit &emit) {
-  int64_t batch = prompt.shape[0];
+  batch = prompt.shape[0];
   promptLength = prompt.shape[1];
   int64_t capacity = promptLength + options.maxNewTokens;
   TESSEL_RETURN_IF_ERROR(targetDecode.start(target, batch, capacity));
@@ -107,28 +127,29 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
     seqs[b].assign(prompt.ints.begin() + b * promptLength,
                    prompt.ints.begin() + (b + 1) * promptLength);
     // One generator per sequence: without speculation, a sequence samples
-    // the same tokens in any batch.
+    // the same tokens in any batch. (With it, the batch sets how many
+    // tokens are drafted, and so how many draws a step takes.)
     rngs.emplace_back(options.seed + b);
   }
-  stopped.assign(batch, false);
+  stopped.assign(batch, options.maxNewTokens <= 0);
   counts = SpeculationStats();
-  // Every active sequence holds `length` ids; stopped ones are fed their
-  // last id to keep the batch in step.
-  int64_t length = promptLength;
-  auto tokenAt = [&](int64_t b, int64_t at) {
-    return at < static_cast<int64_t>(seqs[b].size()) ? seqs[b][at]
-                                                     : seqs[b].back();
+  auto room = [&](int64_t b) {
+    return options.maxNewTokens -
+           (static_cast<int64_t>(seqs[b].size()) - promptLength);
   };
   firstStepEnd = std::chrono::steady_clock::now();
   firstStepTokens = 0;
-  while (length - promptLength < options.maxNewTokens &&
-         std::count(stopped.begin(), stopped.end(), false) > 0) {
-    int64_t room = options.maxNewTokens - (length - promptLength);
-    int64_t k = std::min(options.speculate, room - 1);
+  while (std::count(stopped.begin(), stopped.end(), false) > 0) {
+    // Drafts fit every active sequence's room (its last kept token is the
+    // target's own).
+    int64_t k = options.speculate;
+    for (int64_t b = 0; b < batch; ++b)
+      if (!stopped[b])
+        k = std::min(k, room(b) - 1);
     std::vector<std::vector<int64_t>> drafts(batch);
     std::vector<std::vector<TokenDistribution>> q(batch);
     if (k > 0 && useDraft) {
-      TESSEL_RETURN_IF_ERROR(draftTokens(length, k, drafts, q));
+      TESSEL_RETURN_IF_ERROR(draftTokens(k, drafts, q));
     } else if (k > 0) {
       // N-gram lookup: as many tokens as the longest draft found; shorter
       // ones padded (any token is a valid draft of probability 1).
@@ -140,8 +161,10 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
         }
       k = found;
       for (int64_t b = 0; b < batch; ++b) {
-        drafts[b].resize(k, stopped[b] || drafts[b].empty() ? seqs[b].back()
-                                                            : drafts[b].back());
+        if (stopped[b])
+          continue;
+        drafts[b].resize(k,
+                         drafts[b].empty() ? seqs[b].back() : drafts[b].back());
         for (int64_t token : drafts[b])
           q[b].push_back(TokenDistribution::only(token));
       }
@@ -149,61 +172,55 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
 
     // The target sees the ids it has not seen and the drafts, and gives
     // the distribution after each.
-    int64_t unseen = length - targetDecode.length(), steps = unseen + k;
-    Tensor tokens = Tensor::zeros(DType::I64, {batch, steps});
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t i = 0; i < steps; ++i)
-        tokens.ints[b * steps + i] = i < unseen
-                                         ? tokenAt(b, targetDecode.length() + i)
-                                         : drafts[b][i - unseen];
-    TESSEL_RETURN_IF_ERROR(targetDecode.feed(tokens));
+    int64_t steps = 0;
+    TESSEL_RETURN_IF_ERROR(feedUnseen(targetDecode, drafts, steps));
     ++counts.targetSteps;
 
-    // Verification: each sequence's accepted drafts, then the target's
-    // token; the batch keeps the fewest of those.
-    std::vector<std::vector<int64_t>> kept(batch);
-    int64_t keep = k + 1;
+    // Verification: each sequence keeps its accepted drafts, then the
+    // target's token.
+    int64_t firstKept = 0;
     for (int64_t b = 0; b < batch; ++b) {
       if (stopped[b])
         continue;
-      std::vector<int64_t> history = seqs[b];
+      std::vector<int64_t> kept, history = seqs[b];
       counts.drafted += k;
       for (int64_t i = 0; i <= k; ++i) {
         TokenDistribution p =
-            distribution(targetDecode.logits(), b, unseen - 1 + i, history);
+            distribution(targetDecode.logits(), b, steps - 1 - k + i, history);
         if (i == k) {
-          history.push_back(drawToken(p, rngs[b]));
+          kept.push_back(drawToken(p, rngs[b]));
           break;
         }
         int64_t replacement = 0;
         bool accepted =
             acceptDraft(p, q[b][i], drafts[b][i], rngs[b], replacement);
         counts.accepted += accepted;
-        history.push_back(accepted ? drafts[b][i] : replacement);
+        kept.push_back(accepted ? drafts[b][i] : replacement);
+        history.push_back(kept.back());
         if (!accepted)
           break;
       }
-      kept[b].assign(history.begin() + seqs[b].size(), history.end());
-      keep = std::min<int64_t>(keep, kept[b].size());
-    }
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t i = 0; i < keep && !stopped[b]; ++i) {
-        int64_t token = kept[b][i];
+      for (int64_t token : kept) {
         seqs[b].push_back(token);
         bool stop =
             std::find(options.stopTokens.begin(), options.stopTokens.end(),
                       token) != options.stopTokens.end();
         TESSEL_RETURN_IF_ERROR(emit(b, token, stop));
-        stopped[b] = stop;
+        stopped[b] = stop || room(b) == 0;
+        if (stopped[b])
+          break;
       }
-    length += keep;
-    // The caches hold every kept id but the last (drafts past the kept
-    // ones are overwritten by the next step).
-    targetDecode.rewind(length - 1);
-    draftDecode.rewind(length - 1);
+      firstKept = std::max<int64_t>(firstKept, kept.size());
+      // The caches hold every kept id but the last (drafts past the kept
+      // ones are overwritten by the next step).
+      int64_t held = static_cast<int64_t>(seqs[b].size()) - 1;
+      targetDecode.rewind(b, held);
+      if (useDraft)
+        draftDecode.rewind(b, held);
+    }
     if (counts.targetSteps == 1) {
       firstStepEnd = std::chrono::steady_clock::now();
-      firstStepTokens = keep;
+      firstStepTokens = firstKept;
     }
   }
   return Status::ok();

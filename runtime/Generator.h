@@ -19,21 +19,26 @@
 namespace tessel {
 
 /// One model's decode entry point with the KV caches of a batch of
-/// sequences that advance together (at the same positions).
+/// sequences, each at its own position.
 class DecodeState {
 public:
   /// Allocates caches of `capacity` positions for `batch` sequences, in the
   /// entry point's dtypes. An error when `artifact` has no decode entry.
   Status start(const Artifact &artifact, int64_t batch, int64_t capacity);
-  /// Runs decode on `tokens` [B, S] at the next S positions; logits() is
-  /// then [B, S, V].
-  Status feed(const Tensor &tokens);
+  /// Runs decode on `tokens` [B, S], row b at positions starts[b] ...
+  /// starts[b] + S - 1 (starts[b] <= length(b): a row may feed again
+  /// positions it holds); logits() is then [B, S, V] and length(b) is
+  /// starts[b] + S.
+  Status feed(const Tensor &tokens, const std::vector<int64_t> &starts);
   const Tensor &logits() const { return results.front(); }
-  /// Positions the caches hold.
-  int64_t length() const { return held; }
-  /// Forgets positions from `length` on: the next feed writes there
-  /// (speculation's rollback; decode reads no position after its last).
-  void rewind(int64_t length) { held = std::min(held, length); }
+  /// Positions the caches of sequence `row` hold.
+  int64_t length(int64_t row) const { return held[row]; }
+  /// Forgets sequence `row`'s positions from `length` on: the next feed
+  /// writes there (speculation's rollback; decode reads no position of a
+  /// sequence after its last).
+  void rewind(int64_t row, int64_t length) {
+    held[row] = std::min(held[row], length);
+  }
   /// Whether start succeeded; entry() and inputs() need it.
   bool started() const { return decode != nullptr; }
   const EntryPoint &entry() const { return *decode; }
@@ -44,7 +49,7 @@ private:
   const Artifact *artifact = nullptr;
   const EntryPoint *decode = nullptr;
   std::vector<Tensor> state, results;
-  int64_t held = 0;
+  std::vector<int64_t> held;
 };
 
 /// Up to `count` tokens that followed the latest earlier occurrence of the
@@ -79,12 +84,10 @@ struct SpeculationStats {
 /// step feeds the target every token it has not seen plus the drafted
 /// ones, and keeps, per sequence, the accepted prefix of the draft and one
 /// token from the target (the replacement of the first rejected token, or
-/// the bonus token after the last). The sequences share positions, so a
-/// step keeps as many tokens in every sequence: the fewest any active one
-/// accepted, plus one. A sequence whose tokens are cut there keeps a
-/// prefix of tokens that each follow the target's distribution, so the
-/// output is distributed exactly as without speculation; at temperature 0
-/// it is the same output.
+/// the bonus token after the last). Each sequence advances at its own pace
+/// (decode takes per-sequence positions); its kept tokens follow the
+/// target's distribution, so the output is distributed exactly as without
+/// speculation, and at temperature 0 it is the same output.
 class Generator {
 public:
   /// `draft` (may be null) shares the target's vocabulary; both stay
@@ -107,17 +110,25 @@ public:
   const DecodeState &targetState() const { return targetDecode; }
   /// The draft model's (not started without one).
   const DecodeState &draftState() const { return draftDecode; }
-  /// When the first step (the prompt's) ended, and how many tokens it
-  /// kept per sequence (the start of run and 0 when no step ran).
+  /// When the first step (the prompt's) ended, and the most tokens it kept
+  /// in a sequence (the start of run and 0 when no step ran).
   std::chrono::steady_clock::time_point firstStepEnd;
   int64_t firstStepTokens = 0;
 
 private:
-  /// Drafts `count` tokens after every sequence (active ones hold `length`
-  /// ids) with the draft model, recording its distributions.
-  Status draftTokens(int64_t length, int64_t count,
-                     std::vector<std::vector<int64_t>> &drafts,
+  /// Drafts `count` tokens after every active sequence with the draft
+  /// model, recording its distributions.
+  Status draftTokens(int64_t count, std::vector<std::vector<int64_t>> &drafts,
                      std::vector<std::vector<TokenDistribution>> &q);
+  /// Feeds `state` what each active sequence (its ids, then `extra[b]`)
+  /// holds past the state's length, all rows ending at their last token;
+  /// rows that end sooner feed again a few positions they hold, and
+  /// stopped rows feed at position 0 (their caches no longer matter).
+  /// Sets `steps` to S, the tokens per row: the logits after row b's last
+  /// token are at index S - 1.
+  Status feedUnseen(DecodeState &state,
+                    const std::vector<std::vector<int64_t>> &extra,
+                    int64_t &steps);
   TokenDistribution distribution(const Tensor &logits, int64_t row,
                                  int64_t index,
                                  const std::vector<int64_t> &history) const;
@@ -129,7 +140,7 @@ private:
   std::vector<std::vector<int64_t>> seqs;
   std::vector<std::mt19937_64> rngs;
   std::vector<bool> stopped;
-  int64_t promptLength = 0;
+  int64_t promptLength = 0, batch = 0;
   SpeculationStats counts;
 };
 

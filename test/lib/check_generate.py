@@ -11,7 +11,12 @@
    hold NaN: a step that read past its last position would show it; the
    returned caches keep them, and hold the steps' keys and values at their
    positions only.
-2. Greedy `tessel-run generate` picks, at every step, the argmax of
+2. A third `decode` step with the sequences at different positions (one
+   continues, the other goes back to position 3 with another token) gives
+   each sequence's forward logits: each sequence attends to its own
+   positions only, not to what its cache holds past them (the stale keys
+   of positions 4 and 5, the NaN of 6).
+3. Greedy `tessel-run generate` picks, at every step, the argmax of
    `forward` over the sequence so far.
 Prints one line; exits 1 on a mismatch.
 """
@@ -52,7 +57,7 @@ def main():
     vocab = manifest["model"]["vocab_size"]
     rng = np.random.default_rng(0)
     batch, prompt_len = 2, 5
-    seq = rng.integers(0, vocab, (batch, prompt_len + 1)).astype(np.int64)
+    seq = rng.integers(0, vocab, (batch, prompt_len + 2)).astype(np.int64)
 
     def forward(tokens):
         np.save(t("f.npy"), tokens)
@@ -60,9 +65,12 @@ def main():
              "--seed", "1", "--out", t("fl.npy")])
         return np.load(t("fl.npy"))
 
-    def decode_step(tokens, start, cache):
+    def decode_step(tokens, starts, cache):
+        """Decode of tokens [B, S], row b at positions starts[b]... (one
+        start for every row, or one per row)."""
         np.save(t("d.npy"), tokens)
-        np.save(t("p.npy"), np.arange(start, start + tokens.shape[1]))
+        starts = np.broadcast_to(np.asarray(starts), (tokens.shape[0],))
+        np.save(t("p.npy"), starts[:, None] + np.arange(tokens.shape[1]))
         command = [args.tessel_run, "run", artifact, "--entry", "decode",
                    "--seed", "1", "--input", t("d.npy"), "--input", t("p.npy")]
         for i, c in enumerate(cache):
@@ -81,6 +89,13 @@ def main():
         shape = list(spec["shape"])
         shape[0], shape[2] = batch, capacity
         empty.append(np.full(shape, np.nan, np.float32))
+    def difference(worst, got, want):
+        """The larger of worst and got's relative difference from want (inf
+        where got is not finite: NaN would compare as no difference)."""
+        if not np.isfinite(got).all():
+            return np.inf
+        return max(worst, np.abs(got - want).max() / np.abs(want).max())
+
     worst = 0.0
     logits, cache = decode_step(seq[:, :prompt_len], 0, empty)
     for c in cache:
@@ -90,10 +105,20 @@ def main():
                   f"it or values past it")
             return 1
     want = forward(seq[:, :prompt_len])
-    worst = max(worst, np.abs(logits - want).max() / np.abs(want).max())
-    logits, cache = decode_step(seq[:, prompt_len:], prompt_len, cache)
-    want = forward(seq)[:, prompt_len:]
-    worst = max(worst, np.abs(logits - want).max() / np.abs(want).max())
+    worst = difference(worst, logits, want)
+    logits, cache = decode_step(seq[:, prompt_len:prompt_len + 1],
+                                prompt_len, cache)
+    want = forward(seq[:, :prompt_len + 1])[:, prompt_len:]
+    worst = difference(worst, logits, want)
+
+    # Row 0 goes on at position prompt_len + 1; row 1 goes back to 3.
+    other = (seq[1, 3] + 1) % vocab
+    step = np.array([[seq[0, prompt_len + 1]], [other]], np.int64)
+    logits, _ = decode_step(step, [prompt_len + 1, 3], cache)
+    want0 = forward(seq[:1])[0, prompt_len + 1]
+    want1 = forward(np.array([list(seq[1, :3]) + [other]], np.int64))[0, 3]
+    for got, want in ((logits[0, 0], want0), (logits[1, 0], want1)):
+        worst = difference(worst, got, want)
 
     np.save(t("prompt.npy"), seq[:, :prompt_len])
     run([args.tessel_run, "generate", artifact, "--prompt-tokens",

@@ -6,9 +6,9 @@
 A target model and a draft (one layer fewer, other output weights) over a
 vocabulary of 6 tokens, with weights large enough that their distributions
 are peaked and differ. Sequences sample 3 tokens at temperature 1, each with
-its own seed: 500 runs of one sequence (where a step keeps several tokens)
-and one batch of 4000 (where every sequence keeps as many as the sequence
-that accepted fewest). The counts of each 3-token continuation are compared
+its own seed: 500 runs of one sequence and one batch of 4000 (where each
+sequence advances at its own pace: the positions of a decode step are per
+sequence). The counts of each 3-token continuation are compared
 with the target's exact probabilities, computed from `forward` over every
 prefix, by a chi-square test:
 

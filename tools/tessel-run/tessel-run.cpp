@@ -526,12 +526,14 @@ Status loadDraft(const cli::ParsedArgs &args, const Artifact &target,
 }
 
 /// What --time adds with speculation: how many drafted tokens the target
-/// accepted, and the tokens each of its steps gave a sequence.
+/// accepted, and the tokens each of its steps gave a sequence (on average
+/// over the batch's `total` generated tokens).
 void printSpeculation(const SpeculationStats &stats, int64_t batch,
-                      int64_t generated) {
+                      int64_t total) {
   double rate = stats.drafted ? double(stats.accepted) / stats.drafted : 0.0;
-  double perStep =
-      stats.targetSteps ? double(generated) / stats.targetSteps : 0.0;
+  double perStep = stats.targetSteps && batch
+                       ? double(total) / double(stats.targetSteps * batch)
+                       : 0.0;
   std::fprintf(stderr,
                "%s: speculation: %lld of %lld drafted tokens accepted "
                "(%.1f%%); %.2f tokens per target step (%lld steps, batch "
@@ -628,14 +630,16 @@ Status runGenerate(const cli::ParsedArgs &args) {
   Clock::time_point start = Clock::now();
   TESSEL_RETURN_IF_ERROR(generator.run(prompt, emit));
   const std::vector<std::vector<int64_t>> &sequences = generator.sequences();
-  int64_t generated = 0;
-  for (const std::vector<int64_t> &sequence : sequences)
+  int64_t generated = 0, total = 0;
+  for (const std::vector<int64_t> &sequence : sequences) {
     generated = std::max<int64_t>(generated, sequence.size() - length);
+    total += sequence.size() - length;
+  }
   if (args.has("time")) {
     printTimes(batch, length, generated, generator.firstStepTokens, start,
                generator.firstStepEnd, Clock::now());
     if (generation.speculate > 0)
-      printSpeculation(generator.stats(), batch, generated);
+      printSpeculation(generator.stats(), batch, total);
   }
   if (args.has("memory")) {
     printCacheMemory(generator.targetState(), "KV cache");
