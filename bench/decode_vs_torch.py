@@ -15,6 +15,10 @@ and decodes NEW more greedily, one token per step:
   its KV cache preallocated and written in place too, under
   torch.inference_mode(), the same thread count, timed the same way.
 
+With --kv-block-size N a second artifact is compiled with a paged KV cache
+(blocks of N positions read through block tables) and timed in the same
+rounds; the table adds its ms per step and paged / contiguous.
+
 Both greedy outputs are compared token for token (same weights, f32): a
 check that the two sides compute the same model. The read bandwidth that a
 streaming kernel (bench/stream_read.c) measures with the same threads gives
@@ -149,6 +153,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batches", default="1,8")
     parser.add_argument("--contexts", default="128,1024")
+    parser.add_argument("--kv-block-size", type=int, default=0,
+                        help="also time a paged KV cache of blocks of N")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,6 +166,12 @@ def main():
         subprocess.run([os.path.join(BIN, "tesselc"), config, "-o", artifact],
                        check=True)
         compile_s = time.perf_counter() - start
+        paged = None
+        if args.kv_block_size:
+            paged = os.path.join(tmp, "gpt2-paged.tsl")
+            subprocess.run([os.path.join(BIN, "tesselc"), config, "-o", paged,
+                            f"--kv-block-size={args.kv_block_size}"],
+                           check=True)
         manifest = json.load(open(os.path.join(artifact, "manifest.json")))
         weights = random_weights(manifest, 0)
         weights_file = os.path.join(tmp, "weights.safetensors")
@@ -178,7 +190,7 @@ def main():
         rng = np.random.default_rng(1)
         cases = [(b, c) for c in map(int, args.contexts.split(","))
                  for b in map(int, args.batches.split(","))]
-        times = {case: ([], []) for case in cases}
+        times = {case: ([], [], []) for case in cases}
         agree = {case: True for case in cases}
         for _ in range(args.rounds):
             for batch, context in cases:
@@ -191,16 +203,28 @@ def main():
                 times[(batch, context)][0].append(ms_t)
                 times[(batch, context)][1].append(ms_p)
                 agree[(batch, context)] &= bool((ids_t == ids_p).all())
+                if paged:
+                    ms_g, ids_g = time_tessel(paged, weights_file, prompt,
+                                              args.new_tokens, tmp,
+                                              args.threads)
+                    times[(batch, context)][2].append(ms_g)
+                    agree[(batch, context)] &= bool((ids_g == ids_p).all())
 
+        extra = (f" paged ({args.kv_block_size}) ms/step | paged / "
+                 f"contiguous |" if paged else "")
         print(f"\n| batch | context | Tessel ms/step | tokens/s | PyTorch "
-              f"ms/step | tokens/s | PyTorch / Tessel | same tokens |")
-        print("|---|---|---|---|---|---|---|---|")
+              f"ms/step | tokens/s | PyTorch / Tessel |{extra} same tokens |")
+        print("|---|---|---|---|---|---|---|" + ("---|---|" if paged else "")
+              + "---|")
         for batch, context in cases:
             t = statistics.median(times[(batch, context)][0])
             p = statistics.median(times[(batch, context)][1])
-            print(f"| {batch} | {context} | {t:.1f} | {1e3 * batch / t:.1f} | "
-                  f"{p:.1f} | {1e3 * batch / p:.1f} | {p / t:.2f} | "
-                  f"{'yes' if agree[(batch, context)] else 'NO'} |")
+            row = (f"| {batch} | {context} | {t:.1f} | {1e3 * batch / t:.1f} "
+                   f"| {p:.1f} | {1e3 * batch / p:.1f} | {p / t:.2f} |")
+            if paged:
+                g = statistics.median(times[(batch, context)][2])
+                row += f" {g:.1f} | {g / t:.2f} |"
+            print(f"{row} {'yes' if agree[(batch, context)] else 'NO'} |")
         floor = weight_bytes / bandwidth / 1e6
         for batch, context in cases:
             if batch == 1:

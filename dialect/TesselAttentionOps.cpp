@@ -217,3 +217,55 @@ LogicalResult CacheReadOp::verify() {
   return verifyCacheShapes(*this, "result", getResult(), getCache(),
                            getPositions());
 }
+
+/// A pool [N, H, P, D] with P static and positive, the tensor read from or
+/// written into it [B, H, S or T, D] with H and D in common, a block table
+/// [B, M] and positions [B, S].
+static LogicalResult verifyPagedShapes(Operation *op, StringRef what,
+                                       Value other, Value pool, Value table,
+                                       Value positions) {
+  ArrayRef<int64_t> c = shapeOf(pool), o = shapeOf(other), t = shapeOf(table),
+                    p = shapeOf(positions);
+  if (c.size() != 4 || o.size() != 4)
+    return op->emitOpError()
+           << "pool and " << what << " must be [N, H, P, D] and [B, H, S, D], "
+           << "got " << fmtShape(c) << " and " << fmtShape(o);
+  if (ShapedType::isDynamic(c[2]) || c[2] <= 0)
+    return op->emitOpError() << "pool " << fmtShape(c)
+                             << " must have a static, positive block size "
+                                "(dimension 2)";
+  for (int64_t i : {1, 3})
+    if (!compatible(c[i], o[i]))
+      return op->emitOpError()
+             << "pool " << fmtShape(c) << " and " << what << " " << fmtShape(o)
+             << " differ in dimension " << i;
+  if (t.size() != 2 || !compatible(t[0], o[0]))
+    return op->emitOpError() << "block table must be [B, blocks] of " << what
+                             << " " << fmtShape(o) << ", got " << fmtShape(t);
+  if (p.size() != 2 || !compatible(p[0], o[0]))
+    return op->emitOpError() << "positions must be [B, S] of " << what << " "
+                             << fmtShape(o) << ", got " << fmtShape(p);
+  return success();
+}
+
+LogicalResult PagedCacheWriteOp::verify() {
+  if (getUpdate().getType().getElementType() !=
+      getPool().getType().getElementType())
+    return emitOpError() << "update and pool element types differ";
+  if (failed(verifyPagedShapes(*this, "update", getUpdate(), getPool(),
+                               getBlockTable(), getPositions())))
+    return failure();
+  if (!compatible(shapeOf(getPositions())[1], shapeOf(getUpdate())[2]))
+    return emitOpError() << "positions " << fmtShape(getPositions())
+                         << " must give one position per row of the update "
+                         << fmtShape(getUpdate());
+  return success();
+}
+
+LogicalResult PagedCacheReadOp::verify() {
+  if (getResult().getType().getElementType() !=
+      getPool().getType().getElementType())
+    return emitOpError() << "result and pool element types differ";
+  return verifyPagedShapes(*this, "result", getResult(), getPool(),
+                           getBlockTable(), getPositions());
+}

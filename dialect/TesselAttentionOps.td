@@ -230,6 +230,80 @@ def Tessel_CacheReadOp : Tessel_Op<"cache_read", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tessel_PagedCacheWriteOp : Tessel_Op<"paged_cache_write",
+    [Pure, AllTypesMatch<["pool", "result"]>]> {
+  let summary = "a decode step's keys or values written into a paged KV cache";
+  let description = [{
+    A paged cache, as vLLM's: the pool `[N, H, P, D]` holds N blocks of P
+    positions, and the block table `[B, M]` lists each sequence's blocks in
+    order: position p of sequence b lives in block `block_table[b, p / P]`,
+    slot `p % P`. The step's keys or values `[B, H, S, D]` go at each
+    sequence's positions `[B, S]` (consecutive in a row; the runtime checks
+    them and that the table's entries name blocks of the pool):
+
+      result = pool, with
+      result[block_table[b, p / P], :, p % P, :] = update[b, :, j, :]
+      for p = positions[b, j]
+
+    Sequences that share a block (a common prompt prefix) are the runtime's
+    business: it copies a shared block before a step writes into it.
+
+    ```mlir
+    %pool2 = tessel.paged_cache_write %k into %pool[%table, %positions]
+        : tensor<?x12x?x64xf32> into tensor<?x12x16x64xf32>,
+          tensor<?x?xi64>, tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$update, Tessel_FloatTensor:$pool,
+                       Tessel_IndexTensor:$block_table,
+                       Tessel_IndexTensor:$positions);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $update `into` $pool `[` $block_table `,` $positions `]` attr-dict `:`
+    type($update) `into` type($pool) `,` type($block_table) `,`
+    type($positions)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_PagedCacheReadOp : Tessel_Op<"paged_cache_read", [Pure]> {
+  let summary = "the keys or values a decode step attends to, through a block table";
+  let description = [{
+    Each sequence's cache `[B, H, T, D]` as the block table lays it out in
+    the pool `[N, H, P, D]`, up to the furthest sequence's last position
+    (`T = max_b positions[b, S - 1] + 1`):
+
+      result[b, h, p, :] = pool[block_table[b, p / P], h, p % P, :]
+
+    Positions past a sequence's own last map to whatever block its table
+    names there; attention's `positions` masks them. A `tessel.attention`
+    whose keys (and values, or a slice of them along the features) are read
+    this way is tiled by `tessel-tile-attention` with key tiles of one block
+    each, read through the table: nothing is gathered.
+
+    ```mlir
+    %keys = tessel.paged_cache_read %pool[%table, %positions]
+        : tensor<?x12x16x64xf32>, tensor<?x?xi64>, tensor<?x?xi64>
+        -> tensor<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$pool,
+                       Tessel_IndexTensor:$block_table,
+                       Tessel_IndexTensor:$positions);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $pool `[` $block_table `,` $positions `]` attr-dict `:` type($pool) `,`
+    type($block_table) `,` type($positions) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// P, the positions per block (the pool's static dimension 2).
+    int64_t getBlockSize() {
+      return getPool().getType().getDimSize(2);
+    }
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Loss
 //===----------------------------------------------------------------------===//

@@ -104,8 +104,10 @@ private:
   llvm::StringMap<Value> loaded;
   llvm::StringSet<> declared;
   /// Per decode function: the cache arguments, in order, and the caches
-  /// written by this step (the results updating them).
+  /// written by this step (the results updating them); with a paged cache,
+  /// the block tables [B, blocks] and the pools as the caches.
   SmallVector<Value> caches, updatedCaches;
+  Value blockTables;
 };
 
 void ModelBuilder::at(const std::string &path, const std::string &what) {
@@ -501,6 +503,16 @@ std::pair<Value, Value> ModelBuilder::withCache(Value k, Value v,
 
 Value ModelBuilder::cached(unsigned index, Value now) {
   // In place: the written cache is a result the entry point updates.
+  if (blockTables) {
+    Value written = tessel::PagedCacheWriteOp::create(b, now, caches[index],
+                                                      blockTables, positions);
+    updatedCaches[index] = written;
+    auto pool = cast<RankedTensorType>(written.getType());
+    auto read = tensor({kDyn, pool.getDimSize(1), kDyn, pool.getDimSize(3)});
+    return tessel::PagedCacheReadOp::create(b, read, written, blockTables,
+                                            positions)
+        .getResult();
+  }
   Value written =
       tessel::CacheWriteOp::create(b, now, caches[index], positions);
   updatedCaches[index] = written;
@@ -518,14 +530,20 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   auto positionsType = tokensType;
   auto logitsType = tensor({kDyn, kDyn, vocab});
   // Cached per layer: keys and values [B, kv heads, T, head dim]; for MLA
-  // one cache [B, 1, T, d_c + rope] of the latent and the RoPE key.
-  auto keyType = tensor({kDyn, a.kvHeads, kDyn, a.qkHeadDim()});
-  auto valueType = tensor({kDyn, a.kvHeads, kDyn, a.valueHeadDim()});
-  auto latentType = tensor({kDyn, 1, kDyn, a.kvLoraRank + a.qkRopeHeadDim});
+  // one cache [B, 1, T, d_c + rope] of the latent and the RoPE key. Paged:
+  // pools [N, heads, block size, dim] of N blocks, after the block tables.
+  bool paged = decoding && c.kvBlockSize > 0;
+  int64_t rows = paged ? c.kvBlockSize : kDyn;
+  auto keyType = tensor({kDyn, a.kvHeads, rows, a.qkHeadDim()});
+  auto valueType = tensor({kDyn, a.kvHeads, rows, a.valueHeadDim()});
+  auto latentType = tensor({kDyn, 1, rows, a.kvLoraRank + a.qkRopeHeadDim});
   SmallVector<Type> inputs = {tokensType}, results = {logitsType};
   SmallVector<std::string> cacheNames;
+  size_t firstCache = paged ? 3 : 2;
   if (decoding) {
     inputs.push_back(positionsType);
+    if (paged)
+      inputs.push_back(tokensType); // block tables [B, blocks], i64
     for (int64_t i = 0; i < c.numLayers; ++i) {
       std::string n = std::to_string(i);
       if (a.mla) {
@@ -536,7 +554,7 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
         cacheNames.append({"keys." + n, "values." + n});
       }
     }
-    results.append(inputs.begin() + 2, inputs.end());
+    results.append(inputs.begin() + firstCache, inputs.end());
   }
   at("", c.modelName.empty() ? "model" : c.modelName);
   b.setInsertionPointToEnd(module.getBody());
@@ -545,13 +563,14 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   TesselDialect::EntryPointAttrHelper(&context).setAttr(
       func, EntryPointKindAttr::get(&context, kind));
   for (auto [i, cacheName] : llvm::enumerate(cacheNames))
-    func.setArgAttr(2 + i, TesselDialect::CacheAttrHelper::getNameStr(),
+    func.setArgAttr(firstCache + i,
+                    TesselDialect::CacheAttrHelper::getNameStr(),
                     b.getStringAttr(cacheName));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   loaded.clear();
   caches.clear(), updatedCaches.clear();
-  attentionBias = causalPositions = Value();
+  attentionBias = causalPositions = blockTables = Value();
 
   // Token and position embeddings.
   at(c.embeddingPath, "embedding");
@@ -566,10 +585,22 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
     // position up to the furthest sequence's last, and each sequence's
     // attention stops at its own.
     positions = causalPositions = entry->getArgument(1);
-    caches.assign(entry->args_begin() + 2, entry->args_end());
+    if (paged)
+      blockTables = entry->getArgument(2);
+    caches.assign(entry->args_begin() + firstCache, entry->args_end());
     updatedCaches.assign(caches.size(), Value());
-    Value keys = tessel::CacheReadOp::create(b, caches[0].getType(), caches[0],
-                                             positions);
+    // The key positions: 0 ... the furthest sequence's last (only the
+    // read's size is used).
+    Value keys;
+    if (paged) {
+      auto pool = cast<RankedTensorType>(caches[0].getType());
+      keys = tessel::PagedCacheReadOp::create(
+          b, tensor({kDyn, pool.getDimSize(1), kDyn, pool.getDimSize(3)}),
+          caches[0], blockTables, positions);
+    } else {
+      keys = tessel::CacheReadOp::create(b, caches[0].getType(), caches[0],
+                                         positions);
+    }
     keyPositions = tessel::PositionIdsOp::create(b, indexType, keys, 2);
   } else {
     positions = tessel::PositionIdsOp::create(b, indexType, tokens, 1);
@@ -651,11 +682,12 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
       tessel::LinearOp::create(b, logitsType, h, head, Value())};
   returned.append(updatedCaches.begin(), updatedCaches.end());
   func::ReturnOp::create(b, returned);
-  // The caches are updated in place: result 1 + i is argument 2 + i.
+  // The caches are updated in place: result 1 + i is argument
+  // firstCache + i.
   if (decoding)
     for (unsigned i = 1; i < returned.size(); ++i)
       func.setResultAttr(i, TesselDialect::InPlaceAttrHelper::getNameStr(),
-                         b.getI64IntegerAttr(i + 1));
+                         b.getI64IntegerAttr(i - 1 + firstCache));
 }
 
 OwningOpRef<ModuleOp> ModelBuilder::build() {

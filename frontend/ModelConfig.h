@@ -101,6 +101,11 @@ struct ModelConfig {
   /// that cannot be read is skipped with a warning.
   bool tokenizerFound = false;
 
+  /// Decode's KV cache: 0 for one contiguous cache per sequence, else a
+  /// pool of blocks of this many positions read through block tables (set
+  /// by tesselc --kv-block-size, not by the definition).
+  int64_t kvBlockSize = 0;
+
   /// Things the IR does not model, said once (e.g. sliding windows).
   std::vector<std::string> warnings;
 };

@@ -142,6 +142,12 @@ const EntryPoint *Artifact::entry(const std::string &name) const {
   return it == entries.end() ? nullptr : &it->second;
 }
 
+size_t firstCacheInput(const std::vector<TensorSpec> &inputs) {
+  bool paged = inputs.size() > 2 && inputs[2].shape.size() == 2 &&
+               (inputs[2].dtype == DType::I32 || inputs[2].dtype == DType::I64);
+  return paged ? 3 : 2;
+}
+
 Status checkEntryPointKind(EntryPointKind kind,
                            const std::vector<TensorSpec> &inputs,
                            const std::vector<TensorSpec> &results) {
@@ -165,9 +171,11 @@ Status checkEntryPointKind(EntryPointKind kind,
                     inputs.size(), " inputs");
     return Status::ok();
   }
-  // Decode: ids, positions, then the caches (keys and values per layer, or
-  // MLA's latent); the same caches, updated in place, follow the logits.
-  size_t caches = inputs.size() < 2 ? 0 : inputs.size() - 2;
+  // Decode: ids, positions, (paged: block tables,) then the caches (keys
+  // and values per layer, or MLA's latent; paged: pools of blocks); the
+  // same caches, updated in place, follow the logits.
+  size_t first = firstCacheInput(inputs);
+  size_t caches = inputs.size() < first ? 0 : inputs.size() - first;
   if (inputs.size() < 2 || !ids(inputs[1], 2) || caches == 0 ||
       results.size() != caches + 1)
     return errorf("a decode entry point takes ids [B, S], positions [B, S] "
@@ -175,11 +183,15 @@ Status checkEntryPointKind(EntryPointKind kind,
                   "got ",
                   inputs.size(), " inputs and ", results.size(), " results");
   for (size_t i = 0; i < caches; ++i) {
-    if (!floats(inputs[2 + i], 4) || !floats(results[1 + i], 4))
+    if (!floats(inputs[first + i], 4) || !floats(results[1 + i], 4))
       return errorf("decode cache ", i, " is not a [B, H, T, D] float tensor");
-    if (results[1 + i].inPlace != int64_t(2 + i))
+    if (first == 3 && inputs[first + i].shape[2] <= 0)
+      return errorf("decode cache ", i,
+                    " is paged but its blocks have no "
+                    "static size");
+    if (results[1 + i].inPlace != int64_t(first + i))
       return errorf("decode cache ", i, " must be updated in place (result ",
-                    1 + i, " is input ", 2 + i, ")");
+                    1 + i, " is input ", first + i, ")");
   }
   return Status::ok();
 }
@@ -473,22 +485,36 @@ Status Artifact::checkInputs(const EntryPoint &e,
     return errorf(e.name, ": a decode step takes at least one token");
   // The caches are [B, H, T, D] with T their capacity: this step's keys and
   // values go at each sequence's positions, which must follow one another
-  // and fit.
-  int64_t capacity = -1;
-  for (size_t i = 2; i < inputs.size(); ++i) {
+  // and fit. Paged: pools [N, H, P, D] of one N and P, and block tables
+  // [B, M] whose entries up to each sequence's last position name blocks
+  // of the pools; the capacity is M * P.
+  size_t first = firstCacheInput(e.inputs);
+  bool paged = first == 3;
+  int64_t capacity = -1, blocks = -1;
+  for (size_t i = first; i < inputs.size(); ++i) {
     const Tensor &cache = *inputs[i];
-    if (cache.rank() != 4 || cache.shape[0] != batch)
+    if (cache.rank() != 4 || (!paged && cache.shape[0] != batch))
       return errorf(e.name, ": ", e.inputs[i].name, ": shape ",
                     formatShape(cache.shape), " does not hold a batch of ",
                     batch);
-    if (capacity < 0)
-      capacity = cache.shape[2];
-    if (cache.shape[2] != capacity)
-      return errorf(e.name, ": ", e.inputs[i].name, " holds ", cache.shape[2],
-                    " positions, ", e.inputs[2].name, " ", capacity,
-                    "; every cache must hold the same");
+    int64_t held = paged ? cache.shape[0] : cache.shape[2];
+    int64_t &expected = paged ? blocks : capacity;
+    if (expected < 0)
+      expected = held;
+    if (held != expected)
+      return errorf(e.name, ": ", e.inputs[i].name, " holds ", held,
+                    paged ? " blocks, " : " positions, ", e.inputs[first].name,
+                    " ", expected, "; every cache must hold the same");
   }
-  if (positions.ints.size() != static_cast<size_t>(batch * count))
+  const Tensor *table = paged ? inputs[2] : nullptr;
+  if (paged) {
+    if (table->rank() != 2 || table->shape[0] != batch)
+      return errorf(e.name, ": block_tables ", formatShape(table->shape),
+                    " are not [", batch, ", blocks]");
+    capacity = table->shape[1] * e.inputs[first].shape[2];
+  }
+  if (positions.ints.size() != static_cast<size_t>(batch * count) ||
+      (table && table->ints.size() != static_cast<size_t>(table->numel())))
     return Status::ok(); // Not integers: the dtype check says so.
   for (int64_t b = 0; b < batch; ++b) {
     const int64_t *row = positions.ints.data() + b * count;
@@ -508,6 +534,15 @@ Status Artifact::checkInputs(const EntryPoint &e,
       return errorf(e.name, ": ", which, start + count,
                     " positions exceed the model's maximum of ",
                     maxPositionCount);
+    if (!table)
+      continue;
+    int64_t perBlock = e.inputs[first].shape[2];
+    for (int64_t i = 0; i <= (start + count - 1) / perBlock; ++i) {
+      int64_t block = table->ints[b * table->shape[1] + i];
+      if (block < 0 || block >= blocks)
+        return errorf(e.name, ": ", which, "block table entry ", i, " is ",
+                      block, ", not a block of pools of ", blocks);
+    }
   }
   return Status::ok();
 }

@@ -88,11 +88,17 @@ struct WorkspaceUse {
   int64_t unplanned = 0; ///< Every temporary in its own buffer.
 };
 
+/// The index of a decode entry point's first cache input: 3 when its
+/// third input is integer block tables [B, blocks] (a paged cache), else 2.
+size_t firstCacheInput(const std::vector<TensorSpec> &inputs);
+
 /// Checks that an entry point's inputs and results are what its kind
 /// promises: forward takes ids [B, S] (i32 or i64) and returns logits
-/// [B, S, V] first; decode takes ids [B, S], positions [S] and key/value
-/// caches [B, H, T, D] in pairs (T: their capacity), and returns the logits
-/// and the caches, updated in place. The message says what differs.
+/// [B, S, V] first; decode takes ids [B, S], positions [B, S], with a paged
+/// cache block tables [B, blocks], and its caches ([B, H, T, D] with T
+/// their capacity, or pools [N, H, P, D] of N blocks of P positions), and
+/// returns the logits and the caches, updated in place. The message says
+/// what differs.
 Status checkEntryPointKind(EntryPointKind kind,
                            const std::vector<TensorSpec> &inputs,
                            const std::vector<TensorSpec> &results);

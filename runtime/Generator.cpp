@@ -6,6 +6,33 @@
 
 namespace tessel {
 
+void BlockPool::reset(int64_t count) {
+  references.assign(count, 0);
+  freeBlocks.clear();
+  for (int64_t block = count - 1; block >= 1; --block)
+    freeBlocks.push_back(block);
+  inUse = peakUse = 0;
+}
+
+int64_t BlockPool::allocate() {
+  if (freeBlocks.empty())
+    return -1;
+  int64_t block = freeBlocks.back();
+  freeBlocks.pop_back();
+  references[block] = 1;
+  peakUse = std::max(peakUse, ++inUse);
+  return block;
+}
+
+void BlockPool::release(int64_t block) {
+  if (block <= 0 || references[block] <= 0)
+    return;
+  if (--references[block] == 0) {
+    freeBlocks.push_back(block);
+    --inUse;
+  }
+}
+
 Status DecodeState::start(const Artifact &model, int64_t batch,
                           int64_t capacity) {
   artifact = &model;
@@ -13,21 +40,118 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
   if (!decode)
     return Status::error("no decode entry point (compile the model from its "
                          "definition with tesselc)");
-  // {tokens, positions, then the caches [B, heads, capacity, head dim]}.
+  // {tokens, positions, then the caches [B, heads, capacity, head dim]};
+  // paged: {tokens, positions, block tables [B, blocks], then pools
+  // [1 + B * blocks, heads, block size, head dim]} (block 0 scratch).
+  first = firstCacheInput(decode->inputs);
   state.assign(2, Tensor());
-  for (size_t i = 2; i < decode->inputs.size(); ++i) {
+  int64_t poolBlocks = 0;
+  if (first == 3) {
+    perBlock = decode->inputs[3].shape[2];
+    int64_t perSequence = (capacity + perBlock - 1) / perBlock;
+    poolBlocks = 1 + batch * perSequence;
+    state.push_back(Tensor::zeros(DType::I64, {batch, perSequence}));
+    blocks.reset(poolBlocks);
+    sharedPeak = copies = promptLength = 0;
+  }
+  for (size_t i = first; i < decode->inputs.size(); ++i) {
     std::vector<int64_t> shape = decode->inputs[i].shape;
-    shape[0] = batch, shape[2] = capacity;
+    if (first == 3)
+      shape[0] = poolBlocks;
+    else
+      shape[0] = batch, shape[2] = capacity;
     state.push_back(Tensor::zeros(decode->inputs[i].dtype, shape));
   }
   results.clear();
   held.assign(batch, 0);
+  finished.assign(batch, false);
   return Status::ok();
+}
+
+void DecodeState::sharePrefixes(const Tensor &prompts) {
+  if (first != 3)
+    return;
+  int64_t batch = prompts.shape[0], length = prompts.shape[1];
+  const int64_t *ids = prompts.ints.data();
+  promptLength = length;
+  for (int64_t b = 1; b < batch; ++b) {
+    // The earlier sequence whose prompt agrees with this one longest.
+    int64_t best = -1, common = 0;
+    for (int64_t other = 0; other < b; ++other) {
+      int64_t n = 0;
+      while (n < length && ids[b * length + n] == ids[other * length + n])
+        ++n;
+      if (n > common)
+        best = other, common = n;
+    }
+    // Whole blocks of equal ids; the last, partial block only when the
+    // prompts are equal (what follows the prompt is copied on write).
+    int64_t count = common == length ? (common + perBlock - 1) / perBlock
+                                     : common / perBlock;
+    if (count == 0)
+      continue;
+    // The pool holds a block for every position of every sequence: this
+    // cannot run out.
+    (void)ownBlocks(best, 0, count * perBlock);
+    for (int64_t e = 0; e < count; ++e) {
+      int64_t block = tableEntry(best, e);
+      tableEntry(b, e) = block;
+      blocks.retain(block);
+    }
+  }
+  int64_t shared = 0;
+  for (int64_t block = 1; block < blocks.size(); ++block)
+    shared += blocks.referencesOf(block) > 1;
+  sharedPeak = std::max(sharedPeak, shared);
+}
+
+Status DecodeState::ownBlocks(int64_t row, int64_t from, int64_t to) {
+  for (int64_t e = from / perBlock; e * perBlock < to; ++e) {
+    int64_t &entry = tableEntry(row, e);
+    // A shared block holds the same prompt ids of every sequence that
+    // names it: writing prompt positions there changes nothing, writing
+    // past the prompt needs a copy of its own.
+    int64_t writeEnd = std::min(to, (e + 1) * perBlock);
+    bool copy =
+        entry != 0 && blocks.referencesOf(entry) > 1 && writeEnd > promptLength;
+    if (entry != 0 && !copy)
+      continue;
+    int64_t block = blocks.allocate();
+    if (block < 0)
+      return errorf("decode: the KV cache's pool of ", blocks.size(),
+                    " blocks is full");
+    if (copy) {
+      for (size_t i = first; i < state.size(); ++i) {
+        Tensor &pool = state[i];
+        int64_t size = pool.numel() / pool.shape[0];
+        std::copy_n(pool.floats.begin() + entry * size, size,
+                    pool.floats.begin() + block * size);
+      }
+      blocks.release(entry);
+      ++copies;
+    }
+    entry = block;
+  }
+  return Status::ok();
+}
+
+void DecodeState::finish(int64_t row) {
+  if (first != 3 || finished[row])
+    return;
+  finished[row] = true;
+  for (int64_t e = 0; e < state[2].shape[1]; ++e) {
+    blocks.release(tableEntry(row, e));
+    tableEntry(row, e) = 0;
+  }
 }
 
 Status DecodeState::feed(const Tensor &tokens,
                          const std::vector<int64_t> &starts) {
   int64_t batch = tokens.shape[0], count = tokens.shape[1];
+  if (first == 3)
+    for (int64_t b = 0; b < batch; ++b)
+      if (!finished[b])
+        TESSEL_RETURN_IF_ERROR(ownBlocks(b, starts[b], starts[b] + count));
   state[0] = tokens;
   Tensor &positions = state[1];
   positions = Tensor::zeros(DType::I64, {batch, count});
@@ -118,9 +242,12 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
   promptLength = prompt.shape[1];
   int64_t capacity = promptLength + options.maxNewTokens;
   TESSEL_RETURN_IF_ERROR(targetDecode.start(target, batch, capacity));
+  targetDecode.sharePrefixes(prompt);
   bool useDraft = draft && options.speculate > 0;
-  if (useDraft)
+  if (useDraft) {
     TESSEL_RETURN_IF_ERROR(draftDecode.start(*draft, batch, capacity));
+    draftDecode.sharePrefixes(prompt);
+  }
   seqs.assign(batch, {});
   rngs.clear();
   for (int64_t b = 0; b < batch; ++b) {
@@ -209,6 +336,12 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
         stopped[b] = stop || room(b) == 0;
         if (stopped[b])
           break;
+      }
+      if (stopped[b]) {
+        // Its blocks go back to the pool (paged caches).
+        targetDecode.finish(b);
+        if (useDraft)
+          draftDecode.finish(b);
       }
       firstKept = std::max<int64_t>(firstKept, kept.size());
       // The caches hold every kept id but the last (drafts past the kept

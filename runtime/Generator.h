@@ -18,13 +18,48 @@
 
 namespace tessel {
 
+/// The blocks of a paged KV cache's pools, counted by reference so that
+/// sequences with a common prompt prefix share them. Block 0 is scratch:
+/// what unused block-table entries name, never handed out.
+class BlockPool {
+public:
+  void reset(int64_t blocks);
+  /// A free block (one reference), or -1 when none is left.
+  int64_t allocate();
+  void retain(int64_t block) { ++references[block]; }
+  /// Drops a reference; the block is free again at none.
+  void release(int64_t block);
+  int64_t referencesOf(int64_t block) const { return references[block]; }
+  /// Blocks of the pool, scratch included.
+  int64_t size() const { return static_cast<int64_t>(references.size()); }
+  /// Blocks handed out now, and at most so far.
+  int64_t used() const { return inUse; }
+  int64_t peak() const { return peakUse; }
+
+private:
+  std::vector<int64_t> references, freeBlocks;
+  int64_t inUse = 0, peakUse = 0;
+};
+
 /// One model's decode entry point with the KV caches of a batch of
-/// sequences, each at its own position.
+/// sequences, each at its own position. With a paged cache (an entry point
+/// compiled with --kv-block-size), the caches are pools of blocks and each
+/// sequence a block table: blocks are taken from the pool as a sequence
+/// grows, shared between sequences whose prompts begin alike, copied
+/// before a sequence writes into a shared one, and freed when it ends.
 class DecodeState {
 public:
   /// Allocates caches of `capacity` positions for `batch` sequences, in the
-  /// entry point's dtypes. An error when `artifact` has no decode entry.
+  /// entry point's dtypes (paged: a pool with room for every sequence to
+  /// reach `capacity`). An error when `artifact` has no decode entry.
   Status start(const Artifact &artifact, int64_t batch, int64_t capacity);
+  /// Paged: before the first feed, points each sequence's blocks that hold
+  /// only prompt positions equal to an earlier sequence's (the same ids
+  /// from position 0) at that sequence's blocks. `prompts` is [B, P].
+  void sharePrefixes(const Tensor &prompts);
+  /// Paged: frees sequence `row`'s blocks; its later feeds write into the
+  /// scratch block.
+  void finish(int64_t row);
   /// Runs decode on `tokens` [B, S], row b at positions starts[b] ...
   /// starts[b] + S - 1 (starts[b] <= length(b): a row may feed again
   /// positions it holds); logits() is then [B, S, V] and length(b) is
@@ -42,14 +77,39 @@ public:
   /// Whether start succeeded; entry() and inputs() need it.
   bool started() const { return decode != nullptr; }
   const EntryPoint &entry() const { return *decode; }
-  /// {tokens, positions, caches...}: decode's inputs of the last feed.
+  /// {tokens, positions, (block tables,) caches...}: decode's inputs of
+  /// the last feed.
   const std::vector<Tensor> &inputs() const { return state; }
+  /// The index of the first cache in inputs(): 3 when paged, else 2.
+  size_t firstCache() const { return first; }
+  /// Paged: positions per block, and the pool's blocks.
+  int64_t blockSize() const { return perBlock; }
+  const BlockPool &pool() const { return blocks; }
+  /// Paged: blocks that more than one sequence's table named at once (at
+  /// most), and the shared blocks copied on write.
+  int64_t peakShared() const { return sharedPeak; }
+  int64_t copiedOnWrite() const { return copies; }
 
 private:
+  /// Paged: gives sequence `row` blocks for positions [from, to): new ones
+  /// where its table names none, and copies of shared ones it would write
+  /// past the prompt in.
+  Status ownBlocks(int64_t row, int64_t from, int64_t to);
+  int64_t &tableEntry(int64_t row, int64_t index) {
+    return state[2].ints[row * state[2].shape[1] + index];
+  }
+
   const Artifact *artifact = nullptr;
   const EntryPoint *decode = nullptr;
   std::vector<Tensor> state, results;
   std::vector<int64_t> held;
+  size_t first = 2;
+  int64_t perBlock = 0, sharedPeak = 0, copies = 0;
+  /// Paged: the prompt length sharePrefixes saw; shared blocks hold
+  /// positions below it.
+  int64_t promptLength = 0;
+  BlockPool blocks;
+  std::vector<bool> finished;
 };
 
 /// Up to `count` tokens that followed the latest earlier occurrence of the

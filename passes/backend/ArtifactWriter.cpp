@@ -94,6 +94,11 @@ std::string argumentName(func::FuncOp func, EntryPointKindAttr kind, size_t i) {
   if (kind && kind.getValue() == EntryPointKind::Decode) {
     if (i == 1)
       return "positions";
+    // A paged cache's block tables [B, blocks] come before the pools.
+    if (i == 2 && cast<RankedTensorType>(func.getArgument(i).getType())
+                      .getElementType()
+                      .isInteger())
+      return "block_tables";
     if (auto cache = func.getArgAttrOfType<StringAttr>(
             i, TesselDialect::CacheAttrHelper::getNameStr()))
       return cache.str();

@@ -230,6 +230,33 @@ struct LowerCacheWrite : OpRewritePattern<tessel::CacheWriteOp> {
   }
 };
 
+/// The positions a step reads: positions[S - 1] + 1, or with positions
+/// [B, S] max_b positions[b, S - 1] + 1 (an scf.for over the batch).
+static Value readLength(OpBuilder &b, Location loc, Value positions) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  int64_t rank = cast<RankedTensorType>(positions.getType()).getRank();
+  Value count = tensor::DimOp::create(b, loc, positions, rank - 1);
+  Value lastIndex = arith::SubIOp::create(b, loc, count, one);
+  Value last;
+  if (rank == 1) {
+    last = positionAt(b, loc, positions, lastIndex);
+  } else {
+    Value batch = tensor::DimOp::create(b, loc, positions, 0);
+    Value none = arith::ConstantIndexOp::create(b, loc, -1);
+    auto loop = scf::ForOp::create(
+        b, loc, zero, batch, one, ValueRange{none},
+        [&](OpBuilder &nb, Location nl, Value row, ValueRange carried) {
+          Value p = positionAt(nb, nl, positions, ValueRange{row, lastIndex});
+          scf::YieldOp::create(
+              nb, nl,
+              arith::MaxSIOp::create(nb, nl, carried[0], p).getResult());
+        });
+    last = loop.getResult(0);
+  }
+  return arith::AddIOp::create(b, loc, last, one);
+}
+
 /// tensor.extract_slice of the first positions[S - 1] + 1 rows; with
 /// positions [B, S], of max_b positions[b, S - 1] + 1 (an scf.for over the
 /// batch).
@@ -238,31 +265,9 @@ struct LowerCacheRead : OpRewritePattern<tessel::CacheReadOp> {
   LogicalResult matchAndRewrite(tessel::CacheReadOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value positions = op.getPositions();
-    int64_t rank = cast<RankedTensorType>(positions.getType()).getRank();
-    Value count = tensor::DimOp::create(b, loc, positions, rank - 1);
-    Value lastIndex = arith::SubIOp::create(b, loc, count, one);
-    Value last;
-    if (rank == 1) {
-      last = positionAt(b, loc, positions, lastIndex);
-    } else {
-      Value batch = tensor::DimOp::create(b, loc, positions, 0);
-      Value none = arith::ConstantIndexOp::create(b, loc, -1);
-      auto loop = scf::ForOp::create(
-          b, loc, zero, batch, one, ValueRange{none},
-          [&](OpBuilder &nb, Location nl, Value row, ValueRange carried) {
-            Value p = positionAt(nb, nl, positions, ValueRange{row, lastIndex});
-            scf::YieldOp::create(
-                nb, nl,
-                arith::MaxSIOp::create(nb, nl, carried[0], p).getResult());
-          });
-      last = loop.getResult(0);
-    }
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(b, loc, op.getCache());
-    sizes[2] = arith::AddIOp::create(b, loc, last, one).getResult();
+    sizes[2] = readLength(b, loc, op.getPositions());
     SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
     SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
     Value slice = tensor::ExtractSliceOp::create(b, loc, op.getCache(), offsets,
@@ -272,9 +277,97 @@ struct LowerCacheRead : OpRewritePattern<tessel::CacheReadOp> {
   }
 };
 
+/// Sequence b's position p: block block_table[b, p / P], slot p % P.
+static std::pair<Value, Value> blockAndSlot(OpBuilder &b, Location loc,
+                                            Value table, Value row, Value p,
+                                            int64_t blockSize) {
+  Value size = arith::ConstantIndexOp::create(b, loc, blockSize);
+  Value entry = arith::DivUIOp::create(b, loc, p, size);
+  Value block = positionAt(b, loc, table, ValueRange{row, entry});
+  return {block, arith::RemUIOp::create(b, loc, p, size)};
+}
+
+/// One insert_slice of update[b, :, j, :] into pool[block, :, slot, :] per
+/// (sequence b, row j), in two scf.for loops carrying the pool.
+struct LowerPagedCacheWrite : OpRewritePattern<tessel::PagedCacheWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::PagedCacheWriteOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value update = op.getUpdate(), positions = op.getPositions();
+    auto poolType = op.getPool().getType();
+    int64_t blockSize = poolType.getDimSize(2);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value batch = tensor::DimOp::create(b, loc, update, 0);
+    Value count = tensor::DimOp::create(b, loc, update, 2);
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, update);
+    sizes[0] = sizes[2] = b.getIndexAttr(1);
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    auto outer = scf::ForOp::create(
+        b, loc, zero, batch, one, ValueRange{op.getPool()},
+        [&](OpBuilder &ob, Location ol, Value row, ValueRange pool) {
+          auto inner = scf::ForOp::create(
+              ob, ol, zero, count, one, pool,
+              [&](OpBuilder &nb, Location nl, Value j, ValueRange carried) {
+                SmallVector<OpFoldResult> from = {row, nb.getIndexAttr(0), j,
+                                                  nb.getIndexAttr(0)};
+                Value rowUpdate = tensor::ExtractSliceOp::create(
+                    nb, nl, update, from, sizes, strides);
+                Value p = positionAt(nb, nl, positions, ValueRange{row, j});
+                auto [block, slot] =
+                    blockAndSlot(nb, nl, op.getBlockTable(), row, p, blockSize);
+                SmallVector<OpFoldResult> to = {block, nb.getIndexAttr(0), slot,
+                                                nb.getIndexAttr(0)};
+                Value written = tensor::InsertSliceOp::create(
+                    nb, nl, rowUpdate, carried[0], to, sizes, strides);
+                scf::YieldOp::create(nb, nl, written);
+              });
+          scf::YieldOp::create(ob, ol, inner.getResult(0));
+        });
+    b.replaceOp(op, outer.getResult(0));
+    return success();
+  }
+};
+
+/// A gather: result[b, h, p, d] = pool[table[b, p / P], h, p % P, d], up to
+/// the furthest sequence's last position. (An attention that reads it is
+/// tiled through the table instead; then only its sizes are used, and the
+/// gather folds away.)
+struct LowerPagedCacheRead : OpRewritePattern<tessel::PagedCacheReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::PagedCacheReadOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Value pool = op.getPool(), table = op.getBlockTable();
+    int64_t blockSize = op.getBlockSize();
+    SmallVector<OpFoldResult> sizes = {
+        tensor::DimOp::create(b, loc, op.getPositions(), 0).getResult(),
+        b.getIndexAttr(type.getDimSize(1)),
+        readLength(b, loc, op.getPositions()),
+        b.getIndexAttr(type.getDimSize(3))};
+    Value result = generic(
+        b, loc, ValueRange{}, emptyOf(b, loc, type, sizes),
+        {b.getMultiDimIdentityMap(4)}, iterators(4),
+        [&](OpBuilder &nb, Location nl, ValueRange) {
+          auto [block, slot] = blockAndSlot(nb, nl, table, loopIndex(nb, nl, 0),
+                                            loopIndex(nb, nl, 2), blockSize);
+          Value x =
+              tensor::ExtractOp::create(nb, nl, pool,
+                                        ValueRange{block, loopIndex(nb, nl, 1),
+                                                   slot, loopIndex(nb, nl, 3)});
+          linalg::YieldOp::create(nb, nl, x);
+        })[0];
+    b.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void tessel::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerSlice, LowerConcat, LowerBroadcast, LowerPositionIds,
-               LowerCacheWrite, LowerCacheRead>(patterns.getContext());
+               LowerCacheWrite, LowerCacheRead, LowerPagedCacheWrite,
+               LowerPagedCacheRead>(patterns.getContext());
 }

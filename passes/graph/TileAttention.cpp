@@ -37,13 +37,34 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
+/// Where an attention's key or value tiles come from: the tensor itself,
+/// or, for a tessel.paged_cache_read (or a slice of it along the features,
+/// MLA's values), the pool through the block table, from feature `offset`.
+struct TileSource {
+  Value tensor;
+  tessel::PagedCacheReadOp paged;
+  int64_t offset = 0;
+};
+
+TileSource resolveSource(Value v) {
+  if (auto read = v.getDefiningOp<tessel::PagedCacheReadOp>())
+    return {v, read, 0};
+  if (auto slice = v.getDefiningOp<tessel::SliceOp>())
+    if (slice.getAxis() == 3)
+      if (auto read =
+              slice.getInput().getDefiningOp<tessel::PagedCacheReadOp>())
+        return {v, read, static_cast<int64_t>(slice.getOffset())};
+  return {v, {}, 0};
+}
+
 /// Builds the online form of one attention op.
 class AttentionTiler {
 public:
   AttentionTiler(OpBuilder &b, tessel::AttentionOp op, int64_t blockQ,
                  int64_t blockK)
       : b(b), op(op), loc(op.getLoc()), ctx(b.getContext()), blockQ(blockQ),
-        blockK(blockK) {}
+        blockK(blockK), keys(resolveSource(op.getKey())),
+        values(resolveSource(op.getValue())) {}
 
   /// Returns {O, log-sum-exp}, both f32.
   std::pair<Value, Value> build() {
@@ -210,12 +231,8 @@ private:
     int64_t kExtent = full ? blockK : ShapedType::kDynamic;
     // One key tile [bk, D] and one value tile [bk, Dv], shared by the
     // group's query heads.
-    Value kTile =
-        slice(op.getKey(), {batch, kvHead, kStart, attr(0)},
-              {attr(1), attr(1), kCount, attr(depth)}, {kExtent, depth});
-    Value vTile = slice(op.getValue(), {batch, kvHead, kStart, attr(0)},
-                        {attr(1), attr(1), kCount, attr(valueDepth)},
-                        {kExtent, valueDepth});
+    Value kTile = tile(keys, kStart, kCount, kExtent, depth);
+    Value vTile = tile(values, kStart, kCount, kExtent, valueDepth);
     Value bias = op.getBias() ? biasTile(kStart, kCount, kExtent) : Value();
     // Key j of the tile is visible to query i of the tile iff
     // kStart + j <= qStart + i + shift.
@@ -227,6 +244,24 @@ private:
         b, loc, qTile, kTile, vTile, carried[0], carried[1], carried[2], bias,
         diagonal, b.getF64FloatAttr(op.getScaleOrDefault()));
     return step.getResults();
+  }
+
+  /// The key or value tile [bk, width] at `kStart`: a slice of the tensor,
+  /// or of the block the table names (paged: a tile is one block, and
+  /// kStart a multiple of the block size).
+  Value tile(TileSource source, Value kStart, OpFoldResult kCount,
+             int64_t kExtent, int64_t width) {
+    SmallVector<OpFoldResult> sizes = {attr(1), attr(1), kCount, attr(width)};
+    if (!source.paged)
+      return slice(source.tensor, {batch, kvHead, kStart, attr(0)}, sizes,
+                   {kExtent, width});
+    Value entry = arith::DivUIOp::create(b, loc, kStart, constant(blockK));
+    Value block = tensor::ExtractOp::create(
+        b, loc, source.paged.getBlockTable(), ValueRange{batch, entry});
+    block = arith::IndexCastOp::create(b, loc, b.getIndexType(), block);
+    return slice(source.paged.getPool(),
+                 {block, kvHead, attr(0), attr(source.offset)}, sizes,
+                 {kExtent, width});
   }
 
   /// min(block, end - start): the rows of the tile at `start`. (A plain
@@ -298,6 +333,7 @@ private:
   Location loc;
   MLIRContext *ctx;
   int64_t blockQ, blockK;
+  TileSource keys, values;
   int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
   Value sLen, tLen, shift;
   /// Where the partial key tiles end: T, or kvEnd when causal.
@@ -323,9 +359,23 @@ struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
       if (qType.isDynamicDim(1) || kType.isDynamicDim(1) ||
           qType.isDynamicDim(3) || vType.isDynamicDim(3))
         continue;
+      // Keys read through a block table: one key tile per block.
+      int64_t pagedK = 0, pagedV = 0;
+      if (auto paged = resolveSource(op.getKey()).paged)
+        pagedK = paged.getBlockSize();
+      if (auto paged = resolveSource(op.getValue()).paged)
+        pagedV = paged.getBlockSize();
+      if (pagedK && pagedV && pagedK != pagedV) {
+        op.emitError("tessel-tile-attention: keys and values are paged with "
+                     "different block sizes (")
+            << pagedK << " and " << pagedV << ")";
+        return signalPassFailure();
+      }
+      int64_t tileK = pagedK ? pagedK : pagedV ? pagedV : blockK;
       OpBuilder b(op);
       Location loc = op.getLoc();
-      auto [o, lse] = AttentionTiler(b, op, blockQ, blockK).build();
+      Value key = op.getKey(), value = op.getValue();
+      auto [o, lse] = AttentionTiler(b, op, blockQ, tileK).build();
       Value result = castFromF32(b, loc, o, op.getResult().getType());
       op.getResult().replaceAllUsesWith(result);
       if (Value lseResult = op.getLse()) {
@@ -333,6 +383,18 @@ struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
             castTo(b, loc, lse, cast<RankedTensorType>(lseResult.getType())));
       }
       op.erase();
+      // A paged read (and a slice of it) that only this attention used is
+      // read through the table now.
+      for (Value source : {value, key})
+        for (Operation *def = source.getDefiningOp();
+             def && isa<tessel::SliceOp, tessel::PagedCacheReadOp>(def) &&
+             def->use_empty();) {
+          Operation *next = isa<tessel::SliceOp>(def)
+                                ? def->getOperand(0).getDefiningOp()
+                                : nullptr;
+          def->erase();
+          def = next;
+        }
     }
   }
 };

@@ -44,6 +44,15 @@ Status cacheWrite(const Tensor &update, const Tensor &cache,
 /// y = cache[:, :, 0 : positions[S - 1] + 1]; with positions [B, S], up to
 /// the largest positions[b, S - 1].
 Status cacheRead(const Tensor &cache, const Tensor &positions, Tensor &y);
+/// y = pool [N, H, P, D] with pool[table[b, p / P], :, p % P] replaced by
+/// update[b, :, j] for p = positions[b, j] (consecutive in a row; table
+/// entries in [0, N)).
+Status pagedCacheWrite(const Tensor &update, const Tensor &pool,
+                       const Tensor &table, const Tensor &positions, Tensor &y);
+/// y[b, h, p] = pool[table[b, p / P], h, p % P] for p up to the largest
+/// positions[b, S - 1].
+Status pagedCacheRead(const Tensor &pool, const Tensor &table,
+                      const Tensor &positions, Tensor &y);
 Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,
               Tensor &y);
 /// NumPy broadcast_to: `shape` is the full result shape.

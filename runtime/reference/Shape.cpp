@@ -104,6 +104,94 @@ Status cacheRead(const Tensor &cache, const Tensor &positions, Tensor &y) {
   return slice(cache, 2, 0, last + 1, y);
 }
 
+/// Checks a paged cache's pool [N, H, P, D], block table [B, M] and
+/// positions [B, S] of `batch` sequences, and that every position of a
+/// sequence up to its last maps to a block of the pool.
+static Status checkPaged(const char *name, const Tensor &pool,
+                         const Tensor &table, const Tensor &positions,
+                         int64_t batch) {
+  if (pool.rank() != 4 || table.rank() != 2 || positions.rank() != 2 ||
+      table.dim(0) != batch || positions.dim(0) != batch ||
+      positions.dim(1) == 0 || pool.dim(2) == 0)
+    return errorf(name, ": pool ", formatShape(pool.shape), ", block table ",
+                  formatShape(table.shape), " and positions ",
+                  formatShape(positions.shape), " do not fit a batch of ",
+                  batch);
+  int64_t s = positions.dim(1), blockSize = pool.dim(2);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t last = positions.ints[b * s + s - 1];
+    if (positions.ints[b * s] < 0 || last / blockSize >= table.dim(1))
+      return errorf(name, ": positions of sequence ", b,
+                    " do not fit its block table of ", table.dim(1),
+                    " blocks of ", blockSize);
+    for (int64_t e = 0; e <= last / blockSize; ++e)
+      if (table.ints[b * table.dim(1) + e] < 0 ||
+          table.ints[b * table.dim(1) + e] >= pool.dim(0))
+        return errorf(name, ": block table entry ", e, " of sequence ", b,
+                      " is not a block of the pool of ", pool.dim(0));
+  }
+  return Status::ok();
+}
+
+Status pagedCacheWrite(const Tensor &update, const Tensor &pool,
+                       const Tensor &table, const Tensor &positions,
+                       Tensor &y) {
+  if (update.rank() != 4)
+    return errorf("paged_cache_write: update ", formatShape(update.shape),
+                  " is not [B, H, S, D]");
+  TESSEL_RETURN_IF_ERROR(
+      checkPaged("paged_cache_write", pool, table, positions, update.dim(0)));
+  int64_t heads = pool.dim(1), blockSize = pool.dim(2), inner = pool.dim(3);
+  int64_t s = update.dim(2);
+  if (update.dim(1) != heads || update.dim(3) != inner || positions.dim(1) != s)
+    return errorf("paged_cache_write: update ", formatShape(update.shape),
+                  " does not fit pool ", formatShape(pool.shape));
+  y = pool;
+  for (int64_t b = 0; b < update.dim(0); ++b)
+    for (int64_t j = 0; j < s; ++j) {
+      int64_t p = positions.ints[b * s + j];
+      if (p != positions.ints[b * s] + j)
+        return errorf("paged_cache_write: positions must follow one another, "
+                      "got ",
+                      p, " at index ", j);
+      int64_t block = table.ints[b * table.dim(1) + p / blockSize];
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t n = 0; n < inner; ++n)
+          copyElement(
+              update, ((b * heads + h) * s + j) * inner + n, y,
+              ((block * heads + h) * blockSize + p % blockSize) * inner + n);
+    }
+  return Status::ok();
+}
+
+Status pagedCacheRead(const Tensor &pool, const Tensor &table,
+                      const Tensor &positions, Tensor &y) {
+  int64_t batch = positions.rank() == 2 ? positions.dim(0) : 0;
+  TESSEL_RETURN_IF_ERROR(
+      checkPaged("paged_cache_read", pool, table, positions, batch));
+  int64_t heads = pool.dim(1), blockSize = pool.dim(2), inner = pool.dim(3);
+  int64_t s = positions.dim(1), t = 0;
+  for (int64_t b = 0; b < batch; ++b)
+    t = std::max(t, positions.ints[b * s + s - 1] + 1);
+  y = Tensor::zeros(pool.dtype, {batch, heads, t, inner});
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t p = 0; p < t; ++p) {
+      // Past a sequence's table: nothing to read (attention masks it).
+      if (p / blockSize >= table.dim(1))
+        break;
+      int64_t block = table.ints[b * table.dim(1) + p / blockSize];
+      if (block < 0 || block >= pool.dim(0))
+        continue;
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t n = 0; n < inner; ++n)
+          copyElement(
+              pool,
+              ((block * heads + h) * blockSize + p % blockSize) * inner + n, y,
+              ((b * heads + h) * t + p) * inner + n);
+    }
+  return Status::ok();
+}
+
 Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,
               Tensor &y) {
   if (inputs.empty() || axis < 0 || axis >= inputs[0]->rank())

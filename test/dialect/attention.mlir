@@ -203,3 +203,22 @@ func.func @kv_cache(%cache: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x16xf32>, %pos
   %r = tessel.cache_read %w[%pos] : tensor<?x2x?x16xf32>, tensor<?xi64> -> tensor<?x2x?x16xf32>
   return %w, %r : tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>
 }
+
+// A paged KV cache: a pool of blocks of 16 positions, written and read
+// through per-sequence block tables.
+// CHECK-LABEL: func.func @paged_cache
+// CHECK-SAME: (%[[K:.+]]: tensor<?x2x?x64xf32>, %[[POOL:.+]]: tensor<?x2x16x64xf32>, %[[T:.+]]: tensor<?x?xi64>, %[[P:.+]]: tensor<?x?xi64>)
+// CHECK-NEXT: %[[W:.+]] = tessel.paged_cache_write %[[K]] into %[[POOL]][%[[T]], %[[P]]] : tensor<?x2x?x64xf32> into tensor<?x2x16x64xf32>, tensor<?x?xi64>, tensor<?x?xi64>
+// CHECK-NEXT: %[[R:.+]] = tessel.paged_cache_read %[[W]][%[[T]], %[[P]]] : tensor<?x2x16x64xf32>, tensor<?x?xi64>, tensor<?x?xi64> -> tensor<?x2x?x64xf32>
+// CHECK-NEXT: return %[[W]], %[[R]]
+func.func @paged_cache(%k: tensor<?x2x?x64xf32>, %pool: tensor<?x2x16x64xf32>,
+                       %table: tensor<?x?xi64>, %pos: tensor<?x?xi64>)
+    -> (tensor<?x2x16x64xf32>, tensor<?x2x?x64xf32>) {
+  %w = tessel.paged_cache_write %k into %pool[%table, %pos]
+      : tensor<?x2x?x64xf32> into tensor<?x2x16x64xf32>, tensor<?x?xi64>,
+        tensor<?x?xi64>
+  %r = tessel.paged_cache_read %w[%table, %pos]
+      : tensor<?x2x16x64xf32>, tensor<?x?xi64>, tensor<?x?xi64>
+      -> tensor<?x2x?x64xf32>
+  return %w, %r : tensor<?x2x16x64xf32>, tensor<?x2x?x64xf32>
+}

@@ -2311,3 +2311,21 @@ func.func @attention_positions_causal(%q: tensor<2x4x3x8xf32>, %k: tensor<2x4x9x
   %o = tessel.attention %q, %k, %k positions(%p : tensor<2x3xi64>) : tensor<2x4x3x8xf32>, tensor<2x4x9x8xf32>, tensor<2x4x9x8xf32> -> tensor<2x4x3x8xf32>
   return
 }
+
+// -----
+
+// A paged cache's pool has a static block size.
+func.func @paged_block_size(%k: tensor<2x2x1x16xf32>, %pool: tensor<9x2x?x16xf32>, %t: tensor<2x4xi64>, %p: tensor<2x1xi64>) {
+  // expected-error @+1 {{'tessel.paged_cache_write' op pool [9, 2, ?, 16] must have a static, positive block size (dimension 2)}}
+  %w = tessel.paged_cache_write %k into %pool[%t, %p] : tensor<2x2x1x16xf32> into tensor<9x2x?x16xf32>, tensor<2x4xi64>, tensor<2x1xi64>
+  return
+}
+
+// -----
+
+// ... and one block table per sequence.
+func.func @paged_table(%pool: tensor<9x2x4x16xf32>, %t: tensor<3x4xi64>, %p: tensor<2x1xi64>) {
+  // expected-error @+1 {{'tessel.paged_cache_read' op block table must be [B, blocks] of result [2, 2, ?, 16], got [3, 4]}}
+  %r = tessel.paged_cache_read %pool[%t, %p] : tensor<9x2x4x16xf32>, tensor<3x4xi64>, tensor<2x1xi64> -> tensor<2x2x?x16xf32>
+  return
+}

@@ -245,3 +245,41 @@ def position_ids_large_offset(rng):
     # An offset beyond 2^32 stays exact in i64.
     tokens = rng.integers(0, 10, size=(5,)).astype(np.int64)
     return [tokens], [(1 << 33) + np.arange(5, dtype=np.int64)]
+
+
+# --------------------------------------------------------------------------
+# paged KV cache
+# --------------------------------------------------------------------------
+# A pool [N, H, P, D] of N blocks of P positions; sequence b's position p
+# lives in block table[b, p // P], slot p % P.
+
+PAGED_TABLE = np.array([[3, 1], [2, 4]], np.int64)   # 2 sequences, 2 blocks
+
+
+def paged_gather(pool, table, length):
+    """Each sequence's cache [B, H, length, D] through its table."""
+    p = np.arange(length)
+    blocks = table[:, p // pool.shape[2]]                 # [B, T]
+    g = pool[blocks, :, p % pool.shape[2]]                # [B, T, H, D]
+    return g.transpose(0, 2, 1, 3)
+
+
+@case("paged_cache_write", **EXACT)
+def paged_cache_write(rng):
+    # Sequence 0 writes positions 2..4 (across its blocks 3 and 1),
+    # sequence 1 positions 0..2 (block 2); blocks 0 and 4 stay.
+    pool, update = f32(rng, 5, 2, 4, 3), f32(rng, 2, 2, 3, 3)
+    positions = np.array([[2, 3, 4], [0, 1, 2]], np.int64)
+    want = pool.copy()
+    for b in range(2):
+        for j, p in enumerate(positions[b]):
+            want[PAGED_TABLE[b, p // 4], :, p % 4] = update[b, :, j]
+    return [update, pool, PAGED_TABLE, positions], [want]
+
+
+@case("paged_cache_read", **EXACT)
+def paged_cache_read(rng):
+    # Read up to the furthest sequence's last position (5): 6 positions.
+    pool = f32(rng, 5, 2, 4, 3)
+    positions = np.array([[5], [2]], np.int64)
+    return [pool, PAGED_TABLE, positions], [paged_gather(pool, PAGED_TABLE, 6)]

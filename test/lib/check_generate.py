@@ -46,12 +46,16 @@ def main():
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--tolerance", type=float, default=1e-4,
                         help="largest relative difference of the logits")
+    parser.add_argument("--kv-block-size", type=int, default=0,
+                        help="compile a paged KV cache of blocks of N")
     args = parser.parse_args()
     os.makedirs(args.tmp, exist_ok=True)
     t = lambda n: os.path.join(args.tmp, n)
     name = os.path.splitext(os.path.basename(args.model))[0]
     artifact = t("m.tsl")
-    run([args.tesselc, args.model, "-o", artifact])
+    paged = args.kv_block_size
+    run([args.tesselc, args.model, "-o", artifact]
+        + ([f"--kv-block-size={paged}"] if paged else []))
     manifest = json.load(open(os.path.join(artifact, "manifest.json")))
     decode = manifest["entry_points"]["decode"]
     vocab = manifest["model"]["vocab_size"]
@@ -73,6 +77,9 @@ def main():
         np.save(t("p.npy"), starts[:, None] + np.arange(tokens.shape[1]))
         command = [args.tessel_run, "run", artifact, "--entry", "decode",
                    "--seed", "1", "--input", t("d.npy"), "--input", t("p.npy")]
+        if paged:
+            np.save(t("bt.npy"), table)
+            command += ["--input", t("bt.npy")]
         for i, c in enumerate(cache):
             np.save(t(f"c{i}.npy"), c)
             command += ["--input", t(f"c{i}.npy")]
@@ -84,11 +91,31 @@ def main():
         return results[0], results[1:]
 
     capacity = prompt_len + 3
+    first = 3 if paged else 2
+    # Paged: each sequence's blocks interleaved with the other's in a pool
+    # of 1 + B * M blocks (block 0 unused), so a read through the wrong
+    # table entry shows.
+    blocks = -(-capacity // paged) if paged else 0
+    table = np.array([[1 + e * batch + b for e in range(blocks)]
+                      for b in range(batch)], np.int64)
     empty = []
-    for spec in decode["inputs"][2:]:
+    for spec in decode["inputs"][first:]:
         shape = list(spec["shape"])
-        shape[0], shape[2] = batch, capacity
+        if paged:
+            shape[0] = 1 + batch * blocks
+        else:
+            shape[0], shape[2] = batch, capacity
         empty.append(np.full(shape, np.nan, np.float32))
+
+    def logical(c):
+        """A cache as [B, H, capacity, D] (paged: the pool through the
+        table)."""
+        if not paged:
+            return c
+        g = c[table]                                     # [B, M, H, P, D]
+        g = g.transpose(0, 2, 1, 3, 4).reshape(batch, c.shape[1], -1,
+                                               c.shape[3])
+        return g[:, :, :capacity]
     def difference(worst, got, want):
         """The larger of worst and got's relative difference from want (inf
         where got is not finite: NaN would compare as no difference)."""
@@ -98,7 +125,7 @@ def main():
 
     worst = 0.0
     logits, cache = decode_step(seq[:, :prompt_len], 0, empty)
-    for c in cache:
+    for c in map(logical, cache):
         if c.shape[2] != capacity or np.isnan(c[:, :, :prompt_len]).any() \
                 or not np.isnan(c[:, :, prompt_len:]).all():
             print(f"FAIL {name}: the caches after the prompt hold NaN inside "
@@ -131,6 +158,8 @@ def main():
         choice = forward(prefix)[:, -1].argmax(-1)
         greedy_ok &= bool((choice == generated[:, prompt_len + step]).all())
     ok = worst <= args.tolerance and greedy_ok
+    if paged:
+        name += f" (paged, blocks of {paged})"
     print(f"{'OK' if ok else 'FAIL'} {name}: decode vs forward max relative "
           f"difference {worst:.1e}; greedy generate of {args.steps} tokens "
           f"{'matches' if greedy_ok else 'differs from'} forward's argmax")

@@ -241,6 +241,15 @@ LogicalResult Evaluator::evaluate(Operation *op) {
         status = ref::cacheWrite(get(o.getUpdate()), get(o.getCache()),
                                  get(o.getPositions()), out);
       })
+      .Case([&](PagedCacheWriteOp o) {
+        status = ref::pagedCacheWrite(get(o.getUpdate()), get(o.getPool()),
+                                      get(o.getBlockTable()),
+                                      get(o.getPositions()), out);
+      })
+      .Case([&](PagedCacheReadOp o) {
+        status = ref::pagedCacheRead(get(o.getPool()), get(o.getBlockTable()),
+                                     get(o.getPositions()), out);
+      })
       .Case([&](CacheReadOp o) {
         status = ref::cacheRead(get(o.getCache()), get(o.getPositions()), out);
       })

@@ -465,20 +465,35 @@ void printTimes(int64_t batch, int64_t length, int64_t generated,
 /// values per layer, or MLA's latent) and the caches allocated for this run.
 void printCacheMemory(const DecodeState &state, const char *label) {
   const std::vector<Tensor> &inputs = state.inputs();
+  size_t first = state.firstCache();
   int64_t perToken = 0, allocated = 0;
-  for (size_t i = 2; i < inputs.size(); ++i) {
+  for (size_t i = first; i < inputs.size(); ++i) {
     const std::vector<int64_t> &shape = inputs[i].shape;
     int64_t bytes = byteWidth(state.entry().inputs[i].dtype);
     perToken += shape[1] * shape[3] * bytes;
     allocated += inputs[i].numel() * bytes;
   }
-  int64_t batch = inputs.size() > 2 ? inputs[2].shape[0] : 0;
-  int64_t capacity = inputs.size() > 2 ? inputs[2].shape[2] : 0;
+  auto ll = [](int64_t v) { return static_cast<long long>(v); };
+  if (first == 3) {
+    // Paged: the pool, and how much of it the sequences used.
+    const BlockPool &pool = state.pool();
+    int64_t perBlock = perToken * state.blockSize();
+    std::printf("%s: %lld bytes per token per sequence (%zu caches); paged: "
+                "a pool of %lld blocks of %lld positions (%lld bytes), at "
+                "most %lld in use (%lld bytes), %lld at the end; %lld shared "
+                "by common prompt prefixes, %lld copied on write\n",
+                label, ll(perToken), inputs.size() - first, ll(pool.size()),
+                ll(state.blockSize()), ll(allocated), ll(pool.peak()),
+                ll(pool.peak() * perBlock), ll(pool.used()),
+                ll(state.peakShared()), ll(state.copiedOnWrite()));
+    return;
+  }
+  int64_t batch = inputs.size() > first ? inputs[first].shape[0] : 0;
+  int64_t capacity = inputs.size() > first ? inputs[first].shape[2] : 0;
   std::printf("%s: %lld bytes per token per sequence (%zu caches); "
               "%lld bytes for %lld x %lld positions\n",
-              label, static_cast<long long>(perToken), inputs.size() - 2,
-              static_cast<long long>(allocated), static_cast<long long>(batch),
-              static_cast<long long>(capacity));
+              label, ll(perToken), inputs.size() - first, ll(allocated),
+              ll(batch), ll(capacity));
 }
 
 /// The tokens drafted per step: --speculate K with --draft (4 when only

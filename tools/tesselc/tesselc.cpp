@@ -133,6 +133,13 @@ cl::opt<std::string> kvDtype("kv-dtype",
                                       "f32, f16, bf16 (default: the model's)"),
                              cl::init(""), cl::cat(tesselcCategory));
 
+cl::opt<int64_t> kvBlockSize(
+    "kv-block-size",
+    cl::desc("Decode with a paged KV cache: pools of blocks of N positions "
+             "read through per-sequence block tables (0, the default: one "
+             "contiguous cache per sequence)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(tesselcCategory));
+
 int fail(const std::string &message) {
   tessel::printError(kTool, message);
   return 1;
@@ -427,6 +434,11 @@ int main(int argc, char **argv) {
     llvm::errs() << kTool << ": warning: " << warning << "\n";
 
   // Check every flag before the output file is opened (and so truncated).
+  if (kvBlockSize < 0 || kvBlockSize > 4096)
+    return fail("--kv-block-size must be in [1, 4096], or 0 for a contiguous "
+                "cache, got " +
+                std::to_string(kvBlockSize));
+  config.kvBlockSize = kvBlockSize;
   fe::StatsOptions options;
   if (stats) {
     if (*stats != "text" && *stats != "json")

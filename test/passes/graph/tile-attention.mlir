@@ -84,6 +84,38 @@ func.func @positions(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: ten
 
 // -----
 
+// Keys and values read through a block table (a paged KV cache with blocks
+// of 8 positions; the values a slice of the keys' features, as MLA's
+// latent): key tiles are one block each (8 keys, not block-k), sliced from
+// the pool at the block the sequence's table names for the tile. Once
+// lowered (the second run) no gather of the cache is left: only the read's
+// size was used, and its gather folds away.
+
+// CHECK-LABEL: func.func @paged
+// CHECK-SAME:    %[[POOL:[^:]+]]: tensor<?x1x8x24xf32>, %[[TABLE:[^:]+]]: tensor<?x?xi64>
+// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) = (0, 0, 0)
+// CHECK:           scf.for %[[J:.+]] = %c0{{[_0-9]*}} to %{{.+}} step %c8
+// CHECK:             %[[E:.+]] = arith.divui %[[J]], %c8
+// CHECK:             %[[BLK:.+]] = tensor.extract %[[TABLE]][%[[B]], %[[E]]]
+// CHECK:             %[[BI:.+]] = arith.index_cast %[[BLK]] : i64 to index
+// CHECK:             tensor.extract_slice %[[POOL]][%[[BI]], %[[H]], 0, 0] [1, 1, 8, 24] [1, 1, 1, 1] : tensor<?x1x8x24xf32> to tensor<8x24xf32>
+// CHECK:             tensor.extract_slice %[[POOL]][%[[BI]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<?x1x8x24xf32> to tensor<8x16xf32>
+// CHECK:             tessel.online_attention
+// NOST-LABEL: func.func @paged
+// NOST-SAME:     %[[POOL:[^:]+]]: tensor<?x1x8x24xf32>
+// NOST-NOT:      tensor.extract %[[POOL]]
+// NOST:          tessel.online_attention
+// NOST-NOT:      tensor.extract %[[POOL]]
+// NOST:          return
+func.func @paged(%q: tensor<?x4x?x24xf32>, %pool: tensor<?x1x8x24xf32>, %table: tensor<?x?xi64>, %p: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
+  %k = tessel.paged_cache_read %pool[%table, %p] : tensor<?x1x8x24xf32>, tensor<?x?xi64>, tensor<?x?xi64> -> tensor<?x1x?x24xf32>
+  %v = tessel.slice %k {axis = 3 : i64, offset = 0 : i64} : tensor<?x1x?x24xf32> -> tensor<?x1x?x16xf32>
+  %o = tessel.attention %q, %k, %v positions(%p : tensor<?x?xi64>) {causal} : tensor<?x4x?x24xf32>, tensor<?x1x?x24xf32>, tensor<?x1x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
 // Not causal, with a bias [Hq, S, T] that broadcasts over the batch: a
 // loop over the full key tiles (static sizes, 16 keys), then one over the
 // last, shorter tile if T is not a multiple of 16; each step reads its bias
