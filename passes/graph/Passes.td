@@ -49,6 +49,15 @@ def TesselTileAttention : Pass<"tessel-tile-attention"> {
     result when it has one. Ops with dynamic head counts or head sizes are
     left to the untiled lowering.
 
+    Decode's attention (the op has `positions`: a few queries over a long
+    cache) also splits the keys, as FlashDecoding does: the forall gets a
+    fourth dimension over chunks of `split-keys` keys, each tile walks
+    only its chunk's key tiles and writes its (m, l, acc), and a merge
+    after the forall combines them by log-sum-exp. A batch-1 step of a
+    model with one key/value head (MQA, MLA's latent) then runs on as many
+    threads as the cache has chunks, not on one. Keys read through a block
+    table (`tessel.paged_cache_read`) come in tiles of one block.
+
     ```mlir
     %o = tessel.attention %q, %k, %v {causal} : ...
     // becomes
@@ -75,6 +84,9 @@ def TesselTileAttention : Pass<"tessel-tile-attention"> {
   let options = [
     Option<"blockQ", "block-q", "int64_t", "64", "Query rows per tile">,
     Option<"blockK", "block-k", "int64_t", "64", "Key rows per tile">,
+    Option<"splitKeys", "split-keys", "int64_t", "256",
+           "Decode (attention at given positions): keys per chunk walked in "
+           "parallel and merged by log-sum-exp (FlashDecoding); 0: no split">,
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::linalg::LinalgDialect",

@@ -60,10 +60,12 @@ TileSource resolveSource(Value v) {
 /// Builds the online form of one attention op.
 class AttentionTiler {
 public:
+  /// `chunkK` > 0 (a multiple of blockK) splits the keys into chunks of
+  /// that many, walked in parallel and merged (FlashDecoding).
   AttentionTiler(OpBuilder &b, tessel::AttentionOp op, int64_t blockQ,
-                 int64_t blockK)
+                 int64_t blockK, int64_t chunkK = 0)
       : b(b), op(op), loc(op.getLoc()), ctx(b.getContext()), blockQ(blockQ),
-        blockK(blockK), keys(resolveSource(op.getKey())),
+        blockK(blockK), chunkK(chunkK), keys(resolveSource(op.getKey())),
         values(resolveSource(op.getValue())) {}
 
   /// Returns {O, log-sum-exp}, both f32.
@@ -84,26 +86,57 @@ public:
     auto oType = RankedTensorType::get(
         {qType.getDimSize(0), heads, qType.getDimSize(2), valueDepth}, f32Type);
     auto lseType = RankedTensorType::get(oType.getShape().drop_back(), f32Type);
-    Value oInit = emptyTensor(
-        b, loc, oType, {qSizes[0], qSizes[1], qSizes[2], b.getIndexAttr(0)});
-    Value lseInit =
-        emptyTensor(b, loc, lseType, {qSizes[0], qSizes[1], qSizes[2]});
+    SmallVector<Value> outs;
+    Value chunks;
+    if (!chunkK) {
+      outs.push_back(emptyTensor(
+          b, loc, oType, {qSizes[0], qSizes[1], qSizes[2], b.getIndexAttr(0)}));
+      outs.push_back(
+          emptyTensor(b, loc, lseType, {qSizes[0], qSizes[1], qSizes[2]}));
+    } else {
+      // Split keys: each chunk's state m, l [B, Hq, S, chunks] and acc
+      // [B, Hq, S, chunks, Dv], merged after the tiles.
+      chunks = arith::CeilDivSIOp::create(b, loc, tLen, constant(chunkK));
+      SmallVector<OpFoldResult> rowSizes = {qSizes[0], qSizes[1], qSizes[2],
+                                            chunks};
+      auto partRows =
+          RankedTensorType::get({qType.getDimSize(0), heads,
+                                 qType.getDimSize(2), ShapedType::kDynamic},
+                                f32Type);
+      outs.push_back(emptyTensor(b, loc, partRows, rowSizes));
+      outs.push_back(emptyTensor(b, loc, partRows, rowSizes));
+      SmallVector<OpFoldResult> accSizes(rowSizes);
+      accSizes.push_back(b.getIndexAttr(valueDepth));
+      SmallVector<int64_t> accShape(partRows.getShape());
+      accShape.push_back(valueDepth);
+      outs.push_back(emptyTensor(
+          b, loc, RankedTensorType::get(accShape, f32Type), accSizes));
+    }
 
-    // Query tiles: (batch, key/value head, query tile). A key/value head's
-    // tiles serve all `group` query heads that read it.
-    SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
+    // Query tiles: (batch, key/value head, query tile), and with split keys
+    // the key chunk. A key/value head's tiles serve all `group` query heads
+    // that read it.
+    SmallVector<OpFoldResult> lbs(chunkK ? 4 : 3, b.getIndexAttr(0));
     SmallVector<OpFoldResult> ubs = {qSizes[0], b.getIndexAttr(heads / group),
                                      qSizes[2]};
     SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1),
                                        b.getIndexAttr(blockQ)};
-    auto forall = scf::ForallOp::create(
-        b, loc, lbs, ubs, steps, ValueRange{oInit, lseInit}, std::nullopt);
+    if (chunkK) {
+      ubs.push_back(chunks);
+      steps.push_back(b.getIndexAttr(1));
+    }
+    auto forall =
+        scf::ForallOp::create(b, loc, lbs, ubs, steps, outs, std::nullopt);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(forall.getTerminator());
     ValueRange ivs = forall.getInductionVars();
     batch = ivs[0];
     kvHead = ivs[1];
     qStart = ivs[2];
+    if (chunkK) {
+      chunkStart = arith::MulIOp::create(b, loc, ivs[3], constant(chunkK));
+      chunkEnd = arith::AddIOp::create(b, loc, chunkStart, constant(chunkK));
+    }
     firstHead = arith::MulIOp::create(b, loc, kvHead, constant(group));
     qCount = tileSize(qStart, sLen, blockQ);
 
@@ -147,22 +180,25 @@ public:
       fullEnd = arith::MulIOp::create(b, loc, fullEnd, constant(blockK));
       fullEnd = arith::MaxSIOp::create(
           b, loc, zeroIdx, arith::MinSIOp::create(b, loc, fullEnd, kvEnd));
-      state = keyLoop(zeroIdx, fullEnd, state, /*masked=*/false,
-                      /*full=*/true);
+      state = keyLoop(inChunk(zeroIdx), inChunk(fullEnd), state,
+                      /*masked=*/false, /*full=*/true);
       keyEnd = kvEnd;
-      state = keyLoop(fullEnd, kvEnd, state, /*masked=*/true, /*full=*/false);
+      state = keyLoop(inChunk(fullEnd), inChunk(kvEnd), state,
+                      /*masked=*/true, /*full=*/false);
     } else {
       // Full key tiles first (static sizes), then the last, shorter one if
       // any.
       Value fullEnd = arith::MulIOp::create(
           b, loc, arith::FloorDivSIOp::create(b, loc, tLen, constant(blockK)),
           constant(blockK));
-      state = keyLoop(constant(0), fullEnd, state, /*masked=*/false,
-                      /*full=*/true);
+      state = keyLoop(inChunk(constant(0)), inChunk(fullEnd), state,
+                      /*masked=*/false, /*full=*/true);
       keyEnd = tLen;
-      state = keyLoop(fullEnd, tLen, state, /*masked=*/false,
-                      /*full=*/false);
+      state = keyLoop(inChunk(fullEnd), inChunk(tLen), state,
+                      /*masked=*/false, /*full=*/false);
     }
+    if (chunkK)
+      return mergeChunks(forall, state, ivs[3]);
 
     // O = acc / l and lse = m + log(l) (m taken as 0 where a row saw no key,
     // so that its lse is log(0) = -inf), written into their slices of the
@@ -209,6 +245,122 @@ public:
   }
 
 private:
+  /// With split keys, `v` clamped into this iteration's chunk [chunkStart,
+  /// chunkEnd) (multiples of block-k): the key loops walk only its tiles.
+  Value inChunk(Value v) {
+    if (!chunkK)
+      return v;
+    return arith::MaxSIOp::create(b, loc, chunkStart,
+                                  arith::MinSIOp::create(b, loc, v, chunkEnd));
+  }
+
+  /// FlashDecoding's second half: each tile writes its chunk's (m, l, acc)
+  /// into the partial results; after the tiles, per row
+  ///   M = max_c m_c,  L = sum_c exp(m_c - M) l_c,
+  ///   O = sum_c exp(m_c - M) acc_c / L,  lse = M + log(L)
+  /// (M taken as 0 where no chunk saw a key: L = 0, O = NaN, lse = -inf,
+  /// as without the split).
+  std::pair<Value, Value> mergeChunks(scf::ForallOp forall,
+                                      ArrayRef<Value> state, Value chunk) {
+    ValueRange parts = forall.getRegionIterArgs();
+    SmallVector<OpFoldResult> offsets = {batch, firstHead, qStart, chunk};
+    SmallVector<OpFoldResult> sizes = {attr(1), attr(group), qCount, attr(1)};
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(b, loc, state[0], parts[0], offsets,
+                                            sizes, unitStrides(4));
+      tensor::ParallelInsertSliceOp::create(b, loc, state[1], parts[1], offsets,
+                                            sizes, unitStrides(4));
+      SmallVector<OpFoldResult> accOffsets(offsets), accSizes(sizes);
+      accOffsets.push_back(attr(0));
+      accSizes.push_back(attr(valueDepth));
+      tensor::ParallelInsertSliceOp::create(
+          b, loc, state[2], parts[2], accOffsets, accSizes, unitStrides(5));
+    }
+    b.setInsertionPointAfter(forall);
+    Value m = forall.getResult(0), l = forall.getResult(1),
+          acc = forall.getResult(2);
+    auto mType = cast<RankedTensorType>(m.getType());
+    SmallVector<OpFoldResult> rowSizes = tensor::getMixedSizes(b, loc, m);
+    rowSizes.pop_back();
+    auto rowType =
+        RankedTensorType::get(mType.getShape().drop_back(), b.getF32Type());
+    AffineMap id4 = b.getMultiDimIdentityMap(4);
+    AffineMap rows4 = projection(ctx, 4, {0, 1, 2});
+    Value maxM = generic(
+        b, loc, m, filledTensor(b, loc, rowType, rowSizes, kNegInf),
+        {id4, rows4}, iterators(4, {3}),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::MaximumFOp::create(nb, nl, args[0], args[1]).getResult());
+        })[0];
+    // The chunks' weights exp(m_c - M) (M as 0 where it is -inf), once.
+    Value weights =
+        generic(b, loc, ValueRange{m, maxM},
+                emptyTensor(b, loc, mType, tensor::getMixedSizes(b, loc, m)),
+                {id4, rows4, id4}, iterators(4),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value isNegInf =
+                      arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
+                                            args[1], f32(nb, nl, kNegInf));
+                  Value safe = arith::SelectOp::create(
+                      nb, nl, isNegInf, f32(nb, nl, 0.0), args[1]);
+                  Value w = math::ExpOp::create(
+                      nb, nl, arith::SubFOp::create(nb, nl, args[0], safe));
+                  linalg::YieldOp::create(nb, nl, w);
+                })[0];
+    Value sumL = generic(
+        b, loc, ValueRange{weights, l},
+        filledTensor(b, loc, rowType, rowSizes, 0.0), {id4, id4, rows4},
+        iterators(4, {3}), [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value wl = arith::MulFOp::create(nb, nl, args[0], args[1]);
+          linalg::YieldOp::create(
+              nb, nl, arith::AddFOp::create(nb, nl, args[2], wl).getResult());
+        })[0];
+    // O over loops (b, h, i, v, c), c reduced.
+    SmallVector<OpFoldResult> oSizes(rowSizes);
+    oSizes.push_back(attr(valueDepth));
+    SmallVector<int64_t> oShape(rowType.getShape());
+    oShape.push_back(valueDepth);
+    auto oType = RankedTensorType::get(oShape, b.getF32Type());
+    AffineMap mc5 = projection(ctx, 5, {0, 1, 2, 4});
+    AffineMap acc5 = projection(ctx, 5, {0, 1, 2, 4, 3});
+    AffineMap out5 = projection(ctx, 5, {0, 1, 2, 3});
+    Value sumAcc = generic(
+        b, loc, ValueRange{weights, acc},
+        filledTensor(b, loc, oType, oSizes, 0.0), {mc5, acc5, out5},
+        iterators(5, {4}), [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value wa = arith::MulFOp::create(nb, nl, args[0], args[1]);
+          linalg::YieldOp::create(
+              nb, nl, arith::AddFOp::create(nb, nl, args[2], wa).getResult());
+        })[0];
+    AffineMap id3 = b.getMultiDimIdentityMap(3);
+    AffineMap rows3of4 = projection(ctx, 4, {0, 1, 2});
+    Value o = generic(
+        b, loc, ValueRange{sumAcc, sumL}, emptyTensor(b, loc, oType, oSizes),
+        {id4, rows3of4, id4}, iterators(4),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::DivFOp::create(nb, nl, args[0], args[1]).getResult());
+        })[0];
+    Value lse = generic(
+        b, loc, ValueRange{maxM, sumL}, emptyTensor(b, loc, rowType, rowSizes),
+        {id3, id3, id3}, iterators(3),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value isNegInf = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OEQ, args[0], f32(nb, nl, kNegInf));
+          Value safe = arith::SelectOp::create(nb, nl, isNegInf,
+                                               f32(nb, nl, 0.0), args[0]);
+          Value logL = math::LogOp::create(nb, nl, args[1]);
+          linalg::YieldOp::create(
+              nb, nl, arith::AddFOp::create(nb, nl, safe, logL).getResult());
+        })[0];
+    return {o, lse};
+  }
+
   /// One scf.for over the key/value tiles in [begin, end), carrying
   /// (m, l, acc); `masked`: the tiles cross the causal diagonal; `full`:
   /// every tile has block-k keys, so their sizes are static.
@@ -332,8 +484,10 @@ private:
   tessel::AttentionOp op;
   Location loc;
   MLIRContext *ctx;
-  int64_t blockQ, blockK;
+  int64_t blockQ, blockK, chunkK;
   TileSource keys, values;
+  /// With split keys: this iteration's chunk of keys.
+  Value chunkStart, chunkEnd;
   int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
   Value sLen, tLen, shift;
   /// Where the partial key tiles end: T, or kvEnd when causal.
@@ -375,7 +529,12 @@ struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
       OpBuilder b(op);
       Location loc = op.getLoc();
       Value key = op.getKey(), value = op.getValue();
-      auto [o, lse] = AttentionTiler(b, op, blockQ, tileK).build();
+      // Decode (attention at given positions: few queries, a long cache)
+      // splits the keys into chunks of split-keys, rounded to whole tiles.
+      int64_t chunkK = 0;
+      if (op.getPositions() && splitKeys > 0)
+        chunkK = (splitKeys + tileK - 1) / tileK * tileK;
+      auto [o, lse] = AttentionTiler(b, op, blockQ, tileK, chunkK).build();
       Value result = castFromF32(b, loc, o, op.getResult().getType());
       op.getResult().replaceAllUsesWith(result);
       if (Value lseResult = op.getLse()) {

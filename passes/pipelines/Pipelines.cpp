@@ -57,8 +57,8 @@ void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options) {
     // function) gets its attention fused too.
     pm.addPass(createTesselFuseAttention());
     pm.addPass(mlir::createCanonicalizerPass());
-    pm.addPass(createTesselTileAttention(
-        TesselTileAttentionOptions{options.blockQ, options.blockK}));
+    pm.addPass(createTesselTileAttention(TesselTileAttentionOptions{
+        options.blockQ, options.blockK, options.splitKeys}));
     stage(pm, options.stageHook, "online-attention");
   }
   pm.addPass(createConvertTesselToLinalg());
@@ -166,7 +166,15 @@ template <typename Self> struct ToLinalgFields {
       options(), "block-k", llvm::cl::desc("FlashAttention key rows per tile"),
       llvm::cl::init(64)};
 
-  ToLinalgOptions toLinalg() const { return {flashAttention, blockQ, blockK}; }
+  mlir::detail::PassOptions::Option<int64_t> splitKeys{
+      options(), "split-keys",
+      llvm::cl::desc("Decode attention's keys per chunk walked in parallel "
+                     "and merged (FlashDecoding); 0: no split"),
+      llvm::cl::init(256)};
+
+  ToLinalgOptions toLinalg() const {
+    return {flashAttention, blockQ, blockK, splitKeys};
+  }
 };
 
 /// The CPU codegen phase's options, for the PassPipelineOptions `Self`.

@@ -44,6 +44,9 @@ struct ToLinalgOptions {
   bool flashAttention = true;
   /// Query and key rows per FlashAttention tile.
   int64_t blockQ = 64, blockK = 64;
+  /// Decode attention's keys per chunk walked in parallel (FlashDecoding);
+  /// 0: no split.
+  int64_t splitKeys = 256;
   StageHook stageHook;
 };
 

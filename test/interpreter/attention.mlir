@@ -12,6 +12,7 @@
 // RUN: %oracle check %s attn_causal_mqa_decode
 // RUN: %oracle check %s attn_causal_positions
 // RUN: %oracle check %s attn_causal_positions_tiles
+// RUN: %oracle check %s attn_causal_positions_chunks
 // RUN: %oracle check %s attn_scale
 // RUN: %oracle check %s attn_scale_one_causal
 // RUN: %oracle check %s attn_bias_st
@@ -351,6 +352,17 @@ func.func @attn_causal_positions_tiles(%q: tensor<?x2x?x16xf32>,
     -> tensor<?x2x?x16xf32> {
   %o = tessel.attention %q, %k, %v positions(%pos : tensor<?x?xi64>) {causal}
       : tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>
+      -> tensor<?x2x?x16xf32>
+  return %o : tensor<?x2x?x16xf32>
+}
+
+func.func @attn_causal_positions_chunks(%q: tensor<?x2x?x16xf32>,
+                                        %k: tensor<?x1x?x16xf32>,
+                                        %v: tensor<?x1x?x16xf32>,
+                                        %pos: tensor<?x?xi64>)
+    -> tensor<?x2x?x16xf32> {
+  %o = tessel.attention %q, %k, %v positions(%pos : tensor<?x?xi64>) {causal}
+      : tensor<?x2x?x16xf32>, tensor<?x1x?x16xf32>, tensor<?x1x?x16xf32>
       -> tensor<?x2x?x16xf32>
   return %o : tensor<?x2x?x16xf32>
 }

@@ -204,6 +204,17 @@ def attn_causal_positions_tiles(rng):
     return [q, k, v, pos], [attention_ref(q, k, v, positions=pos)]
 
 
+@case("attn_causal_positions_chunks")
+def attn_causal_positions_chunks(rng):
+    # A cache longer than decode's key chunks (256, FlashDecoding on the
+    # compiled path): T = 600, three chunks merged by log-sum-exp; the
+    # sequences' last positions in the first, second and third chunk.
+    q = f32(rng, 3, 2, 2, 16) * 2
+    k, v = f32(rng, 3, 1, 600, 16), f32(rng, 3, 1, 600, 16)
+    pos = np.array([[3, 4], [300, 301], [598, 599]], np.int64)
+    return [q, k, v, pos], [attention_ref(q, k, v, positions=pos)]
+
+
 @case("attn_scale")
 def attn_scale(rng):
     q, k, v = f32(rng, 1, 3, 4, 8), f32(rng, 1, 3, 5, 8), f32(rng, 1, 3, 5, 8)

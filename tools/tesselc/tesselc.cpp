@@ -114,10 +114,18 @@ cl::opt<bool> untiledAttention(
              "(for comparison with FlashAttention)"),
     cl::init(false), cl::cat(tesselcCategory));
 
+cl::opt<int64_t> splitKeys(
+    "split-keys",
+    cl::desc("Decode attention splits the keys into chunks of N walked in "
+             "parallel and merged by log-sum-exp (FlashDecoding; default "
+             "256, 0: no split)"),
+    cl::value_desc("N"), cl::init(256), cl::cat(tesselcCategory));
+
 /// The options of tesselc's CPU flow, as tessel-cpu-pipeline takes them.
 tessel::CpuPipelineOptions cpuOptions() {
   tessel::CpuPipelineOptions options;
   options.toLinalg.flashAttention = !untiledAttention;
+  options.toLinalg.splitKeys = splitKeys;
   options.codegen.workspaceArgument = true;
   return options;
 }
@@ -439,6 +447,9 @@ int main(int argc, char **argv) {
                 "cache, got " +
                 std::to_string(kvBlockSize));
   config.kvBlockSize = kvBlockSize;
+  if (splitKeys < 0 || splitKeys > (int64_t(1) << 30))
+    return fail("--split-keys must be non-negative (0: no split), got " +
+                std::to_string(splitKeys));
   fe::StatsOptions options;
   if (stats) {
     if (*stats != "text" && *stats != "json")

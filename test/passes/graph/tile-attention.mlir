@@ -61,22 +61,41 @@ func.func @gqa_causal(%q: tensor<1x8x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: te
 // own positions): the shift is positions[b, 0] of the tile's sequence, and
 // the diagonal tiles end at kvEnd = qStart + rows + shift: no key past the
 // tile's last query is read (the partial tile's size is min(16, kvEnd - j),
-// not min(16, T - j)).
+// not min(16, T - j)). Decode also splits the keys (FlashDecoding): a
+// fourth forall dimension over chunks of 256 keys, each tile's key loops
+// clamped to its chunk, its (m, l, acc) written per chunk, and a merge
+// after the forall: M = max_c m_c, weights exp(m_c - M), O = sum / L.
 
 // CHECK-LABEL: func.func @positions
-// CHECK-SAME:    %[[P:[^:]+]]: tensor<?x?xi64>
-// CHECK:         scf.forall (%[[B:.+]], %{{.+}}, %[[I:.+]]) = (0, 0, 0)
+// CHECK-SAME:    %[[K:[^:]+]]: tensor<?x2x?x16xf32>, %{{[^:]+}}: tensor<?x2x?x16xf32>, %[[P:[^:]+]]: tensor<?x?xi64>
+// CHECK:         %[[T:.+]] = tensor.dim %[[K]], %c2
+// CHECK:         %[[CHUNKS:.+]] = arith.ceildivsi %[[T]], %c256
+// CHECK:         %[[R:.+]]:3 = scf.forall (%[[B:[^,]+]], %{{[^,]+}}, %[[I:[^,]+]], %[[C:[^)]+]]) = (0, 0, 0, 0) to (%{{.+}}, 2, %{{.+}}, %[[CHUNKS]]) step (1, 1, 32, 1)
+// CHECK:           %[[LO:.+]] = arith.muli %[[C]], %c256
+// CHECK:           %[[HI:.+]] = arith.addi %[[LO]], %c256
 // CHECK:           %[[P0:.+]] = tensor.extract %[[P]][%[[B]], %c0{{[_0-9]*}}] : tensor<?x?xi64>
 // CHECK:           %[[SHIFT:.+]] = arith.index_cast %[[P0]] : i64 to index
-// CHECK:           %[[LASTQ:.+]] = arith.addi %[[I]], %[[ROWS:.+]] : index
+// CHECK:           %[[LASTQ:.+]] = arith.addi %[[I]], %{{.+}} : index
 // CHECK:           %[[END:.+]] = arith.addi %[[LASTQ]], %[[SHIFT]] : index
 // CHECK:           %[[QSHIFT:.+]] = arith.addi %[[I]], %[[SHIFT]]
-// CHECK:           scf.for %{{.+}} = %c0{{[_0-9]*}} to %[[FULLEND:[^ ]+]] step %c16
-// CHECK:           scf.for %[[J:.+]] = %[[FULLEND]] to %[[KVEND:[^ ]+]] step %c16
-// CHECK:             %[[N:.+]] = affine.min #{{.+}}()[%[[J]], %[[KVEND]]]
+// CHECK:           %[[FULLHI:.+]] = arith.minsi %{{.+}}, %[[HI]]
+// CHECK:           %[[FULLEND:.+]] = arith.maxsi %[[LO]], %[[FULLHI]]
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %[[FULLEND]] step %c16
+// CHECK:           scf.for %[[J:.+]] = %[[FULLEND]] to %{{.+}} step %c16
+// CHECK:             %[[N:.+]] = affine.min #{{.+}}()[%[[J]], %{{.+}}]
 // CHECK:             tensor.extract_slice %{{.+}}[%[[B]], %{{.+}}, %[[J]], 0] [1, 1, %[[N]], 16]
 // CHECK:             %[[D:.+]] = arith.subi %[[QSHIFT]], %[[J]] : index
 // CHECK:             tessel.online_attention {{.+}} diagonal %[[D]] into
+// CHECK:           scf.forall.in_parallel
+// CHECK:             tensor.parallel_insert_slice %{{.+}} into %{{.+}}[%[[B]], %{{.+}}, %[[I]], %[[C]]] [1, 2, %{{.+}}, 1]
+// CHECK:         %[[M:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[R]]#0 :
+// CHECK:           arith.maximumf
+// CHECK:         %[[W:.+]] = linalg.generic {{.+}} ins(%[[R]]#0, %[[M]] :
+// CHECK:           math.exp
+// CHECK:         %[[L:.+]] = linalg.generic {{.+}} ins(%[[W]], %[[R]]#1 :
+// CHECK:         %[[N:.+]] = linalg.generic {{.+}} ins(%[[W]], %[[R]]#2 :
+// CHECK:         linalg.generic {{.+}} ins(%[[N]], %[[L]] :
+// CHECK:           arith.divf
 func.func @positions(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %p: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
   %o = tessel.attention %q, %k, %v positions(%p : tensor<?x?xi64>) {causal} : tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32> -> tensor<?x4x?x16xf32>
   return %o : tensor<?x4x?x16xf32>
@@ -93,8 +112,8 @@ func.func @positions(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: ten
 
 // CHECK-LABEL: func.func @paged
 // CHECK-SAME:    %[[POOL:[^:]+]]: tensor<?x1x8x24xf32>, %[[TABLE:[^:]+]]: tensor<?x?xi64>
-// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) = (0, 0, 0)
-// CHECK:           scf.for %[[J:.+]] = %c0{{[_0-9]*}} to %{{.+}} step %c8
+// CHECK:         scf.forall (%[[B:[^,]+]], %[[H:[^,]+]], %{{[^,]+}}, %{{[^)]+}}) = (0, 0, 0, 0)
+// CHECK:           scf.for %[[J:.+]] = %{{.+}} to %{{.+}} step %c8
 // CHECK:             %[[E:.+]] = arith.divui %[[J]], %c8
 // CHECK:             %[[BLK:.+]] = tensor.extract %[[TABLE]][%[[B]], %[[E]]]
 // CHECK:             %[[BI:.+]] = arith.index_cast %[[BLK]] : i64 to index
