@@ -57,6 +57,16 @@ TileSource resolveSource(Value v) {
   return {v, {}, 0};
 }
 
+/// The body of lse = m + log(l) for (m, l, out), m taken as 0 where it is
+/// -inf (a row that saw no key: log(0) = -inf).
+void logSumExp(OpBuilder &b, Location loc, ValueRange args) {
+  Value logL = math::LogOp::create(b, loc, args[1]);
+  linalg::YieldOp::create(
+      b, loc,
+      arith::AddFOp::create(b, loc, safeMax(b, loc, args[0]), logL)
+          .getResult());
+}
+
 /// Builds the online form of one attention op.
 class AttentionTiler {
 public:
@@ -220,20 +230,11 @@ public:
               arith::DivFOp::create(nb, nl, args[1], args[0]).getResult());
         })[0];
     AffineMap id2 = b.getMultiDimIdentityMap(2);
-    Value lseTile = generic(
-        b, loc, ValueRange{state[0], state[1]},
-        slice(lseOut, ArrayRef(oOffsets).drop_back(),
-              ArrayRef(oSizes).drop_back(), {group, ShapedType::kDynamic}),
-        {id2, id2, id2}, iterators(2),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value isNegInf = arith::CmpFOp::create(
-              nb, nl, arith::CmpFPredicate::OEQ, args[0], f32(nb, nl, kNegInf));
-          Value m = arith::SelectOp::create(nb, nl, isNegInf, f32(nb, nl, 0.0),
-                                            args[0]);
-          Value logL = math::LogOp::create(nb, nl, args[1]);
-          linalg::YieldOp::create(
-              nb, nl, arith::AddFOp::create(nb, nl, m, logL).getResult());
-        })[0];
+    Value lseTile = generic(b, loc, ValueRange{state[0], state[1]},
+                            slice(lseOut, ArrayRef(oOffsets).drop_back(),
+                                  ArrayRef(oSizes).drop_back(),
+                                  {group, ShapedType::kDynamic}),
+                            {id2, id2, id2}, iterators(2), logSumExp)[0];
 
     b.setInsertionPointToStart(forall.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(b, loc, oTile, oOut, oOffsets, oSizes,
@@ -302,23 +303,25 @@ private:
                 emptyTensor(b, loc, mType, tensor::getMixedSizes(b, loc, m)),
                 {id4, rows4, id4}, iterators(4),
                 [&](OpBuilder &nb, Location nl, ValueRange args) {
-                  Value isNegInf =
-                      arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
-                                            args[1], f32(nb, nl, kNegInf));
-                  Value safe = arith::SelectOp::create(
-                      nb, nl, isNegInf, f32(nb, nl, 0.0), args[1]);
-                  Value w = math::ExpOp::create(
-                      nb, nl, arith::SubFOp::create(nb, nl, args[0], safe));
-                  linalg::YieldOp::create(nb, nl, w);
+                  Value d = arith::SubFOp::create(nb, nl, args[0],
+                                                  safeMax(nb, nl, args[1]));
+                  linalg::YieldOp::create(
+                      nb, nl, math::ExpOp::create(nb, nl, d).getResult());
                 })[0];
-    Value sumL = generic(
-        b, loc, ValueRange{weights, l},
-        filledTensor(b, loc, rowType, rowSizes, 0.0), {id4, id4, rows4},
-        iterators(4, {3}), [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value wl = arith::MulFOp::create(nb, nl, args[0], args[1]);
-          linalg::YieldOp::create(
-              nb, nl, arith::AddFOp::create(nb, nl, args[2], wl).getResult());
-        })[0];
+    // sum_c w_c x_c into `init` (the body's args: w, x, the sum).
+    auto weightedSum = [&](Value x, Value init, ArrayRef<AffineMap> maps,
+                           int64_t rank) {
+      return generic(
+          b, loc, ValueRange{weights, x}, init, maps,
+          iterators(rank, {rank - 1}),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value wx = arith::MulFOp::create(nb, nl, args[0], args[1]);
+            linalg::YieldOp::create(
+                nb, nl, arith::AddFOp::create(nb, nl, args[2], wx).getResult());
+          })[0];
+    };
+    Value sumL = weightedSum(l, filledTensor(b, loc, rowType, rowSizes, 0.0),
+                             {id4, id4, rows4}, 4);
     // O over loops (b, h, i, v, c), c reduced.
     SmallVector<OpFoldResult> oSizes(rowSizes);
     oSizes.push_back(attr(valueDepth));
@@ -328,14 +331,8 @@ private:
     AffineMap mc5 = projection(ctx, 5, {0, 1, 2, 4});
     AffineMap acc5 = projection(ctx, 5, {0, 1, 2, 4, 3});
     AffineMap out5 = projection(ctx, 5, {0, 1, 2, 3});
-    Value sumAcc = generic(
-        b, loc, ValueRange{weights, acc},
-        filledTensor(b, loc, oType, oSizes, 0.0), {mc5, acc5, out5},
-        iterators(5, {4}), [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value wa = arith::MulFOp::create(nb, nl, args[0], args[1]);
-          linalg::YieldOp::create(
-              nb, nl, arith::AddFOp::create(nb, nl, args[2], wa).getResult());
-        })[0];
+    Value sumAcc = weightedSum(acc, filledTensor(b, loc, oType, oSizes, 0.0),
+                               {mc5, acc5, out5}, 5);
     AffineMap id3 = b.getMultiDimIdentityMap(3);
     AffineMap rows3of4 = projection(ctx, 4, {0, 1, 2});
     Value o = generic(
@@ -346,18 +343,9 @@ private:
               nb, nl,
               arith::DivFOp::create(nb, nl, args[0], args[1]).getResult());
         })[0];
-    Value lse = generic(
-        b, loc, ValueRange{maxM, sumL}, emptyTensor(b, loc, rowType, rowSizes),
-        {id3, id3, id3}, iterators(3),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value isNegInf = arith::CmpFOp::create(
-              nb, nl, arith::CmpFPredicate::OEQ, args[0], f32(nb, nl, kNegInf));
-          Value safe = arith::SelectOp::create(nb, nl, isNegInf,
-                                               f32(nb, nl, 0.0), args[0]);
-          Value logL = math::LogOp::create(nb, nl, args[1]);
-          linalg::YieldOp::create(
-              nb, nl, arith::AddFOp::create(nb, nl, safe, logL).getResult());
-        })[0];
+    Value lse = generic(b, loc, ValueRange{maxM, sumL},
+                        emptyTensor(b, loc, rowType, rowSizes), {id3, id3, id3},
+                        iterators(3), logSumExp)[0];
     return {o, lse};
   }
 

@@ -142,6 +142,13 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
       })[0];
 }
 
+Value safeMax(OpBuilder &b, Location loc, Value m) {
+  Value isNegInf = arith::CmpFOp::create(
+      b, loc, arith::CmpFPredicate::OEQ, m,
+      f32(b, loc, -std::numeric_limits<double>::infinity()));
+  return arith::SelectOp::create(b, loc, isNegInf, f32(b, loc, 0.0), m);
+}
+
 Value attentionLogit(
     OpBuilder &b, Location loc, Value qk, double scale, Value bias, Value shift,
     llvm::function_ref<std::pair<Value, Value>()> queryAndKey) {

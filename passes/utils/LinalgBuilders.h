@@ -93,6 +93,10 @@ Value attentionLogit(OpBuilder &b, Location loc, Value qk, double scale,
                      Value bias, Value shift,
                      llvm::function_ref<std::pair<Value, Value>()> queryAndKey);
 
+/// `m`, or 0 where `m` is -inf (a row of online softmax that has seen no
+/// visible key), so that exp(x - m) stays 0 instead of NaN.
+Value safeMax(OpBuilder &b, Location loc, Value m);
+
 /// exp(d) for f32 `d` as exp2(d log2(e)): tessel-cpu-approximate-math's exp2 is
 /// the cheaper polynomial. Used where d is a difference x - max(x), small
 /// and exactly computed, so the multiplication costs no accuracy.

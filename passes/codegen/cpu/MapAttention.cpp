@@ -52,14 +52,6 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-/// `m`, or 0 where `m` is -inf (a row with no visible key yet), so that
-/// exp(x - m) stays 0 instead of NaN.
-Value safeMax(OpBuilder &b, Location loc, Value m) {
-  Value isNegInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m,
-                                         f32(b, loc, kNegInf));
-  return arith::SelectOp::create(b, loc, isNegInf, f32(b, loc, 0.0), m);
-}
-
 /// The sizes of `tensor`: a slice's own size operands where it is one (so
 /// that no tensor.dim keeps a slice alive), else tensor.dim.
 SmallVector<OpFoldResult> sizesOfTile(OpBuilder &b, Location loc,

@@ -43,9 +43,9 @@
 // CHECK:           %[[OT:.+]] = linalg.generic {{.+}} ins(%[[DIAG]]#1, %[[DIAG]]#2 : tensor<4x?xf32>, tensor<4x?x16xf32>) outs(%[[OSLICE]] : tensor<4x?x16xf32>)
 // CHECK:             arith.divf
 // CHECK:           %[[LT:.+]] = linalg.generic {{.+}} ins(%[[DIAG]]#0, %[[DIAG]]#1 : tensor<4x?xf32>, tensor<4x?xf32>)
+// CHECK:             math.log
 // CHECK:             arith.cmpf oeq
 // CHECK:             arith.select
-// CHECK:             math.log
 // CHECK:           scf.forall.in_parallel
 // CHECK:             tensor.parallel_insert_slice %[[OT]] into %[[OUT]][%[[B]], %[[HEAD]], %[[I]], 0] [1, 4, %{{.+}}, 16]
 // CHECK:             tensor.parallel_insert_slice %[[LT]] into %[[LSE]][%[[B]], %[[HEAD]], %[[I]]] [1, 4, %{{.+}}]
