@@ -46,17 +46,17 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
   first = firstCacheInput(decode->inputs);
   state.assign(2, Tensor());
   int64_t poolBlocks = 0;
-  if (first == 3) {
+  if (paged()) {
     perBlock = decode->inputs[3].shape[2];
     int64_t perSequence = (capacity + perBlock - 1) / perBlock;
     poolBlocks = 1 + batch * perSequence;
     state.push_back(Tensor::zeros(DType::I64, {batch, perSequence}));
     blocks.reset(poolBlocks);
-    sharedPeak = copies = promptLength = 0;
+    shared = copies = promptLength = 0;
   }
   for (size_t i = first; i < decode->inputs.size(); ++i) {
     std::vector<int64_t> shape = decode->inputs[i].shape;
-    if (first == 3)
+    if (paged())
       shape[0] = poolBlocks;
     else
       shape[0] = batch, shape[2] = capacity;
@@ -69,7 +69,7 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
 }
 
 void DecodeState::sharePrefixes(const Tensor &prompts) {
-  if (first != 3)
+  if (!paged())
     return;
   int64_t batch = prompts.shape[0], length = prompts.shape[1];
   const int64_t *ids = prompts.ints.data();
@@ -99,10 +99,9 @@ void DecodeState::sharePrefixes(const Tensor &prompts) {
       blocks.retain(block);
     }
   }
-  int64_t shared = 0;
+  shared = 0;
   for (int64_t block = 1; block < blocks.size(); ++block)
     shared += blocks.referencesOf(block) > 1;
-  sharedPeak = std::max(sharedPeak, shared);
 }
 
 Status DecodeState::ownBlocks(int64_t row, int64_t from, int64_t to) {
@@ -136,7 +135,7 @@ Status DecodeState::ownBlocks(int64_t row, int64_t from, int64_t to) {
 }
 
 void DecodeState::finish(int64_t row) {
-  if (first != 3 || finished[row])
+  if (!paged() || finished[row])
     return;
   finished[row] = true;
   for (int64_t e = 0; e < state[2].shape[1]; ++e) {
@@ -148,7 +147,7 @@ void DecodeState::finish(int64_t row) {
 Status DecodeState::feed(const Tensor &tokens,
                          const std::vector<int64_t> &starts) {
   int64_t batch = tokens.shape[0], count = tokens.shape[1];
-  if (first == 3)
+  if (paged())
     for (int64_t b = 0; b < batch; ++b)
       if (!finished[b])
         TESSEL_RETURN_IF_ERROR(ownBlocks(b, starts[b], starts[b] + count));

@@ -82,12 +82,14 @@ public:
   const std::vector<Tensor> &inputs() const { return state; }
   /// The index of the first cache in inputs(): 3 when paged, else 2.
   size_t firstCache() const { return first; }
+  /// Whether the caches are pools read through block tables.
+  bool paged() const { return first == 3; }
   /// Paged: positions per block, and the pool's blocks.
   int64_t blockSize() const { return perBlock; }
   const BlockPool &pool() const { return blocks; }
-  /// Paged: blocks that more than one sequence's table named at once (at
-  /// most), and the shared blocks copied on write.
-  int64_t peakShared() const { return sharedPeak; }
+  /// Paged: blocks that sharePrefixes gave to more than one sequence, and
+  /// the shared blocks copied on write since.
+  int64_t sharedBlocks() const { return shared; }
   int64_t copiedOnWrite() const { return copies; }
 
 private:
@@ -104,7 +106,7 @@ private:
   std::vector<Tensor> state, results;
   std::vector<int64_t> held;
   size_t first = 2;
-  int64_t perBlock = 0, sharedPeak = 0, copies = 0;
+  int64_t perBlock = 0, shared = 0, copies = 0;
   /// Paged: the prompt length sharePrefixes saw; shared blocks hold
   /// positions below it.
   int64_t promptLength = 0;

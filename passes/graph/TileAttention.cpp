@@ -516,7 +516,6 @@ struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
       int64_t tileK = pagedK ? pagedK : pagedV ? pagedV : blockK;
       OpBuilder b(op);
       Location loc = op.getLoc();
-      Value key = op.getKey(), value = op.getValue();
       // Decode (attention at given positions: few queries, a long cache)
       // splits the keys into chunks of split-keys, rounded to whole tiles.
       int64_t chunkK = 0;
@@ -530,18 +529,6 @@ struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
             castTo(b, loc, lse, cast<RankedTensorType>(lseResult.getType())));
       }
       op.erase();
-      // A paged read (and a slice of it) that only this attention used is
-      // read through the table now.
-      for (Value source : {value, key})
-        for (Operation *def = source.getDefiningOp();
-             def && isa<tessel::SliceOp, tessel::PagedCacheReadOp>(def) &&
-             def->use_empty();) {
-          Operation *next = isa<tessel::SliceOp>(def)
-                                ? def->getOperand(0).getDefiningOp()
-                                : nullptr;
-          def->erase();
-          def = next;
-        }
     }
   }
 };

@@ -474,7 +474,7 @@ void printCacheMemory(const DecodeState &state, const char *label) {
     allocated += inputs[i].numel() * bytes;
   }
   auto ll = [](int64_t v) { return static_cast<long long>(v); };
-  if (first == 3) {
+  if (state.paged()) {
     // Paged: the pool, and how much of it the sequences used.
     const BlockPool &pool = state.pool();
     int64_t perBlock = perToken * state.blockSize();
@@ -485,7 +485,7 @@ void printCacheMemory(const DecodeState &state, const char *label) {
                 label, ll(perToken), inputs.size() - first, ll(pool.size()),
                 ll(state.blockSize()), ll(allocated), ll(pool.peak()),
                 ll(pool.peak() * perBlock), ll(pool.used()),
-                ll(state.peakShared()), ll(state.copiedOnWrite()));
+                ll(state.sharedBlocks()), ll(state.copiedOnWrite()));
     return;
   }
   int64_t batch = inputs.size() > first ? inputs[first].shape[0] : 0;
