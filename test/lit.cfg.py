@@ -45,6 +45,7 @@ if runtime_only_bin:
 # that compare with them require `tokenizer-refs` (which needs node too).
 node = shutil.which("node")
 if node:
+    config.available_features.add("node")
     config.substitutions.append(("%node", node))
 tokenizer_refs = lit_config.params.get("tokenizer_refs")
 if tokenizer_refs:

@@ -4,6 +4,7 @@
 //   tessel-run run MODEL.tsl --entry NAME --input X.npy... --output Y.npy...
 //   tessel-run generate MODEL.tsl --prompt-tokens ids.npy [sampling options]
 //   tessel-run generate MODEL.tsl --prompt "text" [--tokenizer T] [...]
+//   tessel-run serve MODEL.tsl [--port 8080] [...]
 //
 // Runs the entry points of an artifact written by `tesselc -o MODEL.tsl`.
 // No MLIR or LLVM: this is the runner a machine without the compiler (a GPU
@@ -18,7 +19,10 @@
 #include "runtime/Sampling.h"
 #include "tools/common/CommandLine.h"
 #ifdef TESSEL_HAVE_TOKENIZERS
-#include "runtime/tokenizer/Tokenizer.h"
+#include "runtime/tokenizer/TextStream.h"
+#endif
+#ifdef TESSEL_HAVE_SERVER
+#include "runtime/serve/Server.h"
 #endif
 
 #include <algorithm>
@@ -129,6 +133,28 @@ const std::vector<cli::CommandSpec> &commands() {
          "Speculative decoding with drafts of up to K tokens looked up in "
          "the prompt and the text so far (no draft model)"},
         kProfile,
+        kWeights,
+        kSeed}},
+      {"serve",
+       "Serve a compiled model over HTTP with OpenAI's completions API",
+       "MODEL.tsl",
+       {{"tokenizer", "PATH",
+         "Tokenizer (directory or file; default: the artifact's own)"},
+        {"host", "ADDRESS", "Address to listen on (default 127.0.0.1)"},
+        {"port", "N", "Port to listen on (default 8080; 0: any free one)"},
+        {"model-name", "NAME",
+         "The model's id in the API (default: the artifact's model name)"},
+        {"max-batch", "N",
+         "Sequences decoded in one step at most (default 16)"},
+        {"max-queue", "N",
+         "Sequences waiting for the batch at most; more get 429 (default 128)"},
+        {"kv-blocks", "N",
+         "Blocks of the paged KV pool (default: room for --max-batch "
+         "sequences of the whole context)"},
+        {"prefill-tokens", "N",
+         "Padded prompt tokens in one prefill step at most (default 2048)"},
+        {"grace-period", "SECONDS",
+         "After SIGTERM, how long requests in flight may go on (default 10)"},
         kWeights,
         kSeed}},
   };
@@ -339,7 +365,8 @@ public:
   /// Generated ids follow `promptLength` prompt ids (a SentencePiece
   /// piece reads differently first in a sequence).
   void start(size_t promptLength) {
-    stream = std::make_unique<StreamDecoder>(*tokenizer, promptLength);
+    stream = std::make_unique<TextStream>(*tokenizer, promptLength, stops,
+                                          stopAtEnd);
   }
   /// Ids above the tokenizer's (a padded model vocabulary) are never
   /// sampled when the output is text.
@@ -349,49 +376,25 @@ public:
   std::vector<std::string> stops;
 
   Status show(int64_t id, bool &ended) {
-    ended = stopAtEnd && tokenizer->endOfText() &&
-            id == *tokenizer->endOfText();
-    if (ended)
-      return Status::ok();
-    std::string ready;
-    TESSEL_RETURN_IF_ERROR(stream->push(static_cast<int32_t>(id), ready));
-    ended = write(ready, /*last=*/false);
+    std::string text;
+    TESSEL_RETURN_IF_ERROR(stream->push(id, text, ended));
+    write(text);
     return Status::ok();
   }
 
   void finish() {
-    if (!stopped)
-      write(stream->finish(), /*last=*/true);
-    std::printf("\n");
+    std::string text;
+    stream->finish(text);
+    write(text + "\n");
   }
 
 private:
-  /// Writes `text` after what was held back, up to a stop string (then
-  /// returns true); holds back a tail that may begin a stop string, unless
-  /// this is the `last` text.
-  bool write(const std::string &text, bool last) {
-    pending += text;
-    size_t cut = std::string::npos;
-    for (const std::string &stop : stops) // Not empty (runGenerate checks).
-      cut = std::min(cut, pending.find(stop));
-    stopped = cut != std::string::npos;
-    size_t ready = stopped ? cut : pending.size();
-    if (!stopped && !last)
-      for (const std::string &stop : stops)
-        for (size_t k = std::min(stop.size() - 1, pending.size()); k > 0; --k)
-          if (pending.compare(pending.size() - k, k, stop, 0, k) == 0) {
-            ready = std::min(ready, pending.size() - k);
-            break;
-          }
-    std::fwrite(pending.data(), 1, ready, stdout);
+  static void write(const std::string &text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
-    pending.erase(0, stopped ? pending.size() : ready);
-    return stopped;
   }
-  std::string pending;
-  bool stopped = false;
   std::unique_ptr<Tokenizer> tokenizer;
-  std::unique_ptr<StreamDecoder> stream;
+  std::unique_ptr<TextStream> stream;
 #else
   bool stopAtEnd = true;
   std::vector<std::string> stops;
@@ -683,6 +686,63 @@ Status runGenerate(const cli::ParsedArgs &args) {
   return Status::ok();
 }
 
+/// `serve`: the model behind an OpenAI-compatible HTTP server until
+/// SIGTERM or SIGINT.
+Status runServe(const cli::ParsedArgs &args) {
+#ifdef TESSEL_HAVE_SERVER
+  ServerOptions options;
+  uint64_t port = 8080, batch = 16, queue = 128, blocks = 0, prefill = 2048;
+  double grace = 10;
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("port", port));
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("max-batch", batch));
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("max-queue", queue));
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("kv-blocks", blocks));
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("prefill-tokens", prefill));
+  TESSEL_RETURN_IF_ERROR(args.getDouble("grace-period", grace));
+  if (port > 65535)
+    return errorf("--port must be in [0, 65535], got ", port);
+  if (batch < 1 || batch > 4096)
+    return errorf("--max-batch must be in [1, 4096], got ", batch);
+  if (queue > 65536)
+    return errorf("--max-queue must be in [0, 65536], got ", queue);
+  if (args.has("kv-blocks") && blocks < 2)
+    return errorf("--kv-blocks must be at least 2 (block 0 is scratch), got ",
+                  blocks);
+  if (prefill < 1)
+    return Status::error("--prefill-tokens must be at least 1");
+  if (!(grace >= 0 && grace <= 86400))
+    return errorf("--grace-period must be in [0, 86400] seconds, got ", grace);
+  options.host = args.get("host", "127.0.0.1");
+  options.port = static_cast<int>(port);
+  options.modelName = args.get("model-name", "");
+  options.engine.maxBatch = static_cast<int64_t>(batch);
+  options.engine.maxQueue = static_cast<int64_t>(queue);
+  options.engine.poolBlocks = static_cast<int64_t>(blocks);
+  options.engine.prefillTokens = static_cast<int64_t>(prefill);
+  options.grace = std::chrono::milliseconds(static_cast<int64_t>(grace * 1e3));
+
+  Artifact artifact;
+  TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
+  std::string path = args.get("tokenizer", artifact.tokenizerPath());
+  if (path.empty())
+    return errorf(args.positional(), ": serving needs a tokenizer: give "
+                                     "--tokenizer, or compile a model that "
+                                     "names one");
+  std::unique_ptr<Tokenizer> tokenizer;
+  TESSEL_RETURN_IF_ERROR(loadTokenizer(path, tokenizer));
+  if (artifact.vocabSize() && tokenizer->vocabSize() > artifact.vocabSize())
+    return errorf(path, ": the tokenizer has ", tokenizer->vocabSize(),
+                  " tokens, more than the model's vocabulary of ",
+                  artifact.vocabSize());
+  return serve(artifact, *tokenizer, options);
+#else
+  (void)args;
+  return Status::error("serve: this tessel-run was built without the HTTP "
+                       "server (libcpp-httplib-dev or the tokenizers were "
+                       "missing)");
+#endif
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -714,6 +774,8 @@ int main(int argc, char **argv) {
     status = runForward(args);
   else if (args.command() == "run")
     status = runEntry(args);
+  else if (args.command() == "serve")
+    status = runServe(args);
   else
     status = runGenerate(args);
   return status.isOk() ? 0 : fail(status);
