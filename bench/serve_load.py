@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Serving: throughput and latency of `tessel-run serve` under concurrent
+streaming clients, beside `tessel-run generate` on the same batches.
+
+    bench/serve_load.py [--threads 2] [--clients 1,8,32] [--requests 3]
+                        [--new-tokens 32]
+
+A GPT-2-124M-sized model (bench/gpt2.py: f32, random weights, GPT-2's
+tokenizer from build/tokenizer-refs) compiled with a paged KV cache
+(blocks of 16). For each number of clients C, C threads each send
+--requests streaming completions one after another (a prompt of about 16
+tokens, --new-tokens new ones, greedy, ignore_eos) to one server started
+with --max-batch C. Measured from the client side: generated tokens/s over
+the run, time to first token (p50, p99), and the time between a stream's
+tokens (p50, p99).
+
+The reference, in the same script: `tessel-run generate --time` on a
+static batch of C prompts of the same length: its generated tokens over
+the time of all its steps (the prompt's included). server / generate is what continuous batching, HTTP,
+JSON and the event stream cost (or, above 1, what keeping the batch full
+gains); llama.cpp's server is not built here (not packaged in Debian 12).
+
+Run with OpenBLAS's native kernels (see BENCH-NOTES) and nothing else busy.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpt2 import BIN, CONFIG, ROOT, random_weights, write_safetensors  # noqa
+
+PROMPT = ("The server takes requests from many clients at once and keeps "
+          "its batch full")
+
+
+def start_server(artifact, weights, tokenizer, clients, blocks, threads):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    server = subprocess.Popen(
+        [os.path.join(BIN, "tessel-run"), "serve", artifact, "--weights",
+         weights, "--tokenizer", tokenizer, "--port", "0", "--max-batch",
+         str(clients), "--kv-blocks", str(blocks)],
+        stderr=subprocess.PIPE, text=True, env=env)
+    line = server.stderr.readline()
+    match = re.search(r"http://([\d.]+):(\d+)", line)
+    if not match:
+        server.kill()
+        sys.exit(f"serve_load: the server did not start: {line}")
+    return server, match.group(1), int(match.group(2))
+
+
+def client(host, port, requests, new_tokens, out):
+    """Sends `requests` streaming completions in turn; appends (start,
+    [arrival time of each token]) per request to `out`."""
+    for _ in range(requests):
+        connection = http.client.HTTPConnection(host, port, timeout=600)
+        body = json.dumps({"prompt": PROMPT, "max_tokens": new_tokens,
+                           "temperature": 0, "ignore_eos": True,
+                           "stream": True, "return_token_ids": True})
+        start = time.perf_counter()
+        connection.request("POST", "/v1/completions", body,
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        arrivals = []
+        for line in response:
+            if not line.startswith(b"data: {"):
+                continue
+            now = time.perf_counter()
+            for choice in json.loads(line[6:])["choices"]:
+                arrivals += [now] * len(choice.get("token_ids", []))
+        connection.close()
+        if len(arrivals) != new_tokens:
+            sys.exit(f"serve_load: a stream gave {len(arrivals)} tokens, not "
+                     f"{new_tokens}")
+        out.append((start, arrivals))
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+def run_clients(host, port, clients, requests, new_tokens):
+    out, threads = [], []
+    start = time.perf_counter()
+    for _ in range(clients):
+        t = threading.Thread(target=client,
+                             args=(host, port, requests, new_tokens, out))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    first = [arrivals[0] - begin for begin, arrivals in out]
+    gaps = [b - a for _, arrivals in out
+            for a, b in zip(arrivals, arrivals[1:])]
+    tokens = sum(len(arrivals) for _, arrivals in out)
+    return tokens / wall, first, gaps
+
+
+def generate_rate(artifact, weights, prompt_ids, batch, new_tokens, tmp,
+                  threads):
+    """tokens/s of `generate` on a static batch of `batch` prompts, its
+    prompt step included (as the server's clients wait for it too)."""
+    path = os.path.join(tmp, "prompt.npy")
+    np.save(path, np.array([prompt_ids] * batch, np.int64))
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    r = subprocess.run(
+        [os.path.join(BIN, "tessel-run"), "generate", artifact,
+         "--prompt-tokens", path, "--weights", weights, "--max-new-tokens",
+         str(new_tokens), "--time"],
+        capture_output=True, text=True, env=env, check=True)
+    prompt_ms = float(re.search(r"prompt: .* in ([0-9.]+) ms", r.stderr)[1])
+    rest_ms = float(re.search(r"generated: .* in ([0-9.]+) ms", r.stderr)[1])
+    return batch * new_tokens / ((prompt_ms + rest_ms) / 1e3)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--requests", type=int, default=3,
+                        help="requests per client, one after another")
+    parser.add_argument("--new-tokens", type=int, default=32)
+    args = parser.parse_args()
+    tokenizer = os.path.join(ROOT, "build", "tokenizer-refs", "gpt2")
+    if not os.path.isdir(tokenizer):
+        sys.exit("serve_load: no GPT-2 tokenizer in build/tokenizer-refs "
+                 "(scripts/fetch-tokenizer-refs.sh build/tokenizer-refs)")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, "gpt2-124m.json")
+        with open(config, "w") as f:
+            json.dump(CONFIG, f)
+        artifact = os.path.join(tmp, "gpt2.tsl")
+        subprocess.run([os.path.join(BIN, "tesselc"), config, "-o", artifact,
+                        "--kv-block-size=16"], check=True)
+        manifest = json.load(open(os.path.join(artifact, "manifest.json")))
+        weights = os.path.join(tmp, "weights.safetensors")
+        write_safetensors(weights, random_weights(manifest, 0))
+        ids_file = os.path.join(tmp, "ids.npy")
+        subprocess.run([os.path.join(BIN, "tessel-tokenize"), "encode",
+                        tokenizer, "--text", PROMPT, "-o", ids_file],
+                       check=True, capture_output=True)
+        prompt_ids = np.load(ids_file).reshape(-1).tolist()
+        print(f"GPT-2-124M-sized, f32, paged KV (blocks of 16), "
+              f"{args.threads} threads; prompt {len(prompt_ids)} tokens, "
+              f"{args.new_tokens} new per request, {args.requests} requests "
+              f"per client")
+        print(f"{'clients':>7} {'tokens/s':>9} {'generate':>9} {'ratio':>6} "
+              f"{'TTFT p50':>9} {'p99':>8} {'ITL p50':>8} {'p99':>8}")
+        for clients in map(int, args.clients.split(",")):
+            per = -(-(len(prompt_ids) + args.new_tokens) // 16)
+            server, host, port = start_server(
+                artifact, weights, tokenizer, clients, 1 + clients * per,
+                args.threads)
+            try:
+                # One request first: the server's first steps are slower.
+                run_clients(host, port, 1, 1, 4)
+                rate, first, gaps = run_clients(host, port, clients,
+                                                args.requests,
+                                                args.new_tokens)
+            finally:
+                server.terminate()
+                server.wait()
+            reference = generate_rate(artifact, weights, prompt_ids, clients,
+                                      args.new_tokens, tmp, args.threads)
+            ms = lambda s: f"{1e3 * s:.0f} ms"  # noqa: E731
+            print(f"{clients:>7} {rate:>9.1f} {reference:>9.1f} "
+                  f"{rate / reference:>6.2f} {ms(percentile(first, 50)):>9} "
+                  f"{ms(percentile(first, 99)):>8} "
+                  f"{ms(percentile(gaps, 50)):>8} "
+                  f"{ms(percentile(gaps, 99)):>8}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
