@@ -214,25 +214,26 @@ bool parseCompletionRequest(const std::string &body, CompletionRequest &request,
   constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
   SamplingOptions &sampling = request.sampling;
   int64_t topK = sampling.topK;
-  bool ok =
-      fields.integer("max_tokens", 1, kMaxInt, request.maxTokens) &&
-      fields.integer("n", 1, 64, request.n) &&
-      fields.number("temperature", 0, 2, false, sampling.temperature) &&
-      fields.number("top_p", 0, 1, true, sampling.topP) &&
-      fields.integer("top_k", -1, kMaxInt, topK) &&
-      fields.number("min_p", 0, 1, false, sampling.minP) &&
-      fields.number("presence_penalty", -2, 2, false,
-                    sampling.presencePenalty) &&
-      fields.number("frequency_penalty", -2, 2, false,
-                    sampling.frequencyPenalty) &&
-      fields.number("repetition_penalty", 0, 100, true,
-                    sampling.repetitionPenalty) &&
-      parseStop(fields, request) && fields.boolean("stream", request.stream) &&
-      fields.boolean("ignore_eos", request.ignoreEos) &&
-      fields.boolean("return_token_ids", request.tokenIds) &&
-      fields.unsupported("echo", false) && fields.unsupported("logprobs", 0) &&
-      fields.unsupported("suffix", json()) &&
-      fields.unsupported("logit_bias", json::object());
+  bool ok = fields.integer("max_tokens", 1, kMaxInt, request.maxTokens) &&
+            fields.integer("n", 1, 64, request.n) &&
+            fields.number("temperature", 0, 2, false, sampling.temperature) &&
+            fields.number("top_p", 0, 1, true, sampling.topP) &&
+            fields.integer("top_k", -1, kMaxInt, topK) &&
+            fields.number("min_p", 0, 1, false, sampling.minP) &&
+            fields.number("presence_penalty", -2, 2, false,
+                          sampling.presencePenalty) &&
+            fields.number("frequency_penalty", -2, 2, false,
+                          sampling.frequencyPenalty) &&
+            fields.number("repetition_penalty", 0, 100, true,
+                          sampling.repetitionPenalty) &&
+            parseStop(fields, request) &&
+            fields.boolean("stream", request.stream) &&
+            fields.boolean("ignore_eos", request.ignoreEos) &&
+            fields.boolean("return_token_ids", request.tokenIds) &&
+            fields.unsupported("echo", false) &&
+            fields.unsupported("logprobs", json()) &&
+            fields.unsupported("suffix", json()) &&
+            fields.unsupported("logit_bias", json::object());
   if (!ok)
     return false;
   sampling.topK = topK < 0 ? 0 : topK; // -1 (vLLM's) or 0: every token.

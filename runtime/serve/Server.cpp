@@ -159,7 +159,7 @@ bool Service::prepare(const CompletionRequest &request,
     return false;
   }
   for (int64_t id : prompt)
-    if (id >= artifact.vocabSize()) {
+    if (artifact.vocabSize() > 0 && id >= artifact.vocabSize()) {
       error = {400,
                "prompt token id " + std::to_string(id) +
                    " is not in the model's vocabulary of " +
@@ -182,6 +182,16 @@ bool Service::prepare(const CompletionRequest &request,
   } else {
     std::lock_guard<std::mutex> lock(seedMutex);
     seed = seeds();
+  }
+  if (request.n > options.engine.maxBatch + options.engine.maxQueue) {
+    error = {
+        400,
+        "n = " + std::to_string(request.n) +
+            " choices exceed what the server holds at once (" +
+            std::to_string(options.engine.maxBatch + options.engine.maxQueue) +
+            ": --max-batch plus --max-queue)",
+        "invalid_request_error", "n"};
+    return false;
   }
   completion->promptTokens = static_cast<int64_t>(prompt.size());
   completion->prompt = prompt;
@@ -213,6 +223,9 @@ bool Service::prepare(const CompletionRequest &request,
       choice.pendingIds.push_back(token);
       bool ended = false;
       Status shown = choice.text->push(token, choice.pending, ended);
+      if (!shown.isOk())
+        choice.error =
+            "decoding token " + std::to_string(token) + ": " + shown.message();
       owner->changed.notify_all();
       return shown.isOk() && !ended;
     };
@@ -224,8 +237,10 @@ bool Service::prepare(const CompletionRequest &request,
       Choice &choice = owner->choices[i];
       choice.text->finish(choice.pending);
       choice.ended = true;
-      choice.finish = finish;
-      choice.error = message;
+      // A token the tokenizer could not decode ended it: an error.
+      choice.finish = choice.error.empty() ? finish : Finish::Error;
+      if (choice.error.empty())
+        choice.error = message;
       owner->changed.notify_all();
     };
     if (Status fits = engine.check(sequence); !fits.isOk()) {
@@ -315,7 +330,7 @@ void Service::completions(const httplib::Request &request,
     completion->changed.wait(lock, [&] { return completion->ended(); });
     for (const Choice &choice : completion->choices)
       if (choice.finish == Finish::Error)
-        return reply(res, {500, "the model failed: " + choice.error,
+        return reply(res, {500, "generation failed: " + choice.error,
                            "server_error", ""});
     res.set_content(dump(answer(*completion)), "application/json");
     return;
@@ -331,7 +346,8 @@ void Service::completions(const httplib::Request &request,
       std::unique_lock<std::mutex> lock(completion->mutex);
       auto news = [&] {
         for (const Choice &choice : completion->choices)
-          if (!choice.pending.empty() || !choice.pendingIds.empty() ||
+          if (!choice.pending.empty() ||
+              (completion->tokenIds && !choice.pendingIds.empty()) ||
               (choice.ended && !choice.reported))
             return true;
         return false;
@@ -354,9 +370,9 @@ void Service::completions(const httplib::Request &request,
         if (choice.ended && !choice.reported) {
           choice.reported = true;
           if (choice.finish == Finish::Error)
-            events.push_back(
-                json::parse(errorBody({500, "the model failed: " + choice.error,
-                                       "server_error", ""})));
+            events.push_back(json::parse(
+                errorBody({500, "generation failed: " + choice.error,
+                           "server_error", ""})));
           else
             events.push_back(
                 chunk(*completion, i, "", {}, finishName(choice.finish)));
@@ -375,7 +391,8 @@ void Service::completions(const httplib::Request &request,
       text += "data: " + dump(event) + "\n\n";
     if (ended)
       text += "data: [DONE]\n\n";
-    if (!sink.write(text.data(), text.size()))
+    // (An empty write would end httplib's chunked stream.)
+    if (!text.empty() && !sink.write(text.data(), text.size()))
       return false;
     if (ended)
       sink.done();
@@ -437,7 +454,7 @@ void Service::metrics(httplib::Response &res) {
               "KV cache blocks held by sequences (reserved at admission for "
               "the prompt and max_tokens).",
               counts.blocksUsed, out);
-  writeMetric("tessel_kv_blocks_total", "gauge",
+  writeMetric("tessel_kv_blocks", "gauge",
               "KV cache blocks of the pool (the scratch block not counted).",
               counts.blocks - 1, out);
   writeMetric("tessel_kv_block_size", "gauge", "Positions per KV block.",
@@ -510,8 +527,9 @@ Status serve(const Artifact &artifact, const Tokenizer &tokenizer,
   TESSEL_RETURN_IF_ERROR(service.start());
   httplib::Server server;
   // A thread per connection in flight: every streaming client holds one.
-  size_t threads = static_cast<size_t>(std::max<int64_t>(
-      16, options.engine.maxBatch + options.engine.maxQueue + 8));
+  // (At most 1024: connections past the threads wait for one.)
+  size_t threads = static_cast<size_t>(std::clamp<int64_t>(
+      options.engine.maxBatch + options.engine.maxQueue + 8, 16, 1024));
   server.new_task_queue = [threads] {
     return new httplib::ThreadPool(threads);
   };
@@ -542,9 +560,10 @@ Status serve(const Artifact &artifact, const Tokenizer &tokenizer,
   std::fflush(stderr);
 
   // The first signal: completions get 503 from now on, those in flight
-  // have the grace period; once none is left (or soon after the grace
-  // period, when the aborted ones have written their ends) the server
-  // stops. (httplib's stop cuts streams short: it waits for them.)
+  // have the grace period; once none is left the server stops. (httplib's
+  // stop cuts streams short, so it waits for them: after the grace period
+  // the engine ends every sequence at its next step, and the handlers
+  // have a few seconds more to write the ends.)
   std::atomic<bool> done{false};
   std::thread signals([&] {
     using Clock = std::chrono::steady_clock;
@@ -562,13 +581,20 @@ Status serve(const Artifact &artifact, const Tokenizer &tokenizer,
                      options.grace.count() / 1000.0);
         service.draining = true;
         service.engine.close(options.grace);
-        last = Clock::now() + options.grace + std::chrono::seconds(2);
+        last = Clock::time_point::max();
       } else if (signal > 0) {
         // A second signal: end what is left now.
         service.engine.close(std::chrono::milliseconds(0));
-        last = std::min(last, Clock::now() + std::chrono::seconds(2));
       }
-      if (stopping && !stopped && (service.idle() || Clock::now() > last)) {
+      if (!stopping || stopped)
+        continue;
+      EngineCounts now = service.engine.counts();
+      if (now.running == 0 && now.waiting == 0 &&
+          last == Clock::time_point::max())
+        last = Clock::now() + std::chrono::seconds(5);
+      // stop() does nothing until the server listens: a signal during
+      // start-up is acted on once it does.
+      if ((service.idle() || Clock::now() > last) && server.is_running()) {
         server.stop();
         stopped = true;
       }

@@ -233,13 +233,31 @@ async function basics(url) {
   assert.notDeepEqual(three.json.choices[0].token_ids,
                       three.json.choices[1].token_ids);
   console.log("OK seeds: choice i of n samples as a request with seed + i");
+  // Sampled streams of text alone (random bytes: characters cut between
+  // tokens, held back; the end-of-text token, not shown) end with their
+  // finish reason and [DONE], and say what the whole answer says.
+  let stops = 0, sampledTokens = 0;
+  for (let seed = 1; seed <= 8; ++seed) {
+    const body = { prompt: "Once upon a time", max_tokens: 60, seed };
+    const streamed = await stream(url, body);
+    const whole = await post(url, body);
+    assert.ok(streamed.done, `seed ${seed}: no [DONE]`);
+    assert.equal(streamed.finish, whole.json.choices[0].finish_reason);
+    assert.equal(streamed.text, whole.json.choices[0].text);
+    stops += streamed.finish === "stop";
+    sampledTokens += 2 * whole.json.usage.completion_tokens;
+  }
+  console.error(`serve_check: ${stops} of 8 sampled streams stopped at ` +
+                "the end-of-text token");
+  console.log("OK text streams: sampled streams end as whole answers do");
   const m = await metrics(url);
   for (const name of ["tessel_time_to_first_token_seconds_bucket{le=\"+Inf\"}",
                       "tessel_time_per_output_token_seconds_count",
                       "tessel_generated_tokens_total",
-                      "tessel_kv_blocks_total", "tessel_queue_length"])
+                      "tessel_kv_blocks", "tessel_queue_length"])
     assert.ok(m.text.includes(name), `/metrics has ${name}`);
-  assert.equal(m.value("tessel_generated_tokens_total"), 16 + 6 * 12);
+  assert.equal(m.value("tessel_generated_tokens_total"),
+               16 + 6 * 12 + sampledTokens);
   console.log("OK metrics: Prometheus text with counters, gauges, histograms");
   return name;
 }

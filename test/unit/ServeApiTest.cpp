@@ -110,6 +110,7 @@ TEST(ServeApi, RefusesBadRequestsNamingTheField) {
        "stream_options"},
       {R"({"prompt": "a", "echo": true})", "echo"},
       {R"({"prompt": "a", "logprobs": 2})", "logprobs"},
+      {R"({"prompt": "a", "logprobs": 0})", "logprobs"},
       {R"({"prompt": "a", "best_of": 3})", "best_of"},
       {R"({"prompt": "a", "logit_bias": {"1": 5}})", "logit_bias"},
       {R"({"prompt": "a", "suffix": "z"})", "suffix"},

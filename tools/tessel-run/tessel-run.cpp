@@ -23,6 +23,9 @@
 #endif
 #ifdef TESSEL_HAVE_SERVER
 #include "runtime/serve/Server.h"
+
+#include <csignal>
+#include <pthread.h>
 #endif
 
 #include <algorithm>
@@ -690,6 +693,13 @@ Status runGenerate(const cli::ParsedArgs &args) {
 /// SIGTERM or SIGINT.
 Status runServe(const cli::ParsedArgs &args) {
 #ifdef TESSEL_HAVE_SERVER
+  // SIGTERM and SIGINT wait for serve's signal thread, also in threads the
+  // model's library starts while it loads.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   ServerOptions options;
   uint64_t port = 8080, batch = 16, queue = 128, blocks = 0, prefill = 2048;
   double grace = 10;
