@@ -409,6 +409,19 @@ private:
 #endif
 };
 
+#ifdef TESSEL_HAVE_TOKENIZERS
+/// The tokenizer at `path`, whose vocabulary must fit the model's.
+Status loadModelTokenizer(const std::string &path, const Artifact &artifact,
+                          std::unique_ptr<Tokenizer> &tokenizer) {
+  TESSEL_RETURN_IF_ERROR(loadTokenizer(path, tokenizer));
+  if (artifact.vocabSize() && tokenizer->vocabSize() > artifact.vocabSize())
+    return errorf(path, ": the tokenizer has ", tokenizer->vocabSize(),
+                  " tokens, more than the model's vocabulary of ",
+                  artifact.vocabSize());
+  return Status::ok();
+}
+#endif
+
 /// The tokenizer of --tokenizer, or of the artifact when --prompt asks for
 /// text; none when ids in and ids out were asked for. Its vocabulary must
 /// fit the model's.
@@ -426,11 +439,7 @@ Status openTokenizer(const cli::ParsedArgs &args, const Artifact &artifact,
   }
 #ifdef TESSEL_HAVE_TOKENIZERS
   std::unique_ptr<Tokenizer> tokenizer;
-  TESSEL_RETURN_IF_ERROR(loadTokenizer(path, tokenizer));
-  if (artifact.vocabSize() && tokenizer->vocabSize() > artifact.vocabSize())
-    return errorf(path, ": the tokenizer has ", tokenizer->vocabSize(),
-                  " tokens, more than the model's vocabulary of ",
-                  artifact.vocabSize());
+  TESSEL_RETURN_IF_ERROR(loadModelTokenizer(path, artifact, tokenizer));
   out = std::make_unique<TextOutput>(std::move(tokenizer));
   out->stopAtEnd = !args.has("ignore-eos");
   return Status::ok();
@@ -739,11 +748,7 @@ Status runServe(const cli::ParsedArgs &args) {
                                      "--tokenizer, or compile a model that "
                                      "names one");
   std::unique_ptr<Tokenizer> tokenizer;
-  TESSEL_RETURN_IF_ERROR(loadTokenizer(path, tokenizer));
-  if (artifact.vocabSize() && tokenizer->vocabSize() > artifact.vocabSize())
-    return errorf(path, ": the tokenizer has ", tokenizer->vocabSize(),
-                  " tokens, more than the model's vocabulary of ",
-                  artifact.vocabSize());
+  TESSEL_RETURN_IF_ERROR(loadModelTokenizer(path, artifact, tokenizer));
   return serve(artifact, *tokenizer, options);
 #else
   (void)args;
