@@ -73,7 +73,7 @@ function exited(child) {
 }
 
 async function post(url, body) {
-  const response = await fetch(`${url}/v1/completions`, {
+  const response = await fetchRetrying(`${url}/v1/completions`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -86,13 +86,32 @@ async function post(url, body) {
 
 /// Streams a completion; `cancelAfter` chunks with text, then aborts.
 /// Resolves to {ids, text, finish, chunks, done, aborted}.
+/// Connection-level failures retried (before any response came back).
+let retries = 0;
+
+/// fetch, tried again when the connection fails before an answer:
+/// Debian's cpp-httplib listens with a backlog of 5, so a burst of new
+/// connections may be reset (the request never reached the server). The
+/// retries are counted and printed; a server that is gone still fails.
+async function fetchRetrying(url, options) {
+  for (let attempt = 0; ; ++attempt) {
+    try {
+      return await fetch(url, options);
+    } catch (e) {
+      const code = e.cause && e.cause.code;
+      if (attempt >= 3 || !["ECONNRESET", "UND_ERR_SOCKET"].includes(code))
+        throw new Error(`${url}: ${e.message} (${code}: ${e.cause})`);
+      ++retries;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 async function stream(url, body, cancelAfter = -1, onChunk = () => {}) {
-  const controller = new AbortController();
-  const response = await fetch(`${url}/v1/completions`, {
+  const response = await fetchRetrying(`${url}/v1/completions`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ ...body, stream: true }),
-    signal: controller.signal,
   });
   assert.equal(response.status, 200, `stream status ${response.status}`);
   assert.match(response.headers.get("content-type"), /^text\/event-stream/);
@@ -458,4 +477,5 @@ server.child.kill("SIGTERM");
 assert.equal(await exited(server.child), 0, "exit status after SIGTERM");
 await queue();
 await sigterm();
+console.error(`serve_check: ${retries} connections retried after a reset`);
 console.log("OK serve: all checks passed");
