@@ -33,13 +33,28 @@ void BlockPool::release(int64_t block) {
   }
 }
 
-Status DecodeState::start(const Artifact &model, int64_t batch,
-                          int64_t capacity) {
-  artifact = &model;
-  decode = model.entry(EntryPointKind::Decode);
+Status findDecode(const Artifact &artifact, const EntryPoint *&decode) {
+  decode = artifact.entry(EntryPointKind::Decode);
   if (!decode)
     return Status::error("no decode entry point (compile the model from its "
                          "definition with tesselc)");
+  return Status::ok();
+}
+
+void appendPools(const EntryPoint &decode, int64_t blocks,
+                 std::vector<Tensor> &inputs) {
+  for (size_t i = firstCacheInput(decode.inputs); i < decode.inputs.size();
+       ++i) {
+    std::vector<int64_t> shape = decode.inputs[i].shape;
+    shape[0] = blocks;
+    inputs.push_back(Tensor::zeros(decode.inputs[i].dtype, shape));
+  }
+}
+
+Status DecodeState::start(const Artifact &model, int64_t batch,
+                          int64_t capacity) {
+  artifact = &model;
+  TESSEL_RETURN_IF_ERROR(findDecode(model, decode));
   // {tokens, positions, then the caches [B, heads, capacity, head dim]};
   // paged: {tokens, positions, block tables [B, blocks], then pools
   // [1 + B * blocks, heads, block size, head dim]} (block 0 scratch).
@@ -53,14 +68,13 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
     state.push_back(Tensor::zeros(DType::I64, {batch, perSequence}));
     blocks.reset(poolBlocks);
     shared = copies = promptLength = 0;
-  }
-  for (size_t i = first; i < decode->inputs.size(); ++i) {
-    std::vector<int64_t> shape = decode->inputs[i].shape;
-    if (paged())
-      shape[0] = poolBlocks;
-    else
+    appendPools(*decode, poolBlocks, state);
+  } else {
+    for (size_t i = first; i < decode->inputs.size(); ++i) {
+      std::vector<int64_t> shape = decode->inputs[i].shape;
       shape[0] = batch, shape[2] = capacity;
-    state.push_back(Tensor::zeros(decode->inputs[i].dtype, shape));
+      state.push_back(Tensor::zeros(decode->inputs[i].dtype, shape));
+    }
   }
   results.clear();
   held.assign(batch, 0);

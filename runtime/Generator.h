@@ -41,6 +41,15 @@ private:
   int64_t inUse = 0, peakUse = 0;
 };
 
+/// `artifact`'s decode entry point; an error saying how to get one when it
+/// has none.
+Status findDecode(const Artifact &artifact, const EntryPoint *&decode);
+
+/// Appends to `inputs` the pools of `decode`'s paged caches (the inputs
+/// from its first cache on), `blocks` blocks each, zeros in their dtypes.
+void appendPools(const EntryPoint &decode, int64_t blocks,
+                 std::vector<Tensor> &inputs);
+
 /// One model's decode entry point with the KV caches of a batch of
 /// sequences, each at its own position. With a paged cache (an entry point
 /// compiled with --kv-block-size), the caches are pools of blocks and each

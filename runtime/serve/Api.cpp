@@ -10,15 +10,18 @@ namespace tessel {
 
 using nlohmann::json;
 
-std::string errorBody(const ApiError &error) {
+nlohmann::ordered_json errorJson(const ApiError &error) {
   using ordered = nlohmann::ordered_json;
-  ordered body = {
-      {"error",
-       {{"message", error.message},
-        {"type", error.type},
-        {"param", error.param.empty() ? ordered() : ordered(error.param)},
-        {"code", ordered()}}}};
-  return body.dump(-1, ' ', false, ordered::error_handler_t::replace);
+  return {{"error",
+           {{"message", error.message},
+            {"type", error.type},
+            {"param", error.param.empty() ? ordered() : ordered(error.param)},
+            {"code", ordered()}}}};
+}
+
+std::string errorBody(const ApiError &error) {
+  return errorJson(error).dump(
+      -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 namespace {

@@ -12,6 +12,8 @@
 
 #include "runtime/Sampling.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,7 +29,8 @@ struct ApiError {
   std::string param; ///< The field at fault; empty for none.
 };
 
-/// `{"error": {"message", "type", "param", "code"}}`.
+/// `{"error": {"message", "type", "param", "code"}}`, and its text.
+nlohmann::ordered_json errorJson(const ApiError &error);
 std::string errorBody(const ApiError &error);
 
 /// A completion request, checked.

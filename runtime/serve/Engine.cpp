@@ -53,10 +53,7 @@ Engine::~Engine() {
 Status Engine::start(const Artifact &model, const EngineOptions &given) {
   artifact = &model;
   options = given;
-  decode = model.entry(EntryPointKind::Decode);
-  if (!decode)
-    return Status::error("no decode entry point (compile the model from its "
-                         "definition with tesselc)");
+  TESSEL_RETURN_IF_ERROR(findDecode(model, decode));
   if (firstCacheInput(decode->inputs) != 3)
     return Status::error("serving needs a paged KV cache: compile the model "
                          "with tesselc --kv-block-size 16");
@@ -76,11 +73,7 @@ Status Engine::start(const Artifact &model, const EngineOptions &given) {
                   blocks);
   pool.reset(blocks);
   inputs.assign(3, Tensor());
-  for (size_t i = 3; i < decode->inputs.size(); ++i) {
-    std::vector<int64_t> shape = decode->inputs[i].shape;
-    shape[0] = blocks;
-    inputs.push_back(Tensor::zeros(decode->inputs[i].dtype, shape));
-  }
+  appendPools(*decode, blocks, inputs);
   totals = EngineCounts();
   for (size_t i = 3; i < inputs.size(); ++i)
     totals.poolBytes += inputs[i].numel() * byteWidth(decode->inputs[i].dtype);

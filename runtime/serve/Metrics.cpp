@@ -22,11 +22,6 @@ void Histogram::observe(double value) {
   ++total;
 }
 
-int64_t Histogram::count() const {
-  std::lock_guard<std::mutex> lock(mutex);
-  return total;
-}
-
 void Histogram::write(const std::string &name, const std::string &help,
                       std::string &out) const {
   std::lock_guard<std::mutex> lock(mutex);
@@ -57,11 +52,12 @@ std::string formatMetricValue(double value) {
 }
 
 void writeMetric(const std::string &name, const char *kind,
-                 const std::string &help, double value, std::string &out,
-                 const std::string &labels) {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + kind +
-         "\n" + name + (labels.empty() ? "" : "{" + labels + "}") + " " +
-         formatMetricValue(value) + "\n";
+                 const std::string &help,
+                 const std::vector<MetricSample> &samples, std::string &out) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + kind + "\n";
+  for (const MetricSample &sample : samples)
+    out += name + (sample.labels.empty() ? "" : "{" + sample.labels + "}") +
+           " " + formatMetricValue(sample.value) + "\n";
 }
 
 int64_t residentBytes() {

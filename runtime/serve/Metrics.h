@@ -25,7 +25,6 @@ public:
   /// Appends the histogram as metric `name` with its help text.
   void write(const std::string &name, const std::string &help,
              std::string &out) const;
-  int64_t count() const;
 
 private:
   mutable std::mutex mutex;
@@ -35,11 +34,22 @@ private:
   int64_t total = 0;
 };
 
-/// Appends one metric of one sample: `kind` "counter" or "gauge";
-/// `labels` empty or `name="value",...`.
+/// One sample of a metric: `labels` empty or `name="value",...`.
+struct MetricSample {
+  std::string labels;
+  double value;
+};
+
+/// Appends a metric (`kind` "counter" or "gauge") and its samples.
 void writeMetric(const std::string &name, const char *kind,
-                 const std::string &help, double value, std::string &out,
-                 const std::string &labels = "");
+                 const std::string &help,
+                 const std::vector<MetricSample> &samples, std::string &out);
+/// The same with one sample without labels.
+inline void writeMetric(const std::string &name, const char *kind,
+                        const std::string &help, double value,
+                        std::string &out) {
+  writeMetric(name, kind, help, {{"", value}}, out);
+}
 
 /// A number as Prometheus reads it (integers without a fraction, +Inf).
 std::string formatMetricValue(double value);

@@ -43,7 +43,6 @@ struct Completion {
   std::condition_variable changed;
   std::vector<Choice> choices;
   std::vector<SequenceHandle> handles;
-  int64_t promptTokens = 0;
   std::vector<int64_t> prompt;
   std::string id;
   int64_t created = 0;
@@ -74,7 +73,20 @@ public:
 
   Status start() { return engine.start(artifact, options.engine); }
   void routes(httplib::Server &server);
+  void count(int status) {
+    std::lock_guard<std::mutex> lock(countMutex);
+    ++responses[status];
+  }
+  /// No completion in flight, queued or running.
+  bool idle() const {
+    EngineCounts now = engine.counts();
+    return active == 0 && now.running == 0 && now.waiting == 0;
+  }
   Engine engine;
+  /// After SIGTERM: completions get 503, /health says so.
+  std::atomic<bool> draining{false};
+  /// Completion requests whose answer is not written yet.
+  std::atomic<int64_t> active{0};
 
 private:
   void completions(const httplib::Request &request, httplib::Response &res);
@@ -99,20 +111,6 @@ private:
   std::atomic<uint64_t> nextId{1};
   std::mutex countMutex;
   std::map<int, int64_t> responses; ///< HTTP status -> count.
-
-public:
-  void count(int status) {
-    std::lock_guard<std::mutex> lock(countMutex);
-    ++responses[status];
-  }
-  /// After SIGTERM: completions get 503, /health says so.
-  std::atomic<bool> draining{false};
-  /// Completion requests whose answer is not written yet.
-  std::atomic<int64_t> active{0};
-  bool idle() const {
-    EngineCounts now = engine.counts();
-    return active == 0 && now.running == 0 && now.waiting == 0;
-  }
 };
 
 /// Counts a completion request in flight for as long as it lives.
@@ -193,7 +191,6 @@ bool Service::prepare(const CompletionRequest &request,
         "invalid_request_error", "n"};
     return false;
   }
-  completion->promptTokens = static_cast<int64_t>(prompt.size());
   completion->prompt = prompt;
   completion->choices.resize(request.n);
   completion->includeUsage = request.includeUsage;
@@ -272,10 +269,11 @@ json Service::chunk(const Completion &completion, size_t index,
 }
 
 json usage(const Completion &completion) {
+  int64_t prompt = static_cast<int64_t>(completion.prompt.size());
   int64_t generated = completion.completionTokens();
-  return {{"prompt_tokens", completion.promptTokens},
+  return {{"prompt_tokens", prompt},
           {"completion_tokens", generated},
-          {"total_tokens", completion.promptTokens + generated}};
+          {"total_tokens", prompt + generated}};
 }
 
 json Service::answer(const Completion &completion) const {
@@ -370,9 +368,9 @@ void Service::completions(const httplib::Request &request,
         if (choice.ended && !choice.reported) {
           choice.reported = true;
           if (choice.finish == Finish::Error)
-            events.push_back(json::parse(
-                errorBody({500, "generation failed: " + choice.error,
-                           "server_error", ""})));
+            events.push_back(
+                errorJson({500, "generation failed: " + choice.error,
+                           "server_error", ""}));
           else
             events.push_back(
                 chunk(*completion, i, "", {}, finishName(choice.finish)));
@@ -420,23 +418,22 @@ void Service::models(httplib::Response &res) {
 
 void Service::metrics(httplib::Response &res) {
   EngineCounts counts = engine.counts();
-  std::string out;
+  std::vector<MetricSample> codes, reasons;
   {
     std::lock_guard<std::mutex> lock(countMutex);
-    out += "# HELP tessel_http_requests_total HTTP requests answered, by "
-           "status code.\n# TYPE tessel_http_requests_total counter\n";
     for (auto [code, total] : responses)
-      out += "tessel_http_requests_total{code=\"" + std::to_string(code) +
-             "\"} " + std::to_string(total) + "\n";
+      codes.push_back({"code=\"" + std::to_string(code) + "\"", double(total)});
   }
-  out += "# HELP tessel_sequences_finished_total Sequences (completion "
-         "choices) ended, by finish reason.\n# TYPE "
-         "tessel_sequences_finished_total counter\n";
   for (Finish finish :
        {Finish::Stop, Finish::Length, Finish::Abort, Finish::Error})
-    out += std::string("tessel_sequences_finished_total{reason=\"") +
-           finishName(finish) + "\"} " +
-           std::to_string(counts.finished[static_cast<int>(finish)]) + "\n";
+    reasons.push_back({std::string("reason=\"") + finishName(finish) + "\"",
+                       double(counts.finished[static_cast<int>(finish)])});
+  std::string out;
+  writeMetric("tessel_http_requests_total", "counter",
+              "HTTP requests answered, by status code.", codes, out);
+  writeMetric("tessel_sequences_finished_total", "counter",
+              "Sequences (completion choices) ended, by finish reason.",
+              reasons, out);
   writeMetric("tessel_prompt_tokens_total", "counter",
               "Prompt tokens of the sequences admitted.", counts.promptTokens,
               out);
@@ -512,15 +509,27 @@ void Service::routes(httplib::Server &server) {
 
 } // namespace
 
+namespace {
+sigset_t stopSignalSet() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+} // namespace
+
+void blockStopSignals() {
+  sigset_t signals = stopSignalSet();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
 Status serve(const Artifact &artifact, const Tokenizer &tokenizer,
              const ServerOptions &options) {
   // SIGTERM and SIGINT go to one thread that waits for them; a client that
   // leaves must not kill the server with SIGPIPE.
-  sigset_t stopSignals;
-  sigemptyset(&stopSignals);
-  sigaddset(&stopSignals, SIGTERM);
-  sigaddset(&stopSignals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  blockStopSignals();
+  sigset_t stopSignals = stopSignalSet();
   std::signal(SIGPIPE, SIG_IGN);
 
   Service service(artifact, tokenizer, options);

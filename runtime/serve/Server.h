@@ -28,6 +28,11 @@ struct ServerOptions {
   std::chrono::milliseconds grace{10000};
 };
 
+/// Blocks SIGTERM and SIGINT in the calling thread and the threads it
+/// starts from now on, so that serve's signal thread alone takes them:
+/// call it before anything starts threads (loading a model may).
+void blockStopSignals();
+
 /// Serves `artifact` until SIGTERM or SIGINT, then takes no more
 /// connections, lets the requests in flight finish for the grace period,
 /// ends the rest ("abort"), and returns ok. Prints one line to stderr

@@ -31,8 +31,6 @@ public:
   /// Appends what is held back at the end of generation (a stop string's
   /// possible beginning that never completed, an incomplete character).
   void finish(std::string &text);
-  /// Whether the text ended (at the end token or a stop string).
-  bool ended() const { return stopped; }
 
 private:
   /// Moves what of `more` can be shown to `text`; true at a stop string.

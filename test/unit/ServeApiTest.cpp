@@ -145,7 +145,7 @@ TEST(ServeMetrics, HistogramIsCumulativeWithInf) {
                  "t_seconds_sum 3.65\n"
                  "t_seconds_count 4\n");
   std::string gauge;
-  writeMetric("g", "gauge", "A gauge.", 12, gauge, "a=\"b\"");
+  writeMetric("g", "gauge", "A gauge.", {{"a=\"b\"", 12}}, gauge);
   EXPECT_EQ(gauge, "# HELP g A gauge.\n# TYPE g gauge\ng{a=\"b\"} 12\n");
   EXPECT_GT(residentBytes(), 0);
 }

@@ -23,9 +23,6 @@
 #endif
 #ifdef TESSEL_HAVE_SERVER
 #include "runtime/serve/Server.h"
-
-#include <csignal>
-#include <pthread.h>
 #endif
 
 #include <algorithm>
@@ -608,11 +605,9 @@ Status runGenerate(const cli::ParsedArgs &args) {
   TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
   std::unique_ptr<Artifact> draft;
   TESSEL_RETURN_IF_ERROR(loadDraft(args, artifact, draft));
-  const EntryPoint *decode = artifact.entry(EntryPointKind::Decode);
-  if (!decode)
-    return errorf(args.positional(),
-                  ": no decode entry point (compile the model from its "
-                  "definition with tesselc)");
+  const EntryPoint *decode = nullptr;
+  if (Status found = findDecode(artifact, decode); !found.isOk())
+    return errorf(args.positional(), ": ", found.message());
   std::unique_ptr<TextOutput> text;
   TESSEL_RETURN_IF_ERROR(openTokenizer(args, artifact, text));
   if (args.has("stop") && !text)
@@ -702,13 +697,8 @@ Status runGenerate(const cli::ParsedArgs &args) {
 /// SIGTERM or SIGINT.
 Status runServe(const cli::ParsedArgs &args) {
 #ifdef TESSEL_HAVE_SERVER
-  // SIGTERM and SIGINT wait for serve's signal thread, also in threads the
-  // model's library starts while it loads.
-  sigset_t stopSignals;
-  sigemptyset(&stopSignals);
-  sigaddset(&stopSignals, SIGTERM);
-  sigaddset(&stopSignals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  // Also in the threads the model's library starts while it loads.
+  blockStopSignals();
   ServerOptions options;
   uint64_t port = 8080, batch = 16, queue = 128, blocks = 0, prefill = 2048;
   double grace = 10;
