@@ -90,6 +90,9 @@ private:
   /// in place, and returns what attention reads: every position up to the
   /// step's last.
   Value cached(unsigned index, Value now);
+  /// What attention reads of `cache` (a cache or, paged, a pool): every
+  /// position up to the step's last.
+  Value readCache(Value cache);
 
   MLIRContext &context;
   const ModelConfig &c;

@@ -182,13 +182,6 @@ struct LowerPositionIds : OpRewritePattern<tessel::PositionIdsOp> {
   }
 };
 
-/// positions[indices] as an index value.
-static Value positionAt(OpBuilder &b, Location loc, Value positions,
-                        ValueRange indices) {
-  Value p = tensor::ExtractOp::create(b, loc, positions, indices);
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), p);
-}
-
 /// tensor.insert_slice of the update at [0, 0, positions[0], 0]: in place
 /// into the cache's buffer when bufferization can (an argument the entry
 /// point updates). With positions [B, S], one insert_slice per sequence at
@@ -204,7 +197,7 @@ struct LowerCacheWrite : OpRewritePattern<tessel::CacheWriteOp> {
     SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, update);
     if (cast<RankedTensorType>(positions.getType()).getRank() == 1) {
-      offsets[2] = positionAt(b, loc, positions, zero);
+      offsets[2] = extractIndex(b, loc, positions, zero);
       b.replaceOpWithNewOp<tensor::InsertSliceOp>(op, update, op.getCache(),
                                                   offsets, sizes, strides);
       return success();
@@ -220,7 +213,7 @@ struct LowerCacheWrite : OpRewritePattern<tessel::CacheWriteOp> {
           rowSizes[0] = nb.getIndexAttr(1);
           Value rowUpdate = tensor::ExtractSliceOp::create(nb, nl, update, at,
                                                            rowSizes, strides);
-          at[2] = positionAt(nb, nl, positions, ValueRange{row, zero});
+          at[2] = extractIndex(nb, nl, positions, ValueRange{row, zero});
           Value written = tensor::InsertSliceOp::create(
               nb, nl, rowUpdate, carried[0], at, rowSizes, strides);
           scf::YieldOp::create(nb, nl, written);
@@ -240,14 +233,14 @@ static Value readLength(OpBuilder &b, Location loc, Value positions) {
   Value lastIndex = arith::SubIOp::create(b, loc, count, one);
   Value last;
   if (rank == 1) {
-    last = positionAt(b, loc, positions, lastIndex);
+    last = extractIndex(b, loc, positions, lastIndex);
   } else {
     Value batch = tensor::DimOp::create(b, loc, positions, 0);
     Value none = arith::ConstantIndexOp::create(b, loc, -1);
     auto loop = scf::ForOp::create(
         b, loc, zero, batch, one, ValueRange{none},
         [&](OpBuilder &nb, Location nl, Value row, ValueRange carried) {
-          Value p = positionAt(nb, nl, positions, ValueRange{row, lastIndex});
+          Value p = extractIndex(nb, nl, positions, ValueRange{row, lastIndex});
           scf::YieldOp::create(
               nb, nl,
               arith::MaxSIOp::create(nb, nl, carried[0], p).getResult());
@@ -283,7 +276,7 @@ static std::pair<Value, Value> blockAndSlot(OpBuilder &b, Location loc,
                                             int64_t blockSize) {
   Value size = arith::ConstantIndexOp::create(b, loc, blockSize);
   Value entry = arith::DivUIOp::create(b, loc, p, size);
-  Value block = positionAt(b, loc, table, ValueRange{row, entry});
+  Value block = extractIndex(b, loc, table, ValueRange{row, entry});
   return {block, arith::RemUIOp::create(b, loc, p, size)};
 }
 
@@ -314,7 +307,7 @@ struct LowerPagedCacheWrite : OpRewritePattern<tessel::PagedCacheWriteOp> {
                                                   nb.getIndexAttr(0)};
                 Value rowUpdate = tensor::ExtractSliceOp::create(
                     nb, nl, update, from, sizes, strides);
-                Value p = positionAt(nb, nl, positions, ValueRange{row, j});
+                Value p = extractIndex(nb, nl, positions, ValueRange{row, j});
                 auto [block, slot] =
                     blockAndSlot(nb, nl, op.getBlockTable(), row, p, blockSize);
                 SmallVector<OpFoldResult> to = {block, nb.getIndexAttr(0), slot,

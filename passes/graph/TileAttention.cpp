@@ -72,11 +72,11 @@ class AttentionTiler {
 public:
   /// `chunkK` > 0 (a multiple of blockK) splits the keys into chunks of
   /// that many, walked in parallel and merged (FlashDecoding).
-  AttentionTiler(OpBuilder &b, tessel::AttentionOp op, int64_t blockQ,
-                 int64_t blockK, int64_t chunkK = 0)
+  AttentionTiler(OpBuilder &b, tessel::AttentionOp op, TileSource keys,
+                 TileSource values, int64_t blockQ, int64_t blockK,
+                 int64_t chunkK = 0)
       : b(b), op(op), loc(op.getLoc()), ctx(b.getContext()), blockQ(blockQ),
-        blockK(blockK), chunkK(chunkK), keys(resolveSource(op.getKey())),
-        values(resolveSource(op.getValue())) {}
+        blockK(blockK), chunkK(chunkK), keys(keys), values(values) {}
 
   /// Returns {O, log-sum-exp}, both f32.
   std::pair<Value, Value> build() {
@@ -173,9 +173,7 @@ public:
       // key below qStart + shift + 1, so tiles ending there need no mask.
       // Keys from kvEnd on are never read.
       if (Value positions = op.getPositions()) {
-        Value first = tensor::ExtractOp::create(b, loc, positions,
-                                                ValueRange{batch, constant(0)});
-        shift = arith::IndexCastOp::create(b, loc, b.getIndexType(), first);
+        shift = extractIndex(b, loc, positions, ValueRange{batch, constant(0)});
       } else {
         shift = arith::SubIOp::create(b, loc, tLen, sLen);
       }
@@ -190,22 +188,18 @@ public:
       fullEnd = arith::MulIOp::create(b, loc, fullEnd, constant(blockK));
       fullEnd = arith::MaxSIOp::create(
           b, loc, zeroIdx, arith::MinSIOp::create(b, loc, fullEnd, kvEnd));
-      state = keyLoop(inChunk(zeroIdx), inChunk(fullEnd), state,
-                      /*masked=*/false, /*full=*/true);
-      keyEnd = kvEnd;
-      state = keyLoop(inChunk(fullEnd), inChunk(kvEnd), state,
-                      /*masked=*/true, /*full=*/false);
+      state = keyLoop(zeroIdx, fullEnd, state, /*masked=*/false,
+                      /*full=*/true);
+      state = keyLoop(fullEnd, kvEnd, state, /*masked=*/true, /*full=*/false);
     } else {
       // Full key tiles first (static sizes), then the last, shorter one if
       // any.
       Value fullEnd = arith::MulIOp::create(
           b, loc, arith::FloorDivSIOp::create(b, loc, tLen, constant(blockK)),
           constant(blockK));
-      state = keyLoop(inChunk(constant(0)), inChunk(fullEnd), state,
-                      /*masked=*/false, /*full=*/true);
-      keyEnd = tLen;
-      state = keyLoop(inChunk(fullEnd), inChunk(tLen), state,
-                      /*masked=*/false, /*full=*/false);
+      state = keyLoop(constant(0), fullEnd, state, /*masked=*/false,
+                      /*full=*/true);
+      state = keyLoop(fullEnd, tLen, state, /*masked=*/false, /*full=*/false);
     }
     if (chunkK)
       return mergeChunks(forall, state, ivs[3]);
@@ -283,8 +277,8 @@ private:
     Value m = forall.getResult(0), l = forall.getResult(1),
           acc = forall.getResult(2);
     auto mType = cast<RankedTensorType>(m.getType());
-    SmallVector<OpFoldResult> rowSizes = tensor::getMixedSizes(b, loc, m);
-    rowSizes.pop_back();
+    SmallVector<OpFoldResult> mSizes = tensor::getMixedSizes(b, loc, m);
+    SmallVector<OpFoldResult> rowSizes(mSizes.begin(), mSizes.end() - 1);
     auto rowType =
         RankedTensorType::get(mType.getShape().drop_back(), b.getF32Type());
     AffineMap id4 = b.getMultiDimIdentityMap(4);
@@ -299,8 +293,7 @@ private:
         })[0];
     // The chunks' weights exp(m_c - M) (M as 0 where it is -inf), once.
     Value weights =
-        generic(b, loc, ValueRange{m, maxM},
-                emptyTensor(b, loc, mType, tensor::getMixedSizes(b, loc, m)),
+        generic(b, loc, ValueRange{m, maxM}, emptyTensor(b, loc, mType, mSizes),
                 {id4, rows4, id4}, iterators(4),
                 [&](OpBuilder &nb, Location nl, ValueRange args) {
                   Value d = arith::SubFOp::create(nb, nl, args[0],
@@ -334,10 +327,9 @@ private:
     Value sumAcc = weightedSum(acc, filledTensor(b, loc, oType, oSizes, 0.0),
                                {mc5, acc5, out5}, 5);
     AffineMap id3 = b.getMultiDimIdentityMap(3);
-    AffineMap rows3of4 = projection(ctx, 4, {0, 1, 2});
     Value o = generic(
         b, loc, ValueRange{sumAcc, sumL}, emptyTensor(b, loc, oType, oSizes),
-        {id4, rows3of4, id4}, iterators(4),
+        {id4, rows4, id4}, iterators(4),
         [&](OpBuilder &nb, Location nl, ValueRange args) {
           linalg::YieldOp::create(
               nb, nl,
@@ -349,25 +341,31 @@ private:
     return {o, lse};
   }
 
-  /// One scf.for over the key/value tiles in [begin, end), carrying
-  /// (m, l, acc); `masked`: the tiles cross the causal diagonal; `full`:
-  /// every tile has block-k keys, so their sizes are static.
+  /// One scf.for over the key/value tiles in [begin, end) (with split
+  /// keys, of this chunk), carrying (m, l, acc); `masked`: the tiles cross
+  /// the causal diagonal; `full`: every tile has block-k keys, so their
+  /// sizes are static (else the last tile ends at `end`).
   SmallVector<Value> keyLoop(Value begin, Value end, ArrayRef<Value> init,
                              bool masked, bool full) {
+    Value upper = inChunk(end);
+    Value lower = inChunk(begin);
     auto loop = scf::ForOp::create(
-        b, loc, begin, end, constant(blockK), init,
+        b, loc, lower, upper, constant(blockK), init,
         [&](OpBuilder &nb, Location nl, Value kStart, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          scf::YieldOp::create(b, nl, keyStep(kStart, carried, masked, full));
+          scf::YieldOp::create(b, nl,
+                               keyStep(kStart, end, carried, masked, full));
         });
     return SmallVector<Value>(loop.getResults());
   }
 
-  /// The key/value tile at `kStart` and its online-softmax step.
-  ValueRange keyStep(Value kStart, ValueRange carried, bool masked, bool full) {
+  /// The key/value tile at `kStart` (its keys end at `end` at the latest)
+  /// and its online-softmax step.
+  ValueRange keyStep(Value kStart, Value end, ValueRange carried, bool masked,
+                     bool full) {
     OpFoldResult kCount =
-        full ? attr(blockK) : OpFoldResult(tileSize(kStart, keyEnd, blockK));
+        full ? attr(blockK) : OpFoldResult(tileSize(kStart, end, blockK));
     int64_t kExtent = full ? blockK : ShapedType::kDynamic;
     // One key tile [bk, D] and one value tile [bk, Dv], shared by the
     // group's query heads.
@@ -396,9 +394,8 @@ private:
       return slice(source.tensor, {batch, kvHead, kStart, attr(0)}, sizes,
                    {kExtent, width});
     Value entry = arith::DivUIOp::create(b, loc, kStart, constant(blockK));
-    Value block = tensor::ExtractOp::create(
-        b, loc, source.paged.getBlockTable(), ValueRange{batch, entry});
-    block = arith::IndexCastOp::create(b, loc, b.getIndexType(), block);
+    Value block = extractIndex(b, loc, source.paged.getBlockTable(),
+                               ValueRange{batch, entry});
     return slice(source.paged.getPool(),
                  {block, kvHead, attr(0), attr(source.offset)}, sizes,
                  {kExtent, width});
@@ -478,8 +475,6 @@ private:
   Value chunkStart, chunkEnd;
   int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
   Value sLen, tLen, shift;
-  /// Where the partial key tiles end: T, or kvEnd when causal.
-  Value keyEnd;
   Value batch, kvHead, qStart, firstHead, qCount, qTile;
 };
 
@@ -502,11 +497,10 @@ struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
           qType.isDynamicDim(3) || vType.isDynamicDim(3))
         continue;
       // Keys read through a block table: one key tile per block.
-      int64_t pagedK = 0, pagedV = 0;
-      if (auto paged = resolveSource(op.getKey()).paged)
-        pagedK = paged.getBlockSize();
-      if (auto paged = resolveSource(op.getValue()).paged)
-        pagedV = paged.getBlockSize();
+      TileSource keys = resolveSource(op.getKey());
+      TileSource values = resolveSource(op.getValue());
+      int64_t pagedK = keys.paged ? keys.paged.getBlockSize() : 0;
+      int64_t pagedV = values.paged ? values.paged.getBlockSize() : 0;
       if (pagedK && pagedV && pagedK != pagedV) {
         op.emitError("tessel-tile-attention: keys and values are paged with "
                      "different block sizes (")
@@ -521,7 +515,8 @@ struct TileAttention : tessel::impl::TesselTileAttentionBase<TileAttention> {
       int64_t chunkK = 0;
       if (op.getPositions() && splitKeys > 0)
         chunkK = (splitKeys + tileK - 1) / tileK * tileK;
-      auto [o, lse] = AttentionTiler(b, op, blockQ, tileK, chunkK).build();
+      auto [o, lse] =
+          AttentionTiler(b, op, keys, values, blockQ, tileK, chunkK).build();
       Value result = castFromF32(b, loc, o, op.getResult().getType());
       op.getResult().replaceAllUsesWith(result);
       if (Value lseResult = op.getLse()) {

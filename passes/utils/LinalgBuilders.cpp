@@ -142,6 +142,12 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
       })[0];
 }
 
+Value extractIndex(OpBuilder &b, Location loc, Value tensor,
+                   ValueRange indices) {
+  Value x = tensor::ExtractOp::create(b, loc, tensor, indices);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), x);
+}
+
 Value safeMax(OpBuilder &b, Location loc, Value m) {
   Value isNegInf = arith::CmpFOp::create(
       b, loc, arith::CmpFPredicate::OEQ, m,

@@ -93,6 +93,11 @@ Value attentionLogit(OpBuilder &b, Location loc, Value qk, double scale,
                      Value bias, Value shift,
                      llvm::function_ref<std::pair<Value, Value>()> queryAndKey);
 
+/// tensor[indices] of an integer tensor (positions, block tables) as an
+/// index value.
+Value extractIndex(OpBuilder &b, Location loc, Value tensor,
+                   ValueRange indices);
+
 /// `m`, or 0 where `m` is -inf (a row of online softmax that has seen no
 /// visible key), so that exp(x - m) stays 0 instead of NaN.
 Value safeMax(OpBuilder &b, Location loc, Value m);

@@ -42,20 +42,29 @@ Status slice(const Tensor &x, int64_t axis, int64_t offset, int64_t size,
 
 /// The first position of row `b` of cache positions [S] or [B, S] (rows
 /// consecutive; an error otherwise), for `s` positions of a cache of
-/// `capacity`.
-static Status cacheStart(const Tensor &positions, int64_t b, int64_t s,
-                         int64_t capacity, int64_t &start) {
+/// `capacity`. `name`: the op, for the messages.
+static Status cacheStart(const char *name, const Tensor &positions, int64_t b,
+                         int64_t s, int64_t capacity, int64_t &start) {
   int64_t row = positions.rank() == 2 ? b : 0;
   const int64_t *p = positions.ints.data() + row * s;
   start = p[0];
   for (int64_t j = 0; j < s; ++j)
     if (p[j] != start + j)
-      return errorf("cache_write: positions must follow one another, got ",
-                    p[j], " at index ", j);
+      return errorf(name, ": positions must follow one another, got ", p[j],
+                    " at index ", j);
   if (start < 0 || start + s > capacity)
-    return errorf("cache_write: positions ", start, "..", start + s - 1,
+    return errorf(name, ": positions ", start, "..", start + s - 1,
                   " do not fit a cache of ", capacity);
   return Status::ok();
+}
+
+/// One past the furthest last position of the rows of positions [S] or
+/// [B, S]: how far a read of the cache reaches.
+static int64_t readLength(const Tensor &positions) {
+  int64_t s = positions.shape.back(), last = -1;
+  for (int64_t at = s - 1; at < positions.numel(); at += s)
+    last = std::max(last, positions.ints[at]);
+  return last + 1;
 }
 
 Status cacheWrite(const Tensor &update, const Tensor &cache,
@@ -78,7 +87,8 @@ Status cacheWrite(const Tensor &update, const Tensor &cache,
   y = cache;
   for (int64_t b = 0; b < cache.shape[0]; ++b) {
     int64_t start = 0;
-    TESSEL_RETURN_IF_ERROR(cacheStart(positions, b, s, capacity, start));
+    TESSEL_RETURN_IF_ERROR(
+        cacheStart("cache_write", positions, b, s, capacity, start));
     for (int64_t h = 0; h < heads; ++h) {
       int64_t o = b * heads + h;
       for (int64_t j = 0; j < s; ++j)
@@ -97,11 +107,8 @@ Status cacheRead(const Tensor &cache, const Tensor &positions, Tensor &y) {
     return errorf("cache_read: cache ", formatShape(cache.shape),
                   " and positions ", formatShape(positions.shape),
                   " do not fit");
-  // The last position of each row; the furthest one bounds the read.
-  int64_t s = positions.shape.back(), last = -1;
-  for (int64_t at = s - 1; at < positions.numel(); at += s)
-    last = std::max(last, positions.ints[at]);
-  return slice(cache, 2, 0, last + 1, y);
+  // The furthest row's last position bounds the read.
+  return slice(cache, 2, 0, readLength(positions), y);
 }
 
 /// Checks a paged cache's pool [N, H, P, D], block table [B, M] and
@@ -147,13 +154,13 @@ Status pagedCacheWrite(const Tensor &update, const Tensor &pool,
     return errorf("paged_cache_write: update ", formatShape(update.shape),
                   " does not fit pool ", formatShape(pool.shape));
   y = pool;
-  for (int64_t b = 0; b < update.dim(0); ++b)
+  for (int64_t b = 0; b < update.dim(0); ++b) {
+    // (checkPaged saw every position fit the table.)
+    int64_t start = 0;
+    TESSEL_RETURN_IF_ERROR(cacheStart("paged_cache_write", positions, b, s,
+                                      table.dim(1) * blockSize, start));
     for (int64_t j = 0; j < s; ++j) {
-      int64_t p = positions.ints[b * s + j];
-      if (p != positions.ints[b * s] + j)
-        return errorf("paged_cache_write: positions must follow one another, "
-                      "got ",
-                      p, " at index ", j);
+      int64_t p = start + j;
       int64_t block = table.ints[b * table.dim(1) + p / blockSize];
       for (int64_t h = 0; h < heads; ++h)
         for (int64_t n = 0; n < inner; ++n)
@@ -161,6 +168,7 @@ Status pagedCacheWrite(const Tensor &update, const Tensor &pool,
               update, ((b * heads + h) * s + j) * inner + n, y,
               ((block * heads + h) * blockSize + p % blockSize) * inner + n);
     }
+  }
   return Status::ok();
 }
 
@@ -170,9 +178,7 @@ Status pagedCacheRead(const Tensor &pool, const Tensor &table,
   TESSEL_RETURN_IF_ERROR(
       checkPaged("paged_cache_read", pool, table, positions, batch));
   int64_t heads = pool.dim(1), blockSize = pool.dim(2), inner = pool.dim(3);
-  int64_t s = positions.dim(1), t = 0;
-  for (int64_t b = 0; b < batch; ++b)
-    t = std::max(t, positions.ints[b * s + s - 1] + 1);
+  int64_t t = readLength(positions);
   y = Tensor::zeros(pool.dtype, {batch, heads, t, inner});
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t p = 0; p < t; ++p) {
