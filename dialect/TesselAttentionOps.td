@@ -31,7 +31,9 @@ def Tessel_SoftmaxOp : Tessel_Op<"softmax", [Pure, SameOperandsAndResultType]> {
 }
 
 def Tessel_AttentionOp : Tessel_Op<"attention", [Pure,
-    AttrSizedOperandSegments, DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
+    AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "scaled dot-product attention; MHA, GQA and MQA in one op";
   let description = [{
     `q` is `[B, Hq, S, D]`, `k` is `[B, Hkv, T, D]`, `v` is `[B, Hkv, T, Dv]`,
@@ -308,7 +310,8 @@ def Tessel_PagedCacheReadOp : Tessel_Op<"paged_cache_read", [Pure]> {
 // Loss
 //===----------------------------------------------------------------------===//
 
-def Tessel_CrossEntropyOp : Tessel_Op<"cross_entropy", [Pure]> {
+def Tessel_CrossEntropyOp : Tessel_Op<"cross_entropy", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "mean softmax cross-entropy of class logits";
   let description = [{
     `logits` is `[..., C]`, `targets` the class index per row, shape `[...]`.

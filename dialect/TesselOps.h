@@ -15,6 +15,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialect/TesselEnums.h.inc"
+#include "dialect/TesselInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialect/TesselOps.h.inc"

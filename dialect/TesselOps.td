@@ -10,6 +10,7 @@
 
 include "dialect/TesselAttrs.td"
 include "dialect/TesselDialect.td"
+include "dialect/TesselInterfaces.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
@@ -98,7 +99,8 @@ def Tessel_GetParameterOp : Tessel_Op<"get_parameter",
 // Dense
 //===----------------------------------------------------------------------===//
 
-def Tessel_LinearOp : Tessel_Op<"linear", [Pure]> {
+def Tessel_LinearOp : Tessel_Op<"linear", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "y = x·Wᵀ + b over the last axis";
   let description = [{
     A fully connected layer with the weight stored as `[out_features,
@@ -124,7 +126,8 @@ def Tessel_LinearOp : Tessel_Op<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Tessel_MatmulOp : Tessel_Op<"matmul", [Pure]> {
+def Tessel_MatmulOp : Tessel_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "batched matrix product over the last two axes";
   let description = [{
     `c[..., i, j] = sum_k a[..., i, k] * b[..., k, j]`, or with
@@ -153,7 +156,8 @@ def Tessel_MatmulOp : Tessel_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Tessel_EmbeddingOp : Tessel_Op<"embedding", [Pure]> {
+def Tessel_EmbeddingOp : Tessel_Op<"embedding", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "row lookup: y[..., :] = table[ids[...], :]";
   let description = [{
     Gathers one row of `table` (`[num_embeddings, dim]`) per id. Ids outside
@@ -173,7 +177,7 @@ def Tessel_EmbeddingOp : Tessel_Op<"embedding", [Pure]> {
 }
 
 class Tessel_BroadcastBinaryOp<string mnemonic, string math>
-    : Tessel_Op<mnemonic, [Pure]> {
+    : Tessel_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "elementwise " # math # " with NumPy broadcasting";
   let description = [{
     Shapes broadcast as in NumPy: aligned at the trailing axis, a dimension
@@ -198,7 +202,8 @@ class Tessel_BroadcastBinaryOp<string mnemonic, string math>
 def Tessel_AddOp : Tessel_BroadcastBinaryOp<"add", "sum (lhs + rhs)">;
 def Tessel_MulOp : Tessel_BroadcastBinaryOp<"mul", "product (lhs * rhs)">;
 
-def Tessel_GeluOp : Tessel_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+def Tessel_GeluOp : Tessel_Op<"gelu", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "Gaussian error linear unit, exact or tanh-approximated";
   let description = [{
     `exact`: `x * 0.5 * (1 + erf(x / sqrt(2)))`.
@@ -220,7 +225,8 @@ def Tessel_GeluOp : Tessel_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   }];
 }
 
-def Tessel_SiluOp : Tessel_Op<"silu", [Pure, SameOperandsAndResultType]> {
+def Tessel_SiluOp : Tessel_Op<"silu", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "sigmoid linear unit: x * sigmoid(x)";
   let description = [{
     `silu(x) = x / (1 + exp(-x))` elementwise.
@@ -234,7 +240,8 @@ def Tessel_SiluOp : Tessel_Op<"silu", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Tessel_SwigluOp : Tessel_Op<"swiglu", [Pure, SameOperandsAndResultType]> {
+def Tessel_SwigluOp : Tessel_Op<"swiglu", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "gated linear unit with SiLU: silu(gate) * up";
   let description = [{
     The gating of a Llama-style MLP, `down(silu(gate(x)) * up(x))`:
@@ -249,7 +256,8 @@ def Tessel_SwigluOp : Tessel_Op<"swiglu", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$gate `,` $up attr-dict `:` type($result)";
 }
 
-def Tessel_TransposeOp : Tessel_Op<"transpose", [Pure]> {
+def Tessel_TransposeOp : Tessel_Op<"transpose", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "permute axes: result dim i is input dim permutation[i]";
   let description = [{
     `result.shape[i] = input.shape[permutation[i]]`. Head splitting uses it to
@@ -271,7 +279,8 @@ def Tessel_TransposeOp : Tessel_Op<"transpose", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
-def Tessel_ReshapeOp : Tessel_Op<"reshape", [Pure]> {
+def Tessel_ReshapeOp : Tessel_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "same elements in row-major order, new shape";
   let description = [{
     The element count is unchanged. Dynamic dimensions are allowed only as
@@ -377,7 +386,8 @@ def Tessel_PositionIdsOp : Tessel_Op<"position_ids", [Pure]> {
 
 def Tessel_LayerNormOp : Tessel_Op<"layer_norm",
     [Pure, AttrSizedResultSegments, AllTypesMatch<["input", "result"]>,
-     DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
+     DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>,
+     DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "layer normalization over the last axis";
   let description = [{
     With mean `mu` and biased variance `var` of `x[..., :]`:
@@ -422,7 +432,8 @@ def Tessel_LayerNormOp : Tessel_Op<"layer_norm",
 
 def Tessel_RMSNormOp : Tessel_Op<"rms_norm",
     [Pure, AllTypesMatch<["input", "result"]>,
-     DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
+     DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>,
+     DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "root-mean-square normalization over the last axis";
   let description = [{
     `y = x / sqrt(mean(x^2) + epsilon) * gamma`, the mean over the last axis,
@@ -527,7 +538,8 @@ def Tessel_BatchNormOp : Tessel_Op<"batch_norm", [Pure,
 //===----------------------------------------------------------------------===//
 
 def Tessel_RopeOp : Tessel_Op<"rope",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AllTypesMatch<["input", "result"]>,
+     DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "rotary position embedding of the last axis";
   let description = [{
     `input` is `[..., S, D]` (usually `[B, H, S, D]`), `positions` holds the
@@ -542,6 +554,9 @@ def Tessel_RopeOp : Tessel_Op<"rope",
     - default (rotate-half, as HuggingFace Llama): `(x[i], x[i + r/2])`;
     - `interleaved` (RoFormer, DeepSeek checkpoints): `(x[2i], x[2i + 1])`.
 
+    With `inverse` every pair is rotated by `-a` instead: the transpose of
+    the rotation, which is RoPE's gradient (`dx = rope(dy) {inverse}`).
+
     ```mlir
     %qr = tessel.rope %q, %pos {theta = 1.000000e+04 : f64}
         : tensor<?x32x?x128xf32>, tensor<?xi64>
@@ -553,7 +568,7 @@ def Tessel_RopeOp : Tessel_Op<"rope",
                        Tessel_IndexTensor:$positions,
                        DefaultValuedAttr<F64Attr, "10000.0">:$theta,
                        OptionalAttr<I64Attr>:$rotary_dims,
-                       UnitAttr:$interleaved);
+                       UnitAttr:$interleaved, UnitAttr:$inverse);
   let results = (outs Tessel_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $positions attr-dict `:` type($input) `,` type($positions)
@@ -654,5 +669,6 @@ def Tessel_AlibiOp : Tessel_Op<"alibi", [Pure]> {
 }
 
 include "dialect/TesselAttentionOps.td"
+include "dialect/TesselGradientOps.td"
 
 #endif // TESSEL_DIALECT_TESSELOPS_TD

@@ -271,6 +271,164 @@ struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
   }
 };
 
+/// The backward pass written out, materializing the [B, Hq, S, T]
+/// probabilities and their gradient (the reference form; a tiled one that
+/// keeps nothing of size S x T is FlashAttention's backward):
+///   p = exp(s - lse), s recomputed from q and k (0 where masked),
+///   ds = p * (do . v - rowsum(do * o)),
+///   dq = scale ds . k,  dk = scale dsᵀ . q,  dv = pᵀ . do,
+/// with a key/value head's dk and dv summed over its group's query heads
+/// (loops over the group and the queries, reduced).
+struct LowerAttentionGrad : OpRewritePattern<tessel::AttentionGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::AttentionGradOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    Value o = op.getResult(), dout = op.getResultGrad(), bias = op.getBias();
+    auto qType = cast<RankedTensorType>(q.getType());
+    auto kType = cast<RankedTensorType>(k.getType());
+    auto vType = cast<RankedTensorType>(v.getType());
+    int64_t hq = qType.getDimSize(1), hkv = kType.getDimSize(1);
+    int64_t group = hq / hkv;
+    double scale = op.getScale().convertToDouble();
+    SmallVector<OpFoldResult> qSizes = tensor::getMixedSizes(b, loc, q);
+    SmallVector<OpFoldResult> kSizes = tensor::getMixedSizes(b, loc, k);
+    SmallVector<OpFoldResult> vSizes = tensor::getMixedSizes(b, loc, v);
+    SmallVector<OpFoldResult> sSizes = {qSizes[0], qSizes[1], qSizes[2],
+                                        kSizes[2]};
+    SmallVector<OpFoldResult> rowSizes = {qSizes[0], qSizes[1], qSizes[2]};
+    Type f32Type = b.getF32Type();
+    auto f32Of = [&](RankedTensorType t) { return t.clone(f32Type); };
+    auto sType = RankedTensorType::get(
+        {qType.getDimSize(0), hq, qType.getDimSize(2), kType.getDimSize(2)},
+        f32Type);
+    auto rowType = RankedTensorType::get(
+        {qType.getDimSize(0), hq, qType.getDimSize(2)}, f32Type);
+    // The key/value head of query head d1: d1 floordiv G.
+    auto kvMap = [&](int64_t rank, int64_t seq, int64_t last) {
+      AffineExpr head = getAffineDimExpr(1, ctx);
+      if (group != 1)
+        head = head.floorDiv(group);
+      return AffineMap::get(rank, 0,
+                            {getAffineDimExpr(0, ctx), head,
+                             getAffineDimExpr(seq, ctx),
+                             getAffineDimExpr(last, ctx)},
+                            ctx);
+    };
+    AffineMap id4 = b.getMultiDimIdentityMap(4);
+    AffineMap rows4 = projection(ctx, 4, {0, 1, 2});
+    SmallVector<AffineMap> rowOfLogits = {projection(ctx, 5, {0, 1, 2, 4}),
+                                          kvMap(5, 3, 4),
+                                          projection(ctx, 5, {0, 1, 2, 3})};
+
+    // p = exp(scale q.k + bias - lse), 0 where masked or the row sees
+    // nothing (lse = -inf).
+    Value s = multiplyAccumulate(b, loc, q, k,
+                                 filledTensor(b, loc, sType, sSizes, 0.0),
+                                 rowOfLogits, iterators(5, {4}));
+    Value shift;
+    if (op.getCausal())
+      shift = arith::SubIOp::create(
+          b, loc, getValueOrCreateConstantIndexOp(b, loc, kSizes[2]),
+          getValueOrCreateConstantIndexOp(b, loc, qSizes[2]));
+    SmallVector<Value> inputs = {op.getLse()};
+    SmallVector<AffineMap> maps = {rows4};
+    if (bias) {
+      inputs.push_back(bias);
+      maps.push_back(
+          broadcastMap(ctx, 4, cast<RankedTensorType>(bias.getType())));
+    }
+    maps.push_back(id4);
+    Value p = generic(
+        b, loc, inputs, s, maps, iterators(4),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value x = attentionLogit(
+              nb, nl, args.back(), scale, bias ? args[1] : Value(), shift, [&] {
+                return std::pair(loopIndex(nb, nl, 2), loopIndex(nb, nl, 3));
+              });
+          Value lse = args[0];
+          Value e = math::ExpOp::create(nb, nl,
+                                        arith::SubFOp::create(nb, nl, x, lse));
+          Value empty = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OEQ, lse,
+              f32(nb, nl, -std::numeric_limits<double>::infinity()));
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::SelectOp::create(nb, nl, empty, f32(nb, nl, 0.0), e)
+                  .getResult());
+        })[0];
+
+    // delta = rowsum(do * o); ds = p * (do . v - delta).
+    Value delta = multiplyAccumulate(
+        b, loc, dout, o, filledTensor(b, loc, rowType, rowSizes, 0.0),
+        {id4, id4, rows4}, iterators(4, {3}));
+    Value dp = multiplyAccumulate(b, loc, dout, v,
+                                  filledTensor(b, loc, sType, sSizes, 0.0),
+                                  rowOfLogits, iterators(5, {4}));
+    Value ds = generic(
+        b, loc, ValueRange{p, delta}, dp, {id4, rows4, id4}, iterators(4),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value diff = arith::SubFOp::create(nb, nl, args[2], args[1]);
+          linalg::YieldOp::create(
+              nb, nl, arith::MulFOp::create(nb, nl, args[0], diff).getResult());
+        })[0];
+
+    // dq = scale ds . k over loops (b, h, i, c, j).
+    Value dq = multiplyAccumulate(
+        b, loc, ds, k, filledTensor(b, loc, f32Of(qType), qSizes, 0.0),
+        {projection(ctx, 5, {0, 1, 2, 4}), kvMap(5, 4, 3),
+         projection(ctx, 5, {0, 1, 2, 3})},
+        iterators(5, {4}));
+    // dk = scale dsᵀ . q and dv = pᵀ . do over loops (b, hk, j, c, g, i),
+    // the query heads split into [Hkv, G] (query head hk * G + g) so that
+    // every loop indexes an operand directly.
+    auto splitHeads = [&](Value x) {
+      auto type = cast<RankedTensorType>(x.getType());
+      auto split =
+          RankedTensorType::get({type.getDimSize(0), hkv, group,
+                                 type.getDimSize(2), type.getDimSize(3)},
+                                type.getElementType());
+      return tensor::ExpandShapeOp::create(
+                 b, loc, split, x,
+                 SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}})
+          .getResult();
+    };
+    AffineMap kvOut = projection(ctx, 6, {0, 1, 2, 3});
+    auto groupSum = [&](Value lhs, Value rhs, RankedTensorType type,
+                        ArrayRef<OpFoldResult> sizes) {
+      return multiplyAccumulate(b, loc, splitHeads(lhs), splitHeads(rhs),
+                                filledTensor(b, loc, f32Of(type), sizes, 0.0),
+                                {projection(ctx, 6, {0, 1, 4, 5, 2}),
+                                 projection(ctx, 6, {0, 1, 4, 5, 3}), kvOut},
+                                iterators(6, {4, 5}));
+    };
+    Value dk = groupSum(ds, q, kType, kSizes);
+    Value dv = groupSum(p, dout, vType, vSizes);
+
+    auto scaled = [&](Value acc, RankedTensorType type,
+                      ArrayRef<OpFoldResult> sizes) {
+      return generic(
+          b, loc, acc, emptyTensor(b, loc, type, sizes), {id4, id4},
+          iterators(4), [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value x =
+                arith::MulFOp::create(nb, nl, args[0], f32(nb, nl, scale));
+            linalg::YieldOp::create(nb, nl,
+                                    fromF32(nb, nl, x, type.getElementType()));
+          })[0];
+    };
+    SmallVector<Value> results = {scaled(dq, qType, qSizes),
+                                  scaled(dk, kType, kSizes),
+                                  castFromF32(b, loc, dv, vType)};
+    if (op.getBiasGrad())
+      results.push_back(castFromF32(
+          b, loc, ds, cast<RankedTensorType>(op.getBiasGrad().getType())));
+    b.replaceOp(op, results);
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // cross_entropy
 //===----------------------------------------------------------------------===//
@@ -371,9 +529,90 @@ struct LowerCrossEntropy : OpRewritePattern<tessel::CrossEntropyOp> {
   }
 };
 
+/// dloss * (softmax(row) - onehot(target)) / n, 0 on ignored rows: n
+/// counted by a reduction over the targets first, then each row's max and
+/// sum of exp, then one elementwise generic. Targets are clamped into
+/// [0, C) as in the forward op.
+struct LowerCrossEntropyGrad : OpRewritePattern<tessel::CrossEntropyGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::CrossEntropyGradOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType type = op.getType();
+    Value logits = op.getLogits(), targets = op.getTargets();
+    int64_t r = type.getRank(), rows = r - 1;
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, logits);
+    SmallVector<OpFoldResult> rowSizes(sizes.begin(), sizes.end() - 1);
+    int64_t ignoreIndex = op.getIgnoreIndex();
+    auto isIgnored = [&](OpBuilder &nb, Location nl, Value target) {
+      if (!target.getType().isInteger(64))
+        target = arith::ExtSIOp::create(nb, nl, nb.getI64Type(), target);
+      return arith::CmpIOp::create(
+                 nb, nl, arith::CmpIPredicate::eq, target,
+                 arith::ConstantOp::create(nb, nl,
+                                           nb.getI64IntegerAttr(ignoreIndex)))
+          .getResult();
+    };
+
+    // n, the rows counted, as f32.
+    auto scalarF32 = RankedTensorType::get({}, b.getF32Type());
+    AffineMap rowId = b.getMultiDimIdentityMap(rows);
+    Value count = generic(
+        b, loc, targets, filledTensor(b, loc, scalarF32, {}, 0.0),
+        {rowId, AffineMap::get(rows, 0, {}, ctx)},
+        iterators(rows, range(0, rows)),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value add = arith::AddFOp::create(nb, nl, args[1], f32(nb, nl, 1.0));
+          linalg::YieldOp::create(
+              nb, nl,
+              arith::SelectOp::create(nb, nl, isIgnored(nb, nl, args[0]),
+                                      args[1], add)
+                  .getResult());
+        })[0];
+
+    auto [max, sum] = maxAndSumOfExp(b, loc, logits, rows, rowSizes);
+    AffineMap all = b.getMultiDimIdentityMap(r);
+    AffineMap lines = projection(ctx, r, range(0, rows));
+    AffineMap scalar = AffineMap::get(r, 0, {}, ctx);
+    Value out = emptyTensor(b, loc, type, sizes);
+    Value result = generic(
+        b, loc, ValueRange{logits, max, sum, targets, count, op.getLossGrad()},
+        out, {all, lines, lines, lines, scalar, scalar, all}, iterators(r),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value target = args[3];
+          Value ignored = isIgnored(nb, nl, target);
+          Value c = loopIndex(nb, nl, r - 1);
+          Value t =
+              arith::IndexCastOp::create(nb, nl, nb.getIndexType(), target);
+          Value hit =
+              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, c, t);
+          Value p = arith::DivFOp::create(
+              nb, nl,
+              math::ExpOp::create(nb, nl,
+                                  arith::SubFOp::create(
+                                      nb, nl, toF32(nb, nl, args[0]), args[1])),
+              args[2]);
+          Value diff = arith::SubFOp::create(
+              nb, nl, p,
+              arith::SelectOp::create(nb, nl, hit, f32(nb, nl, 1.0),
+                                      f32(nb, nl, 0.0)));
+          Value scale =
+              arith::DivFOp::create(nb, nl, toF32(nb, nl, args[5]), args[4]);
+          Value g = arith::SelectOp::create(
+              nb, nl, ignored, f32(nb, nl, 0.0),
+              arith::MulFOp::create(nb, nl, diff, scale));
+          linalg::YieldOp::create(nb, nl,
+                                  fromF32(nb, nl, g, type.getElementType()));
+        })[0];
+    b.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void tessel::populateAttentionLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerSoftmax, LowerAttention, LowerCrossEntropy>(
-      patterns.getContext());
+  patterns.add<LowerSoftmax, LowerAttention, LowerAttentionGrad,
+               LowerCrossEntropy, LowerCrossEntropyGrad>(patterns.getContext());
 }

@@ -47,6 +47,7 @@ struct ConvertTesselToLinalg
     tessel::populatePositionLoweringPatterns(patterns);
     tessel::populateAttentionLoweringPatterns(patterns);
     tessel::populateShapeLoweringPatterns(patterns);
+    tessel::populateGradientLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

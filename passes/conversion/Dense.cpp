@@ -301,6 +301,83 @@ struct LowerSilu : OpRewritePattern<tessel::SiluOp> {
   }
 };
 
+/// dy * gelu'(x): Phi(x) + x phi(x) (exact), or with t = tanh(u),
+/// u = sqrt(2/pi) (x + 0.044715 x^3): 0.5 (1 + t) + 0.5 x (1 - t^2) du/dx.
+struct LowerGeluGrad : OpRewritePattern<tessel::GeluGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::GeluGradOp op,
+                                PatternRewriter &b) const override {
+    bool tanhForm = op.getApproximate() == tessel::GeluApproximation::tanh;
+    b.replaceOp(
+        op,
+        mapElementwise(
+            b, op.getLoc(), op.getType(),
+            ValueRange{op.getInput(), op.getResultGrad()},
+            [&](OpBuilder &nb, Location nl, ValueRange xs) {
+              Value x = xs[0];
+              auto mul = [&](Value u, Value v) {
+                return arith::MulFOp::create(nb, nl, u, v).getResult();
+              };
+              auto add = [&](Value u, Value v) {
+                return arith::AddFOp::create(nb, nl, u, v).getResult();
+              };
+              Value half = f32(nb, nl, 0.5), one = f32(nb, nl, 1.0);
+              Value x2 = mul(x, x), derivative;
+              if (tanhForm) {
+                double c = std::sqrt(2.0 / M_PI);
+                Value u = mul(f32(nb, nl, c),
+                              add(x, mul(f32(nb, nl, 0.044715), mul(x2, x))));
+                Value t = math::TanhOp::create(nb, nl, u);
+                Value du = mul(f32(nb, nl, c),
+                               add(one, mul(f32(nb, nl, 3 * 0.044715), x2)));
+                Value sech2 = arith::SubFOp::create(nb, nl, one, mul(t, t));
+                derivative = add(mul(half, add(one, t)),
+                                 mul(mul(half, x), mul(sech2, du)));
+              } else {
+                Value cdf =
+                    mul(half,
+                        add(one, math::ErfOp::create(
+                                     nb, nl,
+                                     mul(x, f32(nb, nl, 1 / std::sqrt(2.0))))));
+                Value pdf = mul(
+                    f32(nb, nl, 1 / std::sqrt(2 * M_PI)),
+                    math::ExpOp::create(nb, nl, mul(f32(nb, nl, -0.5), x2)));
+                derivative = add(cdf, mul(x, pdf));
+              }
+              return mul(xs[1], derivative);
+            }));
+    return success();
+  }
+};
+
+/// dy * s (1 + x (1 - s)) with s = sigmoid(x).
+struct LowerSiluGrad : OpRewritePattern<tessel::SiluGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::SiluGradOp op,
+                                PatternRewriter &b) const override {
+    b.replaceOp(
+        op,
+        mapElementwise(
+            b, op.getLoc(), op.getType(),
+            ValueRange{op.getInput(), op.getResultGrad()},
+            [](OpBuilder &nb, Location nl, ValueRange xs) {
+              Value one = f32(nb, nl, 1.0);
+              Value e = math::ExpOp::create(
+                  nb, nl, arith::NegFOp::create(nb, nl, xs[0]));
+              Value s = arith::DivFOp::create(
+                  nb, nl, one, arith::AddFOp::create(nb, nl, one, e));
+              Value inner = arith::AddFOp::create(
+                  nb, nl, one,
+                  arith::MulFOp::create(nb, nl, xs[0],
+                                        arith::SubFOp::create(nb, nl, one, s)));
+              return arith::MulFOp::create(
+                         nb, nl, xs[1], arith::MulFOp::create(nb, nl, s, inner))
+                  .getResult();
+            }));
+    return success();
+  }
+};
+
 struct LowerSwiglu : OpRewritePattern<tessel::SwigluOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::SwigluOp op,
@@ -363,6 +440,6 @@ void tessel::populateDenseLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLinear, LowerMatmul, LowerEmbedding,
                LowerBroadcastBinary<tessel::AddOp>,
                LowerBroadcastBinary<tessel::MulOp>, LowerGelu, LowerSilu,
-               LowerSwiglu, LowerTranspose, LowerReshape>(
-      patterns.getContext());
+               LowerGeluGrad, LowerSiluGrad, LowerSwiglu, LowerTranspose,
+               LowerReshape>(patterns.getContext());
 }

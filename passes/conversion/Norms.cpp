@@ -262,6 +262,126 @@ struct LowerRMSNorm : OpRewritePattern<tessel::RMSNormOp> {
   }
 };
 
+/// The backward pass of layer_norm (with `mean`) or rms_norm (without):
+/// with xhat = (x - mean) * rstd and g = dy * gamma,
+///   dx = rstd * (g - [mean_row(g)] - xhat * mean_row(g * xhat)),
+///   dgamma = sum over rows of dy * xhat,  dbeta = sum over rows of dy.
+/// Three generics: the two row sums, dx, and the two column sums.
+SmallVector<Value> normGrad(OpBuilder &b, Location loc, Value x, Value gamma,
+                            Value mean, Value rstd, Value dy,
+                            RankedTensorType gammaType, bool withBeta) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+  AffineMap all = b.getMultiDimIdentityMap(rank);
+  AffineMap rowMap = projection(ctx, rank, range(0, rank - 1));
+  AffineMap featureMap = projection(ctx, rank, {rank - 1});
+  // xhat and g of one element, from f32 x, dy, gamma, mean?, rstd.
+  auto xhatAndG = [&](OpBuilder &nb, Location nl, ValueRange args) {
+    Value centered = mean ? subF(nb, nl, args[0], args[3]) : args[0];
+    Value xhat = mulF(nb, nl, centered, args[mean ? 4 : 3]);
+    return std::make_pair(xhat, mulF(nb, nl, args[1], args[2]));
+  };
+  SmallVector<Value> inputs = {x, dy, gamma};
+  SmallVector<AffineMap> maps = {all, all, featureMap};
+  if (mean) {
+    inputs.push_back(mean);
+    maps.push_back(rowMap);
+  }
+  inputs.push_back(rstd);
+  maps.push_back(rowMap);
+  size_t n = inputs.size();
+
+  auto rowType =
+      RankedTensorType::get(type.getShape().drop_back(), b.getF32Type());
+  SmallVector<OpFoldResult> rowSizes(sizes.begin(), sizes.end() - 1);
+  Value zeroRows = filledTensor(b, loc, rowType, rowSizes, 0.0);
+  SmallVector<AffineMap> rowSumMaps(maps);
+  rowSumMaps.append({rowMap, rowMap});
+  ValueRange rowSums = generic(
+      b, loc, inputs, ValueRange{zeroRows, zeroRows}, rowSumMaps,
+      iterators(rank, {rank - 1}),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        SmallVector<Value> f;
+        for (Value a : args.take_front(n))
+          f.push_back(toF32(nb, nl, a));
+        auto [xhat, g] = xhatAndG(nb, nl, f);
+        linalg::YieldOp::create(
+            nb, nl,
+            ValueRange{addF(nb, nl, args[n], g),
+                       addF(nb, nl, args[n + 1], mulF(nb, nl, g, xhat))});
+      });
+
+  Value d = lastSizeAsF32(b, loc, x);
+  SmallVector<Value> dxInputs(inputs);
+  dxInputs.append({rowSums[0], rowSums[1]});
+  SmallVector<AffineMap> dxMaps(maps);
+  dxMaps.append({rowMap, rowMap, all});
+  Value dx = generic(
+      b, loc, dxInputs, emptyTensor(b, loc, type, sizes), dxMaps,
+      iterators(rank), [&](OpBuilder &nb, Location nl, ValueRange args) {
+        SmallVector<Value> f;
+        for (Value a : args.take_front(n))
+          f.push_back(toF32(nb, nl, a));
+        auto [xhat, g] = xhatAndG(nb, nl, f);
+        Value inner =
+            subF(nb, nl, g, mulF(nb, nl, xhat, divF(nb, nl, args[n + 1], d)));
+        if (mean)
+          inner = subF(nb, nl, inner, divF(nb, nl, args[n], d));
+        linalg::YieldOp::create(nb, nl,
+                                fromF32(nb, nl, mulF(nb, nl, f.back(), inner),
+                                        type.getElementType()));
+      })[0];
+
+  auto columnType =
+      RankedTensorType::get({type.getShape().back()}, b.getF32Type());
+  Value zeroColumns = filledTensor(b, loc, columnType, {sizes.back()}, 0.0);
+  SmallVector<AffineMap> columnMaps(maps);
+  columnMaps.append({featureMap, featureMap});
+  ValueRange columnSums =
+      generic(b, loc, inputs, ValueRange{zeroColumns, zeroColumns}, columnMaps,
+              iterators(rank, range(0, rank - 1)),
+              [&](OpBuilder &nb, Location nl, ValueRange args) {
+                SmallVector<Value> f;
+                for (Value a : args.take_front(n))
+                  f.push_back(toF32(nb, nl, a));
+                auto [xhat, g] = xhatAndG(nb, nl, f);
+                (void)g;
+                linalg::YieldOp::create(
+                    nb, nl,
+                    ValueRange{addF(nb, nl, args[n], mulF(nb, nl, f[1], xhat)),
+                               addF(nb, nl, args[n + 1], f[1])});
+              });
+  SmallVector<Value> results = {dx,
+                                castFromF32(b, loc, columnSums[0], gammaType)};
+  if (withBeta)
+    results.push_back(castFromF32(b, loc, columnSums[1], gammaType));
+  return results;
+}
+
+struct LowerLayerNormGrad : OpRewritePattern<tessel::LayerNormGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::LayerNormGradOp op,
+                                PatternRewriter &b) const override {
+    b.replaceOp(op, normGrad(b, op.getLoc(), op.getInput(), op.getGamma(),
+                             op.getMean(), op.getRstd(), op.getResultGrad(),
+                             op.getGammaGrad().getType(), /*withBeta=*/true));
+    return success();
+  }
+};
+
+struct LowerRMSNormGrad : OpRewritePattern<tessel::RMSNormGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::RMSNormGradOp op,
+                                PatternRewriter &b) const override {
+    b.replaceOp(op, normGrad(b, op.getLoc(), op.getInput(), op.getGamma(),
+                             Value(), op.getRstd(), op.getResultGrad(),
+                             op.getGammaGrad().getType(), /*withBeta=*/false));
+    return success();
+  }
+};
+
 /// y = g * x / max(||x||, epsilon), g a rank-0 tensor.
 struct LowerScaleNorm : OpRewritePattern<tessel::ScaleNormOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -382,6 +502,6 @@ struct LowerBatchNorm : OpRewritePattern<tessel::BatchNormOp> {
 } // namespace
 
 void tessel::populateNormLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerLayerNorm, LowerRMSNorm, LowerScaleNorm, LowerBatchNorm>(
-      patterns.getContext());
+  patterns.add<LowerLayerNorm, LowerRMSNorm, LowerScaleNorm, LowerBatchNorm,
+               LowerLayerNormGrad, LowerRMSNormGrad>(patterns.getContext());
 }

@@ -23,6 +23,7 @@ void populateNormLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populatePositionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateShapeLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateGradientLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace tessel
 

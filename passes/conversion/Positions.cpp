@@ -99,6 +99,8 @@ struct LowerRope : OpRewritePattern<tessel::RopeOp> {
         iterators(tr), [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value p = positionToF32(nb, nl, toI64(nb, nl, args[0]));
           Value angle = arith::MulFOp::create(nb, nl, p, args[1]);
+          if (op.getInverse())
+            angle = arith::NegFOp::create(nb, nl, angle);
           linalg::YieldOp::create(
               nb, nl,
               ValueRange{math::CosOp::create(nb, nl, angle).getResult(),

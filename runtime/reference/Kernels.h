@@ -78,8 +78,10 @@ Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
                  Tensor &newRunningMean, Tensor &newRunningVar);
 
 // Positions.
+/// With `inverse`, the rotation by -angle (RoPE's transpose: its gradient).
 Status rope(const Tensor &x, const Tensor &positions, double theta,
-            int64_t rotaryDims, bool interleaved, Tensor &y);
+            int64_t rotaryDims, bool interleaved, Tensor &y,
+            bool inverse = false);
 Status sinusoidalEmbedding(const Tensor &positions, int64_t dim, double base,
                            Tensor &y);
 /// T5 bucket of the relative distance `r = key - query`.
@@ -111,6 +113,37 @@ Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
 // Loss.
 Status crossEntropy(const Tensor &logits, const Tensor &targets,
                     int64_t ignoreIndex, Tensor &loss);
+
+// Backward ops (Gradients.cpp).
+/// Sums x over the axes broadcasting added (leading) or stretched (where
+/// `shape` has 1): the adjoint of NumPy broadcasting to x's shape.
+Status sumTo(const Tensor &x, const std::vector<int64_t> &shape, Tensor &y);
+/// dw[n, k] = sum over leading indices i of dy[i, n] * x[i, k].
+Status linearWeightGrad(const Tensor &dy, const Tensor &x, Tensor &dw);
+Status geluGrad(const Tensor &x, const Tensor &dy, bool tanhApproximation,
+                Tensor &dx);
+Status siluGrad(const Tensor &x, const Tensor &dy, Tensor &dx);
+/// dtable [rows, dim]: dtable[ids[i]] += dy[i] in index order.
+Status embeddingGrad(const Tensor &ids, const Tensor &dy, int64_t rows,
+                     Tensor &dtable);
+/// Norm backward from the saved per-row statistics (f32 tensors of x's
+/// shape without its last axis).
+Status layerNormGrad(const Tensor &x, const Tensor &gamma, const Tensor &mean,
+                     const Tensor &rstd, const Tensor &dy, Tensor &dx,
+                     Tensor &dgamma, Tensor &dbeta);
+Status rmsNormGrad(const Tensor &x, const Tensor &gamma, const Tensor &rstd,
+                   const Tensor &dy, Tensor &dx, Tensor &dgamma);
+/// Attention backward from the forward's output and log-sum-exp (see
+/// tessel.attention_grad); `dbias` (the logits' gradient, [B, Hq, S, T])
+/// only with a bias.
+Status attentionGrad(const Tensor &q, const Tensor &k, const Tensor &v,
+                     const Tensor &o, const Tensor &lse, const Tensor &dout,
+                     const Tensor *bias, double scale, bool causal, Tensor &dq,
+                     Tensor &dk, Tensor &dv, Tensor *dbias);
+/// dlogits = dloss * (softmax(logits) - onehot(target)) / (rows counted).
+Status crossEntropyGrad(const Tensor &logits, const Tensor &targets,
+                        const Tensor &dloss, int64_t ignoreIndex,
+                        Tensor &dlogits);
 
 /// The NumPy broadcast of two shapes, or an error naming both.
 Status broadcastShape(const std::vector<int64_t> &a,

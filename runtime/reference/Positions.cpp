@@ -9,7 +9,7 @@
 namespace tessel::reference {
 
 Status rope(const Tensor &x, const Tensor &positions, double theta,
-            int64_t rotaryDims, bool interleaved, Tensor &y) {
+            int64_t rotaryDims, bool interleaved, Tensor &y, bool inverse) {
   if (x.rank() < 2)
     return errorf("rope: input shape ", formatShape(x.shape),
                   " is not [..., S, D]");
@@ -35,7 +35,8 @@ Status rope(const Tensor &x, const Tensor &positions, double theta,
       float *out = y.floats.data() + (m * s + row) * d;
       const float *in = x.floats.data() + (m * s + row) * d;
       for (int64_t i = 0; i < half; ++i) {
-        double angle = p * std::pow(theta, -2.0 * i / rotaryDims);
+        double angle =
+            (inverse ? -p : p) * std::pow(theta, -2.0 * i / rotaryDims);
         double c = std::cos(angle), sn = std::sin(angle);
         // The rotated pair: (x[i], x[i + r/2]) or (x[2i], x[2i + 1]).
         int64_t first = interleaved ? 2 * i : i;

@@ -196,6 +196,43 @@ LogicalResult Evaluator::evaluate(Operation *op) {
         succeeded(bind(op, bn.getNewRunningMean(), std::move(mean))) &&
         succeeded(bind(op, bn.getNewRunningVar(), std::move(var))));
   }
+  if (auto ln = dyn_cast<LayerNormGradOp>(op)) {
+    Tensor dgamma, dbeta;
+    status = ref::layerNormGrad(get(ln.getInput()), get(ln.getGamma()),
+                                get(ln.getMean()), get(ln.getRstd()),
+                                get(ln.getResultGrad()), out, dgamma, dbeta);
+    if (!status.isOk())
+      return op->emitError() << status.message();
+    return success(succeeded(bind(op, ln.getInputGrad(), std::move(out))) &&
+                   succeeded(bind(op, ln.getGammaGrad(), std::move(dgamma))) &&
+                   succeeded(bind(op, ln.getBetaGrad(), std::move(dbeta))));
+  }
+  if (auto rms = dyn_cast<RMSNormGradOp>(op)) {
+    Tensor dgamma;
+    status = ref::rmsNormGrad(get(rms.getInput()), get(rms.getGamma()),
+                              get(rms.getRstd()), get(rms.getResultGrad()), out,
+                              dgamma);
+    if (!status.isOk())
+      return op->emitError() << status.message();
+    return success(succeeded(bind(op, rms.getInputGrad(), std::move(out))) &&
+                   succeeded(bind(op, rms.getGammaGrad(), std::move(dgamma))));
+  }
+  if (auto ag = dyn_cast<AttentionGradOp>(op)) {
+    Tensor dk, dv, dbias;
+    status = ref::attentionGrad(
+        get(ag.getQuery()), get(ag.getKey()), get(ag.getValue()),
+        get(ag.getResult()), get(ag.getLse()), get(ag.getResultGrad()),
+        getOptional(ag.getBias()), ag.getScale().convertToDouble(),
+        ag.getCausal(), out, dk, dv, ag.getBias() ? &dbias : nullptr);
+    if (!status.isOk())
+      return op->emitError() << status.message();
+    bool ok = succeeded(bind(op, ag.getQueryGrad(), std::move(out))) &&
+              succeeded(bind(op, ag.getKeyGrad(), std::move(dk))) &&
+              succeeded(bind(op, ag.getValueGrad(), std::move(dv)));
+    if (ok && ag.getBiasGrad())
+      ok = succeeded(bind(op, ag.getBiasGrad(), std::move(dbias)));
+    return success(ok);
+  }
   bool known = true;
   llvm::TypeSwitch<Operation *>(op)
       .Case([&](arith::ConstantOp c) { status = evaluateConstant(c, out); })
@@ -301,7 +338,7 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       .Case([&](RopeOp o) {
         status = ref::rope(get(o.getInput()), get(o.getPositions()),
                            o.getTheta().convertToDouble(), o.getNumRotaryDims(),
-                           o.getInterleaved(), out);
+                           o.getInterleaved(), out, o.getInverse());
       })
       .Case([&](SinusoidalEmbeddingOp o) {
         status = ref::sinusoidalEmbedding(get(o.getPositions()),
@@ -336,6 +373,37 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       .Case([&](CrossEntropyOp o) {
         status = ref::crossEntropy(get(o.getLogits()), get(o.getTargets()),
                                    o.getIgnoreIndex(), out);
+      })
+      .Case([&](SumToOp o) {
+        // A dynamic result dimension keeps the aligned input dimension.
+        const Tensor &in = get(o.getInput());
+        std::vector<int64_t> shape(o.getType().getShape());
+        size_t lead = in.shape.size() - std::min(in.shape.size(), shape.size());
+        for (size_t i = 0; i < shape.size(); ++i)
+          if (ShapedType::isDynamic(shape[i]))
+            shape[i] = in.shape[i + lead];
+        status = ref::sumTo(in, shape, out);
+      })
+      .Case([&](LinearWeightGradOp o) {
+        status = ref::linearWeightGrad(get(o.getResultGrad()),
+                                       get(o.getInput()), out);
+      })
+      .Case([&](GeluGradOp o) {
+        status =
+            ref::geluGrad(get(o.getInput()), get(o.getResultGrad()),
+                          o.getApproximate() == GeluApproximation::tanh, out);
+      })
+      .Case([&](SiluGradOp o) {
+        status = ref::siluGrad(get(o.getInput()), get(o.getResultGrad()), out);
+      })
+      .Case([&](EmbeddingGradOp o) {
+        status = ref::embeddingGrad(get(o.getIds()), get(o.getResultGrad()),
+                                    o.getType().getDimSize(0), out);
+      })
+      .Case([&](CrossEntropyGradOp o) {
+        status = ref::crossEntropyGrad(get(o.getLogits()), get(o.getTargets()),
+                                       get(o.getLossGrad()), o.getIgnoreIndex(),
+                                       out);
       })
       .Default([&](Operation *) { known = false; });
   if (!known)
