@@ -93,6 +93,7 @@ LogicalResult TesselDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   if (name == StepAttrHelper::getNameStr() ||
+      name == DifferentiateAttrHelper::getNameStr() ||
       name == DynamicScheduleAttrHelper::getNameStr()) {
     if (!isa<UnitAttr>(value) || !isFunction(op))
       return fail("is a unit attribute of a function");
@@ -171,6 +172,13 @@ LogicalResult TesselDialect::verifyRegionResultAttribute(Operation *op,
                                                          unsigned resultIndex,
                                                          NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
+  if (name == GradientAttrHelper::getNameStr()) {
+    auto parameter = dyn_cast<StringAttr>(attr.getValue());
+    if (!parameter || !isa<FunctionOpInterface>(op))
+      return op->emitError()
+             << "'" << name << "' names a parameter, on a function's result";
+    return success();
+  }
   if (name != InPlaceAttrHelper::getNameStr())
     return op->emitError() << "unknown tessel result attribute '" << name
                            << "'";

@@ -32,6 +32,12 @@ def Tessel_Dialect : Dialect {
     "::mlir::StringAttr":$parameter,
     // On a function: the kind of entry point it is (#tessel.entry_point).
     "::tessel::EntryPointKindAttr":$entry_point,
+    // On a function: tessel-autodiff adds its vector-Jacobian product,
+    // NAME_vjp.
+    "::mlir::UnitAttr":$differentiate,
+    // On a result of a grads entry point: the parameter it is the gradient
+    // of (tessel-autodiff); the manifest names the result so.
+    "::mlir::StringAttr":$gradient,
     // On a function: a step of an entry point's schedule
     // (tessel-outline-steps).
     "::mlir::UnitAttr":$step,

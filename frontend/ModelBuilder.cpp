@@ -559,6 +559,13 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
     }
     results.append(inputs.begin() + firstCache, inputs.end());
   }
+  // The loss: the forward pass, then the mean cross-entropy of the logits
+  // against targets [B, S] (ignore_index -100).
+  bool lossOnly = kind == EntryPointKind::Loss;
+  if (lossOnly) {
+    inputs.push_back(tokensType);
+    results = {tensor({})};
+  }
   at("", c.modelName.empty() ? "model" : c.modelName);
   b.setInsertionPointToEnd(module.getBody());
   auto func =
@@ -683,6 +690,11 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
                    : param("lm_head.weight", {vocab, d}, c.outputInit);
   SmallVector<Value> returned = {
       tessel::LinearOp::create(b, logitsType, h, head, Value())};
+  if (lossOnly) {
+    at("", "loss");
+    returned[0] = tessel::CrossEntropyOp::create(b, tensor({}), returned[0],
+                                                 entry->getArgument(1));
+  }
   returned.append(updatedCaches.begin(), updatedCaches.end());
   func::ReturnOp::create(b, returned);
   // The caches are updated in place: result 1 + i is argument
@@ -701,6 +713,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     module.setSymName(c.modelName);
   buildFunction(EntryPointKind::Forward);
   buildFunction(EntryPointKind::Decode);
+  if (c.train)
+    buildFunction(EntryPointKind::Loss);
   if (failed(verify(module)))
     return nullptr;
   return owned;

@@ -106,6 +106,10 @@ struct ModelConfig {
   /// by tesselc --kv-block-size, not by the definition).
   int64_t kvBlockSize = 0;
 
+  /// Also build the training entry points: `loss`, and from it (by
+  /// tessel-autodiff) `grads` (set by tesselc --train).
+  bool train = false;
+
   /// Things the IR does not model, said once (e.g. sliding windows).
   std::vector<std::string> warnings;
 };

@@ -162,6 +162,19 @@ Status checkEntryPointKind(EntryPointKind kind,
   if (inputs.empty() || !ids(inputs[0], 2))
     return errorf("a ", kindName,
                   " entry point takes token ids [B, S] (i32 or i64) first");
+  if (kind == EntryPointKind::Loss || kind == EntryPointKind::Grads) {
+    if (inputs.size() != 2 || !ids(inputs[1], 2))
+      return errorf("a ", kindName,
+                    " entry point takes token ids and targets [B, S], got ",
+                    inputs.size(), " inputs");
+    if (results.empty() || !floats(results[0], 0))
+      return errorf("a ", kindName,
+                    " entry point returns the loss (rank 0) first");
+    if (kind == EntryPointKind::Loss && results.size() != 1)
+      return errorf("a loss entry point returns only the loss, got ",
+                    results.size(), " results");
+    return Status::ok();
+  }
   if (results.empty() || !floats(results[0], 3))
     return errorf("a ", kindName,
                   " entry point returns logits [B, S, V] first");

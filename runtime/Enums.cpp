@@ -45,7 +45,10 @@ constexpr std::pair<InitKind, const char *> kInitKindNames[] = {
     {InitKind::KaimingNormal, "kaiming_normal"}};
 
 constexpr std::pair<EntryPointKind, const char *> kEntryPointKindNames[] = {
-    {EntryPointKind::Forward, "forward"}, {EntryPointKind::Decode, "decode"}};
+    {EntryPointKind::Forward, "forward"},
+    {EntryPointKind::Decode, "decode"},
+    {EntryPointKind::Loss, "loss"},
+    {EntryPointKind::Grads, "grads"}};
 
 } // namespace
 

@@ -63,20 +63,27 @@ inline bool usesFans(InitKind kind) {
 
 /// What an entry point of a compiled model does. The frontend marks the
 /// functions it builds; the manifest records the kind, and the runtime
-/// finds entry points by it. (Training adds its kinds here.)
+/// finds entry points by it.
 enum class EntryPointKind {
   /// forward(tokens [B, S]) -> logits [B, S, V].
   Forward,
   /// decode(tokens [B, S], positions [S], k/v caches per layer)
   ///   -> (logits [B, S, V], the caches grown by S).
-  Decode
+  Decode,
+  /// loss(tokens [B, S], targets [B, S]) -> mean cross-entropy (rank 0).
+  Loss,
+  /// grads(tokens [B, S], targets [B, S]) -> (the loss, dL/dparameter for
+  /// every parameter the loss reads, in declaration order).
+  Grads
 };
 
 /// Every entry-point kind, in declaration order.
-constexpr EntryPointKind kEntryPointKinds[] = {EntryPointKind::Forward,
-                                               EntryPointKind::Decode};
+constexpr EntryPointKind kEntryPointKinds[] = {
+    EntryPointKind::Forward, EntryPointKind::Decode, EntryPointKind::Loss,
+    EntryPointKind::Grads};
 
-/// "forward", "decode": also the names the frontend gives the functions.
+/// "forward", "decode", "loss", "grads": also the names the frontend gives
+/// the functions.
 const char *name(EntryPointKind kind);
 std::optional<EntryPointKind> parseEntryPointKind(std::string_view name);
 

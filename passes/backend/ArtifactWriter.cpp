@@ -91,6 +91,10 @@ nlohmann::ordered_json toJson(const std::vector<TensorSpec> &specs) {
 std::string argumentName(func::FuncOp func, EntryPointKindAttr kind, size_t i) {
   if (kind && i == 0)
     return "tokens";
+  if (kind && i == 1 &&
+      (kind.getValue() == EntryPointKind::Loss ||
+       kind.getValue() == EntryPointKind::Grads))
+    return "targets";
   if (kind && kind.getValue() == EntryPointKind::Decode) {
     if (i == 1)
       return "positions";
@@ -182,7 +186,13 @@ LogicalResult buildManifest(ModuleOp module,
       // A result updated in place is named after its argument.
       auto inPlace = func.getResultAttrOfType<IntegerAttr>(
           i, TesselDialect::InPlaceAttrHelper::getNameStr());
-      std::string name = kind && i == 0 ? "logits"
+      // A gradient is named after its parameter.
+      auto gradient = func.getResultAttrOfType<StringAttr>(
+          i, TesselDialect::GradientAttrHelper::getNameStr());
+      bool loss = kind && (kind.getValue() == EntryPointKind::Loss ||
+                           kind.getValue() == EntryPointKind::Grads);
+      std::string name = kind && i == 0 ? (loss ? "loss" : "logits")
+                         : gradient     ? "grad." + gradient.str()
                          : inPlace && inPlace.getInt() >= 0 &&
                                  size_t(inPlace.getInt()) < inputs.size()
                              ? inputs[inPlace.getInt()].name

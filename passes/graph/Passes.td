@@ -95,4 +95,47 @@ def TesselTileAttention : Pass<"tessel-tile-attention"> {
   ];
 }
 
+def TesselAutodiff : Pass<"tessel-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Reverse-mode automatic differentiation of tessel functions";
+  let description = [{
+    For each function marked `tessel.differentiate`, adds `NAME_vjp`, its
+    vector-Jacobian product: it takes the function's arguments followed by
+    one seed per float result (dL/dresult) and returns the function's
+    results, then dL/dargument for every float argument, then
+    dL/dparameter for every `tessel.parameter` the function reads, in the
+    module's declaration order.
+
+    A `loss` entry point (one rank-0 result) gets a `grads` entry point in
+    the same way, with dL/dL = 1 instead of a seed: it returns the loss and
+    dL/dparameter for every parameter the loss reads, each result marked
+    with its parameter's name (`tessel.gradient`). Differentiated functions
+    lose their mark, so running the pass again adds nothing.
+
+    The body is the forward computation followed by the backward one, built
+    op by op in reverse from each op's gradient rule (the
+    `DifferentiableOp` interface; `TesselGradients.cpp` holds every rule
+    with its formula). Where a value feeds several ops its gradient is the
+    sum of theirs; a parameter read more than once (tied embeddings) gets
+    one gradient, the sum. An op the loss depends on that has no rule is an
+    error naming it. Nothing flows back into integer operands (token ids,
+    positions, targets).
+
+    ```mlir
+    func.func @f(%x: tensor<4x8xf32>) -> tensor<4x8xf32>
+        attributes {tessel.differentiate} {
+      %y = tessel.gelu %x : tensor<4x8xf32>
+      return %y : tensor<4x8xf32>
+    }
+    // adds
+    func.func @f_vjp(%x: tensor<4x8xf32>, %dy: tensor<4x8xf32>)
+        -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+      %y = tessel.gelu %x : tensor<4x8xf32>
+      %dx = tessel.gelu_grad %x, %dy : tensor<4x8xf32>
+      return %y, %dx : tensor<4x8xf32>, tensor<4x8xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // TESSEL_PASSES_GRAPH_PASSES_TD

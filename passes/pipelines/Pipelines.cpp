@@ -34,6 +34,9 @@ namespace tessel {
 using mlir::func::FuncOp;
 
 void buildGraphPipeline(OpPassManager &pm) {
+  // The loss's gradients, from the ops as the frontend wrote them (a no-op
+  // without a loss entry point).
+  pm.addPass(createTesselAutodiff());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addPass(createTesselFuseAttention());

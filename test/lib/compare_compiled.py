@@ -10,6 +10,13 @@ the same seed (the same initializer code), or, with --safetensors, the
 artifact loads a safetensors checkpoint written here while the interpreter
 reads the same values from .npy files. Checks that the logits agree within
 1e-4 relative to their largest magnitude; prints one line; exits 1 if not.
+
+With --train both compile with `tesselc --train` and run the `grads` entry
+point instead (targets: the tokens shifted by one, the last -100): the loss
+and every parameter's gradient must agree, each within 1e-4 relative to its
+own largest magnitude, or to 1e-3 of the largest gradient when its own is
+smaller: a gradient that is 0 in exact arithmetic (a key bias: the softmax
+ignores a shift shared by all keys) is rounding noise on both sides.
 """
 
 import argparse
@@ -60,6 +67,8 @@ def main():
     parser.add_argument("--seq", type=int, default=7)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--safetensors", action="store_true")
+    parser.add_argument("--train", action="store_true",
+                        help="compare the loss and gradients (grads)")
     parser.add_argument("--drop-prefix", default="",
                         help="store names without this prefix (GPT-2's "
                              "original checkpoint has no 'transformer.')")
@@ -68,8 +77,9 @@ def main():
     name = os.path.splitext(os.path.basename(args.model))[0]
     ir = os.path.join(args.tmp, name + ".mlir")
     artifact = os.path.join(args.tmp, name + ".tsl")
-    run([args.tesselc, args.model, "-o", ir])
-    run([args.tesselc, args.model, "-o", artifact])
+    flags = ["--train"] if args.train else []
+    run([args.tesselc, args.model, "-o", ir, *flags])
+    run([args.tesselc, args.model, "-o", artifact, *flags])
     manifest = json.load(open(os.path.join(artifact, "manifest.json")))
     vocab = manifest["model"]["vocab_size"]
     rng = np.random.default_rng(args.seed)
@@ -80,6 +90,15 @@ def main():
     interp = [args.tessel_interpret, ir, "--entry", "forward",
               "--input", tokens_path]
     forward = [args.tessel_run, "forward", artifact, "--tokens", tokens_path]
+    if args.train:
+        targets = np.concatenate(
+            [tokens[:, 1:], np.full((args.batch, 1), -100)], 1)
+        targets_path = os.path.join(args.tmp, "targets.npy")
+        np.save(targets_path, targets.astype(np.int64))
+        grads = ["--entry", "grads", "--input", tokens_path, "--input",
+                 targets_path]
+        interp = [args.tessel_interpret, ir] + grads
+        forward = [args.tessel_run, "run", artifact] + grads
     if args.safetensors:
         params = {}
         pdir = os.path.join(args.tmp, "params")
@@ -97,6 +116,8 @@ def main():
     else:
         interp += ["--seed", str(args.seed)]
         forward += ["--seed", str(args.seed)]
+    if args.train:
+        return compare_grads(args, name, manifest, interp, forward)
     want_path = os.path.join(args.tmp, "interpreted.npy")
     got_path = os.path.join(args.tmp, "compiled.npy")
     run(interp + ["--output", want_path])
@@ -109,6 +130,31 @@ def main():
     ok = rel <= 1e-4
     print(f"{'OK' if ok else 'FAIL'} {name}: compiled vs interpreter, logits "
           f"{list(got.shape)}, max relative difference {rel:.1e}")
+    return 0 if ok else 1
+
+
+def compare_grads(args, name, manifest, interp, compiled):
+    """Runs grads on both sides; compares every result."""
+    results = manifest["entry_points"]["grads"]["results"]
+    want = [os.path.join(args.tmp, f"want{i}.npy") for i in range(len(results))]
+    got = [os.path.join(args.tmp, f"got{i}.npy") for i in range(len(results))]
+    run(interp + [x for p in want for x in ("--output", p)])
+    run(compiled + [x for p in got for x in ("--output", p)])
+    worst, worst_name = 0.0, ""
+    pairs = [(np.load(w), np.load(g)) for w, g in zip(want, got)]
+    largest = max(float(np.abs(w).max()) for w, _ in pairs[1:])
+    for spec, (w, g) in zip(results, pairs):
+        if w.shape != g.shape:
+            print(f"FAIL {name}: {spec['name']} shape {g.shape} != {w.shape}")
+            return 1
+        scale = max(float(np.abs(w).max()), 1e-3 * largest)
+        rel = float(np.abs(g - w).max()) / scale
+        if rel > worst:
+            worst, worst_name = rel, spec["name"]
+    ok = worst <= 1e-4
+    print(f"{'OK' if ok else 'FAIL'} {name}: compiled vs interpreter, loss "
+          f"and {len(results) - 1} gradients, max relative difference "
+          f"{worst:.1e}" + (f" ({worst_name})" if worst_name else ""))
     return 0 if ok else 1
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Runs every NumPy oracle case of the interpreter tests on the compiled path.
 
-    compiled_ops.py --tesselc BIN --tessel-run BIN --tmp DIR [--untiled-attention]
-                    FILE.mlir...
+    compiled_ops.py --tesselc BIN --tessel-run BIN --tessel-opt BIN --tmp DIR
+                    [--untiled-attention] FILE.mlir...
 
 For each FILE (a test/interpreter/*.mlir), compiles it with
 `tesselc FILE -o DIR/FILE.tsl` (function by function if the whole file does
@@ -11,8 +11,10 @@ for every `%oracle check %s CASE` line runs `tessel-run run ... --entry CASE`
 on the case's inputs and compares with NumPy. The tolerance is the case's
 own, widened to the compiled path's contract: 1e-4 relative to the largest
 expected magnitude (the compiled code evaluates exp, sin, log, ... with f32
-polynomials, the interpreter in double). Prints one line per file and a
-summary; exits 1 on any mismatch or failure.
+polynomials, the interpreter in double). A file whose cases run on what a
+pass makes of it (`RUN: tessel-opt FLAGS %s -o %t.mlir`, then `%oracle
+check %t.mlir CASE`) is run through `tessel-opt FLAGS` first. Prints one
+line per file and a summary; exits 1 on any mismatch or failure.
 """
 
 import argparse
@@ -29,6 +31,8 @@ import cases  # noqa: E402
 from oracle import compare  # noqa: E402
 
 CHECK = re.compile(r"%oracle check %s (\w+)(?: --entry (\w+))?")
+PASS_CHECK = re.compile(r"%oracle check %t\.mlir (\w+)(?: --entry (\w+))?")
+PASS_RUN = re.compile(r"RUN: tessel-opt (.*) %s -o %t\.mlir$", re.MULTILINE)
 
 
 def compile_file(tesselc, path, artifact, flags=()):
@@ -55,6 +59,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tesselc", required=True)
     parser.add_argument("--tessel-run", required=True)
+    parser.add_argument("--tessel-opt", required=True)
     parser.add_argument("--tmp", required=True)
     parser.add_argument("--untiled-attention", action="store_true",
                         help="compile attention untiled (tesselc's flag)")
@@ -75,9 +80,16 @@ def main():
     for path in args.files:
         text = open(path).read()
         checks = CHECK.findall(text)
+        base = os.path.splitext(os.path.basename(path))[0]
+        passes = PASS_RUN.search(text)
+        if passes:
+            checks = PASS_CHECK.findall(text)
+            source, path = path, os.path.join(args.tmp, base + ".pre.mlir")
+            subprocess.run([args.tessel_opt, *passes.group(1).split(), source,
+                            "-o", path], check=True)
+            text = open(path).read()
         if not checks:
             continue
-        base = os.path.splitext(os.path.basename(path))[0]
         artifact = os.path.join(args.tmp, base + ".tsl")
         whole = compile_file(args.tesselc, path, artifact, flags)
         bad = []

@@ -141,6 +141,14 @@ cl::opt<std::string> kvDtype("kv-dtype",
                                       "f32, f16, bf16 (default: the model's)"),
                              cl::init(""), cl::cat(tesselcCategory));
 
+cl::opt<bool> train(
+    "train",
+    cl::desc(
+        "Also build the training entry points: loss(tokens, targets) "
+        "and its gradients, grads(tokens, targets) -> (loss, dL/dparameter "
+        "for every parameter)"),
+    cl::init(false), cl::cat(tesselcCategory));
+
 cl::opt<int64_t> kvBlockSize(
     "kv-block-size",
     cl::desc("Decode with a paged KV cache: pools of blocks of N positions "
@@ -447,6 +455,7 @@ int main(int argc, char **argv) {
                 "cache, got " +
                 std::to_string(kvBlockSize));
   config.kvBlockSize = kvBlockSize;
+  config.train = train;
   if (splitKeys < 0 || splitKeys > (int64_t(1) << 30))
     return fail("--split-keys must be non-negative (0: no split), got " +
                 std::to_string(splitKeys));
