@@ -19,6 +19,12 @@ With --kv-block-size N a second artifact is compiled with a paged KV cache
 (blocks of N positions read through block tables) and timed in the same
 rounds; the table adds its ms per step and paged / contiguous.
 
+With --llama-cpp SRC (a llama.cpp source tree; bench/llama_cpp.py builds
+it), llama.cpp's llama-batched-bench runs each case too, on the same
+weights written as an f32 GGUF file: B sequences with prompts of the same
+length, then NEW decode steps of all of them; its decode time over the
+steps. (It generates its own tokens, so no token check on that side.)
+
 Both greedy outputs are compared token for token (same weights, f32): a
 check that the two sides compute the same model. The read bandwidth that a
 streaming kernel (bench/stream_read.c) measures with the same threads gives
@@ -43,6 +49,8 @@ import time
 
 import numpy as np
 import torch
+
+import llama_cpp
 
 from gpt2 import (BIN, CONFIG, ROOT, random_weights, tessel_generate,
                   write_safetensors)
@@ -155,7 +163,10 @@ def main():
     parser.add_argument("--contexts", default="128,1024")
     parser.add_argument("--kv-block-size", type=int, default=0,
                         help="also time a paged KV cache of blocks of N")
+    parser.add_argument("--llama-cpp", metavar="SRC",
+                        help="a llama.cpp source tree: time it too")
     args = parser.parse_args()
+    llama_bin = llama_cpp.build(args.llama_cpp) if args.llama_cpp else None
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         config = os.path.join(tmp, "gpt2-124m.json")
@@ -176,6 +187,11 @@ def main():
         weights = random_weights(manifest, 0)
         weights_file = os.path.join(tmp, "weights.safetensors")
         write_safetensors(weights_file, weights)
+        gguf = os.path.join(tmp, "gpt2-f32.gguf")
+        if llama_bin:
+            tokenizer = os.path.join(ROOT, "build", "tokenizer-refs", "gpt2")
+            llama_cpp.write_gguf(gguf, args.llama_cpp, CONFIG, weights,
+                                 tokenizer)
         # What one decode step reads: every weight once, but of the position
         # table only one row.
         weight_bytes = 4 * sum(
@@ -185,12 +201,14 @@ def main():
               f"{compile_s:.0f} s; weights read per step "
               f"{weight_bytes / 1e6:.0f} MB; streaming read "
               f"{bandwidth:.1f} GB/s -> floor "
-              f"{weight_bytes / bandwidth / 1e6:.1f} ms per step at batch 1")
+              f"{weight_bytes / bandwidth / 1e6:.1f} ms per step at batch 1"
+              + (f"; llama.cpp {llama_cpp.commit(args.llama_cpp)}"
+                 if llama_bin else ""))
 
         rng = np.random.default_rng(1)
         cases = [(b, c) for c in map(int, args.contexts.split(","))
                  for b in map(int, args.batches.split(","))]
-        times = {case: ([], [], []) for case in cases}
+        times = {case: ([], [], [], []) for case in cases}
         agree = {case: True for case in cases}
         for _ in range(args.rounds):
             for batch, context in cases:
@@ -209,13 +227,20 @@ def main():
                                               args.threads)
                     times[(batch, context)][2].append(ms_g)
                     agree[(batch, context)] &= bool((ids_g == ids_p).all())
+                if llama_bin:
+                    times[(batch, context)][3].append(
+                        llama_cpp.batched_decode_ms(
+                            llama_bin, gguf, context - args.new_tokens,
+                            args.new_tokens, batch, args.threads))
 
         extra = (f" paged ({args.kv_block_size}) ms/step | paged / "
                  f"contiguous |" if paged else "")
+        if llama_bin:
+            extra += " llama.cpp ms/step | tokens/s | llama.cpp / Tessel |"
         print(f"\n| batch | context | Tessel ms/step | tokens/s | PyTorch "
               f"ms/step | tokens/s | PyTorch / Tessel |{extra} same tokens |")
         print("|---|---|---|---|---|---|---|" + ("---|---|" if paged else "")
-              + "---|")
+              + ("---|---|---|" if llama_bin else "") + "---|")
         for batch, context in cases:
             t = statistics.median(times[(batch, context)][0])
             p = statistics.median(times[(batch, context)][1])
@@ -224,6 +249,9 @@ def main():
             if paged:
                 g = statistics.median(times[(batch, context)][2])
                 row += f" {g:.1f} | {g / t:.2f} |"
+            if llama_bin:
+                q = statistics.median(times[(batch, context)][3])
+                row += f" {q:.1f} | {1e3 * batch / q:.1f} | {q / t:.2f} |"
             print(f"{row} {'yes' if agree[(batch, context)] else 'NO'} |")
         floor = weight_bytes / bandwidth / 1e6
         for batch, context in cases:

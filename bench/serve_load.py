@@ -16,9 +16,18 @@ tokens (p50, p99).
 
 The reference, in the same script: `tessel-run generate --time` on a
 static batch of C prompts of the same length: its generated tokens over
-the time of all its steps (the prompt's included). server / generate is what continuous batching, HTTP,
-JSON and the event stream cost (or, above 1, what keeping the batch full
-gains); llama.cpp's server is not built here (not packaged in Debian 12).
+the time of all its steps (the prompt's included). server / generate is
+what continuous batching, HTTP, JSON and the event stream cost (or, above
+1, what keeping the batch full gains).
+
+With --llama-cpp SRC (a llama.cpp source tree; bench/llama_cpp.py builds
+it), llama.cpp's server runs the same load on the same weights (f32 GGUF),
+one slot per client (-np C), its prompt cache off (every request computes
+its prompt, as Tessel's server does), through its native /completion
+endpoint with the same token ids as the prompt, streaming, counting the
+token ids of each event as Tessel's side does. Before the load, one greedy
+request to each server: "same tokens" says whether both produced the same
+ids (a check that both compute the same model).
 
 Run with OpenBLAS's native kernels (see BENCH-NOTES) and nothing else busy.
 """
@@ -39,6 +48,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2 import BIN, CONFIG, ROOT, random_weights, write_safetensors  # noqa
+import llama_cpp  # noqa: E402
 
 PROMPT = ("The server takes requests from many clients at once and keeps "
           "its batch full")
@@ -59,16 +69,62 @@ def start_server(artifact, weights, tokenizer, clients, blocks, threads):
     return server, match.group(1), int(match.group(2))
 
 
-def client(host, port, requests, new_tokens, out):
+class TesselApi:
+    """Tessel's /v1/completions with vLLM's return_token_ids."""
+    path = "/v1/completions"
+
+    @staticmethod
+    def body(prompt_ids, new_tokens, stream):
+        return {"prompt": prompt_ids, "max_tokens": new_tokens,
+                "temperature": 0, "ignore_eos": True, "stream": stream,
+                "return_token_ids": True}
+
+    @staticmethod
+    def tokens(event):
+        """(token ids in this event or whole answer, tokens the request
+        generated in all if this event says so, else None)."""
+        return [t for c in event["choices"] for t in c.get("token_ids", [])
+                ], None
+
+
+class LlamaApi:
+    """llama.cpp's native /completion: one event per token with its id
+    (`tokens`); a token that ends inside a UTF-8 character is held back
+    and sent with no event of its own, so the last event's
+    `tokens_predicted` completes the count (at that event's time)."""
+    path = "/completion"
+
+    @staticmethod
+    def body(prompt_ids, new_tokens, stream):
+        return {"prompt": prompt_ids, "n_predict": new_tokens,
+                "temperature": 0, "ignore_eos": True, "stream": stream,
+                "return_tokens": True, "cache_prompt": False}
+
+    @staticmethod
+    def tokens(event):
+        return event.get("tokens", []), (
+            event["tokens_predicted"] if event.get("stop") else None)
+
+
+def complete(host, port, api, prompt_ids, new_tokens):
+    """One greedy whole answer: its token ids."""
+    connection = http.client.HTTPConnection(host, port, timeout=600)
+    connection.request("POST", api.path,
+                       json.dumps(api.body(prompt_ids, new_tokens, False)),
+                       {"Content-Type": "application/json"})
+    answer = json.loads(connection.getresponse().read())
+    connection.close()
+    return api.tokens(answer)[0]
+
+
+def client(host, port, api, prompt_ids, requests, new_tokens, out):
     """Sends `requests` streaming completions in turn; appends (start,
     [arrival time of each token]) per request to `out`."""
     for _ in range(requests):
         connection = http.client.HTTPConnection(host, port, timeout=600)
-        body = json.dumps({"prompt": PROMPT, "max_tokens": new_tokens,
-                           "temperature": 0, "ignore_eos": True,
-                           "stream": True, "return_token_ids": True})
+        body = json.dumps(api.body(prompt_ids, new_tokens, True))
         start = time.perf_counter()
-        connection.request("POST", "/v1/completions", body,
+        connection.request("POST", api.path, body,
                            {"Content-Type": "application/json"})
         response = connection.getresponse()
         arrivals = []
@@ -76,8 +132,10 @@ def client(host, port, requests, new_tokens, out):
             if not line.startswith(b"data: {"):
                 continue
             now = time.perf_counter()
-            for choice in json.loads(line[6:])["choices"]:
-                arrivals += [now] * len(choice.get("token_ids", []))
+            ids, total = api.tokens(json.loads(line[6:]))
+            arrivals += [now] * len(ids)
+            if total is not None and total > len(arrivals):
+                arrivals += [now] * (total - len(arrivals))
         connection.close()
         if len(arrivals) != new_tokens:
             sys.exit(f"serve_load: a stream gave {len(arrivals)} tokens, not "
@@ -90,12 +148,13 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
-def run_clients(host, port, clients, requests, new_tokens):
+def run_clients(host, port, api, prompt_ids, clients, requests, new_tokens):
     out, threads = [], []
     start = time.perf_counter()
     for _ in range(clients):
         t = threading.Thread(target=client,
-                             args=(host, port, requests, new_tokens, out))
+                             args=(host, port, api, prompt_ids, requests,
+                                   new_tokens, out))
         t.start()
         threads.append(t)
     for t in threads:
@@ -125,6 +184,21 @@ def generate_rate(artifact, weights, prompt_ids, batch, new_tokens, tmp,
     return batch * new_tokens / ((prompt_ms + rest_ms) / 1e3)
 
 
+def measure(start, api, prompt_ids, clients, requests, new_tokens):
+    """Starts a server with `start()`, checks it with one greedy answer,
+    then runs the load: (rate, first-token times, gaps, greedy ids)."""
+    server, host, port = start()
+    try:
+        # One request first: the servers' first steps are slower.
+        ids = complete(host, port, api, prompt_ids, new_tokens)
+        rate, first, gaps = run_clients(host, port, api, prompt_ids, clients,
+                                        requests, new_tokens)
+    finally:
+        server.terminate()
+        server.wait()
+    return rate, first, gaps, ids
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2)
@@ -132,11 +206,14 @@ def main():
     parser.add_argument("--requests", type=int, default=3,
                         help="requests per client, one after another")
     parser.add_argument("--new-tokens", type=int, default=32)
+    parser.add_argument("--llama-cpp", metavar="SRC",
+                        help="a llama.cpp source tree: run its server too")
     args = parser.parse_args()
     tokenizer = os.path.join(ROOT, "build", "tokenizer-refs", "gpt2")
     if not os.path.isdir(tokenizer):
         sys.exit("serve_load: no GPT-2 tokenizer in build/tokenizer-refs "
                  "(scripts/fetch-tokenizer-refs.sh build/tokenizer-refs)")
+    llama_bin = llama_cpp.build(args.llama_cpp) if args.llama_cpp else None
     with tempfile.TemporaryDirectory() as tmp:
         config = os.path.join(tmp, "gpt2-124m.json")
         with open(config, "w") as f:
@@ -145,8 +222,13 @@ def main():
         subprocess.run([os.path.join(BIN, "tesselc"), config, "-o", artifact,
                         "--kv-block-size=16"], check=True)
         manifest = json.load(open(os.path.join(artifact, "manifest.json")))
+        tensors = random_weights(manifest, 0)
         weights = os.path.join(tmp, "weights.safetensors")
-        write_safetensors(weights, random_weights(manifest, 0))
+        write_safetensors(weights, tensors)
+        gguf = os.path.join(tmp, "gpt2-f32.gguf")
+        if llama_bin:
+            llama_cpp.write_gguf(gguf, args.llama_cpp, CONFIG, tensors,
+                                 tokenizer)
         ids_file = os.path.join(tmp, "ids.npy")
         subprocess.run([os.path.join(BIN, "tessel-tokenize"), "encode",
                         tokenizer, "--text", PROMPT, "-o", ids_file],
@@ -155,32 +237,44 @@ def main():
         print(f"GPT-2-124M-sized, f32, paged KV (blocks of 16), "
               f"{args.threads} threads; prompt {len(prompt_ids)} tokens, "
               f"{args.new_tokens} new per request, {args.requests} requests "
-              f"per client")
-        print(f"{'clients':>7} {'tokens/s':>9} {'generate':>9} {'ratio':>6} "
-              f"{'TTFT p50':>9} {'p99':>8} {'ITL p50':>8} {'p99':>8}")
+              f"per client" + (f"; llama.cpp {llama_cpp.commit(args.llama_cpp)}"
+                               if llama_bin else ""))
+        ms = lambda s: f"{1e3 * s:.0f} ms"  # noqa: E731
+        header = (f"{'server':>9} {'clients':>7} {'tokens/s':>9} "
+                  f"{'generate':>9} {'ratio':>6} {'TTFT p50':>9} {'p99':>8} "
+                  f"{'ITL p50':>8} {'p99':>8}")
+        print(header + (f" {'same tokens':>11}" if llama_bin else ""))
         for clients in map(int, args.clients.split(",")):
             per = -(-(len(prompt_ids) + args.new_tokens) // 16)
-            server, host, port = start_server(
-                artifact, weights, tokenizer, clients, 1 + clients * per,
-                args.threads)
-            try:
-                # One request first: the server's first steps are slower.
-                run_clients(host, port, 1, 1, 4)
-                rate, first, gaps = run_clients(host, port, clients,
-                                                args.requests,
-                                                args.new_tokens)
-            finally:
-                server.terminate()
-                server.wait()
             reference = generate_rate(artifact, weights, prompt_ids, clients,
                                       args.new_tokens, tmp, args.threads)
-            ms = lambda s: f"{1e3 * s:.0f} ms"  # noqa: E731
-            print(f"{clients:>7} {rate:>9.1f} {reference:>9.1f} "
-                  f"{rate / reference:>6.2f} {ms(percentile(first, 50)):>9} "
-                  f"{ms(percentile(first, 99)):>8} "
-                  f"{ms(percentile(gaps, 50)):>8} "
-                  f"{ms(percentile(gaps, 99)):>8}", flush=True)
-
+            runs = [("tessel", TesselApi, lambda: start_server(
+                artifact, weights, tokenizer, clients, 1 + clients * per,
+                args.threads))]
+            if llama_bin:
+                runs.append(("llama.cpp", LlamaApi, lambda: llama_cpp.
+                             start_server(llama_bin, gguf, clients, 16 * per,
+                                          args.threads)))
+            greedy, rates = [], []
+            for name, api, start in runs:
+                rate, first, gaps, ids = measure(
+                    start, api, prompt_ids, clients, args.requests,
+                    args.new_tokens)
+                greedy.append(ids)
+                rates.append(rate)
+                same = ""
+                if llama_bin:
+                    same = f" {'yes' if greedy[-1] == greedy[0] else 'NO':>11}"
+                versus = (f"{reference:>9.1f} {rate / reference:>6.2f}"
+                          if name == "tessel" else f"{'-':>9} {'-':>6}")
+                print(f"{name:>9} {clients:>7} {rate:>9.1f} {versus} "
+                      f"{ms(percentile(first, 50)):>9} "
+                      f"{ms(percentile(first, 99)):>8} "
+                      f"{ms(percentile(gaps, 50)):>8} "
+                      f"{ms(percentile(gaps, 99)):>8}{same}", flush=True)
+            if llama_bin:
+                print(f"{'':>9} {clients:>7} tokens/s tessel / llama.cpp: "
+                      f"{rates[0] / rates[1]:.2f}", flush=True)
 
 if __name__ == "__main__":
     main()
