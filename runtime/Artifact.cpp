@@ -466,6 +466,13 @@ Status Artifact::loadParameters(const std::string &weights,
   return Status::ok();
 }
 
+Tensor *Artifact::mutableParameter(const std::string &name) {
+  auto it = values.find(name);
+  if (it == values.end() || halfValues.count(name))
+    return nullptr;
+  return &it->second;
+}
+
 Status Artifact::checkTokenIds(const Tensor &ids) const {
   if (vocab)
     for (size_t i = 0; i < ids.ints.size(); ++i)

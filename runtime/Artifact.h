@@ -123,6 +123,10 @@ public:
     return tokenizer.empty() ? "" : directory + "/" + tokenizer;
   }
   const std::vector<ParameterSpec> &parameters() const { return params; }
+  /// The loaded value of f32 parameter `name`, to update in place between
+  /// runs (a training step); null for another dtype or a parameter not
+  /// loaded.
+  Tensor *mutableParameter(const std::string &name);
   const EntryPoint *entry(const std::string &name) const;
   /// The entry point of `kind`; null when there is none.
   const EntryPoint *entry(EntryPointKind kind) const;

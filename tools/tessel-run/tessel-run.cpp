@@ -5,6 +5,7 @@
 //   tessel-run generate MODEL.tsl --prompt-tokens ids.npy [sampling options]
 //   tessel-run generate MODEL.tsl --prompt "text" [--tokenizer T] [...]
 //   tessel-run serve MODEL.tsl [--port 8080] [...]
+//   tessel-run train MODEL.tsl --data TEXT|steps.npy [optimizer options]
 //
 // Runs the entry points of an artifact written by `tesselc -o MODEL.tsl`.
 // No MLIR or LLVM: this is the runner a machine without the compiler (a GPU
@@ -18,6 +19,7 @@
 #include "runtime/Npy.h"
 #include "runtime/Sampling.h"
 #include "tools/common/CommandLine.h"
+#include "tools/tessel-run/Commands.h"
 #ifdef TESSEL_HAVE_TOKENIZERS
 #include "runtime/tokenizer/TextStream.h"
 #endif
@@ -35,10 +37,41 @@
 #include <vector>
 
 using namespace tessel;
-
-namespace {
+using namespace tessel::run;
 
 constexpr const char *kTool = "tessel-run";
+
+Status run::loadArtifact(const cli::ParsedArgs &args, Artifact &artifact) {
+  TESSEL_RETURN_IF_ERROR(artifact.load(args.positional()));
+  if (args.has("profile"))
+    TESSEL_RETURN_IF_ERROR(artifact.startProfile());
+  uint64_t seed = 0;
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("seed", seed));
+  TESSEL_RETURN_IF_ERROR(artifact.loadParameters(
+      args.get("weights", ""), args.has("seed") ? &seed : nullptr));
+  if (args.has("weights") && artifact.seededParameters())
+    std::fprintf(stderr,
+                 "%s: note: --seed initialized %zu of the %zu parameters "
+                 "(not in %s)\n",
+                 kTool, artifact.seededParameters(), artifact.parameterCount(),
+                 args.get("weights", "").c_str());
+  return Status::ok();
+}
+
+#ifdef TESSEL_HAVE_TOKENIZERS
+Status run::loadModelTokenizer(const std::string &path,
+                               const Artifact &artifact,
+                               std::unique_ptr<Tokenizer> &tokenizer) {
+  TESSEL_RETURN_IF_ERROR(loadTokenizer(path, tokenizer));
+  if (artifact.vocabSize() && tokenizer->vocabSize() > artifact.vocabSize())
+    return errorf(path, ": the tokenizer has ", tokenizer->vocabSize(),
+                  " tokens, more than the model's vocabulary of ",
+                  artifact.vocabSize());
+  return Status::ok();
+}
+#endif
+
+namespace {
 
 const cli::OptionSpec kWeights = {"weights", "FILE.safetensors",
                                   "Parameters from a safetensors file"};
@@ -157,6 +190,7 @@ const std::vector<cli::CommandSpec> &commands() {
          "After SIGTERM, how long requests in flight may go on (default 10)"},
         kWeights,
         kSeed}},
+      trainCommand(),
   };
   return list;
 }
@@ -167,25 +201,6 @@ int fail(const std::string &message) {
 }
 
 int fail(const Status &status) { return fail(status.message()); }
-
-/// Loads the artifact and its parameters (--weights, --seed); with
-/// --profile, starts timing its steps.
-Status loadArtifact(const cli::ParsedArgs &args, Artifact &artifact) {
-  TESSEL_RETURN_IF_ERROR(artifact.load(args.positional()));
-  if (args.has("profile"))
-    TESSEL_RETURN_IF_ERROR(artifact.startProfile());
-  uint64_t seed = 0;
-  TESSEL_RETURN_IF_ERROR(args.getUnsigned("seed", seed));
-  TESSEL_RETURN_IF_ERROR(artifact.loadParameters(
-      args.get("weights", ""), args.has("seed") ? &seed : nullptr));
-  if (args.has("weights") && artifact.seededParameters())
-    std::fprintf(stderr,
-                 "%s: note: --seed initialized %zu of the %zu parameters "
-                 "(not in %s)\n",
-                 kTool, artifact.seededParameters(),
-                 artifact.parameterCount(), args.get("weights", "").c_str());
-  return Status::ok();
-}
 
 /// What --profile prints for `entry`: its steps grouped by op and by where
 /// in the model they are (layer numbers folded into `layers.*`), the most
@@ -405,19 +420,6 @@ private:
   void finish() {}
 #endif
 };
-
-#ifdef TESSEL_HAVE_TOKENIZERS
-/// The tokenizer at `path`, whose vocabulary must fit the model's.
-Status loadModelTokenizer(const std::string &path, const Artifact &artifact,
-                          std::unique_ptr<Tokenizer> &tokenizer) {
-  TESSEL_RETURN_IF_ERROR(loadTokenizer(path, tokenizer));
-  if (artifact.vocabSize() && tokenizer->vocabSize() > artifact.vocabSize())
-    return errorf(path, ": the tokenizer has ", tokenizer->vocabSize(),
-                  " tokens, more than the model's vocabulary of ",
-                  artifact.vocabSize());
-  return Status::ok();
-}
-#endif
 
 /// The tokenizer of --tokenizer, or of the artifact when --prompt asks for
 /// text; none when ids in and ids out were asked for. Its vocabulary must
@@ -781,6 +783,8 @@ int main(int argc, char **argv) {
     status = runEntry(args);
   else if (args.command() == "serve")
     status = runServe(args);
+  else if (args.command() == "train")
+    status = runTrain(args);
   else
     status = runGenerate(args);
   return status.isOk() ? 0 : fail(status);
