@@ -156,14 +156,8 @@ LogicalResult CrossEntropyOp::verify() {
           *this, {{"logits", getLogits()}, {"result", getResult()}})) ||
       failed(verifyNonScalar(*this, "logits", getLogits())))
     return failure();
-  ArrayRef<int64_t> l = shapeOf(getLogits()), t = shapeOf(getTargets());
-  bool ok = t.size() + 1 == l.size();
-  for (size_t i = 0; ok && i < t.size(); ++i)
-    ok = compatible(t[i], l[i]);
-  if (!ok)
-    return emitOpError() << "targets shape " << fmtShape(t)
-                         << " must be the logits shape " << fmtShape(l)
-                         << " without its class dimension";
+  if (failed(verifyTargets(*this, getLogits(), getTargets())))
+    return failure();
   if (!shapeOf(getResult()).empty())
     return emitOpError() << "result must be a rank-0 tensor, got shape "
                          << fmtShape(getResult());

@@ -81,14 +81,9 @@ LogicalResult CrossEntropyGradOp::verify() {
                                            {"result", getResult()}})) ||
       failed(verifyNonScalar(*this, "logits", getLogits())))
     return failure();
-  ArrayRef<int64_t> l = shapeOf(getLogits()), t = shapeOf(getTargets());
-  bool ok = t.size() + 1 == l.size();
-  for (size_t i = 0; ok && i < t.size(); ++i)
-    ok = compatible(t[i], l[i]);
-  if (!ok)
-    return emitOpError() << "targets shape " << fmtShape(t)
-                         << " must be the logits shape " << fmtShape(l)
-                         << " without its class dimension";
+  if (failed(verifyTargets(*this, getLogits(), getTargets())))
+    return failure();
+  ArrayRef<int64_t> l = shapeOf(getLogits());
   if (!shapeOf(getLossGrad()).empty())
     return emitOpError() << "loss_grad must be a rank-0 tensor, got shape "
                          << fmtShape(getLossGrad());

@@ -152,4 +152,16 @@ LogicalResult verifyRowStatistic(Operation *op, StringRef name, Value stat,
   return success();
 }
 
+LogicalResult verifyTargets(Operation *op, Value logits, Value targets) {
+  ArrayRef<int64_t> l = shapeOf(logits), t = shapeOf(targets);
+  bool ok = t.size() + 1 == l.size();
+  for (size_t i = 0; ok && i < t.size(); ++i)
+    ok = compatible(t[i], l[i]);
+  if (!ok)
+    return op->emitOpError()
+           << "targets shape " << fmtShape(t) << " must be the logits shape "
+           << fmtShape(l) << " without its class dimension";
+  return success();
+}
+
 } // namespace tessel::verifier

@@ -47,6 +47,9 @@ LogicalResult verifyEpsilon(Operation *op, double epsilon);
 
 LogicalResult verifyNonScalar(Operation *op, StringRef name, Value value);
 
+/// Checks that `targets` has the shape of `logits` without its last (class)
+/// dimension.
+LogicalResult verifyTargets(Operation *op, Value logits, Value targets);
 /// Computes the NumPy broadcast of two shapes into `result`; fails when two
 /// static dimensions differ and neither is 1.
 LogicalResult broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b,

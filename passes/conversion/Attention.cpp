@@ -160,6 +160,21 @@ struct LowerSoftmax : OpRewritePattern<tessel::SoftmaxOp> {
 /// with G = Hq / Hkv. All in f32; a fully masked row gives NaN. The
 /// log-sum-exp of each row, when the op returns it, comes from the
 /// softmax's own maximum and sum.
+/// The map from `rank` loops (b, query head, ...) to a key or value tensor
+/// [B, Hkv, T, D]: its head is the query head floordiv G (GQA), its rows
+/// loop `seq`, its columns loop `last`.
+AffineMap keyValueMap(MLIRContext *ctx, int64_t group, int64_t rank,
+                      int64_t seq, int64_t last) {
+  AffineExpr head = getAffineDimExpr(1, ctx);
+  if (group != 1)
+    head = head.floorDiv(group);
+  return AffineMap::get(rank, 0,
+                        {getAffineDimExpr(0, ctx), head,
+                         getAffineDimExpr(seq, ctx),
+                         getAffineDimExpr(last, ctx)},
+                        ctx);
+}
+
 struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::AttentionOp op,
@@ -192,16 +207,8 @@ struct LowerAttention : OpRewritePattern<tessel::AttentionOp> {
         {qType.getDimSize(0), hq, qType.getDimSize(2), vType.getDimSize(3)},
         f32Type);
 
-    // The key/value head of query head d1: d1 floordiv G.
     auto kvMap = [&](int64_t rank, int64_t seq, int64_t last) {
-      AffineExpr head = getAffineDimExpr(1, ctx);
-      if (group != 1)
-        head = head.floorDiv(group);
-      return AffineMap::get(rank, 0,
-                            {getAffineDimExpr(0, ctx), head,
-                             getAffineDimExpr(seq, ctx),
-                             getAffineDimExpr(last, ctx)},
-                            ctx);
+      return keyValueMap(ctx, group, rank, seq, last);
     };
 
     // s = q . k over loops (b, h, i, j, d).
@@ -306,16 +313,8 @@ struct LowerAttentionGrad : OpRewritePattern<tessel::AttentionGradOp> {
         f32Type);
     auto rowType = RankedTensorType::get(
         {qType.getDimSize(0), hq, qType.getDimSize(2)}, f32Type);
-    // The key/value head of query head d1: d1 floordiv G.
     auto kvMap = [&](int64_t rank, int64_t seq, int64_t last) {
-      AffineExpr head = getAffineDimExpr(1, ctx);
-      if (group != 1)
-        head = head.floorDiv(group);
-      return AffineMap::get(rank, 0,
-                            {getAffineDimExpr(0, ctx), head,
-                             getAffineDimExpr(seq, ctx),
-                             getAffineDimExpr(last, ctx)},
-                            ctx);
+      return keyValueMap(ctx, group, rank, seq, last);
     };
     AffineMap id4 = b.getMultiDimIdentityMap(4);
     AffineMap rows4 = projection(ctx, 4, {0, 1, 2});

@@ -33,6 +33,26 @@ static double softmaxInPlace(double *values, int64_t n) {
   return maxValue + std::log(sum);
 }
 
+Status logitBiasStrides(const char *op, const Tensor *bias,
+                        const std::vector<int64_t> &logits,
+                        std::vector<int64_t> &strides) {
+  strides.assign(4, 0);
+  if (!bias)
+    return Status::ok();
+  std::vector<int64_t> shape;
+  Status st = broadcastShape(logits, bias->shape, shape);
+  if (!st.isOk() || shape != logits)
+    return errorf(op, ": bias shape ", formatShape(bias->shape),
+                  " does not broadcast to ", formatShape(logits));
+  int64_t stride = 1;
+  for (int64_t i = 0; i < bias->rank(); ++i) {
+    int64_t own = bias->rank() - 1 - i;
+    strides[3 - i] = bias->shape[own] == 1 ? 0 : stride;
+    stride *= bias->shape[own];
+  }
+  return Status::ok();
+}
+
 Status softmax(const Tensor &x, int64_t axis, Tensor &y) {
   int64_t rank = x.rank();
   if (axis < 0)
@@ -77,20 +97,9 @@ Status attention(const Tensor &q, const Tensor &k, const Tensor &v,
                   " are not [B, S] of query ", formatShape(q.shape),
                   " with causal");
   // The bias, broadcast to the logits' [B, H, S, T], through its strides.
-  std::vector<int64_t> biasStrides(4, 0);
-  if (bias) {
-    std::vector<int64_t> logits = {batch, heads, s, t}, shape;
-    Status st = broadcastShape(logits, bias->shape, shape);
-    if (!st.isOk() || shape != logits)
-      return errorf("attention: bias shape ", formatShape(bias->shape),
-                    " does not broadcast to ", formatShape(logits));
-    int64_t stride = 1;
-    for (int64_t i = 0; i < bias->rank(); ++i) {
-      int64_t own = bias->rank() - 1 - i;
-      biasStrides[3 - i] = bias->shape[own] == 1 ? 0 : stride;
-      stride *= bias->shape[own];
-    }
-  }
+  std::vector<int64_t> biasStrides;
+  TESSEL_RETURN_IF_ERROR(
+      logitBiasStrides("attention", bias, {batch, heads, s, t}, biasStrides));
   y = Tensor::zeros(q.dtype, {batch, heads, s, dv});
   if (lse)
     *lse = Tensor::zeros(DType::F32, {batch, heads, s});

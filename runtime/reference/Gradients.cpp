@@ -131,13 +131,7 @@ Status embeddingGrad(const Tensor &ids, const Tensor &dy, int64_t rows,
 Status crossEntropyGrad(const Tensor &logits, const Tensor &targets,
                         const Tensor &dloss, int64_t ignoreIndex,
                         Tensor &dlogits) {
-  bool ok = logits.rank() >= 1 && targets.rank() + 1 == logits.rank();
-  for (int64_t i = 0; ok && i < targets.rank(); ++i)
-    ok = targets.shape[i] == logits.shape[i];
-  if (!ok)
-    return errorf("cross_entropy_grad: targets shape ",
-                  formatShape(targets.shape), " does not fit logits shape ",
-                  formatShape(logits.shape));
+  TESSEL_RETURN_IF_ERROR(checkTargets("cross_entropy_grad", logits, targets));
   int64_t classes = logits.dim(-1), rows = targets.numel(), counted = 0;
   for (int64_t r = 0; r < rows; ++r) {
     int64_t target = targets.ints[r];
@@ -252,21 +246,11 @@ Status attentionGrad(const Tensor &q, const Tensor &k, const Tensor &v,
                   ", result_grad ", formatShape(dout.shape), " or lse ",
                   formatShape(lse.shape), " does not fit query ",
                   formatShape(q.shape));
-  std::vector<int64_t> biasStrides(4, 0);
-  if (bias) {
-    std::vector<int64_t> logits = {batch, heads, s, t}, shape;
-    Status st = broadcastShape(logits, bias->shape, shape);
-    if (!st.isOk() || shape != logits)
-      return errorf("attention_grad: bias shape ", formatShape(bias->shape),
-                    " does not broadcast to ", formatShape(logits));
-    int64_t stride = 1;
-    for (int64_t i = 0; i < bias->rank(); ++i) {
-      int64_t own = bias->rank() - 1 - i;
-      biasStrides[3 - i] = bias->shape[own] == 1 ? 0 : stride;
-      stride *= bias->shape[own];
-    }
+  std::vector<int64_t> biasStrides;
+  TESSEL_RETURN_IF_ERROR(logitBiasStrides("attention_grad", bias,
+                                          {batch, heads, s, t}, biasStrides));
+  if (bias)
     *dbias = Tensor::zeros(q.dtype, {batch, heads, s, t});
-  }
   std::vector<double> gq(q.numel(), 0.0), gk(k.numel(), 0.0),
       gv(v.numel(), 0.0), p(t), ds(t);
   auto at = [](int64_t b, int64_t h, int64_t i, int64_t hs, int64_t len,

@@ -145,6 +145,15 @@ Status crossEntropyGrad(const Tensor &logits, const Tensor &targets,
                         const Tensor &dloss, int64_t ignoreIndex,
                         Tensor &dlogits);
 
+/// The strides through which `bias` (null: none) broadcasts to the logits
+/// [B, H, S, T] of attention (0 on a broadcast axis), or an error of `op`.
+Status logitBiasStrides(const char *op, const Tensor *bias,
+                        const std::vector<int64_t> &logits,
+                        std::vector<int64_t> &strides);
+/// Checks that `targets` is the shape of `logits` without its class axis.
+Status checkTargets(const char *op, const Tensor &logits,
+                    const Tensor &targets);
+
 /// The NumPy broadcast of two shapes, or an error naming both.
 Status broadcastShape(const std::vector<int64_t> &a,
                       const std::vector<int64_t> &b,

@@ -7,14 +7,20 @@
 
 namespace tessel::reference {
 
-Status crossEntropy(const Tensor &logits, const Tensor &targets,
-                    int64_t ignoreIndex, Tensor &loss) {
+Status checkTargets(const char *op, const Tensor &logits,
+                    const Tensor &targets) {
   bool ok = logits.rank() >= 1 && targets.rank() + 1 == logits.rank();
   for (int64_t i = 0; ok && i < targets.rank(); ++i)
     ok = targets.shape[i] == logits.shape[i];
   if (!ok)
-    return errorf("cross_entropy: targets shape ", formatShape(targets.shape),
+    return errorf(op, ": targets shape ", formatShape(targets.shape),
                   " does not fit logits shape ", formatShape(logits.shape));
+  return Status::ok();
+}
+
+Status crossEntropy(const Tensor &logits, const Tensor &targets,
+                    int64_t ignoreIndex, Tensor &loss) {
+  TESSEL_RETURN_IF_ERROR(checkTargets("cross_entropy", logits, targets));
   int64_t classes = logits.dim(-1), rows = targets.numel();
   double total = 0.0;
   int64_t counted = 0;
