@@ -42,6 +42,7 @@ Status SafetensorsFile::openBytes(std::string bytes, const std::string &name) {
   fileName = name;
   data = std::move(bytes);
   entries.clear();
+  meta.clear();
   if (data.size() < 8)
     return errorf(name, ": not a safetensors file (", data.size(),
                   " bytes, shorter than the 8-byte header length)");
@@ -61,8 +62,17 @@ Status SafetensorsFile::openBytes(std::string bytes, const std::string &name) {
     return errorf(name, ": the header is not a JSON object");
   uint64_t dataSize = data.size() - dataStart;
   for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__")
+    if (it.key() == "__metadata__") {
+      if (!it.value().is_object())
+        return errorf(name, ": \"__metadata__\" is not an object");
+      for (auto m = it.value().begin(); m != it.value().end(); ++m) {
+        if (!m.value().is_string())
+          return errorf(name, ": \"__metadata__\" value \"", m.key(),
+                        "\" is not a string");
+        meta[m.key()] = m.value().get<std::string>();
+      }
       continue;
+    }
     const json &e = it.value();
     std::string where = name + ": tensor \"" + it.key() + "\"";
     if (!e.is_object())
@@ -148,8 +158,11 @@ Status SafetensorsFile::readFloat(const std::string &name,
 
 Status
 writeSafetensors(const std::string &path,
-                 const std::vector<std::pair<std::string, Tensor>> &tensors) {
+                 const std::vector<std::pair<std::string, Tensor>> &tensors,
+                 const std::map<std::string, std::string> &metadata) {
   json header = json::object();
+  if (!metadata.empty())
+    header["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (const auto &[name, t] : tensors) {
     uint64_t bytes = t.numel() * 4;

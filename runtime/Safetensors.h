@@ -42,17 +42,22 @@ public:
   }
   /// Reads tensor `name` converted to f32 (F32, F16, BF16 stored).
   Status readFloat(const std::string &name, Tensor &tensor) const;
+  /// The header's "__metadata__" (string to string), empty when none.
+  const std::map<std::string, std::string> &metadata() const { return meta; }
 
 private:
   std::string fileName, data; ///< data: the whole file.
   uint64_t dataStart = 0;
   std::map<std::string, SafetensorsEntry> entries;
+  std::map<std::string, std::string> meta;
 };
 
-/// Writes `tensors` as a safetensors file (F32 for float tensors), atomically.
+/// Writes `tensors` as a safetensors file (F32 for float tensors), with
+/// `metadata` as its "__metadata__" when not empty, atomically.
 Status
 writeSafetensors(const std::string &path,
-                 const std::vector<std::pair<std::string, Tensor>> &tensors);
+                 const std::vector<std::pair<std::string, Tensor>> &tensors,
+                 const std::map<std::string, std::string> &metadata = {});
 
 } // namespace tessel
 

@@ -91,6 +91,8 @@ public:
               const std::vector<const Tensor *> &grads, double lr,
               double gradScale);
   int64_t steps() const { return count; }
+  /// Restores the step count of a checkpoint.
+  void setSteps(int64_t steps) { count = steps; }
   /// The state, per parameter: SGD's momentum buffer, Adam's first and
   /// second moments (empty until used), for checkpoints.
   std::vector<std::vector<float>> first, second;

@@ -26,6 +26,8 @@
 #include <fstream>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 using namespace tessel;
 using namespace tessel::train;
 
@@ -95,6 +97,7 @@ void nextBatch(TrainingData &data, int64_t step, int64_t batch, int64_t seq,
 
 struct Options {
   int64_t steps = 100, batch = 8, seq = 64, warmup = 0, logEvery = 0;
+  int64_t checkpointEvery = 0, stopAfter = 0;
   double lr = 1e-3, clip = 0.0, skipSpikes = 0.0;
   ScheduleKind schedule = ScheduleKind::Constant;
   OptimizerOptions optimizer;
@@ -137,6 +140,14 @@ Status parseOptions(const cli::ParsedArgs &args, Options &o) {
     return errorf("--warmup must be in [0, --steps], got ", o.warmup);
   if (!(o.clip >= 0.0) || !std::isfinite(o.clip))
     return errorf("--clip must be >= 0 (0: no clipping), got ", o.clip);
+  TESSEL_RETURN_IF_ERROR(args.getInt("checkpoint-every", o.checkpointEvery));
+  TESSEL_RETURN_IF_ERROR(args.getInt("stop-after", o.stopAfter));
+  if (o.checkpointEvery < 0 || o.stopAfter < 0 || o.stopAfter > o.steps)
+    return errorf("--checkpoint-every and --stop-after must be in [0, "
+                  "--steps], got ",
+                  o.checkpointEvery, " and ", o.stopAfter);
+  if (o.checkpointEvery && !args.has("checkpoint"))
+    return errorf("--checkpoint-every needs --checkpoint FILE");
   if (!(o.skipSpikes == 0.0 || o.skipSpikes > 1.0) ||
       !std::isfinite(o.skipSpikes))
     return errorf("--skip-spikes must be above 1 (0: off), got ", o.skipSpikes);
@@ -160,6 +171,202 @@ public:
 private:
   bool terminal;
 };
+
+/// The parameter of each gradient grads returns, in order.
+std::vector<std::string> gradientNames(const EntryPoint &grads) {
+  std::vector<std::string> names;
+  for (size_t i = 1; i < grads.results.size(); ++i)
+    names.push_back(grads.results[i].name.substr(5));
+  return names;
+}
+
+constexpr const char *kCheckpointKey = "tessel.train";
+
+/// One file, written atomically: every parameter under its checkpoint name
+/// (so that --weights loads it too), the optimizer's state as
+/// optimizer.first.NAME / optimizer.second.NAME, and what the loop needs to
+/// go on exactly (step, data position, skipping's recent losses) in the
+/// header's metadata.
+Status writeCheckpoint(const std::string &path, Artifact &artifact,
+                       const Options &o, const std::vector<std::string> &names,
+                       const Optimizer &optimizer, const SkipPolicy &skip,
+                       int64_t position, int64_t step, int64_t skipped) {
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const ParameterSpec &p : artifact.parameters())
+    if (Tensor *t = artifact.mutableParameter(p.tensor.name))
+      tensors.push_back({p.tensor.name, *t});
+  nlohmann::json started = nlohmann::json::array();
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (auto [prefix, state] :
+         {std::pair{"optimizer.first.", &optimizer.first[i]},
+          std::pair{"optimizer.second.", &optimizer.second[i]}}) {
+      if (state->empty())
+        continue;
+      Tensor t = Tensor::zeros(DType::F32, {int64_t(state->size())});
+      t.floats = *state;
+      tensors.push_back({prefix + names[i], std::move(t)});
+    }
+    started.push_back(bool(optimizer.started[i]));
+  }
+  nlohmann::json state = {{"model", artifact.modelName()},
+                          {"optimizer", name(o.optimizer.kind)},
+                          {"batch", o.batch},
+                          {"seq", o.seq},
+                          {"step", step},
+                          {"optimizer_steps", optimizer.steps()},
+                          {"position", position},
+                          {"skipped", skipped},
+                          {"recent_losses", skip.recent},
+                          {"started", started}};
+  return writeSafetensors(path, tensors, {{kCheckpointKey, state.dump()}});
+}
+
+/// The state writeCheckpoint stored in `file`'s metadata, parsed.
+Status checkpointState(const SafetensorsFile &file, const std::string &path,
+                       nlohmann::json &state) {
+  auto found = file.metadata().find(kCheckpointKey);
+  if (found == file.metadata().end())
+    return errorf(path, ": not a training checkpoint (tessel-run train "
+                        "--checkpoint writes them)");
+  state = nlohmann::json::parse(found->second, nullptr, false);
+  if (!state.is_object())
+    return errorf(path, ": the checkpoint's state is not a JSON object");
+  return Status::ok();
+}
+
+/// Checks that `path` is a training checkpoint of `artifact`'s model,
+/// before its parameters are loaded.
+Status checkCheckpointModel(const std::string &path, const Artifact &artifact) {
+  SafetensorsFile file;
+  TESSEL_RETURN_IF_ERROR(file.open(path));
+  nlohmann::json state;
+  TESSEL_RETURN_IF_ERROR(checkpointState(file, path, state));
+  auto model = state.find("model");
+  if (model == state.end() || *model != artifact.modelName())
+    return errorf(path, ": a checkpoint of model ",
+                  model == state.end() ? "(none)" : model->dump(), ", not ",
+                  artifact.modelName());
+  return Status::ok();
+}
+
+/// Restores the optimizer and loop state writeCheckpoint saved (the
+/// parameters are loaded from the same file first); the checkpoint must
+/// come from the same model, optimizer, batch and sequence length.
+Status resume(const std::string &path, Artifact &artifact, const Options &o,
+              const std::vector<std::string> &names, Optimizer &optimizer,
+              SkipPolicy &skip, int64_t &position, int64_t &step,
+              int64_t &skipped) {
+  SafetensorsFile file;
+  TESSEL_RETURN_IF_ERROR(file.open(path));
+  nlohmann::json state;
+  TESSEL_RETURN_IF_ERROR(checkpointState(file, path, state));
+  auto field = [&](const char *key) -> const nlohmann::json * {
+    auto it = state.find(key);
+    return it == state.end() ? nullptr : &*it;
+  };
+  for (const char *key :
+       {"model", "optimizer", "batch", "seq", "step", "optimizer_steps",
+        "position", "skipped", "recent_losses", "started"})
+    if (!field(key))
+      return errorf(path, ": the checkpoint's state has no \"", key, "\"");
+  bool typed = field("optimizer")->is_string() &&
+               field("recent_losses")->is_array() &&
+               field("started")->is_array();
+  for (const char *key :
+       {"batch", "seq", "step", "optimizer_steps", "position", "skipped"})
+    typed = typed && field(key)->is_number_integer() &&
+            field(key)->get<int64_t>() >= 0;
+  for (const nlohmann::json &loss : *field("recent_losses"))
+    typed = typed && loss.is_number();
+  for (const nlohmann::json &flag : *field("started"))
+    typed = typed && flag.is_boolean();
+  if (!typed)
+    return errorf(path, ": the checkpoint's state has a field of the wrong "
+                        "type or sign");
+  if (*field("optimizer") != name(o.optimizer.kind))
+    return errorf(path, ": written with --optimizer ",
+                  field("optimizer")->get<std::string>(), ", not ",
+                  name(o.optimizer.kind));
+  if (*field("batch") != o.batch || *field("seq") != o.seq)
+    return errorf(path, ": written with --batch ", field("batch")->dump(),
+                  " --seq ", field("seq")->dump(), ", not ", o.batch, " and ",
+                  o.seq);
+  if (!field("started")->is_array() || field("started")->size() != names.size())
+    return errorf(path, ": optimizer state for ", field("started")->dump(),
+                  " parameters, the model trains ", names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (auto [prefix, state] :
+         {std::pair{"optimizer.first.", &optimizer.first[i]},
+          std::pair{"optimizer.second.", &optimizer.second[i]}}) {
+      if (!file.contains(prefix + names[i]))
+        continue;
+      Tensor t;
+      TESSEL_RETURN_IF_ERROR(file.readFloat(prefix + names[i], t));
+      if (Tensor *p = artifact.mutableParameter(names[i]);
+          !p || t.numel() != p->numel())
+        return errorf(path, ": ", prefix, names[i],
+                      " does not fit the "
+                      "parameter");
+      *state = t.floats;
+    }
+    optimizer.started[i] = (*field("started"))[i].get<bool>();
+  }
+  optimizer.setSteps(field("optimizer_steps")->get<int64_t>());
+  skip.recent.clear();
+  for (const nlohmann::json &loss : *field("recent_losses"))
+    skip.recent.push_back(loss.get<double>());
+  position = field("position")->get<int64_t>();
+  step = field("step")->get<int64_t>();
+  skipped = field("skipped")->get<int64_t>();
+  return Status::ok();
+}
+
+/// The loss per step as an SVG line chart: steps first + 1 ... on x, the
+/// loss on y between its smallest and largest values.
+std::string lossPlot(const std::vector<double> &losses, int64_t first) {
+  const double w = 640, h = 360, left = 60, right = 20, top = 20, bottom = 40;
+  double lo = INFINITY, hi = -INFINITY;
+  for (double l : losses)
+    if (std::isfinite(l))
+      lo = std::min(lo, l), hi = std::max(hi, l);
+  if (!(hi > lo))
+    hi = lo + 1;
+  std::string points;
+  for (size_t i = 0; i < losses.size(); ++i) {
+    if (!std::isfinite(losses[i]))
+      continue;
+    double x =
+        left + (w - left - right) *
+                   (losses.size() > 1 ? double(i) / (losses.size() - 1) : 0.5);
+    double y = top + (h - top - bottom) * (hi - losses[i]) / (hi - lo);
+    char p[48];
+    std::snprintf(p, sizeof p, "%.1f,%.1f ", x, y);
+    points += p;
+  }
+  char text[1024];
+  std::snprintf(
+      text, sizeof text,
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+      "height=\"%.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+      "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
+      "stroke=\"black\"/>\n"
+      "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
+      "stroke=\"black\"/>\n"
+      "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.3f</text>\n"
+      "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.3f</text>\n"
+      "<text x=\"%.0f\" y=\"%.0f\">step %lld</text>\n"
+      "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">step %lld</text>\n"
+      "<text x=\"%.0f\" y=\"14\">training loss</text>\n",
+      w, h, left, top, left, h - bottom, left, h - bottom, w - right,
+      h - bottom, left - 4, top + 4, hi, left - 4, h - bottom, lo, left,
+      h - bottom + 16, static_cast<long long>(first + 1), w - right,
+      h - bottom + 16, static_cast<long long>(first + losses.size()), left);
+  return std::string(text) +
+         "<polyline fill=\"none\" stroke=\"#1f77b4\" "
+         "stroke-width=\"1.5\" points=\"" +
+         points + "\"/>\n</svg>\n";
+}
 
 } // namespace
 
@@ -192,6 +399,18 @@ cli::CommandSpec run::trainCommand() {
             "(default: off; non-finite losses and gradients always skip)"},
            {"save", "FILE.safetensors",
             "Write the trained parameters (by their checkpoint names)"},
+           {"checkpoint", "FILE.safetensors",
+            "Write a checkpoint (parameters, optimizer state, step, data "
+            "position) here, atomically, at the end and every "
+            "--checkpoint-every steps"},
+           {"checkpoint-every", "N", "Steps between checkpoints"},
+           {"resume", "FILE.safetensors",
+            "Continue the run a --checkpoint file stopped (same model, "
+            "optimizer and data)"},
+           {"stop-after", "N",
+            "Stop after step N (the schedule still spans --steps): a run to "
+            "--resume later"},
+           {"plot", "FILE.svg", "Draw the loss per step at the end"},
            {"log", "FILE.jsonl", "One JSON object per step"},
            {"log-every", "N",
             "Progress line every N steps when stderr is not a terminal "
@@ -207,8 +426,17 @@ Status run::runTrain(const cli::ParsedArgs &args) {
   if (o.logEvery < 0)
     return errorf("--log-every must be positive, got ", o.logEvery);
 
+  // A resumed run takes its parameters from the checkpoint.
   Artifact artifact;
-  TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
+  if (args.has("resume")) {
+    TESSEL_RETURN_IF_ERROR(artifact.load(args.positional()));
+    TESSEL_RETURN_IF_ERROR(
+        checkCheckpointModel(args.get("resume", ""), artifact));
+    TESSEL_RETURN_IF_ERROR(
+        artifact.loadParameters(args.get("resume", ""), nullptr));
+  } else {
+    TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
+  }
   const EntryPoint *grads = artifact.entry(EntryPointKind::Grads);
   if (!grads)
     return errorf(args.positional(),
@@ -262,24 +490,40 @@ Status run::runTrain(const cli::ParsedArgs &args) {
   if (Status ids = artifact.checkTokenIds(all); !ids.isOk())
     return errorf(dataPath, ": ", ids.message());
 
+  std::vector<const Tensor *> constParams(params.begin(), params.end());
+  Optimizer optimizer(o.optimizer, constParams);
+  SkipPolicy skip(o.skipSpikes);
+  int64_t first = 0, skipped = 0;
+  if (args.has("resume"))
+    TESSEL_RETURN_IF_ERROR(resume(args.get("resume", ""), artifact, o,
+                                  gradientNames(*grads), optimizer, skip,
+                                  data.position, first, skipped));
+  int64_t last = o.stopAfter ? o.stopAfter : o.steps;
+  if (first >= last)
+    return errorf(args.get("resume", ""), ": the run is at step ", first,
+                  ", nothing to do up to step ", last);
+
+  // A resumed run appends to its log.
   std::unique_ptr<std::ofstream> log;
   if (args.has("log")) {
-    log = std::make_unique<std::ofstream>(args.get("log", ""));
+    log = std::make_unique<std::ofstream>(
+        args.get("log", ""), first ? std::ios::app : std::ios::trunc);
     if (!*log)
       return errorf(args.get("log", ""), ": cannot write the log");
   }
 
-  std::vector<const Tensor *> constParams(params.begin(), params.end());
-  Optimizer optimizer(o.optimizer, constParams);
-  SkipPolicy skip(o.skipSpikes);
+  auto checkpoint = [&](int64_t step) {
+    return writeCheckpoint(args.get("checkpoint", ""), artifact, o,
+                           gradientNames(*grads), optimizer, skip,
+                           data.position, step, skipped);
+  };
   Progress progress;
   int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
-  int64_t skipped = 0;
   std::vector<Tensor> results;
   std::vector<Tensor> inputs(2);
-  double firstLoss = NAN, lastLoss = NAN;
+  std::vector<double> losses;
   auto start = std::chrono::steady_clock::now();
-  for (int64_t step = 0; step < o.steps; ++step) {
+  for (int64_t step = first; step < last; ++step) {
     auto stepStart = std::chrono::steady_clock::now();
     nextBatch(data, step, o.batch, o.seq, inputs[0], inputs[1]);
     TESSEL_RETURN_IF_ERROR(artifact.run(grads->name, inputs, results));
@@ -300,9 +544,7 @@ Status run::runTrain(const cli::ParsedArgs &args) {
                    isatty(fileno(stderr)) ? "\n" : "", kTool,
                    static_cast<long long>(step + 1), reason.c_str());
     }
-    if (step == 0)
-      firstLoss = loss;
-    lastLoss = loss;
+    losses.push_back(loss);
     double seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - stepStart)
                          .count();
@@ -310,8 +552,8 @@ Status run::runTrain(const cli::ParsedArgs &args) {
       *log << "{\"step\": " << step + 1 << ", \"loss\": " << loss
            << ", \"lr\": " << lr << ", \"grad_norm\": " << norm
            << ", \"skipped\": " << (reason.empty() ? "false" : "true") << "}\n";
-    bool last = step + 1 == o.steps;
-    if (last || (step + 1) % every == 0 || isatty(fileno(stderr))) {
+    bool final = step + 1 == last;
+    if (final || (step + 1) % every == 0 || isatty(fileno(stderr))) {
       char line[200];
       std::snprintf(line, sizeof line,
                     "step %lld/%lld  loss %.4f  lr %.2e  grad norm %.3f  "
@@ -320,8 +562,10 @@ Status run::runTrain(const cli::ParsedArgs &args) {
                     static_cast<long long>(o.steps), loss, lr, norm,
                     double(o.batch * o.seq) / seconds,
                     static_cast<long long>(skipped));
-      progress.show(line, last);
+      progress.show(line, final);
     }
+    if (o.checkpointEvery && (step + 1) % o.checkpointEvery == 0 && !final)
+      TESSEL_RETURN_IF_ERROR(checkpoint(step + 1));
   }
   double total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -329,9 +573,17 @@ Status run::runTrain(const cli::ParsedArgs &args) {
   if (log && !log->flush())
     return errorf(args.get("log", ""), ": cannot write the log");
   std::fprintf(stderr,
-               "%s: %lld steps in %.1f s (%lld skipped); loss %.4f -> %.4f\n",
-               kTool, static_cast<long long>(o.steps), total,
-               static_cast<long long>(skipped), firstLoss, lastLoss);
+               "%s: steps %lld to %lld in %.1f s (%lld skipped); loss %.4f "
+               "-> %.4f\n",
+               kTool, static_cast<long long>(first + 1),
+               static_cast<long long>(last), total,
+               static_cast<long long>(skipped), losses.front(), losses.back());
+  if (args.has("checkpoint")) {
+    TESSEL_RETURN_IF_ERROR(checkpoint(last));
+    std::fprintf(stderr, "%s: wrote checkpoint %s (step %lld)\n", kTool,
+                 args.get("checkpoint", "").c_str(),
+                 static_cast<long long>(last));
+  }
   if (args.has("save")) {
     std::vector<std::pair<std::string, Tensor>> tensors;
     for (const ParameterSpec &p : artifact.parameters())
@@ -340,5 +592,8 @@ Status run::runTrain(const cli::ParsedArgs &args) {
     TESSEL_RETURN_IF_ERROR(writeSafetensors(args.get("save", ""), tensors));
     std::fprintf(stderr, "%s: wrote %s\n", kTool, args.get("save", "").c_str());
   }
+  if (args.has("plot"))
+    TESSEL_RETURN_IF_ERROR(
+        writeFile(args.get("plot", ""), lossPlot(losses, first)));
   return Status::ok();
 }
