@@ -34,6 +34,55 @@ def Tessel_SumToOp : Tessel_Op<"sum_to", [Pure]> {
   }];
 }
 
+def Tessel_SliceGradOp : Tessel_Op<"slice_grad", [Pure]> {
+  let summary = "the adjoint of tessel.slice: dy placed into zeros";
+  let description = [{
+    For `y = x[..., offset : offset + n, ...]` along `axis`: the result has
+    x's shape (the result type), is `dy` on that range and 0 elsewhere.
+
+    ```mlir
+    %dx = tessel.slice_grad %dq {axis = 2 : i64, offset = 0 : i64}
+        : tensor<?x?x768xf32> -> tensor<?x?x2304xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$result_grad, I64Attr:$axis,
+                       I64Attr:$offset);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $result_grad attr-dict `:` type($result_grad) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_ScaleNormGradOp : Tessel_Op<"scale_norm_grad", [Pure,
+    AllTypesMatch<["input", "result_grad", "input_grad"]>,
+    AllTypesMatch<["scale", "scale_grad"]>]> {
+  let summary = "the backward pass of tessel.scale_norm";
+  let description = [{
+    For `y = g x / n` with `n = max(||x||, epsilon)` per row (the norm over
+    the last axis) and `g` a rank-0 scale:
+
+      dx = (g / n) (dy - x (x . dy) / n^2)   where ||x|| > epsilon
+      dx = (g / n) dy                        where the norm is clamped
+      dg = sum over everything of dy * x / n
+
+    Reductions are accumulated in f32.
+
+    ```mlir
+    %dx, %dg = tessel.scale_norm_grad %x, %g, %dy {epsilon = 1.0e-05 : f64}
+        : tensor<?x?x256xf32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input, Tessel_FloatTensor:$scale,
+                       Tessel_FloatTensor:$result_grad, F64Attr:$epsilon);
+  let results = (outs Tessel_FloatTensor:$input_grad,
+                      Tessel_FloatTensor:$scale_grad);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $result_grad attr-dict `:` type($input) `,`
+    type($scale)
+  }];
+}
+
 def Tessel_LinearWeightGradOp : Tessel_Op<"linear_weight_grad", [Pure]> {
   let summary = "the weight gradient of tessel.linear: Σ dy ⊗ x";
   let description = [{

@@ -149,3 +149,26 @@ LogicalResult AttentionGradOp::verify() {
                              "the logits' [B, Hq, S, T]");
   return success();
 }
+
+LogicalResult SliceGradOp::verify() {
+  if (failed(verifySameElementType(
+          *this, {{"result_grad", getResultGrad()}, {"result", getResult()}})))
+    return failure();
+  ArrayRef<int64_t> dy = shapeOf(getResultGrad()), x = shapeOf(getResult());
+  int64_t axis = getAxis(), offset = getOffset();
+  if (dy.size() != x.size() || axis < 0 || axis >= int64_t(x.size()))
+    return emitOpError() << "axis " << axis << " does not fit result_grad "
+                         << fmtShape(dy) << " and result " << fmtShape(x);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (int64_t(i) != axis && !compatible(dy[i], x[i]))
+      return emitOpError() << "result_grad " << fmtShape(dy) << " and result "
+                           << fmtShape(x) << " differ off axis " << axis;
+  }
+  if (ShapedType::isDynamic(dy[axis]) || ShapedType::isDynamic(x[axis]) ||
+      offset < 0 || offset + dy[axis] > x[axis])
+    return emitOpError() << "the range [" << offset << ", " << offset << " + "
+                         << fmtDim(dy[axis]) << ") of axis " << axis
+                         << " must lie, statically, in the result's "
+                         << fmtDim(x[axis]);
+  return success();
+}

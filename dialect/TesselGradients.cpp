@@ -173,6 +173,53 @@ LogicalResult RopeOp::buildGradients(OpBuilder &b,
   return success();
 }
 
+/// y = broadcast_to(x):  dx = dy summed over the broadcast axes.
+LogicalResult BroadcastOp::buildGradients(OpBuilder &b,
+                                          ArrayRef<Value> resultGradients,
+                                          SmallVectorImpl<Value> &grads) {
+  grads.push_back(sumTo(b, getLoc(), resultGradients[0], getInput().getType()));
+  return success();
+}
+
+/// y = x[offset : offset + n] along `axis`:  dx = dy there, 0 elsewhere.
+LogicalResult SliceOp::buildGradients(OpBuilder &b,
+                                      ArrayRef<Value> resultGradients,
+                                      SmallVectorImpl<Value> &grads) {
+  grads.push_back(SliceGradOp::create(b, getLoc(), getInput().getType(),
+                                      resultGradients[0], getAxis(),
+                                      getOffset()));
+  return success();
+}
+
+/// y = concat(x_1, ..., x_k) along `axis`:  dx_i = the slice of dy where x_i
+/// went.
+LogicalResult ConcatOp::buildGradients(OpBuilder &b,
+                                       ArrayRef<Value> resultGradients,
+                                       SmallVectorImpl<Value> &grads) {
+  int64_t offset = 0, axis = getAxis();
+  for (Value input : getInputs()) {
+    auto type = cast<RankedTensorType>(input.getType());
+    if (type.isDynamicDim(axis))
+      return emitOpError() << "along a dynamic axis has no gradient rule";
+    grads.push_back(
+        SliceOp::create(b, getLoc(), type, resultGradients[0], axis, offset));
+    offset += type.getDimSize(axis);
+  }
+  return success();
+}
+
+/// y = g x / max(||x||, eps):  tessel.scale_norm_grad.
+LogicalResult ScaleNormOp::buildGradients(OpBuilder &b,
+                                          ArrayRef<Value> resultGradients,
+                                          SmallVectorImpl<Value> &grads) {
+  auto backward = ScaleNormGradOp::create(
+      b, getLoc(), getInput().getType(), getScale().getType(), getInput(),
+      getScale(), resultGradients[0], getEpsilonAttr());
+  grads.push_back(backward.getInputGrad());
+  grads.push_back(backward.getScaleGrad());
+  return success();
+}
+
 /// y = transpose(x, p):  dx = transpose(dy, p⁻¹).
 LogicalResult TransposeOp::buildGradients(OpBuilder &b,
                                           ArrayRef<Value> resultGradients,

@@ -301,7 +301,8 @@ def Tessel_ReshapeOp : Tessel_Op<"reshape", [Pure,
   let hasCanonicalizer = 1;
 }
 
-def Tessel_SliceOp : Tessel_Op<"slice", [Pure]> {
+def Tessel_SliceOp : Tessel_Op<"slice", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "a contiguous range of one axis";
   let description = [{
     `result = input[..., offset : offset + n, ...]` along `axis`, with `n` the
@@ -319,7 +320,8 @@ def Tessel_SliceOp : Tessel_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Tessel_ConcatOp : Tessel_Op<"concat", [Pure]> {
+def Tessel_ConcatOp : Tessel_Op<"concat", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "join tensors along one axis";
   let description = [{
     The inputs agree on every dimension but `axis`; the result's size there is
@@ -339,7 +341,8 @@ def Tessel_ConcatOp : Tessel_Op<"concat", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Tessel_BroadcastOp : Tessel_Op<"broadcast", [Pure]> {
+def Tessel_BroadcastOp : Tessel_Op<"broadcast", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "stretch size-1 axes (NumPy broadcast_to)";
   let description = [{
     Aligned at the trailing axis, each input dimension is 1 (stretched) or
@@ -470,7 +473,8 @@ def Tessel_RMSNormOp : Tessel_Op<"rms_norm",
 }
 
 def Tessel_ScaleNormOp : Tessel_Op<"scale_norm",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AllTypesMatch<["input", "result"]>,
+     DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "ScaleNorm: a learned scalar over the L2-normalized vector";
   let description = [{
     ScaleNorm (Nguyen & Salazar, 2019):

@@ -1,6 +1,7 @@
 //===- Gradients.cpp - lowering of the backward ops -----------------------===//
 //
-// sum_to, linear_weight_grad and embedding_grad to linalg on tensors. The
+// sum_to, linear_weight_grad, embedding_grad and slice_grad to linalg on
+// tensors. The
 // elementwise backward ops lower beside their forward ops (Dense.cpp), the
 // loss's backward beside the loss (Attention.cpp).
 //
@@ -146,9 +147,33 @@ struct LowerEmbeddingGrad : OpRewritePattern<tessel::EmbeddingGradOp> {
   }
 };
 
+/// Zeros of the input's shape with dy inserted at the offset: a fill and a
+/// tensor.insert_slice.
+struct LowerSliceGrad : OpRewritePattern<tessel::SliceGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::SliceGradOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Value dy = op.getResultGrad();
+    int64_t axis = op.getAxis();
+    SmallVector<OpFoldResult> dySizes = tensor::getMixedSizes(b, loc, dy);
+    SmallVector<OpFoldResult> sizes(dySizes);
+    sizes[axis] = b.getIndexAttr(type.getDimSize(axis));
+    Value zeros = filledTensor(b, loc, type, sizes, 0.0);
+    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+    offsets[axis] = b.getIndexAttr(op.getOffset());
+    SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+    Value result = tensor::InsertSliceOp::create(b, loc, dy, zeros, offsets,
+                                                 dySizes, strides);
+    b.replaceOp(op, castTo(b, loc, result, type));
+    return success();
+  }
+};
+
 } // namespace
 
 void tessel::populateGradientLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerSumTo, LowerLinearWeightGrad, LowerEmbeddingGrad>(
-      patterns.getContext());
+  patterns.add<LowerSumTo, LowerLinearWeightGrad, LowerEmbeddingGrad,
+               LowerSliceGrad>(patterns.getContext());
 }

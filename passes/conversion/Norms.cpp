@@ -382,6 +382,78 @@ struct LowerRMSNormGrad : OpRewritePattern<tessel::RMSNormGradOp> {
   }
 };
 
+/// dx = (g / n) (dy - [x (x . dy) / n^2]), n = max(||x||, eps), the bracket
+/// only where the norm is not clamped; dg = sum of dy x / n. Row sums of
+/// x^2 and x dy first, then dx, then the total for dg.
+struct LowerScaleNormGrad : OpRewritePattern<tessel::ScaleNormGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::ScaleNormGradOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    Value x = op.getInput(), dy = op.getResultGrad(), g = op.getScale();
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t rank = type.getRank();
+    double epsilon = op.getEpsilon().convertToDouble();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+    SmallVector<OpFoldResult> rowSizes(sizes.begin(), sizes.end() - 1);
+    AffineMap all = b.getMultiDimIdentityMap(rank);
+    AffineMap rows = projection(ctx, rank, range(0, rank - 1));
+    AffineMap scalar = projection(ctx, rank, {});
+    auto rowType =
+        RankedTensorType::get(type.getShape().drop_back(), b.getF32Type());
+    Value zeroRows = filledTensor(b, loc, rowType, rowSizes, 0.0);
+    ValueRange sums =
+        generic(b, loc, ValueRange{x, dy}, ValueRange{zeroRows, zeroRows},
+                {all, all, rows, rows}, iterators(rank, {rank - 1}),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value e = toF32(nb, nl, args[0]), d = toF32(nb, nl, args[1]);
+                  linalg::YieldOp::create(
+                      nb, nl,
+                      ValueRange{addF(nb, nl, args[2], mulF(nb, nl, e, e)),
+                                 addF(nb, nl, args[3], mulF(nb, nl, e, d))});
+                });
+    // Per element: (n, whether clamped) from the row's sum of squares.
+    auto normOf = [&](OpBuilder &nb, Location nl, Value squares) {
+      Value norm = math::SqrtOp::create(nb, nl, squares);
+      Value clamped = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::ULE,
+                                            norm, f32(nb, nl, epsilon));
+      Value n = arith::MaximumFOp::create(nb, nl, norm, f32(nb, nl, epsilon));
+      return std::pair<Value, Value>(n, clamped);
+    };
+    Value dx = generic(
+        b, loc, ValueRange{x, dy, g, sums[0], sums[1]},
+        emptyTensor(b, loc, type, sizes), {all, all, scalar, rows, rows, all},
+        iterators(rank), [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value e = toF32(nb, nl, args[0]), d = toF32(nb, nl, args[1]);
+          auto [n, clamped] = normOf(nb, nl, args[3]);
+          Value correction =
+              divF(nb, nl, mulF(nb, nl, e, args[4]), mulF(nb, nl, n, n));
+          Value v = arith::SelectOp::create(nb, nl, clamped, d,
+                                            subF(nb, nl, d, correction));
+          Value r = mulF(nb, nl, divF(nb, nl, toF32(nb, nl, args[2]), n), v);
+          linalg::YieldOp::create(nb, nl,
+                                  fromF32(nb, nl, r, type.getElementType()));
+        })[0];
+    AffineMap rowIds = b.getMultiDimIdentityMap(rank - 1);
+    AffineMap toScalar = projection(ctx, rank - 1, {});
+    auto scalarF32 = RankedTensorType::get({}, b.getF32Type());
+    Value total = generic(
+        b, loc, ValueRange{sums[0], sums[1]},
+        filledTensor(b, loc, scalarF32, {}, 0.0), {rowIds, rowIds, toScalar},
+        iterators(rank - 1, range(0, rank - 1)),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          auto [n, clamped] = normOf(nb, nl, args[0]);
+          (void)clamped;
+          linalg::YieldOp::create(
+              nb, nl, addF(nb, nl, args[2], divF(nb, nl, args[1], n)));
+        })[0];
+    b.replaceOp(op, {dx, castFromF32(b, loc, total,
+                                     cast<RankedTensorType>(g.getType()))});
+    return success();
+  }
+};
+
 /// y = g * x / max(||x||, epsilon), g a rank-0 tensor.
 struct LowerScaleNorm : OpRewritePattern<tessel::ScaleNormOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -503,5 +575,6 @@ struct LowerBatchNorm : OpRewritePattern<tessel::BatchNormOp> {
 
 void tessel::populateNormLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLayerNorm, LowerRMSNorm, LowerScaleNorm, LowerBatchNorm,
-               LowerLayerNormGrad, LowerRMSNormGrad>(patterns.getContext());
+               LowerLayerNormGrad, LowerRMSNormGrad, LowerScaleNormGrad>(
+      patterns.getContext());
 }

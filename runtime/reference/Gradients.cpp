@@ -7,6 +7,7 @@
 
 #include "runtime/reference/Kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -44,6 +45,61 @@ Status sumTo(const Tensor &x, const std::vector<int64_t> &shape, Tensor &y) {
   y = Tensor::zeros(x.dtype, shape);
   for (size_t i = 0; i < sums.size(); ++i)
     y.floats[i] = static_cast<float>(sums[i]);
+  return Status::ok();
+}
+
+Status sliceGrad(const Tensor &dy, const std::vector<int64_t> &shape,
+                 int64_t axis, int64_t offset, Tensor &dx) {
+  bool ok = dy.rank() == int64_t(shape.size()) && axis >= 0 &&
+            axis < dy.rank() && offset >= 0 &&
+            offset + dy.shape[axis] <= shape[axis];
+  for (int64_t d = 0; ok && d < dy.rank(); ++d)
+    ok = d == axis || dy.shape[d] == shape[d];
+  if (!ok)
+    return errorf("slice_grad: result_grad shape ", formatShape(dy.shape),
+                  " does not fit at offset ", offset, " of axis ", axis, " of ",
+                  formatShape(shape));
+  dx = Tensor::zeros(dy.dtype, shape);
+  int64_t inner = 1, outer = 1;
+  for (int64_t d = axis + 1; d < dy.rank(); ++d)
+    inner *= shape[d];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  int64_t n = dy.shape[axis], full = shape[axis];
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < inner; ++k)
+        dx.floats[(o * full + offset + i) * inner + k] =
+            dy.floats[(o * n + i) * inner + k];
+  return Status::ok();
+}
+
+Status scaleNormGrad(const Tensor &x, const Tensor &scale, const Tensor &dy,
+                     double epsilon, Tensor &dx, Tensor &dscale) {
+  if (x.shape != dy.shape || x.rank() < 1 || scale.numel() != 1)
+    return errorf("scale_norm_grad: input ", formatShape(x.shape), ", scale ",
+                  formatShape(scale.shape), " and result_grad ",
+                  formatShape(dy.shape), " do not fit");
+  int64_t d = x.dim(-1), rows = d ? x.numel() / d : 0;
+  double g = scale.floats[0], sumScale = 0.0;
+  dx = Tensor::zeros(x.dtype, x.shape);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = &x.floats[r * d], *gr = &dy.floats[r * d];
+    double squares = 0.0, dot = 0.0;
+    for (int64_t c = 0; c < d; ++c) {
+      squares += double(xr[c]) * xr[c];
+      dot += double(xr[c]) * gr[c];
+    }
+    double norm = std::sqrt(squares), n = std::max(norm, epsilon);
+    bool clamped = !(norm > epsilon);
+    for (int64_t c = 0; c < d; ++c) {
+      double v = gr[c] - (clamped ? 0.0 : xr[c] * dot / (n * n));
+      dx.floats[r * d + c] = static_cast<float>(g / n * v);
+    }
+    sumScale += dot / n;
+  }
+  dscale = Tensor::zeros(scale.dtype, scale.shape);
+  dscale.floats[0] = static_cast<float>(sumScale);
   return Status::ok();
 }
 

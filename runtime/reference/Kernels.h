@@ -118,6 +118,12 @@ Status crossEntropy(const Tensor &logits, const Tensor &targets,
 /// Sums x over the axes broadcasting added (leading) or stretched (where
 /// `shape` has 1): the adjoint of NumPy broadcasting to x's shape.
 Status sumTo(const Tensor &x, const std::vector<int64_t> &shape, Tensor &y);
+/// dy placed at `offset` of `axis` into zeros of `shape`.
+Status sliceGrad(const Tensor &dy, const std::vector<int64_t> &shape,
+                 int64_t axis, int64_t offset, Tensor &dx);
+/// The backward pass of scale_norm (see tessel.scale_norm_grad).
+Status scaleNormGrad(const Tensor &x, const Tensor &scale, const Tensor &dy,
+                     double epsilon, Tensor &dx, Tensor &dscale);
 /// dw[n, k] = sum over leading indices i of dy[i, n] * x[i, k].
 Status linearWeightGrad(const Tensor &dy, const Tensor &x, Tensor &dw);
 Status geluGrad(const Tensor &x, const Tensor &dy, bool tanhApproximation,

@@ -4,7 +4,8 @@
 // batched matmuls, an embedding tied to the output projection, head
 // splitting with SwiGLU, a residual block with LayerNorm and RMSNorm, and
 // causal grouped-query attention with a learned bias, and RoPE (full
-// rotate-half and partial interleaved).
+// rotate-half and partial interleaved), slices, concat and broadcast, and
+// ScaleNorm.
 // RUN: tessel-opt --tessel-autodiff %s -o %t.mlir
 // RUN: %oracle check %t.mlir mlp_vjp
 // RUN: %oracle check %t.mlir broadcast_vjp
@@ -14,6 +15,8 @@
 // RUN: %oracle check %t.mlir block_vjp
 // RUN: %oracle check %t.mlir attention_vjp
 // RUN: %oracle check %t.mlir rope_vjp
+// RUN: %oracle check %t.mlir split_join_vjp
+// RUN: %oracle check %t.mlir scale_norm_vjp
 
 func.func @mlp(%x: tensor<?x8xf32>, %w1: tensor<16x8xf32>, %b1: tensor<16xf32>,
     %w2: tensor<5x16xf32>, %t: tensor<?xi64>) -> tensor<f32>
@@ -96,4 +99,26 @@ func.func @rope(%x: tensor<?x3x?x8xf32>, %y: tensor<2x3x5x8xf32>,
                              theta = 5.000000e+02 : f64}
       : tensor<2x3x5x8xf32>, tensor<?xi64>
   return %a, %b : tensor<?x3x?x8xf32>, tensor<2x3x5x8xf32>
+}
+
+func.func @split_join(%x: tensor<?x4x10xf32>, %y: tensor<?x4x3xf32>,
+    %z: tensor<4x1xf32>)
+    -> (tensor<?x4x7xf32>, tensor<?x4x6xf32>, tensor<2x4x5xf32>)
+    attributes {tessel.differentiate} {
+  %a = tessel.slice %x {axis = 2 : i64, offset = 0 : i64}
+      : tensor<?x4x10xf32> -> tensor<?x4x6xf32>
+  %b = tessel.slice %x {axis = 2 : i64, offset = 6 : i64}
+      : tensor<?x4x10xf32> -> tensor<?x4x4xf32>
+  %c = tessel.concat %b, %y {axis = 2 : i64}
+      : tensor<?x4x4xf32>, tensor<?x4x3xf32> -> tensor<?x4x7xf32>
+  %d = tessel.mul %a, %a : tensor<?x4x6xf32>, tensor<?x4x6xf32> -> tensor<?x4x6xf32>
+  %e = tessel.broadcast %z : tensor<4x1xf32> -> tensor<2x4x5xf32>
+  return %c, %d, %e : tensor<?x4x7xf32>, tensor<?x4x6xf32>, tensor<2x4x5xf32>
+}
+
+func.func @scale_norm(%x: tensor<?x6xf32>, %g: tensor<f32>) -> tensor<?x6xf32>
+    attributes {tessel.differentiate} {
+  %y = tessel.scale_norm %x, %g {epsilon = 1.000000e-05 : f64}
+      : tensor<?x6xf32>, tensor<f32>
+  return %y : tensor<?x6xf32>
 }

@@ -1,6 +1,6 @@
 // Reference interpreter: the backward ops (sum_to, linear_weight_grad,
 // gelu_grad, silu_grad, embedding_grad, cross_entropy_grad, layer_norm_grad,
-// rms_norm_grad, attention_grad) against their
+// rms_norm_grad, attention_grad, slice_grad, scale_norm_grad) against their
 // formulas in NumPy float64, and the errors for out-of-range ids and
 // targets.
 // RUN: %oracle check %s sum_to_leading
@@ -21,6 +21,8 @@
 // RUN: %oracle check %s rms_norm_grad_2d
 // RUN: %oracle check %s attention_grad_causal_gqa
 // RUN: %oracle check %s attention_grad_bias
+// RUN: %oracle check %s slice_grad_middle
+// RUN: %oracle check %s scale_norm_grad_clamped
 // RUN: not tessel-interpret %s --entry bad_id --print 2>&1 | FileCheck %s --check-prefix=BAD_ID
 // RUN: not tessel-interpret %s --entry bad_target --print 2>&1 | FileCheck %s --check-prefix=BAD_TARGET
 
@@ -153,6 +155,19 @@ func.func @attention_grad_bias(%q: tensor<2x3x4x8xf32>, %k: tensor<2x3x6x8xf32>,
         tensor<2x3x4x8xf32>, tensor<2x3x4xf32> -> tensor<2x3x4x6xf32>
   return %dq, %dk, %dv, %db : tensor<2x3x4x8xf32>, tensor<2x3x6x8xf32>,
       tensor<2x3x6x8xf32>, tensor<2x3x4x6xf32>
+}
+
+func.func @slice_grad_middle(%dy: tensor<?x3x4xf32>) -> tensor<?x7x4xf32> {
+  %r = tessel.slice_grad %dy {axis = 1 : i64, offset = 2 : i64}
+      : tensor<?x3x4xf32> -> tensor<?x7x4xf32>
+  return %r : tensor<?x7x4xf32>
+}
+
+func.func @scale_norm_grad_clamped(%x: tensor<?x5xf32>, %g: tensor<f32>,
+    %dy: tensor<?x5xf32>) -> (tensor<?x5xf32>, tensor<f32>) {
+  %dx, %dg = tessel.scale_norm_grad %x, %g, %dy {epsilon = 1.000000e-05 : f64}
+      : tensor<?x5xf32>, tensor<f32>
+  return %dx, %dg : tensor<?x5xf32>, tensor<f32>
 }
 
 // BAD_ID: gradients.mlir:[[@LINE+4]]:8: embedding_grad: id 5 at flat index 1 is outside [0, 4)

@@ -221,3 +221,32 @@ def rope_vjp(rng):
 
     inputs = [x, y, positions]
     return inputs + [s1, s2], numeric_vjp(forward, inputs, [s1, s2], [0, 1])
+
+
+@case("split_join_vjp", rtol=1e-4, atol=1e-6)
+def split_join_vjp(rng):
+    # Slices of one tensor (a fused projection split in two) and a concat
+    # (MLA's query joined from two parts), and a broadcast.
+    x, y, z = f32(rng, 2, 4, 10), f32(rng, 2, 4, 3), f32(rng, 4, 1)
+    s1, s2, s3 = f32(rng, 2, 4, 7), f32(rng, 2, 4, 6), f32(rng, 2, 4, 5)
+
+    def forward(v):
+        a, b = v[0][..., :6], v[0][..., 6:]
+        return [np.concatenate([b, v[1]], -1), a * a,
+                np.broadcast_to(v[2], (2, 4, 5))]
+
+    inputs = [x, y, z]
+    return inputs + [s1, s2, s3], numeric_vjp(forward, inputs, [s1, s2, s3],
+                                              [0, 1, 2])
+
+
+@case("scale_norm_vjp", rtol=1e-4, atol=1e-6)
+def scale_norm_vjp(rng):
+    x, g, seed = f32(rng, 3, 6), np.array(1.7, np.float32), f32(rng, 3, 6)
+
+    def forward(v):
+        n = np.maximum(np.sqrt((v[0] ** 2).sum(-1, keepdims=True)), 1e-5)
+        return [v[1] * v[0] / n]
+
+    inputs = [x, g]
+    return inputs + [seed], numeric_vjp(forward, inputs, [seed], [0, 1])

@@ -272,3 +272,25 @@ def attention_grad_bias(rng):
     o, lse, want = attention_grad(q, k, v, dout, 0.25, False, bias)
     return [q, k, v, o.astype(np.float32), lse.astype(np.float32), dout,
             bias], want
+
+
+@case("slice_grad_middle")
+def slice_grad_middle(rng):
+    dy = f32(rng, 2, 3, 4)
+    want = np.zeros((2, 7, 4))
+    want[:, 2:5] = dy
+    return [dy], [want]
+
+
+@case("scale_norm_grad_clamped", rtol=1e-4, atol=1e-6)
+def scale_norm_grad_clamped(rng):
+    # The last row's norm is below epsilon: n = epsilon, a constant.
+    x, dy = f32(rng, 3, 5), f32(rng, 3, 5)
+    x[2] = 1e-7
+    g, eps = np.array(0.8, np.float32), 1e-5
+    x64, dy64 = f64(x), f64(dy)
+    norm = np.sqrt((x64 ** 2).sum(-1, keepdims=True))
+    n = np.maximum(norm, eps)
+    dot = (x64 * dy64).sum(-1, keepdims=True)
+    dx = float(g) / n * np.where(norm > eps, dy64 - x64 * dot / n ** 2, dy64)
+    return [x, g, dy], [dx, np.array((dot / n).sum())]

@@ -207,6 +207,16 @@ LogicalResult Evaluator::evaluate(Operation *op) {
                    succeeded(bind(op, ln.getGammaGrad(), std::move(dgamma))) &&
                    succeeded(bind(op, ln.getBetaGrad(), std::move(dbeta))));
   }
+  if (auto sn = dyn_cast<ScaleNormGradOp>(op)) {
+    Tensor dscale;
+    status = ref::scaleNormGrad(get(sn.getInput()), get(sn.getScale()),
+                                get(sn.getResultGrad()),
+                                sn.getEpsilon().convertToDouble(), out, dscale);
+    if (!status.isOk())
+      return op->emitError() << status.message();
+    return success(succeeded(bind(op, sn.getInputGrad(), std::move(out))) &&
+                   succeeded(bind(op, sn.getScaleGrad(), std::move(dscale))));
+  }
   if (auto rms = dyn_cast<RMSNormGradOp>(op)) {
     Tensor dgamma;
     status = ref::rmsNormGrad(get(rms.getInput()), get(rms.getGamma()),
@@ -383,6 +393,15 @@ LogicalResult Evaluator::evaluate(Operation *op) {
           if (ShapedType::isDynamic(shape[i]))
             shape[i] = in.shape[i + lead];
         status = ref::sumTo(in, shape, out);
+      })
+      .Case([&](SliceGradOp o) {
+        // Dynamic result dimensions are result_grad's (the verifier).
+        const Tensor &dy = get(o.getResultGrad());
+        std::vector<int64_t> shape(o.getType().getShape());
+        for (size_t i = 0; i < shape.size(); ++i)
+          if (ShapedType::isDynamic(shape[i]))
+            shape[i] = dy.shape[i];
+        status = ref::sliceGrad(dy, shape, o.getAxis(), o.getOffset(), out);
       })
       .Case([&](LinearWeightGradOp o) {
         status = ref::linearWeightGrad(get(o.getResultGrad()),
