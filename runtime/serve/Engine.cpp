@@ -244,8 +244,15 @@ void Engine::step(const std::vector<SequenceHandle> &rows,
     return;
   }
   const Tensor &logits = results.front();
-  int64_t vocab = logits.shape[2], generated = 0;
+  int64_t vocab = logits.shape[2];
   Clock::time_point now = Clock::now();
+  // Every row gets one token. Counted before any is delivered: a client
+  // that has its answer and reads /metrics sees its tokens counted.
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    totals.generatedTokens += count;
+    ++totals.steps;
+  }
   for (int64_t r = 0; r < count; ++r) {
     Sequence &s = *rows[r];
     const SequenceRequest &request = s.request;
@@ -259,7 +266,6 @@ void Engine::step(const std::vector<SequenceHandle> &rows,
                                 static_cast<size_t>(s.promptLength));
     s.ids.push_back(token);
     ++s.generated;
-    ++generated;
     if (s.generated == 1)
       firstToken.observe(
           std::chrono::duration<double>(now - s.submitted).count());
@@ -278,9 +284,6 @@ void Engine::step(const std::vector<SequenceHandle> &rows,
     else if (s.generated >= request.maxTokens)
       end(rows[r], Finish::Length);
   }
-  std::lock_guard<std::mutex> lock(mutex);
-  totals.generatedTokens += generated;
-  ++totals.steps;
 }
 
 void Engine::loop() {
