@@ -2,6 +2,7 @@
 """Decode speed: Tessel's generate vs PyTorch with a KV cache, on the CPU.
 
     bench/decode_vs_torch.py [--threads 2] [--new-tokens 32] [--rounds 3]
+                             [--kv-block-size N] [--llama-cpp SRC]
 
 A GPT-2-124M-sized model (12 layers, 12 heads, width 768, vocabulary
 50257, f32), compiled once with tesselc, with random weights written to a

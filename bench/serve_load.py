@@ -3,7 +3,7 @@
 streaming clients, beside `tessel-run generate` on the same batches.
 
     bench/serve_load.py [--threads 2] [--clients 1,8,32] [--requests 3]
-                        [--new-tokens 32]
+                        [--new-tokens 32] [--llama-cpp SRC]
 
 A GPT-2-124M-sized model (bench/gpt2.py: f32, random weights, GPT-2's
 tokenizer from build/tokenizer-refs) compiled with a paged KV cache

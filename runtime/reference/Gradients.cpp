@@ -187,18 +187,10 @@ Status embeddingGrad(const Tensor &ids, const Tensor &dy, int64_t rows,
 Status crossEntropyGrad(const Tensor &logits, const Tensor &targets,
                         const Tensor &dloss, int64_t ignoreIndex,
                         Tensor &dlogits) {
-  TESSEL_RETURN_IF_ERROR(checkTargets("cross_entropy_grad", logits, targets));
-  int64_t classes = logits.dim(-1), rows = targets.numel(), counted = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t target = targets.ints[r];
-    if (target == ignoreIndex)
-      continue;
-    if (target < 0 || target >= classes)
-      return errorf("cross_entropy_grad: target ", target, " at flat index ", r,
-                    " is outside [0, ", classes, ") and is not ignore_index ",
-                    ignoreIndex);
-    ++counted;
-  }
+  int64_t counted = 0;
+  TESSEL_RETURN_IF_ERROR(checkTargets("cross_entropy_grad", logits, targets,
+                                      ignoreIndex, counted));
+  int64_t classes = logits.dim(-1), rows = targets.numel();
   dlogits = Tensor::zeros(logits.dtype, logits.shape);
   double scale = counted ? dloss.floats[0] / static_cast<double>(counted) : 0;
   for (int64_t r = 0; r < rows; ++r) {

@@ -156,9 +156,11 @@ Status crossEntropyGrad(const Tensor &logits, const Tensor &targets,
 Status logitBiasStrides(const char *op, const Tensor *bias,
                         const std::vector<int64_t> &logits,
                         std::vector<int64_t> &strides);
-/// Checks that `targets` is the shape of `logits` without its class axis.
-Status checkTargets(const char *op, const Tensor &logits,
-                    const Tensor &targets);
+/// Checks that `targets` is the shape of `logits` without its class axis
+/// and that every target not `ignoreIndex` is a class; `counted` receives
+/// how many are not ignored.
+Status checkTargets(const char *op, const Tensor &logits, const Tensor &targets,
+                    int64_t ignoreIndex, int64_t &counted);
 
 /// The NumPy broadcast of two shapes, or an error naming both.
 Status broadcastShape(const std::vector<int64_t> &a,

@@ -12,6 +12,8 @@
 // CHECK: %input_grad, %gamma_grad, %beta_grad = tessel.layer_norm_grad %{{.+}} : tensor<?x?x8xf32>, tensor<8xf32>, tensor<?x?xf32>
 // CHECK: %{{.+}}, %{{.+}} = tessel.rms_norm_grad %{{.+}} : tensor<?x?x8xf32>, tensor<8xf32>, tensor<?x?xf32>
 // CHECK: tessel.rope %{{.+}}, %{{.+}} {inverse} : tensor<?x?x8xf32>, tensor<?xi64>
+// CHECK: tessel.slice_grad %{{.+}} {axis = 2 : i64, offset = 4 : i64} : tensor<?x?x8xf32> -> tensor<?x?x16xf32>
+// CHECK: tessel.scale_norm_grad %{{.+}}, %{{.+}}, %{{.+}} {epsilon = 1.000000e-05 : f64} : tensor<?x?x8xf32>, tensor<f32>
 func.func @backward_ops(%x: tensor<?x?x8xf32>, %in: tensor<?x?x4xf32>,
     %ids: tensor<?x?xi64>, %dl: tensor<f32>, %g: tensor<8xf32>,
     %stat: tensor<?x?xf32>, %pos: tensor<?xi64>) {
@@ -29,6 +31,10 @@ func.func @backward_ops(%x: tensor<?x?x8xf32>, %in: tensor<?x?x4xf32>,
   %7:2 = tessel.rms_norm_grad %x, %g, %stat, %x
       : tensor<?x?x8xf32>, tensor<8xf32>, tensor<?x?xf32>
   %8 = tessel.rope %x, %pos {inverse} : tensor<?x?x8xf32>, tensor<?xi64>
+  %9 = tessel.slice_grad %x {axis = 2 : i64, offset = 4 : i64}
+      : tensor<?x?x8xf32> -> tensor<?x?x16xf32>
+  %10:2 = tessel.scale_norm_grad %x, %dl, %x {epsilon = 1.0e-05 : f64}
+      : tensor<?x?x8xf32>, tensor<f32>
   return
 }
 

@@ -59,3 +59,19 @@ func.func @attention_grad_no_bias_grad(%q: tensor<1x4x4x16xf32>, %lse: tensor<1x
           tensor<1x4x4x4xf32>)
   return
 }
+
+// -----
+
+func.func @slice_grad_range(%dy: tensor<2x5xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{the range [3, 3 + 5) of axis 1 must lie, statically, in the result's 6}}
+  %0 = tessel.slice_grad %dy {axis = 1 : i64, offset = 3 : i64} : tensor<2x5xf32> -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @slice_grad_off_axis(%dy: tensor<2x5xf32>) -> tensor<3x6xf32> {
+  // expected-error @+1 {{result_grad [2, 5] and result [3, 6] differ off axis 1}}
+  %0 = tessel.slice_grad %dy {axis = 1 : i64, offset = 0 : i64} : tensor<2x5xf32> -> tensor<3x6xf32>
+  return %0 : tensor<3x6xf32>
+}
