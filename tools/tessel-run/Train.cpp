@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iomanip>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -510,6 +511,8 @@ Status run::runTrain(const cli::ParsedArgs &args) {
         args.get("log", ""), first ? std::ios::app : std::ios::trunc);
     if (!*log)
       return errorf(args.get("log", ""), ": cannot write the log");
+    // Every digit of the f32 loss and of the rates: logs are compared.
+    *log << std::setprecision(9);
   }
 
   auto checkpoint = [&](int64_t step) {
