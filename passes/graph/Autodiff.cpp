@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace tessel {
@@ -42,10 +43,13 @@ public:
 
   /// Adds `grad` to the gradient of `value`.
   void accumulate(Value value, Value grad) {
-    auto [it, inserted] = grads.try_emplace(value, grad);
-    if (!inserted)
-      it->second = tessel::AddOp::create(b, grad.getLoc(), value.getType(),
-                                         it->second, grad);
+    Value &sum = grads[value];
+    sum = sum ? add(sum, grad) : grad;
+  }
+
+  /// lhs + rhs, of lhs's type.
+  Value add(Value lhs, Value rhs) {
+    return tessel::AddOp::create(b, rhs.getLoc(), lhs.getType(), lhs, rhs);
   }
 
   /// Walks the ops of `block` before its terminator in reverse, building
@@ -64,11 +68,8 @@ public:
       if (!any)
         continue;
       if (auto get = dyn_cast<tessel::GetParameterOp>(op)) {
-        auto [it, inserted] =
-            parameterGrads.try_emplace(get.getName(), resultGrads[0]);
-        if (!inserted)
-          it->second = tessel::AddOp::create(b, get.getLoc(), get.getType(),
-                                             it->second, resultGrads[0]);
+        Value &sum = parameterGrads[get.getName()];
+        sum = sum ? add(sum, resultGrads[0]) : resultGrads[0];
         continue;
       }
       // Nothing flows back through an op without float operands (position
@@ -235,13 +236,11 @@ LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
     results.push_back(*grad);
     gradientOf.push_back({});
   }
+  llvm::DenseSet<StringRef> read;
+  vjp.walk([&](tessel::GetParameterOp get) { read.insert(get.getName()); });
   for (auto parameter :
        func->getParentOfType<ModuleOp>().getOps<tessel::ParameterOp>()) {
-    bool read = false;
-    vjp.walk([&](tessel::GetParameterOp get) {
-      read |= get.getName() == parameter.getSymName();
-    });
-    if (!read)
+    if (!read.contains(parameter.getSymName()))
       continue;
     Value grad = backward.parameterGrads.lookup(parameter.getSymName());
     if (!grad) {

@@ -197,15 +197,11 @@ Status crossEntropyGrad(const Tensor &logits, const Tensor &targets,
     int64_t target = targets.ints[r];
     if (target == ignoreIndex)
       continue;
+    // softmax = exp(x - logsumexp(x)).
     const float *row = logits.floats.data() + r * classes;
-    double maxValue = -std::numeric_limits<double>::infinity();
-    for (int64_t c = 0; c < classes; ++c)
-      maxValue = std::max<double>(maxValue, row[c]);
-    double sum = 0.0;
-    for (int64_t c = 0; c < classes; ++c)
-      sum += std::exp(row[c] - maxValue);
+    double lse = logSumExp(row, classes);
     for (int64_t c = 0; c < classes; ++c) {
-      double p = std::exp(row[c] - maxValue) / sum;
+      double p = std::exp(row[c] - lse);
       dlogits.floats[r * classes + c] =
           static_cast<float>(scale * (p - (c == target ? 1.0 : 0.0)));
     }

@@ -156,6 +156,8 @@ Status crossEntropyGrad(const Tensor &logits, const Tensor &targets,
 Status logitBiasStrides(const char *op, const Tensor *bias,
                         const std::vector<int64_t> &logits,
                         std::vector<int64_t> &strides);
+/// log(sum exp(row[0..n))), with the maximum subtracted first (Loss.cpp).
+double logSumExp(const float *row, int64_t n);
 /// Checks that `targets` is the shape of `logits` without its class axis
 /// and that every target not `ignoreIndex` is a class; `counted` receives
 /// how many are not ignored.

@@ -7,6 +7,16 @@
 
 namespace tessel::reference {
 
+double logSumExp(const float *row, int64_t n) {
+  double maxValue = -std::numeric_limits<double>::infinity();
+  for (int64_t c = 0; c < n; ++c)
+    maxValue = std::max<double>(maxValue, row[c]);
+  double sum = 0.0;
+  for (int64_t c = 0; c < n; ++c)
+    sum += std::exp(row[c] - maxValue);
+  return maxValue + std::log(sum);
+}
+
 Status checkTargets(const char *op, const Tensor &logits, const Tensor &targets,
                     int64_t ignoreIndex, int64_t &counted) {
   bool ok = logits.rank() >= 1 && targets.rank() + 1 == logits.rank();
@@ -41,15 +51,9 @@ Status crossEntropy(const Tensor &logits, const Tensor &targets,
     int64_t target = targets.ints[r];
     if (target == ignoreIndex)
       continue;
-    // loss = logsumexp(row) - row[target], with the max subtracted first.
+    // loss = logsumexp(row) - row[target].
     const float *row = logits.floats.data() + r * classes;
-    double maxValue = -std::numeric_limits<double>::infinity();
-    for (int64_t c = 0; c < classes; ++c)
-      maxValue = std::max<double>(maxValue, row[c]);
-    double sum = 0.0;
-    for (int64_t c = 0; c < classes; ++c)
-      sum += std::exp(row[c] - maxValue);
-    total += maxValue + std::log(sum) - row[target];
+    total += logSumExp(row, classes) - row[target];
   }
   loss = Tensor::zeros(logits.dtype, {});
   loss.floats[0] = counted ? static_cast<float>(total / counted)

@@ -171,8 +171,9 @@ LogicalResult Evaluator::evaluate(Operation *op) {
   namespace ref = reference;
   using namespace tessel;
   Tensor out;
-  // Optional results beyond the first (saved statistics), bound after it.
-  Tensor extra[2];
+  // Results beyond the first (saved statistics, a backward op's other
+  // gradients; null ones skipped), bound after it in order.
+  Tensor extra[3];
   SmallVector<std::pair<Value, int>, 2> extraResults;
   auto want = [&](Value result, int index) -> Tensor * {
     if (!result)
@@ -195,53 +196,6 @@ LogicalResult Evaluator::evaluate(Operation *op) {
         succeeded(bind(op, bn.getResult(), std::move(out))) &&
         succeeded(bind(op, bn.getNewRunningMean(), std::move(mean))) &&
         succeeded(bind(op, bn.getNewRunningVar(), std::move(var))));
-  }
-  if (auto ln = dyn_cast<LayerNormGradOp>(op)) {
-    Tensor dgamma, dbeta;
-    status = ref::layerNormGrad(get(ln.getInput()), get(ln.getGamma()),
-                                get(ln.getMean()), get(ln.getRstd()),
-                                get(ln.getResultGrad()), out, dgamma, dbeta);
-    if (!status.isOk())
-      return op->emitError() << status.message();
-    return success(succeeded(bind(op, ln.getInputGrad(), std::move(out))) &&
-                   succeeded(bind(op, ln.getGammaGrad(), std::move(dgamma))) &&
-                   succeeded(bind(op, ln.getBetaGrad(), std::move(dbeta))));
-  }
-  if (auto sn = dyn_cast<ScaleNormGradOp>(op)) {
-    Tensor dscale;
-    status = ref::scaleNormGrad(get(sn.getInput()), get(sn.getScale()),
-                                get(sn.getResultGrad()),
-                                sn.getEpsilon().convertToDouble(), out, dscale);
-    if (!status.isOk())
-      return op->emitError() << status.message();
-    return success(succeeded(bind(op, sn.getInputGrad(), std::move(out))) &&
-                   succeeded(bind(op, sn.getScaleGrad(), std::move(dscale))));
-  }
-  if (auto rms = dyn_cast<RMSNormGradOp>(op)) {
-    Tensor dgamma;
-    status = ref::rmsNormGrad(get(rms.getInput()), get(rms.getGamma()),
-                              get(rms.getRstd()), get(rms.getResultGrad()), out,
-                              dgamma);
-    if (!status.isOk())
-      return op->emitError() << status.message();
-    return success(succeeded(bind(op, rms.getInputGrad(), std::move(out))) &&
-                   succeeded(bind(op, rms.getGammaGrad(), std::move(dgamma))));
-  }
-  if (auto ag = dyn_cast<AttentionGradOp>(op)) {
-    Tensor dk, dv, dbias;
-    status = ref::attentionGrad(
-        get(ag.getQuery()), get(ag.getKey()), get(ag.getValue()),
-        get(ag.getResult()), get(ag.getLse()), get(ag.getResultGrad()),
-        getOptional(ag.getBias()), ag.getScale().convertToDouble(),
-        ag.getCausal(), out, dk, dv, ag.getBias() ? &dbias : nullptr);
-    if (!status.isOk())
-      return op->emitError() << status.message();
-    bool ok = succeeded(bind(op, ag.getQueryGrad(), std::move(out))) &&
-              succeeded(bind(op, ag.getKeyGrad(), std::move(dk))) &&
-              succeeded(bind(op, ag.getValueGrad(), std::move(dv)));
-    if (ok && ag.getBiasGrad())
-      ok = succeeded(bind(op, ag.getBiasGrad(), std::move(dbias)));
-    return success(ok);
   }
   bool known = true;
   llvm::TypeSwitch<Operation *>(op)
@@ -393,6 +347,30 @@ LogicalResult Evaluator::evaluate(Operation *op) {
           if (ShapedType::isDynamic(shape[i]))
             shape[i] = in.shape[i + lead];
         status = ref::sumTo(in, shape, out);
+      })
+      .Case([&](LayerNormGradOp o) {
+        status = ref::layerNormGrad(
+            get(o.getInput()), get(o.getGamma()), get(o.getMean()),
+            get(o.getRstd()), get(o.getResultGrad()), out,
+            *want(o.getGammaGrad(), 0), *want(o.getBetaGrad(), 1));
+      })
+      .Case([&](RMSNormGradOp o) {
+        status = ref::rmsNormGrad(get(o.getInput()), get(o.getGamma()),
+                                  get(o.getRstd()), get(o.getResultGrad()), out,
+                                  *want(o.getGammaGrad(), 0));
+      })
+      .Case([&](ScaleNormGradOp o) {
+        status = ref::scaleNormGrad(
+            get(o.getInput()), get(o.getScale()), get(o.getResultGrad()),
+            o.getEpsilon().convertToDouble(), out, *want(o.getScaleGrad(), 0));
+      })
+      .Case([&](AttentionGradOp o) {
+        status = ref::attentionGrad(
+            get(o.getQuery()), get(o.getKey()), get(o.getValue()),
+            get(o.getResult()), get(o.getLse()), get(o.getResultGrad()),
+            getOptional(o.getBias()), o.getScale().convertToDouble(),
+            o.getCausal(), out, *want(o.getKeyGrad(), 0),
+            *want(o.getValueGrad(), 1), want(o.getBiasGrad(), 2));
       })
       .Case([&](SliceGradOp o) {
         // Dynamic result dimensions are result_grad's (the verifier).

@@ -38,7 +38,7 @@ constexpr const char *kTool = "tessel-run";
 
 /// The token stream of a text file, or the steps of a .npy.
 struct TrainingData {
-  std::vector<int64_t> tokens; ///< Text: every token of the file.
+  Tensor text;                 ///< Text: every token of the file, i64 [N].
   Tensor steps;                ///< .npy: [steps, B, S + 1].
   bool fromNpy = false;
   int64_t position = 0; ///< Text: where the next batch starts.
@@ -55,7 +55,8 @@ Status readText(const std::string &path, const Artifact &artifact,
     TESSEL_RETURN_IF_ERROR(run::loadModelTokenizer(tokenizer, artifact, t));
     std::vector<int32_t> ids;
     TESSEL_RETURN_IF_ERROR(t->encode(text, ids));
-    data.tokens.assign(ids.begin(), ids.end());
+    data.text = Tensor::zeros(DType::I64, {int64_t(ids.size())});
+    data.text.ints.assign(ids.begin(), ids.end());
     return Status::ok();
 #else
     return errorf(path, ": the model's tokenizer needs a tessel-run built "
@@ -66,8 +67,9 @@ Status readText(const std::string &path, const Artifact &artifact,
     return errorf(path, ": the model has no tokenizer and a vocabulary of ",
                   artifact.vocabSize(),
                   ", too small for bytes; give a .npy of token ids");
-  for (unsigned char c : text)
-    data.tokens.push_back(c);
+  data.text = Tensor::zeros(DType::I64, {int64_t(text.size())});
+  for (size_t i = 0; i < text.size(); ++i)
+    data.text.ints[i] = static_cast<unsigned char>(text[i]);
   return Status::ok();
 }
 
@@ -83,10 +85,10 @@ void nextBatch(TrainingData &data, int64_t step, int64_t batch, int64_t seq,
     if (data.fromNpy) {
       row = data.steps.ints.data() + (step * batch + b) * (seq + 1);
     } else {
-      int64_t span = static_cast<int64_t>(data.tokens.size()) - seq;
+      int64_t span = data.text.numel() - seq;
       if (data.position >= span)
         data.position = 0;
-      row = data.tokens.data() + data.position;
+      row = data.text.ints.data() + data.position;
       data.position += seq;
     }
     for (int64_t i = 0; i < seq; ++i) {
@@ -160,6 +162,7 @@ Status parseOptions(const cli::ParsedArgs &args, Options &o) {
 class Progress {
 public:
   Progress() : terminal(isatty(fileno(stderr))) {}
+  bool onTerminal() const { return terminal; }
   void show(const std::string &line, bool last) {
     if (terminal) {
       std::fprintf(stderr, "\r%-100s%s", line.c_str(), last ? "\n" : "");
@@ -474,8 +477,8 @@ Status run::runTrain(const cli::ParsedArgs &args) {
     o.seq = data.steps.dim(2) - 1;
   } else {
     TESSEL_RETURN_IF_ERROR(readText(dataPath, artifact, data));
-    if (static_cast<int64_t>(data.tokens.size()) < o.seq + 1)
-      return errorf(dataPath, ": ", data.tokens.size(),
+    if (data.text.numel() < o.seq + 1)
+      return errorf(dataPath, ": ", data.text.numel(),
                     " tokens, too short for one sequence of --seq ", o.seq,
                     " plus its next token");
   }
@@ -483,12 +486,9 @@ Status run::runTrain(const cli::ParsedArgs &args) {
     return errorf("--seq ", o.seq, " is longer than the model's ",
                   artifact.maxPositions(), " positions");
   // Every id is checked before the first step.
-  Tensor all = data.steps;
-  if (!data.fromNpy) {
-    all = Tensor::zeros(DType::I64, {int64_t(data.tokens.size())});
-    all.ints = data.tokens;
-  }
-  if (Status ids = artifact.checkTokenIds(all); !ids.isOk())
+  if (Status ids =
+          artifact.checkTokenIds(data.fromNpy ? data.steps : data.text);
+      !ids.isOk())
     return errorf(dataPath, ": ", ids.message());
 
   std::vector<const Tensor *> constParams(params.begin(), params.end());
@@ -544,7 +544,7 @@ Status run::runTrain(const cli::ParsedArgs &args) {
     } else {
       ++skipped;
       std::fprintf(stderr, "%s%s: step %lld skipped: %s\n",
-                   isatty(fileno(stderr)) ? "\n" : "", kTool,
+                   progress.onTerminal() ? "\n" : "", kTool,
                    static_cast<long long>(step + 1), reason.c_str());
     }
     losses.push_back(loss);
@@ -556,7 +556,7 @@ Status run::runTrain(const cli::ParsedArgs &args) {
            << ", \"lr\": " << lr << ", \"grad_norm\": " << norm
            << ", \"skipped\": " << (reason.empty() ? "false" : "true") << "}\n";
     bool final = step + 1 == last;
-    if (final || (step + 1) % every == 0 || isatty(fileno(stderr))) {
+    if (final || (step + 1) % every == 0 || progress.onTerminal()) {
       char line[200];
       std::snprintf(line, sizeof line,
                     "step %lld/%lld  loss %.4f  lr %.2e  grad norm %.3f  "
