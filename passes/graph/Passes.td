@@ -95,6 +95,65 @@ def TesselTileAttention : Pass<"tessel-tile-attention"> {
   ];
 }
 
+def TesselTileAttentionGrad : Pass<"tessel-tile-attention-grad"> {
+  let summary = "Rewrite tessel.attention_grad as FlashAttention's tiled "
+                "backward pass";
+  let description = [{
+    The backward pass of FlashAttention: nothing of size S x T is stored;
+    the probabilities are recomputed tile by tile from the saved
+    log-sum-exp, p = exp(scale q.k - lse). First delta = rowsum(do * o);
+    then two `scf.forall`s:
+
+    - the dQ pass, over (batch, query head, query tile of `block-q` rows),
+      walks the key tiles of `block-k` rows that its queries see:
+      s = q kᵀ, dp = do vᵀ, ds = scale p (dp - delta), dq += ds k;
+    - the dK/dV pass, over (batch, key/value head, key tile), walks the
+      query heads of the group and, for each, the query tiles that see its
+      keys, in the transposed orientation (sᵀ = k qᵀ, dpᵀ = v doᵀ,
+      dv += pᵀ do, dk += dsᵀ q).
+
+    A key/value head's dk and dv sum over its query heads in the one thread
+    that owns the key tile: no atomics, a fixed order, deterministic
+    results. With `causal` the bounds of both walks mirror the forward
+    pass's: tiles wholly above the diagonal are not visited, only tiles
+    crossing it are masked, and the rest run with static sizes. Masked
+    entries and rows that saw no key (lse = -inf) contribute exactly zero.
+
+    Ops with a bias (its gradient is ds, [B, Hq, S, T], itself), dynamic
+    head counts or head sizes, or elements other than f32 are left to the
+    untiled lowering of tessel-convert-to-linalg.
+
+    ```mlir
+    %dq, %dk, %dv = tessel.attention_grad %q, %k, %v, %o, %lse, %do
+        {causal, scale = 2.5e-01 : f64} : ...
+    // becomes
+    %delta = linalg.generic ... // rowsum(do * o)
+    %dq = scf.forall (%b, %h, %i) = (0, 0, 0) to (%B, 4, %S) step (1, 1, 64)
+        shared_outs(%out = %e) -> (tensor<?x4x?x16xf32>) {
+      %full = scf.for %j = %c0 to %fullEnd step %c64 iter_args(%acc = %z) {
+        %s = linalg.generic ... // q kᵀ
+        %dp = linalg.generic ... // do vᵀ
+        %p, %ds = linalg.generic ... // exp(s - lse), scale p (dp - delta)
+        %next = linalg.generic ... // acc + ds k
+        scf.yield %next
+      }
+      %diag = scf.for ... // the tiles crossing the diagonal, masked
+      ...
+    }
+    %dk, %dv = scf.forall (%b, %hk, %j) = ... step (1, 1, 64) { ... }
+    ```
+  }];
+  let options = [
+    Option<"blockQ", "block-q", "int64_t", "64", "Query rows per tile">,
+    Option<"blockK", "block-k", "int64_t", "64", "Key rows per tile">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect", "::mlir::affine::AffineDialect"
+  ];
+}
+
 def TesselAutodiff : Pass<"tessel-autodiff", "::mlir::ModuleOp"> {
   let summary = "Reverse-mode automatic differentiation of tessel functions";
   let description = [{

@@ -62,6 +62,8 @@ void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options) {
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addPass(createTesselTileAttention(TesselTileAttentionOptions{
         options.blockQ, options.blockK, options.splitKeys}));
+    pm.addPass(createTesselTileAttentionGrad(
+        TesselTileAttentionGradOptions{options.blockQ, options.blockK}));
     stage(pm, options.stageHook, "online-attention");
   }
   pm.addPass(createConvertTesselToLinalg());

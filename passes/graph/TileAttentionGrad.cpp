@@ -1,0 +1,548 @@
+//===- TileAttentionGrad.cpp - FlashAttention's backward pass, tiled ------===//
+//
+// Rewrites tessel.attention_grad into FlashAttention's backward form, which
+// keeps nothing of size S x T: the probabilities are recomputed tile by
+// tile from the saved log-sum-exp, p = exp(scale q.k - lse).
+//
+//   delta = rowsum(do * o)                                [B, Hq, S]
+//   dQ pass: an scf.forall over (batch, query head, query tile); each walks
+//     the key tiles the tile's queries see:
+//       s = q kᵀ, dp = do vᵀ, ds = scale p (dp - delta),  dq += ds k
+//   dK/dV pass: an scf.forall over (batch, key/value head, key tile); each
+//     walks the query heads of its group and the query tiles that see its
+//     keys, in the transposed orientation so that every product is a plain
+//     matrix product:
+//       sᵀ = k qᵀ, dpᵀ = v doᵀ, dv += pᵀ do,  dk += dsᵀ q
+//
+// A key/value head's dk and dv are summed over its group's query heads by
+// the one thread that owns the key tile: no atomics, and the order of the
+// sums is fixed, so results are deterministic. With `causal`, each pass
+// visits only the tiles that the diagonal leaves visible, masks only the
+// tiles that cross it, and runs the rest unmasked with static sizes.
+// Masked entries and rows that saw no key (lse = -inf) contribute exactly
+// zero, as in the reference.
+//
+// Ops with a bias (whose gradient is the [B, Hq, S, T] ds itself), with
+// dynamic head counts or head sizes, or with elements other than f32 are
+// left to the untiled lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/graph/Passes.h"
+#include "passes/utils/LinalgBuilders.h"
+
+#include "dialect/TesselOps.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <limits>
+
+namespace tessel {
+#define GEN_PASS_DEF_TESSELTILEATTENTIONGRAD
+#include "passes/graph/Passes.h.inc"
+} // namespace tessel
+
+using namespace mlir;
+using namespace tessel::builders;
+
+namespace {
+
+/// The body of one loop step: from the loop's index and carried values to
+/// the values it yields.
+using StepBuilder =
+    function_ref<SmallVector<Value>(Value start, ValueRange carried)>;
+
+/// Builds the two passes of one attention_grad op.
+class AttentionGradTiler {
+  /// The rows [qStart, qStart + count) of query head `head`: q [n, D],
+  /// do [n, Dv], lse [n] and delta [n].
+  struct QueryTile {
+    Value start;
+    OpFoldResult count;
+    Value q, dout, lse, delta;
+  };
+
+  /// The rows [kStart, kStart + count) of the key/value head's keys and
+  /// values: k [n, D], v [n, Dv].
+  struct KeyTile {
+    Value start, count, k, v;
+  };
+
+public:
+  AttentionGradTiler(OpBuilder &b, tessel::AttentionGradOp op, int64_t blockQ,
+                     int64_t blockK)
+      : b(b), op(op), loc(op.getLoc()), ctx(b.getContext()), blockQ(blockQ),
+        blockK(blockK) {
+    auto qType = cast<RankedTensorType>(op.getQuery().getType());
+    auto kType = cast<RankedTensorType>(op.getKey().getType());
+    auto vType = cast<RankedTensorType>(op.getValue().getType());
+    heads = qType.getDimSize(1);
+    group = heads / kType.getDimSize(1);
+    depth = qType.getDimSize(3);
+    valueDepth = vType.getDimSize(3);
+    scale = op.getScale().convertToDouble();
+  }
+
+  /// Returns {dq, dk, dv}, f32.
+  SmallVector<Value> build() {
+    Value q = op.getQuery(), k = op.getKey();
+    qSizes = tensor::getMixedSizes(b, loc, q);
+    kSizes = tensor::getMixedSizes(b, loc, k);
+    sLen = index(qSizes[2]);
+    tLen = index(kSizes[2]);
+    if (op.getCausal())
+      shift = arith::SubIOp::create(b, loc, tLen, sLen);
+
+    // delta = rowsum(do * o) [B, Hq, S].
+    auto rowType = RankedTensorType::get(
+        cast<RankedTensorType>(q.getType()).getShape().drop_back(),
+        b.getF32Type());
+    AffineMap id4 = b.getMultiDimIdentityMap(4);
+    delta = multiplyAccumulate(
+        b, loc, op.getResultGrad(), op.getResult(),
+        filledTensor(b, loc, rowType, ArrayRef(qSizes).drop_back(), 0.0),
+        {id4, id4, projection(ctx, 4, {0, 1, 2})}, iterators(4, {3}));
+
+    Value dq = queryPass();
+    auto [dk, dv] = keyValuePass();
+    return {dq, dk, dv};
+  }
+
+private:
+  //===--------------------------------------------------------------------===//
+  // The dQ pass
+  //===--------------------------------------------------------------------===//
+
+  /// forall (b, h, query tile): dq of the tile over the keys it sees.
+  Value queryPass() {
+    Value q = op.getQuery();
+    auto dqType = cast<RankedTensorType>(q.getType());
+    Value init = emptyTensor(b, loc, dqType, qSizes);
+    auto forall = scf::ForallOp::create(
+        b, loc, SmallVector<OpFoldResult>(3, attr(0)),
+        {qSizes[0], attr(heads), qSizes[2]}, {attr(1), attr(1), attr(blockQ)},
+        ValueRange{init}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getTerminator());
+    ValueRange ivs = forall.getInductionVars();
+    batch = ivs[0];
+    head = ivs[1];
+    Value qStart = ivs[2];
+    kvHead = arith::DivUIOp::create(b, loc, head, constant(group));
+    Value qCount = tileSize(qStart, sLen, blockQ);
+
+    QueryTile tile = queryTile(qStart, qCount, ShapedType::kDynamic);
+    auto accType =
+        RankedTensorType::get({ShapedType::kDynamic, depth}, b.getF32Type());
+    Value acc = filledTensor(b, loc, accType, {qCount, attr(depth)}, 0.0);
+
+    // Key tiles from `begin` to `end` (the last one may be shorter).
+    auto keyLoop = [&](Value begin, Value end, bool masked, bool full) {
+      return loop(begin, end, blockK, acc,
+                  [&](Value kStart, ValueRange carried) {
+                    return SmallVector<Value>{
+                        queryStep(tile, kStart, end, carried[0], masked, full)};
+                  })[0];
+    };
+    if (op.getCausal()) {
+      // Key j is visible to query i iff j <= i + shift. The tile's last
+      // query sees the keys below kvEnd; its first sees every key below
+      // qStart + shift + 1, so the tiles ending there need no mask.
+      Value zero = constant(0);
+      Value kvEnd = clamp(add(add(qStart, qCount), shift), zero, tLen);
+      Value fullEnd = roundDown(add(add(qStart, shift), constant(1)), blockK);
+      fullEnd = clamp(fullEnd, zero, kvEnd);
+      acc = keyLoop(zero, fullEnd, /*masked=*/false, /*full=*/true);
+      acc = keyLoop(fullEnd, kvEnd, /*masked=*/true, /*full=*/false);
+    } else {
+      Value fullEnd = roundDown(tLen, blockK);
+      acc = keyLoop(constant(0), fullEnd, /*masked=*/false, /*full=*/true);
+      acc = keyLoop(fullEnd, tLen, /*masked=*/false, /*full=*/false);
+    }
+
+    SmallVector<OpFoldResult> offsets = {batch, head, qStart, attr(0)};
+    SmallVector<OpFoldResult> sizes = {attr(1), attr(1), qCount, attr(depth)};
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, acc,
+                                          forall.getRegionIterArgs()[0],
+                                          offsets, sizes, unitStrides(4));
+    return forall.getResult(0);
+  }
+
+  /// One key tile of the dQ pass: dq + ds k.
+  Value queryStep(const QueryTile &tile, Value kStart, Value end, Value dq,
+                  bool masked, bool full) {
+    OpFoldResult kCount =
+        full ? attr(blockK) : OpFoldResult(tileSize(kStart, end, blockK));
+    int64_t kExtent = full ? blockK : ShapedType::kDynamic;
+    Value kTile = keyTile(op.getKey(), kStart, kCount, kExtent, depth);
+    Value vTile = keyTile(op.getValue(), kStart, kCount, kExtent, valueDepth);
+
+    // (i, j) loops; s = q kᵀ and dp = do vᵀ over (i, j, c).
+    AffineMap rowOf3 = projection(ctx, 3, {0, 2});
+    AffineMap colOf3 = projection(ctx, 3, {1, 2});
+    AffineMap out3 = projection(ctx, 3, {0, 1});
+    auto logitsType =
+        RankedTensorType::get({ShapedType::kDynamic, kExtent}, b.getF32Type());
+    SmallVector<OpFoldResult> logitsSizes = {tile.count, kCount};
+    Value s =
+        multiplyAccumulate(b, loc, tile.q, kTile,
+                           filledTensor(b, loc, logitsType, logitsSizes, 0.0),
+                           {rowOf3, colOf3, out3}, iterators(3, {2}));
+    Value dp =
+        multiplyAccumulate(b, loc, tile.dout, vTile,
+                           filledTensor(b, loc, logitsType, logitsSizes, 0.0),
+                           {rowOf3, colOf3, out3}, iterators(3, {2}));
+    // ds = scale p (dp - delta) written over dp, p over s.
+    AffineMap id2 = b.getMultiDimIdentityMap(2);
+    AffineMap row2 = projection(ctx, 2, {0});
+    Value ds =
+        generic(b, loc, ValueRange{tile.lse, tile.delta}, ValueRange{s, dp},
+                {row2, row2, id2, id2}, iterators(2),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value visible;
+                  if (masked)
+                    visible =
+                        isVisible(nb, nl, tile.start, loopIndex(nb, nl, 0),
+                                  kStart, loopIndex(nb, nl, 1));
+                  auto [p, g] = gradientOfLogit(nb, nl, args[2], args[0],
+                                                args[3], args[1], visible);
+                  linalg::YieldOp::create(nb, nl, ValueRange{p, g});
+                })[1];
+    // dq += ds k over (i, c, j).
+    return multiplyAccumulate(b, loc, ds, kTile, dq,
+                              {projection(ctx, 3, {0, 2}),
+                               projection(ctx, 3, {2, 1}),
+                               projection(ctx, 3, {0, 1})},
+                              iterators(3, {2}));
+  }
+
+  //===--------------------------------------------------------------------===//
+  // The dK/dV pass
+  //===--------------------------------------------------------------------===//
+
+  /// forall (b, key/value head, key tile): dk and dv of the tile, summed
+  /// over the group's query heads and the queries that see the keys.
+  std::pair<Value, Value> keyValuePass() {
+    Value k = op.getKey(), v = op.getValue();
+    SmallVector<OpFoldResult> vSizes = tensor::getMixedSizes(b, loc, v);
+    Value dkInit =
+        emptyTensor(b, loc, cast<RankedTensorType>(k.getType()), kSizes);
+    Value dvInit =
+        emptyTensor(b, loc, cast<RankedTensorType>(v.getType()), vSizes);
+    auto forall = scf::ForallOp::create(
+        b, loc, SmallVector<OpFoldResult>(3, attr(0)),
+        {kSizes[0], kSizes[1], kSizes[2]}, {attr(1), attr(1), attr(blockK)},
+        ValueRange{dkInit, dvInit}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getTerminator());
+    ValueRange ivs = forall.getInductionVars();
+    batch = ivs[0];
+    kvHead = ivs[1];
+    Value kStart = ivs[2];
+    Value kCount = tileSize(kStart, tLen, blockK);
+    Value kTile = keyTile(k, kStart, kCount, ShapedType::kDynamic, depth);
+    Value vTile = keyTile(v, kStart, kCount, ShapedType::kDynamic, valueDepth);
+
+    Type f32Type = b.getF32Type();
+    SmallVector<Value> acc = {
+        filledTensor(
+            b, loc,
+            RankedTensorType::get({ShapedType::kDynamic, depth}, f32Type),
+            {kCount, attr(depth)}, 0.0),
+        filledTensor(
+            b, loc,
+            RankedTensorType::get({ShapedType::kDynamic, valueDepth}, f32Type),
+            {kCount, attr(valueDepth)}, 0.0)};
+
+    // The group's query heads, one after the other, in one thread.
+    auto headLoop = scf::ForOp::create(
+        b, loc, constant(0), constant(group), constant(1), acc,
+        [&](OpBuilder &nb, Location nl, Value g, ValueRange carried) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          head = add(arith::MulIOp::create(b, loc, kvHead, constant(group)), g);
+          KeyTile keys{kStart, kCount, kTile, vTile};
+          SmallVector<Value> state(carried);
+          auto step = [&](bool masked, bool full) {
+            return [&, masked, full](Value qStart, ValueRange c) {
+              return keyValueStep(keys, qStart, c, masked, full);
+            };
+          };
+          Value fullEnd = roundDown(sLen, blockQ);
+          if (op.getCausal()) {
+            // Query i sees key j iff i >= j - shift: the first query tile
+            // that sees the tile's first key starts at qBegin; from qFull
+            // on, every query sees all of its keys (no mask).
+            Value zero = constant(0);
+            Value qBegin = roundDown(
+                arith::MaxSIOp::create(
+                    b, loc, zero, arith::SubIOp::create(b, loc, kStart, shift)),
+                blockQ);
+            qBegin = arith::MinSIOp::create(b, loc, qBegin, sLen);
+            Value lastKey =
+                arith::SubIOp::create(b, loc, add(kStart, kCount), constant(1));
+            Value qFull =
+                roundUp(arith::SubIOp::create(b, loc, lastKey, shift), blockQ);
+            qFull = clamp(qFull, qBegin, sLen);
+            state = loop(qBegin, qFull, blockQ, state, step(true, false));
+            // Unmasked: full tiles to fullEnd, then the last, shorter one.
+            // (qFull > fullEnd only where qFull = S: nothing is left.)
+            state = loop(qFull, fullEnd, blockQ, state, step(false, true));
+            state = loop(arith::MaxSIOp::create(b, loc, qFull, fullEnd), sLen,
+                         blockQ, state, step(false, false));
+          } else {
+            state =
+                loop(constant(0), fullEnd, blockQ, state, step(false, true));
+            state = loop(fullEnd, sLen, blockQ, state, step(false, false));
+          }
+          scf::YieldOp::create(b, nl, state);
+        });
+
+    SmallVector<OpFoldResult> offsets = {batch, kvHead, kStart, attr(0)};
+    SmallVector<OpFoldResult> kTileSizes = {attr(1), attr(1), kCount,
+                                            attr(depth)};
+    SmallVector<OpFoldResult> vTileSizes = {attr(1), attr(1), kCount,
+                                            attr(valueDepth)};
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, headLoop.getResult(0),
+                                          forall.getRegionIterArgs()[0],
+                                          offsets, kTileSizes, unitStrides(4));
+    tensor::ParallelInsertSliceOp::create(b, loc, headLoop.getResult(1),
+                                          forall.getRegionIterArgs()[1],
+                                          offsets, vTileSizes, unitStrides(4));
+    return {forall.getResult(0), forall.getResult(1)};
+  }
+
+  /// One query tile of the dK/dV pass: dv + pᵀ do and dk + dsᵀ q.
+  SmallVector<Value> keyValueStep(const KeyTile &keys, Value qStart,
+                                  ValueRange acc, bool masked, bool full) {
+    OpFoldResult qCount =
+        full ? attr(blockQ) : OpFoldResult(tileSize(qStart, sLen, blockQ));
+    int64_t qExtent = full ? blockQ : ShapedType::kDynamic;
+    QueryTile tile = queryTile(qStart, qCount, qExtent);
+
+    // (j, i) loops; sᵀ = k qᵀ and dpᵀ = v doᵀ over (j, i, c).
+    AffineMap rowOf3 = projection(ctx, 3, {0, 2});
+    AffineMap colOf3 = projection(ctx, 3, {1, 2});
+    AffineMap out3 = projection(ctx, 3, {0, 1});
+    auto logitsType =
+        RankedTensorType::get({ShapedType::kDynamic, qExtent}, b.getF32Type());
+    SmallVector<OpFoldResult> logitsSizes = {keys.count, qCount};
+    Value s =
+        multiplyAccumulate(b, loc, keys.k, tile.q,
+                           filledTensor(b, loc, logitsType, logitsSizes, 0.0),
+                           {rowOf3, colOf3, out3}, iterators(3, {2}));
+    Value dp =
+        multiplyAccumulate(b, loc, keys.v, tile.dout,
+                           filledTensor(b, loc, logitsType, logitsSizes, 0.0),
+                           {rowOf3, colOf3, out3}, iterators(3, {2}));
+    AffineMap id2 = b.getMultiDimIdentityMap(2);
+    AffineMap col2 = projection(ctx, 2, {1});
+    ValueRange pds =
+        generic(b, loc, ValueRange{tile.lse, tile.delta}, ValueRange{s, dp},
+                {col2, col2, id2, id2}, iterators(2),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value visible;
+                  if (masked)
+                    visible = isVisible(nb, nl, qStart, loopIndex(nb, nl, 1),
+                                        keys.start, loopIndex(nb, nl, 0));
+                  auto [p, g] = gradientOfLogit(nb, nl, args[2], args[0],
+                                                args[3], args[1], visible);
+                  linalg::YieldOp::create(nb, nl, ValueRange{p, g});
+                });
+    // dv += pᵀ do and dk += dsᵀ q over (j, c, i).
+    SmallVector<AffineMap> maps = {projection(ctx, 3, {0, 2}),
+                                   projection(ctx, 3, {2, 1}),
+                                   projection(ctx, 3, {0, 1})};
+    Value dk = multiplyAccumulate(b, loc, pds[1], tile.q, acc[0], maps,
+                                  iterators(3, {2}));
+    Value dv = multiplyAccumulate(b, loc, pds[0], tile.dout, acc[1], maps,
+                                  iterators(3, {2}));
+    return {dk, dv};
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Tiles and element bodies
+  //===--------------------------------------------------------------------===//
+
+  QueryTile queryTile(Value qStart, OpFoldResult count, int64_t extent) {
+    SmallVector<OpFoldResult> offsets = {batch, head, qStart, attr(0)};
+    SmallVector<OpFoldResult> sizes = {attr(1), attr(1), count, attr(depth)};
+    QueryTile tile;
+    tile.start = qStart;
+    tile.count = count;
+    tile.q = slice(op.getQuery(), offsets, sizes, {extent, depth});
+    sizes[3] = attr(valueDepth);
+    tile.dout = slice(op.getResultGrad(), offsets, sizes, {extent, valueDepth});
+    ArrayRef<OpFoldResult> rowOffsets = ArrayRef(offsets).drop_back();
+    ArrayRef<OpFoldResult> rowSizes = ArrayRef(sizes).drop_back();
+    tile.lse = slice(op.getLse(), rowOffsets, rowSizes, {extent});
+    tile.delta = slice(delta, rowOffsets, rowSizes, {extent});
+    return tile;
+  }
+
+  /// Rows [kStart, kStart + count) of the key or value tensor at this
+  /// iteration's batch and key/value head: [n, width].
+  Value keyTile(Value tensor, Value kStart, OpFoldResult count, int64_t extent,
+                int64_t width) {
+    return slice(tensor, {batch, kvHead, kStart, attr(0)},
+                 {attr(1), attr(1), count, attr(width)}, {extent, width});
+  }
+
+  /// Whether key kStart + j is visible to query qStart + i.
+  Value isVisible(OpBuilder &nb, Location nl, Value qStart, Value i,
+                  Value kStart, Value j) {
+    Value query = arith::AddIOp::create(nb, nl, qStart, i);
+    Value key = arith::AddIOp::create(nb, nl, kStart, j);
+    return arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sle, key,
+                                 arith::AddIOp::create(nb, nl, query, shift));
+  }
+
+  /// From one entry's q.k and do.v and its row's lse and delta: the
+  /// probability p = exp(scale q.k - lse) and the logit's gradient scaled
+  /// for dq and dk, scale p (do.v - delta). Both are exactly 0 where the
+  /// key is not `visible` (when given) and where the row saw no key (lse
+  /// = -inf), whatever the other operands hold.
+  std::pair<Value, Value> gradientOfLogit(OpBuilder &nb, Location nl, Value qk,
+                                          Value lse, Value dv, Value rowDelta,
+                                          Value visible) {
+    Value logit = qk;
+    if (scale != 1.0)
+      logit = arith::MulFOp::create(nb, nl, qk, f32(nb, nl, scale));
+    Value p =
+        math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, logit, lse));
+    Value g = arith::MulFOp::create(
+        nb, nl, arith::MulFOp::create(nb, nl, p, f32(nb, nl, scale)),
+        arith::SubFOp::create(nb, nl, dv, rowDelta));
+    Value keep = arith::CmpFOp::create(
+        nb, nl, arith::CmpFPredicate::UNE, lse,
+        f32(nb, nl, -std::numeric_limits<double>::infinity()));
+    if (visible)
+      keep = arith::AndIOp::create(nb, nl, keep, visible);
+    Value zero = f32(nb, nl, 0.0);
+    return {arith::SelectOp::create(nb, nl, keep, p, zero),
+            arith::SelectOp::create(nb, nl, keep, g, zero)};
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Loops and index arithmetic
+  //===--------------------------------------------------------------------===//
+
+  /// scf.for from `begin` to `end` by `step`, carrying `init`.
+  SmallVector<Value> loop(Value begin, Value end, int64_t step, ValueRange init,
+                          StepBuilder body) {
+    auto forOp = scf::ForOp::create(
+        b, loc, begin, end, constant(step), init,
+        [&](OpBuilder &nb, Location nl, Value iv, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          scf::YieldOp::create(b, nl, body(iv, carried));
+        });
+    return SmallVector<Value>(forOp.getResults());
+  }
+
+  /// min(block, end - start): the rows of the tile at `start` (a plain
+  /// affine.min: loops are still being built when this is called).
+  Value tileSize(Value start, Value end, int64_t block) {
+    AffineExpr remaining =
+        getAffineSymbolExpr(1, ctx) - getAffineSymbolExpr(0, ctx);
+    return affine::AffineMinOp::create(
+        b, loc,
+        AffineMap::get(0, 2, {getAffineConstantExpr(block, ctx), remaining},
+                       ctx),
+        ValueRange{start, end});
+  }
+
+  Value roundDown(Value v, int64_t block) {
+    return arith::MulIOp::create(
+        b, loc, arith::FloorDivSIOp::create(b, loc, v, constant(block)),
+        constant(block));
+  }
+  Value roundUp(Value v, int64_t block) {
+    return arith::MulIOp::create(
+        b, loc, arith::CeilDivSIOp::create(b, loc, v, constant(block)),
+        constant(block));
+  }
+  Value clamp(Value v, Value lo, Value hi) {
+    return arith::MaxSIOp::create(b, loc, lo,
+                                  arith::MinSIOp::create(b, loc, v, hi));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+
+  Value slice(Value source, ArrayRef<OpFoldResult> offsets,
+              ArrayRef<OpFoldResult> sizes, ArrayRef<int64_t> shape) {
+    auto type = cast<RankedTensorType>(source.getType());
+    auto sliceType = RankedTensorType::get(shape, type.getElementType());
+    return tensor::ExtractSliceOp::create(b, loc, sliceType, source, offsets,
+                                          sizes, unitStrides(type.getRank()));
+  }
+  SmallVector<OpFoldResult> unitStrides(int64_t rank) {
+    return SmallVector<OpFoldResult>(rank, b.getIndexAttr(1));
+  }
+  Value index(OpFoldResult v) {
+    return getValueOrCreateConstantIndexOp(b, loc, v);
+  }
+  Value constant(int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+  OpFoldResult attr(int64_t v) { return b.getIndexAttr(v); }
+
+  OpBuilder &b;
+  tessel::AttentionGradOp op;
+  Location loc;
+  MLIRContext *ctx;
+  int64_t blockQ, blockK;
+  int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
+  double scale = 1.0;
+  SmallVector<OpFoldResult> qSizes, kSizes;
+  Value sLen, tLen, shift, delta;
+  /// The forall's (and the head loop's) current indices.
+  Value batch, head, kvHead;
+};
+
+/// Whether the tiled form handles `op` (else the untiled lowering does).
+bool isTileable(tessel::AttentionGradOp op) {
+  if (op.getBias())
+    return false;
+  for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getResult(),
+                  op.getResultGrad()}) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (!type.getElementType().isF32() || type.isDynamicDim(1) ||
+        type.isDynamicDim(3))
+      return false;
+  }
+  return true;
+}
+
+struct TileAttentionGrad
+    : tessel::impl::TesselTileAttentionGradBase<TileAttentionGrad> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (blockQ <= 0 || blockK <= 0) {
+      emitError(getOperation()->getLoc(),
+                "tessel-tile-attention-grad: block-q and block-k must be "
+                "positive");
+      return signalPassFailure();
+    }
+    SmallVector<tessel::AttentionGradOp> ops;
+    getOperation()->walk([&](tessel::AttentionGradOp op) {
+      if (isTileable(op))
+        ops.push_back(op);
+    });
+    for (tessel::AttentionGradOp op : ops) {
+      OpBuilder b(op);
+      SmallVector<Value> grads =
+          AttentionGradTiler(b, op, blockQ, blockK).build();
+      for (auto [result, grad] : llvm::zip(op.getResults(), grads))
+        result.replaceAllUsesWith(castTo(
+            b, op.getLoc(), grad, cast<RankedTensorType>(result.getType())));
+      op.erase();
+    }
+  }
+};
+
+} // namespace
