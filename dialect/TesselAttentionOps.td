@@ -12,7 +12,8 @@
 // Attention
 //===----------------------------------------------------------------------===//
 
-def Tessel_SoftmaxOp : Tessel_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+def Tessel_SoftmaxOp : Tessel_Op<"softmax", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "softmax along one axis";
   let description = [{
     `y = exp(x - max(x)) / sum(exp(x - max(x)))` along `axis` (negative

@@ -54,6 +54,29 @@ def Tessel_SliceGradOp : Tessel_Op<"slice_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tessel_SoftmaxGradOp : Tessel_Op<"softmax_grad", [Pure,
+    AllTypesMatch<["result", "result_grad", "input_grad"]>]> {
+  let summary = "dL/dx of tessel.softmax from its result: y (dy - sum(dy y))";
+  let description = [{
+    With `y = softmax(x)` along `axis` (the forward op's result, so nothing
+    is recomputed) and `dy = dL/dy`:
+
+      dx[i] = y[i] * (dy[i] - sum_j dy[j] * y[j])
+
+    the sums along `axis` (negative counts from the end), one per line.
+
+    ```mlir
+    %dx = tessel.softmax_grad %y, %dy {axis = -1 : i64} : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$result,
+                       Tessel_FloatTensor:$result_grad,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Tessel_FloatTensor:$input_grad);
+  let assemblyFormat = "$result `,` $result_grad attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 def Tessel_ScaleNormGradOp : Tessel_Op<"scale_norm_grad", [Pure,
     AllTypesMatch<["input", "result_grad", "input_grad"]>,
     AllTypesMatch<["scale", "scale_grad"]>]> {

@@ -34,6 +34,14 @@ LogicalResult SumToOp::verify() {
   return success();
 }
 
+LogicalResult SoftmaxGradOp::verify() {
+  int64_t rank = shapeOf(getResult()).size(), axis = getAxis();
+  if (axis < -rank || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for result "
+                         << "shape " << fmtShape(getResult());
+  return success();
+}
+
 LogicalResult LinearWeightGradOp::verify() {
   if (failed(verifySameElementType(*this, {{"result_grad", getResultGrad()},
                                            {"input", getInput()},

@@ -276,6 +276,16 @@ LogicalResult RMSNormOp::buildGradients(OpBuilder &b,
   return success();
 }
 
+/// y = softmax(x) along an axis:  dx = y (dy - sum(dy y)) along it, from
+/// the result y (tessel.softmax_grad).
+LogicalResult SoftmaxOp::buildGradients(OpBuilder &b,
+                                        ArrayRef<Value> resultGradients,
+                                        SmallVectorImpl<Value> &grads) {
+  grads.push_back(SoftmaxGradOp::create(b, getLoc(), getType(), getResult(),
+                                        resultGradients[0], getAxisAttr()));
+  return success();
+}
+
 /// o = softmax(scale q kᵀ + bias) v, from the forward's log-sum-exp
 /// (tessel-autodiff asks every attention it differentiates for it):
 /// tessel.attention_grad gives dq, dk, dv and the logits' gradient, which

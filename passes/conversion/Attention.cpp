@@ -147,6 +147,45 @@ struct LowerSoftmax : OpRewritePattern<tessel::SoftmaxOp> {
   }
 };
 
+/// dx = y (dy - sum(dy y)) along the axis: the sum per line (a
+/// reduction), then one elementwise pass.
+struct LowerSoftmaxGrad : OpRewritePattern<tessel::SoftmaxGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::SoftmaxGradOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType type = op.getType();
+    int64_t r = type.getRank();
+    int64_t axis = static_cast<int64_t>(op.getAxis());
+    if (axis < 0)
+      axis += r;
+    Value y = op.getResult(), dy = op.getResultGrad();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, y);
+    SmallVector<OpFoldResult> lineSizes(sizes);
+    lineSizes.erase(lineSizes.begin() + axis);
+    auto lineType =
+        RankedTensorType::get(without(type.getShape(), axis), b.getF32Type());
+    AffineMap all = b.getMultiDimIdentityMap(r);
+    AffineMap lines = projection(ctx, r, without(range(0, r), axis));
+    Value dot = multiplyAccumulate(
+        b, loc, dy, y, filledTensor(b, loc, lineType, lineSizes, 0.0),
+        {all, all, lines}, iterators(r, {axis}));
+    Type element = type.getElementType();
+    Value dx = generic(
+        b, loc, ValueRange{y, dy, dot}, emptyTensor(b, loc, type, sizes),
+        {all, all, lines, all}, iterators(r),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value diff =
+              arith::SubFOp::create(nb, nl, toF32(nb, nl, args[1]), args[2]);
+          Value g = arith::MulFOp::create(nb, nl, toF32(nb, nl, args[0]), diff);
+          linalg::YieldOp::create(nb, nl, fromF32(nb, nl, g, element));
+        })[0];
+    b.replaceOp(op, dx);
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // attention
 //===----------------------------------------------------------------------===//
@@ -612,6 +651,7 @@ struct LowerCrossEntropyGrad : OpRewritePattern<tessel::CrossEntropyGradOp> {
 } // namespace
 
 void tessel::populateAttentionLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerSoftmax, LowerAttention, LowerAttentionGrad,
-               LowerCrossEntropy, LowerCrossEntropyGrad>(patterns.getContext());
+  patterns.add<LowerSoftmax, LowerSoftmaxGrad, LowerAttention,
+               LowerAttentionGrad, LowerCrossEntropy, LowerCrossEntropyGrad>(
+      patterns.getContext());
 }

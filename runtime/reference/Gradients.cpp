@@ -160,6 +160,37 @@ Status siluGrad(const Tensor &x, const Tensor &dy, Tensor &dx) {
   return Status::ok();
 }
 
+Status softmaxGrad(const Tensor &y, const Tensor &dy, int64_t axis,
+                   Tensor &dx) {
+  if (y.shape != dy.shape)
+    return errorf("softmax_grad: result shape ", formatShape(y.shape),
+                  " differs from result_grad shape ", formatShape(dy.shape));
+  int64_t rank = y.rank();
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return errorf("softmax_grad: axis out of range for shape ",
+                  formatShape(y.shape));
+  // [outer, n, inner] with n the softmax axis, as softmax views it.
+  int64_t n = y.shape[axis], inner = 1, outer = 1;
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= y.shape[d];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= y.shape[d];
+  dx = Tensor::zeros(y.dtype, y.shape);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t in = 0; in < inner; ++in) {
+      auto at = [&](int64_t i) { return (o * n + i) * inner + in; };
+      double dot = 0.0;
+      for (int64_t i = 0; i < n; ++i)
+        dot += double(dy.floats[at(i)]) * y.floats[at(i)];
+      for (int64_t i = 0; i < n; ++i)
+        dx.floats[at(i)] = static_cast<float>(double(y.floats[at(i)]) *
+                                              (double(dy.floats[at(i)]) - dot));
+    }
+  return Status::ok();
+}
+
 Status embeddingGrad(const Tensor &ids, const Tensor &dy, int64_t rows,
                      Tensor &dtable) {
   int64_t dim = dy.rank() ? dy.dim(-1) : 0;

@@ -129,6 +129,8 @@ Status linearWeightGrad(const Tensor &dy, const Tensor &x, Tensor &dw);
 Status geluGrad(const Tensor &x, const Tensor &dy, bool tanhApproximation,
                 Tensor &dx);
 Status siluGrad(const Tensor &x, const Tensor &dy, Tensor &dx);
+/// dx = y * (dy - sum(dy * y)) along `axis`, from softmax's result y.
+Status softmaxGrad(const Tensor &y, const Tensor &dy, int64_t axis, Tensor &dx);
 /// dtable [rows, dim]: dtable[ids[i]] += dy[i] in index order.
 Status embeddingGrad(const Tensor &ids, const Tensor &dy, int64_t rows,
                      Tensor &dtable);

@@ -56,3 +56,14 @@ func.func @attention_grad(%q: tensor<?x8x?x16xf32>, %k: tensor<?x2x?x16xf32>,
         tensor<?x8x?x16xf32>, tensor<?x8x?xf32> -> tensor<?x8x?x?xf32>
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @softmax_grad
+// CHECK: tessel.softmax_grad %{{.+}}, %{{.+}} {axis = 1 : i64} : tensor<?x8x?xf32>
+// CHECK: tessel.softmax_grad %{{.+}}, %{{.+}} : tensor<?x8x?xf32>
+func.func @softmax_grad(%y: tensor<?x8x?xf32>, %dy: tensor<?x8x?xf32>) {
+  %0 = tessel.softmax_grad %y, %dy {axis = 1 : i64} : tensor<?x8x?xf32>
+  %1 = tessel.softmax_grad %y, %dy : tensor<?x8x?xf32>
+  return
+}

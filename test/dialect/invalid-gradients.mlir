@@ -75,3 +75,11 @@ func.func @slice_grad_off_axis(%dy: tensor<2x5xf32>) -> tensor<3x6xf32> {
   %0 = tessel.slice_grad %dy {axis = 1 : i64, offset = 0 : i64} : tensor<2x5xf32> -> tensor<3x6xf32>
   return %0 : tensor<3x6xf32>
 }
+
+// -----
+
+func.func @softmax_grad_axis(%y: tensor<2x5xf32>, %dy: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{axis 2 is out of range for result shape [2, 5]}}
+  %0 = tessel.softmax_grad %y, %dy {axis = 2 : i64} : tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}

@@ -4,8 +4,8 @@
 // batched matmuls, an embedding tied to the output projection, head
 // splitting with SwiGLU, a residual block with LayerNorm and RMSNorm, and
 // causal grouped-query attention with a learned bias, and RoPE (full
-// rotate-half and partial interleaved), slices, concat and broadcast, and
-// ScaleNorm.
+// rotate-half and partial interleaved), slices, concat and broadcast,
+// ScaleNorm, and attention written op by op (matmul, softmax, matmul).
 // RUN: tessel-opt --tessel-autodiff %s -o %t.mlir
 // RUN: %oracle check %t.mlir mlp_vjp
 // RUN: %oracle check %t.mlir broadcast_vjp
@@ -17,6 +17,7 @@
 // RUN: %oracle check %t.mlir rope_vjp
 // RUN: %oracle check %t.mlir split_join_vjp
 // RUN: %oracle check %t.mlir scale_norm_vjp
+// RUN: %oracle check %t.mlir softmax_attention_vjp
 
 func.func @mlp(%x: tensor<?x8xf32>, %w1: tensor<16x8xf32>, %b1: tensor<16xf32>,
     %w2: tensor<5x16xf32>, %t: tensor<?xi64>) -> tensor<f32>
@@ -121,4 +122,15 @@ func.func @scale_norm(%x: tensor<?x6xf32>, %g: tensor<f32>) -> tensor<?x6xf32>
   %y = tessel.scale_norm %x, %g {epsilon = 1.000000e-05 : f64}
       : tensor<?x6xf32>, tensor<f32>
   return %y : tensor<?x6xf32>
+}
+
+func.func @softmax_attention(%q: tensor<?x2x5x4xf32>, %kt: tensor<?x2x4x6xf32>,
+    %v: tensor<?x2x6x3xf32>) -> tensor<?x2x5x3xf32>
+    attributes {tessel.differentiate} {
+  %s = tessel.matmul %q, %kt
+      : tensor<?x2x5x4xf32>, tensor<?x2x4x6xf32> -> tensor<?x2x5x6xf32>
+  %p = tessel.softmax %s {axis = -1 : i64} : tensor<?x2x5x6xf32>
+  %o = tessel.matmul %p, %v
+      : tensor<?x2x5x6xf32>, tensor<?x2x6x3xf32> -> tensor<?x2x5x3xf32>
+  return %o : tensor<?x2x5x3xf32>
 }

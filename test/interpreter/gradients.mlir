@@ -1,6 +1,7 @@
 // Reference interpreter: the backward ops (sum_to, linear_weight_grad,
 // gelu_grad, silu_grad, embedding_grad, cross_entropy_grad, layer_norm_grad,
-// rms_norm_grad, attention_grad, slice_grad, scale_norm_grad) against their
+// rms_norm_grad, attention_grad, slice_grad, scale_norm_grad, softmax_grad)
+// against their
 // formulas in NumPy float64, and the errors for out-of-range ids and
 // targets.
 // RUN: %oracle check %s sum_to_leading
@@ -23,6 +24,7 @@
 // RUN: %oracle check %s attention_grad_bias
 // RUN: %oracle check %s slice_grad_middle
 // RUN: %oracle check %s scale_norm_grad_clamped
+// RUN: %oracle check %s softmax_grad_middle_axis
 // RUN: not tessel-interpret %s --entry bad_id --print 2>&1 | FileCheck %s --check-prefix=BAD_ID
 // RUN: not tessel-interpret %s --entry bad_target --print 2>&1 | FileCheck %s --check-prefix=BAD_TARGET
 
@@ -130,6 +132,12 @@ func.func @rms_norm_grad_2d(%x: tensor<?x12xf32>, %g: tensor<12xf32>,
   %dx, %dg = tessel.rms_norm_grad %x, %g, %rstd, %dy
       : tensor<?x12xf32>, tensor<12xf32>, tensor<?xf32>
   return %dx, %dg : tensor<?x12xf32>, tensor<12xf32>
+}
+
+func.func @softmax_grad_middle_axis(%y: tensor<?x7x3xf32>,
+    %dy: tensor<?x7x3xf32>) -> tensor<?x7x3xf32> {
+  %dx = tessel.softmax_grad %y, %dy {axis = 1 : i64} : tensor<?x7x3xf32>
+  return %dx : tensor<?x7x3xf32>
 }
 
 func.func @attention_grad_causal_gqa(%q: tensor<?x4x?x8xf32>,

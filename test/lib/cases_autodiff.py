@@ -250,3 +250,17 @@ def scale_norm_vjp(rng):
 
     inputs = [x, g]
     return inputs + [seed], numeric_vjp(forward, inputs, [seed], [0, 1])
+
+
+@case("softmax_attention_vjp", rtol=1e-4, atol=1e-6)
+def softmax_attention_vjp(rng):
+    q, kt, v = f32(rng, 2, 2, 5, 4), f32(rng, 2, 2, 4, 6), f32(rng, 2, 2, 6, 3)
+    seed = f32(rng, 2, 2, 5, 3)
+
+    def forward(x):
+        s = x[0] @ x[1]
+        e = np.exp(s - s.max(-1, keepdims=True))
+        return [(e / e.sum(-1, keepdims=True)) @ x[2]]
+
+    inputs = [q, kt, v]
+    return inputs + [seed], numeric_vjp(forward, inputs, [seed], [0, 1, 2])

@@ -294,3 +294,14 @@ def scale_norm_grad_clamped(rng):
     dot = (x64 * dy64).sum(-1, keepdims=True)
     dx = float(g) / n * np.where(norm > eps, dy64 - x64 * dot / n ** 2, dy64)
     return [x, g, dy], [dx, np.array((dot / n).sum())]
+
+
+@case("softmax_grad_middle_axis", rtol=1e-4, atol=1e-6)
+def softmax_grad_middle_axis(rng):
+    # Softmax along axis 1 of [2, 7, 3]; dx from the closed form
+    # y (dy - sum(dy y)) in float64.
+    x, dy = f32(rng, 2, 7, 3), f32(rng, 2, 7, 3)
+    e = np.exp(f64(x) - f64(x).max(1, keepdims=True))
+    y = e / e.sum(1, keepdims=True)
+    dx = y * (f64(dy) - (f64(dy) * y).sum(1, keepdims=True))
+    return [y.astype(np.float32), dy], [dx]

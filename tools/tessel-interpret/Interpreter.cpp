@@ -393,6 +393,10 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       .Case([&](SiluGradOp o) {
         status = ref::siluGrad(get(o.getInput()), get(o.getResultGrad()), out);
       })
+      .Case([&](SoftmaxGradOp o) {
+        status = ref::softmaxGrad(get(o.getResult()), get(o.getResultGrad()),
+                                  static_cast<int64_t>(o.getAxis()), out);
+      })
       .Case([&](EmbeddingGradOp o) {
         status = ref::embeddingGrad(get(o.getIds()), get(o.getResultGrad()),
                                     o.getType().getDimSize(0), out);

@@ -84,6 +84,22 @@ func.func @softmax_axis1_bf16(%x: tensor<2x3x4xbf16>) -> tensor<2x3x4xbf16> {
   return %y : tensor<2x3x4xbf16>
 }
 
+// Softmax's gradient from its result, along axis 1: the line sums
+// sum(dy y) (axis 1 reduced), then y (dy - sum) elementwise.
+// CHECK-LABEL: func.func @softmax_grad_axis1(
+// CHECK-SAME: %[[Y:[^:]+]]: tensor<?x7x3xf32>, %[[DY:[^:]+]]: tensor<?x7x3xf32>
+// CHECK: %[[DOT:.+]] = linalg.generic {indexing_maps = [#[[X3]], #[[X3]], #[[AX1]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-SAME: ins(%[[DY]], %[[Y]] :
+// CHECK: %[[DX:.+]] = linalg.generic {indexing_maps = [#[[X3]], #[[X3]], #[[AX1]], #[[X3]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[Y]], %[[DY]], %[[DOT]] :
+// CHECK: %[[DIFF:.+]] = arith.subf
+// CHECK: arith.mulf %{{.+}}, %[[DIFF]]
+// CHECK: return %[[DX]]
+func.func @softmax_grad_axis1(%y: tensor<?x7x3xf32>, %dy: tensor<?x7x3xf32>) -> tensor<?x7x3xf32> {
+  %dx = tessel.softmax_grad %y, %dy {axis = 1 : i64} : tensor<?x7x3xf32>
+  return %dx : tensor<?x7x3xf32>
+}
+
 // GQA (8 query heads on 2 kv heads: head h reads h floordiv 4), Dv != D,
 // causal with T - S from tensor.dim compared against linalg.index.
 // CHECK-LABEL: func.func @attention_gqa_causal(
