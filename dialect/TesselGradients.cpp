@@ -276,6 +276,41 @@ LogicalResult RMSNormOp::buildGradients(OpBuilder &b,
   return success();
 }
 
+/// bias[(b,) h, i, j] = table[row(i, j), h]:  dtable[v, h] = Σ over the
+/// (b, i, j) whose row is v of dbias[(b,) h, i, j] -- the embedding_grad of
+/// the rows (tessel.relative_buckets) with dbias's heads moved last.
+LogicalResult RelativeBiasOp::buildGradients(OpBuilder &b,
+                                             ArrayRef<Value> resultGradients,
+                                             SmallVectorImpl<Value> &grads) {
+  Location loc = getLoc();
+  auto tableType = cast<RankedTensorType>(getTable().getType());
+  auto dyType = cast<RankedTensorType>(resultGradients[0].getType());
+  int64_t lead = dyType.getRank() - 3; // 1 with a batch dimension
+  SmallVector<int64_t> rowShape(dyType.getShape());
+  int64_t heads = rowShape[lead];
+  rowShape.erase(rowShape.begin() + lead);
+  Value ids = RelativeBucketsOp::create(
+      b, loc, RankedTensorType::get(rowShape, b.getI64Type()), getKindAttr(),
+      getQueryPositions(), getKeyPositions(),
+      b.getI64IntegerAttr(tableType.getDimSize(0)), getMaxDistanceAttr(),
+      getBidirectionalAttr());
+  // [(B,) H, S, T] -> [(B,) S, T, H].
+  SmallVector<int64_t> permutation;
+  for (int64_t d = 0; d < lead; ++d)
+    permutation.push_back(d);
+  permutation.append({lead + 1, lead + 2, lead});
+  SmallVector<int64_t> movedShape(rowShape);
+  movedShape.push_back(heads);
+  Value moved = TransposeOp::create(
+      b, loc, RankedTensorType::get(movedShape, dyType.getElementType()),
+      resultGradients[0], b.getDenseI64ArrayAttr(permutation));
+  grads.push_back(
+      EmbeddingGradOp::create(b, loc, tableType, ids, moved).getResult());
+  grads.push_back(nullptr);
+  grads.push_back(nullptr);
+  return success();
+}
+
 /// y = softmax(x) along an axis:  dx = y (dy - sum(dy y)) along it, from
 /// the result y (tessel.softmax_grad).
 LogicalResult SoftmaxOp::buildGradients(OpBuilder &b,

@@ -445,9 +445,12 @@ LogicalResult SinusoidalEmbeddingOp::verify() {
 
 /// Checks the [S] (or [B, S]) and [T] position operands and the [H, S, T]
 /// (or [B, H, S, T]) result of a bias op; `heads` is H.
+/// The result of relative_bias or alibi: [(B,) heads, S, T] for query
+/// positions [(B,) S] and key positions [T]; without `heads`,
+/// relative_buckets' [(B,) S, T].
 static LogicalResult verifyBiasShapes(Operation *op, Value queryPositions,
                                       Value keyPositions, Value result,
-                                      int64_t heads) {
+                                      std::optional<int64_t> heads) {
   ArrayRef<int64_t> q = shapeOf(queryPositions);
   if (q.size() != 1 && q.size() != 2)
     return op->emitOpError() << "query_positions must be [S] or [B, S], got "
@@ -456,12 +459,51 @@ static LogicalResult verifyBiasShapes(Operation *op, Value queryPositions,
   if (shapeOf(keyPositions).size() != 1)
     return op->emitOpError() << "key_positions must be rank 1, got shape "
                              << fmtShape(keyPositions);
+  int64_t t = shapeOf(keyPositions)[0];
+  if (!heads) {
+    if (q.size() == 2)
+      return verifyResultShape(op, result, {q[0], q[1], t},
+                               "[batch, query positions, key positions]");
+    return verifyResultShape(op, result, {q[0], t},
+                             "[query positions, key positions]");
+  }
   if (q.size() == 2)
-    return verifyResultShape(op, result,
-                             {q[0], heads, q[1], shapeOf(keyPositions)[0]},
+    return verifyResultShape(op, result, {q[0], *heads, q[1], t},
                              "[batch, heads, query positions, key positions]");
-  return verifyResultShape(op, result, {heads, q[0], shapeOf(keyPositions)[0]},
+  return verifyResultShape(op, result, {*heads, q[0], t},
                            "[heads, query positions, key positions]");
+}
+
+/// Whether `buckets` rows suit the bucketing: shaw's 2k + 1, or t5's
+/// (even with `bidirectional`, and a max_distance past the exact range).
+/// `what` names the bucket count in the message ("table shape [32, 8]").
+static LogicalResult verifyBuckets(Operation *op, RelativeBiasKind kind,
+                                   int64_t buckets, int64_t k,
+                                   bool bidirectional, StringRef what) {
+  if (kind == RelativeBiasKind::shaw) {
+    if (bidirectional)
+      return op->emitOpError() << "'bidirectional' applies to t5 buckets only; "
+                                  "shaw clipping is always two-sided";
+    if (k < 0)
+      return op->emitOpError()
+             << "max_distance must be non-negative, got " << k;
+    if (buckets != 2 * k + 1)
+      return op->emitOpError()
+             << "shaw " << what
+             << " must have 2 * max_distance + 1 = " << 2 * k + 1 << " rows";
+    return success();
+  }
+  int64_t perSide = bidirectional ? buckets / 2 : buckets;
+  if (perSide < 2 || (bidirectional && buckets % 2 != 0))
+    return op->emitOpError()
+           << "t5 " << what << " needs "
+           << (bidirectional ? "an even number of buckets, at least 4"
+                             : "at least 2 buckets");
+  if (k <= perSide / 2)
+    return op->emitOpError()
+           << "max_distance (" << k << ") must exceed the exact-bucket range ("
+           << perSide / 2 << ")";
+  return success();
 }
 
 LogicalResult RelativeBiasOp::verify() {
@@ -476,30 +518,18 @@ LogicalResult RelativeBiasOp::verify() {
   if (failed(verifyBiasShapes(*this, getQueryPositions(), getKeyPositions(),
                               getResult(), t[1])))
     return failure();
-  int64_t k = getMaxDistance(), buckets = t[0];
-  if (getKind() == RelativeBiasKind::shaw) {
-    if (getBidirectional())
-      return emitOpError() << "'bidirectional' applies to t5 buckets only; "
-                              "shaw clipping is always two-sided";
-    if (k < 0)
-      return emitOpError() << "max_distance must be non-negative, got " << k;
-    if (buckets != 2 * k + 1)
-      return emitOpError() << "shaw table shape " << fmtShape(t)
-                           << " must have 2 * max_distance + 1 = " << 2 * k + 1
-                           << " rows";
-    return success();
-  }
-  int64_t perSide = getBidirectional() ? buckets / 2 : buckets;
-  if (perSide < 2 || (getBidirectional() && buckets % 2 != 0))
-    return emitOpError() << "t5 table shape " << fmtShape(t) << " needs "
-                         << (getBidirectional()
-                                 ? "an even number of buckets, at least 4"
-                                 : "at least 2 buckets");
-  if (k <= perSide / 2)
-    return emitOpError() << "max_distance (" << k
-                         << ") must exceed the exact-bucket range ("
-                         << perSide / 2 << ")";
-  return success();
+  return verifyBuckets(*this, getKind(), t[0], getMaxDistance(),
+                       getBidirectional(), "table shape " + fmtShape(t));
+}
+
+LogicalResult RelativeBucketsOp::verify() {
+  if (failed(verifyBiasShapes(*this, getQueryPositions(), getKeyPositions(),
+                              getResult(), std::nullopt)))
+    return failure();
+  int64_t buckets = getNumBuckets();
+  return verifyBuckets(*this, getKind(), buckets, getMaxDistance(),
+                       getBidirectional(),
+                       "num_buckets " + std::to_string(buckets));
 }
 
 LogicalResult AlibiOp::verify() {

@@ -609,7 +609,8 @@ def Tessel_SinusoidalEmbeddingOp : Tessel_Op<"sinusoidal_embedding", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Tessel_RelativeBiasOp : Tessel_Op<"relative_bias", [Pure]> {
+def Tessel_RelativeBiasOp : Tessel_Op<"relative_bias", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "learned per-head bias of the relative distance key - query";
   let description = [{
     For query position `i` (from `query_positions`, `[S]`) and key position `j`
@@ -643,6 +644,35 @@ def Tessel_RelativeBiasOp : Tessel_Op<"relative_bias", [Pure]> {
     $kind $table `,` $query_positions `,` $key_positions attr-dict `:`
     type($table) `,` type($query_positions) `,` type($key_positions) `->`
     type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tessel_RelativeBucketsOp : Tessel_Op<"relative_buckets", [Pure]> {
+  let summary = "the table row relative_bias reads for each query and key";
+  let description = [{
+    `ids[(b,) i, j]` is the row of a `[num_buckets, H]` table that
+    `tessel.relative_bias` with the same kind and attributes reads for query
+    position `i` and key position `j` (the bucket of `r = j - i`), as
+    int64. The bias is `table[ids]` with the heads moved first, so its
+    table's gradient is the `tessel.embedding_grad` of `ids` and the bias's
+    gradient with the heads moved last: the rule of relative_bias.
+
+    ```mlir
+    %ids = tessel.relative_buckets t5 %qpos, %kpos
+        {bidirectional, max_distance = 128 : i64, num_buckets = 32 : i64}
+        : tensor<?xi64>, tensor<?xi64> -> tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Tessel_RelativeBiasKind:$kind,
+                       Tessel_IndexTensor:$query_positions,
+                       Tessel_IndexTensor:$key_positions,
+                       I64Attr:$num_buckets, I64Attr:$max_distance,
+                       UnitAttr:$bidirectional);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = [{
+    $kind $query_positions `,` $key_positions attr-dict `:`
+    type($query_positions) `,` type($key_positions) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -276,9 +276,48 @@ SmallVector<OpFoldResult> biasSizes(OpBuilder &b, Location loc, Value q,
   return sizes;
 }
 
+/// The table row of every (query, key): [(B,) S, T] int64 of `rowsType`
+/// (its static sizes), row(kpos[j] - qpos[(b,) i]) by T5's buckets or
+/// shaw's clipped distance.
+Value bucketRows(OpBuilder &b, Location loc, Value q, Value k,
+                 RankedTensorType rowsType, bool t5, int64_t numBuckets,
+                 int64_t maxDistance, bool bidirectional) {
+  MLIRContext *ctx = b.getContext();
+  int64_t lead = cast<RankedTensorType>(q.getType()).getRank() - 1;
+  int64_t rank = 2 + lead;
+  SmallVector<OpFoldResult> sizes;
+  if (lead)
+    sizes.push_back(sizeOf(b, loc, q, 0));
+  sizes.append({sizeOf(b, loc, q, lead), sizeOf(b, loc, k, 0)});
+  SmallVector<int64_t> qDims = queryDims(lead);
+  qDims.back() -= 1;
+  return generic(
+      b, loc, ValueRange{q, k}, emptyTensor(b, loc, rowsType, sizes),
+      {projection(ctx, rank, qDims), projection(ctx, rank, {rank - 1}),
+       b.getMultiDimIdentityMap(rank)},
+      iterators(rank), [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value key = toI64(nb, nl, args[1]);
+        Value query = toI64(nb, nl, args[0]);
+        Value r = arith::SubIOp::create(nb, nl, key, query);
+        Value row;
+        if (t5) {
+          row = t5Bucket(nb, nl, r, numBuckets, maxDistance, bidirectional);
+        } else {
+          auto i64 = [&](int64_t v) {
+            return arith::ConstantIntOp::create(nb, nl, nb.getI64Type(), v)
+                .getResult();
+          };
+          row = arith::MaxSIOp::create(nb, nl, r, i64(-maxDistance));
+          row = arith::MinSIOp::create(nb, nl, row, i64(maxDistance));
+          row = arith::AddIOp::create(nb, nl, row, i64(maxDistance));
+        }
+        linalg::YieldOp::create(nb, nl, row);
+      })[0];
+}
+
 /// y[(b,) h, i, j] = table[row(kpos[j] - qpos[(b,) i]), h]: a generic
-/// computes the [(B,) S, T] rows, a second gathers the table for every
-/// head.
+/// computes the [(B,) S, T] rows (bucketRows), a second gathers the table
+/// for every head.
 struct LowerRelativeBias : OpRewritePattern<tessel::RelativeBiasOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::RelativeBiasOp op,
@@ -290,51 +329,22 @@ struct LowerRelativeBias : OpRewritePattern<tessel::RelativeBiasOp> {
     Value table = op.getTable();
     auto tableShape = cast<RankedTensorType>(table.getType()).getShape();
     int64_t numBuckets = tableShape[0], heads = tableShape[1];
-    int64_t maxDistance = static_cast<int64_t>(op.getMaxDistance());
-    bool bidirectional = op.getBidirectional();
-    bool t5 = op.getKind() == tessel::RelativeBiasKind::t5;
     int64_t lead = cast<RankedTensorType>(q.getType()).getRank() - 1;
     int64_t rank = 3 + lead;
 
-    // Rows [(B,) S, T]: the result without its head dimension.
-    SmallVector<OpFoldResult> sizes = biasSizes(b, loc, q, k, heads);
-    SmallVector<OpFoldResult> rowSizes(sizes);
-    rowSizes.erase(rowSizes.begin() + lead);
     SmallVector<int64_t> rowShape(type.getShape());
     rowShape.erase(rowShape.begin() + lead);
-    auto rowsType = RankedTensorType::get(rowShape, b.getI64Type());
-    SmallVector<int64_t> rowQueryDims = queryDims(lead);
-    rowQueryDims.back() -= 1;
-    Value rows = generic(
-        b, loc, ValueRange{q, k}, emptyTensor(b, loc, rowsType, rowSizes),
-        {projection(ctx, rank - 1, rowQueryDims),
-         projection(ctx, rank - 1, {rank - 2}),
-         b.getMultiDimIdentityMap(rank - 1)},
-        iterators(rank - 1), [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value key = toI64(nb, nl, args[1]);
-          Value query = toI64(nb, nl, args[0]);
-          Value r = arith::SubIOp::create(nb, nl, key, query);
-          Value row;
-          if (t5) {
-            row = t5Bucket(nb, nl, r, numBuckets, maxDistance, bidirectional);
-          } else {
-            auto i64 = [&](int64_t v) {
-              return arith::ConstantIntOp::create(nb, nl, nb.getI64Type(), v)
-                  .getResult();
-            };
-            row = arith::MaxSIOp::create(nb, nl, r, i64(-maxDistance));
-            row = arith::MinSIOp::create(nb, nl, row, i64(maxDistance));
-            row = arith::AddIOp::create(nb, nl, row, i64(maxDistance));
-          }
-          linalg::YieldOp::create(nb, nl, row);
-        })[0];
+    Value rows = bucketRows(
+        b, loc, q, k, RankedTensorType::get(rowShape, b.getI64Type()),
+        op.getKind() == tessel::RelativeBiasKind::t5, numBuckets,
+        static_cast<int64_t>(op.getMaxDistance()), op.getBidirectional());
 
     SmallVector<int64_t> notHead;
     for (int64_t d = 0; d < rank; ++d)
       if (d != lead)
         notHead.push_back(d);
     Value result = generic(
-        b, loc, rows, emptyTensor(b, loc, type, sizes),
+        b, loc, rows, emptyTensor(b, loc, type, biasSizes(b, loc, q, k, heads)),
         {projection(ctx, rank, notHead), b.getMultiDimIdentityMap(rank)},
         iterators(rank), [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value row =
@@ -346,6 +356,21 @@ struct LowerRelativeBias : OpRewritePattern<tessel::RelativeBiasOp> {
                   .getResult());
         })[0];
     b.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// The rows of relative_bias (bucketRows) as the op's result.
+struct LowerRelativeBuckets : OpRewritePattern<tessel::RelativeBucketsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::RelativeBucketsOp op,
+                                PatternRewriter &b) const override {
+    b.replaceOp(op, bucketRows(b, op.getLoc(), op.getQueryPositions(),
+                               op.getKeyPositions(), op.getType(),
+                               op.getKind() == tessel::RelativeBiasKind::t5,
+                               static_cast<int64_t>(op.getNumBuckets()),
+                               static_cast<int64_t>(op.getMaxDistance()),
+                               op.getBidirectional()));
     return success();
   }
 };
@@ -411,7 +436,6 @@ struct LowerAlibi : OpRewritePattern<tessel::AlibiOp> {
 } // namespace
 
 void tessel::populatePositionLoweringPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<LowerRope, LowerSinusoidalEmbedding, LowerRelativeBias, LowerAlibi>(
-          patterns.getContext());
+  patterns.add<LowerRope, LowerSinusoidalEmbedding, LowerRelativeBias,
+               LowerRelativeBuckets, LowerAlibi>(patterns.getContext());
 }

@@ -87,6 +87,11 @@ Status sinusoidalEmbedding(const Tensor &positions, int64_t dim, double base,
 /// T5 bucket of the relative distance `r = key - query`.
 int64_t t5Bucket(int64_t r, int64_t numBuckets, int64_t maxDistance,
                  bool bidirectional);
+/// The table row relative_bias reads for each (query, key): t5 buckets or
+/// shaw's clipped distance; [(B,) S, T] int64.
+Status relativeBuckets(bool t5, const Tensor &queryPositions,
+                       const Tensor &keyPositions, int64_t numBuckets,
+                       int64_t maxDistance, bool bidirectional, Tensor &ids);
 Status relativeBiasT5(const Tensor &table, const Tensor &queryPositions,
                       const Tensor &keyPositions, int64_t maxDistance,
                       bool bidirectional, Tensor &y);

@@ -123,6 +123,29 @@ static Status relativeBias(const char *name, const Tensor &table,
   return Status::ok();
 }
 
+Status relativeBuckets(bool t5, const Tensor &queryPositions,
+                       const Tensor &keyPositions, int64_t numBuckets,
+                       int64_t maxDistance, bool bidirectional, Tensor &ids) {
+  int64_t qRank = queryPositions.rank();
+  if ((qRank != 1 && qRank != 2) || keyPositions.rank() != 1)
+    return errorf("relative_buckets: query positions ",
+                  formatShape(queryPositions.shape), " and key positions ",
+                  formatShape(keyPositions.shape),
+                  " are not [S] or [B, S], and [T]");
+  int64_t t = keyPositions.dim(0);
+  std::vector<int64_t> shape = queryPositions.shape;
+  shape.push_back(t);
+  ids = Tensor::zeros(DType::I64, shape);
+  for (int64_t p = 0; p < queryPositions.numel(); ++p)
+    for (int64_t j = 0; j < t; ++j) {
+      int64_t r = keyPositions.ints[j] - queryPositions.ints[p];
+      ids.ints[p * t + j] =
+          t5 ? t5Bucket(r, numBuckets, maxDistance, bidirectional)
+             : std::clamp<int64_t>(r, -maxDistance, maxDistance) + maxDistance;
+    }
+  return Status::ok();
+}
+
 Status relativeBiasT5(const Tensor &table, const Tensor &queryPositions,
                       const Tensor &keyPositions, int64_t maxDistance,
                       bool bidirectional, Tensor &y) {

@@ -2329,3 +2329,28 @@ func.func @paged_table(%pool: tensor<9x2x4x16xf32>, %t: tensor<3x4xi64>, %p: ten
   %r = tessel.paged_cache_read %pool[%t, %p] : tensor<9x2x4x16xf32>, tensor<3x4xi64>, tensor<2x1xi64> -> tensor<2x2x?x16xf32>
   return
 }
+
+// -----
+
+// relative_buckets: shaw's rows, t5's bucket count, the result's shape.
+func.func @relative_buckets_shaw_rows(%p: tensor<4xi64>) {
+  // expected-error @+1 {{shaw num_buckets 8 must have 2 * max_distance + 1 = 9 rows}}
+  %y = tessel.relative_buckets shaw %p, %p {max_distance = 4 : i64, num_buckets = 8 : i64} : tensor<4xi64>, tensor<4xi64> -> tensor<4x4xi64>
+  return
+}
+
+// -----
+
+func.func @relative_buckets_t5_odd(%p: tensor<4xi64>) {
+  // expected-error @+1 {{t5 num_buckets 33 needs an even number of buckets, at least 4}}
+  %y = tessel.relative_buckets t5 %p, %p {bidirectional, max_distance = 64 : i64, num_buckets = 33 : i64} : tensor<4xi64>, tensor<4xi64> -> tensor<4x4xi64>
+  return
+}
+
+// -----
+
+func.func @relative_buckets_shape(%q: tensor<2x4xi64>, %k: tensor<6xi64>) {
+  // expected-error @+1 {{result shape [4, 6] does not match expected [2, 4, 6] ([batch, query positions, key positions])}}
+  %y = tessel.relative_buckets shaw %q, %k {max_distance = 2 : i64, num_buckets = 5 : i64} : tensor<2x4xi64>, tensor<6xi64> -> tensor<4x6xi64>
+  return
+}

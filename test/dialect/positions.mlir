@@ -1,5 +1,5 @@
 // Round trip of the position ops: rope, sinusoidal_embedding, relative_bias,
-// alibi.
+// relative_buckets, alibi.
 // RUN: tessel-opt %s | tessel-opt | FileCheck %s
 // RUN: tessel-opt %s --mlir-print-op-generic | tessel-opt | FileCheck %s
 
@@ -125,6 +125,22 @@ func.func @relative_bias_t5(%table: tensor<32x8xf32>, %qpos: tensor<?xi64>,
   %b = tessel.relative_bias t5 %table, %qpos, %kpos {max_distance = 17 : i64}
       : tensor<32x8xf32>, tensor<?xi64>, tensor<?xi64> -> tensor<8x?x?xf32>
   return %a, %b : tensor<8x?x?xf32>, tensor<8x?x?xf32>
+}
+
+// relative_bias's rows, for its gradient: [S, T] or [B, S, T] int64.
+// CHECK-LABEL: func.func @relative_buckets
+// CHECK-NEXT: tessel.relative_buckets t5 %{{.+}}, %{{.+}} {bidirectional, max_distance = 128 : i64, num_buckets = 32 : i64} : tensor<?xi64>, tensor<?xi64> -> tensor<?x?xi64>
+// CHECK-NEXT: tessel.relative_buckets shaw %{{.+}}, %{{.+}} {max_distance = 2 : i64, num_buckets = 5 : i64} : tensor<2x?xi32>, tensor<?xi64> -> tensor<2x?x?xi64>
+func.func @relative_buckets(%q: tensor<?xi64>, %k: tensor<?xi64>,
+                            %qb: tensor<2x?xi32>)
+    -> (tensor<?x?xi64>, tensor<2x?x?xi64>) {
+  %a = tessel.relative_buckets t5 %q, %k
+      {bidirectional, max_distance = 128 : i64, num_buckets = 32 : i64}
+      : tensor<?xi64>, tensor<?xi64> -> tensor<?x?xi64>
+  %b = tessel.relative_buckets shaw %qb, %k
+      {max_distance = 2 : i64, num_buckets = 5 : i64}
+      : tensor<2x?xi32>, tensor<?xi64> -> tensor<2x?x?xi64>
+  return %a, %b : tensor<?x?xi64>, tensor<2x?x?xi64>
 }
 
 // The smallest t5 tables: 4 buckets bidirectional, 2 unidirectional.

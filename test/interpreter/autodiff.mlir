@@ -5,7 +5,9 @@
 // splitting with SwiGLU, a residual block with LayerNorm and RMSNorm, and
 // causal grouped-query attention with a learned bias, and RoPE (full
 // rotate-half and partial interleaved), slices, concat and broadcast,
-// ScaleNorm, and attention written op by op (matmul, softmax, matmul).
+// ScaleNorm, attention written op by op (matmul, softmax, matmul), and
+// relative-position bias tables (t5 buckets; shaw with per-sequence
+// positions) feeding attention.
 // RUN: tessel-opt --tessel-autodiff %s -o %t.mlir
 // RUN: %oracle check %t.mlir mlp_vjp
 // RUN: %oracle check %t.mlir broadcast_vjp
@@ -18,6 +20,8 @@
 // RUN: %oracle check %t.mlir split_join_vjp
 // RUN: %oracle check %t.mlir scale_norm_vjp
 // RUN: %oracle check %t.mlir softmax_attention_vjp
+// RUN: %oracle check %t.mlir relative_bias_t5_vjp
+// RUN: %oracle check %t.mlir relative_bias_shaw_vjp
 
 func.func @mlp(%x: tensor<?x8xf32>, %w1: tensor<16x8xf32>, %b1: tensor<16xf32>,
     %w2: tensor<5x16xf32>, %t: tensor<?xi64>) -> tensor<f32>
@@ -133,4 +137,24 @@ func.func @softmax_attention(%q: tensor<?x2x5x4xf32>, %kt: tensor<?x2x4x6xf32>,
   %o = tessel.matmul %p, %v
       : tensor<?x2x5x6xf32>, tensor<?x2x6x3xf32> -> tensor<?x2x5x3xf32>
   return %o : tensor<?x2x5x3xf32>
+}
+
+func.func @relative_bias_t5(%table: tensor<8x2xf32>, %q: tensor<2x2x5x4xf32>,
+    %pos: tensor<5xi64>) -> tensor<2x2x5x4xf32>
+    attributes {tessel.differentiate} {
+  %bias = tessel.relative_bias t5 %table, %pos, %pos
+      {bidirectional, max_distance = 4 : i64}
+      : tensor<8x2xf32>, tensor<5xi64>, tensor<5xi64> -> tensor<2x5x5xf32>
+  %o = tessel.attention %q, %q, %q, %bias {causal, scale = 5.000000e-01 : f64}
+      : tensor<2x2x5x4xf32>, tensor<2x2x5x4xf32>, tensor<2x2x5x4xf32>,
+        tensor<2x5x5xf32> -> tensor<2x2x5x4xf32>
+  return %o : tensor<2x2x5x4xf32>
+}
+
+func.func @relative_bias_shaw(%table: tensor<5x3xf32>, %qpos: tensor<2x4xi64>,
+    %kpos: tensor<6xi64>) -> tensor<2x3x4x6xf32>
+    attributes {tessel.differentiate} {
+  %bias = tessel.relative_bias shaw %table, %qpos, %kpos {max_distance = 2 : i64}
+      : tensor<5x3xf32>, tensor<2x4xi64>, tensor<6xi64> -> tensor<2x3x4x6xf32>
+  return %bias : tensor<2x3x4x6xf32>
 }

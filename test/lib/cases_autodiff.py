@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from cases import case
+from cases_positions import t5_bucket
 
 H = 1e-5
 
@@ -264,3 +265,37 @@ def softmax_attention_vjp(rng):
 
     inputs = [q, kt, v]
     return inputs + [seed], numeric_vjp(forward, inputs, [seed], [0, 1, 2])
+
+
+@case("relative_bias_t5_vjp", rtol=1e-4, atol=1e-6)
+def relative_bias_t5_vjp(rng):
+    # T5 buckets (bidirectional, 8 buckets, max distance 4) as attention's
+    # bias; the table's gradient sums over every (query, key) in a bucket.
+    table, q = f32(rng, 8, 2), f32(rng, 2, 2, 5, 4)
+    pos = np.arange(5, dtype=np.int64)
+    rows = t5_bucket(pos[None, :] - pos[:, None], True, 8, 4)
+    seed = f32(rng, 2, 2, 5, 4)
+
+    def forward(v):
+        bias = np.moveaxis(v[0][rows], -1, 0)  # [H, S, T]
+        return [attention(v[1], v[1], v[1], 0.5, True, bias)]
+
+    inputs = [table, q, pos]
+    return inputs + [seed], numeric_vjp(forward, inputs, [seed], [0, 1])
+
+
+@case("relative_bias_shaw_vjp", rtol=1e-4, atol=1e-6)
+def relative_bias_shaw_vjp(rng):
+    # Shaw clipping (k = 2, 5 rows) with per-sequence query positions
+    # [B, S]: the bias is [B, H, S, T].
+    table = f32(rng, 5, 3)
+    qpos = np.array([[0, 1, 2, 3], [4, 5, 6, 7]], np.int64)
+    kpos = np.arange(6, dtype=np.int64)
+    rows = np.clip(kpos[None, None, :] - qpos[:, :, None], -2, 2) + 2
+    seed = f32(rng, 2, 3, 4, 6)
+
+    def forward(v):
+        return [np.moveaxis(v[0][rows], -1, 1)]
+
+    inputs = [table, qpos, kpos]
+    return inputs + [seed], numeric_vjp(forward, inputs, [seed], [0])

@@ -320,6 +320,12 @@ LogicalResult Evaluator::evaluate(Operation *op) {
               get(o.getTable()), get(o.getQueryPositions()),
               get(o.getKeyPositions()), o.getMaxDistance(), out);
       })
+      .Case([&](RelativeBucketsOp o) {
+        status = ref::relativeBuckets(
+            o.getKind() == RelativeBiasKind::t5, get(o.getQueryPositions()),
+            get(o.getKeyPositions()), o.getNumBuckets(), o.getMaxDistance(),
+            o.getBidirectional(), out);
+      })
       .Case([&](AlibiOp o) {
         status =
             ref::alibi(get(o.getQueryPositions()), get(o.getKeyPositions()),

@@ -216,6 +216,22 @@ func.func @relative_bias_shaw(%table: tensor<9x3xf32>, %q: tensor<?xi64>,
   return %b : tensor<3x?x?xf32>
 }
 
+// relative_buckets: the same rows, as the result (per-sequence positions
+// [B, S] give [B, S, T]; the query map reads (d0, d1)).
+// CHECK-LABEL: func.func @relative_buckets_shaw
+// CHECK-SAME: (%[[QB:.+]]: tensor<2x?xi64>, %[[KB:.+]]: tensor<?xi64>)
+// CHECK: %[[ROWS:.+]] = linalg.generic {{.+}} ins(%[[QB]], %[[KB]] : tensor<2x?xi64>, tensor<?xi64>) outs(%{{.+}} : tensor<2x?x?xi64>)
+// CHECK: arith.subi
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: return %[[ROWS]]
+func.func @relative_buckets_shaw(%q: tensor<2x?xi64>, %k: tensor<?xi64>)
+    -> tensor<2x?x?xi64> {
+  %r = tessel.relative_buckets shaw %q, %k {max_distance = 4 : i64, num_buckets = 9 : i64}
+      : tensor<2x?xi64>, tensor<?xi64> -> tensor<2x?x?xi64>
+  return %r : tensor<2x?x?xi64>
+}
+
 // 12 heads: the 8 slopes of 8 heads, then every other one of 16 heads
 // (2^-0.5, 2^-1.5, ...), negated, as a constant read per head.
 // CHECK-LABEL: func.func @alibi
