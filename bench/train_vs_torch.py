@@ -3,9 +3,11 @@
 
     bench/train_vs_torch.py [--config test/e2e/Inputs/gpt2.json] [--steps 5]
                             [--batch 4] [--seq 16] [--optimizer adamw]
+                            [--time] [--tesselc-flags FLAGS]
 
-A GPT-2-family model (a HuggingFace config; the default is the small one the
-tests use) compiled with `tesselc --train`; random initial weights written
+A GPT-2-family or Llama-family model (a HuggingFace config; the default is
+the small GPT-2 the tests use; test/e2e/Inputs/llama.json is a small
+Llama with GQA) compiled with `tesselc --train`; random initial weights written
 to a safetensors file both sides load; the same token batches (a .npy of
 [steps, B, S + 1], which `tessel-run train` uses in order). PyTorch
 (Debian's python3-torch) runs the same forward pass written with torch ops,
@@ -13,7 +15,9 @@ autograd, and torch.optim.AdamW / Adam / SGD with weight decay on the
 parameters of rank >= 2 only (two parameter groups, as Tessel decays), the
 same learning rate and betas. Reports, per step, both losses and their
 relative difference, and at the end the largest relative difference of any
-final weight (relative to that tensor's largest magnitude). A check of
+final weight (relative to that tensor's largest magnitude); with --time,
+each side's time per step and their ratio (same threads; run PyTorch with
+OpenBLAS, bench/README.md). A check of
 gradients and optimizers against an independent implementation; not part
 of the test run (PyTorch is not in CI).
 """
@@ -23,7 +27,9 @@ import json
 import os
 import subprocess
 import sys
+import re
 import tempfile
+import time
 
 import numpy as np
 import torch
@@ -76,6 +82,54 @@ def gpt2_loss(w, cfg, tokens, targets):
         logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
+def llama_loss(w, cfg, tokens, targets):
+    """Llama (RMSNorm, RoPE as HuggingFace rotates halves, GQA, SwiGLU,
+    untied head) written with torch ops; w maps HuggingFace names to
+    tensors (Linear weights [out, in])."""
+    b, s = tokens.shape
+    d, heads = cfg["hidden_size"], cfg["num_attention_heads"]
+    kv = cfg.get("num_key_value_heads", heads)
+    hd, eps = d // heads, cfg["rms_norm_eps"]
+    theta = cfg.get("rope_theta", 10000.0)
+
+    def rms(x, g):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * g
+
+    inv = 1.0 / theta ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd)
+    angles = torch.arange(s, dtype=torch.float64)[:, None] * inv[None, :]
+    angles = torch.cat([angles, angles], -1)
+    cos, sin = angles.cos().float(), angles.sin().float()
+
+    def rope(x):
+        half = x.shape[-1] // 2
+        rotated = torch.cat([-x[..., half:], x[..., :half]], -1)
+        return x * cos + rotated * sin
+
+    x = w["model.embed_tokens.weight"][tokens]
+    mask = torch.full((s, s), float("-inf")).triu(1)
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        h = rms(x, w[p + "input_layernorm.weight"])
+        q = (h @ w[p + "self_attn.q_proj.weight"].T).view(b, s, heads, hd)
+        k = (h @ w[p + "self_attn.k_proj.weight"].T).view(b, s, kv, hd)
+        v = (h @ w[p + "self_attn.v_proj.weight"].T).view(b, s, kv, hd)
+        q, k, v = (t.transpose(1, 2) for t in (q, k, v))
+        q, k = rope(q), rope(k)
+        k = k.repeat_interleave(heads // kv, 1)
+        v = v.repeat_interleave(heads // kv, 1)
+        att = torch.softmax(q @ k.transpose(-1, -2) / hd ** 0.5 + mask, -1)
+        o = (att @ v).transpose(1, 2).reshape(b, s, d)
+        x = x + o @ w[p + "self_attn.o_proj.weight"].T
+        h = rms(x, w[p + "post_attention_layernorm.weight"])
+        gate = torch.nn.functional.silu(h @ w[p + "mlp.gate_proj.weight"].T)
+        x = x + (gate * (h @ w[p + "mlp.up_proj.weight"].T)) @ \
+            w[p + "mlp.down_proj.weight"].T
+    x = rms(x, w["model.norm.weight"])
+    logits = x @ w["lm_head.weight"].T
+    return torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config",
@@ -89,13 +143,22 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-2)
     parser.add_argument("--weight-decay", type=float, default=0.1)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--time", action="store_true",
+                        help="also report each side's time per step (all "
+                        "--steps steps, the first included on both sides)")
+    parser.add_argument("--tesselc-flags", default="",
+                        help="more tesselc flags (e.g. --untiled-attention)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cfg = json.load(open(args.config))
+    model_loss = llama_loss if cfg.get("model_type") == "llama" else gpt2_loss
     with tempfile.TemporaryDirectory() as tmp:
         artifact = os.path.join(tmp, "model.tsl")
+        start = time.perf_counter()
         subprocess.run([os.path.join(BIN, "tesselc"), args.config, "--train",
-                        "-o", artifact], check=True)
+                        *args.tesselc_flags.split(), "-o", artifact],
+                       check=True)
+        compile_s = time.perf_counter() - start
         manifest = json.load(open(os.path.join(artifact, "manifest.json")))
         rng = np.random.default_rng(0)
         init = {}
@@ -114,12 +177,15 @@ def main():
         log, out = os.path.join(tmp, "log.jsonl"), os.path.join(
             tmp, "out.safetensors")
         env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-        subprocess.run(
+        done = subprocess.run(
             [os.path.join(BIN, "tessel-run"), "train", artifact, "--data",
              data, "--weights", weights, "--steps", str(args.steps),
              "--optimizer", args.optimizer, "--lr", str(args.lr),
              "--weight-decay", str(args.weight_decay), "--log", log, "--save",
-             out], check=True, capture_output=True, env=env)
+             out], check=True, capture_output=True, text=True, env=env)
+        # tessel-run's own count of the step loop ("steps 1 to N in X s").
+        tessel_s = float(re.search(r"steps 1 to \d+ in ([0-9.]+) s",
+                                   done.stderr).group(1))
         tessel_losses = [json.loads(line)["loss"] for line in open(log)]
         tessel_final = read_safetensors(out)
 
@@ -132,13 +198,15 @@ def main():
                      "adamw": torch.optim.AdamW}[args.optimizer](
                          groups, lr=args.lr)
         torch_losses = []
+        start = time.perf_counter()
         for i in range(args.steps):
             batch = torch.from_numpy(steps[i])
             optimizer.zero_grad()
-            loss = gpt2_loss(w, cfg, batch[:, :-1], batch[:, 1:])
+            loss = model_loss(w, cfg, batch[:, :-1], batch[:, 1:])
             loss.backward()
             optimizer.step()
             torch_losses.append(float(loss))
+        torch_s = time.perf_counter() - start
 
         print(f"{os.path.basename(args.config)}: {args.steps} steps of "
               f"{args.optimizer} (lr {args.lr}, weight decay "
@@ -152,20 +220,29 @@ def main():
         # ignores a shift shared by every key): both sides get rounding
         # noise there, which Adam divides by its own size, so those entries
         # move by about lr per step in directions neither side shares.
-        d = cfg["n_embd"]
+        d = cfg.get("n_embd", 0)
         worst, where, key_bias = 0.0, "", 0.0
         for name, t in w.items():
             want, got = t.detach().numpy(), tessel_final[name]
             diff = np.abs(got - want)
-            if name.endswith("attn.c_attn.bias"):
+            if d and name.endswith("attn.c_attn.bias"):
                 key_bias = max(key_bias, float(diff[d:2 * d].max()))
                 diff[d:2 * d] = 0
             rel = float(diff.max() / np.abs(want).max())
             if rel > worst:
                 worst, where = rel, name
         print(f"final weights: largest relative difference {worst:.1e} "
-              f"({where}); the key biases (zero gradient, see the comment) "
-              f"differ by up to {key_bias:.1e}")
+              f"({where})" + (f"; the key biases (zero gradient, see the "
+                             f"comment) differ by up to {key_bias:.1e}"
+                             if d else ""))
+        if args.time:
+            count = sum(v.size for v in init.values())
+            print(f"time per step ({count / 1e6:.1f} M parameters, "
+                  f"{args.threads} threads; tesselc --train took "
+                  f"{compile_s:.0f} s): Tessel "
+                  f"{1e3 * tessel_s / args.steps:.1f} ms, PyTorch "
+                  f"{1e3 * torch_s / args.steps:.1f} ms; Tessel is "
+                  f"{torch_s / tessel_s:.2f}x PyTorch's speed")
 
 
 if __name__ == "__main__":
