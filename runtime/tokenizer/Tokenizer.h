@@ -70,6 +70,10 @@ protected:
 /// looked for and where.
 Status loadTokenizer(const std::string &path, std::unique_ptr<Tokenizer> &out);
 
+/// One token per byte: the tokenizer of a model of 256 tokens trained on
+/// raw bytes (a model that names no tokenizer files).
+std::unique_ptr<Tokenizer> makeByteTokenizer();
+
 /// Turns ids into text as they come, for streaming output: bytes of a
 /// character cut between tokens are held back until it is complete.
 class StreamDecoder {

@@ -4,7 +4,8 @@
 //       --seq 64 --optimizer adamw --lr 3e-3 --warmup 20 --schedule cosine
 //       --clip 1.0 --save trained.safetensors --log metrics.jsonl
 //
-// Trains a model compiled with `tesselc --train`: each step runs the
+// Trains a model compiled with `tesselc --train` (or a model definition,
+// compiled first by the tesselc beside tessel-run): each step runs the
 // `grads` entry point on a batch (inputs, and targets shifted by one),
 // decides whether to skip it, clips the gradients by their global norm and
 // updates every parameter in place (runtime/train/Optimizer.h). The data is
@@ -44,17 +45,19 @@ struct TrainingData {
   int64_t position = 0; ///< Text: where the next batch starts.
 };
 
-Status readText(const std::string &path, const Artifact &artifact,
-                TrainingData &data) {
+/// The ids of a text file: through --tokenizer or the artifact's own, else
+/// its bytes (a model of 256 tokens).
+Status readText(const std::string &path, const std::string &tokenizer,
+                const Artifact &artifact, TrainingData &data) {
   std::string text;
   TESSEL_RETURN_IF_ERROR(readFile(path, text));
-  std::string tokenizer = artifact.tokenizerPath();
   if (!tokenizer.empty()) {
 #ifdef TESSEL_HAVE_TOKENIZERS
     std::unique_ptr<Tokenizer> t;
     TESSEL_RETURN_IF_ERROR(run::loadModelTokenizer(tokenizer, artifact, t));
     std::vector<int32_t> ids;
-    TESSEL_RETURN_IF_ERROR(t->encode(text, ids));
+    if (Status s = t->encode(text, ids); !s.isOk())
+      return errorf(path, ": ", s.message());
     data.text = Tensor::zeros(DType::I64, {int64_t(ids.size())});
     data.text.ints.assign(ids.begin(), ids.end());
     return Status::ok();
@@ -63,10 +66,11 @@ Status readText(const std::string &path, const Artifact &artifact,
                         "with tokenizers");
 #endif
   }
-  if (artifact.vocabSize() < 256)
-    return errorf(path, ": the model has no tokenizer and a vocabulary of ",
+  if (artifact.vocabSize() != 256)
+    return errorf(path, ": the model names no tokenizer and has ",
                   artifact.vocabSize(),
-                  ", too small for bytes; give a .npy of token ids");
+                  " tokens, not the 256 of bytes; give --tokenizer or a .npy "
+                  "of token ids");
   data.text = Tensor::zeros(DType::I64, {int64_t(text.size())});
   for (size_t i = 0; i < text.size(); ++i)
     data.text.ints[i] = static_cast<unsigned char>(text[i]);
@@ -376,12 +380,17 @@ std::string lossPlot(const std::vector<double> &losses, int64_t first) {
 
 cli::CommandSpec run::trainCommand() {
   return {"train",
-          "Train a model compiled with tesselc --train (its grads entry point)",
-          "MODEL.tsl",
+          "Train a model: an artifact compiled with tesselc --train (its "
+          "grads entry point), or a model definition (.json) compiled now",
+          "MODEL.tsl|MODEL.json",
           {{"data", "FILE",
-            "A text file (through the artifact's tokenizer, else its bytes) "
-            "or a .npy of int64 [steps, B, S + 1] used in order",
+            "A text file (through the tokenizer, or as bytes for a model of "
+            "256 tokens that names none) or a .npy of int64 [steps, B, "
+            "S + 1] used in order",
             true},
+           {"tokenizer", "PATH",
+            "The text's tokenizer (directory or file; default: the "
+            "artifact's own)"},
            {"steps", "N", "Optimizer steps (default 100)"},
            {"batch", "B", "Sequences per step (default 8; a .npy sets it)"},
            {"seq", "S", "Tokens per sequence (default 64; a .npy sets it)"},
@@ -430,16 +439,23 @@ Status run::runTrain(const cli::ParsedArgs &args) {
   if (o.logEvery < 0)
     return errorf("--log-every must be positive, got ", o.logEvery);
 
+  // A model definition is compiled first, into a temporary artifact.
+  CompiledModel compiled;
+  std::string path = args.positional();
+  if (isModelDefinition(path)) {
+    TESSEL_RETURN_IF_ERROR(compileModel(path, {"--train"}, compiled));
+    path = compiled.artifact;
+  }
   // A resumed run takes its parameters from the checkpoint.
   Artifact artifact;
   if (args.has("resume")) {
-    TESSEL_RETURN_IF_ERROR(artifact.load(args.positional()));
+    TESSEL_RETURN_IF_ERROR(artifact.load(path));
     TESSEL_RETURN_IF_ERROR(
         checkCheckpointModel(args.get("resume", ""), artifact));
     TESSEL_RETURN_IF_ERROR(
         artifact.loadParameters(args.get("resume", ""), nullptr));
   } else {
-    TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact));
+    TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact, path));
   }
   const EntryPoint *grads = artifact.entry(EntryPointKind::Grads);
   if (!grads)
@@ -476,7 +492,8 @@ Status run::runTrain(const cli::ParsedArgs &args) {
     o.batch = data.steps.dim(1);
     o.seq = data.steps.dim(2) - 1;
   } else {
-    TESSEL_RETURN_IF_ERROR(readText(dataPath, artifact, data));
+    std::string tokenizer = args.get("tokenizer", artifact.tokenizerPath());
+    TESSEL_RETURN_IF_ERROR(readText(dataPath, tokenizer, artifact, data));
     if (data.text.numel() < o.seq + 1)
       return errorf(dataPath, ": ", data.text.numel(),
                     " tokens, too short for one sequence of --seq ", o.seq,

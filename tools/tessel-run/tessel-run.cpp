@@ -41,8 +41,10 @@ using namespace tessel::run;
 
 constexpr const char *kTool = "tessel-run";
 
-Status run::loadArtifact(const cli::ParsedArgs &args, Artifact &artifact) {
-  TESSEL_RETURN_IF_ERROR(artifact.load(args.positional()));
+Status run::loadArtifact(const cli::ParsedArgs &args, Artifact &artifact,
+                         const std::string &path) {
+  TESSEL_RETURN_IF_ERROR(
+      artifact.load(path.empty() ? args.positional() : path));
   if (args.has("profile"))
     TESSEL_RETURN_IF_ERROR(artifact.startProfile());
   uint64_t seed = 0;
@@ -116,7 +118,8 @@ const std::vector<cli::CommandSpec> &commands() {
         {"prompt", "TEXT",
          "Prompt text; the generated text is streamed as it comes"},
         {"tokenizer", "PATH",
-         "Tokenizer (directory or file; default: the artifact's own)"},
+         "Tokenizer (directory or file; default: the artifact's own, or "
+         "bytes for a model of 256 tokens that names none)"},
         {"ignore-eos", "",
          "With text output, go on past the end-of-text token"},
         {"no-bos", "",
@@ -429,7 +432,11 @@ Status openTokenizer(const cli::ParsedArgs &args, const Artifact &artifact,
   std::string path = args.get("tokenizer", "");
   if (path.empty() && args.has("prompt"))
     path = artifact.tokenizerPath();
-  if (path.empty()) {
+  // A model of 256 tokens that names no tokenizer reads bytes, as
+  // `tessel-run train` trains it on a text file.
+  bool bytes =
+      path.empty() && args.has("prompt") && artifact.vocabSize() == 256;
+  if (path.empty() && !bytes) {
     if (args.has("prompt"))
       return errorf(args.positional(),
                     ": --prompt needs a tokenizer: give --tokenizer, or "
@@ -438,7 +445,10 @@ Status openTokenizer(const cli::ParsedArgs &args, const Artifact &artifact,
   }
 #ifdef TESSEL_HAVE_TOKENIZERS
   std::unique_ptr<Tokenizer> tokenizer;
-  TESSEL_RETURN_IF_ERROR(loadModelTokenizer(path, artifact, tokenizer));
+  if (bytes)
+    tokenizer = makeByteTokenizer();
+  else
+    TESSEL_RETURN_IF_ERROR(loadModelTokenizer(path, artifact, tokenizer));
   out = std::make_unique<TextOutput>(std::move(tokenizer));
   out->stopAtEnd = !args.has("ignore-eos");
   return Status::ok();
