@@ -51,7 +51,9 @@ def Tessel_ParameterOp : Tessel_Op<"parameter",
     weights load by name. `init` says how to fill it when no checkpoint does:
 
     - `zeros`, `ones`, `constant` (`value`);
-    - `normal` and `truncated_normal` (mean 0, `std`; truncated at +-2 std);
+    - `normal` (mean 0, `std`) and `truncated_normal` (mean 0, standard
+      deviation `std`: a normal cut at 2 of its own standard deviations and
+      scaled so that the cut one has `std`, so |x| <= 2.27 std);
     - `xavier_uniform` / `xavier_normal` (Glorot: variance 2 / (fan_in +
       fan_out)), `kaiming_uniform` / `kaiming_normal` (He: variance
       2 / fan_in), with fan_in the last dimension and fan_out the product

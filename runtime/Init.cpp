@@ -39,6 +39,10 @@ private:
 
 } // namespace
 
+/// The standard deviation of N(0, 1) truncated to [-2, 2]:
+/// sqrt(1 - 4 phi(2) / (2 Phi(2) - 1)).
+constexpr double kTruncatedUnitStd = 0.87962566103423978;
+
 Status initialize(Tensor &tensor, const InitSpec &spec, uint64_t seed,
                   const std::string &name) {
   if (!isFloat(tensor.dtype))
@@ -73,7 +77,11 @@ Status initialize(Tensor &tensor, const InitSpec &spec, uint64_t seed,
     fillNormal(spec.std, false);
     break;
   case InitKind::TruncatedNormal:
-    fillNormal(spec.std, true);
+    // N(0, 1) cut at +-2 has standard deviation 0.8796...: the draws are
+    // scaled by std / 0.8796 so that their standard deviation is `std`
+    // (as TensorFlow's variance-scaling initializer corrects it); they lie
+    // within +-2 std / 0.8796 (2.27 std).
+    fillNormal(spec.std / kTruncatedUnitStd, true);
     break;
   case InitKind::XavierUniform:
     fillUniform(std::sqrt(6.0 / (fanIn + fanOut)));

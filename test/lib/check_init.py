@@ -12,8 +12,10 @@ again with seed 1 and with seed 2, and checks result i against SPEC i:
     zeros, ones           exactly 0 or 1
     constant:D:V          exactly V rounded to D
     normal:D:STD          mean 0, standard deviation STD (not truncated)
-    truncated_normal:D:STD  |x| <= 2 STD, standard deviation
-                          STD * sqrt(1 - 4 phi(2) / (2 Phi(2) - 1)) ~ 0.88 STD
+    truncated_normal:D:STD  standard deviation STD: a normal of STD / c
+                          cut at 2 of its own standard deviations, |x| <=
+                          2 STD / c ~ 2.27 STD, where c = sqrt(1 - 4 phi(2) /
+                          (2 Phi(2) - 1)) ~ 0.88 corrects for the cut
     xavier_uniform:D      U(-a, a), a = sqrt(6 / (fan_in + fan_out))
     xavier_normal:D       N(0, 2 / (fan_in + fan_out))
     kaiming_uniform:D     U(-a, a), a = sqrt(6 / fan_in)
@@ -136,7 +138,7 @@ def check_distribution(c, name, kind, dtype, x, arg):
     if kind == "normal":
         sd, uniform, truncated = arg, False, False
     elif kind == "truncated_normal":
-        sd, uniform, truncated = arg * TRUNCATED_STD, False, True
+        sd, uniform, truncated = arg, False, True
     elif kind == "xavier_normal":
         sd, uniform, truncated = math.sqrt(2 / (fan_in + fan_out)), False, False
     elif kind == "kaiming_normal":
@@ -171,15 +173,18 @@ def check_distribution(c, name, kind, dtype, x, arg):
         c.near(name, "fraction within half the bound", inner, p,
                K * math.sqrt(p * (1 - p) / n))
     elif truncated:
-        limit = 2 * arg
+        # The underlying normal's standard deviation, and its cut at 2 of it.
+        base = arg / TRUNCATED_STD
+        limit = 2 * base
         c.expect(a.max() <= limit * (1 + eps),
-                 f"{name}: max |x| {a.max():.6g} exceeds 2 std = {limit:.6g}")
-        # About n * 0.0011 samples lie in [1.99, 2] std: the cut is at 2.
+                 f"{name}: max |x| {a.max():.6g} exceeds the cut 2 std / c "
+                 f"= {limit:.6g}")
+        # About n * 0.0011 samples lie in [1.99, 2] base std: the cut is at 2.
         c.expect(a.max() >= limit * 0.995,
-                 f"{name}: max |x| {a.max():.6g} stays well below 2 std = "
+                 f"{name}: max |x| {a.max():.6g} stays well below the cut "
                  f"{limit:.6g}: truncated too early")
         p = normal_mass(1) / normal_mass(2)
-        inner = (a <= arg).mean()
+        inner = (a <= base).mean()
         c.near(name, "fraction within 1 std", inner, p,
                K * math.sqrt(p * (1 - p) / n))
     else:
