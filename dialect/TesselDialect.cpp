@@ -172,7 +172,8 @@ LogicalResult TesselDialect::verifyRegionResultAttribute(Operation *op,
                                                          unsigned resultIndex,
                                                          NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
-  if (name == GradientAttrHelper::getNameStr()) {
+  if (name == GradientAttrHelper::getNameStr() ||
+      name == UpdateAttrHelper::getNameStr()) {
     auto parameter = dyn_cast<StringAttr>(attr.getValue());
     if (!parameter || !isa<FunctionOpInterface>(op))
       return op->emitError()

@@ -38,6 +38,10 @@ def Tessel_Dialect : Dialect {
     // On a result of a grads entry point: the parameter it is the gradient
     // of (tessel-autodiff); the manifest names the result so.
     "::mlir::StringAttr":$gradient,
+    // On a result of a loss or grads entry point: the new value of the
+    // parameter it names (batch norm's running statistics in training),
+    // which the training loop writes into that parameter after a step.
+    "::mlir::StringAttr":$update,
     // On a function: a step of an entry point's schedule
     // (tessel-outline-steps).
     "::mlir::UnitAttr":$step,

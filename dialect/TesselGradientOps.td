@@ -77,6 +77,42 @@ def Tessel_SoftmaxGradOp : Tessel_Op<"softmax_grad", [Pure,
   let hasVerifier = 1;
 }
 
+def Tessel_BatchNormGradOp : Tessel_Op<"batch_norm_grad", [Pure,
+    AllTypesMatch<["input", "result_grad", "input_grad"]>,
+    AllTypesMatch<["gamma", "gamma_grad", "beta_grad"]>,
+    AllTypesMatch<["running_mean", "running_var"]>]> {
+  let summary = "dL/dx, dL/dgamma, dL/dbeta of tessel.batch_norm";
+  let description = [{
+    Per feature `c` of `x[..., c]`, over the `n` values of every other axis,
+    with `xhat = (x - mean) * rstd`, `rstd = 1 / sqrt(var + epsilon)`:
+
+      dgamma = sum dy * xhat,  dbeta = sum dy
+      training:  dx = gamma rstd / n * (n dy - sum dy - xhat sum(dy xhat))
+                 (mean and biased var are the batch's, recomputed from x)
+      otherwise: dx = gamma rstd dy  (the running statistics, constants)
+
+    ```mlir
+    %dx, %dg, %db = tessel.batch_norm_grad %x, %g, %rm, %rv, %dy
+        {epsilon = 1.000000e-05 : f64, training}
+        : tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input, Tessel_FloatTensor:$gamma,
+                       Tessel_FloatTensor:$running_mean,
+                       Tessel_FloatTensor:$running_var,
+                       Tessel_FloatTensor:$result_grad,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
+                       UnitAttr:$training);
+  let results = (outs Tessel_FloatTensor:$input_grad,
+                      Tessel_FloatTensor:$gamma_grad,
+                      Tessel_FloatTensor:$beta_grad);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $running_mean `,` $running_var `,` $result_grad
+    attr-dict `:` type($input) `,` type($gamma) `,` type($running_mean)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tessel_ScaleNormGradOp : Tessel_Op<"scale_norm_grad", [Pure,
     AllTypesMatch<["input", "result_grad", "input_grad"]>,
     AllTypesMatch<["scale", "scale_grad"]>]> {

@@ -34,6 +34,20 @@ LogicalResult SumToOp::verify() {
   return success();
 }
 
+LogicalResult BatchNormGradOp::verify() {
+  if (failed(
+          verifySameElementType(*this, {{"input", getInput()},
+                                        {"gamma", getGamma()},
+                                        {"running_mean", getRunningMean()}})) ||
+      failed(verifyNonScalar(*this, "input", getInput())))
+    return failure();
+  for (auto [name, value] : {std::pair<StringRef, Value>{"gamma", getGamma()},
+                             {"running_mean", getRunningMean()}})
+    if (failed(verifyFeatureVector(*this, name, value, getInput())))
+      return failure();
+  return verifyEpsilon(*this, getEpsilon().convertToDouble());
+}
+
 LogicalResult SoftmaxGradOp::verify() {
   int64_t rank = shapeOf(getResult()).size(), axis = getAxis();
   if (axis < -rank || axis >= rank)

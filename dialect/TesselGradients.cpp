@@ -220,6 +220,25 @@ LogicalResult ScaleNormOp::buildGradients(OpBuilder &b,
   return success();
 }
 
+/// y = (x - mean) rstd gamma + beta per feature (tessel.batch_norm_grad
+/// has both modes' formulas: in training the batch statistics depend on
+/// x). The running statistics are state, not parameters (PyTorch's
+/// buffers): they get no gradient, even where the output reads them, and
+/// the updated ones pass none back.
+LogicalResult BatchNormOp::buildGradients(OpBuilder &b,
+                                          ArrayRef<Value> resultGradients,
+                                          SmallVectorImpl<Value> &grads) {
+  if (!resultGradients[0])
+    return emitOpError() << "has no gradient for its result";
+  auto backward = BatchNormGradOp::create(
+      b, getLoc(), getInput().getType(), getGamma().getType(),
+      getGamma().getType(), getInput(), getGamma(), getRunningMean(),
+      getRunningVar(), resultGradients[0], getEpsilonAttr(), getTrainingAttr());
+  grads.append({backward.getInputGrad(), backward.getGammaGrad(),
+                backward.getBetaGrad(), nullptr, nullptr});
+  return success();
+}
+
 /// y = transpose(x, p):  dx = transpose(dy, p⁻¹).
 LogicalResult TransposeOp::buildGradients(OpBuilder &b,
                                           ArrayRef<Value> resultGradients,

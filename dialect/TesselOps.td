@@ -498,6 +498,7 @@ def Tessel_ScaleNormOp : Tessel_Op<"scale_norm",
 }
 
 def Tessel_BatchNormOp : Tessel_Op<"batch_norm", [Pure,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>,
     AllTypesMatch<["input", "result"]>,
     AllTypesMatch<["running_mean", "running_var", "new_running_mean",
                    "new_running_var"]>]> {

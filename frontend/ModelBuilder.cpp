@@ -110,6 +110,10 @@ private:
   /// written by this step (the results updating them); with a paged cache,
   /// the block tables [B, blocks] and the pools as the caches.
   SmallVector<Value> caches, updatedCaches;
+  /// Building the loss: batch norm uses batch statistics, and its updated
+  /// running statistics are returned, by parameter name.
+  bool training = false;
+  SmallVector<std::pair<std::string, Value>> statUpdates;
   Value blockTables;
 };
 
@@ -289,10 +293,16 @@ Value ModelBuilder::norm(Value x, const std::string &prefix, int64_t d) {
     Value beta = zeros(prefix + ".bias", {d});
     Value mean = zeros(prefix + ".running_mean", {d});
     Value var = ones(prefix + ".running_var", {d});
-    // The forward pass is inference: running statistics, result 0.
-    return tessel::BatchNormOp::create(b, x, g, beta, mean, var, eps,
-                                       llvm::APFloat(0.1), false)
-        .getResult();
+    // Inference reads the running statistics. The loss trains: batch
+    // statistics, and the updated running ones become results of the
+    // entry point (tessel.update) that the training loop writes back.
+    auto op = tessel::BatchNormOp::create(b, x, g, beta, mean, var, eps,
+                                          llvm::APFloat(0.1), training);
+    if (training) {
+      statUpdates.push_back({prefix + ".running_mean", op.getNewRunningMean()});
+      statUpdates.push_back({prefix + ".running_var", op.getNewRunningVar()});
+    }
+    return op.getResult();
   }
   }
   return x;
@@ -562,6 +572,8 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   // The loss: the forward pass, then the mean cross-entropy of the logits
   // against targets [B, S] (ignore_index -100).
   bool lossOnly = kind == EntryPointKind::Loss;
+  training = lossOnly;
+  statUpdates.clear();
   if (lossOnly) {
     inputs.push_back(tokensType);
     results = {tensor({})};
@@ -696,7 +708,18 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
                                                  entry->getArgument(1));
   }
   returned.append(updatedCaches.begin(), updatedCaches.end());
+  for (auto &[parameter, value] : statUpdates)
+    returned.push_back(value);
   func::ReturnOp::create(b, returned);
+  if (lossOnly) {
+    SmallVector<Type> types;
+    for (Value v : returned)
+      types.push_back(v.getType());
+    func.setFunctionType(b.getFunctionType(inputs, types));
+    for (auto [i, update] : llvm::enumerate(statUpdates))
+      func.setResultAttr(1 + i, TesselDialect::UpdateAttrHelper::getNameStr(),
+                         b.getStringAttr(update.first));
+  }
   // The caches are updated in place: result 1 + i is argument
   // firstCache + i.
   if (decoding)

@@ -170,9 +170,18 @@ Status checkEntryPointKind(EntryPointKind kind,
     if (results.empty() || !floats(results[0], 0))
       return errorf("a ", kindName,
                     " entry point returns the loss (rank 0) first");
-    if (kind == EntryPointKind::Loss && results.size() != 1)
-      return errorf("a loss entry point returns only the loss, got ",
-                    results.size(), " results");
+    // Then, for a loss, only parameter updates ("update.NAME": batch norm's
+    // running statistics); for grads, updates and gradients ("grad.NAME").
+    for (size_t i = 1; i < results.size(); ++i) {
+      const std::string &n = results[i].name;
+      bool update = n.rfind("update.", 0) == 0;
+      bool gradient = n.rfind("grad.", 0) == 0;
+      if (!update && !(gradient && kind == EntryPointKind::Grads))
+        return errorf(
+            "a ", kindName, " entry point's result ", i, " (", n,
+            ") is neither a parameter update (update.NAME)",
+            kind == EntryPointKind::Grads ? " nor a gradient (grad.NAME)" : "");
+    }
     return Status::ok();
   }
   if (results.empty() || !floats(results[0], 3))

@@ -189,10 +189,14 @@ LogicalResult buildManifest(ModuleOp module,
       // A gradient is named after its parameter.
       auto gradient = func.getResultAttrOfType<StringAttr>(
           i, TesselDialect::GradientAttrHelper::getNameStr());
+      // A parameter's new value (batch norm's running statistics).
+      auto update = func.getResultAttrOfType<StringAttr>(
+          i, TesselDialect::UpdateAttrHelper::getNameStr());
       bool loss = kind && (kind.getValue() == EntryPointKind::Loss ||
                            kind.getValue() == EntryPointKind::Grads);
       std::string name = kind && i == 0 ? (loss ? "loss" : "logits")
                          : gradient     ? "grad." + gradient.str()
+                         : update       ? "update." + update.str()
                          : inPlace && inPlace.getInt() >= 0 &&
                                  size_t(inPlace.getInt()) < inputs.size()
                              ? inputs[inPlace.getInt()].name

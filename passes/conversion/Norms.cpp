@@ -484,6 +484,33 @@ struct LowerScaleNorm : OpRewritePattern<tessel::ScaleNormOp> {
   }
 };
 
+/// The batch statistics of x[..., c] per feature, over every other axis:
+/// the count n (f32), the mean and the sum of squared deviations (f32 [C]).
+struct BatchStatistics {
+  Value n, mean, squares;
+};
+BatchStatistics batchStatistics(OpBuilder &b, Location loc, Value x) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    sizes.push_back(tensor::getMixedSize(b, loc, x, i));
+  Value n = productAsF32(b, loc, sizes);
+  Value sum = reduceF32(b, loc, x, {rank - 1}, {}, 0.0,
+                        [](OpBuilder &nb, Location nl, Value acc, Value e,
+                           ValueRange) { return addF(nb, nl, acc, e); });
+  Value mean =
+      mapF32(b, loc, sum, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return divF(nb, nl, a[0], n);
+      });
+  Value squares = reduceF32(
+      b, loc, x, {rank - 1}, mean, 0.0,
+      [](OpBuilder &nb, Location nl, Value acc, Value e, ValueRange m) {
+        Value c = subF(nb, nl, e, m[0]);
+        return addF(nb, nl, acc, mulF(nb, nl, c, c));
+      });
+  return {n, mean, squares};
+}
+
 /// Per feature c of x[..., c]: training uses the batch statistics over every
 /// other axis (biased variance) and updates the running ones (unbiased
 /// variance); inference uses and returns the running statistics.
@@ -494,7 +521,6 @@ struct LowerBatchNorm : OpRewritePattern<tessel::BatchNormOp> {
     Location loc = op.getLoc();
     Value x = op.getInput();
     auto type = cast<RankedTensorType>(op.getResult().getType());
-    int64_t rank = type.getRank();
     double epsilon = op.getEpsilon().convertToDouble();
     double momentum = op.getMomentum().convertToDouble();
     Value runningMean = op.getRunningMean(), runningVar = op.getRunningVar();
@@ -505,22 +531,9 @@ struct LowerBatchNorm : OpRewritePattern<tessel::BatchNormOp> {
           tensor::getMixedSizes(b, loc, runningMean);
       auto f32Stat = RankedTensorType::get(statType.getShape(), b.getF32Type());
       AffineMap id1 = b.getMultiDimIdentityMap(1);
-      SmallVector<OpFoldResult> sizes;
-      for (int64_t i = 0; i + 1 < rank; ++i)
-        sizes.push_back(tensor::getMixedSize(b, loc, x, i));
-      Value n = productAsF32(b, loc, sizes);
-      Value sum = reduceF32(b, loc, x, {rank - 1}, {}, 0.0,
-                            [](OpBuilder &nb, Location nl, Value acc, Value e,
-                               ValueRange) { return addF(nb, nl, acc, e); });
-      mean = mapF32(b, loc, sum, [&](OpBuilder &nb, Location nl, ValueRange a) {
-        return divF(nb, nl, a[0], n);
-      });
-      Value squares = reduceF32(
-          b, loc, x, {rank - 1}, mean, 0.0,
-          [](OpBuilder &nb, Location nl, Value acc, Value e, ValueRange m) {
-            Value c = subF(nb, nl, e, m[0]);
-            return addF(nb, nl, acc, mulF(nb, nl, c, c));
-          });
+      BatchStatistics stats = batchStatistics(b, loc, x);
+      Value n = stats.n, squares = stats.squares;
+      mean = stats.mean;
       // One generic for inv and the two running statistics.
       SmallVector<Value> outs{emptyTensor(b, loc, f32Stat, statSizes),
                               emptyTensor(b, loc, statType, statSizes),
@@ -571,10 +584,93 @@ struct LowerBatchNorm : OpRewritePattern<tessel::BatchNormOp> {
   }
 };
 
+/// Per feature: the statistics (the batch's, recomputed, in training; else
+/// the running ones) and rstd; one reduction for sum dy and sum dy xhat;
+/// then dx elementwise. dgamma and dbeta are the two sums.
+struct LowerBatchNormGrad : OpRewritePattern<tessel::BatchNormGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::BatchNormGradOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    Value x = op.getInput(), dy = op.getResultGrad(), gamma = op.getGamma();
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t rank = type.getRank();
+    double epsilon = op.getEpsilon().convertToDouble();
+    bool training = op.getTraining();
+    Value mean = op.getRunningMean(), rstd, n;
+    if (training) {
+      BatchStatistics stats = batchStatistics(b, loc, x);
+      n = stats.n;
+      mean = stats.mean;
+      rstd = mapF32(b, loc, stats.squares,
+                    [&](OpBuilder &nb, Location nl, ValueRange a) {
+                      return invSqrt(nb, nl, divF(nb, nl, a[0], n), epsilon);
+                    });
+    } else {
+      rstd = mapF32(b, loc, op.getRunningVar(),
+                    [&](OpBuilder &nb, Location nl, ValueRange a) {
+                      return invSqrt(nb, nl, a[0], epsilon);
+                    });
+    }
+    AffineMap all = b.getMultiDimIdentityMap(rank);
+    AffineMap feature = projection(ctx, rank, {rank - 1});
+    auto featureType =
+        RankedTensorType::get({type.getShape().back()}, b.getF32Type());
+    Value zeros = filledTensor(
+        b, loc, featureType, {tensor::getMixedSize(b, loc, x, rank - 1)}, 0.0);
+    auto xhatOf = [&](OpBuilder &nb, Location nl, Value e, Value m, Value r) {
+      return mulF(nb, nl, subF(nb, nl, e, toF32(nb, nl, m)), r);
+    };
+    SmallVector<int64_t> reduced = range(0, rank - 1);
+    ValueRange sums =
+        generic(b, loc, ValueRange{x, dy, mean, rstd}, ValueRange{zeros, zeros},
+                {all, all, feature, feature, feature, feature},
+                iterators(rank, reduced),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value d = toF32(nb, nl, args[1]);
+                  Value xhat =
+                      xhatOf(nb, nl, toF32(nb, nl, args[0]), args[2], args[3]);
+                  linalg::YieldOp::create(
+                      nb, nl,
+                      ValueRange{addF(nb, nl, args[4], d),
+                                 addF(nb, nl, args[5], mulF(nb, nl, d, xhat))});
+                });
+    Value sumDy = sums[0], sumDyXhat = sums[1];
+    Type element = type.getElementType();
+    Value dx = generic(
+        b, loc, ValueRange{x, dy, mean, rstd, gamma, sumDy, sumDyXhat},
+        emptyTensor(b, loc, type, tensor::getMixedSizes(b, loc, x)),
+        {all, all, feature, feature, feature, feature, feature, all},
+        iterators(rank), [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value d = toF32(nb, nl, args[1]);
+          Value scale = mulF(nb, nl, toF32(nb, nl, args[4]), args[3]);
+          Value v;
+          if (training) {
+            // gamma rstd (dy - mean(dy) - xhat mean(dy xhat)): the means
+            // first, so no term is n times larger than dy.
+            Value xhat =
+                xhatOf(nb, nl, toF32(nb, nl, args[0]), args[2], args[3]);
+            Value inner = subF(nb, nl, d, divF(nb, nl, args[5], n));
+            Value meanDyXhat = divF(nb, nl, args[6], n);
+            inner = subF(nb, nl, inner, mulF(nb, nl, xhat, meanDyXhat));
+            v = mulF(nb, nl, scale, inner);
+          } else {
+            v = mulF(nb, nl, scale, d);
+          }
+          linalg::YieldOp::create(nb, nl, fromF32(nb, nl, v, element));
+        })[0];
+    auto gammaType = cast<RankedTensorType>(gamma.getType());
+    b.replaceOp(op, ValueRange{dx, castFromF32(b, loc, sumDyXhat, gammaType),
+                               castFromF32(b, loc, sumDy, gammaType)});
+    return success();
+  }
+};
+
 } // namespace
 
 void tessel::populateNormLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLayerNorm, LowerRMSNorm, LowerScaleNorm, LowerBatchNorm,
-               LowerLayerNormGrad, LowerRMSNormGrad, LowerScaleNormGrad>(
-      patterns.getContext());
+               LowerBatchNormGrad, LowerLayerNormGrad, LowerRMSNormGrad,
+               LowerScaleNormGrad>(patterns.getContext());
 }

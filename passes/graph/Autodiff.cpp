@@ -204,11 +204,17 @@ LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
   Location loc = vjp.getLoc();
   if (entryPoint) {
     // dL/dL = 1.
+    // The loss, then any parameter updates (tessel.update: batch norm's
+    // running statistics), which pass through undifferentiated.
     auto type = dyn_cast<RankedTensorType>(ret.getOperand(0).getType());
-    if (ret.getNumOperands() != 1 || !type || type.getRank() != 0 ||
-        !isFloatTensor(type))
+    bool updatesOnly = true;
+    for (unsigned i = 1; i < ret.getNumOperands(); ++i)
+      updatesOnly &= bool(func.getResultAttr(
+          i, tessel::TesselDialect::UpdateAttrHelper::getNameStr()));
+    if (!updatesOnly || !type || type.getRank() != 0 || !isFloatTensor(type))
       return func.emitError() << "a loss entry point returns one rank-0 float "
-                                 "tensor";
+                                 "tensor (then only parameter updates, "
+                                 "tessel.update)";
     backward.accumulate(
         ret.getOperand(0),
         arith::ConstantOp::create(
@@ -236,11 +242,19 @@ LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
     results.push_back(*grad);
     gradientOf.push_back({});
   }
-  llvm::DenseSet<StringRef> read;
+  // Parameters the loss updates itself (batch norm's running statistics)
+  // are state: they get no gradient.
+  llvm::DenseSet<StringRef> read, updated;
   vjp.walk([&](tessel::GetParameterOp get) { read.insert(get.getName()); });
+  if (entryPoint)
+    for (unsigned i = 1; i < func.getNumResults(); ++i)
+      if (auto name = func.getResultAttrOfType<StringAttr>(
+              i, tessel::TesselDialect::UpdateAttrHelper::getNameStr()))
+        updated.insert(name.getValue());
   for (auto parameter :
        func->getParentOfType<ModuleOp>().getOps<tessel::ParameterOp>()) {
-    if (!read.contains(parameter.getSymName()))
+    if (!read.contains(parameter.getSymName()) ||
+        updated.contains(parameter.getSymName()))
       continue;
     Value grad = backward.parameterGrads.lookup(parameter.getSymName());
     if (!grad) {
@@ -260,14 +274,20 @@ LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
     resultTypes.push_back(v.getType());
   vjp.setFunctionType(b.getFunctionType(block.getArgumentTypes(), resultTypes));
   vjp.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
-  if (!entryPoint)
+  if (!entryPoint) {
     vjp.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
-  else
+  } else {
+    // The loss's updates keep their marks; each gradient names its
+    // parameter.
+    StringRef update = tessel::TesselDialect::UpdateAttrHelper::getNameStr();
+    for (unsigned i = 1; i < func.getNumResults(); ++i)
+      vjp.setResultAttr(i, update, func.getResultAttr(i, update));
     for (auto [i, name] : llvm::enumerate(gradientOf))
       if (!name.empty())
         vjp.setResultAttr(
             i, tessel::TesselDialect::GradientAttrHelper::getNameStr(),
             b.getStringAttr(name));
+  }
   return success();
 }
 

@@ -76,6 +76,12 @@ Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
                  const Tensor &runningMean, const Tensor &runningVar,
                  double epsilon, double momentum, bool training, Tensor &y,
                  Tensor &newRunningMean, Tensor &newRunningVar);
+/// The gradients of batch_norm (training: batch statistics from x;
+/// otherwise the running ones): dx, dgamma, dbeta.
+Status batchNormGrad(const Tensor &x, const Tensor &gamma,
+                     const Tensor &runningMean, const Tensor &runningVar,
+                     const Tensor &dy, double epsilon, bool training,
+                     Tensor &dx, Tensor &dgamma, Tensor &dbeta);
 
 // Positions.
 /// With `inverse`, the rotation by -angle (RoPE's transpose: its gradient).

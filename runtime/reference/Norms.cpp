@@ -144,4 +144,53 @@ Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
   return Status::ok();
 }
 
+Status batchNormGrad(const Tensor &x, const Tensor &gamma,
+                     const Tensor &runningMean, const Tensor &runningVar,
+                     const Tensor &dy, double epsilon, bool training,
+                     Tensor &dx, Tensor &dgamma, Tensor &dbeta) {
+  for (auto [name, v] :
+       {std::pair<const char *, const Tensor *>{"gamma", &gamma},
+        {"running_mean", &runningMean},
+        {"running_var", &runningVar}})
+    TESSEL_RETURN_IF_ERROR(checkFeatureVector("batch_norm_grad", name, *v, x));
+  if (dy.shape != x.shape)
+    return errorf("batch_norm_grad: result_grad shape ", formatShape(dy.shape),
+                  " differs from input shape ", formatShape(x.shape));
+  int64_t c = x.dim(-1), n = c ? x.numel() / c : 0;
+  dx = Tensor::zeros(x.dtype, x.shape);
+  dgamma = Tensor::zeros(gamma.dtype, gamma.shape);
+  dbeta = Tensor::zeros(gamma.dtype, gamma.shape);
+  std::vector<double> xhat(n);
+  for (int64_t f = 0; f < c; ++f) {
+    double mean = runningMean.floats[f], var = runningVar.floats[f];
+    if (training) {
+      mean = 0.0;
+      for (int64_t r = 0; r < n; ++r)
+        mean += x.floats[r * c + f];
+      mean /= n;
+      var = 0.0;
+      for (int64_t r = 0; r < n; ++r)
+        var += (x.floats[r * c + f] - mean) * (x.floats[r * c + f] - mean);
+      var /= n;
+    }
+    double rstd = 1.0 / std::sqrt(var + epsilon);
+    double sumDy = 0.0, sumDyXhat = 0.0;
+    for (int64_t r = 0; r < n; ++r) {
+      xhat[r] = (x.floats[r * c + f] - mean) * rstd;
+      sumDy += dy.floats[r * c + f];
+      sumDyXhat += dy.floats[r * c + f] * xhat[r];
+    }
+    dgamma.floats[f] = static_cast<float>(sumDyXhat);
+    dbeta.floats[f] = static_cast<float>(sumDy);
+    double g = gamma.floats[f];
+    for (int64_t r = 0; r < n; ++r) {
+      double d = dy.floats[r * c + f];
+      double v = training ? g * rstd / n * (n * d - sumDy - xhat[r] * sumDyXhat)
+                          : g * rstd * d;
+      dx.floats[r * c + f] = static_cast<float>(v);
+    }
+  }
+  return Status::ok();
+}
+
 } // namespace tessel::reference

@@ -67,3 +67,17 @@ func.func @softmax_grad(%y: tensor<?x8x?xf32>, %dy: tensor<?x8x?xf32>) {
   %1 = tessel.softmax_grad %y, %dy : tensor<?x8x?xf32>
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @batch_norm_grad
+// CHECK: %input_grad, %gamma_grad, %beta_grad = tessel.batch_norm_grad %{{.+}} {training} : tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>
+// CHECK: tessel.batch_norm_grad %{{.+}} : tensor<?x64xbf16>, tensor<64xbf16>, tensor<64xbf16>
+func.func @batch_norm_grad(%x: tensor<?x?x64xf32>, %g: tensor<64xf32>,
+    %h: tensor<?x64xbf16>, %hg: tensor<64xbf16>) {
+  %0:3 = tessel.batch_norm_grad %x, %g, %g, %g, %x {training}
+      : tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>
+  %1:3 = tessel.batch_norm_grad %h, %hg, %hg, %hg, %h
+      : tensor<?x64xbf16>, tensor<64xbf16>, tensor<64xbf16>
+  return
+}

@@ -83,3 +83,11 @@ func.func @softmax_grad_axis(%y: tensor<2x5xf32>, %dy: tensor<2x5xf32>) -> tenso
   %0 = tessel.softmax_grad %y, %dy {axis = 2 : i64} : tensor<2x5xf32>
   return %0 : tensor<2x5xf32>
 }
+
+// -----
+
+func.func @batch_norm_grad_features(%x: tensor<3x8xf32>, %g: tensor<6xf32>) {
+  // expected-error @+1 {{gamma shape [6] must be [8], the last dimension of input shape [3, 8]}}
+  %0:3 = tessel.batch_norm_grad %x, %g, %g, %g, %x : tensor<3x8xf32>, tensor<6xf32>, tensor<6xf32>
+  return
+}

@@ -7,7 +7,8 @@
 // rotate-half and partial interleaved), slices, concat and broadcast,
 // ScaleNorm, attention written op by op (matmul, softmax, matmul), and
 // relative-position bias tables (t5 buckets; shaw with per-sequence
-// positions) feeding attention.
+// positions) feeding attention, and batch norm in training mode (the batch
+// statistics depend on x) and with running statistics.
 // RUN: tessel-opt --tessel-autodiff %s -o %t.mlir
 // RUN: %oracle check %t.mlir mlp_vjp
 // RUN: %oracle check %t.mlir broadcast_vjp
@@ -22,6 +23,7 @@
 // RUN: %oracle check %t.mlir softmax_attention_vjp
 // RUN: %oracle check %t.mlir relative_bias_t5_vjp
 // RUN: %oracle check %t.mlir relative_bias_shaw_vjp
+// RUN: %oracle check %t.mlir batch_norm_vjp
 
 func.func @mlp(%x: tensor<?x8xf32>, %w1: tensor<16x8xf32>, %b1: tensor<16xf32>,
     %w2: tensor<5x16xf32>, %t: tensor<?xi64>) -> tensor<f32>
@@ -157,4 +159,19 @@ func.func @relative_bias_shaw(%table: tensor<5x3xf32>, %qpos: tensor<2x4xi64>,
   %bias = tessel.relative_bias shaw %table, %qpos, %kpos {max_distance = 2 : i64}
       : tensor<5x3xf32>, tensor<2x4xi64>, tensor<6xi64> -> tensor<2x3x4x6xf32>
   return %bias : tensor<2x3x4x6xf32>
+}
+
+func.func @batch_norm(%x: tensor<?x4x5xf32>, %g: tensor<5xf32>,
+    %b: tensor<5xf32>, %rm: tensor<5xf32>, %rv: tensor<5xf32>)
+    -> (tensor<?x4x5xf32>, tensor<?x4x5xf32>)
+    attributes {tessel.differentiate} {
+  %y, %m, %v = tessel.batch_norm %x, %g, %b, %rm, %rv
+      {epsilon = 1.000000e-05 : f64, momentum = 1.000000e-01 : f64, training}
+      : tensor<?x4x5xf32>, tensor<5xf32>, tensor<5xf32>, tensor<5xf32>,
+        tensor<5xf32>
+  %z, %m2, %v2 = tessel.batch_norm %x, %g, %b, %rm, %rv
+      {epsilon = 1.000000e-05 : f64, momentum = 1.000000e-01 : f64}
+      : tensor<?x4x5xf32>, tensor<5xf32>, tensor<5xf32>, tensor<5xf32>,
+        tensor<5xf32>
+  return %y, %z : tensor<?x4x5xf32>, tensor<?x4x5xf32>
 }

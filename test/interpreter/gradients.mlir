@@ -1,7 +1,7 @@
 // Reference interpreter: the backward ops (sum_to, linear_weight_grad,
 // gelu_grad, silu_grad, embedding_grad, cross_entropy_grad, layer_norm_grad,
-// rms_norm_grad, attention_grad, slice_grad, scale_norm_grad, softmax_grad)
-// against their
+// rms_norm_grad, attention_grad, slice_grad, scale_norm_grad, softmax_grad,
+// batch_norm_grad) against their
 // formulas in NumPy float64, and the errors for out-of-range ids and
 // targets.
 // RUN: %oracle check %s sum_to_leading
@@ -25,6 +25,8 @@
 // RUN: %oracle check %s slice_grad_middle
 // RUN: %oracle check %s scale_norm_grad_clamped
 // RUN: %oracle check %s softmax_grad_middle_axis
+// RUN: %oracle check %s batch_norm_grad_training
+// RUN: %oracle check %s batch_norm_grad_running
 // RUN: not tessel-interpret %s --entry bad_id --print 2>&1 | FileCheck %s --check-prefix=BAD_ID
 // RUN: not tessel-interpret %s --entry bad_target --print 2>&1 | FileCheck %s --check-prefix=BAD_TARGET
 
@@ -138,6 +140,24 @@ func.func @softmax_grad_middle_axis(%y: tensor<?x7x3xf32>,
     %dy: tensor<?x7x3xf32>) -> tensor<?x7x3xf32> {
   %dx = tessel.softmax_grad %y, %dy {axis = 1 : i64} : tensor<?x7x3xf32>
   return %dx : tensor<?x7x3xf32>
+}
+
+func.func @batch_norm_grad_training(%x: tensor<?x?x6xf32>,
+    %g: tensor<6xf32>, %rm: tensor<6xf32>, %rv: tensor<6xf32>,
+    %dy: tensor<?x?x6xf32>) -> (tensor<?x?x6xf32>, tensor<6xf32>, tensor<6xf32>) {
+  %dx, %dg, %db = tessel.batch_norm_grad %x, %g, %rm, %rv, %dy
+      {epsilon = 1.000000e-05 : f64, training}
+      : tensor<?x?x6xf32>, tensor<6xf32>, tensor<6xf32>
+  return %dx, %dg, %db : tensor<?x?x6xf32>, tensor<6xf32>, tensor<6xf32>
+}
+
+func.func @batch_norm_grad_running(%x: tensor<?x6xf32>,
+    %g: tensor<6xf32>, %rm: tensor<6xf32>, %rv: tensor<6xf32>,
+    %dy: tensor<?x6xf32>) -> (tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>) {
+  %dx, %dg, %db = tessel.batch_norm_grad %x, %g, %rm, %rv, %dy
+      {epsilon = 1.000000e-03 : f64}
+      : tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>
+  return %dx, %dg, %db : tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>
 }
 
 func.func @attention_grad_causal_gqa(%q: tensor<?x4x?x8xf32>,

@@ -299,3 +299,26 @@ def relative_bias_shaw_vjp(rng):
 
     inputs = [table, qpos, kpos]
     return inputs + [seed], numeric_vjp(forward, inputs, [seed], [0])
+
+
+@case("batch_norm_vjp", rtol=1e-4, atol=1e-6)
+def batch_norm_vjp(rng):
+    # The same batch norm in training mode (statistics of this batch) and
+    # with the running statistics; the running ones get no gradient.
+    x, g, b = f32(rng, 3, 4, 5) * 1.5 + 0.5, f32(rng, 5), f32(rng, 5)
+    rm, rv = f32(rng, 5), np.abs(f32(rng, 5)) + 0.5
+    seeds = [f32(rng, 3, 4, 5), f32(rng, 3, 4, 5)]
+
+    def forward(v):
+        x, g, b, rm, rv = v
+        mean, var = x.mean((0, 1)), x.var((0, 1))
+        train = (x - mean) / np.sqrt(var + 1e-5) * g + b
+        infer = (x - rm) / np.sqrt(rv + 1e-5) * g + b
+        return [train, infer]
+
+    # The running statistics are state, not parameters (PyTorch's buffers):
+    # the rule gives them no gradient, even where the output depends on
+    # them.
+    inputs = [x, g, b, rm, rv]
+    return inputs + seeds, (numeric_vjp(forward, inputs, seeds, [0, 1, 2]) +
+                            [np.zeros(5), np.zeros(5)])

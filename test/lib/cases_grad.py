@@ -305,3 +305,35 @@ def softmax_grad_middle_axis(rng):
     y = e / e.sum(1, keepdims=True)
     dx = y * (f64(dy) - (f64(dy) * y).sum(1, keepdims=True))
     return [y.astype(np.float32), dy], [dx]
+
+
+def batch_norm_grad(x, g, rm, rv, dy, eps, training):
+    """dx, dgamma, dbeta of batch norm over every axis but the last, from
+    the textbook formulas in float64."""
+    x64, dy64, g64 = f64(x), f64(dy), f64(g)
+    axes = tuple(range(x.ndim - 1))
+    n = x.size // x.shape[-1]
+    mean = x64.mean(axes) if training else f64(rm)
+    var = x64.var(axes) if training else f64(rv)
+    rstd = 1 / np.sqrt(var + eps)
+    xhat = (x64 - mean) * rstd
+    sum_dy, sum_dy_xhat = dy64.sum(axes), (dy64 * xhat).sum(axes)
+    if training:
+        dx = g64 * rstd / n * (n * dy64 - sum_dy - xhat * sum_dy_xhat)
+    else:
+        dx = g64 * rstd * dy64
+    return [dx, sum_dy_xhat, sum_dy]
+
+
+@case("batch_norm_grad_training", rtol=1e-4, atol=1e-5)
+def batch_norm_grad_training(rng):
+    x, dy = f32(rng, 3, 5, 6) * 2 + 1, f32(rng, 3, 5, 6)
+    g, rm, rv = f32(rng, 6), f32(rng, 6), np.abs(f32(rng, 6)) + 0.5
+    return [x, g, rm, rv, dy], batch_norm_grad(x, g, rm, rv, dy, 1e-5, True)
+
+
+@case("batch_norm_grad_running", rtol=1e-4, atol=1e-5)
+def batch_norm_grad_running(rng):
+    x, dy = f32(rng, 7, 6), f32(rng, 7, 6)
+    g, rm, rv = f32(rng, 6), f32(rng, 6), np.abs(f32(rng, 6)) + 0.5
+    return [x, g, rm, rv, dy], batch_norm_grad(x, g, rm, rv, dy, 1e-3, False)

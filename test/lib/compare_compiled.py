@@ -152,9 +152,13 @@ def compare_grads(args, name, manifest, interp, compiled):
         if rel > worst:
             worst, worst_name = rel, spec["name"]
     ok = worst <= 1e-4
+    grads = sum(r["name"].startswith("grad.") for r in results)
+    updates = sum(r["name"].startswith("update.") for r in results)
     print(f"{'OK' if ok else 'FAIL'} {name}: compiled vs interpreter, loss "
-          f"and {len(results) - 1} gradients, max relative difference "
-          f"{worst:.1e}" + (f" ({worst_name})" if worst_name else ""))
+          f"and {grads} gradients"
+          + (f" and {updates} parameter updates" if updates else "")
+          + f", max relative difference {worst:.1e}"
+          + (f" ({worst_name})" if worst_name else ""))
     return 0 if ok else 1
 
 

@@ -360,6 +360,13 @@ LogicalResult Evaluator::evaluate(Operation *op) {
             get(o.getRstd()), get(o.getResultGrad()), out,
             *want(o.getGammaGrad(), 0), *want(o.getBetaGrad(), 1));
       })
+      .Case([&](BatchNormGradOp o) {
+        status = ref::batchNormGrad(
+            get(o.getInput()), get(o.getGamma()), get(o.getRunningMean()),
+            get(o.getRunningVar()), get(o.getResultGrad()),
+            o.getEpsilon().convertToDouble(), o.getTraining(), out,
+            *want(o.getGammaGrad(), 0), *want(o.getBetaGrad(), 1));
+      })
       .Case([&](RMSNormGradOp o) {
         status = ref::rmsNormGrad(get(o.getInput()), get(o.getGamma()),
                                   get(o.getRstd()), get(o.getResultGrad()), out,

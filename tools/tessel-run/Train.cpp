@@ -181,10 +181,12 @@ private:
 };
 
 /// The parameter of each gradient grads returns, in order.
+/// The parameters grads returns gradients of, in its order.
 std::vector<std::string> gradientNames(const EntryPoint &grads) {
   std::vector<std::string> names;
   for (size_t i = 1; i < grads.results.size(); ++i)
-    names.push_back(grads.results[i].name.substr(5));
+    if (grads.results[i].name.rfind("grad.", 0) == 0)
+      names.push_back(grads.results[i].name.substr(5));
   return names;
 }
 
@@ -463,18 +465,26 @@ Status run::runTrain(const cli::ParsedArgs &args) {
                   ": has no grads entry point; compile the model with "
                   "tesselc --train");
 
-  // The parameters, in the order of the gradients grads returns.
+  // The parameters, in the order of the gradients grads returns (result
+  // gradientAt[k] is parameter k's), and the parameters its other results
+  // replace after each applied step (batch norm's running statistics).
   std::vector<Tensor *> params;
+  std::vector<size_t> gradientAt;
+  std::vector<std::pair<size_t, Tensor *>> updates;
   for (size_t i = 1; i < grads->results.size(); ++i) {
     const std::string &name = grads->results[i].name;
-    if (name.rfind("grad.", 0) != 0)
-      return errorf(args.positional(), ": grads result ", i, " (", name,
-                    ") is not a gradient");
-    Tensor *p = artifact.mutableParameter(name.substr(5));
+    bool gradient = name.rfind("grad.", 0) == 0;
+    std::string parameter = name.substr(name.find('.') + 1);
+    Tensor *p = artifact.mutableParameter(parameter);
     if (!p)
-      return errorf(args.positional(), ": parameter ", name.substr(5),
+      return errorf(args.positional(), ": parameter ", parameter,
                     " is not f32; training needs f32 parameters");
-    params.push_back(p);
+    if (gradient) {
+      params.push_back(p);
+      gradientAt.push_back(i);
+    } else {
+      updates.push_back({i, p});
+    }
   }
 
   TrainingData data;
@@ -549,7 +559,7 @@ Status run::runTrain(const cli::ParsedArgs &args) {
     TESSEL_RETURN_IF_ERROR(artifact.run(grads->name, inputs, results));
     double loss = results[0].floats[0];
     std::vector<const Tensor *> gradients;
-    for (size_t i = 1; i < results.size(); ++i)
+    for (size_t i : gradientAt)
       gradients.push_back(&results[i]);
     double norm = globalNorm(gradients);
     std::string reason = skip.check(loss, norm);
@@ -557,6 +567,8 @@ Status run::runTrain(const cli::ParsedArgs &args) {
     if (reason.empty()) {
       TESSEL_RETURN_IF_ERROR(
           optimizer.step(params, gradients, lr, clipScale(norm, o.clip)));
+      for (auto &[i, parameter] : updates)
+        parameter->floats.swap(results[i].floats);
       skip.applied(loss);
     } else {
       ++skipped;

@@ -222,6 +222,26 @@ func.func @batch_norm_inference(%x: tensor<?x512xbf16>, %g: tensor<512xbf16>,
   return %y, %m, %v : tensor<?x512xbf16>, tensor<512xbf16>, tensor<512xbf16>
 }
 
+// batch_norm_grad in training: the batch statistics again (sum, then the
+// squared deviations), rstd per feature, one reduction over every axis
+// but the features for sum dy and sum dy xhat (dbeta, dgamma), then dx.
+// CHECK-LABEL: func.func @batch_norm_grad_training
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<?x?x16xf32>, %[[G:[^:]+]]: tensor<16xf32>, %{{[^:]+}}: tensor<16xf32>, %{{[^:]+}}: tensor<16xf32>, %[[DY:[^:]+]]: tensor<?x?x16xf32>)
+// CHECK: %[[SUM:.+]] = linalg.generic {{.+}} iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[X]] :
+// CHECK: %[[SQ:.+]] = linalg.generic {{.+}} iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[X]], %{{.+}} :
+// CHECK: %[[RSTD:.+]] = linalg.generic {{.+}} ins(%[[SQ]] : tensor<16xf32>)
+// CHECK: math.sqrt
+// CHECK: %[[SUMS:.+]]:2 = linalg.generic {{.+}} iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[X]], %[[DY]], %{{.+}}, %[[RSTD]] :
+// CHECK: %[[DX:.+]] = linalg.generic {{.+}} ins(%[[X]], %[[DY]], %{{.+}}, %[[RSTD]], %[[G]], %[[SUMS]]#0, %[[SUMS]]#1 :
+// CHECK: return %[[DX]], %[[SUMS]]#1, %[[SUMS]]#0
+func.func @batch_norm_grad_training(%x: tensor<?x?x16xf32>, %g: tensor<16xf32>,
+    %rm: tensor<16xf32>, %rv: tensor<16xf32>, %dy: tensor<?x?x16xf32>)
+    -> (tensor<?x?x16xf32>, tensor<16xf32>, tensor<16xf32>) {
+  %dx, %dg, %db = tessel.batch_norm_grad %x, %g, %rm, %rv, %dy {training}
+      : tensor<?x?x16xf32>, tensor<16xf32>, tensor<16xf32>
+  return %dx, %dg, %db : tensor<?x?x16xf32>, tensor<16xf32>, tensor<16xf32>
+}
+
 //===----------------------------------------------------------------------===//
 // Numerics
 //===----------------------------------------------------------------------===//

@@ -1,12 +1,25 @@
 // RUN: tessel-opt %s --split-input-file --tessel-autodiff --verify-diagnostics
 
-// An op with no gradient rule on the path to the loss is named.
+// An op with no gradient rule on the path to the loss is named (backward
+// ops have none: no second derivatives).
 
 func.func @no_rule(%x: tensor<2x8xf32>) -> tensor<2x8xf32>
     attributes {tessel.differentiate} {
-  // expected-error @+1 {{'tessel.softmax' has no gradient rule, so the loss cannot be differentiated through it}}
-  %y = tessel.softmax %x : tensor<2x8xf32>
+  // expected-error @+1 {{'tessel.silu_grad' has no gradient rule, so the loss cannot be differentiated through it}}
+  %y = tessel.silu_grad %x, %x : tensor<2x8xf32>
   return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// A loss entry point returns the loss, then only parameter updates.
+
+// expected-error @+1 {{a loss entry point returns one rank-0 float tensor (then only parameter updates, tessel.update)}}
+func.func @loss(%x: tensor<2x8xf32>, %t: tensor<2xi64>)
+    -> (tensor<f32>, tensor<2x8xf32>)
+    attributes {tessel.entry_point = #tessel.entry_point<loss>} {
+  %l = tessel.cross_entropy %x, %t : tensor<2x8xf32>, tensor<2xi64> -> tensor<f32>
+  return %l, %x : tensor<f32>, tensor<2x8xf32>
 }
 
 // -----

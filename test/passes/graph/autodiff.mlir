@@ -146,3 +146,35 @@ func.func @loss(%ids: tensor<?x?xi64>, %t: tensor<?x?xi64>) -> tensor<f32>
   %l = tessel.cross_entropy %y, %t : tensor<?x?x16xf32>, tensor<?x?xi64> -> tensor<f32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// Batch norm in a loss trains with the batch's statistics; the loss also
+// returns the updated running statistics (tessel.update), and grads passes
+// them through, marked, between the loss and the gradients. The running
+// statistics get no gradient.
+
+tessel.parameter @bn.weight : tensor<4xf32> init = ones
+tessel.parameter @bn.bias : tensor<4xf32> init = zeros
+tessel.parameter @bn.running_mean : tensor<4xf32> init = zeros
+tessel.parameter @bn.running_var : tensor<4xf32> init = ones
+
+// CHECK-LABEL: func.func @grads
+// CHECK-SAME:    -> (tensor<f32>, tensor<4xf32> {tessel.update = "bn.running_mean"}, tensor<4xf32> {tessel.update = "bn.running_var"}, tensor<4xf32> {tessel.gradient = "bn.weight"}, tensor<4xf32> {tessel.gradient = "bn.bias"})
+// CHECK:         %[[Y:.+]], %[[M:.+]], %[[V:.+]] = tessel.batch_norm {{.+}} {training}
+// CHECK:         %{{.+}}, %[[DG:.+]], %[[DB:.+]] = tessel.batch_norm_grad {{.+}} {training}
+// CHECK:         return %{{.+}}, %[[M]], %[[V]], %[[DG]], %[[DB]]
+func.func @loss(%x: tensor<2x3x4xf32>, %t: tensor<2x3xi64>)
+    -> (tensor<f32>, tensor<4xf32> {tessel.update = "bn.running_mean"},
+        tensor<4xf32> {tessel.update = "bn.running_var"})
+    attributes {tessel.entry_point = #tessel.entry_point<loss>} {
+  %g = tessel.get_parameter @bn.weight : tensor<4xf32>
+  %b = tessel.get_parameter @bn.bias : tensor<4xf32>
+  %rm = tessel.get_parameter @bn.running_mean : tensor<4xf32>
+  %rv = tessel.get_parameter @bn.running_var : tensor<4xf32>
+  %y, %m, %v = tessel.batch_norm %x, %g, %b, %rm, %rv {training}
+      : tensor<2x3x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>,
+        tensor<4xf32>
+  %l = tessel.cross_entropy %y, %t : tensor<2x3x4xf32>, tensor<2x3xi64> -> tensor<f32>
+  return %l, %m, %v : tensor<f32>, tensor<4xf32>, tensor<4xf32>
+}
