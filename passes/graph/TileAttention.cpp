@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/graph/Passes.h"
+#include "passes/graph/TileBuilder.h"
 #include "passes/utils/LinalgBuilders.h"
 
 #include "dialect/TesselOps.h"
@@ -68,15 +69,15 @@ void logSumExp(OpBuilder &b, Location loc, ValueRange args) {
 }
 
 /// Builds the online form of one attention op.
-class AttentionTiler {
+class AttentionTiler : tessel::TileBuilder {
 public:
   /// `chunkK` > 0 (a multiple of blockK) splits the keys into chunks of
   /// that many, walked in parallel and merged (FlashDecoding).
   AttentionTiler(OpBuilder &b, tessel::AttentionOp op, TileSource keys,
                  TileSource values, int64_t blockQ, int64_t blockK,
                  int64_t chunkK = 0)
-      : b(b), op(op), loc(op.getLoc()), ctx(b.getContext()), blockQ(blockQ),
-        blockK(blockK), chunkK(chunkK), keys(keys), values(values) {}
+      : TileBuilder(b, op.getLoc()), op(op), blockQ(blockQ), blockK(blockK),
+        chunkK(chunkK), keys(keys), values(values) {}
 
   /// Returns {O, log-sum-exp}, both f32.
   std::pair<Value, Value> build() {
@@ -401,19 +402,6 @@ private:
                  {kExtent, width});
   }
 
-  /// min(block, end - start): the rows of the tile at `start`. (A plain
-  /// affine.min: a key loop is still being built when this is called, and
-  /// composing would inspect its detached block.)
-  Value tileSize(Value start, Value end, int64_t block) {
-    AffineExpr remaining =
-        getAffineSymbolExpr(1, ctx) - getAffineSymbolExpr(0, ctx);
-    return affine::AffineMinOp::create(
-        b, loc,
-        AffineMap::get(0, 2, {getAffineConstantExpr(block, ctx), remaining},
-                       ctx),
-        ValueRange{start, end});
-  }
-
   /// The bias entries of this (query tile, key tile): the bias sliced to
   /// [G, bq, bk] where it varies and kept at size 1 where it broadcasts,
   /// without its batch dimension, so that it broadcasts (NumPy rules) to
@@ -446,29 +434,7 @@ private:
                                           sizes, unitStrides(type.getRank()));
   }
 
-  Value slice(Value source, ArrayRef<OpFoldResult> offsets,
-              ArrayRef<OpFoldResult> sizes, ArrayRef<int64_t> shape) {
-    auto type = cast<RankedTensorType>(source.getType());
-    auto sliceType = RankedTensorType::get(shape, type.getElementType());
-    return tensor::ExtractSliceOp::create(b, loc, sliceType, source, offsets,
-                                          sizes, unitStrides(type.getRank()));
-  }
-
-  SmallVector<OpFoldResult> unitStrides(int64_t rank) {
-    return SmallVector<OpFoldResult>(rank, b.getIndexAttr(1));
-  }
-  Value index(OpFoldResult v) {
-    return getValueOrCreateConstantIndexOp(b, loc, v);
-  }
-  Value constant(int64_t v) {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  }
-  OpFoldResult attr(int64_t v) { return b.getIndexAttr(v); }
-
-  OpBuilder &b;
   tessel::AttentionOp op;
-  Location loc;
-  MLIRContext *ctx;
   int64_t blockQ, blockK, chunkK;
   TileSource keys, values;
   /// With split keys: this iteration's chunk of keys.

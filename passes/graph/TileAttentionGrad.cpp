@@ -29,6 +29,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/graph/Passes.h"
+#include "passes/graph/TileBuilder.h"
 #include "passes/utils/LinalgBuilders.h"
 
 #include "dialect/TesselOps.h"
@@ -55,7 +56,7 @@ using StepBuilder =
     function_ref<SmallVector<Value>(Value start, ValueRange carried)>;
 
 /// Builds the two passes of one attention_grad op.
-class AttentionGradTiler {
+class AttentionGradTiler : tessel::TileBuilder {
   /// The rows [qStart, qStart + count) of query head `head`: q [n, D],
   /// do [n, Dv], lse [n] and delta [n].
   struct QueryTile {
@@ -73,8 +74,7 @@ class AttentionGradTiler {
 public:
   AttentionGradTiler(OpBuilder &b, tessel::AttentionGradOp op, int64_t blockQ,
                      int64_t blockK)
-      : b(b), op(op), loc(op.getLoc()), ctx(b.getContext()), blockQ(blockQ),
-        blockK(blockK) {
+      : TileBuilder(b, op.getLoc()), op(op), blockQ(blockQ), blockK(blockK) {
     auto qType = cast<RankedTensorType>(op.getQuery().getType());
     auto kType = cast<RankedTensorType>(op.getKey().getType());
     auto vType = cast<RankedTensorType>(op.getValue().getType());
@@ -180,21 +180,10 @@ private:
     Value kTile = keyTile(op.getKey(), kStart, kCount, kExtent, depth);
     Value vTile = keyTile(op.getValue(), kStart, kCount, kExtent, valueDepth);
 
-    // (i, j) loops; s = q kᵀ and dp = do vᵀ over (i, j, c).
-    AffineMap rowOf3 = projection(ctx, 3, {0, 2});
-    AffineMap colOf3 = projection(ctx, 3, {1, 2});
-    AffineMap out3 = projection(ctx, 3, {0, 1});
-    auto logitsType =
-        RankedTensorType::get({ShapedType::kDynamic, kExtent}, b.getF32Type());
+    // (i, j) tiles: s = q kᵀ and dp = do vᵀ.
     SmallVector<OpFoldResult> logitsSizes = {tile.count, kCount};
-    Value s =
-        multiplyAccumulate(b, loc, tile.q, kTile,
-                           filledTensor(b, loc, logitsType, logitsSizes, 0.0),
-                           {rowOf3, colOf3, out3}, iterators(3, {2}));
-    Value dp =
-        multiplyAccumulate(b, loc, tile.dout, vTile,
-                           filledTensor(b, loc, logitsType, logitsSizes, 0.0),
-                           {rowOf3, colOf3, out3}, iterators(3, {2}));
+    Value s = timesTransposed(tile.q, kTile, logitsSizes, kExtent);
+    Value dp = timesTransposed(tile.dout, vTile, logitsSizes, kExtent);
     // ds = scale p (dp - delta) written over dp, p over s.
     AffineMap id2 = b.getMultiDimIdentityMap(2);
     AffineMap row2 = projection(ctx, 2, {0});
@@ -211,12 +200,8 @@ private:
                                                 args[3], args[1], visible);
                   linalg::YieldOp::create(nb, nl, ValueRange{p, g});
                 })[1];
-    // dq += ds k over (i, c, j).
-    return multiplyAccumulate(b, loc, ds, kTile, dq,
-                              {projection(ctx, 3, {0, 2}),
-                               projection(ctx, 3, {2, 1}),
-                               projection(ctx, 3, {0, 1})},
-                              iterators(3, {2}));
+    // dq += ds k.
+    return addProduct(dq, ds, kTile);
   }
 
   //===--------------------------------------------------------------------===//
@@ -324,21 +309,10 @@ private:
     int64_t qExtent = full ? blockQ : ShapedType::kDynamic;
     QueryTile tile = queryTile(qStart, qCount, qExtent);
 
-    // (j, i) loops; sᵀ = k qᵀ and dpᵀ = v doᵀ over (j, i, c).
-    AffineMap rowOf3 = projection(ctx, 3, {0, 2});
-    AffineMap colOf3 = projection(ctx, 3, {1, 2});
-    AffineMap out3 = projection(ctx, 3, {0, 1});
-    auto logitsType =
-        RankedTensorType::get({ShapedType::kDynamic, qExtent}, b.getF32Type());
+    // (j, i) tiles: sᵀ = k qᵀ and dpᵀ = v doᵀ.
     SmallVector<OpFoldResult> logitsSizes = {keys.count, qCount};
-    Value s =
-        multiplyAccumulate(b, loc, keys.k, tile.q,
-                           filledTensor(b, loc, logitsType, logitsSizes, 0.0),
-                           {rowOf3, colOf3, out3}, iterators(3, {2}));
-    Value dp =
-        multiplyAccumulate(b, loc, keys.v, tile.dout,
-                           filledTensor(b, loc, logitsType, logitsSizes, 0.0),
-                           {rowOf3, colOf3, out3}, iterators(3, {2}));
+    Value s = timesTransposed(keys.k, tile.q, logitsSizes, qExtent);
+    Value dp = timesTransposed(keys.v, tile.dout, logitsSizes, qExtent);
     AffineMap id2 = b.getMultiDimIdentityMap(2);
     AffineMap col2 = projection(ctx, 2, {1});
     ValueRange pds =
@@ -353,15 +327,31 @@ private:
                                                 args[3], args[1], visible);
                   linalg::YieldOp::create(nb, nl, ValueRange{p, g});
                 });
-    // dv += pᵀ do and dk += dsᵀ q over (j, c, i).
-    SmallVector<AffineMap> maps = {projection(ctx, 3, {0, 2}),
-                                   projection(ctx, 3, {2, 1}),
-                                   projection(ctx, 3, {0, 1})};
-    Value dk = multiplyAccumulate(b, loc, pds[1], tile.q, acc[0], maps,
-                                  iterators(3, {2}));
-    Value dv = multiplyAccumulate(b, loc, pds[0], tile.dout, acc[1], maps,
-                                  iterators(3, {2}));
-    return {dk, dv};
+    // dk += dsᵀ q and dv += pᵀ do.
+    return {addProduct(acc[0], pds[1], tile.q),
+            addProduct(acc[1], pds[0], tile.dout)};
+  }
+
+  /// a bᵀ for a [n, c] and b [m, c], into a zero [n, m] tile (`sizes`; m
+  /// static as `extent` where the tile is full).
+  Value timesTransposed(Value a, Value bT, ArrayRef<OpFoldResult> sizes,
+                        int64_t extent) {
+    auto type =
+        RankedTensorType::get({ShapedType::kDynamic, extent}, b.getF32Type());
+    return multiplyAccumulate(
+        b, loc, a, bT, filledTensor(b, loc, type, sizes, 0.0),
+        {projection(ctx, 3, {0, 2}), projection(ctx, 3, {1, 2}),
+         projection(ctx, 3, {0, 1})},
+        iterators(3, {2}));
+  }
+
+  /// acc + a x for a [n, m] and x [m, c].
+  Value addProduct(Value acc, Value a, Value x) {
+    return multiplyAccumulate(b, loc, a, x, acc,
+                              {projection(ctx, 3, {0, 2}),
+                               projection(ctx, 3, {2, 1}),
+                               projection(ctx, 3, {0, 1})},
+                              iterators(3, {2}));
   }
 
   //===--------------------------------------------------------------------===//
@@ -444,18 +434,6 @@ private:
     return SmallVector<Value>(forOp.getResults());
   }
 
-  /// min(block, end - start): the rows of the tile at `start` (a plain
-  /// affine.min: loops are still being built when this is called).
-  Value tileSize(Value start, Value end, int64_t block) {
-    AffineExpr remaining =
-        getAffineSymbolExpr(1, ctx) - getAffineSymbolExpr(0, ctx);
-    return affine::AffineMinOp::create(
-        b, loc,
-        AffineMap::get(0, 2, {getAffineConstantExpr(block, ctx), remaining},
-                       ctx),
-        ValueRange{start, end});
-  }
-
   Value roundDown(Value v, int64_t block) {
     return arith::MulIOp::create(
         b, loc, arith::FloorDivSIOp::create(b, loc, v, constant(block)),
@@ -472,28 +450,7 @@ private:
   }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
 
-  Value slice(Value source, ArrayRef<OpFoldResult> offsets,
-              ArrayRef<OpFoldResult> sizes, ArrayRef<int64_t> shape) {
-    auto type = cast<RankedTensorType>(source.getType());
-    auto sliceType = RankedTensorType::get(shape, type.getElementType());
-    return tensor::ExtractSliceOp::create(b, loc, sliceType, source, offsets,
-                                          sizes, unitStrides(type.getRank()));
-  }
-  SmallVector<OpFoldResult> unitStrides(int64_t rank) {
-    return SmallVector<OpFoldResult>(rank, b.getIndexAttr(1));
-  }
-  Value index(OpFoldResult v) {
-    return getValueOrCreateConstantIndexOp(b, loc, v);
-  }
-  Value constant(int64_t v) {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  }
-  OpFoldResult attr(int64_t v) { return b.getIndexAttr(v); }
-
-  OpBuilder &b;
   tessel::AttentionGradOp op;
-  Location loc;
-  MLIRContext *ctx;
   int64_t blockQ, blockK;
   int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
   double scale = 1.0;

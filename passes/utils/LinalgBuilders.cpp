@@ -2,6 +2,8 @@
 
 #include "passes/utils/LinalgBuilders.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+
 #include <limits>
 
 using namespace mlir;
@@ -140,6 +142,27 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
             nb, nl,
             arith::AddFOp::create(nb, nl, args[2], product, flags).getResult());
       })[0];
+}
+
+Value tileRows(OpBuilder &b, Location loc, Value start, Value end,
+               int64_t block) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr remaining =
+      getAffineSymbolExpr(1, ctx) - getAffineSymbolExpr(0, ctx);
+  return affine::AffineMinOp::create(
+      b, loc,
+      AffineMap::get(0, 2, {getAffineConstantExpr(block, ctx), remaining}, ctx),
+      ValueRange{start, end});
+}
+
+Value sliceOf(OpBuilder &b, Location loc, Value source,
+              ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+              ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(source.getType());
+  auto sliceType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, sliceType, source, offsets,
+                                        sizes, strides);
 }
 
 Value extractIndex(OpBuilder &b, Location loc, Value tensor,

@@ -93,6 +93,16 @@ Value attentionLogit(OpBuilder &b, Location loc, Value qk, double scale,
                      Value bias, Value shift,
                      llvm::function_ref<std::pair<Value, Value>()> queryAndKey);
 
+/// min(block, end - start), the rows of the tile at `start`, as a plain
+/// affine.min (nothing composed: usable while a loop is being built).
+Value tileRows(OpBuilder &b, Location loc, Value start, Value end,
+               int64_t block);
+/// A tensor.extract_slice of `source` with unit strides, of type `shape`
+/// (rank-reduced where `shape` drops unit dimensions).
+Value sliceOf(OpBuilder &b, Location loc, Value source,
+              mlir::ArrayRef<OpFoldResult> offsets,
+              mlir::ArrayRef<OpFoldResult> sizes,
+              mlir::ArrayRef<int64_t> shape);
 /// tensor[indices] of an integer tensor (positions, block tables) as an
 /// index value.
 Value extractIndex(OpBuilder &b, Location loc, Value tensor,

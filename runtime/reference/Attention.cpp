@@ -53,28 +53,34 @@ Status logitBiasStrides(const char *op, const Tensor *bias,
   return Status::ok();
 }
 
-Status softmax(const Tensor &x, int64_t axis, Tensor &y) {
-  int64_t rank = x.rank();
+Status axisView(const char *op, const std::vector<int64_t> &shape, int64_t axis,
+                AxisView &view) {
+  int64_t rank = static_cast<int64_t>(shape.size());
   if (axis < 0)
     axis += rank;
   if (axis < 0 || axis >= rank)
-    return errorf("softmax: axis out of range for shape ",
-                  formatShape(x.shape));
-  // View x as [outer, n, inner] with n the softmax axis.
-  int64_t n = x.shape[axis], inner = 1, outer = 1;
+    return errorf(op, ": axis out of range for shape ", formatShape(shape));
+  view = AxisView();
+  view.n = shape[axis];
   for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= x.shape[d];
+    view.inner *= shape[d];
   for (int64_t d = 0; d < axis; ++d)
-    outer *= x.shape[d];
+    view.outer *= shape[d];
+  return Status::ok();
+}
+
+Status softmax(const Tensor &x, int64_t axis, Tensor &y) {
+  AxisView v;
+  TESSEL_RETURN_IF_ERROR(axisView("softmax", x.shape, axis, v));
   y = Tensor::zeros(x.dtype, x.shape);
-  std::vector<double> line(n);
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t in = 0; in < inner; ++in) {
-      for (int64_t i = 0; i < n; ++i)
-        line[i] = x.floats[(o * n + i) * inner + in];
-      softmaxInPlace(line.data(), n);
-      for (int64_t i = 0; i < n; ++i)
-        y.floats[(o * n + i) * inner + in] = static_cast<float>(line[i]);
+  std::vector<double> line(v.n);
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t in = 0; in < v.inner; ++in) {
+      for (int64_t i = 0; i < v.n; ++i)
+        line[i] = x.floats[v.at(o, i, in)];
+      softmaxInPlace(line.data(), v.n);
+      for (int64_t i = 0; i < v.n; ++i)
+        y.floats[v.at(o, i, in)] = static_cast<float>(line[i]);
     }
   return Status::ok();
 }

@@ -165,28 +165,19 @@ Status softmaxGrad(const Tensor &y, const Tensor &dy, int64_t axis,
   if (y.shape != dy.shape)
     return errorf("softmax_grad: result shape ", formatShape(y.shape),
                   " differs from result_grad shape ", formatShape(dy.shape));
-  int64_t rank = y.rank();
-  if (axis < 0)
-    axis += rank;
-  if (axis < 0 || axis >= rank)
-    return errorf("softmax_grad: axis out of range for shape ",
-                  formatShape(y.shape));
-  // [outer, n, inner] with n the softmax axis, as softmax views it.
-  int64_t n = y.shape[axis], inner = 1, outer = 1;
-  for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= y.shape[d];
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= y.shape[d];
+  AxisView v;
+  TESSEL_RETURN_IF_ERROR(axisView("softmax_grad", y.shape, axis, v));
   dx = Tensor::zeros(y.dtype, y.shape);
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t in = 0; in < inner; ++in) {
-      auto at = [&](int64_t i) { return (o * n + i) * inner + in; };
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t in = 0; in < v.inner; ++in) {
       double dot = 0.0;
-      for (int64_t i = 0; i < n; ++i)
-        dot += double(dy.floats[at(i)]) * y.floats[at(i)];
-      for (int64_t i = 0; i < n; ++i)
-        dx.floats[at(i)] = static_cast<float>(double(y.floats[at(i)]) *
-                                              (double(dy.floats[at(i)]) - dot));
+      for (int64_t i = 0; i < v.n; ++i)
+        dot += double(dy.floats[v.at(o, i, in)]) * y.floats[v.at(o, i, in)];
+      for (int64_t i = 0; i < v.n; ++i) {
+        int64_t at = v.at(o, i, in);
+        dx.floats[at] = static_cast<float>(double(y.floats[at]) *
+                                           (double(dy.floats[at]) - dot));
+      }
     }
   return Status::ok();
 }

@@ -112,6 +112,18 @@ Status alibi(const Tensor &queryPositions, const Tensor &keyPositions,
              int64_t heads, Tensor &y);
 
 // Attention.
+/// A shape seen as [outer, n, inner] around one axis (softmax's lines).
+struct AxisView {
+  int64_t outer = 1, n = 0, inner = 1;
+  /// The flat index of element i of line (o, in).
+  int64_t at(int64_t o, int64_t i, int64_t in) const {
+    return (o * n + i) * inner + in;
+  }
+};
+/// The view of `shape` around `axis` (negative counts from the end); an
+/// error names `op` when the axis is out of range.
+Status axisView(const char *op, const std::vector<int64_t> &shape, int64_t axis,
+                AxisView &view);
 Status softmax(const Tensor &x, int64_t axis, Tensor &y);
 /// `lse`, when given, receives the log-sum-exp of each row of logits
 /// ([B, H, S], f32; -inf for a row with no visible key). With `positions`

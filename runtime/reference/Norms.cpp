@@ -8,6 +8,7 @@
 #include "runtime/reference/Kernels.h"
 
 #include <cmath>
+#include <tuple>
 
 namespace tessel::reference {
 
@@ -99,6 +100,18 @@ Status scaleNorm(const Tensor &x, const Tensor &scale, double epsilon,
   return Status::ok();
 }
 
+/// The mean and biased variance of feature f of x [n rows, c features].
+static std::pair<double, double> featureMoments(const Tensor &x, int64_t n,
+                                                int64_t c, int64_t f) {
+  double mean = 0.0, var = 0.0;
+  for (int64_t r = 0; r < n; ++r)
+    mean += x.floats[r * c + f];
+  mean /= n;
+  for (int64_t r = 0; r < n; ++r)
+    var += (x.floats[r * c + f] - mean) * (x.floats[r * c + f] - mean);
+  return {mean, var / n};
+}
+
 Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
                  const Tensor &runningMean, const Tensor &runningVar,
                  double epsilon, double momentum, bool training, Tensor &y,
@@ -121,14 +134,7 @@ Status batchNorm(const Tensor &x, const Tensor &gamma, const Tensor &beta,
     double mean = runningMean.floats[f], var = runningVar.floats[f];
     if (training) {
       // Statistics of feature f over every other axis (all n rows).
-      mean = 0.0;
-      for (int64_t r = 0; r < n; ++r)
-        mean += x.floats[r * c + f];
-      mean /= n;
-      var = 0.0;
-      for (int64_t r = 0; r < n; ++r)
-        var += (x.floats[r * c + f] - mean) * (x.floats[r * c + f] - mean);
-      var /= n;
+      std::tie(mean, var) = featureMoments(x, n, c, f);
       double unbiased = var * n / (n - 1);
       newRunningMean.floats[f] = static_cast<float>(
           (1.0 - momentum) * runningMean.floats[f] + momentum * mean);
@@ -163,16 +169,8 @@ Status batchNormGrad(const Tensor &x, const Tensor &gamma,
   std::vector<double> xhat(n);
   for (int64_t f = 0; f < c; ++f) {
     double mean = runningMean.floats[f], var = runningVar.floats[f];
-    if (training) {
-      mean = 0.0;
-      for (int64_t r = 0; r < n; ++r)
-        mean += x.floats[r * c + f];
-      mean /= n;
-      var = 0.0;
-      for (int64_t r = 0; r < n; ++r)
-        var += (x.floats[r * c + f] - mean) * (x.floats[r * c + f] - mean);
-      var /= n;
-    }
+    if (training)
+      std::tie(mean, var) = featureMoments(x, n, c, f);
     double rstd = 1.0 / std::sqrt(var + epsilon);
     double sumDy = 0.0, sumDyXhat = 0.0;
     for (int64_t r = 0; r < n; ++r) {
