@@ -49,7 +49,7 @@ echo "   the loss per step: $out/loss.svg (open it in a browser)"
 echo
 echo "== A sample from the trained model (temperature 0.8, top-k 20) =="
 build/bin/tessel-run generate "$out/tiny-gpt.tsl" \
-  --weights "$out/tiny-gpt-shakespeare.safetensors" \
+  --weights "$out/tiny-gpt-shakespeare.safetensors" --tokenizer bytes \
   --prompt $'KING RICHARD III:\n' --max-new-tokens 110 \
   --temperature 0.8 --top-k 20 --sample-seed 1
 echo

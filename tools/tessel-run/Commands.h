@@ -21,8 +21,12 @@ namespace tessel::run {
 Status loadArtifact(const cli::ParsedArgs &args, Artifact &artifact,
                     const std::string &path = "");
 
+/// The --tokenizer value that means one token per byte.
+inline constexpr const char *kByteTokenizer = "bytes";
+
 #ifdef TESSEL_HAVE_TOKENIZERS
-/// The tokenizer at `path`, whose vocabulary must fit the model's.
+/// The tokenizer at `path` (or bytes, kByteTokenizer), whose vocabulary
+/// must fit the model's.
 Status loadModelTokenizer(const std::string &path, const Artifact &artifact,
                           std::unique_ptr<Tokenizer> &tokenizer);
 #endif

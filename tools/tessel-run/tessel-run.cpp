@@ -64,7 +64,11 @@ Status run::loadArtifact(const cli::ParsedArgs &args, Artifact &artifact,
 Status run::loadModelTokenizer(const std::string &path,
                                const Artifact &artifact,
                                std::unique_ptr<Tokenizer> &tokenizer) {
-  TESSEL_RETURN_IF_ERROR(loadTokenizer(path, tokenizer));
+  // `bytes`: one token per byte (a model trained on a text file's bytes).
+  if (path == kByteTokenizer)
+    tokenizer = makeByteTokenizer();
+  else
+    TESSEL_RETURN_IF_ERROR(loadTokenizer(path, tokenizer));
   if (artifact.vocabSize() && tokenizer->vocabSize() > artifact.vocabSize())
     return errorf(path, ": the tokenizer has ", tokenizer->vocabSize(),
                   " tokens, more than the model's vocabulary of ",
@@ -118,8 +122,8 @@ const std::vector<cli::CommandSpec> &commands() {
         {"prompt", "TEXT",
          "Prompt text; the generated text is streamed as it comes"},
         {"tokenizer", "PATH",
-         "Tokenizer (directory or file; default: the artifact's own, or "
-         "bytes for a model of 256 tokens that names none)"},
+         "Tokenizer (directory or file, or 'bytes': one token per byte; "
+         "default: the artifact's own)"},
         {"ignore-eos", "",
          "With text output, go on past the end-of-text token"},
         {"no-bos", "",
@@ -432,11 +436,7 @@ Status openTokenizer(const cli::ParsedArgs &args, const Artifact &artifact,
   std::string path = args.get("tokenizer", "");
   if (path.empty() && args.has("prompt"))
     path = artifact.tokenizerPath();
-  // A model of 256 tokens that names no tokenizer reads bytes, as
-  // `tessel-run train` trains it on a text file.
-  bool bytes =
-      path.empty() && args.has("prompt") && artifact.vocabSize() == 256;
-  if (path.empty() && !bytes) {
+  if (path.empty()) {
     if (args.has("prompt"))
       return errorf(args.positional(),
                     ": --prompt needs a tokenizer: give --tokenizer, or "
@@ -445,10 +445,7 @@ Status openTokenizer(const cli::ParsedArgs &args, const Artifact &artifact,
   }
 #ifdef TESSEL_HAVE_TOKENIZERS
   std::unique_ptr<Tokenizer> tokenizer;
-  if (bytes)
-    tokenizer = makeByteTokenizer();
-  else
-    TESSEL_RETURN_IF_ERROR(loadModelTokenizer(path, artifact, tokenizer));
+  TESSEL_RETURN_IF_ERROR(loadModelTokenizer(path, artifact, tokenizer));
   out = std::make_unique<TextOutput>(std::move(tokenizer));
   out->stopAtEnd = !args.has("ignore-eos");
   return Status::ok();
