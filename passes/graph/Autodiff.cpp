@@ -202,15 +202,22 @@ LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
   b.setInsertionPoint(ret);
   Backward backward(b);
   Location loc = vjp.getLoc();
+  // Parameters the loss updates itself (tessel.update: batch norm's running
+  // statistics) are state: they get no gradient.
+  llvm::DenseSet<StringRef> updated;
   if (entryPoint) {
     // dL/dL = 1.
     // The loss, then any parameter updates (tessel.update: batch norm's
     // running statistics), which pass through undifferentiated.
     auto type = dyn_cast<RankedTensorType>(ret.getOperand(0).getType());
     bool updatesOnly = true;
-    for (unsigned i = 1; i < ret.getNumOperands(); ++i)
-      updatesOnly &= bool(func.getResultAttr(
-          i, tessel::TesselDialect::UpdateAttrHelper::getNameStr()));
+    for (unsigned i = 1; i < ret.getNumOperands(); ++i) {
+      auto name = func.getResultAttrOfType<StringAttr>(
+          i, tessel::TesselDialect::UpdateAttrHelper::getNameStr());
+      updatesOnly &= bool(name);
+      if (name)
+        updated.insert(name.getValue());
+    }
     if (!updatesOnly || !type || type.getRank() != 0 || !isFloatTensor(type))
       return func.emitError() << "a loss entry point returns one rank-0 float "
                                  "tensor (then only parameter updates, "
@@ -242,15 +249,8 @@ LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
     results.push_back(*grad);
     gradientOf.push_back({});
   }
-  // Parameters the loss updates itself (batch norm's running statistics)
-  // are state: they get no gradient.
-  llvm::DenseSet<StringRef> read, updated;
+  llvm::DenseSet<StringRef> read;
   vjp.walk([&](tessel::GetParameterOp get) { read.insert(get.getName()); });
-  if (entryPoint)
-    for (unsigned i = 1; i < func.getNumResults(); ++i)
-      if (auto name = func.getResultAttrOfType<StringAttr>(
-              i, tessel::TesselDialect::UpdateAttrHelper::getNameStr()))
-        updated.insert(name.getValue());
   for (auto parameter :
        func->getParentOfType<ModuleOp>().getOps<tessel::ParameterOp>()) {
     if (!read.contains(parameter.getSymName()) ||

@@ -348,17 +348,15 @@ private:
   /// sizes are static (else the last tile ends at `end`).
   SmallVector<Value> keyLoop(Value begin, Value end, ArrayRef<Value> init,
                              bool masked, bool full) {
+    // One statement each: the IR's order must not depend on the
+    // compiler's argument evaluation order.
     Value upper = inChunk(end);
     Value lower = inChunk(begin);
-    auto loop = scf::ForOp::create(
-        b, loc, lower, upper, constant(blockK), init,
-        [&](OpBuilder &nb, Location nl, Value kStart, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          scf::YieldOp::create(b, nl,
-                               keyStep(kStart, end, carried, masked, full));
-        });
-    return SmallVector<Value>(loop.getResults());
+    return loop(lower, upper, blockK, init,
+                [&](Value kStart, ValueRange carried) {
+                  return SmallVector<Value>(
+                      keyStep(kStart, end, carried, masked, full));
+                });
   }
 
   /// The key/value tile at `kStart` (its keys end at `end` at the latest)

@@ -50,11 +50,6 @@ using namespace tessel::builders;
 
 namespace {
 
-/// The body of one loop step: from the loop's index and carried values to
-/// the values it yields.
-using StepBuilder =
-    function_ref<SmallVector<Value>(Value start, ValueRange carried)>;
-
 /// Builds the two passes of one attention_grad op.
 class AttentionGradTiler : tessel::TileBuilder {
   /// The rows [qStart, qStart + count) of query head `head`: q [n, D],
@@ -242,6 +237,27 @@ private:
             RankedTensorType::get({ShapedType::kDynamic, valueDepth}, f32Type),
             {kCount, attr(valueDepth)}, 0.0)};
 
+    // The query tiles that see this key tile, the same for every head:
+    // with `causal`, query i sees key j iff i >= j - shift, so the first
+    // tile that sees the tile's first key starts at qBegin, and from qFull
+    // on every query sees all of its keys (no mask). Masked tiles run in
+    // [qBegin, qFull), full unmasked ones to fullEnd, then the last,
+    // shorter one (qFull > fullEnd only where qFull = S: nothing is left).
+    Value fullEnd = roundDown(sLen, blockQ);
+    Value qBegin = constant(0), qFull = qBegin;
+    if (op.getCausal()) {
+      qBegin = roundDown(
+          arith::MaxSIOp::create(b, loc, qBegin,
+                                 arith::SubIOp::create(b, loc, kStart, shift)),
+          blockQ);
+      qBegin = arith::MinSIOp::create(b, loc, qBegin, sLen);
+      Value lastKey =
+          arith::SubIOp::create(b, loc, add(kStart, kCount), constant(1));
+      qFull = roundUp(arith::SubIOp::create(b, loc, lastKey, shift), blockQ);
+      qFull = clamp(qFull, qBegin, sLen);
+    }
+    Value lastBegin = arith::MaxSIOp::create(b, loc, qFull, fullEnd);
+
     // The group's query heads, one after the other, in one thread.
     auto headLoop = scf::ForOp::create(
         b, loc, constant(0), constant(group), constant(1), acc,
@@ -256,33 +272,10 @@ private:
               return keyValueStep(keys, qStart, c, masked, full);
             };
           };
-          Value fullEnd = roundDown(sLen, blockQ);
-          if (op.getCausal()) {
-            // Query i sees key j iff i >= j - shift: the first query tile
-            // that sees the tile's first key starts at qBegin; from qFull
-            // on, every query sees all of its keys (no mask).
-            Value zero = constant(0);
-            Value qBegin = roundDown(
-                arith::MaxSIOp::create(
-                    b, loc, zero, arith::SubIOp::create(b, loc, kStart, shift)),
-                blockQ);
-            qBegin = arith::MinSIOp::create(b, loc, qBegin, sLen);
-            Value lastKey =
-                arith::SubIOp::create(b, loc, add(kStart, kCount), constant(1));
-            Value qFull =
-                roundUp(arith::SubIOp::create(b, loc, lastKey, shift), blockQ);
-            qFull = clamp(qFull, qBegin, sLen);
+          if (op.getCausal())
             state = loop(qBegin, qFull, blockQ, state, step(true, false));
-            // Unmasked: full tiles to fullEnd, then the last, shorter one.
-            // (qFull > fullEnd only where qFull = S: nothing is left.)
-            state = loop(qFull, fullEnd, blockQ, state, step(false, true));
-            state = loop(arith::MaxSIOp::create(b, loc, qFull, fullEnd), sLen,
-                         blockQ, state, step(false, false));
-          } else {
-            state =
-                loop(constant(0), fullEnd, blockQ, state, step(false, true));
-            state = loop(fullEnd, sLen, blockQ, state, step(false, false));
-          }
+          state = loop(qFull, fullEnd, blockQ, state, step(false, true));
+          state = loop(lastBegin, sLen, blockQ, state, step(false, false));
           scf::YieldOp::create(b, nl, state);
         });
 
@@ -420,19 +413,6 @@ private:
   //===--------------------------------------------------------------------===//
   // Loops and index arithmetic
   //===--------------------------------------------------------------------===//
-
-  /// scf.for from `begin` to `end` by `step`, carrying `init`.
-  SmallVector<Value> loop(Value begin, Value end, int64_t step, ValueRange init,
-                          StepBuilder body) {
-    auto forOp = scf::ForOp::create(
-        b, loc, begin, end, constant(step), init,
-        [&](OpBuilder &nb, Location nl, Value iv, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          scf::YieldOp::create(b, nl, body(iv, carried));
-        });
-    return SmallVector<Value>(forOp.getResults());
-  }
 
   Value roundDown(Value v, int64_t block) {
     return arith::MulIOp::create(

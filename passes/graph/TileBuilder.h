@@ -12,11 +12,17 @@
 #include "passes/utils/LinalgBuilders.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace tessel {
 
 class TileBuilder {
 protected:
+  /// The body of one loop step: from the loop's index and carried values to
+  /// the values it yields.
+  using StepBuilder = llvm::function_ref<mlir::SmallVector<mlir::Value>(
+      mlir::Value start, mlir::ValueRange carried)>;
+
   TileBuilder(mlir::OpBuilder &b, mlir::Location loc)
       : b(b), loc(loc), ctx(b.getContext()) {}
 
@@ -40,6 +46,22 @@ protected:
     return mlir::arith::ConstantIndexOp::create(b, loc, v);
   }
   mlir::OpFoldResult attr(int64_t v) { return b.getIndexAttr(v); }
+
+  /// scf.for from `begin` to `end` by `step`, carrying `init`; `body`
+  /// builds each step at the member builder's insertion point.
+  mlir::SmallVector<mlir::Value> loop(mlir::Value begin, mlir::Value end,
+                                      int64_t step, mlir::ValueRange init,
+                                      StepBuilder body) {
+    auto forOp = mlir::scf::ForOp::create(
+        b, loc, begin, end, constant(step), init,
+        [&](mlir::OpBuilder &nb, mlir::Location nl, mlir::Value iv,
+            mlir::ValueRange carried) {
+          mlir::OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          mlir::scf::YieldOp::create(b, nl, body(iv, carried));
+        });
+    return mlir::SmallVector<mlir::Value>(forOp.getResults());
+  }
 
   mlir::OpBuilder &b;
   mlir::Location loc;
