@@ -54,6 +54,9 @@ private:
               const Init &init);
   Value ones(const std::string &name, ArrayRef<int64_t> shape);
   Value zeros(const std::string &name, ArrayRef<int64_t> shape);
+  /// The weight `w` as the model uses it: with the NTK parameterization,
+  /// times 1/sqrt(fanIn); otherwise `w` itself.
+  Value scaled(Value w, int64_t fanIn);
 
   // Naming: the checkpoint name of each part.
   std::string layerName(int64_t layer, const std::string &part) const;
@@ -157,6 +160,17 @@ Value ModelBuilder::zeros(const std::string &name, ArrayRef<int64_t> shape) {
   return param(name, shape, Init{InitKind::Zeros, 0, 0});
 }
 
+Value ModelBuilder::scaled(Value w, int64_t fanIn) {
+  if (!c.ntk)
+    return w;
+  auto scalar = RankedTensorType::get({}, element());
+  Value factor = arith::ConstantOp::create(
+      b, scalar,
+      DenseElementsAttr::get(
+          scalar, b.getFloatAttr(element(), 1.0 / std::sqrt(double(fanIn)))));
+  return tessel::MulOp::create(b, w.getType(), w, factor);
+}
+
 std::string ModelBuilder::globalName(const std::string &part) const {
   switch (c.naming) {
   case Naming::GPT2:
@@ -257,6 +271,7 @@ Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t in,
   } else {
     w = param(prefix + ".weight", {out, in}, init);
   }
+  w = scaled(w, in);
   Value bv = bias ? zeros(prefix + ".bias", {out}) : Value();
   auto inType = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape(inType.getShape());
@@ -465,6 +480,7 @@ Value ModelBuilder::absorbedLatentAttention(Value qNope, Value qRope,
   // make k_nope) and W_UV [vd, dc] (rows that make v).
   Value kvb =
       param(layerName(layer, "kv_b") + ".weight", {h * (nope + vd), dc}, init);
+  kvb = scaled(kvb, dc);
   kvb = tessel::ReshapeOp::create(b, tensor({h, nope + vd, dc}), kvb);
   Value wUK = tessel::SliceOp::create(b, tensor({h, nope, dc}), kvb, 1, 0);
   Value wUV = tessel::SliceOp::create(b, tensor({h, vd, dc}), kvb, 1, nope);
@@ -700,6 +716,7 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   Value head = c.tiedEmbeddings
                    ? table
                    : param("lm_head.weight", {vocab, d}, c.outputInit);
+  head = scaled(head, d);
   SmallVector<Value> returned = {
       tessel::LinearOp::create(b, logitsType, h, head, Value())};
   if (lossOnly) {

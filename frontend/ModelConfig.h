@@ -88,6 +88,11 @@ struct ModelConfig {
   bool mlpBias = false;
 
   Init embeddingInit, attentionInit, mlpInit, outputInit;
+  /// NTK parameterization: every linear weight and the LM head is read
+  /// through a multiplication by 1/sqrt(fan_in) in the graph (the weights
+  /// themselves start at unit scale), so that the forward pass, and with it
+  /// every gradient, carries the scaling; embeddings are not scaled.
+  bool ntk = false;
 
   /// JSON paths of the parts, so that IR locations point into the file.
   std::string attentionPath, mlpPath, normPath, positionPath, embeddingPath,

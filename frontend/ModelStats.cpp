@@ -222,7 +222,10 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
      << a.kindName();
   if (!a.mla && a.kvHeads != a.heads)
     os << ", " << a.kvHeads << " kv heads";
-  os << "), vocab " << c.vocabSize << ", " << name(c.dtype) << "\n";
+  os << "), vocab " << c.vocabSize << ", " << name(c.dtype);
+  if (c.ntk)
+    os << ", NTK parameterization";
+  os << "\n";
   os << "parameters:\n";
   for (const ParameterGroup &g : s.groups) {
     char line[160];
@@ -280,11 +283,16 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
 std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
   nlohmann::ordered_json j;
   const AttentionConfig &a = c.attention;
-  j["model"] = {{"name", c.modelName},       {"format", c.format},
-                {"layers", c.numLayers},     {"hidden_size", c.hiddenSize},
-                {"heads", a.heads},          {"kv_heads", a.kvHeads},
-                {"attention", a.kindName()}, {"vocab_size", c.vocabSize},
-                {"dtype", name(c.dtype)}};
+  j["model"] = {{"name", c.modelName},
+                {"format", c.format},
+                {"layers", c.numLayers},
+                {"hidden_size", c.hiddenSize},
+                {"heads", a.heads},
+                {"kv_heads", a.kvHeads},
+                {"attention", a.kindName()},
+                {"vocab_size", c.vocabSize},
+                {"dtype", name(c.dtype)},
+                {"parameterization", c.ntk ? "ntk" : "standard"}};
   nlohmann::ordered_json params;
   for (const ParameterGroup &g : s.groups) {
     params[g.name] = g.count;

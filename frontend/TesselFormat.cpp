@@ -174,7 +174,7 @@ void readTesselFormat(FieldReader &r, ModelConfig &c) {
                   {"format", "version", "name", "vocab_size", "hidden_size",
                    "num_layers", "max_positions", "dtype", "tie_embeddings",
                    "attention", "position", "norm", "mlp", "init",
-                   "tokenizer"});
+                   "parameterization", "tokenizer"});
   std::string format, dtype = "f32";
   r.keyword(root, "", "format", format, true, {"tessel"});
   int64_t version = 1;
@@ -217,6 +217,15 @@ void readTesselFormat(FieldReader &r, ModelConfig &c) {
   readPosition(r, root, c.positionPath, c);
   readNorm(r, root, c.normPath, c);
   readMlp(r, root, c.mlpPath, c);
+
+  std::string parameterization = "standard";
+  r.keyword(root, "", "parameterization", parameterization, false,
+            {"standard", "ntk"});
+  c.ntk = parameterization == "ntk";
+  if (c.ntk)
+    // Unit-scale weights; the graph scales them by 1/sqrt(fan_in).
+    for (Init *group : {&c.attentionInit, &c.mlpInit, &c.outputInit})
+      group->std = 1.0;
 
   if (const nlohmann::json *init = r.member(root, "", "init", false)) {
     if (!r.expectObject(*init, ".init"))

@@ -497,8 +497,16 @@ def tessel_forward(cfg, P, tokens):
     layers), layers.<i>.{attn_norm,mlp_norm}.*, layers.<i>.attn.*_proj.*,
     layers.<i>.mlp.{gate,up,down}_proj / {fc_in,fc_out}.*, final_norm.*
     (pre-norm only), lm_head.weight (untied only).
+
+    "parameterization": "ntk" reads every linear weight and the head as
+    W / sqrt(fan_in); embeddings as they are.
     """
     V, d, L = cfg["vocab_size"], cfg["hidden_size"], cfg["num_layers"]
+    ntk = cfg.get("parameterization", "standard") == "ntk"
+
+    def scaled(w, fan_in):
+        return w / np.sqrt(fan_in) if ntk else w
+
     maxpos = cfg["max_positions"]
     tied = cfg.get("tie_embeddings", True)
     att = cfg["attention"]
@@ -526,7 +534,7 @@ def tessel_forward(cfg, P, tokens):
         return apply_rope_half(x, pos, theta, rd)
 
     def lin(x, prefix, nin, nout, has_bias):
-        return linear(x, P(prefix + ".weight", (nout, nin)),
+        return linear(x, scaled(P(prefix + ".weight", (nout, nin)), nin),
                       P(prefix + ".bias", (nout,)) if has_bias else None)
 
     def norm(x, prefix):
@@ -618,7 +626,7 @@ def tessel_forward(cfg, P, tokens):
     if pre_norm:
         h = norm(h, "final_norm")
     head = emb if tied else P("lm_head.weight", (V, d))
-    return h @ head.T
+    return h @ scaled(head, d).T
 
 
 FORWARD = {
