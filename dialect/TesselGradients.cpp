@@ -136,6 +136,18 @@ LogicalResult GeluOp::buildGradients(OpBuilder &b,
   return success();
 }
 
+/// y = dropout(x) = m ∘ x / (1 - p) for the mask m the (rng, stream) pair
+/// draws:  dx = m ∘ dy / (1 - p) = dropout(dy) with the same rng and
+/// stream, so the mask is recomputed, never stored. rng has no gradient.
+LogicalResult DropoutOp::buildGradients(OpBuilder &b,
+                                        ArrayRef<Value> resultGradients,
+                                        SmallVectorImpl<Value> &grads) {
+  grads.push_back(DropoutOp::create(b, getLoc(), resultGradients[0], getRng(),
+                                    getRate().convertToDouble(), getStream()));
+  grads.push_back(Value());
+  return success();
+}
+
 /// y = silu(x):  dx = dy * silu'(x).
 LogicalResult SiluOp::buildGradients(OpBuilder &b,
                                      ArrayRef<Value> resultGradients,

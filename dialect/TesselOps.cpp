@@ -544,6 +544,19 @@ LogicalResult AlibiOp::verify() {
                           getResult(), out[headDim]);
 }
 
+LogicalResult DropoutOp::verify() {
+  double rate = getRate().convertToDouble();
+  if (!(rate >= 0.0 && rate < 1.0))
+    return emitOpError() << "rate must be in [0, 1), got " << rate;
+  if (getStream() > UINT32_MAX)
+    return emitOpError() << "stream must be in [0, 2^32), got " << getStream();
+  ArrayRef<int64_t> rng = shapeOf(getRng());
+  if (rng.size() != 1 || rng[0] != 2)
+    return emitOpError() << "rng must be [2] (seed, step), got "
+                         << fmtShape(rng);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Result names
 //===----------------------------------------------------------------------===//

@@ -242,6 +242,48 @@ def Tessel_SiluOp : Tessel_Op<"silu", [Pure, SameOperandsAndResultType,
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def Tessel_DropoutOp : Tessel_Op<"dropout", [Pure,
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
+  let summary = "inverted dropout with a counter-based random mask";
+  let description = [{
+    `result = keep ? input / (1 - rate) : 0` elementwise, where `keep` is
+    drawn from Philox4x32-10 as a function of the element's row-major index,
+    the op's `stream` (one per dropout site in a model), and `rng` = [seed,
+    step]: key (seed mod 2^32, seed div 2^32), counter (index mod 2^32,
+    index div 2^32, stream, step mod 2^32); the element is kept when the
+    first output word shifted right by 8 is at least round(rate * 2^24)
+    (runtime/Philox.h). The mask is thus deterministic given the seed and the
+    step, needs no state, and is the same in every implementation; the
+    gradient rule recomputes it rather than storing it: the op is linear in
+    `input` for a fixed mask, so `d input = dropout(d result)` with the same
+    `rng`, `rate` and `stream`. `rate` is in [0, 1); a model's `loss` takes
+    `rng` as its third input, and inference entry points have no dropout.
+
+    ```mlir
+    %y = tessel.dropout %h, %rng rate = 1.000000e-01 stream = 3
+        : tensor<?x?x768xf32>, tensor<2xi64>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input,
+                       RankedTensorOf<[I64]>:$rng, F64Attr:$rate,
+                       I64Attr:$stream);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $rng `rate` `=` $rate `stream` `=` $stream attr-dict `:`
+    type($input) `,` type($rng)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$rng,
+                   "double":$rate, "int64_t":$stream), [{
+      build($_builder, $_state, input.getType(), input, rng,
+            $_builder.getF64FloatAttr(rate),
+            $_builder.getI64IntegerAttr(stream));
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
 def Tessel_SwigluOp : Tessel_Op<"swiglu", [Pure, SameOperandsAndResultType,
     DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "gated linear unit with SiLU: silu(gate) * up";

@@ -54,6 +54,9 @@ private:
               const Init &init);
   Value ones(const std::string &name, ArrayRef<int64_t> shape);
   Value zeros(const std::string &name, ArrayRef<int64_t> shape);
+  /// `x` through dropout at `rate` as dropout site `stream`, when building
+  /// the loss; `x` itself otherwise.
+  Value dropout(Value x, double rate, int64_t stream);
   /// The weight `w` as the model uses it: with the NTK parameterization,
   /// times 1/sqrt(fanIn); otherwise `w` itself.
   Value scaled(Value w, int64_t fanIn);
@@ -116,6 +119,9 @@ private:
   /// Building the loss: batch norm uses batch statistics, and its updated
   /// running statistics are returned, by parameter name.
   bool training = false;
+  /// Building the loss of a model with dropout: its rng argument, [seed,
+  /// step].
+  Value rng;
   SmallVector<std::pair<std::string, Value>> statUpdates;
   Value blockTables;
 };
@@ -169,6 +175,12 @@ Value ModelBuilder::scaled(Value w, int64_t fanIn) {
       DenseElementsAttr::get(
           scalar, b.getFloatAttr(element(), 1.0 / std::sqrt(double(fanIn)))));
   return tessel::MulOp::create(b, w.getType(), w, factor);
+}
+
+Value ModelBuilder::dropout(Value x, double rate, int64_t stream) {
+  if (!rng || rate == 0.0)
+    return x;
+  return tessel::DropoutOp::create(b, x, rng, rate, stream);
 }
 
 std::string ModelBuilder::globalName(const std::string &part) const {
@@ -590,8 +602,12 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   bool lossOnly = kind == EntryPointKind::Loss;
   training = lossOnly;
   statUpdates.clear();
+  bool withDropout = lossOnly && c.hasDropout();
   if (lossOnly) {
     inputs.push_back(tokensType);
+    // Dropout's [seed, step] (tessel.dropout).
+    if (withDropout)
+      inputs.push_back(RankedTensorType::get({2}, b.getI64Type()));
     results = {tensor({})};
   }
   at("", c.modelName.empty() ? "model" : c.modelName);
@@ -609,6 +625,7 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   loaded.clear();
   caches.clear(), updatedCaches.clear();
   attentionBias = causalPositions = blockTables = Value();
+  rng = withDropout ? entry->getArgument(2) : Value();
 
   // Token and position embeddings.
   at(c.embeddingPath, "embedding");
@@ -681,16 +698,24 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   case PositionKind::None:
     break;
   }
+  // Dropout sites: 0 the embeddings, 2i + 1 and 2i + 2 layer i's attention
+  // and MLP outputs (GPT-2's embd_pdrop and resid_pdrop).
+  at(c.dropoutPath, "embedding.dropout");
+  h = dropout(h, c.embeddingDropout, 0);
 
   for (int64_t i = 0; i < c.numLayers; ++i) {
     std::string layer = "layers." + std::to_string(i);
     auto attn = [&](Value x) {
       at(c.attentionPath, layer + ".attention");
-      return a.mla ? latentAttention(x, i) : attention(x, i);
+      Value y = a.mla ? latentAttention(x, i) : attention(x, i);
+      at(c.dropoutPath, layer + ".attention.dropout");
+      return dropout(y, c.residualDropout, 2 * i + 1);
     };
     auto ffn = [&](Value x) {
       at(c.mlpPath, layer + ".mlp");
-      return mlp(x, i);
+      Value y = mlp(x, i);
+      at(c.dropoutPath, layer + ".mlp.dropout");
+      return dropout(y, c.residualDropout, 2 * i + 2);
     };
     auto normAt = [&](Value x, const char *part) {
       at(c.normPath, layer + "." + part);

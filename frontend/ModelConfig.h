@@ -94,9 +94,17 @@ struct ModelConfig {
   /// every gradient, carries the scaling; embeddings are not scaled.
   bool ntk = false;
 
+  /// Dropout in training (the loss and grads entry points only): on the
+  /// sum of the embeddings, and on each attention and MLP output before it
+  /// joins the residual stream. Rates in [0, 1).
+  double embeddingDropout = 0.0, residualDropout = 0.0;
+  bool hasDropout() const {
+    return embeddingDropout > 0.0 || residualDropout > 0.0;
+  }
+
   /// JSON paths of the parts, so that IR locations point into the file.
   std::string attentionPath, mlpPath, normPath, positionPath, embeddingPath,
-      outputPath;
+      outputPath, dropoutPath;
 
   /// The model's tokenizer: a file or directory (resolved against the
   /// definition's folder), or an inline tokenizer.json (its JSON text);

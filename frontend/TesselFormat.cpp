@@ -174,7 +174,7 @@ void readTesselFormat(FieldReader &r, ModelConfig &c) {
                   {"format", "version", "name", "vocab_size", "hidden_size",
                    "num_layers", "max_positions", "dtype", "tie_embeddings",
                    "attention", "position", "norm", "mlp", "init",
-                   "parameterization", "tokenizer"});
+                   "parameterization", "dropout", "tokenizer"});
   std::string format, dtype = "f32";
   r.keyword(root, "", "format", format, true, {"tessel"});
   int64_t version = 1;
@@ -217,6 +217,17 @@ void readTesselFormat(FieldReader &r, ModelConfig &c) {
   readPosition(r, root, c.positionPath, c);
   readNorm(r, root, c.normPath, c);
   readMlp(r, root, c.mlpPath, c);
+
+  c.dropoutPath = ".dropout";
+  if (const nlohmann::json *dropout = r.member(root, "", "dropout", false)) {
+    if (r.expectObject(*dropout, ".dropout")) {
+      r.onlyKnownKeys(*dropout, ".dropout", {"embedding", "residual"});
+      r.number(*dropout, ".dropout", "embedding", c.embeddingDropout, false,
+               0.0, 0.99);
+      r.number(*dropout, ".dropout", "residual", c.residualDropout, false, 0.0,
+               0.99);
+    }
+  }
 
   std::string parameterization = "standard";
   r.keyword(root, "", "parameterization", parameterization, false,

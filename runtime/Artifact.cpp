@@ -163,9 +163,14 @@ Status checkEntryPointKind(EntryPointKind kind,
     return errorf("a ", kindName,
                   " entry point takes token ids [B, S] (i32 or i64) first");
   if (kind == EntryPointKind::Loss || kind == EntryPointKind::Grads) {
-    if (inputs.size() != 2 || !ids(inputs[1], 2))
+    // A model with dropout takes its [seed, step] third.
+    bool rng = inputs.size() == 3 && inputs[2].name == "rng" &&
+               inputs[2].dtype == DType::I64 &&
+               inputs[2].shape == std::vector<int64_t>{2};
+    if ((inputs.size() != 2 && !rng) || !ids(inputs[1], 2))
       return errorf("a ", kindName,
-                    " entry point takes token ids and targets [B, S], got ",
+                    " entry point takes token ids and targets [B, S] (and "
+                    "with dropout, rng [2]), got ",
                     inputs.size(), " inputs");
     if (results.empty() || !floats(results[0], 0))
       return errorf("a ", kindName,

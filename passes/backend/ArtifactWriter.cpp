@@ -95,6 +95,10 @@ std::string argumentName(func::FuncOp func, EntryPointKindAttr kind, size_t i) {
       (kind.getValue() == EntryPointKind::Loss ||
        kind.getValue() == EntryPointKind::Grads))
     return "targets";
+  if (kind && i == 2 &&
+      (kind.getValue() == EntryPointKind::Loss ||
+       kind.getValue() == EntryPointKind::Grads))
+    return "rng"; // Dropout's [seed, step].
   if (kind && kind.getValue() == EntryPointKind::Decode) {
     if (i == 1)
       return "positions";

@@ -4,6 +4,7 @@
 #include "passes/utils/LinalgBuilders.h"
 
 #include "dialect/TesselOps.h"
+#include "runtime/Philox.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 
@@ -301,6 +302,106 @@ struct LowerSilu : OpRewritePattern<tessel::SiluOp> {
   }
 };
 
+/// An i32 constant of the bits of `v`.
+Value i32Constant(OpBuilder &b, Location loc, uint32_t v) {
+  return arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                      static_cast<int32_t>(v));
+}
+
+/// Philox4x32-10's key of each round, from `key`: computed once, outside
+/// the loops.
+SmallVector<std::array<Value, 2>> philoxRoundKeys(OpBuilder &b, Location loc,
+                                                  std::array<Value, 2> key) {
+  namespace px = tessel::philox;
+  Value w0 = i32Constant(b, loc, px::kWeyl0);
+  Value w1 = i32Constant(b, loc, px::kWeyl1);
+  SmallVector<std::array<Value, 2>> keys = {key};
+  for (int round = 1; round < px::kRounds; ++round)
+    keys.push_back({arith::AddIOp::create(b, loc, keys.back()[0], w0),
+                    arith::AddIOp::create(b, loc, keys.back()[1], w1)});
+  return keys;
+}
+
+/// Philox4x32-10 of `counter` with the round keys `keys`, on i32 values
+/// (runtime/Philox.h is the same function in C++).
+std::array<Value, 4> philoxRounds(OpBuilder &b, Location loc,
+                                  std::array<Value, 4> c,
+                                  ArrayRef<std::array<Value, 2>> keys) {
+  namespace px = tessel::philox;
+  Value m0 = i32Constant(b, loc, px::kMultiplier0);
+  Value m1 = i32Constant(b, loc, px::kMultiplier1);
+  auto xor3 = [&](Value x, Value y, Value z) {
+    return arith::XOrIOp::create(b, loc, arith::XOrIOp::create(b, loc, x, y), z)
+        .getResult();
+  };
+  for (const std::array<Value, 2> &k : keys) {
+    auto p0 = arith::MulUIExtendedOp::create(b, loc, m0, c[0]);
+    auto p1 = arith::MulUIExtendedOp::create(b, loc, m1, c[2]);
+    c = {xor3(p1.getHigh(), c[1], k[0]), p1.getLow(),
+         xor3(p0.getHigh(), c[3], k[1]), p0.getLow()};
+  }
+  return c;
+}
+
+/// The low and high 32 bits of an i64.
+std::array<Value, 2> halves(OpBuilder &b, Location loc, Value v) {
+  Value high = arith::ShRUIOp::create(
+      b, loc, v, arith::ConstantIntOp::create(b, loc, b.getI64Type(), 32));
+  return {arith::TruncIOp::create(b, loc, b.getI32Type(), v),
+          arith::TruncIOp::create(b, loc, b.getI32Type(), high)};
+}
+
+/// x / (1 - rate) where Philox keeps the element, else 0: the element's
+/// row-major index, built from linalg.index, is Philox's counter.
+struct LowerDropout : OpRewritePattern<tessel::DropoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::DropoutOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    double rate = op.getRate().convertToDouble();
+    SmallVector<Value> dims;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      dims.push_back(tensor::DimOp::create(b, loc, op.getInput(), i));
+    auto element = [&](int64_t i) {
+      return tensor::ExtractOp::create(
+                 b, loc, op.getRng(),
+                 ValueRange{arith::ConstantIndexOp::create(b, loc, i)})
+          .getResult();
+    };
+    SmallVector<std::array<Value, 2>> keys =
+        philoxRoundKeys(b, loc, halves(b, loc, element(0)));
+    Value step = arith::TruncIOp::create(b, loc, b.getI32Type(), element(1));
+    Value stream = i32Constant(b, loc, op.getStream());
+    b.replaceOp(
+        op,
+        mapElementwise(
+            b, loc, type, op.getInput(),
+            [&](OpBuilder &nb, Location nl, ValueRange xs) {
+              Value index = loopIndex(nb, nl, 0);
+              for (int64_t i = 1; i < type.getRank(); ++i)
+                index = arith::AddIOp::create(
+                    nb, nl, arith::MulIOp::create(nb, nl, index, dims[i]),
+                    loopIndex(nb, nl, i));
+              auto [low, high] = halves(
+                  nb, nl,
+                  arith::IndexCastOp::create(nb, nl, nb.getI64Type(), index));
+              Value bits =
+                  philoxRounds(nb, nl, {low, high, stream, step}, keys)[0];
+              Value kept = arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::uge,
+                  arith::ShRUIOp::create(nb, nl, bits, i32Constant(nb, nl, 8)),
+                  i32Constant(nb, nl, tessel::philox::dropThreshold(rate)));
+              Value scaled = arith::MulFOp::create(
+                  nb, nl, xs[0], f32(nb, nl, float(1.0 / (1.0 - rate))));
+              return arith::SelectOp::create(nb, nl, kept, scaled,
+                                             f32(nb, nl, 0.0))
+                  .getResult();
+            }));
+    return success();
+  }
+};
+
 /// dy * gelu'(x): Phi(x) + x phi(x) (exact), or with t = tanh(u),
 /// u = sqrt(2/pi) (x + 0.044715 x^3): 0.5 (1 + t) + 0.5 x (1 - t^2) du/dx.
 struct LowerGeluGrad : OpRewritePattern<tessel::GeluGradOp> {
@@ -440,6 +541,6 @@ void tessel::populateDenseLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLinear, LowerMatmul, LowerEmbedding,
                LowerBroadcastBinary<tessel::AddOp>,
                LowerBroadcastBinary<tessel::MulOp>, LowerGelu, LowerSilu,
-               LowerGeluGrad, LowerSiluGrad, LowerSwiglu, LowerTranspose,
-               LowerReshape>(patterns.getContext());
+               LowerDropout, LowerGeluGrad, LowerSiluGrad, LowerSwiglu,
+               LowerTranspose, LowerReshape>(patterns.getContext());
 }

@@ -2,6 +2,8 @@
 
 #include "runtime/reference/Kernels.h"
 
+#include "runtime/Philox.h"
+
 #include <cmath>
 #include <numeric>
 
@@ -161,6 +163,20 @@ Status gelu(const Tensor &x, bool tanhApproximation, Tensor &y) {
             : 0.5 * (1.0 + std::erf(v / std::sqrt(2.0)));
     y.floats[i] = static_cast<float>(v * cdf);
   }
+  return Status::ok();
+}
+
+Status dropout(const Tensor &x, const Tensor &rng, double rate, int64_t stream,
+               Tensor &y) {
+  if (rng.shape != std::vector<int64_t>{2} || rng.ints.size() != 2)
+    return errorf("dropout: rng must be int64 [2] (seed, step), got ",
+                  formatShape(rng.shape));
+  y = Tensor::zeros(x.dtype, x.shape);
+  uint32_t threshold = philox::dropThreshold(rate);
+  float scale = static_cast<float>(1.0 / (1.0 - rate));
+  for (int64_t i = 0; i < x.numel(); ++i)
+    if (philox::dropoutKeeps(rng.ints[0], rng.ints[1], stream, i, threshold))
+      y.floats[i] = x.floats[i] * scale;
   return Status::ok();
 }
 

@@ -27,6 +27,10 @@ Status add(const Tensor &a, const Tensor &b, Tensor &y);
 Status mul(const Tensor &a, const Tensor &b, Tensor &y);
 Status gelu(const Tensor &x, bool tanhApproximation, Tensor &y);
 Status silu(const Tensor &x, Tensor &y);
+/// Inverted dropout: y = x / (1 - rate) where runtime/Philox.h keeps the
+/// element, else 0; rng = [seed, step].
+Status dropout(const Tensor &x, const Tensor &rng, double rate, int64_t stream,
+               Tensor &y);
 Status swiglu(const Tensor &gate, const Tensor &up, Tensor &y);
 Status transpose(const Tensor &x, const std::vector<int64_t> &permutation,
                  Tensor &y);

@@ -8,7 +8,8 @@
 // ScaleNorm, attention written op by op (matmul, softmax, matmul), and
 // relative-position bias tables (t5 buckets; shaw with per-sequence
 // positions) feeding attention, and batch norm in training mode (the batch
-// statistics depend on x) and with running statistics.
+// statistics depend on x) and with running statistics, and dropout (its
+// gradient redraws the forward's mask from the same rng and stream).
 // RUN: tessel-opt --tessel-autodiff %s -o %t.mlir
 // RUN: %oracle check %t.mlir mlp_vjp
 // RUN: %oracle check %t.mlir broadcast_vjp
@@ -24,6 +25,7 @@
 // RUN: %oracle check %t.mlir relative_bias_t5_vjp
 // RUN: %oracle check %t.mlir relative_bias_shaw_vjp
 // RUN: %oracle check %t.mlir batch_norm_vjp
+// RUN: %oracle check %t.mlir dropout_vjp
 
 func.func @mlp(%x: tensor<?x8xf32>, %w1: tensor<16x8xf32>, %b1: tensor<16xf32>,
     %w2: tensor<5x16xf32>, %t: tensor<?xi64>) -> tensor<f32>
@@ -174,4 +176,14 @@ func.func @batch_norm(%x: tensor<?x4x5xf32>, %g: tensor<5xf32>,
       : tensor<?x4x5xf32>, tensor<5xf32>, tensor<5xf32>, tensor<5xf32>,
         tensor<5xf32>
   return %y, %z : tensor<?x4x5xf32>, tensor<?x4x5xf32>
+}
+
+func.func @dropout(%x: tensor<?x8xf32>, %w: tensor<6x8xf32>,
+    %rng: tensor<2xi64>) -> tensor<?x6xf32>
+    attributes {tessel.differentiate} {
+  %d = tessel.dropout %x, %rng rate = 3.000000e-01 stream = 2
+      : tensor<?x8xf32>, tensor<2xi64>
+  %y = tessel.linear %d, %w : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
+  %g = tessel.gelu %y approximate = tanh : tensor<?x6xf32>
+  return %g : tensor<?x6xf32>
 }

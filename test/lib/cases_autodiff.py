@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from cases import case
+from cases_dropout import dropout
 from cases_positions import t5_bucket
 
 H = 1e-5
@@ -322,3 +323,22 @@ def batch_norm_vjp(rng):
     inputs = [x, g, b, rm, rv]
     return inputs + seeds, (numeric_vjp(forward, inputs, seeds, [0, 1, 2]) +
                             [np.zeros(5), np.zeros(5)])
+
+
+@case("dropout_vjp", rtol=1e-4, atol=1e-6)
+def dropout_vjp(rng):
+    # The mask is the forward's own (a function of rng alone), so central
+    # differences see dropout as the linear map it is for a fixed mask.
+    x, w = f32(rng, 3, 8), f32(rng, 6, 8) * 0.5
+    seeds = np.array([2**33 + 1, 12], dtype=np.int64)
+    _, keep = dropout(np.zeros((3, 8), np.float32), int(seeds[0]),
+                      int(seeds[1]), 0.3, 2)
+    scale = float(np.float32(1 / 0.7))
+    seed = f32(rng, 3, 6)
+
+    def forward(v):
+        return [gelu_tanh(linear(np.where(keep, v[0] * scale, 0.0), v[1]))]
+
+    inputs = [x, w]
+    return inputs + [seeds, seed], numeric_vjp(forward, inputs, [seed],
+                                               [0, 1])

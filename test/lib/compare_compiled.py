@@ -12,7 +12,8 @@ reads the same values from .npy files. Checks that the logits agree within
 1e-4 relative to their largest magnitude; prints one line; exits 1 if not.
 
 With --train both compile with `tesselc --train` and run the `grads` entry
-point instead (targets: the tokens shifted by one, the last -100): the loss
+point instead (targets: the tokens shifted by one, the last -100; a model
+with dropout also takes rng = [2^40 + 17, 3]): the loss
 and every parameter's gradient must agree, each within 1e-4 relative to its
 own largest magnitude, or to 1e-3 of the largest gradient when its own is
 smaller: a gradient that is 0 in exact arithmetic (a key bias: the softmax
@@ -97,6 +98,12 @@ def main():
         np.save(targets_path, targets.astype(np.int64))
         grads = ["--entry", "grads", "--input", tokens_path, "--input",
                  targets_path]
+        inputs = manifest["entry_points"]["grads"]["inputs"]
+        if any(i["name"] == "rng" for i in inputs):
+            # Dropout's [seed, step]: a seed above 2^32, a later step.
+            rng_path = os.path.join(args.tmp, "rng.npy")
+            np.save(rng_path, np.array([2**40 + 17, 3], dtype=np.int64))
+            grads += ["--input", rng_path]
         interp = [args.tessel_interpret, ir] + grads
         forward = [args.tessel_run, "run", artifact] + grads
     if args.safetensors:

@@ -226,6 +226,11 @@ LogicalResult Evaluator::evaluate(Operation *op) {
                            o.getApproximate() == GeluApproximation::tanh, out);
       })
       .Case([&](SiluOp o) { status = ref::silu(get(o.getInput()), out); })
+      .Case([&](DropoutOp o) {
+        status =
+            ref::dropout(get(o.getInput()), get(o.getRng()),
+                         o.getRate().convertToDouble(), o.getStream(), out);
+      })
       .Case([&](SwigluOp o) {
         status = ref::swiglu(get(o.getGate()), get(o.getUp()), out);
       })

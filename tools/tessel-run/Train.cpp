@@ -108,6 +108,8 @@ struct Options {
   double lr = 1e-3, clip = 0.0, skipSpikes = 0.0;
   ScheduleKind schedule = ScheduleKind::Constant;
   OptimizerOptions optimizer;
+  /// Dropout's seed: with the step, it decides every mask (tessel.dropout).
+  uint64_t dropoutSeed = 0;
 };
 
 Status parseOptions(const cli::ParsedArgs &args, Options &o) {
@@ -116,6 +118,7 @@ Status parseOptions(const cli::ParsedArgs &args, Options &o) {
   TESSEL_RETURN_IF_ERROR(args.getInt("seq", o.seq));
   TESSEL_RETURN_IF_ERROR(args.getInt("warmup", o.warmup));
   TESSEL_RETURN_IF_ERROR(args.getDouble("lr", o.lr));
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("dropout-seed", o.dropoutSeed));
   TESSEL_RETURN_IF_ERROR(args.getDouble("clip", o.clip));
   TESSEL_RETURN_IF_ERROR(args.getDouble("skip-spikes", o.skipSpikes));
   TESSEL_RETURN_IF_ERROR(args.getDouble("eps", o.optimizer.eps));
@@ -226,6 +229,7 @@ Status writeCheckpoint(const std::string &path, Artifact &artifact,
                           {"optimizer_steps", optimizer.steps()},
                           {"position", position},
                           {"skipped", skipped},
+                          {"dropout_seed", o.dropoutSeed},
                           {"recent_losses", skip.recent},
                           {"started", started}};
   return writeSafetensors(path, tensors, {{kCheckpointKey, state.dump()}});
@@ -262,7 +266,7 @@ Status checkCheckpointModel(const std::string &path, const Artifact &artifact) {
 /// Restores the optimizer and loop state writeCheckpoint saved (the
 /// parameters are loaded from the same file first); the checkpoint must
 /// come from the same model, optimizer, batch and sequence length.
-Status resume(const std::string &path, Artifact &artifact, const Options &o,
+Status resume(const std::string &path, Artifact &artifact, Options &o,
               const std::vector<std::string> &names, Optimizer &optimizer,
               SkipPolicy &skip, int64_t &position, int64_t &step,
               int64_t &skipped) {
@@ -325,6 +329,13 @@ Status resume(const std::string &path, Artifact &artifact, const Options &o,
   skip.recent.clear();
   for (const nlohmann::json &loss : *field("recent_losses"))
     skip.recent.push_back(loss.get<double>());
+  // Dropout's masks go on from the seed the run started with.
+  if (const nlohmann::json *seed = field("dropout_seed")) {
+    if (!seed->is_number_unsigned())
+      return errorf(path, ": the checkpoint's dropout_seed is not a "
+                          "non-negative integer");
+    o.dropoutSeed = seed->get<uint64_t>();
+  }
   position = field("position")->get<int64_t>();
   step = field("step")->get<int64_t>();
   skipped = field("skipped")->get<int64_t>();
@@ -431,6 +442,9 @@ cli::CommandSpec run::trainCommand() {
             "Progress line every N steps when stderr is not a terminal "
             "(default: about 20 lines)"},
            {"weights", "FILE.safetensors", "Initial parameters"},
+           {"dropout-seed", "N",
+            "Seed of the dropout masks of a model with dropout (default 0; "
+            "with the step it decides every mask; a checkpoint keeps it)"},
            {"seed", "N", "Initialize parameters missing from --weights"}}};
 }
 
@@ -550,12 +564,18 @@ Status run::runTrain(const cli::ParsedArgs &args) {
   Progress progress;
   int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
   std::vector<Tensor> results;
-  std::vector<Tensor> inputs(2);
+  // Inputs: tokens, targets, and for a model with dropout its [seed, step].
+  bool dropout = grads->inputs.size() == 3;
+  std::vector<Tensor> inputs(dropout ? 3 : 2);
+  if (dropout)
+    inputs[2] = Tensor::zeros(DType::I64, {2});
   std::vector<double> losses;
   auto start = std::chrono::steady_clock::now();
   for (int64_t step = first; step < last; ++step) {
     auto stepStart = std::chrono::steady_clock::now();
     nextBatch(data, step, o.batch, o.seq, inputs[0], inputs[1]);
+    if (dropout)
+      inputs[2].ints = {static_cast<int64_t>(o.dropoutSeed), step};
     TESSEL_RETURN_IF_ERROR(artifact.run(grads->name, inputs, results));
     double loss = results[0].floats[0];
     std::vector<const Tensor *> gradients;

@@ -81,3 +81,34 @@ func.func @matmul_per_head(%a: tensor<?x3x?x5xf32>, %w: tensor<3x5x6xf32>,
       tensor<3x6x5xf32> -> tensor<?x3x?x6xf32>
   return %c, %d : tensor<?x3x?x6xf32>, tensor<?x3x?x6xf32>
 }
+
+// dropout: the seed's two halves make Philox's key, whose ten round keys
+// are computed once, outside the loop; inside, the element's row-major
+// index (from linalg.index and the dimensions) is the counter's first two
+// words, the stream and the step its last two; ten rounds of two 32-bit
+// widening multiplications; the element is kept when the first word >> 8
+// is at least round(0.1 * 2^24) = 1677722, and scaled by 1 / 0.9 in f32.
+// Checked before canonicalization, which folds the round keys together.
+// RUN: tessel-opt %s --convert-tessel-to-linalg | FileCheck %s --check-prefix=DROPOUT
+
+// DROPOUT-LABEL: func.func @dropout
+// DROPOUT-SAME:    (%[[X:[^:]+]]: tensor<?x5x8xf16>, %[[RNG:[^:]+]]: tensor<2xi64>)
+// DROPOUT-DAG:     %[[SEED:.+]] = tensor.extract %[[RNG]][%{{.+}}] : tensor<2xi64>
+// DROPOUT-DAG:     %[[KEY0:.+]] = arith.trunci %[[SEED]] : i64 to i32
+// DROPOUT-COUNT-9: arith.addi %{{.+}}, %{{.+}} : i32
+// DROPOUT:         linalg.generic
+// DROPOUT-SAME:      ins(%[[X]] : tensor<?x5x8xf16>)
+// DROPOUT:           %[[I0:.+]] = linalg.index 0 : index
+// DROPOUT:           %[[I2:.+]] = linalg.index 2 : index
+// DROPOUT:           %[[FLAT:.+]] = arith.index_cast %{{.+}} : index to i64
+// DROPOUT-COUNT-20:  arith.mului_extended
+// DROPOUT:           %[[HI:.+]] = arith.shrui %{{.+}}, %{{.+}} : i32
+// DROPOUT:           %[[KEEP:.+]] = arith.cmpi uge, %[[HI]], %{{.+}} : i32
+// DROPOUT:           %[[SCALED:.+]] = arith.mulf %{{.+}}, %{{.+}} : f32
+// DROPOUT:           %[[Y:.+]] = arith.select %[[KEEP]], %[[SCALED]], %{{.+}} : f32
+// DROPOUT:           arith.truncf %[[Y]] : f32 to f16
+func.func @dropout(%x: tensor<?x5x8xf16>, %rng: tensor<2xi64>) -> tensor<?x5x8xf16> {
+  %y = tessel.dropout %x, %rng rate = 1.000000e-01 stream = 3
+      : tensor<?x5x8xf16>, tensor<2xi64>
+  return %y : tensor<?x5x8xf16>
+}

@@ -19,6 +19,24 @@ func.func @gelu(%x: tensor<4x8xf32>) -> tensor<4x8xf32>
 
 // -----
 
+// Dropout: its gradient is the same dropout (same rng, rate and stream) of
+// dy, so the mask is recomputed from the counter-based generator, never
+// stored; the rng argument gets no gradient.
+
+// CHECK-LABEL: func.func @dropout_vjp
+// CHECK-SAME:    (%[[X:[^:]+]]: tensor<?x8xf32>, %[[RNG:[^:]+]]: tensor<2xi64>, %[[DY:[^:]+]]: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>)
+// CHECK-NEXT:    %[[Y:.+]] = tessel.dropout %[[X]], %[[RNG]] rate = 2.500000e-01 stream = 4
+// CHECK-NEXT:    %[[DX:.+]] = tessel.dropout %[[DY]], %[[RNG]] rate = 2.500000e-01 stream = 4
+// CHECK-NEXT:    return %[[Y]], %[[DX]]
+func.func @dropout(%x: tensor<?x8xf32>, %rng: tensor<2xi64>) -> tensor<?x8xf32>
+    attributes {tessel.differentiate} {
+  %y = tessel.dropout %x, %rng rate = 2.500000e-01 stream = 4
+      : tensor<?x8xf32>, tensor<2xi64>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
 // A linear layer: dx = dy . W, dW = sum dy (x) x, db = dy summed over the
 // leading axes. Integer arguments (the targets) get no gradient; the loss's
 // seed is the last argument.
