@@ -284,6 +284,25 @@ def Tessel_DropoutOp : Tessel_Op<"dropout", [Pure,
   let hasVerifier = 1;
 }
 
+def Tessel_RecomputeBarrierOp : Tessel_Op<"recompute_barrier", [
+    AllTypesMatch<["input", "result"]>, MemoryEffects<[MemWrite]>]> {
+  let summary = "the value, as a copy that CSE does not merge";
+  let description = [{
+    `result` equals `input`. tessel-recompute reads the inputs of the ops it
+    recomputes in the backward pass through this op: being neither pure nor
+    foldable, it keeps CSE from merging the recomputed ops back into the
+    forward ones (which would keep the forward values alive after all). It
+    lowers to a copy into a fresh buffer.
+
+    ```mlir
+    %h2 = tessel.recompute_barrier %h : tensor<?x?x768xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 def Tessel_SwigluOp : Tessel_Op<"swiglu", [Pure, SameOperandsAndResultType,
     DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "gated linear unit with SiLU: silu(gate) * up";

@@ -203,6 +203,22 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
   s.unfusedScoreBytesPerLayer =
       double(s.batch) * a.heads * double(s.sequence) * s.sequence * width;
 
+  // Recomputation: `attention` keeps of each attention sublayer only its
+  // input (the norm's input and output) and runs its projections and
+  // attention again; `blocks` keeps each block's input and runs the whole
+  // block again.
+  double attentionFlops =
+      2.0 * double(attnMacs) + s.attentionFlopsPerToken / double(layers);
+  double mlpFlops = 2.0 * double(mlpMacs);
+  s.blockInputBytes = tokens * c.hiddenSize * width;
+  s.recompute = {
+      {"none", s.activationBytes, 0},
+      {"attention",
+       double(layers) * tokens * (2.0 * c.hiddenSize + mlp) * width + model,
+       tokens * double(layers) * attentionFlops},
+      {"blocks", double(layers) * s.blockInputBytes + model,
+       tokens * double(layers) * (attentionFlops + mlpFlops)}};
+
   // tessel-tile-attention's default block-q and block-k.
   constexpr double kBlock = 64;
   double group = a.mla ? 1.0 : double(a.heads) / a.kvHeads;
@@ -212,6 +228,16 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
   s.attentionTileBytesPerThread =
       (group * kBlock * (kBlock + dv + 3) + dk * kBlock) * 4;
   return true;
+}
+
+int64_t blocksForBudget(const ModelConfig &c, const ModelStats &s,
+                        double budget) {
+  for (int64_t k = 0; k <= c.numLayers; ++k)
+    if (s.activationBytes -
+            double(k) * (s.activationBytesPerLayer - s.blockInputBytes) <=
+        budget)
+      return k;
+  return -1;
 }
 
 std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
@@ -271,6 +297,15 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
      << "  (attention as FlashAttention: no S x S matrix; unfused it would "
         "add "
      << bytes(s.unfusedScoreBytesPerLayer) << " per layer)\n";
+  os << "recomputation (tesselc --recompute; saved activations, extra "
+        "forward FLOPs per step):\n";
+  for (const ModelStats::Recompute &r : s.recompute) {
+    char line[160];
+    std::snprintf(line, sizeof(line), "  %-10s %12s  +%s\n", r.schedule,
+                  bytes(r.savedBytes).c_str(),
+                  human(r.extraFlops, "FLOP").c_str());
+    os << line;
+  }
   os << "attention working memory (forward, f32, FlashAttention 64x64 "
         "tiles):\n"
      << "  per layer   " << bytes(s.attentionWorkingBytesPerLayer)
@@ -323,6 +358,9 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
                       {"bytes", s.activationBytes},
                       {"unfused_attention_scores_bytes_per_layer",
                        s.unfusedScoreBytesPerLayer}};
+  for (const ModelStats::Recompute &r : s.recompute)
+    j["recompute"][r.schedule] = {{"saved_bytes", r.savedBytes},
+                                  {"extra_flops", r.extraFlops}};
   j["attention_working_memory"] = {
       {"dtype", "f32"},
       {"block_q", 64},

@@ -52,6 +52,15 @@ struct ModelStats {
 
   const char *activationType = "f32";
   double activationBytesPerLayer = 0, activationBytes = 0;
+  /// Per recomputation schedule (tesselc --recompute): the activations the
+  /// backward keeps, and the forward FLOPs it does again, per step.
+  struct Recompute {
+    const char *schedule;
+    double savedBytes = 0, extraFlops = 0;
+  };
+  std::vector<Recompute> recompute; ///< none, attention, blocks.
+  /// What one recomputed block keeps: its input.
+  double blockInputBytes = 0;
   /// Attention probabilities an unfused attention keeps (B·H·S² per layer).
   double unfusedScoreBytesPerLayer = 0;
 
@@ -68,6 +77,12 @@ struct ModelStats {
 /// does not fit in 64 bits.
 bool computeStats(const ModelConfig &config, const StatsOptions &options,
                   ModelStats &stats, std::string &error);
+
+/// The fewest layers whose blocks must be recomputed (tesselc
+/// --recompute=blocks:K) for the saved activations to fit `budget` bytes, or
+/// -1 when even recomputing every block does not fit.
+int64_t blocksForBudget(const ModelConfig &config, const ModelStats &stats,
+                        double budget);
 
 std::string formatStatsText(const ModelConfig &config, const ModelStats &stats);
 std::string formatStatsJson(const ModelConfig &config, const ModelStats &stats);

@@ -27,7 +27,8 @@ def ConvertTesselToLinalg : Pass<"convert-tessel-to-linalg"> {
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::affine::AffineDialect", "::mlir::scf::SCFDialect"
+    "::mlir::affine::AffineDialect", "::mlir::scf::SCFDialect",
+    "::mlir::bufferization::BufferizationDialect"
   ];
 }
 

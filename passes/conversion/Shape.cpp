@@ -11,6 +11,7 @@
 #include "dialect/TesselOps.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -357,9 +358,22 @@ struct LowerPagedCacheRead : OpRewritePattern<tessel::PagedCacheReadOp> {
   }
 };
 
+/// A copy into a fresh buffer: bufferization.alloc_tensor allocates, so CSE
+/// neither merges it with another nor with what reads its input.
+struct LowerRecomputeBarrier : OpRewritePattern<tessel::RecomputeBarrierOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::RecomputeBarrierOp op,
+                                PatternRewriter &b) const override {
+    b.replaceOpWithNewOp<bufferization::AllocTensorOp>(
+        op, cast<RankedTensorType>(op.getType()), ValueRange(), op.getInput());
+    return success();
+  }
+};
+
 } // namespace
 
 void tessel::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerRecomputeBarrier>(patterns.getContext());
   patterns.add<LowerSlice, LowerConcat, LowerBroadcast, LowerPositionIds,
                LowerCacheWrite, LowerCacheRead, LowerPagedCacheWrite,
                LowerPagedCacheRead>(patterns.getContext());

@@ -154,6 +154,42 @@ def TesselTileAttentionGrad : Pass<"tessel-tile-attention-grad"> {
   ];
 }
 
+def TesselRecompute : Pass<"tessel-recompute", "::mlir::func::FuncOp"> {
+  let summary = "Recompute chosen forward activations in the backward pass";
+  let description = [{
+    In a `grads` entry point (forward ops, then backward ops, as
+    tessel-autodiff builds it), chooses which forward activations the
+    backward keeps and which it recomputes. A forward op belongs to layer i
+    when its location is named `layers.i.*` (the frontend names every op
+    after the part of the model it builds); the forward ops are those the
+    loss and the parameter updates depend on.
+
+    - `none`: everything is kept (the pass does nothing).
+    - `attention`: per layer, the ops of its attention sublayer (`layers.i.
+      attention*`: projections, RoPE, attention, output projection and the
+      residual add) are recomputed; their inputs are kept.
+    - `blocks`: per layer, every op of the block is recomputed from the
+      block's input (activation checkpointing at block boundaries).
+    - `blocks:K`: the first K layers recomputed as in `blocks`, the others
+      kept (what a memory budget chooses; tesselc --recompute=budget:BYTES
+      picks K from the model's statistics).
+
+    A group's values that other forward ops read (its outputs) are kept;
+    the others, where the backward reads them, are replaced by a copy of
+    the group's forward ops placed just before the first backward op that
+    needs one, so the originals die at their last forward use and the
+    copies live only during that layer's backward. The copy reads its
+    inputs through `tessel.recompute_barrier`, so that CSE cannot merge it
+    back into the forward ops. Recomputed ops are the same ops on the same
+    values: the loss and the gradients are bitwise those of `none`.
+  }];
+  let options = [
+    Option<"schedule", "schedule", "std::string", "\"none\"",
+           "none, attention, blocks or blocks:K">,
+  ];
+  let dependentDialects = ["::tessel::TesselDialect"];
+}
+
 def TesselAutodiff : Pass<"tessel-autodiff", "::mlir::ModuleOp"> {
   let summary = "Reverse-mode automatic differentiation of tessel functions";
   let description = [{

@@ -33,7 +33,7 @@ namespace tessel {
 
 using mlir::func::FuncOp;
 
-void buildGraphPipeline(OpPassManager &pm) {
+void buildGraphPipeline(OpPassManager &pm, llvm::StringRef recompute) {
   // The loss's gradients, from the ops as the frontend wrote them (a no-op
   // without a loss entry point).
   pm.addPass(createTesselAutodiff());
@@ -41,6 +41,11 @@ void buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(mlir::createCSEPass());
   pm.addPass(createTesselFuseAttention());
   pm.addPass(mlir::createCanonicalizerPass());
+  if (recompute != "none") {
+    pm.addNestedPass<FuncOp>(
+        createTesselRecompute(TesselRecomputeOptions{recompute.str()}));
+    pm.addPass(mlir::createCanonicalizerPass());
+  }
 }
 
 namespace {
@@ -217,7 +222,7 @@ void registerPipelines() {
   mlir::PassPipelineRegistration<>(
       "tessel-graph-pipeline",
       "Graph-level clean-up of tessel IR (what tesselc --emit=graph runs)",
-      buildGraphPipeline);
+      [](OpPassManager &pm) { buildGraphPipeline(pm); });
   mlir::PassPipelineRegistration<ToLinalgPipelineOptions>(
       "tessel-to-linalg-pipeline",
       "The target-neutral phase: tessel IR to linalg on tensors, attention "

@@ -22,6 +22,7 @@
 #define TESSEL_PASSES_PIPELINES_PIPELINES_H
 
 #include "dialect/Support/LLVM.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <functional>
@@ -66,10 +67,12 @@ struct CpuPipelineOptions {
   CpuCodegenOptions codegen;
 };
 
-/// Graph-level clean-up of `tessel` IR: canonicalization (transpose and
-/// reshape folding), common-subexpression elimination and attention fusion
-/// (tessel-fuse-attention).
-void buildGraphPipeline(OpPassManager &pm);
+/// Graph-level clean-up of `tessel` IR: autodiff of a loss,
+/// canonicalization (transpose and reshape folding), common-subexpression
+/// elimination, attention fusion (tessel-fuse-attention), then the
+/// recomputation `schedule` of the grads entry point (tessel-recompute:
+/// none, attention, blocks or blocks:K).
+void buildGraphPipeline(OpPassManager &pm, llvm::StringRef recompute = "none");
 
 /// The target-neutral phase.
 void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options);

@@ -141,6 +141,19 @@ cl::opt<std::string> kvDtype("kv-dtype",
                                       "f32, f16, bf16 (default: the model's)"),
                              cl::init(""), cl::cat(tesselcCategory));
 
+cl::opt<std::string> recompute(
+    "recompute",
+    cl::desc("With --train: which forward activations the backward "
+             "recomputes instead of keeping: none (default), attention "
+             "(each attention sublayer), blocks (each block from its "
+             "input), blocks:K (the first K blocks), or budget:BYTES (the "
+             "fewest blocks whose saved activations fit BYTES at "
+             "--stats-batch x --stats-seq)"),
+    cl::value_desc("SCHEDULE"), cl::init("none"), cl::cat(tesselcCategory));
+
+/// --recompute as tessel-recompute takes it (budget resolved to blocks:K).
+std::string recomputeSchedule = "none";
+
 cl::opt<bool> train(
     "train",
     cl::desc(
@@ -280,7 +293,7 @@ LogicalResult runGraphPipeline(ModuleOp module) {
   applyDefaultTimingManagerCLOptions(timing);
   TimingScope rootScope = timing.getRootScope();
   pm.enableTiming(rootScope);
-  tessel::buildGraphPipeline(pm);
+  tessel::buildGraphPipeline(pm, recomputeSchedule);
   return pm.run(module);
 }
 
@@ -358,7 +371,7 @@ int printStagesOf(ModuleOp module) {
   if (failed(applyPassManagerCLOptions(pm)))
     return 1;
   add(pm, "tessel");
-  tessel::buildGraphPipeline(pm);
+  tessel::buildGraphPipeline(pm, recomputeSchedule);
   add(pm, "graph");
   tessel::CpuPipelineOptions options = cpuOptions();
   options.toLinalg.stageHook = options.codegen.stageHook = add;
@@ -438,8 +451,10 @@ int main(int argc, char **argv) {
     return fail("-o " + outputFile +
                 " writes a compiled artifact; --emit "
                 "applies to printed output");
-  if (irInput)
+  if (irInput) {
+    recomputeSchedule = recompute;
     return compileIR(artifact);
+  }
 
   fe::JsonSource source;
   fe::ModelConfig config;
@@ -477,10 +492,50 @@ int main(int argc, char **argv) {
     if (options.sequence < 0 || options.sequence > (int64_t(1) << 24))
       return fail("--stats-seq must be in [1, 2^24], or 0 for the model's "
                   "maximum");
-  } else if (statsBatch.getNumOccurrences() || statsSeq.getNumOccurrences() ||
-             kvDtype.getNumOccurrences()) {
+  } else if (kvDtype.getNumOccurrences() ||
+             ((statsBatch.getNumOccurrences() ||
+               statsSeq.getNumOccurrences()) &&
+              !llvm::StringRef(recompute).starts_with("budget:"))) {
     return fail("--stats-batch, --stats-seq and --kv-dtype apply only with "
-                "--stats");
+                "--stats (and the first two with --recompute=budget:BYTES)");
+  }
+  if (recompute != "none" && !train)
+    return fail("--recompute applies to the training entry points: add "
+                "--train");
+  llvm::StringRef schedule(recompute);
+  if (schedule.consume_front("budget:")) {
+    double budget = 0;
+    if (schedule.getAsDouble(budget) || !(budget > 0))
+      return fail("--recompute=budget:BYTES takes a positive number of "
+                  "bytes, got '" +
+                  schedule.str() + "'");
+    fe::StatsOptions at;
+    at.batch = statsBatch;
+    at.sequence = statsSeq;
+    at.kvType = at.activationType = config.dtype;
+    fe::ModelStats model;
+    if (!fe::computeStats(config, at, model, error))
+      return fail(inputFile + ": " + error);
+    int64_t blocks = fe::blocksForBudget(config, model, budget);
+    if (blocks < 0)
+      return fail(llvm::formatv("--recompute=budget:{0}: recomputing every "
+                                "block still keeps {1} bytes of activations "
+                                "at batch {2} x sequence {3}",
+                                schedule,
+                                int64_t(model.recompute.back().savedBytes),
+                                model.batch, model.sequence)
+                      .str());
+    recomputeSchedule = blocks ? "blocks:" + std::to_string(blocks) : "none";
+  } else {
+    int64_t k = 0;
+    if (schedule != "none" && schedule != "attention" && schedule != "blocks" &&
+        !(schedule.consume_front("blocks:") && !schedule.getAsInteger(10, k) &&
+          k >= 0 && k <= config.numLayers))
+      return fail("--recompute takes none, attention, blocks, blocks:K (K "
+                  "in [0, " +
+                  std::to_string(config.numLayers) +
+                  "]) or budget:BYTES, got '" + recompute + "'");
+    recomputeSchedule = recompute;
   }
 
   if (!printStages.empty()) {
