@@ -507,6 +507,24 @@ Status Artifact::checkInputs(const EntryPoint &e,
   const Tensor &ids = *inputs[0];
   if (Status idsOk = checkTokenIds(ids); !idsOk.isOk())
     return errorf(e.name, ": ", idsOk.message());
+  if ((*e.kind == EntryPointKind::Loss || *e.kind == EntryPointKind::Grads) &&
+      inputs.size() >= 2) {
+    // Compiled cross-entropy reads the target's logit: an id in [0, vocab),
+    // or the ignore index -100 (a position without a loss).
+    const Tensor &targets = *inputs[1];
+    if (targets.shape != ids.shape)
+      return errorf(e.name, ": ids ", formatShape(ids.shape),
+                    " need targets of the same shape, got ",
+                    formatShape(targets.shape));
+    if (vocab)
+      for (size_t i = 0; i < targets.ints.size(); ++i)
+        if (targets.ints[i] != kIgnoreIndex &&
+            (targets.ints[i] < 0 || targets.ints[i] >= vocab))
+          return errorf(e.name, ": target ", targets.ints[i], " at flat index ",
+                        i, " is outside [0, ", vocab,
+                        ") and is not the ignore index ", kIgnoreIndex);
+    return Status::ok();
+  }
   if (*e.kind != EntryPointKind::Decode || inputs.size() < 2)
     return Status::ok();
   int64_t batch = ids.shape[0], count = ids.shape[1];

@@ -43,6 +43,10 @@
 
 namespace tessel {
 
+/// The target of a position without a loss: tessel.cross_entropy's default
+/// ignore index, which the frontend's loss uses.
+constexpr int64_t kIgnoreIndex = -100;
+
 /// The artifact format this runtime reads.
 constexpr int kArtifactVersion = 4;
 
