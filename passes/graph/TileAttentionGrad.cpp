@@ -22,9 +22,11 @@
 // Masked entries and rows that saw no key (lse = -inf) contribute exactly
 // zero, as in the reference.
 //
-// Ops with a bias (whose gradient is the [B, Hq, S, T] ds itself), with
-// dynamic head counts or head sizes, or with elements other than f32 are
-// left to the untiled lowering.
+// A bias (ALiBi's, a relative bias) is read tile by tile, as the forward
+// reads it, and added to the recomputed logits. Ops whose bias needs a
+// gradient (which is the [B, Hq, S, T] ds itself: a learned relative-bias
+// table), with dynamic head counts or head sizes, or with elements other
+// than f32 are left to the untiled lowering.
 //
 //===----------------------------------------------------------------------===//
 
@@ -182,19 +184,27 @@ private:
     // ds = scale p (dp - delta) written over dp, p over s.
     AffineMap id2 = b.getMultiDimIdentityMap(2);
     AffineMap row2 = projection(ctx, 2, {0});
-    Value ds =
-        generic(b, loc, ValueRange{tile.lse, tile.delta}, ValueRange{s, dp},
-                {row2, row2, id2, id2}, iterators(2),
-                [&](OpBuilder &nb, Location nl, ValueRange args) {
-                  Value visible;
-                  if (masked)
-                    visible =
-                        isVisible(nb, nl, tile.start, loopIndex(nb, nl, 0),
-                                  kStart, loopIndex(nb, nl, 1));
-                  auto [p, g] = gradientOfLogit(nb, nl, args[2], args[0],
-                                                args[3], args[1], visible);
-                  linalg::YieldOp::create(nb, nl, ValueRange{p, g});
-                })[1];
+    SmallVector<Value> ins = {tile.lse, tile.delta};
+    SmallVector<AffineMap> maps = {row2, row2};
+    if (op.getBias()) {
+      ins.push_back(biasTile(tile.start, tile.count, ShapedType::kDynamic,
+                             kStart, kCount, kExtent));
+      maps.push_back(biasMap(/*transposed=*/false));
+    }
+    maps.append({id2, id2});
+    Value ds = generic(
+        b, loc, ins, ValueRange{s, dp}, maps, iterators(2),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value visible;
+          if (masked)
+            visible = isVisible(nb, nl, tile.start, loopIndex(nb, nl, 0),
+                                kStart, loopIndex(nb, nl, 1));
+          Value bias = ins.size() > 2 ? args[2] : Value();
+          auto [p, g] =
+              gradientOfLogit(nb, nl, args[ins.size()], args[0],
+                              args[ins.size() + 1], args[1], visible, bias);
+          linalg::YieldOp::create(nb, nl, ValueRange{p, g});
+        })[1];
     // dq += ds k.
     return addProduct(dq, ds, kTile);
   }
@@ -308,16 +318,25 @@ private:
     Value dp = timesTransposed(keys.v, tile.dout, logitsSizes, qExtent);
     AffineMap id2 = b.getMultiDimIdentityMap(2);
     AffineMap col2 = projection(ctx, 2, {1});
+    SmallVector<Value> ins = {tile.lse, tile.delta};
+    SmallVector<AffineMap> maps = {col2, col2};
+    if (op.getBias()) {
+      ins.push_back(biasTile(qStart, qCount, qExtent, keys.start, keys.count,
+                             ShapedType::kDynamic));
+      maps.push_back(biasMap(/*transposed=*/true));
+    }
+    maps.append({id2, id2});
     ValueRange pds =
-        generic(b, loc, ValueRange{tile.lse, tile.delta}, ValueRange{s, dp},
-                {col2, col2, id2, id2}, iterators(2),
+        generic(b, loc, ins, ValueRange{s, dp}, maps, iterators(2),
                 [&](OpBuilder &nb, Location nl, ValueRange args) {
                   Value visible;
                   if (masked)
                     visible = isVisible(nb, nl, qStart, loopIndex(nb, nl, 1),
                                         keys.start, loopIndex(nb, nl, 0));
-                  auto [p, g] = gradientOfLogit(nb, nl, args[2], args[0],
-                                                args[3], args[1], visible);
+                  Value bias = ins.size() > 2 ? args[2] : Value();
+                  auto [p, g] = gradientOfLogit(nb, nl, args[ins.size()],
+                                                args[0], args[ins.size() + 1],
+                                                args[1], visible, bias);
                   linalg::YieldOp::create(nb, nl, ValueRange{p, g});
                 });
     // dk += dsᵀ q and dv += pᵀ do.
@@ -384,17 +403,20 @@ private:
                                  arith::AddIOp::create(nb, nl, query, shift));
   }
 
-  /// From one entry's q.k and do.v and its row's lse and delta: the
-  /// probability p = exp(scale q.k - lse) and the logit's gradient scaled
+  /// From one entry's q.k and do.v, its row's lse and delta, and its bias
+  /// (when the op has one): the probability p = exp(scale q.k + bias -
+  /// lse) and the logit's gradient scaled
   /// for dq and dk, scale p (do.v - delta). Both are exactly 0 where the
   /// key is not `visible` (when given) and where the row saw no key (lse
   /// = -inf), whatever the other operands hold.
   std::pair<Value, Value> gradientOfLogit(OpBuilder &nb, Location nl, Value qk,
                                           Value lse, Value dv, Value rowDelta,
-                                          Value visible) {
+                                          Value visible, Value bias) {
     Value logit = qk;
     if (scale != 1.0)
       logit = arith::MulFOp::create(nb, nl, qk, f32(nb, nl, scale));
+    if (bias)
+      logit = arith::AddFOp::create(nb, nl, logit, bias);
     Value p =
         math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, logit, lse));
     Value g = arith::MulFOp::create(
@@ -430,6 +452,46 @@ private:
   }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
 
+  /// The bias of this (batch, head) for the queries [qStart, + qCount) and
+  /// the keys [kStart, + kCount): a [Q, K] tile, of size 1 along an axis
+  /// where the bias broadcasts (its rank-3 form has no batch axis).
+  Value biasTile(Value qStart, OpFoldResult qCount, int64_t qExtent,
+                 Value kStart, OpFoldResult kCount, int64_t kExtent) {
+    Value bias = op.getBias();
+    auto type = cast<RankedTensorType>(bias.getType());
+    int64_t lead = 4 - type.getRank();
+    OpFoldResult starts[4] = {batch, head, qStart, kStart};
+    OpFoldResult counts[4] = {attr(1), attr(1), qCount, kCount};
+    int64_t extents[4] = {1, 1, qExtent, kExtent};
+    SmallVector<OpFoldResult> offsets, sizes;
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      int64_t axis = lead + d; // b, h, i, j
+      bool broadcast = type.getDimSize(d) == 1;
+      offsets.push_back(broadcast ? attr(0) : starts[axis]);
+      sizes.push_back(broadcast ? attr(1) : counts[axis]);
+      if (axis >= 2)
+        shape.push_back(broadcast ? 1 : extents[axis]);
+    }
+    return tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), bias,
+        offsets, sizes, unitStrides(type.getRank()));
+  }
+
+  /// How a step over (i, j) (`transposed`: over (j, i)) reads the bias
+  /// tile: index 0 along an axis where it broadcasts.
+  AffineMap biasMap(bool transposed) {
+    auto type = cast<RankedTensorType>(op.getBias().getType());
+    int64_t rank = type.getRank();
+    AffineExpr i = b.getAffineDimExpr(transposed ? 1 : 0);
+    AffineExpr j = b.getAffineDimExpr(transposed ? 0 : 1);
+    AffineExpr zero = b.getAffineConstantExpr(0);
+    return AffineMap::get(2, 0,
+                          {type.getDimSize(rank - 2) == 1 ? zero : i,
+                           type.getDimSize(rank - 1) == 1 ? zero : j},
+                          ctx);
+  }
+
   tessel::AttentionGradOp op;
   int64_t blockQ, blockK;
   int64_t heads = 0, group = 0, depth = 0, valueDepth = 0;
@@ -442,7 +504,10 @@ private:
 
 /// Whether the tiled form handles `op` (else the untiled lowering does).
 bool isTileable(tessel::AttentionGradOp op) {
-  if (op.getBias())
+  if (op.getBias() && (!cast<RankedTensorType>(op.getBias().getType())
+                            .getElementType()
+                            .isF32() ||
+                       !op.getBiasGrad().use_empty()))
     return false;
   for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getResult(),
                   op.getResultGrad()}) {

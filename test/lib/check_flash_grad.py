@@ -17,8 +17,10 @@ magnitude, and be NaN exactly where the interpreter's is.
 Rows that see no key (causal with S > T) have lse = -inf and o = NaN, as
 the forward leaves them: they contribute nothing. A case with NaN
 log-sum-exp rows checks that such a row is NaN in dq and poisons exactly
-the keys it sees. Prints one line per case and a summary; exits 1 on any
-mismatch or failure.
+the keys it sees. Cases with a bias (an ALiBi-shaped [Hq, S, T], or a
+[B, 1, S, T] one that broadcasts over the heads) whose gradient nobody
+reads are tiled too, reading the bias tile by tile. Prints one line per
+case and a summary; exits 1 on any mismatch or failure.
 """
 
 import argparse
@@ -28,7 +30,7 @@ import sys
 
 import numpy as np
 
-# name, B, Hq, Hkv, S, T, D, Dv, causal, lse rows set to NaN
+# name, B, Hq, Hkv, S, T, D, Dv, causal, lse rows set to NaN[, bias]
 CASES = [
     ("mha_partial_tiles", 2, 4, 4, 37, 37, 16, 16, False, []),
     ("mha_causal_odd", 1, 4, 4, 100, 100, 64, 64, True, []),
@@ -40,28 +42,45 @@ CASES = [
     ("nan_rows", 1, 4, 2, 100, 100, 16, 16, True, [(0, 1, 7), (0, 3, 90)]),
     ("gqa_causal_2048", 1, 4, 2, 2048, 2048, 64, 64, True, []),
     ("mha_2048", 1, 2, 2, 2048, 2048, 64, 64, False, []),
+    ("alibi_gqa_causal", 1, 4, 2, 150, 150, 32, 32, True, [], "heads"),
+    ("bias_per_batch", 2, 4, 4, 70, 90, 16, 16, False, [], "batch"),
 ]
 
 
-def ir(name, b, hq, hkv, s, t, d, dv, causal):
-    """One function holding one attention_grad op."""
+def bias_shape(kind, b, hq, s, t):
+    return {"heads": (hq, s, t), "batch": (b, 1, s, t)}[kind]
+
+
+def ir(name, b, hq, hkv, s, t, d, dv, causal, bias=None):
+    """One function holding one attention_grad op (with a bias, whose
+    gradient it does not return)."""
     ty = lambda h, n, w: f"tensor<{b}x{h}x{n}x{w}xf32>"
     qt, kt, vt, ot = ty(hq, s, d), ty(hkv, t, d), ty(hkv, t, dv), ty(hq, s, dv)
     lt = f"tensor<{b}x{hq}x{s}xf32>"
     attrs = "{causal, scale = 0.125 : f64}" if causal else "{scale = 0.125 : f64}"
+    if bias is None:
+        return (f"func.func @{name}(%q: {qt}, %k: {kt}, %v: {vt}, %o: {ot}, "
+                f"%lse: {lt}, %do: {ot}) -> ({qt}, {kt}, {vt}) {{\n"
+                f"  %dq, %dk, %dv = tessel.attention_grad %q, %k, %v, %o, "
+                f"%lse, %do {attrs} : {qt}, {kt}, {vt}, {ot}, {lt}\n"
+                f"  return %dq, %dk, %dv : {qt}, {kt}, {vt}\n}}\n")
+    bt = "tensor<" + "x".join(map(str, bias_shape(bias, b, hq, s, t))) + "xf32>"
     return (f"func.func @{name}(%q: {qt}, %k: {kt}, %v: {vt}, %o: {ot}, "
-            f"%lse: {lt}, %do: {ot}) -> ({qt}, {kt}, {vt}) {{\n"
-            f"  %dq, %dk, %dv = tessel.attention_grad %q, %k, %v, %o, %lse, "
-            f"%do {attrs} : {qt}, {kt}, {vt}, {ot}, {lt}\n"
+            f"%lse: {lt}, %do: {ot}, %bias: {bt}) -> ({qt}, {kt}, {vt}) {{\n"
+            f"  %dq, %dk, %dv, %db = tessel.attention_grad %q, %k, %v, %o, "
+            f"%lse, %do bias(%bias : {bt}) {attrs} : {qt}, {kt}, {vt}, {ot}, "
+            f"{lt} -> tensor<{b}x{hq}x{s}x{t}xf32>\n"
             f"  return %dq, %dk, %dv : {qt}, {kt}, {vt}\n}}\n")
 
 
-def forward(q, k, v, causal):
+def forward(q, k, v, causal, bias=None):
     """o and lse in float64; rows that see no key get NaN and -inf."""
     group = q.shape[1] // k.shape[1]
     kr = np.repeat(k.astype(np.float64), group, axis=1)
     vr = np.repeat(v.astype(np.float64), group, axis=1)
     s = 0.125 * q.astype(np.float64) @ np.swapaxes(kr, -1, -2)
+    if bias is not None:
+        s = s + bias.astype(np.float64)
     n, m = s.shape[-2:]
     if causal:
         visible = np.arange(m)[None, :] <= np.arange(n)[:, None] + (m - n)
@@ -94,20 +113,24 @@ def main():
     os.makedirs(args.tmp, exist_ok=True)
     rng = np.random.default_rng(11)
     passed = failed = 0
-    for name, b, hq, hkv, s, t, d, dv, causal, nan_rows in CASES:
+    for name, b, hq, hkv, s, t, d, dv, causal, nan_rows, *extra in CASES:
+        bias_kind = extra[0] if extra else None
         if max(s, t) > args.max_seq:
             continue
         path = os.path.join(args.tmp, name + ".mlir")
         with open(path, "w") as f:
-            f.write(ir(name, b, hq, hkv, s, t, d, dv, causal))
+            f.write(ir(name, b, hq, hkv, s, t, d, dv, causal, bias_kind))
         normal = lambda *shape: rng.standard_normal(shape).astype(np.float32)
         q, k, v = normal(b, hq, s, d), normal(b, hkv, t, d), normal(b, hkv, t, dv)
-        o, lse = forward(q, k, v, causal)
+        bias = (normal(*bias_shape(bias_kind, b, hq, s, t))
+                if bias_kind else None)
+        o, lse = forward(q, k, v, causal, bias)
         for row in nan_rows:
             lse[row] = np.nan
         dout = normal(b, hq, s, dv)
         files = []
-        for i, a in enumerate([q, k, v, o, lse, dout]):
+        inputs = [q, k, v, o, lse, dout] + ([bias] if bias_kind else [])
+        for i, a in enumerate(inputs):
             files.append(os.path.join(args.tmp, f"{name}.in{i}.npy"))
             np.save(files[-1], a)
         artifact = os.path.join(args.tmp, name + ".tsl")

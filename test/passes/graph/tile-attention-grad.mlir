@@ -92,17 +92,42 @@ func.func @mha(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x
 
 // -----
 
-// A bias (its gradient is the [B, H, S, T] ds itself) and f16 elements are
-// left to the untiled lowering.
+// A bias whose gradient is read (the [B, H, S, T] ds itself: a learned
+// relative-bias table) and f16 elements are left to the untiled lowering.
 
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT:     scf.forall
 // CHECK:         tessel.attention_grad {{.+}} bias
 // CHECK:         tessel.attention_grad {{.+}} : tensor<1x2x4x8xf16>
-func.func @left_alone(%q: tensor<1x2x4x8xf32>, %bias: tensor<2x4x4xf32>, %lse: tensor<1x2x4xf32>, %h: tensor<1x2x4x8xf16>, %hlse: tensor<1x2x4xf32>) -> (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf16>) {
+func.func @left_alone(%q: tensor<1x2x4x8xf32>, %bias: tensor<2x4x4xf32>, %lse: tensor<1x2x4xf32>, %h: tensor<1x2x4x8xf16>, %hlse: tensor<1x2x4xf32>) -> (tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x8xf16>) {
   %dq, %dk, %dv, %db = tessel.attention_grad %q, %q, %q, %q, %lse, %q bias(%bias : tensor<2x4x4xf32>) {scale = 0.35 : f64} : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4xf32> -> tensor<1x2x4x4xf32>
   %hq, %hk, %hv = tessel.attention_grad %h, %h, %h, %h, %hlse, %h {scale = 0.35 : f64} : tensor<1x2x4x8xf16>, tensor<1x2x4x8xf16>, tensor<1x2x4x8xf16>, tensor<1x2x4x8xf16>, tensor<1x2x4xf32>
-  return %dq, %hq : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf16>
+  return %dq, %db, %hq : tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x8xf16>
+}
+
+// -----
+
+// A bias nobody needs the gradient of (ALiBi's): both passes read it tile
+// by tile, as the forward does, a [bq, bk] slice of this head's rows and
+// keys (here [H, S, T]: no batch axis), and add it to the recomputed
+// logits; the dK/dV pass reads it transposed.
+
+// CHECK-LABEL: func.func @alibi_bias
+// CHECK-SAME:    %[[BIAS:[^:]+]]: tensor<4x?x?xf32>
+// CHECK:         scf.forall
+// CHECK:           %[[QB:.+]] = tensor.extract_slice %[[BIAS]][%{{.+}}, %{{.+}}, %{{.+}}] [1, %{{.+}}, 16] [1, 1, 1] : tensor<4x?x?xf32> to tensor<?x16xf32>
+// CHECK-NEXT:      linalg.generic {{.+}} ins(%{{.+}}, %{{.+}}, %[[QB]] :
+// CHECK-NEXT:      ^bb0(%{{[^:]+}}: f32, %{{[^:]+}}: f32, %[[B:[^:]+]]: f32,
+// CHECK:             %[[SCALED:.+]] = arith.mulf
+// CHECK-NEXT:        arith.addf %[[SCALED]], %[[B]] : f32
+// CHECK:         scf.forall
+// CHECK:           %[[KB:.+]] = tensor.extract_slice %[[BIAS]]
+// CHECK-NEXT:      linalg.generic
+// CHECK-SAME:        ins(%{{.+}}, %{{.+}}, %[[KB]] :
+// CHECK-NOT:     tessel.attention_grad
+func.func @alibi_bias(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %o: tensor<?x4x?x8xf32>, %lse: tensor<?x4x?xf32>, %bias: tensor<4x?x?xf32>) -> (tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) {
+  %dq, %dk, %dv, %db = tessel.attention_grad %q, %k, %k, %o, %lse, %o bias(%bias : tensor<4x?x?xf32>) {causal, scale = 0.35 : f64} : tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?xf32> -> tensor<?x4x?x?xf32>
+  return %dq, %dk, %dv : tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>
 }
 
 // BAD: tessel-tile-attention-grad: block-q and block-k must be positive
