@@ -13,12 +13,84 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <optional>
 
 namespace tessel {
 
 using json = nlohmann::json;
 
 namespace {
+
+/// Whether this machine's CPU has `feature` (one of the names tesselc
+/// records: passes/backend/CpuTarget.cpp's kCheckedCpuFeatures); nullopt
+/// for a name this runtime cannot check.
+std::optional<bool> cpuHas(const std::string &feature) {
+#if defined(__x86_64__) && defined(__GNUC__)
+#define TESSEL_FEATURE(NAME)                                                   \
+  if (feature == NAME)                                                         \
+    return __builtin_cpu_supports(NAME) != 0;
+  TESSEL_FEATURE("sse4.2")
+  TESSEL_FEATURE("popcnt")
+  TESSEL_FEATURE("avx")
+  TESSEL_FEATURE("avx2")
+  TESSEL_FEATURE("fma")
+  TESSEL_FEATURE("f16c")
+  TESSEL_FEATURE("bmi2")
+  TESSEL_FEATURE("avx512f")
+  TESSEL_FEATURE("avx512bw")
+  TESSEL_FEATURE("avx512dq")
+  TESSEL_FEATURE("avx512vl")
+  TESSEL_FEATURE("avx512vnni")
+  TESSEL_FEATURE("avx512bf16")
+  TESSEL_FEATURE("avx512fp16")
+#undef TESSEL_FEATURE
+#endif
+  return std::nullopt;
+}
+
+/// The architecture this runtime was built for, as a target triple starts.
+const char *hostArchitecture() {
+#if defined(__x86_64__)
+  return "x86_64";
+#elif defined(__aarch64__)
+  return "aarch64";
+#else
+  return "";
+#endif
+}
+
+/// Refuses, before the library is loaded, an artifact compiled for another
+/// architecture or for CPU features this machine lacks (whose code would
+/// die of an illegal instruction).
+Status checkCpu(const json &cpu, const std::string &where) {
+  if (!cpu.is_object() || !cpu.contains("triple") ||
+      !cpu["triple"].is_string() || !cpu.contains("features") ||
+      !cpu["features"].is_array())
+    return errorf(where, ": \"cpu\" needs a triple and a list of features");
+  std::string triple = cpu["triple"].get<std::string>();
+  std::string arch = triple.substr(0, triple.find('-'));
+  std::string name = cpu.value("name", std::string("?"));
+  if (arch != hostArchitecture())
+    return errorf(where, ": compiled for ", triple, " (", name,
+                  "), not this machine's ",
+                  *hostArchitecture() ? hostArchitecture() : "architecture",
+                  "; recompile it here");
+  for (const json &f : cpu["features"]) {
+    if (!f.is_string())
+      return errorf(where, ": CPU features are names");
+    std::optional<bool> has = cpuHas(f.get<std::string>());
+    if (!has)
+      return errorf(where, ": compiled for CPU feature ", f.get<std::string>(),
+                    ", which this runtime cannot check");
+    if (!*has)
+      return errorf(where, ": compiled for ", name, " with ",
+                    f.get<std::string>(),
+                    ", which this CPU lacks; recompile it with tesselc "
+                    "--cpu=native here, or for a CPU this one covers (e.g. "
+                    "--cpu=x86-64-v3)");
+  }
+  return Status::ok();
+}
 
 /// Reads {"name", "dtype", "shape"}; `where` names it in messages.
 Status parseTensorSpec(const json &j, const std::string &where,
@@ -371,6 +443,8 @@ Status Artifact::load(const std::string &dir) {
     }
     entries[entry.name] = entry;
   }
+  if (m.contains("cpu"))
+    TESSEL_RETURN_IF_ERROR(checkCpu(m["cpu"], dir + "/manifest.json"));
   std::string lib = dir + "/" + m["library"].get<std::string>();
   library = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!library)

@@ -419,9 +419,13 @@ LogicalResult writeArtifact(ModuleOp module,
     return failure();
 
   std::string object = staging + "/model.o";
-  if (failed(emitObject(module, object)) ||
+  CpuTargetInfo cpu;
+  if (failed(emitObject(module, object, options.cpu, cpu)) ||
       failed(linkLibrary(module, object, staging + "/model.so")))
     return failure();
+  // What the code needs of the CPU that runs it; the loader checks it.
+  manifest["cpu"] = {
+      {"triple", cpu.triple}, {"name", cpu.name}, {"features", cpu.features}};
   llvm::sys::fs::remove(object);
   if (Status written =
           writeFile(staging + "/manifest.json", manifest.dump(2) + "\n");

@@ -1,8 +1,10 @@
-//===- CpuTarget.cpp - the LLVM dialect to a shared object for this CPU ---===//
+//===- CpuTarget.cpp - the LLVM dialect to a shared object for a CPU ------===//
 //
-// LLVM IR, LLVM's -O3 for the host CPU (its features, AVX-512 included), an
-// object file, and a shared object linked by the system's C compiler driver
-// against the OpenMP runtime the compiled loops call.
+// LLVM IR, LLVM's -O3 for the chosen CPU (by default the host's, with its
+// features, AVX-512 included; or a named one such as x86-64-v3, for
+// machines other than this one), an object file, and a shared object linked
+// by the system's C compiler driver against the OpenMP runtime the compiled
+// loops call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +17,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -56,46 +59,99 @@ void optimize(llvm::Module &llvmModule, llvm::TargetMachine &machine) {
 
 } // namespace
 
-LogicalResult emitObject(ModuleOp module, const std::string &path) {
+const char *const kCheckedCpuFeatures[] = {
+    "sse4.2",   "popcnt",     "avx",        "avx2",       "fma",
+    "f16c",     "bmi2",       "avx512f",    "avx512bw",   "avx512dq",
+    "avx512vl", "avx512vnni", "avx512bf16", "avx512fp16", nullptr};
+
+namespace {
+
+/// A target machine for `cpu` on the host's triple, or null with `error`.
+std::unique_ptr<llvm::TargetMachine> targetMachine(const std::string &cpu,
+                                                   std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) {
+    error = "no LLVM target for this host: " + error;
+    return nullptr;
+  }
+  std::string name = cpu == "native" ? llvm::sys::getHostCPUName().str() : cpu;
+  // Asked of the generic CPU's subtarget: one made for an unknown CPU
+  // prints a warning of its own.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!generic || !generic->isCPUStringValid(name)) {
+    error = "--cpu=" + cpu + ": not a CPU LLVM knows for " + triple.str() +
+            " (try native, x86-64, x86-64-v2, x86-64-v3 or x86-64-v4)";
+    return nullptr;
+  }
+  llvm::SubtargetFeatures features;
+  if (cpu == "native")
+    for (auto &feature : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(feature.first(), feature.second);
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, name, features.getString(), llvm::TargetOptions(),
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine) {
+    error = "cannot create an LLVM target machine for " + triple.str();
+    return nullptr;
+  }
+  return machine;
+}
+
+CpuTargetInfo describe(const llvm::TargetMachine &machine) {
+  CpuTargetInfo info;
+  info.triple = machine.getTargetTriple().str();
+  info.name = machine.getTargetCPU().str();
+  const llvm::MCSubtargetInfo *sub = machine.getMCSubtargetInfo();
+  if (machine.getTargetTriple().isX86())
+    for (const char *const *f = kCheckedCpuFeatures; *f; ++f)
+      if (sub->checkFeatures(std::string("+") + *f))
+        info.features.push_back(*f);
+  return info;
+}
+
+} // namespace
+
+LogicalResult selectCpu(const std::string &cpu, CpuTargetInfo &info,
+                        std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> machine = targetMachine(cpu, error);
+  if (!machine)
+    return failure();
+  info = describe(*machine);
+  return success();
+}
+
+LogicalResult emitObject(ModuleOp module, const std::string &path,
+                         const std::string &cpu, CpuTargetInfo &info) {
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
   module.getContext()->appendDialectRegistry(registry);
 
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = targetMachine(cpu, error);
+  if (!machine)
+    return module.emitError(error);
+  info = describe(*machine);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return module.emitError("translation to LLVM IR failed");
 
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return module.emitError("no LLVM target for this host: ") << error;
-  llvm::SubtargetFeatures features;
-  for (auto &feature : llvm::sys::getHostCPUFeatures())
-    features.AddFeature(feature.first(), feature.second);
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), features.getString(),
-      llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Aggressive));
-  if (!machine)
-    return module.emitError("cannot create an LLVM target machine for ")
-           << triple.str();
   // Loops LLVM vectorizes itself (elementwise ops, reductions) use the full
   // AVX-512 width, as the contraction tiles do; LLVM's default for these
   // CPUs is 256 bits.
-  auto avx512 = llvm::sys::getHostCPUFeatures().lookup("avx512f");
-  if (avx512)
+  if (llvm::is_contained(info.features, "avx512f"))
     for (llvm::Function &f : *llvmModule)
       f.addFnAttr("prefer-vector-width", "512");
   llvmModule->setDataLayout(machine->createDataLayout());
-  llvmModule->setTargetTriple(triple);
+  llvmModule->setTargetTriple(machine->getTargetTriple());
   optimize(*llvmModule, *machine);
 
   std::error_code ec;

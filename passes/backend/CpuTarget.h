@@ -13,12 +13,35 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
+#include <vector>
 
 namespace tessel {
 
-/// LLVM IR of `module` (LLVM dialect), optimized at -O3 for the host CPU,
-/// to the object file `path`.
-LogicalResult emitObject(ModuleOp module, const std::string &path);
+/// The CPU an artifact is compiled for, as its manifest records it.
+struct CpuTargetInfo {
+  std::string triple; ///< e.g. x86_64-pc-linux-gnu
+  std::string name;   ///< LLVM's CPU name: znver4, x86-64-v3, ...
+  /// The features of `kCheckedCpuFeatures` the code may use: the loader
+  /// refuses a CPU that lacks one.
+  std::vector<std::string> features;
+};
+
+/// The features a loader checks (by these names) before it runs an
+/// artifact's code: those that compiled code may use and an older CPU
+/// lacks.
+extern const char *const kCheckedCpuFeatures[];
+
+/// Checks that `cpu` ("native", or an LLVM CPU name of the host's
+/// architecture such as x86-64-v3) is one LLVM can compile for; on success
+/// fills `info`.
+LogicalResult selectCpu(const std::string &cpu, CpuTargetInfo &info,
+                        std::string &error);
+
+/// LLVM IR of `module` (LLVM dialect), optimized at -O3 for the CPU `cpu`
+/// ("native": the host's, with every feature it has), to the object file
+/// `path`; `info` says what it was compiled for.
+LogicalResult emitObject(ModuleOp module, const std::string &path,
+                         const std::string &cpu, CpuTargetInfo &info);
 
 /// Links `object` into the shared object `library` with the system's C
 /// compiler driver, against the OpenMP runtime the compiled loops call.

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace tessel {
 
@@ -65,6 +66,9 @@ struct CpuCodegenOptions {
 struct CpuPipelineOptions {
   ToLinalgOptions toLinalg;
   CpuCodegenOptions codegen;
+  /// The CPU the object code is for: "native" (this machine's, every
+  /// feature it has) or an LLVM CPU name (x86-64-v3, ...).
+  std::string cpu = "native";
 };
 
 /// Graph-level clean-up of `tessel` IR: autodiff of a loss,

@@ -19,6 +19,7 @@
 #include "frontend/ModelStats.h"
 #include "passes/Passes.h"
 #include "passes/backend/ArtifactWriter.h"
+#include "passes/backend/CpuTarget.h"
 #include "passes/pipelines/Pipelines.h"
 #include "runtime/Files.h"
 #include "tools/common/Diagnostics.h"
@@ -121,9 +122,19 @@ cl::opt<int64_t> splitKeys(
              "256, 0: no split)"),
     cl::value_desc("N"), cl::init(256), cl::cat(tesselcCategory));
 
+cl::opt<std::string> cpuName(
+    "cpu",
+    cl::desc("The CPU an artifact's code is for: native (default: this "
+             "machine's, every feature it has) or an LLVM CPU name such as "
+             "x86-64-v3 or x86-64-v4, to run the artifact on other "
+             "machines; the manifest records its features and the loader "
+             "refuses a CPU without them"),
+    cl::value_desc("NAME"), cl::init("native"), cl::cat(tesselcCategory));
+
 /// The options of tesselc's CPU flow, as tessel-cpu-pipeline takes them.
 tessel::CpuPipelineOptions cpuOptions() {
   tessel::CpuPipelineOptions options;
+  options.cpu = cpuName;
   options.toLinalg.flashAttention = !untiledAttention;
   options.toLinalg.splitKeys = splitKeys;
   options.codegen.workspaceArgument = true;
@@ -447,6 +458,14 @@ int main(int argc, char **argv) {
 
   bool artifact = llvm::StringRef(outputFile).ends_with(".tsl");
   bool irInput = llvm::StringRef(inputFile).ends_with(".mlir");
+  if (cpuName.getNumOccurrences()) {
+    if (!artifact)
+      return fail("--cpu applies to a compiled artifact (-o X.tsl)");
+    tessel::CpuTargetInfo info;
+    std::string cpuError;
+    if (failed(tessel::selectCpu(cpuName, info, cpuError)))
+      return fail(cpuError);
+  }
   if (artifact && emit != Stage::Graph)
     return fail("-o " + outputFile +
                 " writes a compiled artifact; --emit "
