@@ -442,6 +442,9 @@ cli::CommandSpec run::trainCommand() {
             "Progress line every N steps when stderr is not a terminal "
             "(default: about 20 lines)"},
            {"weights", "FILE.safetensors", "Initial parameters"},
+           {"recompute", "SCHEDULE",
+            "With a model definition: tesselc --recompute for its "
+            "training step (none, attention, blocks, blocks:K)"},
            {"dropout-seed", "N",
             "Seed of the dropout masks of a model with dropout (default 0; "
             "with the step it decides every mask; a checkpoint keeps it)"},
@@ -459,8 +462,15 @@ Status run::runTrain(const cli::ParsedArgs &args) {
   CompiledModel compiled;
   std::string path = args.positional();
   if (isModelDefinition(path)) {
-    TESSEL_RETURN_IF_ERROR(compileModel(path, {"--train"}, compiled));
+    std::vector<std::string> flags = {"--train"};
+    if (args.has("recompute"))
+      flags.push_back("--recompute=" + args.get("recompute", ""));
+    TESSEL_RETURN_IF_ERROR(compileModel(path, flags, compiled));
     path = compiled.artifact;
+  } else if (args.has("recompute")) {
+    return errorf("--recompute applies to a model definition, which "
+                  "tessel-run compiles; an artifact has its schedule: "
+                  "compile it with tesselc --train --recompute");
   }
   // A resumed run takes its parameters from the checkpoint.
   Artifact artifact;
