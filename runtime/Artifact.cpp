@@ -446,6 +446,16 @@ Status Artifact::load(const std::string &dir) {
   if (m.contains("cpu"))
     TESSEL_RETURN_IF_ERROR(checkCpu(m["cpu"], dir + "/manifest.json"));
   std::string lib = dir + "/" + m["library"].get<std::string>();
+  // The library this manifest was written for, not another compile's.
+  if (m.contains("library_fingerprint")) {
+    std::string fingerprint;
+    TESSEL_RETURN_IF_ERROR(fingerprintFile(lib, fingerprint));
+    if (!m["library_fingerprint"].is_string() ||
+        m["library_fingerprint"].get<std::string>() != fingerprint)
+      return errorf(lib, ": is not the library ", dir,
+                    "/manifest.json describes (its fingerprint differs: "
+                    "from another compile?); recompile the model");
+  }
   library = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!library)
     return errorf(lib, ": cannot load: ", dlerror());

@@ -34,6 +34,21 @@ bool writeAll(int fd, const std::vector<std::string_view> &parts) {
 
 } // namespace
 
+Status fingerprintFile(const std::string &path, std::string &fingerprint) {
+  std::string bytes;
+  TESSEL_RETURN_IF_ERROR(readFile(path, bytes));
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx",
+                static_cast<unsigned long long>(hash));
+  fingerprint = std::string("fnv1a64:") + hex;
+  return Status::ok();
+}
+
 Status readFile(const std::string &path, std::string &bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)

@@ -35,6 +35,11 @@ inline Status writeFile(const std::string &path, const std::string &bytes) {
   return writeFile(path, std::vector<std::string_view>{bytes});
 }
 
+/// A fingerprint of `path`'s bytes, "fnv1a64:" and 16 hex digits (FNV-1a,
+/// 64 bits): it tells one compile's library from another's, not a forgery
+/// from the real thing.
+Status fingerprintFile(const std::string &path, std::string &fingerprint);
+
 /// A name beside `path` that no other process or call uses:
 /// `path`.partial-PID-N.
 std::string uniqueSibling(const std::string &path);

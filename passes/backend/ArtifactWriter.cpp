@@ -423,9 +423,15 @@ LogicalResult writeArtifact(ModuleOp module,
   if (failed(emitObject(module, object, options.cpu, cpu)) ||
       failed(linkLibrary(module, object, staging + "/model.so")))
     return failure();
-  // What the code needs of the CPU that runs it; the loader checks it.
+  // What the code needs of the CPU that runs it, and which library the
+  // manifest describes; the loader checks both.
   manifest["cpu"] = {
       {"triple", cpu.triple}, {"name", cpu.name}, {"features", cpu.features}};
+  std::string fingerprint;
+  if (Status st = fingerprintFile(staging + "/model.so", fingerprint);
+      !st.isOk())
+    return module.emitError(st.message());
+  manifest["library_fingerprint"] = fingerprint;
   llvm::sys::fs::remove(object);
   if (Status written =
           writeFile(staging + "/manifest.json", manifest.dump(2) + "\n");
