@@ -24,17 +24,11 @@ Prints one line; exits 1 on a mismatch.
 import argparse
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-
-def run(command):
-    r = subprocess.run(command, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"FAIL: {' '.join(command)}\n{r.stderr}")
-    return r.stdout
+from tools import run
 
 
 def main():

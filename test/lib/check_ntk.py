@@ -27,7 +27,6 @@ Prints one line per failure and a summary; exit status 0 on agreement.
 import argparse
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -35,18 +34,12 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import models  # noqa: E402
+from tools import run  # noqa: E402
 
 RTOL = 1e-4
 _GRADS_RE = re.compile(r"func\.func @grads\((.*?)\)\s*->\s*\((.*?)\)\s*"
                        r"(attributes|\{)", re.S)
 _GRADIENT_RE = re.compile(r'tessel\.gradient = "([^"]+)"')
-
-
-def run(command):
-    r = subprocess.run(command, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        sys.exit(f"FAIL: {' '.join(command)} exited with {r.returncode}")
 
 
 def gradient_names(mlir_text):

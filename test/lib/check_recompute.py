@@ -17,18 +17,11 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
 
-
-def run(command):
-    r = subprocess.run(command, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        sys.exit(f"FAIL: {' '.join(command)} exited with {r.returncode}")
-    return r.stdout
+from tools import run
 
 
 def main():
