@@ -100,10 +100,13 @@ def main():
     print("|---|---|---|---|---|---|---|")
     first = schedules[0]
     for s in schedules:
-        modeled = stats["recompute"].get(s.split(":")[0], {})
+        # --stats models none, attention and blocks (not blocks:K).
+        modeled = stats["recompute"].get(s)
+        saved = (f"{modeled['saved_bytes'] / 2**20:.1f} MiB" if modeled
+                 else "-")
+        extra = f"{modeled['extra_flops'] / 1e9:.2f} G" if modeled else "-"
         median = statistics.median(times[s])
-        print(f"| {s} | {modeled.get('saved_bytes', 0) / 2**20:.1f} MiB "
-              f"| {modeled.get('extra_flops', 0) / 1e9:.2f} G "
+        print(f"| {s} | {saved} | {extra} "
               f"| {workspace[s] / 2**20:.1f} MiB "
               f"| {workspace[s] / workspace[first]:.2f}x "
               f"| {median:.1f} | {median / statistics.median(times[first]):.2f}x |")
