@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  cmake ninja-build ccache gcc g++ lld git
+  cmake ninja-build ccache gcc g++ lld binutils git
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   nlohmann-json3-dev libgtest-dev python3 python3-numpy libomp5-14
   pkg-config libpcre2-dev libsentencepiece-dev sentencepiece nodejs
