@@ -2,6 +2,8 @@
 
 #include "runtime/Artifact.h"
 
+#include "runtime/CpuFeatures.h"
+
 #include "runtime/Files.h"
 #include "runtime/Json.h"
 #include "runtime/Safetensors.h"
@@ -22,28 +24,16 @@ using json = nlohmann::json;
 namespace {
 
 /// Whether this machine's CPU has `feature` (one of the names tesselc
-/// records: passes/backend/CpuTarget.cpp's kCheckedCpuFeatures); nullopt
-/// for a name this runtime cannot check.
+/// records: runtime/CpuFeatures.h); nullopt for a name this runtime cannot
+/// check.
 std::optional<bool> cpuHas(const std::string &feature) {
 #if defined(__x86_64__) && defined(__GNUC__)
-#define TESSEL_FEATURE(NAME)                                                   \
+  // __builtin_cpu_supports takes only literal names.
+#define TESSEL_CPU_HAS(NAME)                                                   \
   if (feature == NAME)                                                         \
     return __builtin_cpu_supports(NAME) != 0;
-  TESSEL_FEATURE("sse4.2")
-  TESSEL_FEATURE("popcnt")
-  TESSEL_FEATURE("avx")
-  TESSEL_FEATURE("avx2")
-  TESSEL_FEATURE("fma")
-  TESSEL_FEATURE("f16c")
-  TESSEL_FEATURE("bmi2")
-  TESSEL_FEATURE("avx512f")
-  TESSEL_FEATURE("avx512bw")
-  TESSEL_FEATURE("avx512dq")
-  TESSEL_FEATURE("avx512vl")
-  TESSEL_FEATURE("avx512vnni")
-  TESSEL_FEATURE("avx512bf16")
-  TESSEL_FEATURE("avx512fp16")
-#undef TESSEL_FEATURE
+  TESSEL_CHECKED_CPU_FEATURES(TESSEL_CPU_HAS)
+#undef TESSEL_CPU_HAS
 #endif
   return std::nullopt;
 }

@@ -10,6 +10,8 @@
 
 #include "passes/backend/CpuTarget.h"
 
+#include "runtime/CpuFeatures.h"
+
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -59,11 +61,6 @@ void optimize(llvm::Module &llvmModule, llvm::TargetMachine &machine) {
 
 } // namespace
 
-const char *const kCheckedCpuFeatures[] = {
-    "sse4.2",   "popcnt",     "avx",        "avx2",       "fma",
-    "f16c",     "bmi2",       "avx512f",    "avx512bw",   "avx512dq",
-    "avx512vl", "avx512vnni", "avx512bf16", "avx512fp16", nullptr};
-
 namespace {
 
 /// A target machine for `cpu` on the host's triple, or null with `error`.
@@ -108,21 +105,16 @@ CpuTargetInfo describe(const llvm::TargetMachine &machine) {
   info.name = machine.getTargetCPU().str();
   const llvm::MCSubtargetInfo *sub = machine.getMCSubtargetInfo();
   if (machine.getTargetTriple().isX86())
-    for (const char *const *f = kCheckedCpuFeatures; *f; ++f)
-      if (sub->checkFeatures(std::string("+") + *f))
-        info.features.push_back(*f);
+    for (const char *feature : kCheckedCpuFeatures)
+      if (sub->checkFeatures(std::string("+") + feature))
+        info.features.push_back(feature);
   return info;
 }
 
 } // namespace
 
-LogicalResult selectCpu(const std::string &cpu, CpuTargetInfo &info,
-                        std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> machine = targetMachine(cpu, error);
-  if (!machine)
-    return failure();
-  info = describe(*machine);
-  return success();
+LogicalResult checkCpuName(const std::string &cpu, std::string &error) {
+  return success(targetMachine(cpu, error) != nullptr);
 }
 
 LogicalResult emitObject(ModuleOp module, const std::string &path,

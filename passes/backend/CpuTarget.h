@@ -21,21 +21,14 @@ namespace tessel {
 struct CpuTargetInfo {
   std::string triple; ///< e.g. x86_64-pc-linux-gnu
   std::string name;   ///< LLVM's CPU name: znver4, x86-64-v3, ...
-  /// The features of `kCheckedCpuFeatures` the code may use: the loader
-  /// refuses a CPU that lacks one.
+  /// The features of runtime/CpuFeatures.h's list the code may use: the
+  /// loader refuses a CPU that lacks one.
   std::vector<std::string> features;
 };
 
-/// The features a loader checks (by these names) before it runs an
-/// artifact's code: those that compiled code may use and an older CPU
-/// lacks.
-extern const char *const kCheckedCpuFeatures[];
-
 /// Checks that `cpu` ("native", or an LLVM CPU name of the host's
-/// architecture such as x86-64-v3) is one LLVM can compile for; on success
-/// fills `info`.
-LogicalResult selectCpu(const std::string &cpu, CpuTargetInfo &info,
-                        std::string &error);
+/// architecture such as x86-64-v3) is one LLVM can compile for.
+LogicalResult checkCpuName(const std::string &cpu, std::string &error);
 
 /// LLVM IR of `module` (LLVM dialect), optimized at -O3 for the CPU `cpu`
 /// ("native": the host's, with every feature it has), to the object file

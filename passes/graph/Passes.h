@@ -10,6 +10,9 @@
 
 #include "mlir/Pass/Pass.h"
 
+#include <cstdint>
+#include <optional>
+
 namespace tessel {
 
 #define GEN_PASS_DECL
@@ -17,6 +20,16 @@ namespace tessel {
 
 #define GEN_PASS_REGISTRATION
 #include "passes/graph/Passes.h.inc"
+
+/// A tessel-recompute schedule: which layers' forward ops the backward
+/// recomputes, and whether only their attention sublayers.
+struct RecomputeSchedule {
+  bool attentionOnly = false;
+  int64_t layers = 0; ///< The first this many layers (INT64_MAX: all).
+};
+
+/// Parses none, attention, blocks or blocks:K; nullopt for anything else.
+std::optional<RecomputeSchedule> parseRecomputeSchedule(llvm::StringRef text);
 
 } // namespace tessel
 

@@ -59,39 +59,14 @@ bool isFree(Operation *op) {
   return isa<tessel::GetParameterOp, arith::ConstantOp>(op);
 }
 
-/// The schedule, parsed: which layers to recompute, and whether only their
-/// attention sublayers.
-struct Schedule {
-  bool attentionOnly = false;
-  int64_t layers = 0; ///< The first this many layers (INT64_MAX: all).
-};
-
-FailureOr<Schedule> parseSchedule(StringRef text) {
-  Schedule s;
-  if (text == "none")
-    return s;
-  if (text == "attention") {
-    s.attentionOnly = true;
-    s.layers = INT64_MAX;
-    return s;
-  }
-  if (text == "blocks") {
-    s.layers = INT64_MAX;
-    return s;
-  }
-  if (text.consume_front("blocks:") && !text.getAsInteger(10, s.layers) &&
-      s.layers >= 0)
-    return s;
-  return failure();
-}
-
 struct RecomputePass : tessel::impl::TesselRecomputeBase<RecomputePass> {
   using TesselRecomputeBase::TesselRecomputeBase;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    FailureOr<Schedule> parsed = parseSchedule(schedule);
-    if (failed(parsed)) {
+    std::optional<tessel::RecomputeSchedule> parsed =
+        tessel::parseRecomputeSchedule(schedule);
+    if (!parsed) {
       func.emitError() << "unknown recomputation schedule '" << schedule
                        << "' (expected none, attention, blocks or blocks:K)";
       return signalPassFailure();
@@ -213,3 +188,23 @@ struct RecomputePass : tessel::impl::TesselRecomputeBase<RecomputePass> {
 };
 
 } // namespace
+
+std::optional<tessel::RecomputeSchedule>
+tessel::parseRecomputeSchedule(llvm::StringRef text) {
+  RecomputeSchedule s;
+  if (text == "none")
+    return s;
+  if (text == "attention") {
+    s.attentionOnly = true;
+    s.layers = INT64_MAX;
+    return s;
+  }
+  if (text == "blocks") {
+    s.layers = INT64_MAX;
+    return s;
+  }
+  if (text.consume_front("blocks:") && !text.getAsInteger(10, s.layers) &&
+      s.layers >= 0)
+    return s;
+  return std::nullopt;
+}

@@ -461,9 +461,8 @@ int main(int argc, char **argv) {
   if (cpuName.getNumOccurrences()) {
     if (!artifact)
       return fail("--cpu applies to a compiled artifact (-o X.tsl)");
-    tessel::CpuTargetInfo info;
     std::string cpuError;
-    if (failed(tessel::selectCpu(cpuName, info, cpuError)))
+    if (failed(tessel::checkCpuName(cpuName, cpuError)))
       return fail(cpuError);
   }
   if (artifact && emit != Stage::Graph)
@@ -546,10 +545,10 @@ int main(int argc, char **argv) {
                       .str());
     recomputeSchedule = blocks ? "blocks:" + std::to_string(blocks) : "none";
   } else {
-    int64_t k = 0;
-    if (schedule != "none" && schedule != "attention" && schedule != "blocks" &&
-        !(schedule.consume_front("blocks:") && !schedule.getAsInteger(10, k) &&
-          k >= 0 && k <= config.numLayers))
+    std::optional<tessel::RecomputeSchedule> parsed =
+        tessel::parseRecomputeSchedule(schedule);
+    if (!parsed ||
+        (parsed->layers != INT64_MAX && parsed->layers > config.numLayers))
       return fail("--recompute takes none, attention, blocks, blocks:K (K "
                   "in [0, " +
                   std::to_string(config.numLayers) +
