@@ -387,7 +387,10 @@ LogicalResult moveIntoPlace(ModuleOp module, const std::string &staging,
 LogicalResult writeArtifact(ModuleOp module,
                             const frontend::ModelConfig *config,
                             const std::string &directory,
-                            const CpuPipelineOptions &options) {
+                            const CpuPipelineOptions &options,
+                            TimingScope *timing) {
+  TimingScope none;
+  TimingScope &scope = timing ? *timing : none;
   nlohmann::ordered_json manifest;
   if (failed(buildManifest(module, config, manifest)))
     return failure();
@@ -410,6 +413,9 @@ LogicalResult writeArtifact(ModuleOp module,
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
+  TimingScope pipelineTiming = scope.nest("CPU pipeline");
+  if (pipelineTiming)
+    pm.enableTiming(pipelineTiming);
   // The runtime passes each entry point its workspace, whatever the caller
   // asked for.
   CpuPipelineOptions artifactOptions = options;
@@ -417,12 +423,16 @@ LogicalResult writeArtifact(ModuleOp module,
   buildCpuPipeline(pm, artifactOptions);
   if (failed(pm.run(module)) || failed(describeSchedule(module, manifest)))
     return failure();
+  pipelineTiming.stop();
 
   std::string object = staging + "/model.o";
   CpuTargetInfo cpu;
-  if (failed(emitObject(module, object, options.cpu, cpu)) ||
-      failed(linkLibrary(module, object, staging + "/model.so")))
+  if (failed(emitObject(module, object, options.cpu, cpu, scope)))
     return failure();
+  TimingScope linkTiming = scope.nest("link");
+  if (failed(linkLibrary(module, object, staging + "/model.so")))
+    return failure();
+  linkTiming.stop();
   // What the code needs of the CPU that runs it, and which library the
   // manifest describes; the loader checks both.
   manifest["cpu"] = {

@@ -8,6 +8,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
+#include "mlir/Support/Timing.h"
 
 #include <string>
 
@@ -21,11 +22,14 @@ namespace tessel {
 /// step, and anything else at `directory` (a file, a link, a directory that
 /// is not an artifact) is refused before compiling, never deleted.
 /// `options` are the CPU pipeline's; workspace-argument is turned on
-/// whatever they say, since the runtime passes the workspace.
+/// whatever they say, since the runtime passes the workspace. With an
+/// active `timing`, the pipeline's passes, LLVM's work and the link are
+/// timed under it.
 mlir::LogicalResult writeArtifact(mlir::ModuleOp module,
                                   const frontend::ModelConfig *config,
                                   const std::string &directory,
-                                  const CpuPipelineOptions &options);
+                                  const CpuPipelineOptions &options,
+                                  mlir::TimingScope *timing = nullptr);
 
 } // namespace tessel
 

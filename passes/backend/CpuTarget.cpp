@@ -118,7 +118,8 @@ LogicalResult checkCpuName(const std::string &cpu, std::string &error) {
 }
 
 LogicalResult emitObject(ModuleOp module, const std::string &path,
-                         const std::string &cpu, CpuTargetInfo &info) {
+                         const std::string &cpu, CpuTargetInfo &info,
+                         TimingScope &timing) {
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
@@ -131,10 +132,12 @@ LogicalResult emitObject(ModuleOp module, const std::string &path,
     return module.emitError(error);
   info = describe(*machine);
   llvm::LLVMContext llvmContext;
+  TimingScope translateTiming = timing.nest("translate to LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return module.emitError("translation to LLVM IR failed");
+  translateTiming.stop();
 
   // Loops LLVM vectorizes itself (elementwise ops, reductions) use the full
   // AVX-512 width, as the contraction tiles do; LLVM's default for these
@@ -144,7 +147,9 @@ LogicalResult emitObject(ModuleOp module, const std::string &path,
       f.addFnAttr("prefer-vector-width", "512");
   llvmModule->setDataLayout(machine->createDataLayout());
   llvmModule->setTargetTriple(machine->getTargetTriple());
+  TimingScope optimizeTiming = timing.nest("LLVM -O3");
   optimize(*llvmModule, *machine);
+  optimizeTiming.stop();
 
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
@@ -154,8 +159,10 @@ LogicalResult emitObject(ModuleOp module, const std::string &path,
   if (machine->addPassesToEmitFile(codegen, out, nullptr,
                                    llvm::CodeGenFileType::ObjectFile))
     return module.emitError("the target cannot emit object files");
+  TimingScope codegenTiming = timing.nest("LLVM code generation");
   codegen.run(*llvmModule);
   out.flush();
+  codegenTiming.stop();
   return success(!out.has_error());
 }
 

@@ -11,6 +11,7 @@
 #include "dialect/Support/LLVM.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
 
 #include <string>
 #include <vector>
@@ -32,9 +33,11 @@ LogicalResult checkCpuName(const std::string &cpu, std::string &error);
 
 /// LLVM IR of `module` (LLVM dialect), optimized at -O3 for the CPU `cpu`
 /// ("native": the host's, with every feature it has), to the object file
-/// `path`; `info` says what it was compiled for.
+/// `path`; `info` says what it was compiled for. Translation, optimization
+/// and code generation are timed under `timing` when it is active.
 LogicalResult emitObject(ModuleOp module, const std::string &path,
-                         const std::string &cpu, CpuTargetInfo &info);
+                         const std::string &cpu, CpuTargetInfo &info,
+                         mlir::TimingScope &timing);
 
 /// Links `object` into the shared object `library` with the system's C
 /// compiler driver, against the OpenMP runtime the compiled loops call.

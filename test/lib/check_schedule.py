@@ -1,6 +1,8 @@
 """Checks an artifact's schedule: the manifest lists each entry point's
-steps in order (every step function named once, attributed to a part of the
-model), its memory plan (a workspace function, temporaries sharing slots), and
+steps in order (each step calls a function NAME_sN of some entry point, new
+ones numbered in call order, and the second layer's steps mostly call the
+first layer's functions: identical kernels are compiled once), attributed to
+a part of the model, its memory plan (a workspace function, temporaries sharing slots), and
 the workspace a run reports is smaller than the temporaries would take
 without reuse.
 
@@ -26,11 +28,25 @@ def main():
         if not steps:
             fail(f"{name}: no steps")
         functions = [c["function"] for c in steps]
-        if functions != [f"{name}_s{i}" for i in range(len(functions))]:
-            fail(f"{name}: steps out of order or repeated: {functions[:5]}...")
+        if any(not re.fullmatch(r"\w+_s\d+", f) for f in functions):
+            fail(f"{name}: a step function not named ENTRY_sN: {functions}")
+        own = [int(f.rsplit("_s", 1)[1]) for f in dict.fromkeys(functions)
+               if f.rsplit("_s", 1)[0] == name]
+        if own != sorted(own):
+            fail(f"{name}: its own steps out of order: {own}")
         parts = {c.get("at", "") for c in steps}
         if not any(p.startswith("layers.0.") for p in parts):
             fail(f"{name}: no step attributed to layers.0: {sorted(parts)}")
+        # Layer 1 repeats layer 0: its steps call functions made before it.
+        first = {}
+        for i, c in enumerate(steps):
+            first.setdefault(c["function"], c.get("at", ""))
+        second = [c["function"] for c in steps
+                  if c.get("at", "").startswith("layers.1.")]
+        reused = sum(not first[f].startswith("layers.1.") for f in second)
+        if not second or reused < 0.8 * len(second):
+            fail(f"{name}: layer 1 calls {reused} earlier kernels in "
+                 f"{len(second)} steps")
         plan = entry.get("workspace")
         if not plan or plan["symbol"] != f"tessel_entry_{name}_workspace":
             fail(f"{name}: no workspace function: {plan}")
@@ -42,8 +58,9 @@ def main():
         if any(b["dtype"] not in ("f32", "f16", "bf16", "i32", "i64")
                or not b.get("at") for b in buffers):
             fail(f"{name}: a buffer without dtype or model part: {buffers}")
-        print(f"{name}: {len(steps)} steps, {len(buffers)} "
-              f"temporaries in {plan['slots']} slots")
+        print(f"{name}: {len(steps)} steps of {len(set(functions))} "
+              f"functions, {len(buffers)} temporaries in {plan['slots']} "
+              "slots")
     text = open(report).read()
     m = re.search(r"forward: workspace (\d+) bytes for \d+ temporaries in "
                   r"\d+ slots \(without reuse: (\d+) bytes\)", text)

@@ -295,15 +295,27 @@ const DialectRegistry &registry() {
   return *r;
 }
 
+/// The whole compilation's timer (--mlir-timing): each pipeline, LLVM's
+/// optimization and code generation, and the link nest under it. Set by
+/// main; inactive without --mlir-timing.
+TimingScope *compileTiming = nullptr;
+
+/// A pass manager for `module` with the pass-manager command-line options,
+/// timed under `timing` when it is active.
+LogicalResult configure(PassManager &pm, TimingScope &timing) {
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  if (timing)
+    pm.enableTiming(timing);
+  return success();
+}
+
 /// The graph pipeline, with the pass-manager command-line options.
 LogicalResult runGraphPipeline(ModuleOp module) {
   PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
+  TimingScope timing = compileTiming->nest("graph pipeline");
+  if (failed(configure(pm, timing)))
     return failure();
-  DefaultTimingManager timing;
-  applyDefaultTimingManagerCLOptions(timing);
-  TimingScope rootScope = timing.getRootScope();
-  pm.enableTiming(rootScope);
   tessel::buildGraphPipeline(pm, recomputeSchedule);
   return pm.run(module);
 }
@@ -317,7 +329,8 @@ LogicalResult lowerTo(ModuleOp module, Stage stage) {
   if (stage == Stage::Graph)
     return success();
   PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
+  TimingScope timing = compileTiming->nest("CPU pipeline");
+  if (failed(configure(pm, timing)))
     return failure();
   tessel::CpuPipelineOptions options = cpuOptions();
   if (stage == Stage::Linalg)
@@ -379,7 +392,7 @@ int printStagesOf(ModuleOp module) {
         (llvm::Twine(printStages) + "/" + name).str(), &files));
   };
   PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
+  if (failed(configure(pm, *compileTiming)))
     return 1;
   add(pm, "tessel");
   tessel::buildGraphPipeline(pm, recomputeSchedule);
@@ -416,7 +429,7 @@ int compileIR(bool artifact) {
   if (artifact)
     return failed(runGraphPipeline(*module)) ||
                    failed(tessel::writeArtifact(*module, nullptr, outputFile,
-                                                cpuOptions()))
+                                                cpuOptions(), compileTiming))
                ? 1
                : 0;
   if (emit == Stage::Config)
@@ -455,6 +468,12 @@ int main(int argc, char **argv) {
           "  LLVM's code generation flags are accepted but not listed.\n",
           &llvm::errs()))
     return 1;
+  // Reported when main returns: the root scope stops, then the manager
+  // prints.
+  DefaultTimingManager timingManager;
+  applyDefaultTimingManagerCLOptions(timingManager);
+  TimingScope rootTiming = timingManager.getRootScope();
+  compileTiming = &rootTiming;
 
   bool artifact = llvm::StringRef(outputFile).ends_with(".tsl");
   bool irInput = llvm::StringRef(inputFile).ends_with(".mlir");
@@ -574,7 +593,8 @@ int main(int argc, char **argv) {
     OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
     if (!module || failed(runGraphPipeline(*module)) ||
         failed(
-            tessel::writeArtifact(*module, &config, outputFile, cpuOptions())))
+            tessel::writeArtifact(*module, &config, outputFile, cpuOptions(),
+                                  compileTiming)))
       return 1;
     return 0;
   }

@@ -44,7 +44,31 @@ bool isStepWork(Operation &op) {
 }
 
 struct OutlineSteps : tessel::impl::TesselOutlineStepsBase<OutlineSteps> {
+  /// The steps made so far, by a hash of their signature and outer op: a
+  /// new step equivalent to one of them (the same op on the same types, as
+  /// in every layer of a stack of identical blocks) is not kept; its call
+  /// site calls the earlier one. Code generation, which is most of the
+  /// compile time, then sees each distinct kernel once.
+  DenseMap<llvm::hash_code, SmallVector<func::FuncOp, 1>> made;
+
+  /// The step already made that does what `step` does, if any.
+  func::FuncOp findEquivalent(func::FuncOp step, llvm::hash_code key) {
+    auto it = made.find(key);
+    if (it == made.end())
+      return nullptr;
+    for (func::FuncOp other : it->second)
+      if (other.getFunctionType() == step.getFunctionType() &&
+          other->getDiscardableAttrDictionary() ==
+              step->getDiscardableAttrDictionary() &&
+          OperationEquivalence::isRegionEquivalentTo(
+              &other.getBody(), &step.getBody(),
+              OperationEquivalence::IgnoreLocations))
+        return other;
+    return nullptr;
+  }
+
   void runOnOperation() override {
+    made.clear();
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> entries;
@@ -99,15 +123,27 @@ struct OutlineSteps : tessel::impl::TesselOutlineStepsBase<OutlineSteps> {
         tessel::TesselDialect::DynamicScheduleAttrHelper(ctx).setAttr(
             step, UnitAttr::get(ctx));
       symbols.insert(step);
-      last = step;
       Block *body = step.addEntryBlock();
       IRMapping map;
       map.map(args, body->getArguments());
       b.setInsertionPointToStart(body);
       for (Operation *constant : constants)
         b.clone(*constant, map);
-      b.clone(*op, map);
+      Operation *work = b.clone(*op, map);
       func::ReturnOp::create(b, loc);
+      llvm::hash_code key = llvm::hash_combine(
+          step.getFunctionType(),
+          OperationEquivalence::computeHash(
+              work, OperationEquivalence::ignoreHashValue,
+              OperationEquivalence::ignoreHashValue,
+              OperationEquivalence::IgnoreLocations));
+      if (func::FuncOp earlier = findEquivalent(step, key)) {
+        symbols.erase(step);
+        step = earlier;
+      } else {
+        made[key].push_back(step);
+        last = step;
+      }
 
       b.setInsertionPoint(op);
       func::CallOp::create(b, loc, step, args);

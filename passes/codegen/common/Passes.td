@@ -120,6 +120,12 @@ def TesselOutlineSteps : Pass<"tessel-outline-steps", "::mlir::ModuleOp"> {
     whose loops run on the threads; a GPU target launches kernels from its
     steps.)
 
+    A step equivalent to one made before (the same body, locations aside,
+    on the same argument types, in any entry point of the module) is not
+    kept: its call site calls the earlier step, and the schedule names that
+    function with this call's own op and model part. A stack of identical
+    layers is compiled as one layer's steps, each called once per layer.
+
     ```mlir
     func.func @forward(%x: memref<?x64xf32>, ...) {
       %v = memref.view %ws[%c0][%n] : memref<?xi8> to memref<?x64xf32>

@@ -70,3 +70,64 @@ func.func @tiles(%x: memref<8xf32>) {
   }
   return
 }
+
+// -----
+
+// Equivalent work (the same body and argument types, locations aside, as
+// in identical layers) is one step, called from each place and from other
+// entry points; the schedule keeps each call's own op and model part. Work
+// that differs only in a constant is its own step.
+
+// CHECK-LABEL: func.func @layers(
+// CHECK-SAME:      tessel.steps = [#tessel.step<function = @layers_s0, op = "linalg.generic", at = "layers.0.mlp">, #tessel.step<function = @layers_s0, op = "linalg.generic", at = "layers.1.mlp">, #tessel.step<function = @layers_s2, op = "linalg.generic", at = "layers.2.mlp">]
+// CHECK:         call @layers_s0(%{{.+}}, %[[H0:[^)]+]])
+// CHECK:         call @layers_s0(%[[H0]], %[[H1:[^)]+]])
+// CHECK:         call @layers_s2(%[[H1]], %{{.+}})
+// CHECK-LABEL: func.func private @layers_s0(
+// CHECK:         arith.constant 2.0
+// CHECK-NOT:   func.func private @layers_s1(
+// CHECK-LABEL: func.func private @layers_s2(
+// CHECK:         arith.constant 3.0
+// CHECK-LABEL: func.func @other(
+// CHECK-SAME:      tessel.steps = [#tessel.step<function = @layers_s0, op = "linalg.generic", at = "layers.0.mlp">]
+// CHECK:         call @layers_s0(
+// CHECK-NOT:   func.func private @other_s0(
+#map = affine_map<(d0, d1) -> (d0, d1)>
+func.func @layers(%x: memref<?x64xf32>, %h0: memref<?x64xf32>,
+                  %h1: memref<?x64xf32>, %h2: memref<?x64xf32>) {
+  %two = arith.constant 2.0 : f32
+  %three = arith.constant 3.0 : f32
+  linalg.generic {indexing_maps = [#map, #map],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x64xf32>) outs(%h0 : memref<?x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %y = arith.mulf %in, %two : f32
+    linalg.yield %y : f32
+  } loc("layers.0.mlp"("model.json":1:1))
+  linalg.generic {indexing_maps = [#map, #map],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%h0 : memref<?x64xf32>) outs(%h1 : memref<?x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %y = arith.mulf %in, %two : f32
+    linalg.yield %y : f32
+  } loc("layers.1.mlp"("model.json":2:1))
+  linalg.generic {indexing_maps = [#map, #map],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%h1 : memref<?x64xf32>) outs(%h2 : memref<?x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %y = arith.mulf %in, %three : f32
+    linalg.yield %y : f32
+  } loc("layers.2.mlp"("model.json":3:1))
+  return
+}
+func.func @other(%x: memref<?x64xf32>, %h0: memref<?x64xf32>) {
+  %two = arith.constant 2.0 : f32
+  linalg.generic {indexing_maps = [#map, #map],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x64xf32>) outs(%h0 : memref<?x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %y = arith.mulf %in, %two : f32
+    linalg.yield %y : f32
+  } loc("layers.0.mlp"("model.json":4:1))
+  return
+}
