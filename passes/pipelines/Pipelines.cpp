@@ -90,6 +90,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createCSEPass());
   stage(pm, options.stageHook, "vectorized");
 
+  // After the last CSE: CSE's merged empty tensors make the bufferization
+  // analysis cubic in the length of a chain of ops.
+  pm.addPass(createTesselSplitEmptyTensors());
   mlir::bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

@@ -187,4 +187,30 @@ def TesselStridedCopiesToLinalg : Pass<"tessel-strided-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def TesselSplitEmptyTensors : Pass<"tessel-split-empty-tensors"> {
+  let summary = "Give each use of a tensor.empty its own, before bufferization";
+  let description = [{
+    CSE merges equal `tensor.empty` ops, so unrelated ops write their results
+    into one value. One-Shot Bufferize then analyzes all of them as one
+    alias set, at a cost that grows with the cube of the chain's length
+    (400 chained elementwise ops: 2.8 s instead of 0.01 s). An empty
+    tensor's contents are undefined: each use beyond the first gets a copy
+    of the op right before the op that holds the use in the original's
+    block (not inside a loop the original is outside of; its buffer lives
+    from there, which the memory plan's slot reuse needs). Run right before
+    bufferization, after the last CSE.
+
+    ```mlir
+    %e = tensor.empty(%n) : tensor<?x64xf32>
+    %a = linalg.generic ... outs(%e : tensor<?x64xf32>)
+    %b = linalg.generic ... ins(%a ...) outs(%e : tensor<?x64xf32>)
+    // becomes
+    %e = tensor.empty(%n) : tensor<?x64xf32>
+    %a = linalg.generic ... outs(%e : tensor<?x64xf32>)
+    %e1 = tensor.empty(%n) : tensor<?x64xf32>
+    %b = linalg.generic ... ins(%a ...) outs(%e1 : tensor<?x64xf32>)
+    ```
+  }];
+}
+
 #endif // TESSEL_PASSES_CODEGEN_COMMON_PASSES_TD
