@@ -13,6 +13,7 @@
 #include "dialect/TesselDialect.h"
 #include "runtime/Npy.h"
 #include "tools/common/Diagnostics.h"
+#include "tools/common/IRFile.h"
 #include "tools/tessel-interpret/Interpreter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -93,15 +94,7 @@ int runInterpret() {
   context.loadAllAvailableDialects();
   tessel::OneLineDiagnostics diagnostics(context, kTool);
 
-  std::string message;
-  auto file = openInputFile(inputFile, &message);
-  if (!file) {
-    tessel::printError(kTool, inputFile + ": " + message);
-    return 1;
-  }
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = tessel::parseIRFile(inputFile, context, kTool);
   if (!module)
     return 1;
 

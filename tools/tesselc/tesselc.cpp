@@ -23,6 +23,7 @@
 #include "passes/pipelines/Pipelines.h"
 #include "runtime/Files.h"
 #include "tools/common/Diagnostics.h"
+#include "tools/common/IRFile.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -415,13 +416,7 @@ int printStagesOf(ModuleOp module) {
 int compileIR(bool artifact) {
   MLIRContext context(registry());
   tessel::OneLineDiagnostics diagnostics(context, kTool);
-  std::string message;
-  auto file = openInputFile(inputFile, &message);
-  if (!file)
-    return fail(inputFile + ": " + message);
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = tessel::parseIRFile(inputFile, context, kTool);
   if (!module)
     return 1;
   if (!printStages.empty())
