@@ -16,6 +16,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <optional>
+#include <string_view>
 
 namespace tessel {
 
@@ -292,6 +293,55 @@ const EntryPoint *Artifact::entry(EntryPointKind kind) const {
   return nullptr;
 }
 
+namespace {
+
+/// A tensor's line of the code signature: its name, dtype, shape and (for
+/// a result) the input it updates in place.
+std::string signatureLine(const char *what, const nlohmann::json &t) {
+  auto field = [&](const char *key) {
+    return t.is_object() && t.contains(key) ? t[key].dump() : "null";
+  };
+  std::string line = std::string(what) + " " + field("name") + " " +
+                     field("dtype") + " " + field("shape");
+  if (t.is_object() && t.contains("in_place"))
+    line += " in_place " + field("in_place");
+  return line + "\n";
+}
+
+} // namespace
+
+std::string codeSignature(const nlohmann::json &manifest) {
+  std::string signature;
+  auto list = [&](const char *key) -> const nlohmann::json & {
+    static const nlohmann::json empty = nlohmann::json::array();
+    return manifest.is_object() && manifest.contains(key) ? manifest[key]
+                                                          : empty;
+  };
+  for (const nlohmann::json &p : list("parameters"))
+    signature += signatureLine("parameter", p);
+  // nlohmann::json keeps object keys sorted: entry points in name order.
+  for (const auto &[name, e] : list("entry_points").items()) {
+    signature +=
+        "entry " + nlohmann::json(name).dump() + " " +
+        (e.is_object() ? e.value("symbol", nlohmann::json()).dump() : "null") +
+        "\n";
+    if (!e.is_object())
+      continue;
+    for (auto [key, what] :
+         {std::pair{"inputs", "  input"}, std::pair{"results", "  result"}})
+      if (e.contains(key) && e[key].is_array())
+        for (const nlohmann::json &t : e[key])
+          signature += signatureLine(what, t);
+    if (e.contains("parameters"))
+      signature += "  parameters " + e["parameters"].dump() + "\n";
+    if (e.contains("workspace") && e["workspace"].is_object())
+      signature += "  workspace " +
+                   e["workspace"].value("symbol", nlohmann::json()).dump() +
+                   "\n";
+  }
+  return signature;
+}
+
 Status Artifact::load(const std::string &dir) {
   directory = dir;
   std::string path = dir + "/manifest.json";
@@ -449,6 +499,35 @@ Status Artifact::load(const std::string &dir) {
   library = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!library)
     return errorf(lib, ": cannot load: ", dlerror());
+  // The code was compiled for the parameters and entry points this
+  // manifest describes, not for an edited copy or another model.
+  auto *compiled =
+      static_cast<const char *>(dlsym(library, "tessel_signature"));
+  if (!compiled)
+    return errorf(lib, ": exports no tessel_signature (not compiled by ",
+                  "this tesselc?); recompile the model");
+  std::string expected = codeSignature(m);
+  if (expected != compiled) {
+    std::string_view a(expected), b(compiled);
+    // The line of `text` that holds byte `at`, without its indentation.
+    auto lineAt = [](std::string_view text, size_t at) {
+      size_t start =
+          at == 0 ? std::string_view::npos : text.rfind('\n', at - 1);
+      start = start == std::string_view::npos ? 0 : start + 1;
+      std::string_view line = text.substr(start, text.find('\n', at) - start);
+      line.remove_prefix(std::min(line.find_first_not_of(' '), line.size()));
+      return line.empty() ? std::string("nothing") : std::string(line);
+    };
+    size_t at = 0;
+    while (at < a.size() && at < b.size() && a[at] == b[at])
+      ++at;
+    return errorf(dir,
+                  "/manifest.json: does not describe the compiled code "
+                  "in ",
+                  lib, " (the manifest has '", lineAt(a, at),
+                  "' where the code was compiled for '", lineAt(b, at),
+                  "'); recompile the model");
+  }
   for (auto &[name, entry] : entries) {
     void *symbol = dlsym(library, entry.symbol.c_str());
     if (!symbol)

@@ -33,6 +33,8 @@
 #include "runtime/Status.h"
 #include "runtime/Tensor.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -48,7 +50,16 @@ namespace tessel {
 constexpr int64_t kIgnoreIndex = -100;
 
 /// The artifact format this runtime reads.
-constexpr int kArtifactVersion = 4;
+constexpr int kArtifactVersion = 5;
+
+/// What the compiled code of the artifact `manifest` describes depends on:
+/// each parameter's name, dtype and shape, and each entry point's symbol,
+/// inputs, results (and the inputs they update in place), parameters and
+/// workspace function; one line each, in a fixed order. The compiler
+/// exports it from the library as the string `tessel_signature`, and the
+/// loader compares it with the manifest's before calling anything: a
+/// manifest edited by hand, or a library from another model, is an error.
+std::string codeSignature(const nlohmann::json &manifest);
 
 struct TensorSpec {
   std::string name;

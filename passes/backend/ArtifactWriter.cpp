@@ -277,6 +277,18 @@ LogicalResult describeSchedule(ModuleOp module,
   return success();
 }
 
+/// Exports `signature` (runtime/Artifact.h's codeSignature of the
+/// manifest) from the compiled code as the C string `tessel_signature`,
+/// which the loader compares with the manifest it reads.
+void exportSignature(ModuleOp module, const std::string &signature) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  std::string text = signature + '\0';
+  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
+  LLVM::GlobalOp::create(b, module.getLoc(), type, /*isConstant=*/true,
+                         LLVM::Linkage::External, "tessel_signature",
+                         b.getStringAttr(text));
+}
+
 /// Copies the model's tokenizer into `staging`/tokenizer, only the files
 /// it is read from and under the names loadTokenizer looks for, after
 /// checking that it loads and fits the model's vocabulary; names it in the
@@ -424,6 +436,8 @@ LogicalResult writeArtifact(ModuleOp module,
   if (failed(pm.run(module)) || failed(describeSchedule(module, manifest)))
     return failure();
   pipelineTiming.stop();
+  exportSignature(module,
+                  codeSignature(nlohmann::json::parse(manifest.dump())));
 
   std::string object = staging + "/model.o";
   CpuTargetInfo cpu;
