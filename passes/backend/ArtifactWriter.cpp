@@ -441,10 +441,12 @@ LogicalResult writeArtifact(ModuleOp module,
 
   std::string object = staging + "/model.o";
   CpuTargetInfo cpu;
-  if (failed(emitObject(module, object, options.cpu, cpu, scope)))
+  std::vector<std::string> objects;
+  if (failed(emitObject(module, object, options.cpu, options.codegenThreads,
+                        cpu, objects, scope)))
     return failure();
   TimingScope linkTiming = scope.nest("link");
-  if (failed(linkLibrary(module, object, staging + "/model.so")))
+  if (failed(linkLibrary(module, objects, staging + "/model.so")))
     return failure();
   linkTiming.stop();
   // What the code needs of the CPU that runs it, and which library the
@@ -456,7 +458,8 @@ LogicalResult writeArtifact(ModuleOp module,
       !st.isOk())
     return module.emitError(st.message());
   manifest["library_fingerprint"] = fingerprint;
-  llvm::sys::fs::remove(object);
+  for (const std::string &file : objects)
+    llvm::sys::fs::remove(file);
   if (Status written =
           writeFile(staging + "/manifest.json", manifest.dump(2) + "\n");
       !written.isOk())

@@ -2,8 +2,9 @@
 //
 // LLVM IR, LLVM's -O3 for the chosen CPU (by default the host's, with its
 // features, AVX-512 included; or a named one such as x86-64-v3, for
-// machines other than this one), an object file, and a shared object linked
-// by the system's C compiler driver against the OpenMP runtime the compiled
+// machines other than this one), object code generated on every hardware
+// thread (the module split into partitions), and a shared object linked by
+// the system's C compiler driver against the OpenMP runtime the compiled
 // loops call.
 //
 //===----------------------------------------------------------------------===//
@@ -16,6 +17,8 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -31,6 +34,9 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <thread>
 
 using namespace mlir;
 
@@ -111,6 +117,100 @@ CpuTargetInfo describe(const llvm::TargetMachine &machine) {
   return info;
 }
 
+/// Object code for `llvmModule` into `path`, with `machine`.
+LogicalResult emitFile(llvm::Module &llvmModule, llvm::TargetMachine &machine,
+                       const std::string &path, std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write " + path + ": " + ec.message();
+    return failure();
+  }
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, out, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return failure();
+  }
+  codegen.run(llvmModule);
+  out.flush();
+  if (out.has_error()) {
+    error = "cannot write " + path;
+    return failure();
+  }
+  return success();
+}
+
+/// Object code for the optimized `llvmModule`, split across the hardware
+/// threads (`threads`; 0: the hardware's): the module is cut into partitions
+/// (functions dealt out in turn; local symbols another partition uses become
+/// hidden globals), each partition goes through bitcode into a context of its
+/// own and is compiled on its own thread, with a target machine for `cpu` of
+/// its own, into `path` numbered (model.o: model.0.o, model.1.o, ...). A small
+/// module, or one thread, is compiled whole by `machine` into `path`. `parts`
+/// receives the object files, all to be linked together.
+LogicalResult generateCode(std::unique_ptr<llvm::Module> llvmModule,
+                           llvm::TargetMachine &machine, const std::string &cpu,
+                           unsigned threads, const std::string &path,
+                           std::vector<std::string> &parts,
+                           std::string &error) {
+  int64_t functions = 0;
+  for (llvm::Function &f : *llvmModule)
+    functions += !f.isDeclaration();
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  unsigned count = static_cast<unsigned>(
+      std::clamp<int64_t>(std::min<int64_t>(threads, functions / 4), 1, 16));
+  if (count == 1) {
+    parts = {path};
+    return emitFile(*llvmModule, machine, path, error);
+  }
+  std::vector<llvm::SmallString<0>> bitcode;
+  llvm::SplitModule(
+      *llvmModule, count,
+      [&](std::unique_ptr<llvm::Module> part) {
+        bitcode.emplace_back();
+        llvm::raw_svector_ostream os(bitcode.back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  llvmModule.reset();
+  parts.clear();
+  llvm::StringRef stem = llvm::StringRef(path).drop_back(
+      llvm::StringRef(path).ends_with(".o") ? 2 : 0);
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    parts.push_back((stem + "." + llvm::Twine(i) + ".o").str());
+  std::vector<std::string> errors(bitcode.size());
+  std::vector<std::thread> workers;
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    workers.emplace_back([&, i] {
+      llvm::LLVMContext context;
+      llvm::Expected<std::unique_ptr<llvm::Module>> part =
+          llvm::parseBitcodeFile(
+              llvm::MemoryBufferRef(
+                  llvm::StringRef(bitcode[i].data(), bitcode[i].size()),
+                  "partition"),
+              context);
+      if (!part) {
+        errors[i] = "a code partition does not read back: " +
+                    llvm::toString(part.takeError());
+        return;
+      }
+      std::unique_ptr<llvm::TargetMachine> machine =
+          targetMachine(cpu, errors[i]);
+      if (machine)
+        (void)emitFile(**part, *machine, parts[i], errors[i]);
+    });
+  for (std::thread &worker : workers)
+    worker.join();
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return failure();
+    }
+  return success();
+}
+
 } // namespace
 
 LogicalResult checkCpuName(const std::string &cpu, std::string &error) {
@@ -118,7 +218,8 @@ LogicalResult checkCpuName(const std::string &cpu, std::string &error) {
 }
 
 LogicalResult emitObject(ModuleOp module, const std::string &path,
-                         const std::string &cpu, CpuTargetInfo &info,
+                         const std::string &cpu, unsigned threads,
+                         CpuTargetInfo &info, std::vector<std::string> &parts,
                          TimingScope &timing) {
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
@@ -151,22 +252,16 @@ LogicalResult emitObject(ModuleOp module, const std::string &path,
   optimize(*llvmModule, *machine);
   optimizeTiming.stop();
 
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return module.emitError("cannot write ") << path << ": " << ec.message();
-  llvm::legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, out, nullptr,
-                                   llvm::CodeGenFileType::ObjectFile))
-    return module.emitError("the target cannot emit object files");
   TimingScope codegenTiming = timing.nest("LLVM code generation");
-  codegen.run(*llvmModule);
-  out.flush();
+  if (failed(generateCode(std::move(llvmModule), *machine, cpu, threads, path,
+                          parts, error)))
+    return module.emitError(error);
   codegenTiming.stop();
-  return success(!out.has_error());
+  return success();
 }
 
-LogicalResult linkLibrary(ModuleOp module, const std::string &object,
+LogicalResult linkLibrary(ModuleOp module,
+                          const std::vector<std::string> &objects,
                           const std::string &library) {
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
   if (!driver)
@@ -174,8 +269,9 @@ LogicalResult linkLibrary(ModuleOp module, const std::string &object,
   if (!driver)
     return module.emitError("no C compiler driver (cc) to link the compiled code");
   std::string log = library + ".link.log";
-  SmallVector<StringRef> args = {*driver, "-shared",        "-o", library,
-                                 object,  "-l:libomp.so.5", "-lm"};
+  SmallVector<StringRef> args = {*driver, "-shared", "-o", library};
+  args.append(objects.begin(), objects.end());
+  args.append({"-l:libomp.so.5", "-lm"});
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
                                           StringRef(log)};
   std::string message;

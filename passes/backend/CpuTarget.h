@@ -32,16 +32,21 @@ struct CpuTargetInfo {
 LogicalResult checkCpuName(const std::string &cpu, std::string &error);
 
 /// LLVM IR of `module` (LLVM dialect), optimized at -O3 for the CPU `cpu`
-/// ("native": the host's, with every feature it has), to the object file
-/// `path`; `info` says what it was compiled for. Translation, optimization
-/// and code generation are timed under `timing` when it is active.
+/// ("native": the host's, with every feature it has), to object code:
+/// `path`, or, compiled on `threads` threads (0: the hardware threads;
+/// fewer for a small module), files named after it; `objects` receives the
+/// files to link. `info` says what it was compiled for.
+/// Translation, optimization and code generation are timed under `timing`
+/// when it is active.
 LogicalResult emitObject(ModuleOp module, const std::string &path,
-                         const std::string &cpu, CpuTargetInfo &info,
+                         const std::string &cpu, unsigned threads,
+                         CpuTargetInfo &info, std::vector<std::string> &objects,
                          mlir::TimingScope &timing);
 
-/// Links `object` into the shared object `library` with the system's C
+/// Links `objects` into the shared object `library` with the system's C
 /// compiler driver, against the OpenMP runtime the compiled loops call.
-LogicalResult linkLibrary(ModuleOp module, const std::string &object,
+LogicalResult linkLibrary(ModuleOp module,
+                          const std::vector<std::string> &objects,
                           const std::string &library);
 
 } // namespace tessel

@@ -69,6 +69,9 @@ struct CpuPipelineOptions {
   /// The CPU the object code is for: "native" (this machine's, every
   /// feature it has) or an LLVM CPU name (x86-64-v3, ...).
   std::string cpu = "native";
+  /// Threads LLVM's code generation runs on (the module split into as
+  /// many partitions); 0: the machine's hardware threads.
+  unsigned codegenThreads = 0;
 };
 
 /// Graph-level clean-up of `tessel` IR: autodiff of a loss,

@@ -132,10 +132,18 @@ cl::opt<std::string> cpuName(
              "refuses a CPU without them"),
     cl::value_desc("NAME"), cl::init("native"), cl::cat(tesselcCategory));
 
+cl::opt<unsigned> codegenThreads(
+    "codegen-threads",
+    cl::desc("Threads for LLVM's code generation of an artifact (the "
+             "module split into that many parts; default 0: one per "
+             "hardware thread)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(tesselcCategory));
+
 /// The options of tesselc's CPU flow, as tessel-cpu-pipeline takes them.
 tessel::CpuPipelineOptions cpuOptions() {
   tessel::CpuPipelineOptions options;
   options.cpu = cpuName;
+  options.codegenThreads = codegenThreads;
   options.toLinalg.flashAttention = !untiledAttention;
   options.toLinalg.splitKeys = splitKeys;
   options.codegen.workspaceArgument = true;
