@@ -194,9 +194,13 @@ LogicalResult BroadcastOp::buildGradients(OpBuilder &b,
 }
 
 /// y = x[offset : offset + n] along `axis`:  dx = dy there, 0 elsewhere.
+/// (A slice counted from the end, a prefill's last position, has none.)
 LogicalResult SliceOp::buildGradients(OpBuilder &b,
                                       ArrayRef<Value> resultGradients,
                                       SmallVectorImpl<Value> &grads) {
+  if (getOffset() < 0)
+    return emitOpError() << "counted from the end (offset " << getOffset()
+                         << ") has no gradient rule";
   grads.push_back(SliceGradOp::create(b, getLoc(), getInput().getType(),
                                       resultGradients[0], getAxis(),
                                       getOffset()));

@@ -237,9 +237,13 @@ LogicalResult SliceOp::verify() {
   if (ShapedType::isDynamic(out[axis]))
     return emitOpError() << "result shape " << fmtShape(out)
                          << " must be static along axis " << axis;
-  // Written so that a huge offset cannot overflow.
-  if (offset < 0 || (!ShapedType::isDynamic(in[axis]) &&
-                     (out[axis] > in[axis] || offset > in[axis] - out[axis])))
+  // Written so that a huge offset cannot overflow. A negative offset
+  // counts from the end: the slice must end inside the axis.
+  bool fromEnd = offset < 0;
+  if ((fromEnd && (offset == INT64_MIN || out[axis] > -offset)) ||
+      (!ShapedType::isDynamic(in[axis]) &&
+       (out[axis] > in[axis] ||
+        (fromEnd ? -offset > in[axis] : offset > in[axis] - out[axis]))))
     return emitOpError() << "offset " << offset << " with size " << out[axis]
                          << " on axis " << axis << " is outside input shape "
                          << fmtShape(in);

@@ -371,10 +371,16 @@ def Tessel_SliceOp : Tessel_Op<"slice", [Pure,
     `result = input[..., offset : offset + n, ...]` along `axis`, with `n` the
     result's (static) size on that axis; every other dimension is kept. It
     splits fused projections, e.g. GPT-2's `c_attn` output into q, k and v.
+    A negative offset counts from the end of the axis, as in Python
+    (`input[..., size + offset : size + offset + n, ...]`, with `n <=
+    -offset`): `offset = -1` with `n = 1` is the last position of a
+    sequence of any length, what a prompt's prefill needs the logits of.
 
     ```mlir
     %k = tessel.slice %qkv {axis = 2 : i64, offset = 768 : i64}
         : tensor<?x?x2304xf32> -> tensor<?x?x768xf32>
+    %last = tessel.slice %h {axis = 1 : i64, offset = -1 : i64}
+        : tensor<?x?x768xf32> -> tensor<?x1x768xf32>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$offset);

@@ -42,7 +42,19 @@ struct LowerSlice : OpRewritePattern<tessel::SliceOp> {
     SmallVector<OpFoldResult> strides(r, b.getIndexAttr(1));
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(b, loc, op.getInput());
-    offsets[axis] = b.getIndexAttr(op.getOffset());
+    int64_t offset = op.getOffset();
+    offsets[axis] = b.getIndexAttr(offset);
+    if (offset < 0) {
+      // Counted from the end: the input's size + offset, at run time when
+      // the size is dynamic.
+      if (std::optional<int64_t> size = getConstantIntValue(sizes[axis]))
+        offsets[axis] = b.getIndexAttr(*size + offset);
+      else
+        offsets[axis] = arith::AddIOp::create(
+                            b, loc, cast<Value>(sizes[axis]),
+                            arith::ConstantIndexOp::create(b, loc, offset))
+                            .getResult();
+    }
     sizes[axis] = b.getIndexAttr(type.getDimSize(axis));
     Value slice = tensor::ExtractSliceOp::create(b, loc, op.getInput(), offsets,
                                                  sizes, strides);

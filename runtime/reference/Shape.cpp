@@ -20,11 +20,15 @@ static void copyElement(const Tensor &src, int64_t from, Tensor &dst,
     dst.ints[to] = src.ints[from];
 }
 
-Status slice(const Tensor &x, int64_t axis, int64_t offset, int64_t size,
+Status slice(const Tensor &x, int64_t axis, int64_t given, int64_t size,
              Tensor &y) {
-  if (axis < 0 || axis >= x.rank() || offset < 0 || size < 0 ||
-      size > x.shape[axis] || offset > x.shape[axis] - size)
-    return errorf("slice: offset ", offset, " with size ", size, " on axis ",
+  bool ok = axis >= 0 && axis < x.rank() && size >= 0 && given > INT64_MIN &&
+            size <= x.shape[axis];
+  // A negative offset counts from the end, ending inside the axis.
+  int64_t offset = ok && given < 0 ? x.shape[axis] + given : given;
+  if (!ok || offset < 0 || offset > x.shape[axis] - size ||
+      (given < 0 && size > -given))
+    return errorf("slice: offset ", given, " with size ", size, " on axis ",
                   axis, " is outside input shape ", formatShape(x.shape));
   std::vector<int64_t> shape = x.shape;
   shape[axis] = size;

@@ -1733,6 +1733,22 @@ func.func @slice_wrong_rank(%x: tensor<4x6xf32>) -> tensor<4x3x1xf32> {
 
 // -----
 
+func.func @slice_from_end_past_the_end(%x: tensor<?x?x8xf32>) -> tensor<?x2x8xf32> {
+  // expected-error @+1 {{'tessel.slice' op offset -1 with size 2 on axis 1 is outside input shape [?, ?, 8]}}
+  %y = tessel.slice %x {axis = 1 : i64, offset = -1 : i64} : tensor<?x?x8xf32> -> tensor<?x2x8xf32>
+  return %y : tensor<?x2x8xf32>
+}
+
+// -----
+
+func.func @slice_from_end_before_the_start(%x: tensor<4x6xf32>) -> tensor<4x1xf32> {
+  // expected-error @+1 {{'tessel.slice' op offset -7 with size 1 on axis 1 is outside input shape [4, 6]}}
+  %y = tessel.slice %x {axis = 1 : i64, offset = -7 : i64} : tensor<4x6xf32> -> tensor<4x1xf32>
+  return %y : tensor<4x1xf32>
+}
+
+// -----
+
 func.func @slice_dynamic_size(%x: tensor<?x?x2304xf32>) -> tensor<?x?x?xf32> {
   // expected-error @+1 {{'tessel.slice' op result shape [?, ?, ?] must be static along axis 2}}
   %y = tessel.slice %x {axis = 2 : i64, offset = 768 : i64} : tensor<?x?x2304xf32> -> tensor<?x?x?xf32>
@@ -1750,19 +1766,11 @@ func.func @slice_past_the_end(%x: tensor<?x?x2304xf32>) -> tensor<?x?x768xf32> {
 
 // -----
 
+// A negative offset counts from the end: -1 leaves room for one.
 func.func @slice_negative_offset(%x: tensor<?x8xi64>) -> tensor<?x2xi64> {
   // expected-error @+1 {{'tessel.slice' op offset -1 with size 2 on axis 1 is outside input shape [?, 8]}}
   %y = tessel.slice %x {axis = 1 : i64, offset = -1 : i64} : tensor<?x8xi64> -> tensor<?x2xi64>
   return %y : tensor<?x2xi64>
-}
-
-// -----
-
-// A negative offset is wrong even along a dynamic axis.
-func.func @slice_negative_offset_dynamic(%x: tensor<?xf32>) -> tensor<2xf32> {
-  // expected-error @+1 {{'tessel.slice' op offset -3 with size 2 on axis 0 is outside input shape [?]}}
-  %y = tessel.slice %x {axis = 0 : i64, offset = -3 : i64} : tensor<?xf32> -> tensor<2xf32>
-  return %y : tensor<2xf32>
 }
 
 // -----

@@ -1,11 +1,14 @@
 // Reference interpreter: tessel.slice (input[..., offset : offset + n, ...]
-// along axis) on every axis, with dynamic dims, a dynamic sliced axis,
-// integer, f16 and bf16 tensors, against NumPy and by hand.
+// along axis, a negative offset counted from the end) on every axis, with
+// dynamic dims, a dynamic sliced axis, integer, f16 and bf16 tensors,
+// against NumPy and by hand.
 // RUN: %oracle check %s slice_qkv
 // RUN: %oracle check %s slice_rows
 // RUN: %oracle check %s slice_middle_axis
 // RUN: %oracle check %s slice_dynamic_axis
 // RUN: %oracle check %s slice_whole_axis
+// RUN: %oracle check %s slice_last
+// RUN: %oracle check %s slice_from_end
 // RUN: %oracle check %s slice_i64
 // RUN: %oracle check %s slice_i32
 // RUN: %oracle check %s slice_f16
@@ -46,6 +49,18 @@ func.func @slice_dynamic_axis(%x: tensor<?x4xf32>) -> tensor<2x4xf32> {
   %y = tessel.slice %x {axis = 0 : i64, offset = 3 : i64}
       : tensor<?x4xf32> -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
+}
+
+func.func @slice_last(%x: tensor<?x?x5xf32>) -> tensor<?x1x5xf32> {
+  %y = tessel.slice %x {axis = 1 : i64, offset = -1 : i64}
+      : tensor<?x?x5xf32> -> tensor<?x1x5xf32>
+  return %y : tensor<?x1x5xf32>
+}
+
+func.func @slice_from_end(%x: tensor<5x3xf32>) -> tensor<2x3xf32> {
+  %y = tessel.slice %x {axis = 0 : i64, offset = -3 : i64}
+      : tensor<5x3xf32> -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
 }
 
 func.func @slice_whole_axis(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {

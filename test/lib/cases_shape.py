@@ -67,6 +67,20 @@ def slice_dynamic_axis(rng):
     return [x], [x[3:5]]
 
 
+@case("slice_last", **EXACT)
+def slice_last(rng):
+    # offset -1: the last position of a dynamic sequence (a prefill's).
+    x = f32(rng, 2, 7, 5)
+    return [x], [x[:, -1:, :]]
+
+
+@case("slice_from_end", **EXACT)
+def slice_from_end(rng):
+    # offset -3 with n = 2 on a static axis: rows 2 and 3 of 5.
+    x = f32(rng, 5, 3)
+    return [x], [x[-3:-1]]
+
+
 @case("slice_whole_axis", **EXACT)
 def slice_whole_axis(rng):
     x = f32(rng, 3, 4)

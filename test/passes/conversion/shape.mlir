@@ -62,6 +62,28 @@ func.func @slice_cast(%x: tensor<?x10xi64>) -> tensor<4x3xi64> {
   return %k : tensor<4x3xi64>
 }
 
+// A negative offset counts from the end: the last position of a dynamic
+// axis starts at its size - 1; of a static one, at a constant.
+// CHECK-LABEL: func.func @slice_last(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x?x64xf32>
+// CHECK-DAG: %[[B:.+]] = tensor.dim %[[X]], %c0
+// CHECK-DAG: %[[N:.+]] = tensor.dim %[[X]], %c1
+// CHECK-DAG: %[[M1:.+]] = arith.constant -1 : index
+// CHECK: %[[AT:.+]] = arith.addi %[[N]], %[[M1]] : index
+// CHECK: tensor.extract_slice %[[X]][0, %[[AT]], 0] [%[[B]], 1, 64] [1, 1, 1] : tensor<?x?x64xf32> to tensor<?x1x64xf32>
+// CHECK-LABEL: func.func @slice_from_end_static(
+// CHECK: tensor.extract_slice %{{.+}}[0, 7] [%{{.+}}, 2] [1, 1] : tensor<?x10xf32> to tensor<?x2xf32>
+func.func @slice_last(%x: tensor<?x?x64xf32>) -> tensor<?x1x64xf32> {
+  %k = tessel.slice %x {axis = 1 : i64, offset = -1 : i64}
+      : tensor<?x?x64xf32> -> tensor<?x1x64xf32>
+  return %k : tensor<?x1x64xf32>
+}
+func.func @slice_from_end_static(%x: tensor<?x10xf32>) -> tensor<?x2xf32> {
+  %k = tessel.slice %x {axis = 1 : i64, offset = -3 : i64}
+      : tensor<?x10xf32> -> tensor<?x2xf32>
+  return %k : tensor<?x2xf32>
+}
+
 // CHECK-LABEL: func.func @concat(
 // CHECK-SAME: %[[A:[^:]+]]: tensor<?x16x?x128xf32>, %[[B:[^:]+]]: tensor<?x16x?x64xf32>
 // CHECK-NOT: tensor.concat
