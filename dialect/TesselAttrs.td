@@ -43,7 +43,7 @@ def Tessel_InitKindAttr : Tessel_Attr<"InitKind", "init"> {
 def Tessel_EntryPointKindAttr : Tessel_Attr<"EntryPointKind", "entry_point"> {
   let summary = "what an entry point of a compiled model does";
   let description = [{
-    `forward`, `decode`, `loss` or `grads`: the runtime's
+    `forward`, `decode`, `loss`, `grads` or `prefill`: the runtime's
     `tessel::EntryPointKind` (runtime/Enums.h). The frontend marks each
     function it builds with it (`tessel.entry_point`; `grads` is built by
     tessel-autodiff from `loss`), the artifact's manifest records it, and

@@ -562,14 +562,16 @@ Value ModelBuilder::cached(unsigned index, Value now) {
 }
 
 void ModelBuilder::buildFunction(EntryPointKind kind) {
-  bool decoding = kind == EntryPointKind::Decode;
+  bool decoding = takesKVCache(kind);
+  bool lastOnly = kind == EntryPointKind::Prefill;
   int64_t d = c.hiddenSize, vocab = c.vocabSize;
   const AttentionConfig &a = c.attention;
   auto indexType = RankedTensorType::get({kDyn}, b.getI64Type());
   auto tokensType = RankedTensorType::get({kDyn, kDyn}, b.getI64Type());
   // Decode's positions: [B, S], each sequence at its own.
   auto positionsType = tokensType;
-  auto logitsType = tensor({kDyn, kDyn, vocab});
+  // Prefill: the logits of each sequence's last position only.
+  auto logitsType = tensor({kDyn, lastOnly ? 1 : kDyn, vocab});
   // Cached per layer: keys and values [B, kv heads, T, head dim]; for MLA
   // one cache [B, 1, T, d_c + rope] of the latent and the RoPE key. Paged:
   // pools [N, heads, block size, dim] of N blocks, after the block tables.
@@ -733,6 +735,11 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
       h = normAt(tessel::AddOp::create(b, h.getType(), h, m), "mlp_norm");
     }
   }
+  if (lastOnly) {
+    // Before the final norm and the LM head, which work per position.
+    at("", "last_position");
+    h = tessel::SliceOp::create(b, tensor({kDyn, 1, d}), h, 1, -1);
+  }
   if (c.preNorm) {
     at(c.normPath, "final_norm");
     h = norm(h, globalName("final_norm"), d);
@@ -778,6 +785,7 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     module.setSymName(c.modelName);
   buildFunction(EntryPointKind::Forward);
   buildFunction(EntryPointKind::Decode);
+  buildFunction(EntryPointKind::Prefill);
   if (c.train)
     buildFunction(EntryPointKind::Loss);
   if (failed(verify(module)))

@@ -255,33 +255,39 @@ Status checkEntryPointKind(EntryPointKind kind,
   if (results.empty() || !floats(results[0], 3))
     return errorf("a ", kindName,
                   " entry point returns logits [B, S, V] first");
+  if (kind == EntryPointKind::Prefill && results[0].shape[1] != 1)
+    return errorf("a prefill entry point returns the logits of the last "
+                  "position [B, 1, V] first");
   if (kind == EntryPointKind::Forward) {
     if (inputs.size() != 1)
       return errorf("a forward entry point takes only token ids, got ",
                     inputs.size(), " inputs");
     return Status::ok();
   }
-  // Decode: ids, positions, (paged: block tables,) then the caches (keys
-  // and values per layer, or MLA's latent; paged: pools of blocks); the
-  // same caches, updated in place, follow the logits.
+  // Decode and prefill: ids, positions, (paged: block tables,) then the
+  // caches (keys and values per layer, or MLA's latent; paged: pools of
+  // blocks); the same caches, updated in place, follow the logits.
   size_t first = firstCacheInput(inputs);
   size_t caches = inputs.size() < first ? 0 : inputs.size() - first;
   if (inputs.size() < 2 || !ids(inputs[1], 2) || caches == 0 ||
       results.size() != caches + 1)
-    return errorf("a decode entry point takes ids [B, S], positions [B, S] "
+    return errorf("a ", kindName,
+                  " entry point takes ids [B, S], positions [B, S] "
                   "and its KV caches, and returns the logits and the caches; "
                   "got ",
                   inputs.size(), " inputs and ", results.size(), " results");
   for (size_t i = 0; i < caches; ++i) {
     if (!floats(inputs[first + i], 4) || !floats(results[1 + i], 4))
-      return errorf("decode cache ", i, " is not a [B, H, T, D] float tensor");
+      return errorf(kindName, " cache ", i,
+                    " is not a [B, H, T, D] float tensor");
     if (first == 3 && inputs[first + i].shape[2] <= 0)
-      return errorf("decode cache ", i,
+      return errorf(kindName, " cache ", i,
                     " is paged but its blocks have no "
                     "static size");
     if (results[1 + i].inPlace != int64_t(first + i))
-      return errorf("decode cache ", i, " must be updated in place (result ",
-                    1 + i, " is input ", first + i, ")");
+      return errorf(kindName, " cache ", i,
+                    " must be updated in place (result ", 1 + i, " is input ",
+                    first + i, ")");
   }
   return Status::ok();
 }
@@ -678,7 +684,7 @@ Status Artifact::checkInputs(const EntryPoint &e,
                         ") and is not the ignore index ", kIgnoreIndex);
     return Status::ok();
   }
-  if (*e.kind != EntryPointKind::Decode || inputs.size() < 2)
+  if (!takesKVCache(*e.kind) || inputs.size() < 2)
     return Status::ok();
   int64_t batch = ids.shape[0], count = ids.shape[1];
   const Tensor &positions = *inputs[1];
@@ -687,7 +693,8 @@ Status Artifact::checkInputs(const EntryPoint &e,
                   formatShape(ids.shape), ", got ",
                   formatShape(positions.shape));
   if (count == 0)
-    return errorf(e.name, ": a decode step takes at least one token");
+    return errorf(e.name, ": a ", name(*e.kind),
+                  " step takes at least one token");
   // The caches are [B, H, T, D] with T their capacity: this step's keys and
   // values go at each sequence's positions, which must follow one another
   // and fit. Paged: pools [N, H, P, D] of one N and P, and block tables

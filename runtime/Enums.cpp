@@ -48,7 +48,8 @@ constexpr std::pair<EntryPointKind, const char *> kEntryPointKindNames[] = {
     {EntryPointKind::Forward, "forward"},
     {EntryPointKind::Decode, "decode"},
     {EntryPointKind::Loss, "loss"},
-    {EntryPointKind::Grads, "grads"}};
+    {EntryPointKind::Grads, "grads"},
+    {EntryPointKind::Prefill, "prefill"}};
 
 } // namespace
 

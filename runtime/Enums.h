@@ -74,16 +74,26 @@ enum class EntryPointKind {
   Loss,
   /// grads(tokens [B, S], targets [B, S]) -> (the loss, dL/dparameter for
   /// every parameter the loss reads, in declaration order).
-  Grads
+  Grads,
+  /// prefill: decode's inputs and caches, but the logits of each
+  /// sequence's last position only, [B, 1, V]: a prompt's step, which
+  /// skips the LM head for every other position.
+  Prefill
 };
 
 /// Every entry-point kind, in declaration order.
 constexpr EntryPointKind kEntryPointKinds[] = {
     EntryPointKind::Forward, EntryPointKind::Decode, EntryPointKind::Loss,
-    EntryPointKind::Grads};
+    EntryPointKind::Grads, EntryPointKind::Prefill};
 
-/// "forward", "decode", "loss", "grads": also the names the frontend gives
-/// the functions.
+/// Whether entry points of `kind` take positions and KV caches (updated in
+/// place): decode and prefill.
+inline bool takesKVCache(EntryPointKind kind) {
+  return kind == EntryPointKind::Decode || kind == EntryPointKind::Prefill;
+}
+
+/// "forward", "decode", "loss", "grads", "prefill": also the names the
+/// frontend gives the functions.
 const char *name(EntryPointKind kind);
 std::optional<EntryPointKind> parseEntryPointKind(std::string_view name);
 

@@ -52,9 +52,14 @@ void appendPools(const EntryPoint &decode, int64_t blocks,
 }
 
 Status DecodeState::start(const Artifact &model, int64_t batch,
-                          int64_t capacity) {
+                          int64_t capacity, bool usePrefill) {
   artifact = &model;
   TESSEL_RETURN_IF_ERROR(findDecode(model, decode));
+  // Used only when it takes what decode takes (an artifact compiled from a
+  // definition has both, alike).
+  prefill = usePrefill ? model.entry(EntryPointKind::Prefill) : nullptr;
+  if (prefill && prefill->inputs.size() != decode->inputs.size())
+    prefill = nullptr;
   // {tokens, positions, then the caches [B, heads, capacity, head dim]};
   // paged: {tokens, positions, block tables [B, blocks], then pools
   // [1 + B * blocks, heads, block size, head dim]} (block 0 scratch).
@@ -159,7 +164,7 @@ void DecodeState::finish(int64_t row) {
 }
 
 Status DecodeState::feed(const Tensor &tokens,
-                         const std::vector<int64_t> &starts) {
+                         const std::vector<int64_t> &starts, bool lastOnly) {
   int64_t batch = tokens.shape[0], count = tokens.shape[1];
   if (paged())
     for (int64_t b = 0; b < batch; ++b)
@@ -171,7 +176,8 @@ Status DecodeState::feed(const Tensor &tokens,
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t i = 0; i < count; ++i)
       positions.ints[b * count + i] = starts[b] + i;
-  TESSEL_RETURN_IF_ERROR(artifact->runUpdating(decode->name, state, results));
+  const EntryPoint *entry = lastOnly && prefill ? prefill : decode;
+  TESSEL_RETURN_IF_ERROR(artifact->runUpdating(entry->name, state, results));
   for (int64_t b = 0; b < batch; ++b)
     held[b] = starts[b] + count;
   return Status::ok();
@@ -204,7 +210,7 @@ Generator::distribution(const Tensor &logits, int64_t row, int64_t index,
 
 Status Generator::feedUnseen(DecodeState &state,
                              const std::vector<std::vector<int64_t>> &extra,
-                             int64_t &steps) {
+                             int64_t needed, int64_t &steps) {
   auto end = [&](int64_t b) {
     return static_cast<int64_t>(seqs[b].size() + extra[b].size());
   };
@@ -228,7 +234,28 @@ Status Generator::feedUnseen(DecodeState &state,
           at < held ? seqs[b][at] : extra[b][at - held];
     }
   }
-  return state.feed(tokens, starts);
+  if (!state.canPrefill() || steps <= needed)
+    return state.feed(tokens, starts);
+  if (needed == 1) {
+    steps = 1;
+    return state.feed(tokens, starts, /*lastOnly=*/true);
+  }
+  // The leading positions through prefill (their logits are not needed),
+  // the last `needed` through decode.
+  int64_t lead = steps - needed;
+  Tensor head = Tensor::zeros(DType::I64, {batch, lead});
+  Tensor tail = Tensor::zeros(DType::I64, {batch, needed});
+  std::vector<int64_t> tailStarts(starts);
+  for (int64_t b = 0; b < batch; ++b) {
+    std::copy_n(tokens.ints.begin() + b * steps, lead,
+                head.ints.begin() + b * lead);
+    std::copy_n(tokens.ints.begin() + b * steps + lead, needed,
+                tail.ints.begin() + b * needed);
+    tailStarts[b] += lead;
+  }
+  TESSEL_RETURN_IF_ERROR(state.feed(head, starts, /*lastOnly=*/true));
+  steps = needed;
+  return state.feed(tail, tailStarts);
 }
 
 Status Generator::draftTokens(int64_t count,
@@ -237,7 +264,7 @@ Status Generator::draftTokens(int64_t count,
   for (int64_t i = 0; i < count; ++i) {
     // The draft sees what it has not seen yet, then its own tokens.
     int64_t steps = 0;
-    TESSEL_RETURN_IF_ERROR(feedUnseen(draftDecode, drafts, steps));
+    TESSEL_RETURN_IF_ERROR(feedUnseen(draftDecode, drafts, 1, steps));
     for (int64_t b = 0; b < batch; ++b) {
       if (stopped[b])
         continue;
@@ -254,11 +281,13 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
   batch = prompt.shape[0];
   promptLength = prompt.shape[1];
   int64_t capacity = promptLength + options.maxNewTokens;
-  TESSEL_RETURN_IF_ERROR(targetDecode.start(target, batch, capacity));
+  TESSEL_RETURN_IF_ERROR(
+      targetDecode.start(target, batch, capacity, options.prefill));
   targetDecode.sharePrefixes(prompt);
   bool useDraft = draft && options.speculate > 0;
   if (useDraft) {
-    TESSEL_RETURN_IF_ERROR(draftDecode.start(*draft, batch, capacity));
+    TESSEL_RETURN_IF_ERROR(
+        draftDecode.start(*draft, batch, capacity, options.prefill));
     draftDecode.sharePrefixes(prompt);
   }
   seqs.assign(batch, {});
@@ -313,7 +342,7 @@ Status Generator::run(const Tensor &prompt, const Emit &emit) {
     // The target sees the ids it has not seen and the drafts, and gives
     // the distribution after each.
     int64_t steps = 0;
-    TESSEL_RETURN_IF_ERROR(feedUnseen(targetDecode, drafts, steps));
+    TESSEL_RETURN_IF_ERROR(feedUnseen(targetDecode, drafts, k + 1, steps));
     ++counts.targetSteps;
 
     // Verification: each sequence keeps its accepted drafts, then the

@@ -61,7 +61,9 @@ public:
   /// Allocates caches of `capacity` positions for `batch` sequences, in the
   /// entry point's dtypes (paged: a pool with room for every sequence to
   /// reach `capacity`). An error when `artifact` has no decode entry.
-  Status start(const Artifact &artifact, int64_t batch, int64_t capacity);
+  /// Without `usePrefill`, feed never runs the prefill entry point.
+  Status start(const Artifact &artifact, int64_t batch, int64_t capacity,
+               bool usePrefill = true);
   /// Paged: before the first feed, points each sequence's blocks that hold
   /// only prompt positions equal to an earlier sequence's (the same ids
   /// from position 0) at that sequence's blocks. `prompts` is [B, P].
@@ -72,8 +74,13 @@ public:
   /// Runs decode on `tokens` [B, S], row b at positions starts[b] ...
   /// starts[b] + S - 1 (starts[b] <= length(b): a row may feed again
   /// positions it holds); logits() is then [B, S, V] and length(b) is
-  /// starts[b] + S.
-  Status feed(const Tensor &tokens, const std::vector<int64_t> &starts);
+  /// starts[b] + S. With `lastOnly` (and canPrefill()), the prefill entry
+  /// point runs instead and logits() is [B, 1, V], each row's last.
+  Status feed(const Tensor &tokens, const std::vector<int64_t> &starts,
+              bool lastOnly = false);
+  /// Whether the model has a prefill entry point (its logits for the last
+  /// position only).
+  bool canPrefill() const { return prefill != nullptr; }
   const Tensor &logits() const { return results.front(); }
   /// Positions the caches of sequence `row` hold.
   int64_t length(int64_t row) const { return held[row]; }
@@ -111,7 +118,7 @@ private:
   }
 
   const Artifact *artifact = nullptr;
-  const EntryPoint *decode = nullptr;
+  const EntryPoint *decode = nullptr, *prefill = nullptr;
   std::vector<Tensor> state, results;
   std::vector<int64_t> held;
   size_t first = 2;
@@ -142,6 +149,9 @@ struct GenerateOptions {
   /// Tokens drafted per step (0: no speculation): by the draft model when
   /// there is one, else by n-gram lookup.
   int64_t speculate = 0;
+  /// Prompts go through the models' prefill entry points when they have
+  /// them (logits of the last position only); false: through decode.
+  bool prefill = true;
 };
 
 /// Speculation's counts over a run.
@@ -195,11 +205,14 @@ private:
   /// holds past the state's length, all rows ending at their last token;
   /// rows that end sooner feed again a few positions they hold, and
   /// stopped rows feed at position 0 (their caches no longer matter).
-  /// Sets `steps` to S, the tokens per row: the logits after row b's last
-  /// token are at index S - 1.
+  /// Sets `steps` to S, the logits per row: those after row b's last token
+  /// are at index S - 1. Only the last `needed` positions' logits are used:
+  /// when more is unseen (a prompt) and the model has a prefill entry
+  /// point, the positions before them go through prefill, which computes no
+  /// logits but the last (with `needed` = 1, it is the whole step).
   Status feedUnseen(DecodeState &state,
                     const std::vector<std::vector<int64_t>> &extra,
-                    int64_t &steps);
+                    int64_t needed, int64_t &steps);
   TokenDistribution distribution(const Tensor &logits, int64_t row,
                                  int64_t index,
                                  const std::vector<int64_t> &history) const;

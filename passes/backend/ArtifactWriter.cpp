@@ -99,7 +99,7 @@ std::string argumentName(func::FuncOp func, EntryPointKindAttr kind, size_t i) {
       (kind.getValue() == EntryPointKind::Loss ||
        kind.getValue() == EntryPointKind::Grads))
     return "rng"; // Dropout's [seed, step].
-  if (kind && kind.getValue() == EntryPointKind::Decode) {
+  if (kind && takesKVCache(kind.getValue())) {
     if (i == 1)
       return "positions";
     // A paged cache's block tables [B, blocks] come before the pools.

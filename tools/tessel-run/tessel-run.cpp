@@ -172,6 +172,9 @@ const std::vector<cli::CommandSpec> &commands() {
         {"speculate-ngram", "K",
          "Speculative decoding with drafts of up to K tokens looked up in "
          "the prompt and the text so far (no draft model)"},
+        {"no-prefill", "",
+         "Run the prompt through decode (logits at every position) instead "
+         "of the prefill entry point (the last position's only)"},
         kProfile,
         kWeights,
         kSeed}},
@@ -654,6 +657,7 @@ Status runGenerate(const cli::ParsedArgs &args) {
   generation.stopTokens.assign(stopTokens.begin(), stopTokens.end());
   generation.vocabLimit = text ? text->vocabSize() : 0;
   generation.speculate = static_cast<int64_t>(speculate);
+  generation.prefill = !args.has("no-prefill");
   Generator generator(artifact, draft.get(), generation);
   auto emit = [&](int64_t row, int64_t token, bool &stop) {
     if (text && row == 0 && !stop)
@@ -680,8 +684,13 @@ Status runGenerate(const cli::ParsedArgs &args) {
     if (generator.draftState().started())
       printCacheMemory(generator.draftState(), "Draft KV cache");
   }
-  if (args.has("profile"))
+  if (args.has("profile")) {
+    // The prompt's step (through prefill when the model has it), then the
+    // decode steps.
+    if (const EntryPoint *prefill = artifact.entry(EntryPointKind::Prefill))
+      printProfile(artifact, prefill->name);
     printProfile(artifact, decode->name);
+  }
   Tensor all = Tensor::zeros(DType::I64, {batch, length + generated});
   std::fill(all.ints.begin(), all.ints.end(), -1);
   for (int64_t b = 0; b < batch; ++b)
