@@ -156,9 +156,17 @@ struct LowerEmbedding : OpRewritePattern<tessel::EmbeddingOp> {
         tensor::getMixedSizes(b, loc, op.getIds());
     sizes.push_back(b.getIndexAttr(type.getShape().back()));
     Value out = emptyTensor(b, loc, type, sizes);
-    int64_t rows =
-        cast<RankedTensorType>(op.getTable().getType()).getShape()[0];
+    // The last row ids are clamped to: a constant, or the table's size at
+    // run time when it is dynamic.
     Value table = op.getTable();
+    int64_t rows = cast<RankedTensorType>(table.getType()).getShape()[0];
+    Value last =
+        ShapedType::isDynamic(rows)
+            ? arith::SubIOp::create(b, loc,
+                                    tensor::DimOp::create(b, loc, table, 0),
+                                    arith::ConstantIndexOp::create(b, loc, 1))
+                  .getResult()
+            : arith::ConstantIndexOp::create(b, loc, rows - 1).getResult();
     Value result = generic(
         b, loc, op.getIds(), out,
         {projection(ctx, r, range(0, r - 1)), b.getMultiDimIdentityMap(r)},
@@ -166,7 +174,6 @@ struct LowerEmbedding : OpRewritePattern<tessel::EmbeddingOp> {
           Value id =
               arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
           Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
-          Value last = arith::ConstantIndexOp::create(nb, nl, rows - 1);
           id = arith::MaxSIOp::create(nb, nl, id, zero);
           id = arith::MinSIOp::create(nb, nl, id, last);
           Value d = loopIndex(nb, nl, r - 1);

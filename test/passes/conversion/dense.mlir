@@ -112,3 +112,24 @@ func.func @dropout(%x: tensor<?x5x8xf16>, %rng: tensor<2xi64>) -> tensor<?x5x8xf
       : tensor<?x5x8xf16>, tensor<2xi64>
   return %y : tensor<?x5x8xf16>
 }
+
+// Embedding: each id is clamped into the table's rows (the runtime checks
+// them before a call): to a constant for a static table, to the table's
+// run-time size - 1 for a dynamic one (computed once, outside the body).
+// CHECK-LABEL: func.func @embedding_static_table(
+// CHECK: linalg.generic
+// CHECK: arith.minsi %{{.+}}, %c10
+// CHECK-LABEL: func.func @embedding_dynamic_table(
+// CHECK-SAME: %[[IDS:[^:]+]]: tensor<?xi32>, %[[T:[^:]+]]: tensor<?x4xf32>
+// CHECK: %[[N:.+]] = tensor.dim %[[T]], %c0
+// CHECK: %[[LAST:.+]] = arith.{{addi|subi}} %[[N]], %c
+// CHECK: linalg.generic
+// CHECK: arith.minsi %{{.+}}, %[[LAST]]
+func.func @embedding_static_table(%ids: tensor<?xi64>, %t: tensor<11x4xf32>) -> tensor<?x4xf32> {
+  %y = tessel.embedding %ids, %t : tensor<?xi64>, tensor<11x4xf32> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+func.func @embedding_dynamic_table(%ids: tensor<?xi32>, %t: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %y = tessel.embedding %ids, %t : tensor<?xi32>, tensor<?x4xf32> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
