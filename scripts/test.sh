@@ -5,7 +5,9 @@
 # runtime and an artifact runner with no MLIR or LLVM). lit runs the suite
 # (dialect, passes, interpreter, tools, end to end; the runtime-only
 # runner on artifacts the full build compiled; the tokenizers against
-# tiktoken and spm_encode) and the gtest unit tests of both builds. Ends with the line `N passed, N failed, N skipped`; exits
+# tiktoken and spm_encode) and the gtest unit tests of both builds; then
+# the runtime under ASan and UBSan (scripts/sanitize.sh runtime). Ends with
+# the line `N passed, N failed, N skipped` over all of them; exits
 # non-zero if any test failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,24 +27,11 @@ status=0
   --param tokenizer_refs="$PWD/build/tokenizer-refs" \
   build/test build/test/unit build-runtime/test/unit || status=$?
 
-python3 - "$results" <<'PY'
-import sys
-import xml.etree.ElementTree as ET
+# The runtime under ASan and UBSan: the part of scripts/sanitize.sh that
+# fits the CI run (the runtime-only build with sanitizers, its unit tests
+# with leak checks, the runtime-only runner on artifacts of build/).
+scripts/sanitize.sh runtime || status=$?
 
-passed = failed = skipped = 0
-try:
-    root = ET.parse(sys.argv[1]).getroot()
-except (OSError, ET.ParseError) as error:
-    print(f"test: error: no lit results: {error}", file=sys.stderr)
-    print("0 passed, 1 failed")
-    sys.exit(0)
-for testcase in root.iter("testcase"):
-    if testcase.find("failure") is not None or testcase.find("error") is not None:
-        failed += 1
-    elif testcase.find("skipped") is not None:
-        skipped += 1
-    else:
-        passed += 1
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
-PY
+python3 scripts/lit_summary.py "$results" build-asan-runtime/unit-results.xml \
+  build-asan-runtime/test-results.xml
 exit "$status"
