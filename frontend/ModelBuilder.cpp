@@ -785,7 +785,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     module.setSymName(c.modelName);
   buildFunction(EntryPointKind::Forward);
   buildFunction(EntryPointKind::Decode);
-  buildFunction(EntryPointKind::Prefill);
+  if (c.prefill)
+    buildFunction(EntryPointKind::Prefill);
   if (c.train)
     buildFunction(EntryPointKind::Loss);
   if (failed(verify(module)))

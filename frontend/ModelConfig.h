@@ -123,6 +123,11 @@ struct ModelConfig {
   /// tessel-autodiff) `grads` (set by tesselc --train).
   bool train = false;
 
+  /// Also build the `prefill` entry point (a prompt's logits at its last
+  /// position only); tesselc --no-prefill leaves it out, which saves its
+  /// share of the compile time.
+  bool prefill = true;
+
   /// Things the IR does not model, said once (e.g. sliding windows).
   std::vector<std::string> warnings;
 };
