@@ -198,8 +198,9 @@ LogicalResult BroadcastOp::buildGradients(OpBuilder &b,
 LogicalResult SliceOp::buildGradients(OpBuilder &b,
                                       ArrayRef<Value> resultGradients,
                                       SmallVectorImpl<Value> &grads) {
-  if (getOffset() < 0)
-    return emitOpError() << "counted from the end (offset " << getOffset()
+  int64_t offset = getOffset();
+  if (offset < 0)
+    return emitOpError() << "counted from the end (offset " << offset
                          << ") has no gradient rule";
   grads.push_back(SliceGradOp::create(b, getLoc(), getInput().getType(),
                                       resultGradients[0], getAxis(),

@@ -43,3 +43,15 @@ func.func @marked(%x: tensor<2xf32>) -> tensor<2xf32>
     attributes {tessel.differentiate = 1 : i64} {
   return %x : tensor<2xf32>
 }
+
+// -----
+
+// A slice counted from the end (a prefill's last position) has no
+// gradient rule.
+
+func.func @slice_from_end(%x: tensor<2x8xf32>) -> tensor<2x1xf32>
+    attributes {tessel.differentiate} {
+  // expected-error @+1 {{'tessel.slice' op counted from the end (offset -1) has no gradient rule}}
+  %y = tessel.slice %x {axis = 1 : i64, offset = -1 : i64} : tensor<2x8xf32> -> tensor<2x1xf32>
+  return %y : tensor<2x1xf32>
+}
