@@ -423,11 +423,9 @@ LogicalResult writeArtifact(ModuleOp module,
     return failure();
 
   PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
   TimingScope pipelineTiming = scope.nest("CPU pipeline");
-  if (pipelineTiming)
-    pm.enableTiming(pipelineTiming);
+  if (failed(configurePassManager(pm, pipelineTiming)))
+    return failure();
   // The runtime passes each entry point its workspace, whatever the caller
   // asked for.
   CpuPipelineOptions artifactOptions = options;

@@ -48,6 +48,15 @@ void buildGraphPipeline(OpPassManager &pm, llvm::StringRef recompute) {
   }
 }
 
+mlir::LogicalResult configurePassManager(mlir::PassManager &pm,
+                                         mlir::TimingScope &timing) {
+  if (failed(mlir::applyPassManagerCLOptions(pm)))
+    return mlir::failure();
+  if (timing)
+    pm.enableTiming(timing);
+  return mlir::success();
+}
+
 namespace {
 
 /// Lets `hook` (when set) see the IR at `stage`.

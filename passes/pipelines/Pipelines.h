@@ -22,6 +22,8 @@
 #define TESSEL_PASSES_PIPELINES_PIPELINES_H
 
 #include "dialect/Support/LLVM.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -80,6 +82,13 @@ struct CpuPipelineOptions {
 /// recomputation `schedule` of the grads entry point (tessel-recompute:
 /// none, attention, blocks or blocks:K).
 void buildGraphPipeline(OpPassManager &pm, llvm::StringRef recompute = "none");
+
+/// Applies MLIR's pass-manager command-line options (--mlir-print-ir-*,
+/// --mlir-pass-statistics, ...) to `pm`, and times its passes under
+/// `timing` when that scope is active (--mlir-timing): what every pass
+/// manager tesselc runs needs.
+mlir::LogicalResult configurePassManager(mlir::PassManager &pm,
+                                         mlir::TimingScope &timing);
 
 /// The target-neutral phase.
 void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options);

@@ -316,21 +316,11 @@ const DialectRegistry &registry() {
 /// main; inactive without --mlir-timing.
 TimingScope *compileTiming = nullptr;
 
-/// A pass manager for `module` with the pass-manager command-line options,
-/// timed under `timing` when it is active.
-LogicalResult configure(PassManager &pm, TimingScope &timing) {
-  if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
-  if (timing)
-    pm.enableTiming(timing);
-  return success();
-}
-
 /// The graph pipeline, with the pass-manager command-line options.
 LogicalResult runGraphPipeline(ModuleOp module) {
   PassManager pm(module.getContext());
   TimingScope timing = compileTiming->nest("graph pipeline");
-  if (failed(configure(pm, timing)))
+  if (failed(tessel::configurePassManager(pm, timing)))
     return failure();
   tessel::buildGraphPipeline(pm, recomputeSchedule);
   return pm.run(module);
@@ -346,7 +336,7 @@ LogicalResult lowerTo(ModuleOp module, Stage stage) {
     return success();
   PassManager pm(module.getContext());
   TimingScope timing = compileTiming->nest("CPU pipeline");
-  if (failed(configure(pm, timing)))
+  if (failed(tessel::configurePassManager(pm, timing)))
     return failure();
   tessel::CpuPipelineOptions options = cpuOptions();
   if (stage == Stage::Linalg)
@@ -408,7 +398,7 @@ int printStagesOf(ModuleOp module) {
         (llvm::Twine(printStages) + "/" + name).str(), &files));
   };
   PassManager pm(module.getContext());
-  if (failed(configure(pm, *compileTiming)))
+  if (failed(tessel::configurePassManager(pm, *compileTiming)))
     return 1;
   add(pm, "tessel");
   tessel::buildGraphPipeline(pm, recomputeSchedule);
