@@ -599,6 +599,12 @@ Status Artifact::loadParameters(const std::string &weights,
   SafetensorsFile file;
   if (!weights.empty())
     TESSEL_RETURN_IF_ERROR(file.open(weights));
+  return loadParameters(file, weights, seed);
+}
+
+Status Artifact::loadParameters(const SafetensorsFile &file,
+                                const std::string &weights,
+                                const uint64_t *seed) {
   values.clear();
   halfValues.clear();
   seeded = 0;
@@ -852,9 +858,11 @@ Status Artifact::call(const EntryPoint &point,
   // Parameters are passed as loaded: compiled code never writes them.
   for (const std::string &p : e->parameters) {
     auto it = values.find(p);
-    if (it == values.end())
-      return errorf(name, ": parameter ", p, " is not loaded");
     auto half = halfValues.find(p);
+    if (it == values.end() ||
+        (half == halfValues.end() &&
+         it->second.floats.size() != size_t(it->second.numel())))
+      return errorf(name, ": parameter ", p, " is not loaded");
     const void *data = half != halfValues.end()
                            ? static_cast<const void *>(half->second.data())
                            : it->second.floats.data();
@@ -938,8 +946,12 @@ Status Artifact::call(const EntryPoint &point,
     const int64_t *desc = result.data() + starts[r];
     size_t rank = spec.shape.size();
     std::vector<int64_t> shape(desc + 3, desc + 3 + rank);
+    // (A tensor whose storage the caller released is not reused.)
     Tensor out = r < previous.size() && previous[r].dtype == spec.dtype &&
-                         previous[r].shape == shape
+                         previous[r].shape == shape &&
+                         (isFloat(spec.dtype) ? previous[r].floats.size()
+                                              : previous[r].ints.size()) ==
+                             size_t(numElements(shape))
                      ? std::move(previous[r])
                      : Tensor::zeros(spec.dtype, shape);
     const char *base = reinterpret_cast<const char *>(desc[1]);

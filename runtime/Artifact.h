@@ -45,6 +45,8 @@
 
 namespace tessel {
 
+class SafetensorsFile;
+
 /// The target of a position without a loss: tessel.cross_entropy's default
 /// ignore index, which the frontend's loss uses.
 constexpr int64_t kIgnoreIndex = -100;
@@ -150,6 +152,9 @@ public:
   /// none), else, when `seed` is given, from its initializer. Names follow
   /// the checkpoint's; GPT-2 names are also found without "transformer.".
   Status loadParameters(const std::string &weights, const uint64_t *seed);
+  /// The same from an open file (`weights` names it in messages).
+  Status loadParameters(const SafetensorsFile &file, const std::string &weights,
+                        const uint64_t *seed);
 
   /// Runs `entry` on `inputs` (matching its input specs) into `results`,
   /// every result in manifest order; those updated in place are copies of

@@ -156,10 +156,11 @@ Status SafetensorsFile::readFloat(const std::string &name,
   return Status::ok();
 }
 
-Status
-writeSafetensors(const std::string &path,
-                 const std::vector<std::pair<std::string, Tensor>> &tensors,
-                 const std::map<std::string, std::string> &metadata) {
+namespace {
+
+/// The length prefix and header of a safetensors file of `tensors`.
+std::string headerOf(const std::vector<std::pair<std::string, Tensor>> &tensors,
+                     const std::map<std::string, std::string> &metadata) {
   json header = json::object();
   if (!metadata.empty())
     header["__metadata__"] = metadata;
@@ -174,12 +175,34 @@ writeSafetensors(const std::string &path,
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
   uint64_t length = text.size();
-  std::vector<std::string_view> parts = {
-      {reinterpret_cast<const char *>(&length), 8}, text};
+  return std::string(reinterpret_cast<const char *>(&length), 8) + text;
+}
+
+std::string_view bytesOf(const Tensor &t) {
+  return {reinterpret_cast<const char *>(t.floats.data()),
+          static_cast<size_t>(t.numel()) * 4};
+}
+
+} // namespace
+
+Status
+writeSafetensors(const std::string &path,
+                 const std::vector<std::pair<std::string, Tensor>> &tensors,
+                 const std::map<std::string, std::string> &metadata) {
+  std::string header = headerOf(tensors, metadata);
+  std::vector<std::string_view> parts = {header};
   for (const auto &entry : tensors)
-    parts.push_back({reinterpret_cast<const char *>(entry.second.floats.data()),
-                     static_cast<size_t>(entry.second.numel()) * 4});
+    parts.push_back(bytesOf(entry.second));
   return writeFile(path, parts);
+}
+
+std::string
+safetensorsBytes(const std::vector<std::pair<std::string, Tensor>> &tensors,
+                 const std::map<std::string, std::string> &metadata) {
+  std::string bytes = headerOf(tensors, metadata);
+  for (const auto &entry : tensors)
+    bytes.append(bytesOf(entry.second));
+  return bytes;
 }
 
 } // namespace tessel

@@ -59,6 +59,11 @@ writeSafetensors(const std::string &path,
                  const std::vector<std::pair<std::string, Tensor>> &tensors,
                  const std::map<std::string, std::string> &metadata = {});
 
+/// The bytes writeSafetensors would write (for SafetensorsFile::openBytes).
+std::string
+safetensorsBytes(const std::vector<std::pair<std::string, Tensor>> &tensors,
+                 const std::map<std::string, std::string> &metadata = {});
+
 } // namespace tessel
 
 #endif // TESSEL_RUNTIME_SAFETENSORS_H

@@ -14,7 +14,7 @@ PACKAGES=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   nlohmann-json3-dev libgtest-dev python3 python3-numpy libomp5-14
   pkg-config libpcre2-dev libsentencepiece-dev sentencepiece nodejs
-  libcpp-httplib-dev curl libasan8 libubsan1
+  libcpp-httplib-dev curl libasan8 libubsan1 libopenmpi-dev openmpi-bin
 )
 
 # Installs the packages given that are not installed yet.

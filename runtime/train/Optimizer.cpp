@@ -122,8 +122,19 @@ void SkipPolicy::applied(double loss) {
 
 Optimizer::Optimizer(OptimizerOptions options,
                      const std::vector<const Tensor *> &params)
-    : first(params.size()), second(params.size()),
-      started(params.size(), false), options(options) {}
+    : Optimizer(options, params, {}) {}
+
+Optimizer::Optimizer(OptimizerOptions options,
+                     const std::vector<const Tensor *> &params,
+                     std::vector<std::pair<int64_t, int64_t>> owned)
+    : ranges(std::move(owned)), first(params.size()), second(params.size()),
+      started(params.size(), false), options(options) {
+  if (ranges.empty())
+    for (const Tensor *p : params)
+      ranges.push_back({0, p->numel()});
+  for (const Tensor *p : params)
+    ranks.push_back(p->rank());
+}
 
 Status Optimizer::step(const std::vector<Tensor *> &params,
                        const std::vector<const Tensor *> &grads, double lr,
@@ -132,32 +143,52 @@ Status Optimizer::step(const std::vector<Tensor *> &params,
     return errorf("optimizer: ", params.size(), " parameters and ",
                   grads.size(), " gradients, for an optimizer of ",
                   first.size());
+  std::vector<float *> values;
+  std::vector<const float *> gradients;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (params[i]->shape != grads[i]->shape)
+      return errorf("optimizer: parameter ", i, " has shape ",
+                    formatShape(params[i]->shape), " but its gradient ",
+                    formatShape(grads[i]->shape));
+    if (ranges[i].second > params[i]->numel())
+      return errorf("optimizer: parameter ", i, " has ", params[i]->numel(),
+                    " elements, the optimizer updates up to ",
+                    ranges[i].second);
+    values.push_back(params[i]->floats.data() + ranges[i].first);
+    gradients.push_back(grads[i]->floats.data() + ranges[i].first);
+  }
+  return stepOwned(values, gradients, lr, gradScale);
+}
+
+Status Optimizer::stepOwned(const std::vector<float *> &values,
+                            const std::vector<const float *> &grads, double lr,
+                            double gradScale) {
+  if (values.size() != grads.size() || values.size() != first.size())
+    return errorf("optimizer: ", values.size(), " parameters and ",
+                  grads.size(), " gradients, for an optimizer of ",
+                  first.size());
   ++count;
   const OptimizerOptions &o = options;
   double correction1 = 1.0 - std::pow(o.beta1, double(count));
   double correction2 = 1.0 - std::pow(o.beta2, double(count));
-  for (size_t i = 0; i < params.size(); ++i) {
-    Tensor &p = *params[i];
-    const Tensor &g = *grads[i];
-    if (p.shape != g.shape)
-      return errorf("optimizer: parameter ", i, " has shape ",
-                    formatShape(p.shape), " but its gradient ",
-                    formatShape(g.shape));
+  for (size_t i = 0; i < values.size(); ++i) {
+    float *p = values[i];
+    const float *g = grads[i];
     // Weight decay only on matrices and larger (never norms or biases).
-    double decay = p.rank() >= 2 ? o.weightDecay : 0.0;
-    size_t n = p.floats.size();
+    double decay = ranks[i] >= 2 ? o.weightDecay : 0.0;
+    size_t n = size_t(ranges[i].second - ranges[i].first);
     std::vector<float> &m = first[i], &v = second[i];
     if (o.kind == OptimizerKind::Sgd) {
       if (o.momentum != 0.0 && m.empty())
         m.assign(n, 0.0f);
       for (size_t k = 0; k < n; ++k) {
-        double d = gradScale * g.floats[k] + decay * p.floats[k];
+        double d = gradScale * g[k] + decay * p[k];
         if (o.momentum != 0.0) {
           double buf = started[i] ? o.momentum * m[k] + d : d;
           m[k] = static_cast<float>(buf);
           d = o.nesterov ? d + o.momentum * buf : buf;
         }
-        p.floats[k] = static_cast<float>(p.floats[k] - lr * d);
+        p[k] = static_cast<float>(p[k] - lr * d);
       }
       started[i] = true;
       continue;
@@ -167,7 +198,7 @@ Status Optimizer::step(const std::vector<Tensor *> &params,
       v.assign(n, 0.0f);
     }
     for (size_t k = 0; k < n; ++k) {
-      double w = p.floats[k], d = gradScale * g.floats[k];
+      double w = p[k], d = gradScale * g[k];
       if (o.kind == OptimizerKind::AdamW)
         w *= 1.0 - lr * decay; // decoupled
       else
@@ -177,7 +208,7 @@ Status Optimizer::step(const std::vector<Tensor *> &params,
       m[k] = static_cast<float>(mk);
       v[k] = static_cast<float>(vk);
       double denom = std::sqrt(vk) / std::sqrt(correction2) + o.eps;
-      p.floats[k] = static_cast<float>(w - lr / correction1 * mk / denom);
+      p[k] = static_cast<float>(w - lr / correction1 * mk / denom);
     }
   }
   return Status::ok();

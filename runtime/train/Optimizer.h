@@ -79,18 +79,29 @@ private:
   size_t window;
 };
 
-/// An optimizer over a fixed list of parameters (their shapes, by index).
+/// An optimizer over a fixed list of parameters (their shapes, by index),
+/// or over a part of each (ZeRO's shards: elements [ranges[i].first,
+/// ranges[i].second) of parameter i), whose state it then holds alone.
 class Optimizer {
 public:
   Optimizer(OptimizerOptions options,
             const std::vector<const Tensor *> &params);
+  Optimizer(OptimizerOptions options, const std::vector<const Tensor *> &params,
+            std::vector<std::pair<int64_t, int64_t>> ranges);
   /// One update: every parameter i moves by its gradient grads[i] times
   /// `gradScale` (the clipping factor), with learning rate `lr`. Steps are
   /// counted from 1 for Adam's bias correction.
   Status step(const std::vector<Tensor *> &params,
               const std::vector<const Tensor *> &grads, double lr,
               double gradScale);
+  /// One update of the owned elements: values[i] and grads[i] point at
+  /// element ranges[i].first of parameter i and of its gradient.
+  Status stepOwned(const std::vector<float *> &values,
+                   const std::vector<const float *> &grads, double lr,
+                   double gradScale);
   int64_t steps() const { return count; }
+  /// The elements of each parameter this optimizer updates.
+  std::vector<std::pair<int64_t, int64_t>> ranges;
   /// Restores the step count of a checkpoint.
   void setSteps(int64_t steps) { count = steps; }
   /// The state, per parameter: SGD's momentum buffer, Adam's first and
@@ -101,6 +112,8 @@ public:
 
 private:
   OptimizerOptions options;
+  /// Each parameter's rank: weight decay applies from rank 2.
+  std::vector<int64_t> ranks;
   int64_t count = 0;
 };
 
