@@ -57,6 +57,12 @@ if tokenizer_refs:
         lit_config.warning(f"tokenizer_refs={tokenizer_refs}: no such "
                            "directory, or no node; tokenizer reference "
                            "tests skipped")
+# Open MPI's launcher, for the data-parallel training tests (as root it
+# needs its two allow-run-as-root variables; the tests set them).
+mpirun = shutil.which("mpirun")
+if mpirun:
+    config.available_features.add("mpi")
+    config.substitutions.append(("%mpirun", mpirun))
 # SentencePiece's command-line tools (Debian's `sentencepiece`).
 if all(shutil.which(t) for t in ("spm_train", "spm_encode", "spm_decode")):
     config.available_features.add("sentencepiece-tools")

@@ -55,6 +55,9 @@ Status compileModel(const std::string &model,
 /// `tessel-run train`: its options, and the command (Train.cpp).
 cli::CommandSpec trainCommand();
 Status runTrain(const cli::ParsedArgs &args);
+/// `tessel-run consolidate`: a sharded checkpoint as one file (Train.cpp).
+cli::CommandSpec consolidateCommand();
+Status runConsolidate(const cli::ParsedArgs &args);
 
 } // namespace tessel::run
 

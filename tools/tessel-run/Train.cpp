@@ -18,6 +18,8 @@
 #include "runtime/Files.h"
 #include "runtime/Npy.h"
 #include "runtime/Safetensors.h"
+#include "runtime/dist/DataParallel.h"
+#include "runtime/dist/ShardedCheckpoint.h"
 #include "runtime/train/Optimizer.h"
 #include "tools/tessel-run/Commands.h"
 
@@ -32,6 +34,7 @@
 
 using namespace tessel;
 using namespace tessel::train;
+using namespace tessel::run;
 
 namespace {
 
@@ -110,6 +113,10 @@ struct Options {
   OptimizerOptions optimizer;
   /// Dropout's seed: with the step, it decides every mask (tessel.dropout).
   uint64_t dropoutSeed = 0;
+  /// ZeRO stage (-1: not given), micro-batches per step, and how long a
+  /// collective may take.
+  int64_t zero = -1, accumulate = 1;
+  double commTimeout = 300;
 };
 
 Status parseOptions(const cli::ParsedArgs &args, Options &o) {
@@ -158,6 +165,16 @@ Status parseOptions(const cli::ParsedArgs &args, Options &o) {
                   o.checkpointEvery, " and ", o.stopAfter);
   if (o.checkpointEvery && !args.has("checkpoint"))
     return errorf("--checkpoint-every needs --checkpoint FILE");
+  TESSEL_RETURN_IF_ERROR(args.getInt("zero", o.zero));
+  TESSEL_RETURN_IF_ERROR(args.getInt("accumulate", o.accumulate));
+  TESSEL_RETURN_IF_ERROR(args.getDouble("comm-timeout", o.commTimeout));
+  if (args.has("zero") && (o.zero < 0 || o.zero > 3))
+    return errorf("--zero must be 0, 1, 2 or 3, got ", o.zero);
+  if (o.accumulate < 1)
+    return errorf("--accumulate must be positive, got ", o.accumulate);
+  if (!(o.commTimeout >= 0) || !std::isfinite(o.commTimeout))
+    return errorf("--comm-timeout must be >= 0 seconds (0: none), got ",
+                  o.commTimeout);
   if (!(o.skipSpikes == 0.0 || o.skipSpikes > 1.0) ||
       !std::isfinite(o.skipSpikes))
     return errorf("--skip-spikes must be above 1 (0: off), got ", o.skipSpikes);
@@ -195,20 +212,40 @@ std::vector<std::string> gradientNames(const EntryPoint &grads) {
 
 constexpr const char *kCheckpointKey = "tessel.train";
 
+/// What the loop needs to go on exactly (step, data position, skipping's
+/// recent losses, the optimizer's step count and flags): a checkpoint's
+/// metadata.
+nlohmann::json loopState(const Artifact &artifact, const Options &o,
+                         const Optimizer &optimizer, const SkipPolicy &skip,
+                         int64_t position, int64_t step, int64_t skipped) {
+  nlohmann::json started = nlohmann::json::array();
+  for (size_t i = 0; i < optimizer.started.size(); ++i)
+    started.push_back(bool(optimizer.started[i]));
+  return {{"model", artifact.modelName()},
+          {"optimizer", name(o.optimizer.kind)},
+          {"batch", o.batch},
+          {"seq", o.seq},
+          {"step", step},
+          {"optimizer_steps", optimizer.steps()},
+          {"position", position},
+          {"skipped", skipped},
+          {"dropout_seed", o.dropoutSeed},
+          {"recent_losses", skip.recent},
+          {"started", started}};
+}
+
 /// One file, written atomically: every parameter under its checkpoint name
 /// (so that --weights loads it too), the optimizer's state as
-/// optimizer.first.NAME / optimizer.second.NAME, and what the loop needs to
-/// go on exactly (step, data position, skipping's recent losses) in the
+/// optimizer.first.NAME / optimizer.second.NAME, and loopState in the
 /// header's metadata.
 Status writeCheckpoint(const std::string &path, Artifact &artifact,
-                       const Options &o, const std::vector<std::string> &names,
-                       const Optimizer &optimizer, const SkipPolicy &skip,
-                       int64_t position, int64_t step, int64_t skipped) {
+                       const std::vector<std::string> &names,
+                       const Optimizer &optimizer,
+                       const nlohmann::json &state) {
   std::vector<std::pair<std::string, Tensor>> tensors;
   for (const ParameterSpec &p : artifact.parameters())
     if (Tensor *t = artifact.mutableParameter(p.tensor.name))
       tensors.push_back({p.tensor.name, *t});
-  nlohmann::json started = nlohmann::json::array();
   for (size_t i = 0; i < names.size(); ++i) {
     for (auto [prefix, state] :
          {std::pair{"optimizer.first.", &optimizer.first[i]},
@@ -219,20 +256,39 @@ Status writeCheckpoint(const std::string &path, Artifact &artifact,
       t.floats = *state;
       tensors.push_back({prefix + names[i], std::move(t)});
     }
-    started.push_back(bool(optimizer.started[i]));
   }
-  nlohmann::json state = {{"model", artifact.modelName()},
-                          {"optimizer", name(o.optimizer.kind)},
-                          {"batch", o.batch},
-                          {"seq", o.seq},
-                          {"step", step},
-                          {"optimizer_steps", optimizer.steps()},
-                          {"position", position},
-                          {"skipped", skipped},
-                          {"dropout_seed", o.dropoutSeed},
-                          {"recent_losses", skip.recent},
-                          {"started", started}};
   return writeSafetensors(path, tensors, {{kCheckpointKey, state.dump()}});
+}
+
+/// This rank's part of a sharded checkpoint: its range of the flat
+/// parameters and optimizer state; rank 0 also the untrained parameters.
+dist::Shard shardOf(const dist::DataParallel &dp, int rank, Artifact &artifact,
+                    const std::vector<std::string> &names,
+                    const std::vector<Tensor *> &params) {
+  dist::Shard shard;
+  if (dp.stage >= 3)
+    shard.parameters = dp.parameterShard;
+  bool hasState = true;
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto [lo, hi] = dp.layout.part(i, rank);
+    if (dp.stage < 3)
+      shard.parameters.insert(shard.parameters.end(),
+                              params[i]->floats.begin() + lo,
+                              params[i]->floats.begin() + hi);
+    hasState &= hi == lo || !dp.optimizer.first[i].empty();
+  }
+  for (auto [from, to] : {std::pair{&dp.optimizer.first, &shard.first},
+                          std::pair{&dp.optimizer.second, &shard.second}})
+    for (const std::vector<float> &part : *from)
+      if (hasState)
+        to->insert(to->end(), part.begin(), part.end());
+  if (rank == 0)
+    for (const ParameterSpec &p : artifact.parameters())
+      if (Tensor *t = artifact.mutableParameter(p.tensor.name);
+          t &&
+          std::find(names.begin(), names.end(), p.tensor.name) == names.end())
+        shard.untrained.push_back({p.tensor.name, *t});
+  return shard;
 }
 
 /// The state writeCheckpoint stored in `file`'s metadata, parsed.
@@ -248,11 +304,19 @@ Status checkpointState(const SafetensorsFile &file, const std::string &path,
   return Status::ok();
 }
 
-/// Checks that `path` is a training checkpoint of `artifact`'s model,
-/// before its parameters are loaded.
-Status checkCheckpointModel(const std::string &path, const Artifact &artifact) {
-  SafetensorsFile file;
-  TESSEL_RETURN_IF_ERROR(file.open(path));
+/// Opens the checkpoint at `path` (a file, or a sharded checkpoint's
+/// directory, consolidated) and checks that it is one of `artifact`'s
+/// model.
+Status openCheckpoint(const std::string &path, const Artifact &artifact,
+                      SafetensorsFile &file) {
+  if (dist::isShardedCheckpoint(path)) {
+    std::string bytes;
+    TESSEL_RETURN_IF_ERROR(
+        dist::consolidateCheckpoint(path, kCheckpointKey, bytes));
+    TESSEL_RETURN_IF_ERROR(file.openBytes(std::move(bytes), path));
+  } else {
+    TESSEL_RETURN_IF_ERROR(file.open(path));
+  }
   nlohmann::json state;
   TESSEL_RETURN_IF_ERROR(checkpointState(file, path, state));
   auto model = state.find("model");
@@ -265,13 +329,13 @@ Status checkCheckpointModel(const std::string &path, const Artifact &artifact) {
 
 /// Restores the optimizer and loop state writeCheckpoint saved (the
 /// parameters are loaded from the same file first); the checkpoint must
-/// come from the same model, optimizer, batch and sequence length.
-Status resume(const std::string &path, Artifact &artifact, Options &o,
+/// come from the same model, optimizer, batch and sequence length. An
+/// optimizer of a shard takes its part of each state.
+Status resume(const SafetensorsFile &file, const std::string &path,
+              const std::vector<int64_t> &sizes, Options &o,
               const std::vector<std::string> &names, Optimizer &optimizer,
               SkipPolicy &skip, int64_t &position, int64_t &step,
               int64_t &skipped) {
-  SafetensorsFile file;
-  TESSEL_RETURN_IF_ERROR(file.open(path));
   nlohmann::json state;
   TESSEL_RETURN_IF_ERROR(checkpointState(file, path, state));
   auto field = [&](const char *key) -> const nlohmann::json * {
@@ -316,12 +380,11 @@ Status resume(const std::string &path, Artifact &artifact, Options &o,
         continue;
       Tensor t;
       TESSEL_RETURN_IF_ERROR(file.readFloat(prefix + names[i], t));
-      if (Tensor *p = artifact.mutableParameter(names[i]);
-          !p || t.numel() != p->numel())
+      if (t.numel() != sizes[i])
         return errorf(path, ": ", prefix, names[i],
-                      " does not fit the "
-                      "parameter");
-      *state = t.floats;
+                      " does not fit the parameter");
+      auto [lo, hi] = optimizer.ranges[i];
+      state->assign(t.floats.begin() + lo, t.floats.begin() + hi);
     }
     optimizer.started[i] = (*field("started"))[i].get<bool>();
   }
@@ -448,15 +511,53 @@ cli::CommandSpec run::trainCommand() {
            {"dropout-seed", "N",
             "Seed of the dropout masks of a model with dropout (default 0; "
             "with the step it decides every mask; a checkpoint keeps it)"},
+           {"zero", "S",
+            "Data parallel over the ranks of mpirun -np N tessel-run train "
+            "...: ZeRO stage 0 (gradients all-reduced; the default under "
+            "mpirun), 1 (optimizer state sharded), 2 (also the gradients) or "
+            "3 (also the parameters); --batch is the global batch"},
+           {"accumulate", "K",
+            "Gradient accumulation: each rank runs its part of the batch in "
+            "K micro-batches, one update per step (default 1)"},
+           {"comm-timeout", "SECONDS",
+            "A collective waiting longer ends the run: a rank died or hangs "
+            "(default 300; 0: wait forever)"},
            {"seed", "N", "Initialize parameters missing from --weights"}}};
 }
 
-Status run::runTrain(const cli::ParsedArgs &args) {
+namespace {
+
+/// Copies rows [first, first + count) of `from` [B, S] into `to`.
+void copyRows(const Tensor &from, int64_t first, int64_t count, Tensor &to) {
+  int64_t seq = from.dim(1);
+  to = Tensor::zeros(from.dtype, {count, seq});
+  std::copy(from.ints.begin() + first * seq,
+            from.ints.begin() + (first + count) * seq, to.ints.begin());
+}
+
+/// Adds every float tensor of `from` to `into` (results of one entry).
+void addResults(const std::vector<Tensor> &from, std::vector<Tensor> &into) {
+  for (size_t r = 0; r < from.size(); ++r)
+    for (size_t k = 0; k < from[r].floats.size(); ++k)
+      into[r].floats[k] += from[r].floats[k];
+}
+
+std::string bytesText(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f", bytes);
+  return text;
+}
+
+Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
   Options o;
   TESSEL_RETURN_IF_ERROR(parseOptions(args, o));
   TESSEL_RETURN_IF_ERROR(args.getInt("log-every", o.logEvery));
   if (o.logEvery < 0)
     return errorf("--log-every must be positive, got ", o.logEvery);
+  const int rank = comm.rank(), ranks = comm.size();
+  const bool lead = rank == 0;
+  const int stage = o.zero < 0 ? 0 : int(o.zero);
+  comm.timeoutSeconds = o.commTimeout;
 
   // A model definition is compiled first, into a temporary artifact.
   CompiledModel compiled;
@@ -472,14 +573,16 @@ Status run::runTrain(const cli::ParsedArgs &args) {
                   "tessel-run compiles; an artifact has its schedule: "
                   "compile it with tesselc --train --recompute");
   }
-  // A resumed run takes its parameters from the checkpoint.
+  // A resumed run takes its parameters from the checkpoint (a sharded one
+  // consolidated first).
   Artifact artifact;
+  SafetensorsFile resumed;
+  std::string resumePath = args.get("resume", "");
   if (args.has("resume")) {
     TESSEL_RETURN_IF_ERROR(artifact.load(path));
+    TESSEL_RETURN_IF_ERROR(openCheckpoint(resumePath, artifact, resumed));
     TESSEL_RETURN_IF_ERROR(
-        checkCheckpointModel(args.get("resume", ""), artifact));
-    TESSEL_RETURN_IF_ERROR(
-        artifact.loadParameters(args.get("resume", ""), nullptr));
+        artifact.loadParameters(resumed, resumePath, nullptr));
   } else {
     TESSEL_RETURN_IF_ERROR(loadArtifact(args, artifact, path));
   }
@@ -510,6 +613,13 @@ Status run::runTrain(const cli::ParsedArgs &args) {
       updates.push_back({i, p});
     }
   }
+  std::vector<std::string> names = gradientNames(*grads);
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<int64_t> sizes;
+  for (const Tensor *p : params) {
+    shapes.push_back(p->shape);
+    sizes.push_back(p->numel());
+  }
 
   TrainingData data;
   std::string dataPath = args.get("data", "");
@@ -536,28 +646,36 @@ Status run::runTrain(const cli::ParsedArgs &args) {
   if (artifact.maxPositions() && o.seq > artifact.maxPositions())
     return errorf("--seq ", o.seq, " is longer than the model's ",
                   artifact.maxPositions(), " positions");
+  // Every rank runs its B / N sequences in K micro-batches.
+  const int64_t parts = ranks * o.accumulate;
+  if (o.batch % parts)
+    return errorf("--batch ", o.batch, " must be a multiple of the ", ranks,
+                  " ranks x --accumulate ", o.accumulate);
+  const int64_t micro = o.batch / parts;
   // Every id is checked before the first step.
   if (Status ids =
           artifact.checkTokenIds(data.fromNpy ? data.steps : data.text);
       !ids.isOk())
     return errorf(dataPath, ": ", ids.message());
 
-  std::vector<const Tensor *> constParams(params.begin(), params.end());
-  Optimizer optimizer(o.optimizer, constParams);
   SkipPolicy skip(o.skipSpikes);
   int64_t first = 0, skipped = 0;
+  // The optimizer (of this rank's shard); at stage 3 the parameters move
+  // into their shards here.
+  dist::DataParallel dp(comm, stage, params, o.optimizer);
   if (args.has("resume"))
-    TESSEL_RETURN_IF_ERROR(resume(args.get("resume", ""), artifact, o,
-                                  gradientNames(*grads), optimizer, skip,
-                                  data.position, first, skipped));
+    TESSEL_RETURN_IF_ERROR(resume(resumed, resumePath, sizes, o, names,
+                                  dp.optimizer, skip, data.position, first,
+                                  skipped));
+  resumed = SafetensorsFile();
   int64_t last = o.stopAfter ? o.stopAfter : o.steps;
   if (first >= last)
-    return errorf(args.get("resume", ""), ": the run is at step ", first,
+    return errorf(resumePath, ": the run is at step ", first,
                   ", nothing to do up to step ", last);
 
   // A resumed run appends to its log.
   std::unique_ptr<std::ofstream> log;
-  if (args.has("log")) {
+  if (args.has("log") && lead) {
     log = std::make_unique<std::ofstream>(
         args.get("log", ""), first ? std::ios::app : std::ios::trunc);
     if (!*log)
@@ -566,45 +684,94 @@ Status run::runTrain(const cli::ParsedArgs &args) {
     *log << std::setprecision(9);
   }
 
-  auto checkpoint = [&](int64_t step) {
-    return writeCheckpoint(args.get("checkpoint", ""), artifact, o,
-                           gradientNames(*grads), optimizer, skip,
-                           data.position, step, skipped);
+  // Checkpoints: one file from rank 0, or with ZeRO's shards over more than
+  // one rank, a directory of a file per rank.
+  const bool sharded = stage >= 1 && ranks > 1;
+  auto checkpoint = [&](int64_t step) -> Status {
+    nlohmann::json state = loopState(artifact, o, dp.optimizer, skip,
+                                     data.position, step, skipped);
+    if (sharded)
+      return dist::writeShardedCheckpoint(
+          comm, args.get("checkpoint", ""), dp.layout, names, shapes,
+          shardOf(dp, rank, artifact, names, params), kCheckpointKey,
+          state.dump());
+    TESSEL_RETURN_IF_ERROR(dp.gatherParameters());
+    if (lead)
+      TESSEL_RETURN_IF_ERROR(writeCheckpoint(
+          args.get("checkpoint", ""), artifact, names, dp.optimizer, state));
+    dp.releaseParameters();
+    return comm.barrier();
   };
   Progress progress;
   int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
-  std::vector<Tensor> results;
+  std::vector<Tensor> results, microResults;
   // Inputs: tokens, targets, and for a model with dropout its [seed, step].
   bool dropout = grads->inputs.size() == 3;
   std::vector<Tensor> inputs(dropout ? 3 : 2);
   if (dropout)
     inputs[2] = Tensor::zeros(DType::I64, {2});
+  Tensor batchInputs, batchTargets;
   std::vector<double> losses;
+  dist::ZeroMemory held;
+  dist::CommVolume volumeBefore = comm.volume;
   auto start = std::chrono::steady_clock::now();
   for (int64_t step = first; step < last; ++step) {
     auto stepStart = std::chrono::steady_clock::now();
-    nextBatch(data, step, o.batch, o.seq, inputs[0], inputs[1]);
-    if (dropout)
-      inputs[2].ints = {static_cast<int64_t>(o.dropoutSeed), step};
-    TESSEL_RETURN_IF_ERROR(artifact.run(grads->name, inputs, results));
-    double loss = results[0].floats[0];
-    std::vector<const Tensor *> gradients;
+    comm.step = step + 1;
+    nextBatch(data, step, o.batch, o.seq, batchInputs, batchTargets);
+    TESSEL_RETURN_IF_ERROR(dp.gatherParameters());
+    double loss = 0.0;
+    for (int64_t m = 0; m < o.accumulate; ++m) {
+      if (parts == 1) {
+        inputs[0] = std::move(batchInputs);
+        inputs[1] = std::move(batchTargets);
+      } else {
+        int64_t row = (rank * o.accumulate + m) * micro;
+        copyRows(batchInputs, row, micro, inputs[0]);
+        copyRows(batchTargets, row, micro, inputs[1]);
+      }
+      // Each micro-batch of each rank draws its own masks; with one rank
+      // and no accumulation the counter is the step itself.
+      if (dropout)
+        inputs[2].ints = {static_cast<int64_t>(o.dropoutSeed),
+                          step * parts + rank * o.accumulate + m};
+      std::vector<Tensor> &into = m == 0 ? results : microResults;
+      TESSEL_RETURN_IF_ERROR(artifact.run(grads->name, inputs, into));
+      loss += into[0].floats[0];
+      if (m > 0)
+        addResults(microResults, results);
+    }
+    dp.releaseParameters();
+    // The global loss: the mean over the ranks' micro-batches.
+    TESSEL_RETURN_IF_ERROR(comm.allReduceSum(&loss, 1));
+    loss /= double(parts);
+    std::vector<Tensor *> gradients;
     for (size_t i : gradientAt)
       gradients.push_back(&results[i]);
-    double norm = globalNorm(gradients);
+    double norm = 0.0;
+    TESSEL_RETURN_IF_ERROR(dp.reduceGradients(gradients, parts, norm));
     std::string reason = skip.check(loss, norm);
     double lr = learningRate(o.schedule, o.lr, o.warmup, o.steps, step);
     if (reason.empty()) {
-      TESSEL_RETURN_IF_ERROR(
-          optimizer.step(params, gradients, lr, clipScale(norm, o.clip)));
-      for (auto &[i, parameter] : updates)
+      TESSEL_RETURN_IF_ERROR(dp.update(lr, clipScale(norm, o.clip)));
+      held = dp.held();
+      for (auto &[i, parameter] : updates) {
+        // Running statistics: the mean over micro-batches and ranks.
+        if (parts > 1) {
+          Tensor &u = results[i];
+          TESSEL_RETURN_IF_ERROR(comm.allReduceSum(u.floats.data(), u.numel()));
+          for (float &x : u.floats)
+            x = static_cast<float>(x / double(parts));
+        }
         parameter->floats.swap(results[i].floats);
+      }
       skip.applied(loss);
     } else {
       ++skipped;
-      std::fprintf(stderr, "%s%s: step %lld skipped: %s\n",
-                   progress.onTerminal() ? "\n" : "", kTool,
-                   static_cast<long long>(step + 1), reason.c_str());
+      if (lead)
+        std::fprintf(stderr, "%s%s: step %lld skipped: %s\n",
+                     progress.onTerminal() ? "\n" : "", kTool,
+                     static_cast<long long>(step + 1), reason.c_str());
     }
     losses.push_back(loss);
     double seconds = std::chrono::duration<double>(
@@ -615,7 +782,7 @@ Status run::runTrain(const cli::ParsedArgs &args) {
            << ", \"lr\": " << lr << ", \"grad_norm\": " << norm
            << ", \"skipped\": " << (reason.empty() ? "false" : "true") << "}\n";
     bool final = step + 1 == last;
-    if (final || (step + 1) % every == 0 || progress.onTerminal()) {
+    if (lead && (final || (step + 1) % every == 0 || progress.onTerminal())) {
       char line[200];
       std::snprintf(line, sizeof line,
                     "step %lld/%lld  loss %.4f  lr %.2e  grad norm %.3f  "
@@ -634,28 +801,108 @@ Status run::runTrain(const cli::ParsedArgs &args) {
           .count();
   if (log && !log->flush())
     return errorf(args.get("log", ""), ": cannot write the log");
-  std::fprintf(stderr,
-               "%s: steps %lld to %lld in %.1f s (%lld skipped); loss %.4f "
-               "-> %.4f\n",
-               kTool, static_cast<long long>(first + 1),
-               static_cast<long long>(last), total,
-               static_cast<long long>(skipped), losses.front(), losses.back());
+  if (lead)
+    std::fprintf(
+        stderr,
+        "%s: steps %lld to %lld in %.1f s (%lld skipped); loss %.4f "
+        "-> %.4f\n",
+        kTool, static_cast<long long>(first + 1), static_cast<long long>(last),
+        total, static_cast<long long>(skipped), losses.front(), losses.back());
+  if (lead && (o.zero >= 0 || ranks > 1)) {
+    // What this rank held at the update against ZeRO's formulas, and what
+    // the collectives moved per step against the paper's volume.
+    double psi = double(dp.layout.total);
+    double stateBytes = 0;
+    for (size_t i = 0; i < params.size(); ++i) {
+      auto [lo, hi] = dp.optimizer.ranges[i];
+      if (hi > lo)
+        stateBytes = 4.0 * ((dp.optimizer.first[i].empty() ? 0 : 1) +
+                            (dp.optimizer.second[i].empty() ? 0 : 1));
+    }
+    dist::ZeroMemory formula = dist::f32Training(stage, psi, ranks, stateBytes);
+    std::fprintf(
+        stderr,
+        "%s: ZeRO stage %d on %d rank%s (%s); rank 0 holds "
+        "parameters %s, gradients %s, optimizer state %s = %s bytes "
+        "(formula with Psi = %.0f: %s bytes)\n",
+        kTool, stage, ranks, ranks == 1 ? "" : "s", comm.backend(),
+        bytesText(held.parameters).c_str(), bytesText(held.gradients).c_str(),
+        bytesText(held.optimizer).c_str(), bytesText(held.total()).c_str(), psi,
+        bytesText(formula.total()).c_str());
+    double steps = double(last - first);
+    dist::CommVolume v = comm.volume;
+    double allReduce = (v.allReduce - volumeBefore.allReduce) / steps;
+    double scatter = (v.reduceScatter - volumeBefore.reduceScatter) / steps;
+    double gather = (v.allGather - volumeBefore.allGather) / steps;
+    std::fprintf(stderr,
+                 "%s: communication per step: %.0f elements = %.3f Psi "
+                 "(all-reduce %.0f, reduce-scatter %.0f, all-gather %.0f; "
+                 "the paper's: %.0f Psi)\n",
+                 kTool, allReduce + scatter + gather,
+                 (allReduce + scatter + gather) / psi, allReduce, scatter,
+                 gather, dist::paperVolume(stage, psi) / psi);
+  }
   if (args.has("checkpoint")) {
     TESSEL_RETURN_IF_ERROR(checkpoint(last));
-    std::fprintf(stderr, "%s: wrote checkpoint %s (step %lld)\n", kTool,
-                 args.get("checkpoint", "").c_str(),
-                 static_cast<long long>(last));
+    if (lead)
+      std::fprintf(stderr, "%s: wrote checkpoint %s (step %lld)\n", kTool,
+                   args.get("checkpoint", "").c_str(),
+                   static_cast<long long>(last));
   }
   if (args.has("save")) {
-    std::vector<std::pair<std::string, Tensor>> tensors;
-    for (const ParameterSpec &p : artifact.parameters())
-      if (Tensor *t = artifact.mutableParameter(p.tensor.name))
-        tensors.push_back({p.tensor.name, *t});
-    TESSEL_RETURN_IF_ERROR(writeSafetensors(args.get("save", ""), tensors));
-    std::fprintf(stderr, "%s: wrote %s\n", kTool, args.get("save", "").c_str());
+    TESSEL_RETURN_IF_ERROR(dp.gatherParameters());
+    if (lead) {
+      std::vector<std::pair<std::string, Tensor>> tensors;
+      for (const ParameterSpec &p : artifact.parameters())
+        if (Tensor *t = artifact.mutableParameter(p.tensor.name))
+          tensors.push_back({p.tensor.name, *t});
+      TESSEL_RETURN_IF_ERROR(writeSafetensors(args.get("save", ""), tensors));
+      std::fprintf(stderr, "%s: wrote %s\n", kTool,
+                   args.get("save", "").c_str());
+    }
+    dp.releaseParameters();
   }
-  if (args.has("plot"))
+  if (args.has("plot") && lead)
     TESSEL_RETURN_IF_ERROR(
         writeFile(args.get("plot", ""), lossPlot(losses, first)));
+  return comm.barrier();
+}
+
+} // namespace
+
+Status run::runTrain(const cli::ParsedArgs &args) {
+  // Under mpirun every process is a rank; otherwise one process alone.
+  std::unique_ptr<dist::Communicator> comm;
+  if (dist::launchedByMpi())
+    TESSEL_RETURN_IF_ERROR(dist::makeMpiCommunicator(comm));
+  else
+    comm = dist::makeLocalCommunicator();
+  Status status = trainOnRanks(args, *comm);
+  if (!status.isOk() && comm->size() > 1) {
+    // The other ranks would wait for this one in their next collective.
+    std::fprintf(stderr, "%s: rank %d: error: %s\n", kTool, comm->rank(),
+                 status.message().c_str());
+    std::fflush(stderr);
+    comm->abort(1);
+  }
+  return status;
+}
+
+cli::CommandSpec run::consolidateCommand() {
+  return {"consolidate",
+          "Write a sharded training checkpoint (a directory that tessel-run "
+          "train --zero 1|2|3 writes on several ranks) as one file: "
+          "parameters under their HuggingFace names, optimizer state, loop "
+          "state",
+          "CHECKPOINT_DIR",
+          {{"out", "FILE.safetensors", "The one-file checkpoint", true}}};
+}
+
+Status run::runConsolidate(const cli::ParsedArgs &args) {
+  std::string bytes;
+  TESSEL_RETURN_IF_ERROR(
+      dist::consolidateCheckpoint(args.positional(), kCheckpointKey, bytes));
+  TESSEL_RETURN_IF_ERROR(writeFile(args.get("out", ""), bytes));
+  std::fprintf(stderr, "%s: wrote %s\n", kTool, args.get("out", "").c_str());
   return Status::ok();
 }

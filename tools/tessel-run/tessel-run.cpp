@@ -201,6 +201,7 @@ const std::vector<cli::CommandSpec> &commands() {
         kWeights,
         kSeed}},
       trainCommand(),
+      consolidateCommand(),
   };
   return list;
 }
@@ -801,6 +802,8 @@ int main(int argc, char **argv) {
     status = runServe(args);
   else if (args.command() == "train")
     status = runTrain(args);
+  else if (args.command() == "consolidate")
+    status = runConsolidate(args);
   else
     status = runGenerate(args);
   return status.isOk() ? 0 : fail(status);
