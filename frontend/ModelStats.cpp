@@ -1,6 +1,7 @@
 //===- ModelStats.cpp - parameters, FLOPs and memory of a model -----------===//
 
 #include "frontend/ModelStats.h"
+#include "runtime/dist/Zero.h"
 
 #include <nlohmann/json.hpp>
 
@@ -111,6 +112,8 @@ std::string bytes(double b) {
 bool computeStats(const ModelConfig &c, const StatsOptions &options,
                   ModelStats &s, std::string &error) {
   const AttentionConfig &a = c.attention;
+  s.zeroStage = options.zeroStage;
+  s.zeroRanks = options.zeroRanks;
   Wide d = c.hiddenSize, layers = c.numLayers, vocab = c.vocabSize;
   Wide attnParams, attnMacs, mlpParams, mlpMacs;
   attentionCounts(c, attnParams, attnMacs);
@@ -312,6 +315,29 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
      << "  (output and log-sum-exp: O(S x D); no S x S logits)\n"
      << "  per thread  " << bytes(s.attentionTileBytesPerThread)
      << "  (one tile's logits and running state, independent of S)\n";
+  if (s.zeroRanks > 0) {
+    int n = s.zeroRanks;
+    double psi = double(s.totalParameters);
+    os << "training state per rank, ZeRO over " << n << " rank"
+       << (n == 1 ? "" : "s") << " (Psi = " << withCommas(s.totalParameters)
+       << " parameters):\n"
+       << "  stage  mixed-precision Adam (paper)      f32 Adam/AdamW "
+          "(tessel-run train)\n";
+    const char *paper[] = {"16Psi", "4Psi + 12Psi/N", "2Psi + 14Psi/N",
+                           "16Psi/N"};
+    const char *f32[] = {"16Psi", "8Psi + 8Psi/N", "4Psi + 12Psi/N", "16Psi/N"};
+    for (int stage = 0; stage <= 3; ++stage) {
+      char line[200];
+      std::snprintf(line, sizeof(line), "  %s%-4d %-15s %14s   %-15s %14s\n",
+                    stage == s.zeroStage ? "*" : " ", stage, paper[stage],
+                    bytes(dist::paperMixedAdam(stage, psi, n).total()).c_str(),
+                    f32[stage],
+                    bytes(dist::f32Training(stage, psi, n, 8).total()).c_str());
+      os << line;
+    }
+    os << "  communication per step: 2Psi at stages 0-2, 3Psi at stage 3 "
+          "(tessel-run gathers the whole model once per step: 2Psi)\n";
+  }
   return os.str();
 }
 
@@ -367,6 +393,27 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
       {"block_k", 64},
       {"bytes_per_layer", s.attentionWorkingBytesPerLayer},
       {"tile_bytes_per_thread", s.attentionTileBytesPerThread}};
+  if (s.zeroRanks > 0) {
+    double psi = double(s.totalParameters);
+    nlohmann::ordered_json zero = {{"ranks", s.zeroRanks},
+                                   {"parameters", s.totalParameters}};
+    if (s.zeroStage >= 0)
+      zero["stage"] = s.zeroStage;
+    for (int stage = 0; stage <= 3; ++stage) {
+      dist::ZeroMemory paper = dist::paperMixedAdam(stage, psi, s.zeroRanks);
+      dist::ZeroMemory f32 = dist::f32Training(stage, psi, s.zeroRanks, 8);
+      zero["stages"].push_back(
+          {{"stage", stage},
+           {"mixed_precision_adam_bytes", paper.total()},
+           {"f32_adam_bytes", f32.total()},
+           {"f32_adam",
+            {{"parameters", f32.parameters},
+             {"gradients", f32.gradients},
+             {"optimizer", f32.optimizer}}},
+           {"communication_elements", dist::paperVolume(stage, psi)}});
+    }
+    j["zero"] = zero;
+  }
   j["conventions"] = {
       {"flops", "2 per multiply-add of every matmul (weights, LM head even "
                 "when tied, q.k and p.v against (S+1)/2 keys on average under "

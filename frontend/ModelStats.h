@@ -21,6 +21,9 @@ struct StatsOptions {
   int64_t sequence = 0; ///< 0: the model's maximum.
   DType kvType = DType::F32;
   DType activationType = DType::F32;
+  /// Training state per rank under ZeRO over `zeroRanks` ranks (0: not
+  /// shown); `zeroStage` marks one stage (-1: none).
+  int zeroStage = -1, zeroRanks = 0;
 };
 
 struct ParameterGroup {
@@ -36,6 +39,8 @@ struct ModelStats {
   int64_t buffers = 0; ///< Non-learned state (BatchNorm running statistics).
 
   int64_t batch = 1, sequence = 0;
+  /// StatsOptions' ZeRO stage and ranks (ranks 0: no ZeRO section).
+  int zeroStage = -1, zeroRanks = 0;
   /// Forward FLOPs per token: 2 per multiply-add of every matmul.
   double weightFlopsPerToken = 0, attentionFlopsPerToken = 0;
   double forwardFlopsPerToken() const {

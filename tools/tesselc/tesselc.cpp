@@ -110,6 +110,17 @@ cl::opt<int64_t>
              cl::desc("Sequence length for --stats (default: the model's "
                       "maximum)"),
              cl::init(0), cl::cat(tesselcCategory));
+cl::opt<int> zeroStage(
+    "zero",
+    cl::desc("With --stats: mark ZeRO stage S (0-3) in the training state "
+             "per rank (--ranks)"),
+    cl::value_desc("S"), cl::init(-1), cl::cat(tesselcCategory));
+cl::opt<int> zeroRanks(
+    "ranks",
+    cl::desc("With --stats: the training state per rank under ZeRO over N "
+             "data-parallel ranks (each stage, the paper's mixed-precision "
+             "Adam and Tessel's f32)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(tesselcCategory));
 cl::opt<bool> untiledAttention(
     "untiled-attention",
     cl::desc("Compile attention untiled, materializing the [S, T] logits "
@@ -527,9 +538,24 @@ int main(int argc, char **argv) {
     }
     if (options.batch < 1 || options.batch > (int64_t(1) << 24))
       return fail("--stats-batch must be in [1, 2^24]");
+    if (zeroStage.getNumOccurrences() && (zeroStage < 0 || zeroStage > 3))
+      return fail("--zero takes a ZeRO stage 0, 1, 2 or 3, got " +
+                  std::to_string(zeroStage));
+    if (zeroRanks.getNumOccurrences() &&
+        (zeroRanks < 1 || zeroRanks > (1 << 20)))
+      return fail("--ranks must be in [1, 2^20], got " +
+                  std::to_string(zeroRanks));
+    if (zeroStage >= 0 && !zeroRanks.getNumOccurrences())
+      return fail("--zero needs --ranks N (the ranks the state is split "
+                  "over)");
+    options.zeroStage = zeroStage;
+    options.zeroRanks = zeroRanks;
     if (options.sequence < 0 || options.sequence > (int64_t(1) << 24))
       return fail("--stats-seq must be in [1, 2^24], or 0 for the model's "
                   "maximum");
+  } else if (zeroStage.getNumOccurrences() || zeroRanks.getNumOccurrences()) {
+    return fail("--zero and --ranks apply only with --stats (training "
+                "runs take tessel-run train --zero)");
   } else if (kvDtype.getNumOccurrences() ||
              ((statsBatch.getNumOccurrences() ||
                statsSeq.getNumOccurrences()) &&
