@@ -7,7 +7,8 @@
 #                                 test on it (about 30 min on 2 cores)
 #   scripts/sanitize.sh runtime   the runtime-only build (build-asan-runtime/)
 #                                 and its unit tests, plus the runtime-only
-#                                 runner test on artifacts of build/ (what
+#                                 runner and data-parallel training tests
+#                                 on artifacts of build/ (what
 #                                 CI runs: a few minutes)
 #
 # Compiled models (model.so) and MLIR itself are not instrumented; the
@@ -50,7 +51,8 @@ else
   [ -x build/bin/tesselc ] || cmake --build build --target tesselc
   "$LIT" -sv --xunit-xml-output="$results" \
     --param runtime_only_bin="$PWD/$out/bin" \
-    build/test/tools/runtime-only-runner.test || status=$?
+    build/test/tools/runtime-only-runner.test \
+    build/test/tools/runtime-only-train-zero.test || status=$?
 fi
 python3 scripts/lit_summary.py "$units" "$results"
 exit "$status"
