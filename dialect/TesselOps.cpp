@@ -45,9 +45,14 @@ LogicalResult ParameterOp::verify() {
     return emitOpError() << "'std' applies only to normal and truncated_normal "
                             "initializers, not "
                          << name(init);
-  if ((init == InitKind::Constant) != static_cast<bool>(getValue()))
-    return emitOpError() << "'value' is required by, and only by, init = "
-                            "constant";
+  bool kaiming =
+      init == InitKind::KaimingUniform || init == InitKind::KaimingNormal;
+  if (init == InitKind::Constant ? !getValue() : getValue() && !kaiming)
+    return emitOpError() << "'value' is required by init = constant and "
+                            "allowed only there and as kaiming's negative "
+                            "slope";
+  if (kaiming && getValue() && !std::isfinite(getValue()->convertToDouble()))
+    return emitOpError() << "kaiming's negative slope 'value' must be finite";
   if (usesFans(init) && (type.getRank() < 2 || type.getNumElements() == 0))
     return emitOpError() << "init = " << name(init)
                          << " needs a non-empty parameter of rank >= 2 for its "

@@ -56,8 +56,12 @@ def Tessel_ParameterOp : Tessel_Op<"parameter",
       scaled so that the cut one has `std`, so |x| <= 2.27 std);
     - `xavier_uniform` / `xavier_normal` (Glorot: variance 2 / (fan_in +
       fan_out)), `kaiming_uniform` / `kaiming_normal` (He: variance
-      2 / fan_in), with fan_in the last dimension and fan_out the product
-      of the others (the `[out, in]` layout of `tessel.linear`).
+      2 / ((1 + a^2) fan_in), as PyTorch's `kaiming_*_` with negative slope
+      `a` = `value`, default 0), with fan_in the last dimension and fan_out
+      the product of the others (the `[out, in]` layout of `tessel.linear`).
+
+    `frozen` marks a parameter that training leaves alone (the base model
+    under LoRA): `tessel-autodiff` returns no gradient for it.
 
     ```mlir
     tessel.parameter @transformer.wte.weight : tensor<50257x768xf32>
@@ -68,9 +72,10 @@ def Tessel_ParameterOp : Tessel_Op<"parameter",
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<Tessel_FloatTensor>:$type,
                        Tessel_InitKindAttr:$init, OptionalAttr<F64Attr>:$std,
-                       OptionalAttr<F64Attr>:$value);
+                       OptionalAttr<F64Attr>:$value, UnitAttr:$frozen);
   let assemblyFormat = [{
-    $sym_name `:` $type `init` `=` custom<InitKindKeyword>($init) attr-dict
+    $sym_name `:` $type `init` `=` custom<InitKindKeyword>($init)
+    (`frozen` $frozen^)? attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

@@ -89,11 +89,14 @@ Status initialize(Tensor &tensor, const InitSpec &spec, uint64_t seed,
   case InitKind::XavierNormal:
     fillNormal(std::sqrt(2.0 / (fanIn + fanOut)), false);
     break;
+  // PyTorch's kaiming_*_ with negative slope a = `value` (0 by default):
+  // gain^2 = 2 / (1 + a^2).
   case InitKind::KaimingUniform:
-    fillUniform(std::sqrt(6.0 / fanIn));
+    fillUniform(std::sqrt(6.0 / ((1.0 + spec.value * spec.value) * fanIn)));
     break;
   case InitKind::KaimingNormal:
-    fillNormal(std::sqrt(2.0 / fanIn), false);
+    fillNormal(std::sqrt(2.0 / ((1.0 + spec.value * spec.value) * fanIn)),
+               false);
     break;
   }
   roundToDType(tensor);

@@ -22,7 +22,7 @@ namespace tessel {
 struct InitSpec {
   InitKind kind = InitKind::Zeros;
   double std = 0.0;   ///< Normal and TruncatedNormal.
-  double value = 0.0; ///< Constant.
+  double value = 0.0; ///< Constant; Kaiming's negative slope a.
 };
 
 /// Fills the float tensor `tensor` (its dtype and shape already set).

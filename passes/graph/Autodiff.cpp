@@ -253,8 +253,10 @@ LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
   vjp.walk([&](tessel::GetParameterOp get) { read.insert(get.getName()); });
   for (auto parameter :
        func->getParentOfType<ModuleOp>().getOps<tessel::ParameterOp>()) {
+    // A frozen parameter (LoRA's base model) gets no gradient; what would
+    // flow into it is left unused and folded away.
     if (!read.contains(parameter.getSymName()) ||
-        updated.contains(parameter.getSymName()))
+        updated.contains(parameter.getSymName()) || parameter.getFrozen())
       continue;
     Value grad = backward.parameterGrads.lookup(parameter.getSymName());
     if (!grad) {

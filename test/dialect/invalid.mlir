@@ -1591,13 +1591,18 @@ tessel.parameter @kaiming_with_std : tensor<4x4xf32> init = kaiming_normal {std 
 
 // -----
 
-// expected-error @+1 {{'tessel.parameter' op 'value' is required by, and only by, init = constant}}
+// expected-error @+1 {{'tessel.parameter' op 'value' is required by init = constant and allowed only there and as kaiming's negative slope}}
 tessel.parameter @constant_without_value : tensor<4xf32> init = constant
 
 // -----
 
-// expected-error @+1 {{'tessel.parameter' op 'value' is required by, and only by, init = constant}}
+// expected-error @+1 {{'tessel.parameter' op 'value' is required by init = constant and allowed only there and as kaiming's negative slope}}
 tessel.parameter @ones_with_value : tensor<4xf32> init = ones {value = 1.0 : f64}
+
+// -----
+
+// expected-error @+1 {{'tessel.parameter' op kaiming's negative slope 'value' must be finite}}
+tessel.parameter @kaiming_nan_slope : tensor<4x4xf32> init = kaiming_uniform {value = 0x7FF8000000000000 : f64}
 
 // -----
 

@@ -28,6 +28,13 @@ tessel.parameter @h.0.attn.c_attn.weight : tensor<2304x768xf32> init = xavier_un
 // CHECK-NEXT: tessel.parameter @xn : tensor<2x3x4xf16> init = xavier_normal{{$}}
 tessel.parameter @xn : tensor<2x3x4xf16> init = xavier_normal
 
+// A frozen parameter (the base model under LoRA), and Kaiming's negative
+// slope (PEFT's lora_A: a = sqrt(5)).
+// CHECK-NEXT: tessel.parameter @base.weight : tensor<8x4xf32> init = normal frozen {std = 2.000000e-02 : f64}
+tessel.parameter @base.weight : tensor<8x4xf32> init = normal frozen {std = 0.02 : f64}
+// CHECK-NEXT: tessel.parameter @base.lora_A.weight : tensor<2x4xf32> init = kaiming_uniform {value = 2.2360679774997898 : f64}
+tessel.parameter @base.lora_A.weight : tensor<2x4xf32> init = kaiming_uniform {value = 2.2360679774997898 : f64}
+
 // CHECK-NEXT: tessel.parameter @ku : tensor<64x32xbf16> init = kaiming_uniform{{$}}
 tessel.parameter @ku : tensor<64x32xbf16> init = kaiming_uniform
 

@@ -196,3 +196,28 @@ func.func @loss(%x: tensor<2x3x4xf32>, %t: tensor<2x3xi64>)
   %l = tessel.cross_entropy %y, %t : tensor<2x3x4xf32>, tensor<2x3xi64> -> tensor<f32>
   return %l, %m, %v : tensor<f32>, tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A frozen parameter (LoRA's base) gets no gradient; the adapter's do, and
+// the input gradient still flows through the frozen layer to reach them.
+tessel.parameter @w : tensor<4x4xf32> init = normal frozen {std = 2.000000e-02 : f64}
+tessel.parameter @w.lora_A.weight : tensor<2x4xf32> init = kaiming_uniform {value = 2.2360679774997898 : f64}
+
+// (The weight gradient the rule builds for @w is left unused: the
+// canonicalizer removes it.)
+// CHECK-LABEL: func.func @adapted_vjp
+// CHECK-SAME:    -> (tensor<?x4xf32>, tensor<?x4xf32>, tensor<2x4xf32>)
+// CHECK:         %[[W:.+]] = tessel.get_parameter @w :
+// CHECK:         %[[DA:.+]] = tessel.add
+// CHECK:         %[[DX:.+]] = tessel.matmul %{{.+}}, %[[W]]
+// CHECK:         return %{{.+}}, %[[DX]], %[[DA]] : tensor<?x4xf32>, tensor<?x4xf32>, tensor<2x4xf32>
+func.func @adapted(%x: tensor<?x4xf32>) -> tensor<?x4xf32>
+    attributes {tessel.differentiate} {
+  %w = tessel.get_parameter @w : tensor<4x4xf32>
+  %y = tessel.linear %x, %w : tensor<?x4xf32>, tensor<4x4xf32> -> tensor<?x4xf32>
+  %a = tessel.get_parameter @w.lora_A.weight : tensor<2x4xf32>
+  %d = tessel.linear %y, %a : tensor<?x4xf32>, tensor<2x4xf32> -> tensor<?x2xf32>
+  %r = tessel.matmul %d, %a : tensor<?x2xf32>, tensor<2x4xf32> -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}
