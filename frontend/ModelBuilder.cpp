@@ -21,6 +21,7 @@
 #include "llvm/ADT/StringSet.h"
 
 #include <cmath>
+#include <set>
 
 using namespace mlir;
 
@@ -124,6 +125,18 @@ private:
   Value rng;
   SmallVector<std::pair<std::string, Value>> statUpdates;
   Value blockTables;
+  /// LoRA: the dropout site of the next adapter in this function, and the
+  /// modules adapted (each once).
+  int64_t loraSite = 0;
+  llvm::StringSet<> loraModules;
+  /// The last part of every linear layer's name (for the error when no
+  /// target matches).
+  std::set<std::string> linearNames;
+  /// Whether LoRA adapts the linear layer `module` (its name ends in a
+  /// target: `q_proj`, or `attn.c_proj`).
+  bool loraTargets(StringRef module) const;
+  /// Freezes every parameter but LoRA's adapters.
+  void freezeBase();
 };
 
 void ModelBuilder::at(const std::string &path, const std::string &what) {
@@ -149,7 +162,10 @@ Value ModelBuilder::param(const std::string &name, ArrayRef<int64_t> shape,
     FloatAttr std, value;
     if (takesStd(init.kind))
       std = b.getF64FloatAttr(init.std);
-    if (init.kind == InitKind::Constant)
+    // Constant's value; Kaiming's negative slope when not 0.
+    if (init.kind == InitKind::Constant ||
+        (init.value != 0.0 && (init.kind == InitKind::KaimingUniform ||
+                               init.kind == InitKind::KaimingNormal)))
       value = b.getF64FloatAttr(init.value);
     tessel::ParameterOp::create(b, name, type, init.kind, std, value);
   }
@@ -288,7 +304,46 @@ Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t in,
   auto inType = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape(inType.getShape());
   shape.back() = out;
-  return tessel::LinearOp::create(b, tensor(shape), x, w, bv);
+  Value y = tessel::LinearOp::create(b, tensor(shape), x, w, bv);
+  linearNames.insert(StringRef(prefix).rsplit('.').second.str());
+  if (!c.lora.enabled() || !loraTargets(prefix))
+    return y;
+  // LoRA: y + (alpha / r) B A dropout(x), A as PEFT initializes it
+  // (kaiming_uniform_ with a = sqrt(5): bound 1 / sqrt(in)), B zeros, so
+  // the adapted model starts as the base one.
+  loraModules.insert(prefix);
+  int64_t r = c.lora.rank;
+  Value a = param(prefix + ".lora_A.weight", {r, in},
+                  Init{InitKind::KaimingUniform, 0.0, std::sqrt(5.0)});
+  Value bw = zeros(prefix + ".lora_B.weight", {out, r});
+  Value dropped = dropout(x, c.lora.dropout, 1000 + loraSite++);
+  SmallVector<int64_t> rankShape(inType.getShape());
+  rankShape.back() = r;
+  Value down =
+      tessel::LinearOp::create(b, tensor(rankShape), dropped, a, Value());
+  Value up = tessel::LinearOp::create(b, tensor(shape), down, bw, Value());
+  auto scalar = RankedTensorType::get({}, element());
+  Value factor = arith::ConstantOp::create(
+      b, scalar,
+      DenseElementsAttr::get(
+          scalar, b.getFloatAttr(element(), c.lora.alpha / double(r))));
+  Value scaledUp = tessel::MulOp::create(b, up.getType(), up, factor);
+  return tessel::AddOp::create(b, y.getType(), y, scaledUp);
+}
+
+bool ModelBuilder::loraTargets(StringRef module) const {
+  for (const std::string &target : c.lora.targets)
+    if (module == target || module.ends_with("." + target))
+      return true;
+  return false;
+}
+
+void ModelBuilder::freezeBase() {
+  for (auto parameter : module.getOps<tessel::ParameterOp>()) {
+    StringRef name = parameter.getSymName();
+    if (!name.ends_with(".lora_A.weight") && !name.ends_with(".lora_B.weight"))
+      parameter.setFrozen(true);
+  }
 }
 
 Value ModelBuilder::norm(Value x, const std::string &prefix, int64_t d) {
@@ -562,6 +617,7 @@ Value ModelBuilder::cached(unsigned index, Value now) {
 }
 
 void ModelBuilder::buildFunction(EntryPointKind kind) {
+  loraSite = 0;
   bool decoding = takesKVCache(kind);
   bool lastOnly = kind == EntryPointKind::Prefill;
   int64_t d = c.hiddenSize, vocab = c.vocabSize;
@@ -789,6 +845,17 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     buildFunction(EntryPointKind::Prefill);
   if (c.train)
     buildFunction(EntryPointKind::Loss);
+  if (c.lora.enabled()) {
+    if (loraModules.empty()) {
+      at("", c.modelName.empty() ? "model" : c.modelName);
+      emitError(b.getLoc())
+          << "--lora-targets " << llvm::join(c.lora.targets, ",")
+          << " names none of the model's linear layers ("
+          << llvm::join(linearNames, ", ") << ")";
+      return nullptr;
+    }
+    freezeBase();
+  }
   if (failed(verify(module)))
     return nullptr;
   return owned;

@@ -99,8 +99,22 @@ struct ModelConfig {
   /// joins the residual stream. Rates in [0, 1).
   double embeddingDropout = 0.0, residualDropout = 0.0;
   bool hasDropout() const {
-    return embeddingDropout > 0.0 || residualDropout > 0.0;
+    return embeddingDropout > 0.0 || residualDropout > 0.0 ||
+           lora.dropout > 0.0;
   }
+
+  /// LoRA (tesselc --lora-targets, set by the command line, not the
+  /// definition): each linear layer whose module name ends in one of
+  /// `targets` computes W x + (alpha / rank) B A dropout(x), with A
+  /// [rank, in] (PEFT's Kaiming-uniform, a = sqrt(5)) and B [out, rank]
+  /// (zeros) named MODULE.lora_A.weight / MODULE.lora_B.weight; every other
+  /// parameter is frozen (no gradient).
+  struct Lora {
+    std::vector<std::string> targets;
+    int64_t rank = 0;
+    double alpha = 0.0, dropout = 0.0;
+    bool enabled() const { return rank > 0; }
+  } lora;
 
   /// JSON paths of the parts, so that IR locations point into the file.
   std::string attentionPath, mlpPath, normPath, positionPath, embeddingPath,

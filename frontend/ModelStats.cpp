@@ -2,6 +2,7 @@
 
 #include "frontend/ModelStats.h"
 #include "runtime/dist/Zero.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <nlohmann/json.hpp>
 
@@ -274,6 +275,17 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
   if (s.buffers)
     os << "  buffers: " << withCommas(s.buffers)
        << " (BatchNorm running statistics, not learned)\n";
+  if (c.lora.enabled()) {
+    char share[32];
+    std::snprintf(share, sizeof(share), "%.2f%%",
+                  100.0 * double(s.loraParameters) /
+                      double(s.totalParameters + s.loraParameters));
+    os << "  LoRA (r = " << c.lora.rank << ", alpha = " << c.lora.alpha
+       << ", on " << llvm::join(c.lora.targets, ", ") << "): trainable "
+       << withCommas(s.loraParameters) << " of "
+       << withCommas(s.totalParameters + s.loraParameters) << " (" << share
+       << "); the base model is frozen\n";
+  }
   os << "flops per token (sequence " << s.sequence << "):\n"
      << "  forward   " << human(s.forwardFlopsPerToken(), "FLOP") << " ("
      << human(s.weightFlopsPerToken, "FLOP") << " weights + "
@@ -362,6 +374,12 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
   }
   params["total"] = s.totalParameters;
   params["buffers"] = s.buffers;
+  if (c.lora.enabled())
+    params["lora"] = {{"rank", c.lora.rank},
+                      {"alpha", c.lora.alpha},
+                      {"targets", c.lora.targets},
+                      {"trainable", s.loraParameters},
+                      {"total", s.totalParameters + s.loraParameters}};
   j["parameters"] = params;
   j["flops_per_token"] = {{"sequence", s.sequence},
                           {"forward", s.forwardFlopsPerToken()},

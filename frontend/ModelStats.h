@@ -39,6 +39,9 @@ struct ModelStats {
   int64_t buffers = 0; ///< Non-learned state (BatchNorm running statistics).
 
   int64_t batch = 1, sequence = 0;
+  /// LoRA's adapters (tesselc --lora-targets): the only trained
+  /// parameters, on top of the frozen totalParameters.
+  int64_t loraParameters = 0;
   /// StatsOptions' ZeRO stage and ranks (ranks 0: no ZeRO section).
   int zeroStage = -1, zeroRanks = 0;
   /// Forward FLOPs per token: 2 per multiply-add of every matmul.

@@ -143,9 +143,25 @@ LogicalResult buildManifest(ModuleOp module,
     if (auto value = p.getValue())
       init["value"] = value->convertToDouble();
     spec["init"] = init;
+    if (p.getFrozen())
+      spec["frozen"] = true;
     params.push_back(spec);
   }
   manifest["parameters"] = params;
+  // LoRA: what PEFT's adapter_config.json says, and the adapted modules.
+  if (config && config->lora.enabled()) {
+    nlohmann::ordered_json modules = nlohmann::ordered_json::array();
+    for (auto p : module.getOps<tessel::ParameterOp>())
+      if (StringRef name = p.getSymName(); name.consume_back(".lora_A.weight"))
+        modules.push_back(name.str());
+    manifest["lora"] = {
+        {"rank", config->lora.rank},
+        {"alpha", config->lora.alpha},
+        {"dropout", config->lora.dropout},
+        {"targets", config->lora.targets},
+        {"fan_in_fan_out", config->naming == frontend::Naming::GPT2},
+        {"modules", modules}};
+  }
 
   PassManager pm(module.getContext());
   pm.addPass(tessel::createTesselParametersToArguments());

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/TesselDialect.h"
+#include "dialect/TesselOps.h"
 #include "frontend/ConfigReader.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/ModelStats.h"
@@ -110,6 +111,22 @@ cl::opt<int64_t>
              cl::desc("Sequence length for --stats (default: the model's "
                       "maximum)"),
              cl::init(0), cl::cat(tesselcCategory));
+cl::opt<std::string> loraTargets(
+    "lora-targets",
+    cl::desc("LoRA on the linear layers whose module name ends in one of "
+             "these (comma-separated, e.g. q_proj,v_proj; GPT-2: c_attn): "
+             "W x + (alpha / r) B A x, every other parameter frozen"),
+    cl::value_desc("NAMES"), cl::init(""), cl::cat(tesselcCategory));
+cl::opt<int64_t> loraRank("lora-rank", cl::desc("LoRA's rank r (default 8)"),
+                          cl::init(8), cl::cat(tesselcCategory));
+cl::opt<double> loraAlpha("lora-alpha",
+                          cl::desc("LoRA's alpha: the adapter is scaled by "
+                                   "alpha / r (default: r)"),
+                          cl::init(0.0), cl::cat(tesselcCategory));
+cl::opt<double> loraDropout(
+    "lora-dropout",
+    cl::desc("Dropout on each adapter's input in training (default 0)"),
+    cl::init(0.0), cl::cat(tesselcCategory));
 cl::opt<int> zeroStage(
     "zero",
     cl::desc("With --stats: mark ZeRO stage S (0-3) in the training state "
@@ -519,6 +536,34 @@ int main(int argc, char **argv) {
                 std::to_string(kvBlockSize));
   config.kvBlockSize = kvBlockSize;
   config.train = train;
+  if (!loraTargets.empty()) {
+    llvm::SmallVector<llvm::StringRef> names;
+    llvm::StringRef(loraTargets).split(names, ',');
+    for (llvm::StringRef n : names) {
+      if (n.trim().empty())
+        return fail("--lora-targets takes comma-separated module names, got '" +
+                    loraTargets + "'");
+      config.lora.targets.push_back(n.trim().str());
+    }
+    if (loraRank < 1 || loraRank > (int64_t(1) << 16))
+      return fail("--lora-rank must be in [1, 65536], got " +
+                  std::to_string(loraRank));
+    if (loraAlpha.getNumOccurrences() &&
+        (!(loraAlpha > 0) || !std::isfinite(loraAlpha)))
+      return fail("--lora-alpha must be positive, got " +
+                  std::to_string(loraAlpha));
+    if (!(loraDropout >= 0 && loraDropout < 1))
+      return fail("--lora-dropout must be in [0, 1), got " +
+                  std::to_string(loraDropout));
+    config.lora.rank = loraRank;
+    config.lora.alpha =
+        loraAlpha.getNumOccurrences() ? double(loraAlpha) : double(loraRank);
+    config.lora.dropout = loraDropout;
+  } else if (loraRank.getNumOccurrences() || loraAlpha.getNumOccurrences() ||
+             loraDropout.getNumOccurrences()) {
+    return fail("--lora-rank, --lora-alpha and --lora-dropout need "
+                "--lora-targets");
+  }
   config.prefill = !noPrefill;
   if (splitKeys < 0 || splitKeys > (int64_t(1) << 30))
     return fail("--split-keys must be non-negative (0: no split), got " +
@@ -630,6 +675,17 @@ int main(int argc, char **argv) {
     fe::ModelStats result;
     if (!fe::computeStats(config, options, result, error))
       return fail(inputFile + ": " + error);
+    if (config.lora.enabled()) {
+      // The adapters' parameters, as the builder declares them.
+      MLIRContext context(registry());
+      tessel::OneLineDiagnostics diagnostics(context, kTool);
+      OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
+      if (!module)
+        return 1;
+      for (auto p : module->getOps<tessel::ParameterOp>())
+        if (!p.getFrozen())
+          result.loraParameters += p.getType().getNumElements();
+    }
     std::string text = *stats == "json" ? fe::formatStatsJson(config, result)
                                         : fe::formatStatsText(config, result);
     return writeOutput([&](llvm::raw_ostream &os) { os << text; });
