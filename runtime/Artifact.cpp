@@ -376,6 +376,29 @@ Status Artifact::load(const std::string &dir) {
     if (model.contains("vocab_size") && model["vocab_size"].is_number_integer())
       vocab = model["vocab_size"].get<int64_t>();
   }
+  if (m.contains("lora")) {
+    const json &l = m["lora"];
+    bool typed = l.is_object() && l.value("rank", json()).is_number_integer() &&
+                 l.value("alpha", json()).is_number() &&
+                 l.value("dropout", json()).is_number() &&
+                 l.value("fan_in_fan_out", json()).is_boolean() &&
+                 l.value("targets", json()).is_array() &&
+                 l.value("modules", json()).is_array();
+    if (typed)
+      for (const char *key : {"targets", "modules"})
+        for (const json &name : l[key])
+          typed = typed && name.is_string();
+    if (!typed || l["rank"].get<int64_t>() < 1)
+      return errorf(path, ": \"lora\" needs a positive rank, alpha, "
+                          "dropout, fan_in_fan_out and the lists targets and "
+                          "modules");
+    loraSpec.rank = l["rank"].get<int64_t>();
+    loraSpec.alpha = l["alpha"].get<double>();
+    loraSpec.dropout = l["dropout"].get<double>();
+    loraSpec.fanInFanOut = l["fan_in_fan_out"].get<bool>();
+    loraSpec.targets = l["targets"].get<std::vector<std::string>>();
+    loraSpec.modules = l["modules"].get<std::vector<std::string>>();
+  }
   if (m.contains("tokenizer")) {
     // A path inside the artifact: never absolute, never out of it.
     const json &t = m["tokenizer"];
@@ -608,6 +631,7 @@ Status Artifact::loadParameters(const SafetensorsFile &file,
   values.clear();
   halfValues.clear();
   seeded = 0;
+  seededNames.clear();
   size_t fromFile = 0;
   for (const ParameterSpec &p : params) {
     const TensorSpec &spec = p.tensor;
@@ -628,6 +652,7 @@ Status Artifact::loadParameters(const SafetensorsFile &file,
       t = Tensor::zeros(DType::F32, spec.shape);
       TESSEL_RETURN_IF_ERROR(initialize(t, p.init, *seed, spec.name));
       ++seeded;
+      seededNames.push_back(spec.name);
     } else {
       return errorf(weights.empty() ? std::string("parameters") : weights,
                     ": no tensor named ", spec.name,

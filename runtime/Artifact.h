@@ -120,6 +120,18 @@ Status checkEntryPointKind(EntryPointKind kind,
                            const std::vector<TensorSpec> &inputs,
                            const std::vector<TensorSpec> &results);
 
+/// LoRA as the artifact was compiled with it (tesselc --lora-targets): the
+/// fields of PEFT's adapter_config.json, and the adapted modules (each has
+/// MODULE.lora_A.weight [r, in] and MODULE.lora_B.weight [out, r]).
+struct LoraSpec {
+  int64_t rank = 0;
+  double alpha = 0.0, dropout = 0.0;
+  std::vector<std::string> targets, modules;
+  /// The base weights are stored [in, out] (GPT-2's Conv1D).
+  bool fanInFanOut = false;
+  bool enabled() const { return rank > 0; }
+};
+
 class Artifact {
 public:
   ~Artifact();
@@ -129,11 +141,17 @@ public:
   const std::string &modelName() const { return model; }
   int64_t maxPositions() const { return maxPositionCount; }
   int64_t vocabSize() const { return vocab; }
+  /// LoRA's adapters, when compiled with them.
+  const LoraSpec &lora() const { return loraSpec; }
   /// Checks that every token id is in the vocabulary; the message says
   /// which is not.
   Status checkTokenIds(const Tensor &ids) const;
   /// How many parameters the last loadParameters initialized from the seed.
   size_t seededParameters() const { return seeded; }
+  /// Their names.
+  const std::vector<std::string> &seededParameterNames() const {
+    return seededNames;
+  }
   size_t parameterCount() const { return params.size(); }
   /// The tokenizer the artifact carries (a file or directory path), or "".
   std::string tokenizerPath() const {
@@ -199,7 +217,9 @@ private:
               std::vector<Tensor> &results) const;
   std::string directory, model, tokenizer;
   size_t seeded = 0;
+  std::vector<std::string> seededNames;
   int64_t maxPositionCount = 0, vocab = 0;
+  LoraSpec loraSpec;
   std::vector<ParameterSpec> params;
   std::map<std::string, EntryPoint> entries;
   std::map<std::string, Tensor> values; ///< Loaded parameters.

@@ -489,8 +489,12 @@ def deepseek_v2_forward(cfg, P, tokens):
 # Tessel's own format
 # ----------------------------------------------------------------------------
 
-def tessel_forward(cfg, P, tokens):
+def tessel_forward(cfg, P, tokens, lora=None):
     """A decoder-only transformer as the Tessel format describes it.
+
+    `lora` = {"targets": [...], "rank": r, "alpha": a}: each linear layer
+    whose name ends in a target adds (a / r) B A x, A = NAME.lora_A.weight
+    [r, in], B = NAME.lora_B.weight [out, r] (tesselc --lora-targets).
 
     Parameters: embed.weight, pos_embed.weight (learned positions),
     relative_bias.weight ([num_buckets, heads], one table shared by all
@@ -534,8 +538,15 @@ def tessel_forward(cfg, P, tokens):
         return apply_rope_half(x, pos, theta, rd)
 
     def lin(x, prefix, nin, nout, has_bias):
-        return linear(x, scaled(P(prefix + ".weight", (nout, nin)), nin),
-                      P(prefix + ".bias", (nout,)) if has_bias else None)
+        y = linear(x, scaled(P(prefix + ".weight", (nout, nin)), nin),
+                   P(prefix + ".bias", (nout,)) if has_bias else None)
+        if lora and any(prefix == t or prefix.endswith("." + t)
+                        for t in lora["targets"]):
+            r = lora["rank"]
+            a = P(prefix + ".lora_A.weight", (r, nin))
+            b = P(prefix + ".lora_B.weight", (nout, r))
+            y = y + lora["alpha"] / r * ((x @ a.T) @ b.T)
+        return y
 
     def norm(x, prefix):
         if nkind == "layer":

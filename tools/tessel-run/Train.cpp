@@ -20,6 +20,7 @@
 #include "runtime/Safetensors.h"
 #include "runtime/dist/DataParallel.h"
 #include "runtime/dist/ShardedCheckpoint.h"
+#include "runtime/train/Lora.h"
 #include "runtime/train/Optimizer.h"
 #include "tools/tessel-run/Commands.h"
 
@@ -505,6 +506,12 @@ cli::CommandSpec run::trainCommand() {
             "Progress line every N steps when stderr is not a terminal "
             "(default: about 20 lines)"},
            {"weights", "FILE.safetensors", "Initial parameters"},
+           {"adapter", "DIR",
+            "LoRA adapters to start from (PEFT's layout), for a model "
+            "compiled with --lora-targets"},
+           {"save-adapter", "DIR",
+            "Write the trained LoRA adapters in PEFT's layout "
+            "(adapter_model.safetensors, adapter_config.json)"},
            {"recompute", "SCHEDULE",
             "With a model definition: tesselc --recompute for its "
             "training step (none, attention, blocks, blocks:K)"},
@@ -859,6 +866,16 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
       TESSEL_RETURN_IF_ERROR(writeSafetensors(args.get("save", ""), tensors));
       std::fprintf(stderr, "%s: wrote %s\n", kTool,
                    args.get("save", "").c_str());
+    }
+    dp.releaseParameters();
+  }
+  if (args.has("save-adapter")) {
+    TESSEL_RETURN_IF_ERROR(dp.gatherParameters());
+    if (lead) {
+      TESSEL_RETURN_IF_ERROR(
+          saveAdapter(args.get("save-adapter", ""), artifact));
+      std::fprintf(stderr, "%s: wrote the LoRA adapters to %s\n", kTool,
+                   args.get("save-adapter", "").c_str());
     }
     dp.releaseParameters();
   }

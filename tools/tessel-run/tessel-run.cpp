@@ -18,6 +18,7 @@
 #include "runtime/Generator.h"
 #include "runtime/Npy.h"
 #include "runtime/Sampling.h"
+#include "runtime/train/Lora.h"
 #include "tools/common/CommandLine.h"
 #include "tools/tessel-run/Commands.h"
 #ifdef TESSEL_HAVE_TOKENIZERS
@@ -49,14 +50,27 @@ Status run::loadArtifact(const cli::ParsedArgs &args, Artifact &artifact,
     TESSEL_RETURN_IF_ERROR(artifact.startProfile());
   uint64_t seed = 0;
   TESSEL_RETURN_IF_ERROR(args.getUnsigned("seed", seed));
+  // With --adapter the adapters come from it: the base checkpoint need not
+  // hold them (they are seeded first, then replaced), but it must hold
+  // everything else.
+  bool adapter = args.has("adapter");
   TESSEL_RETURN_IF_ERROR(artifact.loadParameters(
-      args.get("weights", ""), args.has("seed") ? &seed : nullptr));
-  if (args.has("weights") && artifact.seededParameters())
+      args.get("weights", ""), args.has("seed") || adapter ? &seed : nullptr));
+  if (adapter && !args.has("seed"))
+    for (const std::string &name : artifact.seededParameterNames())
+      if (name.find(".lora_A.") == std::string::npos &&
+          name.find(".lora_B.") == std::string::npos)
+        return errorf(args.get("weights", "parameters"), ": no tensor named ",
+                      name, " (give --weights or --seed)");
+  if (args.has("weights") && artifact.seededParameters() && !adapter)
     std::fprintf(stderr,
                  "%s: note: --seed initialized %zu of the %zu parameters "
                  "(not in %s)\n",
                  kTool, artifact.seededParameters(), artifact.parameterCount(),
                  args.get("weights", "").c_str());
+  if (args.has("adapter"))
+    TESSEL_RETURN_IF_ERROR(
+        train::loadAdapter(args.get("adapter", ""), artifact));
   return Status::ok();
 }
 
@@ -79,6 +93,10 @@ Status run::loadModelTokenizer(const std::string &path,
 
 namespace {
 
+const cli::OptionSpec kAdapter = {
+    "adapter", "DIR",
+    "LoRA adapters in PEFT's layout (adapter_model.safetensors, "
+    "adapter_config.json) for a model compiled with --lora-targets"};
 const cli::OptionSpec kWeights = {"weights", "FILE.safetensors",
                                   "Parameters from a safetensors file"};
 const cli::OptionSpec kSeed = {
@@ -100,6 +118,7 @@ const std::vector<cli::CommandSpec> &commands() {
        {{"tokens", "ids.npy", "Token ids [B, S], int32 or int64", true},
         {"out", "logits.npy", "Where to write the logits [B, S, V]", true},
         kWeights,
+        kAdapter,
         kSeed,
         kRepeat,
         kMemory,
@@ -111,6 +130,7 @@ const std::vector<cli::CommandSpec> &commands() {
         {"input", "X.npy", "Input as .npy, in order", false, true},
         {"output", "Y.npy", "Where to write each result", false, true},
         kWeights,
+        kAdapter,
         kSeed,
         kRepeat,
         kMemory,
@@ -177,6 +197,7 @@ const std::vector<cli::CommandSpec> &commands() {
          "of the prefill entry point (the last position's only)"},
         kProfile,
         kWeights,
+        kAdapter,
         kSeed}},
       {"serve",
        "Serve a compiled model over HTTP with OpenAI's completions API",
@@ -199,9 +220,17 @@ const std::vector<cli::CommandSpec> &commands() {
         {"grace-period", "SECONDS",
          "After SIGTERM, how long requests in flight may go on (default 10)"},
         kWeights,
+        kAdapter,
         kSeed}},
       trainCommand(),
       consolidateCommand(),
+      {"merge-adapter",
+       "Fold LoRA adapters into the base weights (W += alpha / r B A), for a "
+       "model compiled without LoRA",
+       "",
+       {{"weights", "FILE.safetensors", "The base checkpoint", true},
+        {"adapter", "DIR", "The adapters (PEFT's layout)", true},
+        {"out", "FILE.safetensors", "The merged checkpoint", true}}},
   };
   return list;
 }
@@ -804,6 +833,9 @@ int main(int argc, char **argv) {
     status = runTrain(args);
   else if (args.command() == "consolidate")
     status = runConsolidate(args);
+  else if (args.command() == "merge-adapter")
+    status = train::mergeAdapter(args.get("weights", ""),
+                                 args.get("adapter", ""), args.get("out", ""));
   else
     status = runGenerate(args);
   return status.isOk() ? 0 : fail(status);
