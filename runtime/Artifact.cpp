@@ -14,6 +14,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 #include <dlfcn.h>
 #include <optional>
 #include <string_view>
@@ -26,15 +29,51 @@ namespace {
 
 /// Whether this machine's CPU has `feature` (one of the names tesselc
 /// records: runtime/CpuFeatures.h); nullopt for a name this runtime cannot
-/// check.
+/// check. Read from CPUID and XGETBV (the OS must save the AVX and AVX-512
+/// registers too), not __builtin_cpu_supports, whose names differ between
+/// compilers and versions (clang 14 knows neither f16c nor avx512fp16).
 std::optional<bool> cpuHas(const std::string &feature) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  // __builtin_cpu_supports takes only literal names.
-#define TESSEL_CPU_HAS(NAME)                                                   \
-  if (feature == NAME)                                                         \
-    return __builtin_cpu_supports(NAME) != 0;
-  TESSEL_CHECKED_CPU_FEATURES(TESSEL_CPU_HAS)
-#undef TESSEL_CPU_HAS
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  __cpuid(0, a, b, c, d);
+  const unsigned maxLeaf = a;
+  __cpuid(1, a, b, c, d);
+  const unsigned ecx1 = c;
+  // The OS saves the YMM (XCR0 bits 1, 2) and the AVX-512 state (5-7).
+  uint64_t xcr0 = 0;
+  if (ecx1 & (1u << 27)) { // OSXSAVE
+    unsigned lo = 0, hi = 0;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    xcr0 = (uint64_t(hi) << 32) | lo;
+  }
+  const bool ymm = (xcr0 & 0x6) == 0x6, zmm = ymm && (xcr0 & 0xe0) == 0xe0;
+  unsigned ebx7 = 0, ecx7 = 0, edx7 = 0, eax71 = 0;
+  if (maxLeaf >= 7) {
+    __cpuid_count(7, 0, a, ebx7, ecx7, edx7);
+    if (a >= 1)
+      __cpuid_count(7, 1, eax71, b, c, d);
+  }
+  auto bit = [](unsigned reg, int n) { return (reg >> n & 1u) != 0; };
+  const std::pair<const char *, bool> known[] = {
+      {"sse4.2", bit(ecx1, 20)},
+      {"popcnt", bit(ecx1, 23)},
+      {"avx", ymm && bit(ecx1, 28)},
+      {"avx2", ymm && bit(ebx7, 5)},
+      {"fma", ymm && bit(ecx1, 12)},
+      {"f16c", ymm && bit(ecx1, 29)},
+      {"bmi2", bit(ebx7, 8)},
+      {"avx512f", zmm && bit(ebx7, 16)},
+      {"avx512bw", zmm && bit(ebx7, 30)},
+      {"avx512dq", zmm && bit(ebx7, 17)},
+      {"avx512vl", zmm && bit(ebx7, 31)},
+      {"avx512vnni", zmm && bit(ecx7, 11)},
+      {"avx512bf16", zmm && bit(eax71, 5)},
+      {"avx512fp16", zmm && bit(edx7, 23)}};
+  static_assert(std::size(known) == std::size(kCheckedCpuFeatures),
+                "cpuHas must read every feature of CpuFeatures.h");
+  for (auto [name, has] : known)
+    if (feature == name)
+      return has;
 #endif
   return std::nullopt;
 }

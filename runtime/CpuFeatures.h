@@ -3,8 +3,8 @@
 // One list for both sides: tesselc records which of these features an
 // artifact's code may use (passes/backend/CpuTarget.cpp, by asking LLVM's
 // subtarget), and the loader checks each recorded one against the running
-// CPU before it loads the code (runtime/Artifact.cpp). The names are
-// LLVM's and GCC's __builtin_cpu_supports' alike.
+// CPU before it loads the code (runtime/Artifact.cpp, from CPUID and
+// XGETBV). The names are LLVM's.
 //
 //===----------------------------------------------------------------------===//
 
