@@ -15,6 +15,7 @@ PACKAGES=(
   nlohmann-json3-dev libgtest-dev python3 python3-numpy libomp5-14
   pkg-config libpcre2-dev libsentencepiece-dev sentencepiece nodejs
   libcpp-httplib-dev curl libasan8 libubsan1 libopenmpi-dev openmpi-bin
+  clang libclang-rt-14-dev
 )
 
 # Installs the packages given that are not installed yet.

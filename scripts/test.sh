@@ -6,7 +6,8 @@
 # (dialect, passes, interpreter, tools, end to end; the runtime-only
 # runner on artifacts the full build compiled; the tokenizers against
 # tiktoken and spm_encode) and the gtest unit tests of both builds; then
-# the runtime under ASan and UBSan (scripts/sanitize.sh runtime). Ends with
+# the runtime under ASan and UBSan (scripts/sanitize.sh runtime), and a
+# 30 s libFuzzer run of the runtime's readers (scripts/fuzz.sh). Ends with
 # the line `N passed, N failed, N skipped` over all of them; exits
 # non-zero if any test failed.
 set -euo pipefail
@@ -32,6 +33,16 @@ status=0
 # with leak checks, the runtime-only runner on artifacts of build/).
 scripts/sanitize.sh runtime || status=$?
 
+# The runtime's readers (.npy, safetensors, tokenizer files, manifests,
+# sharded checkpoint indexes, adapter configs) under libFuzzer, ASan and
+# UBSan for a short while (scripts/fuzz.sh runtime; longer runs by hand).
+fuzz_results=build-fuzz-runtime/fuzz-results.xml
+failure=""
+scripts/fuzz.sh runtime 30 || { failure="<failure/>"; status=1; }
+mkdir -p build-fuzz-runtime
+printf '<testsuites><testsuite name="fuzz"><testcase classname="fuzz" name="runtime readers, 30 s">%s</testcase></testsuite></testsuites>\n' \
+  "$failure" > "$fuzz_results"
+
 python3 scripts/lit_summary.py "$results" build-asan-runtime/unit-results.xml \
-  build-asan-runtime/test-results.xml
+  build-asan-runtime/test-results.xml "$fuzz_results"
 exit "$status"

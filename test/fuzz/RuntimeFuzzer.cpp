@@ -1,21 +1,27 @@
-//===- RuntimeFuzzer.cpp - libFuzzer target for the runtime's readers ------===//
+//===- RuntimeFuzzer.cpp - libFuzzer target for the runtime's readers
+//------===//
 //
 // Feeds arbitrary bytes to what the runtime reads from users: .npy images,
-// safetensors files, tokenizer.json files, and text and ids for a
-// tokenizer. Every input must end in a Status (an error is fine); a crash,
-// a sanitizer report, a hang or an uncaught exception is a bug. The first
-// byte picks the reader. Built by scripts/fuzz.sh runtime (clang, ASan,
-// UBSan, libFuzzer; the runtime-only configuration).
+// safetensors files, tokenizer.json files, text and ids for a tokenizer,
+// an artifact's manifest.json, a sharded checkpoint's index.json and a
+// LoRA adapter's adapter_config.json. Every input must end in a Status (an
+// error is fine); a crash, a sanitizer report, a hang or an uncaught exception
+// is a bug. The first byte picks the reader. Built by scripts/fuzz.sh runtime
+// (clang, ASan, UBSan, libFuzzer; the runtime-only configuration).
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/Artifact.h"
 #include "runtime/Npy.h"
 #include "runtime/Safetensors.h"
+#include "runtime/dist/ShardedCheckpoint.h"
 #include "runtime/tokenizer/BpeTokenizer.h"
 #include "runtime/tokenizer/Tokenizer.h"
+#include "runtime/train/Lora.h"
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -32,6 +38,18 @@ std::string scratchFile(const std::string &bytes) {
       "/tmp/tessel-fuzz-" + std::to_string(getpid()) + ".json";
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
   return path;
+}
+
+/// Writes `bytes` as `name` in a directory of this process's own and
+/// returns the directory (the artifact, checkpoint and adapter readers take
+/// directories).
+std::string scratchDirectory(const std::string &name,
+                             const std::string &bytes) {
+  static const std::string dir =
+      "/tmp/tessel-fuzz-" + std::to_string(getpid()) + ".d";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/" + name, std::ios::binary | std::ios::trunc) << bytes;
+  return dir;
 }
 
 /// A small byte-level BPE tokenizer with a Split pattern, byte fallback,
@@ -68,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0)
     return 0;
   std::string bytes(reinterpret_cast<const char *>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 8) {
   case 0: {
     Tensor tensor;
     (void)parseNpy(bytes, "fuzz.npy", tensor);
@@ -117,6 +135,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       (void)stream.push(id % 400, ready);
     }
     (void)stream.finish();
+    break;
+  }
+  case 5: {
+    // A manifest: parsed and checked before the library it names is
+    // loaded (there is none here).
+    Artifact artifact;
+    (void)artifact.load(scratchDirectory("manifest.json", bytes));
+    break;
+  }
+  case 6: {
+    // A sharded checkpoint's index (its shard files are missing unless
+    // the index names none).
+    std::string consolidated;
+    (void)dist::consolidateCheckpoint(scratchDirectory("index.json", bytes),
+                                      "tessel.train", consolidated);
+    break;
+  }
+  case 7: {
+    // An adapter's config (its tensors and the base are missing).
+    std::string dir = scratchDirectory("adapter_config.json", bytes);
+    (void)train::mergeAdapter(dir + "/base.safetensors", dir,
+                              dir + "/merged.safetensors");
     break;
   }
   }
