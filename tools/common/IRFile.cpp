@@ -44,18 +44,26 @@ OwningOpRef<ModuleOp> parseIRFile(const std::string &path, MLIRContext &context,
     printError(tool, path + ": " + message);
     return nullptr;
   }
-  llvm::SourceMgr sourceMgr;
-  unsigned id = sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  llvm::StringRef text = sourceMgr.getMemoryBuffer(id)->getBuffer();
-  if (std::optional<size_t> at = findExcessNesting(text, kMaxIRNesting)) {
-    auto [line, column] = sourceMgr.getLineAndColumn(
-        llvm::SMLoc::getFromPointer(text.data() + *at), id);
-    printError(tool, path + ":" + std::to_string(line) + ":" +
-                         std::to_string(column) + ": IR nested deeper than " +
-                         std::to_string(kMaxIRNesting) + " levels");
+  if (!checkIRNesting(*file, path, tool))
     return nullptr;
-  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   return parseSourceFile<ModuleOp>(sourceMgr, &context);
+}
+
+bool checkIRNesting(const llvm::MemoryBuffer &buffer, llvm::StringRef path,
+                    llvm::StringRef tool) {
+  llvm::StringRef text = buffer.getBuffer();
+  std::optional<size_t> at = findExcessNesting(text, kMaxIRNesting);
+  if (!at)
+    return true;
+  llvm::StringRef before = text.take_front(*at);
+  size_t line = before.count('\n') + 1;
+  size_t column = *at - (before.rfind('\n') + 1) + 1;
+  printError(tool, path.str() + ":" + std::to_string(line) + ":" +
+                       std::to_string(column) + ": IR nested deeper than " +
+                       std::to_string(kMaxIRNesting) + " levels");
+  return false;
 }
 
 } // namespace tessel

@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <optional>
 #include <string>
@@ -25,6 +26,11 @@ constexpr int kMaxIRNesting = 512;
 /// Where `text` first nests deeper than `limit` (outside string literals and
 /// comments), as a byte offset; none when it does not.
 std::optional<size_t> findExcessNesting(llvm::StringRef text, int limit);
+
+/// Whether `buffer` (read from `path`) nests within kMaxIRNesting; if not,
+/// prints one line from `tool` saying where.
+bool checkIRNesting(const llvm::MemoryBuffer &buffer, llvm::StringRef path,
+                    llvm::StringRef tool);
 
 /// Parses the file `path` into a module of `context`. Errors (a file that
 /// cannot be read, nesting beyond kMaxIRNesting, a parse error) are reported
