@@ -401,10 +401,16 @@ Status Artifact::load(const std::string &dir) {
   if (!m.contains("tessel_artifact") ||
       !m["tessel_artifact"].is_number_integer())
     return errorf(path, ": not a Tessel artifact manifest");
-  if (m["tessel_artifact"].get<int64_t>() != kArtifactVersion)
-    return errorf(path, ": artifact format ", m["tessel_artifact"].dump(),
+  if (m["tessel_artifact"].get<int64_t>() != kArtifactVersion) {
+    std::string by;
+    if (m.contains("compiler") && m["compiler"].is_object() &&
+        m["compiler"].value("tessel", json()).is_string())
+      by = " (written by tesselc " +
+           m["compiler"]["tessel"].get<std::string>() + ")";
+    return errorf(path, ": artifact format ", m["tessel_artifact"].dump(), by,
                   " is from another version of Tessel (this runtime reads ",
                   kArtifactVersion, "); recompile the model");
+  }
   if (m.contains("model") && m["model"].is_object()) {
     const json &model = m["model"];
     if (model.contains("name") && model["name"].is_string())

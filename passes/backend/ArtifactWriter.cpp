@@ -10,6 +10,8 @@
 
 #include "passes/backend/ArtifactWriter.h"
 
+#include "llvm/Config/llvm-config.h"
+
 #include "passes/backend/CpuTarget.h"
 
 #include "dialect/Support/DTypes.h"
@@ -472,6 +474,10 @@ LogicalResult writeArtifact(ModuleOp module,
       !st.isOk())
     return module.emitError(st.message());
   manifest["library_fingerprint"] = fingerprint;
+  // Which compiler wrote it (the format version is what the loader
+  // requires; this says where an artifact came from).
+  manifest["compiler"] = {{"tessel", TESSEL_VERSION},
+                          {"llvm", LLVM_VERSION_STRING}};
   for (const std::string &file : objects)
     llvm::sys::fs::remove(file);
   if (Status written =
