@@ -20,11 +20,12 @@
 #include "runtime/Safetensors.h"
 #include "runtime/dist/DataParallel.h"
 #include "runtime/dist/ShardedCheckpoint.h"
-#include "runtime/train/Dpo.h"
 #include "runtime/train/Lora.h"
 #include "runtime/train/Optimizer.h"
 #include "tools/tessel-run/Commands.h"
+#include "tools/tessel-run/TrainLoop.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -56,29 +57,12 @@ Status readText(const std::string &path, const std::string &tokenizer,
                 const Artifact &artifact, TrainingData &data) {
   std::string text;
   TESSEL_RETURN_IF_ERROR(readFile(path, text));
-  if (!tokenizer.empty()) {
-#ifdef TESSEL_HAVE_TOKENIZERS
-    std::unique_ptr<Tokenizer> t;
-    TESSEL_RETURN_IF_ERROR(run::loadModelTokenizer(tokenizer, artifact, t));
-    std::vector<int32_t> ids;
-    if (Status s = t->encode(text, ids); !s.isOk())
-      return errorf(path, ": ", s.message());
-    data.text = Tensor::zeros(DType::I64, {int64_t(ids.size())});
-    data.text.ints.assign(ids.begin(), ids.end());
-    return Status::ok();
-#else
-    return errorf(path, ": the model's tokenizer needs a tessel-run built "
-                        "with tokenizers");
-#endif
-  }
-  if (artifact.vocabSize() != 256)
-    return errorf(path, ": the model names no tokenizer and has ",
-                  artifact.vocabSize(),
-                  " tokens, not the 256 of bytes; give --tokenizer or a .npy "
-                  "of token ids");
-  data.text = Tensor::zeros(DType::I64, {int64_t(text.size())});
-  for (size_t i = 0; i < text.size(); ++i)
-    data.text.ints[i] = static_cast<unsigned char>(text[i]);
+  Encoder encode;
+  TESSEL_RETURN_IF_ERROR(makeEncoder(tokenizer, artifact, path, encode));
+  data.text = Tensor::zeros(DType::I64, {0});
+  if (Status s = encode(text, data.text.ints); !s.isOk())
+    return errorf(path, ": ", s.message());
+  data.text.shape = {int64_t(data.text.ints.size())};
   return Status::ok();
 }
 
@@ -107,21 +91,7 @@ void nextBatch(TrainingData &data, int64_t step, int64_t batch, int64_t seq,
   }
 }
 
-struct Options {
-  int64_t steps = 100, batch = 8, seq = 64, warmup = 0, logEvery = 0;
-  int64_t checkpointEvery = 0, stopAfter = 0;
-  double lr = 1e-3, clip = 0.0, skipSpikes = 0.0;
-  ScheduleKind schedule = ScheduleKind::Constant;
-  OptimizerOptions optimizer;
-  /// Dropout's seed: with the step, it decides every mask (tessel.dropout).
-  uint64_t dropoutSeed = 0;
-  /// ZeRO stage (-1: not given), micro-batches per step, and how long a
-  /// collective may take.
-  int64_t zero = -1, accumulate = 1;
-  double commTimeout = 300;
-};
-
-Status parseOptions(const cli::ParsedArgs &args, Options &o) {
+Status parseOptions(const cli::ParsedArgs &args, TrainOptions &o) {
   TESSEL_RETURN_IF_ERROR(args.getInt("steps", o.steps));
   TESSEL_RETURN_IF_ERROR(args.getInt("batch", o.batch));
   TESSEL_RETURN_IF_ERROR(args.getInt("seq", o.seq));
@@ -183,26 +153,6 @@ Status parseOptions(const cli::ParsedArgs &args, Options &o) {
   return checkOptions(o.optimizer);
 }
 
-/// One progress line: redrawn in place on a terminal, one line per step
-/// (every --log-every) when stderr is a file or a pipe.
-class Progress {
-public:
-  Progress() : terminal(isatty(fileno(stderr))) {}
-  bool onTerminal() const { return terminal; }
-  void show(const std::string &line, bool last) {
-    if (terminal) {
-      std::fprintf(stderr, "\r%-100s%s", line.c_str(), last ? "\n" : "");
-    } else {
-      std::fprintf(stderr, "%s\n", line.c_str());
-    }
-    std::fflush(stderr);
-  }
-
-private:
-  bool terminal;
-};
-
-/// The parameter of each gradient grads returns, in order.
 /// The parameters grads returns gradients of, in its order.
 std::vector<std::string> gradientNames(const EntryPoint &grads) {
   std::vector<std::string> names;
@@ -217,7 +167,7 @@ constexpr const char *kCheckpointKey = "tessel.train";
 /// What the loop needs to go on exactly (step, data position, skipping's
 /// recent losses, the optimizer's step count and flags): a checkpoint's
 /// metadata.
-nlohmann::json loopState(const Artifact &artifact, const Options &o,
+nlohmann::json loopState(const Artifact &artifact, const TrainOptions &o,
                          const Optimizer &optimizer, const SkipPolicy &skip,
                          int64_t position, int64_t step, int64_t skipped) {
   nlohmann::json started = nlohmann::json::array();
@@ -334,7 +284,7 @@ Status openCheckpoint(const std::string &path, const Artifact &artifact,
 /// come from the same model, optimizer, batch and sequence length. An
 /// optimizer of a shard takes its part of each state.
 Status resume(const SafetensorsFile &file, const std::string &path,
-              const std::vector<int64_t> &sizes, Options &o,
+              const std::vector<int64_t> &sizes, TrainOptions &o,
               const std::vector<std::string> &names, Optimizer &optimizer,
               SkipPolicy &skip, int64_t &position, int64_t &step,
               int64_t &skipped) {
@@ -456,6 +406,42 @@ std::string lossPlot(const std::vector<double> &losses, int64_t first) {
 
 } // namespace
 
+Status run::makeEncoder(const std::string &tokenizer, const Artifact &artifact,
+                        const std::string &where, Encoder &encode) {
+  if (!tokenizer.empty()) {
+#ifdef TESSEL_HAVE_TOKENIZERS
+    std::shared_ptr<Tokenizer> t;
+    {
+      std::unique_ptr<Tokenizer> loaded;
+      TESSEL_RETURN_IF_ERROR(loadModelTokenizer(tokenizer, artifact, loaded));
+      t = std::move(loaded);
+    }
+    encode = [t](const std::string &text, std::vector<int64_t> &ids) {
+      std::vector<int32_t> encoded;
+      TESSEL_RETURN_IF_ERROR(t->encode(text, encoded));
+      ids.assign(encoded.begin(), encoded.end());
+      return Status::ok();
+    };
+    return Status::ok();
+#else
+    return errorf(where, ": the model's tokenizer needs a tessel-run built "
+                         "with tokenizers");
+#endif
+  }
+  if (artifact.vocabSize() != 256)
+    return errorf(where, ": the model names no tokenizer and has ",
+                  artifact.vocabSize(),
+                  " tokens, not the 256 of bytes; give --tokenizer or a .npy "
+                  "of token ids");
+  encode = [](const std::string &text, std::vector<int64_t> &ids) {
+    ids.assign(text.size(), 0);
+    for (size_t i = 0; i < text.size(); ++i)
+      ids[i] = static_cast<unsigned char>(text[i]);
+    return Status::ok();
+  };
+  return Status::ok();
+}
+
 cli::CommandSpec run::trainCommand() {
   return {"train",
           "Train a model: an artifact compiled with tesselc --train (its "
@@ -562,241 +548,6 @@ std::string bytesText(double bytes) {
   return text;
 }
 
-/// One preference pair, tokenized: for the chosen and the rejected
-/// response, inputs (prompt + response but the last token) and targets
-/// (the next tokens, -100 over the prompt), and the response's length.
-struct PreferencePair {
-  Tensor tokens[2], targets[2];
-  int64_t responseTokens[2] = {0, 0};
-};
-
-/// Reads prefs.jsonl: one {"prompt", "chosen", "rejected"} object per line,
-/// encoded through the tokenizer (or as bytes for a model of 256 tokens).
-Status readPreferences(const std::string &path, const std::string &tokenizer,
-                       const Artifact &artifact,
-                       std::vector<PreferencePair> &pairs) {
-  std::string text;
-  TESSEL_RETURN_IF_ERROR(readFile(path, text));
-  std::function<Status(const std::string &, std::vector<int64_t> &)> encode;
-#ifdef TESSEL_HAVE_TOKENIZERS
-  std::shared_ptr<Tokenizer> t;
-  if (!tokenizer.empty()) {
-    std::unique_ptr<Tokenizer> loaded;
-    TESSEL_RETURN_IF_ERROR(
-        run::loadModelTokenizer(tokenizer, artifact, loaded));
-    t = std::move(loaded);
-    encode = [t](const std::string &s, std::vector<int64_t> &ids) {
-      std::vector<int32_t> encoded;
-      TESSEL_RETURN_IF_ERROR(t->encode(s, encoded));
-      ids.assign(encoded.begin(), encoded.end());
-      return Status::ok();
-    };
-  }
-#endif
-  if (!encode) {
-    if (!tokenizer.empty() || artifact.vocabSize() != 256)
-      return errorf(path, ": the model needs its tokenizer (a tessel-run "
-                          "built with tokenizers, or --tokenizer)");
-    encode = [](const std::string &s, std::vector<int64_t> &ids) {
-      ids.assign(s.begin(), s.end());
-      for (int64_t &id : ids)
-        id &= 0xff;
-      return Status::ok();
-    };
-  }
-  size_t line = 0, start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos)
-      end = text.size();
-    std::string row = text.substr(start, end - start);
-    start = end + 1;
-    ++line;
-    if (row.find_first_not_of(" \t\r") == std::string::npos)
-      continue;
-    std::string where = path + ":" + std::to_string(line);
-    nlohmann::json j = nlohmann::json::parse(row, nullptr, false);
-    if (!j.is_object() || !j.contains("prompt") || !j["prompt"].is_string() ||
-        !j.contains("chosen") || !j["chosen"].is_string() ||
-        !j.contains("rejected") || !j["rejected"].is_string())
-      return errorf(where, ": expected {\"prompt\", \"chosen\", "
-                           "\"rejected\"} strings");
-    std::vector<int64_t> prompt;
-    TESSEL_RETURN_IF_ERROR(encode(j["prompt"].get<std::string>(), prompt));
-    if (prompt.empty())
-      return errorf(where, ": the prompt is empty");
-    PreferencePair pair;
-    for (int side = 0; side < 2; ++side) {
-      std::vector<int64_t> response;
-      TESSEL_RETURN_IF_ERROR(encode(
-          j[side == 0 ? "chosen" : "rejected"].get<std::string>(), response));
-      if (response.empty())
-        return errorf(where, ": the ", side == 0 ? "chosen" : "rejected",
-                      " response is empty");
-      std::vector<int64_t> all = prompt;
-      all.insert(all.end(), response.begin(), response.end());
-      int64_t n = int64_t(all.size()) - 1;
-      if (artifact.maxPositions() && n > artifact.maxPositions())
-        return errorf(where, ": ", n, " tokens, more than the model's ",
-                      artifact.maxPositions(), " positions");
-      pair.tokens[side] = Tensor::zeros(DType::I64, {1, n});
-      pair.targets[side] = Tensor::zeros(DType::I64, {1, n});
-      for (int64_t i = 0; i < n; ++i) {
-        pair.tokens[side].ints[i] = all[i];
-        // Position i predicts token i + 1: only the response's count.
-        pair.targets[side].ints[i] =
-            i + 1 >= int64_t(prompt.size()) ? all[i + 1] : -100;
-      }
-      pair.responseTokens[side] = int64_t(response.size());
-      Tensor ids = Tensor::zeros(DType::I64, {int64_t(all.size())});
-      ids.ints = all;
-      if (Status s = artifact.checkTokenIds(ids); !s.isOk())
-        return errorf(where, ": ", s.message());
-    }
-    pairs.push_back(std::move(pair));
-  }
-  if (pairs.empty())
-    return errorf(path, ": no preference pairs");
-  return Status::ok();
-}
-
-/// tessel-run train --objective dpo: each step takes --batch pairs in
-/// order; grads on each response gives its mean token loss and its
-/// gradient, so log pi(y|x) = -n * loss and its gradient is -n times the
-/// returned one; the reference's log-probabilities are computed once, with
-/// the starting parameters, by the loss entry point.
-Status trainDpo(const cli::ParsedArgs &args, Options &o, Artifact &artifact,
-                const EntryPoint &grads, const std::vector<Tensor *> &params,
-                const std::vector<size_t> &gradientAt) {
-  double beta = 0.1;
-  TESSEL_RETURN_IF_ERROR(args.getDouble("beta", beta));
-  if (!(beta > 0) || !std::isfinite(beta))
-    return errorf("--beta must be positive, got ", beta);
-  if (grads.inputs.size() != 2)
-    return errorf("--objective dpo needs a model without dropout (the "
-                  "log-probabilities must not depend on a mask)");
-  const EntryPoint *loss = artifact.entry(EntryPointKind::Loss);
-  if (!loss)
-    return errorf(args.positional(), ": has no loss entry point");
-  std::vector<PreferencePair> pairs;
-  TESSEL_RETURN_IF_ERROR(readPreferences(
-      args.get("data", ""), args.get("tokenizer", artifact.tokenizerPath()),
-      artifact, pairs));
-  // The reference: the starting parameters, frozen.
-  std::vector<std::array<double, 2>> reference(pairs.size());
-  std::vector<Tensor> results;
-  for (size_t p = 0; p < pairs.size(); ++p)
-    for (int side = 0; side < 2; ++side) {
-      TESSEL_RETURN_IF_ERROR(artifact.run(
-          loss->name, {pairs[p].tokens[side], pairs[p].targets[side]},
-          results));
-      reference[p][side] =
-          -double(results[0].floats[0]) * pairs[p].responseTokens[side];
-    }
-
-  std::vector<const Tensor *> constParams(params.begin(), params.end());
-  Optimizer optimizer(o.optimizer, constParams);
-  std::vector<Tensor> gradients;
-  for (const Tensor *p : params)
-    gradients.push_back(Tensor::zeros(DType::F32, p->shape));
-  std::unique_ptr<std::ofstream> log;
-  if (args.has("log")) {
-    log = std::make_unique<std::ofstream>(args.get("log", ""));
-    if (!*log)
-      return errorf(args.get("log", ""), ": cannot write the log");
-    *log << std::setprecision(9);
-  }
-  Progress progress;
-  int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
-  size_t next = 0;
-  int64_t skipped = 0;
-  SkipPolicy skip(o.skipSpikes);
-  double firstLoss = 0, lastLoss = 0;
-  auto start = std::chrono::steady_clock::now();
-  for (int64_t step = 0; step < o.steps; ++step) {
-    for (Tensor &g : gradients)
-      std::fill(g.floats.begin(), g.floats.end(), 0.0f);
-    double meanLoss = 0, margin = 0, chosen = 0, rejected = 0, correct = 0;
-    for (int64_t b = 0; b < o.batch; ++b) {
-      size_t p = next++ % pairs.size();
-      double policy[2];
-      std::vector<Tensor> sides[2];
-      for (int side = 0; side < 2; ++side) {
-        TESSEL_RETURN_IF_ERROR(artifact.run(
-            grads.name, {pairs[p].tokens[side], pairs[p].targets[side]},
-            sides[side]));
-        policy[side] =
-            -double(sides[side][0].floats[0]) * pairs[p].responseTokens[side];
-      }
-      DpoTerms t = dpoTerms(policy[0], policy[1], reference[p][0],
-                            reference[p][1], beta);
-      meanLoss += t.loss / o.batch;
-      margin += t.margin / o.batch;
-      chosen += t.chosenReward / o.batch;
-      rejected += t.rejectedReward / o.batch;
-      correct += t.margin > 0 ? 1.0 / o.batch : 0.0;
-      // d loss / d theta = dChosen * grad log pi_w + dRejected * grad
-      // log pi_l, and grad log pi = -n * (the returned mean-loss gradient).
-      double weight[2] = {-t.dChosen * pairs[p].responseTokens[0] / o.batch,
-                          -t.dRejected * pairs[p].responseTokens[1] / o.batch};
-      for (int side = 0; side < 2; ++side)
-        for (size_t k = 0; k < gradientAt.size(); ++k) {
-          const std::vector<float> &from = sides[side][gradientAt[k]].floats;
-          std::vector<float> &into = gradients[k].floats;
-          for (size_t e = 0; e < from.size(); ++e)
-            into[e] += static_cast<float>(weight[side] * from[e]);
-        }
-    }
-    std::vector<const Tensor *> views;
-    for (const Tensor &g : gradients)
-      views.push_back(&g);
-    double norm = globalNorm(views);
-    std::string reason = skip.check(meanLoss, norm);
-    double lr = learningRate(o.schedule, o.lr, o.warmup, o.steps, step);
-    if (reason.empty()) {
-      TESSEL_RETURN_IF_ERROR(
-          optimizer.step(params, views, lr, clipScale(norm, o.clip)));
-      skip.applied(meanLoss);
-    } else {
-      ++skipped;
-      std::fprintf(stderr, "%s: step %lld skipped: %s\n", kTool,
-                   static_cast<long long>(step + 1), reason.c_str());
-    }
-    if (step == 0)
-      firstLoss = meanLoss;
-    lastLoss = meanLoss;
-    if (log)
-      *log << "{\"step\": " << step + 1 << ", \"loss\": " << meanLoss
-           << ", \"reward_margin\": " << margin
-           << ", \"chosen_reward\": " << chosen
-           << ", \"rejected_reward\": " << rejected
-           << ", \"accuracy\": " << correct << ", \"lr\": " << lr
-           << ", \"grad_norm\": " << norm << "}\n";
-    bool final = step + 1 == o.steps;
-    if (final || (step + 1) % every == 0 || progress.onTerminal()) {
-      char line[200];
-      std::snprintf(line, sizeof line,
-                    "step %lld/%lld  dpo loss %.4f  margin %.4f  accuracy "
-                    "%.2f  lr %.2e",
-                    static_cast<long long>(step + 1),
-                    static_cast<long long>(o.steps), meanLoss, margin, correct,
-                    lr);
-      progress.show(line, final);
-    }
-  }
-  double total =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  if (log && !log->flush())
-    return errorf(args.get("log", ""), ": cannot write the log");
-  std::fprintf(stderr,
-               "%s: DPO on %zu pairs, steps 1 to %lld in %.1f s (%lld "
-               "skipped); loss %.4f -> %.4f\n",
-               kTool, pairs.size(), static_cast<long long>(o.steps), total,
-               static_cast<long long>(skipped), firstLoss, lastLoss);
-  return Status::ok();
-}
-
 /// --save and --save-adapter, from rank 0 (the parameters whole).
 Status saveTrained(const cli::ParsedArgs &args, Artifact &artifact) {
   if (args.has("save")) {
@@ -816,7 +567,7 @@ Status saveTrained(const cli::ParsedArgs &args, Artifact &artifact) {
 }
 
 Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
-  Options o;
+  TrainOptions o;
   TESSEL_RETURN_IF_ERROR(parseOptions(args, o));
   TESSEL_RETURN_IF_ERROR(args.getInt("log-every", o.logEvery));
   if (o.logEvery < 0)
@@ -1066,7 +817,7 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
            << ", \"lr\": " << lr << ", \"grad_norm\": " << norm
            << ", \"skipped\": " << (reason.empty() ? "false" : "true") << "}\n";
     bool final = step + 1 == last;
-    if (lead && (final || (step + 1) % every == 0 || progress.onTerminal())) {
+    if (lead && progress.due(step, last, every)) {
       char line[200];
       std::snprintf(line, sizeof line,
                     "step %lld/%lld  loss %.4f  lr %.2e  grad norm %.3f  "

@@ -1,0 +1,81 @@
+//===- TrainLoop.h - what tessel-run train's objectives share ---*- C++ -*-===//
+//
+// The options of a training run, its progress line, the text encoder, and
+// the objectives beside next-token prediction (Train.cpp): DPO
+// (TrainDpo.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSEL_TOOLS_TESSEL_RUN_TRAINLOOP_H
+#define TESSEL_TOOLS_TESSEL_RUN_TRAINLOOP_H
+
+#include "runtime/Artifact.h"
+#include "runtime/train/Optimizer.h"
+#include "tools/common/CommandLine.h"
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace tessel::run {
+
+/// tessel-run train's options, checked (Train.cpp parses them).
+struct TrainOptions {
+  int64_t steps = 100, batch = 8, seq = 64, warmup = 0, logEvery = 0;
+  int64_t checkpointEvery = 0, stopAfter = 0;
+  double lr = 1e-3, clip = 0.0, skipSpikes = 0.0;
+  train::ScheduleKind schedule = train::ScheduleKind::Constant;
+  train::OptimizerOptions optimizer;
+  /// Dropout's seed: with the step, it decides every mask (tessel.dropout).
+  uint64_t dropoutSeed = 0;
+  /// ZeRO stage (-1: not given), micro-batches per step, and how long a
+  /// collective may take.
+  int64_t zero = -1, accumulate = 1;
+  double commTimeout = 300;
+};
+
+/// One progress line: redrawn in place on a terminal, one line per step
+/// (every --log-every) when stderr is a file or a pipe.
+class Progress {
+public:
+  Progress() : terminal(isatty(fileno(stderr))) {}
+  bool onTerminal() const { return terminal; }
+  /// Whether step `step` (0-based) of a run ending at `last` shows a line.
+  bool due(int64_t step, int64_t last, int64_t every) const {
+    return step + 1 == last || (step + 1) % every == 0 || terminal;
+  }
+  void show(const std::string &line, bool last) {
+    if (terminal) {
+      std::fprintf(stderr, "\r%-100s%s", line.c_str(), last ? "\n" : "");
+    } else {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+  }
+
+private:
+  bool terminal;
+};
+
+/// Text to token ids.
+using Encoder =
+    std::function<Status(const std::string &, std::vector<int64_t> &)>;
+
+/// The encoder of `tokenizer` (a path; the model's vocabulary must hold
+/// it), or, when empty, one token per byte for a model of 256 tokens;
+/// `where` names the data in messages.
+Status makeEncoder(const std::string &tokenizer, const Artifact &artifact,
+                   const std::string &where, Encoder &encode);
+
+/// tessel-run train --objective dpo (TrainDpo.cpp): `params` and their
+/// gradients' results in `grads` (gradientAt) as Train.cpp found them.
+Status trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
+                Artifact &artifact, const EntryPoint &grads,
+                const std::vector<Tensor *> &params,
+                const std::vector<size_t> &gradientAt);
+
+} // namespace tessel::run
+
+#endif // TESSEL_TOOLS_TESSEL_RUN_TRAINLOOP_H
