@@ -476,14 +476,15 @@ cli::CommandSpec run::trainCommand() {
             "(default: off; non-finite losses and gradients always skip)"},
            {"save", "FILE.safetensors",
             "Write the trained parameters (by their checkpoint names)"},
-           {"checkpoint", "FILE.safetensors",
+           {"checkpoint", "FILE.safetensors|DIR",
             "Write a checkpoint (parameters, optimizer state, step, data "
             "position) here, atomically, at the end and every "
-            "--checkpoint-every steps"},
+            "--checkpoint-every steps (a directory of one file per rank "
+            "at --zero 1-3 on several ranks)"},
            {"checkpoint-every", "N", "Steps between checkpoints"},
-           {"resume", "FILE.safetensors",
-            "Continue the run a --checkpoint file stopped (same model, "
-            "optimizer and data)"},
+           {"resume", "FILE.safetensors|DIR",
+            "Continue the run a --checkpoint stopped (same model, optimizer "
+            "and data; a sharded one on any number of ranks)"},
            {"stop-after", "N",
             "Stop after step N (the schedule still spans --steps): a run to "
             "--resume later"},
