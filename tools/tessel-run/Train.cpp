@@ -507,11 +507,21 @@ cli::CommandSpec run::trainCommand() {
             "Seed of the dropout masks of a model with dropout (default 0; "
             "with the step it decides every mask; a checkpoint keeps it)"},
            {"objective", "NAME",
-            "lm (next-token prediction on --data text or .npy; the default) "
-            "or dpo (Direct Preference Optimization on --data "
-            "prefs.jsonl: {\"prompt\", \"chosen\", \"rejected\"} per "
-            "line)"},
-           {"beta", "X", "DPO's beta (default 0.1)"},
+            "lm (next-token prediction on --data text or .npy; the default), "
+            "dpo (Direct Preference Optimization on --data prefs.jsonl: "
+            "{\"prompt\", \"chosen\", \"rejected\"} per line) or grpo "
+            "(sampled completions of --data's prompts, one per line, "
+            "rewarded by --reward-tokens, group-relative advantages)"},
+           {"beta", "X",
+            "DPO's beta (default 0.1); GRPO's KL coefficient (default "
+            "0.04)"},
+           {"group", "G", "GRPO: completions sampled per prompt (default 4)"},
+           {"reward-tokens", "TEXT",
+            "GRPO's scripted reward: the share of a completion's tokens "
+            "that are among TEXT's"},
+           {"max-new-tokens", "N", "GRPO: tokens per completion (default 16)"},
+           {"temperature", "X", "GRPO: sampling temperature (default 1)"},
+           {"sample-seed", "N", "GRPO: the sampler's seed (default 0)"},
            {"zero", "S",
             "Data parallel over the ranks of mpirun -np N tessel-run train "
             "...: ZeRO stage 0 (gradients all-reduced; the default under "
@@ -641,21 +651,27 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
   }
 
   std::string objective = args.get("objective", "lm");
-  if (objective == "dpo") {
+  if (objective == "dpo" || objective == "grpo") {
     for (const char *option :
          {"zero", "accumulate", "checkpoint", "resume", "plot", "stop-after"})
       if (args.has(option))
-        return errorf("--objective dpo does not take --", option);
+        return errorf("--objective ", objective, " does not take --", option);
     if (ranks > 1)
-      return errorf("--objective dpo runs in one process");
-    TESSEL_RETURN_IF_ERROR(
-        trainDpo(args, o, artifact, *grads, params, gradientAt));
+      return errorf("--objective ", objective, " runs in one process");
+    if (objective == "dpo")
+      TESSEL_RETURN_IF_ERROR(
+          trainDpo(args, o, artifact, *grads, params, gradientAt));
+    else
+      TESSEL_RETURN_IF_ERROR(
+          trainGrpo(args, o, artifact, *grads, params, gradientAt));
     return saveTrained(args, artifact);
   }
   if (objective != "lm")
-    return errorf("--objective must be lm or dpo, got '", objective, "'");
-  if (args.has("beta"))
-    return errorf("--beta is DPO's: give --objective dpo");
+    return errorf("--objective must be lm, dpo or grpo, got '", objective, "'");
+  for (const char *option : {"beta", "group", "reward-tokens", "max-new-tokens",
+                             "temperature", "sample-seed"})
+    if (args.has(option))
+      return errorf("--", option, " applies to --objective dpo or grpo");
 
   TrainingData data;
   std::string dataPath = args.get("data", "");

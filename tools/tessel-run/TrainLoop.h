@@ -2,7 +2,7 @@
 //
 // The options of a training run, its progress line, the text encoder, and
 // the objectives beside next-token prediction (Train.cpp): DPO
-// (TrainDpo.cpp).
+// (TrainDpo.cpp) and GRPO (TrainGrpo.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -75,6 +75,12 @@ Status trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
                 Artifact &artifact, const EntryPoint &grads,
                 const std::vector<Tensor *> &params,
                 const std::vector<size_t> &gradientAt);
+
+/// tessel-run train --objective grpo (TrainGrpo.cpp): the same.
+Status trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
+                 Artifact &artifact, const EntryPoint &grads,
+                 const std::vector<Tensor *> &params,
+                 const std::vector<size_t> &gradientAt);
 
 } // namespace tessel::run
 

@@ -1,12 +1,15 @@
-//===- DpoTest.cpp - DPO's loss against its closed form -------------------===//
+//===- AlignmentTest.cpp - DPO's loss, GRPO's advantages ------------------===//
 //
-// Fixed log-probabilities against values computed by hand from
+// DPO: fixed log-probabilities against values computed by hand from
 // -log sigmoid(beta [(pi_w - ref_w) - (pi_l - ref_l)]), and the
-// derivatives against central differences of the loss.
+// derivatives against central differences of the loss. GRPO: group
+// advantages against hand values (mean 0, variance 1 per group, 0 for a
+// group of equal rewards).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/train/Dpo.h"
+#include "runtime/train/Grpo.h"
 
 #include <gtest/gtest.h>
 
@@ -45,6 +48,28 @@ TEST(Dpo, DerivativesMatchDifferences) {
       EXPECT_NEAR(t.dChosen, dw, 1e-8);
       EXPECT_NEAR(t.dRejected, dl, 1e-8);
     }
+}
+
+} // namespace
+
+namespace {
+
+TEST(Grpo, GroupAdvantages) {
+  // Group 1: rewards 1, 2, 3, 4 (mean 2.5, population std sqrt(1.25));
+  // group 2 all equal: advantages 0.
+  std::vector<double> a =
+      groupAdvantages({1, 2, 3, 4, 0.5, 0.5, 0.5, 0.5}, 4, 0.0);
+  double s = std::sqrt(1.25);
+  EXPECT_NEAR(a[0], -1.5 / s, 1e-12);
+  EXPECT_NEAR(a[1], -0.5 / s, 1e-12);
+  EXPECT_NEAR(a[2], 0.5 / s, 1e-12);
+  EXPECT_NEAR(a[3], 1.5 / s, 1e-12);
+  for (int i = 4; i < 8; ++i)
+    EXPECT_EQ(a[i], 0.0);
+  // Normalized: mean 0, population variance 1 (up to eps).
+  std::vector<double> b = groupAdvantages({3, -1, 7}, 3);
+  EXPECT_NEAR(b[0] + b[1] + b[2], 0.0, 1e-12);
+  EXPECT_NEAR((b[0] * b[0] + b[1] * b[1] + b[2] * b[2]) / 3, 1.0, 1e-6);
 }
 
 } // namespace

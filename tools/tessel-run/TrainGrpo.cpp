@@ -1,0 +1,261 @@
+//===- TrainGrpo.cpp - tessel-run train --objective grpo ------------------===//
+//
+// Reinforcement learning from a scripted reward with group-relative
+// advantages (runtime/train/Grpo.h). Each step, for each of --batch
+// prompts: G completions sampled from the policy (the decode entry point,
+// at --temperature); each scored by the reward, the fraction of its tokens
+// that are among --reward-tokens, minus beta times its KL divergence from
+// the reference (sum over its tokens of log pi - log ref, the reference
+// being the starting parameters); advantages normalized within the group;
+// then one update on
+//
+//   loss = -1/(B G) sum_i A_i (1/n_i) sum_t log pi(y_it | x, y_i<t)
+//
+// whose gradient is 1/(B G) sum_i A_i d CE_i / d theta, CE_i the mean
+// token loss grads returns for completion i (prompt targets -100): one
+// grads call per completion. One update per rollout (GRPO with mu = 1), so
+// the probability ratio is 1 and the clipped surrogate is this loss.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Files.h"
+#include "runtime/Generator.h"
+#include "runtime/train/Grpo.h"
+#include "tools/tessel-run/TrainLoop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <set>
+
+using namespace tessel;
+using namespace tessel::train;
+using namespace tessel::run;
+
+namespace {
+
+constexpr const char *kTool = "tessel-run";
+
+/// Prompt + completion as inputs and targets, the prompt's targets -100.
+void sequenceTensors(const std::vector<int64_t> &all, size_t prompt,
+                     Tensor &tokens, Tensor &targets) {
+  int64_t n = int64_t(all.size()) - 1;
+  tokens = Tensor::zeros(DType::I64, {1, n});
+  targets = Tensor::zeros(DType::I64, {1, n});
+  for (int64_t i = 0; i < n; ++i) {
+    tokens.ints[i] = all[i];
+    targets.ints[i] = i + 1 >= int64_t(prompt) ? all[i + 1] : -100;
+  }
+}
+
+} // namespace
+
+Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
+                      Artifact &artifact, const EntryPoint &grads,
+                      const std::vector<Tensor *> &params,
+                      const std::vector<size_t> &gradientAt) {
+  int64_t group = 4, maxNew = 16;
+  double beta = 0.04, temperature = 1.0;
+  uint64_t sampleSeed = 0;
+  TESSEL_RETURN_IF_ERROR(args.getInt("group", group));
+  TESSEL_RETURN_IF_ERROR(args.getInt("max-new-tokens", maxNew));
+  TESSEL_RETURN_IF_ERROR(args.getDouble("beta", beta));
+  TESSEL_RETURN_IF_ERROR(args.getDouble("temperature", temperature));
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("sample-seed", sampleSeed));
+  if (group < 2 || group > 4096)
+    return errorf("--group must be in [2, 4096], got ", group);
+  if (maxNew < 1 || maxNew > 65536)
+    return errorf("--max-new-tokens must be in [1, 65536], got ", maxNew);
+  if (!(beta >= 0) || !std::isfinite(beta))
+    return errorf("--beta must be >= 0, got ", beta);
+  if (!(temperature > 0) || !std::isfinite(temperature))
+    return errorf("--temperature must be positive for sampling, got ",
+                  temperature);
+  if (!args.has("reward-tokens"))
+    return errorf("--objective grpo needs --reward-tokens TEXT (the reward: "
+                  "the share of a completion's tokens among TEXT's)");
+  if (grads.inputs.size() != 2)
+    return errorf("--objective grpo needs a model without dropout (the "
+                  "log-probabilities must not depend on a mask)");
+  const EntryPoint *loss = artifact.entry(EntryPointKind::Loss);
+  if (!loss)
+    return errorf(args.positional(), ": has no loss entry point");
+
+  // Prompts, one per line, and the rewarded tokens.
+  std::string path = args.get("data", ""), text;
+  TESSEL_RETURN_IF_ERROR(readFile(path, text));
+  Encoder encode;
+  TESSEL_RETURN_IF_ERROR(makeEncoder(
+      args.get("tokenizer", artifact.tokenizerPath()), artifact, path, encode));
+  std::vector<std::vector<int64_t>> prompts;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = std::min(text.find('\n', start), text.size());
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string::npos)
+      continue;
+    std::vector<int64_t> ids;
+    TESSEL_RETURN_IF_ERROR(encode(line, ids));
+    if (artifact.maxPositions() &&
+        int64_t(ids.size()) + maxNew > artifact.maxPositions())
+      return errorf(path, ": a prompt of ", ids.size(), " tokens plus ", maxNew,
+                    " new ones is longer than the model's ",
+                    artifact.maxPositions(), " positions");
+    Tensor check = Tensor::zeros(DType::I64, {int64_t(ids.size())});
+    check.ints = ids;
+    TESSEL_RETURN_IF_ERROR(artifact.checkTokenIds(check));
+    prompts.push_back(std::move(ids));
+  }
+  if (prompts.empty())
+    return errorf(path, ": no prompts (one per line)");
+  std::vector<int64_t> rewardIds;
+  TESSEL_RETURN_IF_ERROR(encode(args.get("reward-tokens", ""), rewardIds));
+  std::set<int64_t> rewarded(rewardIds.begin(), rewardIds.end());
+  if (rewarded.empty())
+    return errorf("--reward-tokens is empty");
+
+  // The reference: the trained parameters as they start.
+  std::vector<std::vector<float>> reference;
+  for (const Tensor *p : params)
+    reference.push_back(p->floats);
+  auto swapReference = [&] {
+    for (size_t k = 0; k < params.size(); ++k)
+      params[k]->floats.swap(reference[k]);
+  };
+
+  std::vector<const Tensor *> constParams(params.begin(), params.end());
+  Optimizer optimizer(o.optimizer, constParams);
+  std::vector<Tensor> gradients;
+  for (const Tensor *p : params)
+    gradients.push_back(Tensor::zeros(DType::F32, p->shape));
+  std::unique_ptr<std::ofstream> log;
+  if (args.has("log")) {
+    log = std::make_unique<std::ofstream>(args.get("log", ""));
+    if (!*log)
+      return errorf(args.get("log", ""), ": cannot write the log");
+    *log << std::setprecision(9);
+  }
+  GenerateOptions generate;
+  generate.maxNewTokens = maxNew;
+  generate.sampling.temperature = temperature;
+  generate.vocabLimit = artifact.vocabSize();
+
+  Progress progress;
+  int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
+  size_t next = 0;
+  double firstReward = 0, lastReward = 0;
+  std::vector<Tensor> results;
+  auto begin = std::chrono::steady_clock::now();
+  for (int64_t step = 0; step < o.steps; ++step) {
+    for (Tensor &g : gradients)
+      std::fill(g.floats.begin(), g.floats.end(), 0.0f);
+    double meanReward = 0, meanKl = 0, objective = 0;
+    const double samples = double(o.batch * group);
+    for (int64_t b = 0; b < o.batch; ++b) {
+      const std::vector<int64_t> &prompt = prompts[next++ % prompts.size()];
+      // G completions of the prompt, each row sampled with its own seed.
+      Tensor rows = Tensor::zeros(DType::I64, {group, int64_t(prompt.size())});
+      for (int64_t g = 0; g < group; ++g)
+        std::copy(prompt.begin(), prompt.end(),
+                  rows.ints.begin() + g * prompt.size());
+      generate.seed = sampleSeed + uint64_t(step * o.batch + b) * group;
+      Generator generator(artifact, nullptr, generate);
+      TESSEL_RETURN_IF_ERROR(generator.run(
+          rows, [](int64_t, int64_t, bool &) { return Status::ok(); }));
+      std::vector<Tensor> tokens(group), targets(group);
+      std::vector<double> reward(group), kl(group), count(group);
+      for (int64_t g = 0; g < group; ++g) {
+        const std::vector<int64_t> &all = generator.sequences()[g];
+        sequenceTensors(all, prompt.size(), tokens[g], targets[g]);
+        count[g] = double(all.size() - prompt.size());
+        double hits = 0;
+        for (size_t t = prompt.size(); t < all.size(); ++t)
+          hits += rewarded.count(all[t]) ? 1.0 : 0.0;
+        reward[g] = count[g] > 0 ? hits / count[g] : 0.0;
+      }
+      // log pi - log ref summed over each completion: n (CE_ref - CE_pi).
+      std::vector<double> policyLoss(group), referenceLoss(group);
+      for (int64_t g = 0; g < group; ++g) {
+        TESSEL_RETURN_IF_ERROR(
+            artifact.run(loss->name, {tokens[g], targets[g]}, results));
+        policyLoss[g] = results[0].floats[0];
+      }
+      swapReference();
+      for (int64_t g = 0; g < group; ++g) {
+        Status s = artifact.run(loss->name, {tokens[g], targets[g]}, results);
+        if (!s.isOk()) {
+          swapReference();
+          return s;
+        }
+        referenceLoss[g] = results[0].floats[0];
+      }
+      swapReference();
+      std::vector<double> shaped(group);
+      for (int64_t g = 0; g < group; ++g) {
+        kl[g] = count[g] * (referenceLoss[g] - policyLoss[g]);
+        shaped[g] = reward[g] - beta * kl[g];
+        meanReward += reward[g] / samples;
+        meanKl += (count[g] > 0 ? kl[g] / count[g] : 0.0) / samples;
+      }
+      std::vector<double> advantage = groupAdvantages(shaped, size_t(group));
+      for (int64_t g = 0; g < group; ++g) {
+        if (advantage[g] == 0.0)
+          continue;
+        TESSEL_RETURN_IF_ERROR(
+            artifact.run(grads.name, {tokens[g], targets[g]}, results));
+        // -A (1/n) sum log pi = A * CE: its gradient is A dCE.
+        objective += advantage[g] * results[0].floats[0] / samples;
+        double weight = advantage[g] / samples;
+        for (size_t k = 0; k < gradientAt.size(); ++k) {
+          const std::vector<float> &from = results[gradientAt[k]].floats;
+          std::vector<float> &into = gradients[k].floats;
+          for (size_t e = 0; e < from.size(); ++e)
+            into[e] += static_cast<float>(weight * from[e]);
+        }
+      }
+    }
+    std::vector<const Tensor *> views;
+    for (const Tensor &g : gradients)
+      views.push_back(&g);
+    double norm = globalNorm(views);
+    double lr = learningRate(o.schedule, o.lr, o.warmup, o.steps, step);
+    if (std::isfinite(norm))
+      TESSEL_RETURN_IF_ERROR(
+          optimizer.step(params, views, lr, clipScale(norm, o.clip)));
+    else
+      std::fprintf(stderr, "%s: step %lld skipped: a gradient is not finite\n",
+                   kTool, static_cast<long long>(step + 1));
+    if (step == 0)
+      firstReward = meanReward;
+    lastReward = meanReward;
+    if (log)
+      *log << "{\"step\": " << step + 1 << ", \"reward\": " << meanReward
+           << ", \"kl\": " << meanKl << ", \"loss\": " << objective
+           << ", \"lr\": " << lr << ", \"grad_norm\": " << norm << "}\n";
+    if (progress.due(step, o.steps, every)) {
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "step %lld/%lld  reward %.4f  kl %.4f  lr %.2e  grad "
+                    "norm %.3f",
+                    static_cast<long long>(step + 1),
+                    static_cast<long long>(o.steps), meanReward, meanKl, lr,
+                    norm);
+      progress.show(line, step + 1 == o.steps);
+    }
+  }
+  double total =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+          .count();
+  if (log && !log->flush())
+    return errorf(args.get("log", ""), ": cannot write the log");
+  std::fprintf(stderr,
+               "%s: GRPO on %zu prompts, %lld completions per prompt, steps "
+               "1 to %lld in %.1f s; mean reward %.4f -> %.4f\n",
+               kTool, prompts.size(), static_cast<long long>(group),
+               static_cast<long long>(o.steps), total, firstReward, lastReward);
+  return Status::ok();
+}
