@@ -329,26 +329,50 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
      << "  (one tile's logits and running state, independent of S)\n";
   if (s.zeroRanks > 0) {
     int n = s.zeroRanks;
-    double psi = double(s.totalParameters);
+    // With LoRA the base is frozen: gradients and optimizer state exist for
+    // the adapters only (the formulas' labels are then the full model's).
+    double psi = double(s.totalParameters + s.loraParameters);
+    double trained = c.lora.enabled() ? double(s.loraParameters) : psi;
     os << "training state per rank, ZeRO over " << n << " rank"
-       << (n == 1 ? "" : "s") << " (Psi = " << withCommas(s.totalParameters)
-       << " parameters):\n"
+       << (n == 1 ? "" : "s")
+       << " (Psi = " << withCommas(s.totalParameters + s.loraParameters)
+       << " parameters";
+    if (c.lora.enabled())
+      os << "; LoRA: gradients and optimizer state for the Psi_t = "
+         << withCommas(s.loraParameters) << " trained ones only";
+    os << "):\n"
        << "  stage  mixed-precision Adam (paper)      f32 Adam/AdamW "
           "(tessel-run train)\n";
     const char *paper[] = {"16Psi", "4Psi + 12Psi/N", "2Psi + 14Psi/N",
                            "16Psi/N"};
     const char *f32[] = {"16Psi", "8Psi + 8Psi/N", "4Psi + 12Psi/N", "16Psi/N"};
+    // LoRA: Psi_t trained parameters of Psi.
+    const char *paperLora[] = {"2Psi + 14Psi_t", "2Psi + 2Psi_t + 12Psi_t/N",
+                               "2Psi + 14Psi_t/N", "2Psi/N + 14Psi_t/N"};
+    const char *f32Lora[] = {"4Psi + 12Psi_t", "4Psi + 4Psi_t + 8Psi_t/N",
+                             "4Psi + 12Psi_t/N", "4Psi/N + 12Psi_t/N"};
+    if (c.lora.enabled())
+      for (int i = 0; i < 4; ++i)
+        paper[i] = paperLora[i], f32[i] = f32Lora[i];
     for (int stage = 0; stage <= 3; ++stage) {
       char line[200];
-      std::snprintf(line, sizeof(line), "  %s%-4d %-15s %14s   %-15s %14s\n",
-                    stage == s.zeroStage ? "*" : " ", stage, paper[stage],
-                    bytes(dist::paperMixedAdam(stage, psi, n).total()).c_str(),
-                    f32[stage],
-                    bytes(dist::f32Training(stage, psi, n, 8).total()).c_str());
+      int width = c.lora.enabled() ? 25 : 15;
+      std::snprintf(
+          line, sizeof(line), "  %s%-4d %-*s %14s   %-*s %14s\n",
+          stage == s.zeroStage ? "*" : " ", stage, width, paper[stage],
+          bytes(dist::paperMixedAdam(stage, psi, n, trained).total()).c_str(),
+          width, f32[stage],
+          bytes(dist::f32Training(stage, psi, n, 8, trained).total()).c_str());
       os << line;
     }
-    os << "  communication per step: 2Psi at stages 0-2, 3Psi at stage 3 "
-          "(tessel-run gathers the whole model once per step: 2Psi)\n";
+    if (c.lora.enabled())
+      os << "  communication per step: 2Psi_t (the adapters' gradients and "
+            "updates); tessel-run shards the trained parameters only, so a "
+            "frozen base stays whole on every rank (4Psi, not 4Psi/N, at "
+            "stage 3)\n";
+    else
+      os << "  communication per step: 2Psi at stages 0-2, 3Psi at stage 3 "
+            "(tessel-run gathers the whole model once per step: 2Psi)\n";
   }
   return os.str();
 }
@@ -412,14 +436,19 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
       {"bytes_per_layer", s.attentionWorkingBytesPerLayer},
       {"tile_bytes_per_thread", s.attentionTileBytesPerThread}};
   if (s.zeroRanks > 0) {
-    double psi = double(s.totalParameters);
-    nlohmann::ordered_json zero = {{"ranks", s.zeroRanks},
-                                   {"parameters", s.totalParameters}};
+    double psi = double(s.totalParameters + s.loraParameters);
+    double trained = c.lora.enabled() ? double(s.loraParameters) : psi;
+    nlohmann::ordered_json zero = {
+        {"ranks", s.zeroRanks},
+        {"parameters", s.totalParameters + s.loraParameters},
+        {"trained_parameters", int64_t(trained)}};
     if (s.zeroStage >= 0)
       zero["stage"] = s.zeroStage;
     for (int stage = 0; stage <= 3; ++stage) {
-      dist::ZeroMemory paper = dist::paperMixedAdam(stage, psi, s.zeroRanks);
-      dist::ZeroMemory f32 = dist::f32Training(stage, psi, s.zeroRanks, 8);
+      dist::ZeroMemory paper =
+          dist::paperMixedAdam(stage, psi, s.zeroRanks, trained);
+      dist::ZeroMemory f32 =
+          dist::f32Training(stage, psi, s.zeroRanks, 8, trained);
       zero["stages"].push_back(
           {{"stage", stage},
            {"mixed_precision_adam_bytes", paper.total()},
@@ -428,7 +457,7 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
             {{"parameters", f32.parameters},
              {"gradients", f32.gradients},
              {"optimizer", f32.optimizer}}},
-           {"communication_elements", dist::paperVolume(stage, psi)}});
+           {"communication_elements", dist::paperVolume(stage, trained)}});
     }
     j["zero"] = zero;
   }

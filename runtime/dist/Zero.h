@@ -71,30 +71,34 @@ struct ZeroMemory {
 /// parameter takes `paramBytes`, its gradient `gradBytes` and its optimizer
 /// state `stateBytes` (the paper's K). Stage 1 shards the state, 2 also the
 /// gradients, 3 also the parameters.
+/// With `trained` < psi (a frozen base under LoRA), gradients and
+/// optimizer state exist for the trained parameters only.
 inline ZeroMemory zeroMemory(int stage, double psi, int ranks,
                              double paramBytes, double gradBytes,
-                             double stateBytes) {
-  double shard = psi / ranks;
+                             double stateBytes, double trained = -1) {
+  if (trained < 0)
+    trained = psi;
   ZeroMemory m;
-  m.parameters = paramBytes * (stage >= 3 ? shard : psi);
-  m.gradients = gradBytes * (stage >= 2 ? shard : psi);
-  m.optimizer = stateBytes * (stage >= 1 ? shard : psi);
+  m.parameters = paramBytes * (stage >= 3 ? psi / ranks : psi);
+  m.gradients = gradBytes * (stage >= 2 ? trained / ranks : trained);
+  m.optimizer = stateBytes * (stage >= 1 ? trained / ranks : trained);
   return m;
 }
 
 /// The paper's mixed-precision Adam: f16 parameters and gradients, f32
 /// master weights, momentum and variance (K = 12): 16Ψ at stage 0,
 /// 4Ψ + 12Ψ/N at 1, 2Ψ + 14Ψ/N at 2, 16Ψ/N at 3.
-inline ZeroMemory paperMixedAdam(int stage, double psi, int ranks) {
-  return zeroMemory(stage, psi, ranks, 2, 2, 12);
+inline ZeroMemory paperMixedAdam(int stage, double psi, int ranks,
+                                 double trained = -1) {
+  return zeroMemory(stage, psi, ranks, 2, 2, 12, trained);
 }
 
 /// Tessel's f32 training: f32 parameters (the master weights) and
 /// gradients, and the optimizer's f32 state per parameter: 8 bytes for
 /// Adam and AdamW, 4 for SGD with momentum, 0 without.
 inline ZeroMemory f32Training(int stage, double psi, int ranks,
-                              double stateBytes) {
-  return zeroMemory(stage, psi, ranks, 4, 4, stateBytes);
+                              double stateBytes, double trained = -1) {
+  return zeroMemory(stage, psi, ranks, 4, 4, stateBytes, trained);
 }
 
 /// Elements a step moves, in the paper's units: 2Ψ at stages 0-2
