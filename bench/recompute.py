@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 
+from shapes import gpt_family
+
 import numpy as np
 
 
@@ -50,16 +52,7 @@ def main():
     schedules = args.schedules.split(",")
 
     tmp = tempfile.mkdtemp(prefix="tessel-recompute-")
-    model = {
-        "format": "tessel", "name": "bench-gpt", "vocab_size": 256,
-        "hidden_size": args.hidden, "num_layers": args.layers,
-        "max_positions": max(args.seq, 64), "tie_embeddings": True,
-        "attention": {"kind": "mha", "heads": max(1, args.hidden // 64),
-                      "bias": True},
-        "position": {"kind": "learned"},
-        "norm": {"kind": "layer", "placement": "pre"},
-        "mlp": {"kind": "gelu", "hidden": 4 * args.hidden, "bias": True},
-    }
+    model = gpt_family("bench-gpt", args.layers, args.hidden, args.seq)
     path = os.path.join(tmp, "model.json")
     json.dump(model, open(path, "w"))
     stats = json.loads(run([tesselc, path, "--stats=json", "--stats-batch",

@@ -1,6 +1,7 @@
 """What the benchmarks measure, shared by the scripts of bench/: the example
-models of the forward-pass benchmarks and the attention layer of the
-attention benchmarks."""
+models of the forward-pass benchmarks, the attention layer of the
+attention benchmarks, and the GPT-2-family definition the training
+benchmarks write."""
 
 EXAMPLES = ["tiny-gpt", "tiny-llama", "tiny-mla", "tiny-mqa-alibi",
             "tiny-t5bias-batchnorm", "tiny-sinusoidal-postnorm"]
@@ -16,3 +17,18 @@ def attention_ir(causal):
     return (f"func.func @attn(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
             f"  %o = tessel.attention %q, %k, %v{attrs} : {t}, {t}, {t} -> {t}\n"
             f"  return %o : {t}\n}}\n")
+
+
+def gpt_family(name, layers, hidden, seq):
+    """A Tessel-format GPT-2-family model: learned positions, pre-LayerNorm,
+    GELU MLP of 4 x hidden, vocabulary 256, tied embeddings, heads of 64."""
+    return {
+        "format": "tessel", "name": name, "vocab_size": 256,
+        "hidden_size": hidden, "num_layers": layers,
+        "max_positions": max(seq, 64), "tie_embeddings": True,
+        "attention": {"kind": "mha", "heads": max(1, hidden // 64),
+                      "bias": True},
+        "position": {"kind": "learned"},
+        "norm": {"kind": "layer", "placement": "pre"},
+        "mlp": {"kind": "gelu", "hidden": 4 * hidden, "bias": True},
+    }

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+from shapes import gpt_family
+
 
 def run(command, env):
     r = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -47,16 +49,7 @@ def main():
     tesselc = os.path.join(args.build, "bin", "tesselc")
     tessel_run = os.path.join(args.build, "bin", "tessel-run")
     tmp = tempfile.mkdtemp(prefix="tessel-zero-")
-    model = {
-        "format": "tessel", "name": "bench-zero", "vocab_size": 256,
-        "hidden_size": args.hidden, "num_layers": args.layers,
-        "max_positions": max(args.seq, 64), "tie_embeddings": True,
-        "attention": {"kind": "mha", "heads": max(1, args.hidden // 64),
-                      "bias": True},
-        "position": {"kind": "learned"},
-        "norm": {"kind": "layer", "placement": "pre"},
-        "mlp": {"kind": "gelu", "hidden": 4 * args.hidden, "bias": True},
-    }
+    model = gpt_family("bench-zero", args.layers, args.hidden, args.seq)
     definition = os.path.join(tmp, "model.json")
     with open(definition, "w") as f:
         json.dump(model, f)
@@ -92,6 +85,9 @@ def main():
                                  if "holds" in l or "per step:" in l]
             seconds = float(re.search(r"steps 1 to \d+ in ([0-9.]+) s",
                                       err).group(1))
+            if seconds == 0:
+                sys.exit(f"{name}: the run took under 0.05 s (its clock's "
+                         "resolution is 0.1 s): raise --steps")
             times[name].append(seconds / args.steps)
     tokens = args.batch * args.seq
     print(f"model: {args.layers} layers, hidden {args.hidden}, vocab 256; "
