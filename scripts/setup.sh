@@ -9,13 +9,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# openssh-client: Open MPI's launcher refuses to start, even for ranks on
+# this machine, without an rsh agent (a Recommends, which
+# --no-install-recommends leaves out).
 PACKAGES=(
   cmake ninja-build ccache gcc g++ lld binutils git
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   nlohmann-json3-dev libgtest-dev python3 python3-numpy libomp5-14
   pkg-config libpcre2-dev libsentencepiece-dev sentencepiece nodejs
   libcpp-httplib-dev curl libasan8 libubsan1 libopenmpi-dev openmpi-bin
-  clang libclang-rt-14-dev
+  openssh-client clang libclang-rt-14-dev
 )
 
 # Installs the packages given that are not installed yet.

@@ -59,6 +59,23 @@ def read_safetensors(path):
     return out, header.get("__metadata__", {})
 
 
+def children(pid):
+    """The processes whose parent is `pid`, from /proc (no procps)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                # pid (comm) state ppid ...: comm may hold spaces.
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return sorted(found)
+
+
 def fail(message):
     sys.exit(f"FAIL: {message}")
 
@@ -216,9 +233,7 @@ def main():
                 proc.kill()
                 fail(f"{how}: no checkpoint was written")
             time.sleep(0.1)
-        ranks = [int(x) for x in subprocess.run(
-            ["pgrep", "-P", str(proc.pid)], capture_output=True,
-            text=True).stdout.split()]
+        ranks = children(proc.pid)
         if len(ranks) != 2:
             proc.kill()
             fail(f"{how}: mpirun has {len(ranks)} children, not 2 ranks")
