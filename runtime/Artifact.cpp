@@ -672,11 +672,11 @@ Status Artifact::loadParameters(const std::string &weights,
 
 Status Artifact::loadParameters(const SafetensorsFile &file,
                                 const std::string &weights,
-                                const uint64_t *seed) {
+                                const uint64_t *seed,
+                                const std::set<std::string> &later) {
   values.clear();
   halfValues.clear();
   seeded = 0;
-  seededNames.clear();
   size_t fromFile = 0;
   for (const ParameterSpec &p : params) {
     const TensorSpec &spec = p.tensor;
@@ -693,11 +693,12 @@ Status Artifact::loadParameters(const SafetensorsFile &file,
         return errorf(weights, ": tensor ", stored, ": expected shape ",
                       formatShape(spec.shape), ", got ", formatShape(t.shape));
       ++fromFile;
+    } else if (later.count(spec.name)) {
+      t = Tensor::zeros(DType::F32, spec.shape);
     } else if (seed) {
       t = Tensor::zeros(DType::F32, spec.shape);
       TESSEL_RETURN_IF_ERROR(initialize(t, p.init, *seed, spec.name));
       ++seeded;
-      seededNames.push_back(spec.name);
     } else {
       return errorf(weights.empty() ? std::string("parameters") : weights,
                     ": no tensor named ", spec.name,

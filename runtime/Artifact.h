@@ -40,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -148,10 +149,6 @@ public:
   Status checkTokenIds(const Tensor &ids) const;
   /// How many parameters the last loadParameters initialized from the seed.
   size_t seededParameters() const { return seeded; }
-  /// Their names.
-  const std::vector<std::string> &seededParameterNames() const {
-    return seededNames;
-  }
   size_t parameterCount() const { return params.size(); }
   /// The tokenizer the artifact carries (a file or directory path), or "".
   std::string tokenizerPath() const {
@@ -170,9 +167,12 @@ public:
   /// none), else, when `seed` is given, from its initializer. Names follow
   /// the checkpoint's; GPT-2 names are also found without "transformer.".
   Status loadParameters(const std::string &weights, const uint64_t *seed);
-  /// The same from an open file (`weights` names it in messages).
+  /// The same from an open file (`weights` names it in messages);
+  /// parameters named in `later`, which another source fills next (LoRA's
+  /// adapters from --adapter), are zeros when the file lacks them.
   Status loadParameters(const SafetensorsFile &file, const std::string &weights,
-                        const uint64_t *seed);
+                        const uint64_t *seed,
+                        const std::set<std::string> &later = {});
 
   /// Runs `entry` on `inputs` (matching its input specs) into `results`,
   /// every result in manifest order; those updated in place are copies of
@@ -217,7 +217,6 @@ private:
               std::vector<Tensor> &results) const;
   std::string directory, model, tokenizer;
   size_t seeded = 0;
-  std::vector<std::string> seededNames;
   int64_t maxPositionCount = 0, vocab = 0;
   LoraSpec loraSpec;
   std::vector<ParameterSpec> params;

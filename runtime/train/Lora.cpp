@@ -48,16 +48,26 @@ Status readConfig(const std::string &directory, AdapterConfig &config) {
   return Status::ok();
 }
 
+constexpr const char *kParts[] = {".lora_A.weight", ".lora_B.weight"};
+
+bool endsWith(const std::string &name, const std::string &suffix) {
+  return name.size() > suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 bool isAdapterTensor(const std::string &name) {
-  auto endsWith = [&](const std::string &suffix) {
-    return name.size() > suffix.size() &&
-           name.compare(name.size() - suffix.size(), suffix.size(), suffix) ==
-               0;
-  };
-  return endsWith(".lora_A.weight") || endsWith(".lora_B.weight");
+  return endsWith(name, kParts[0]) || endsWith(name, kParts[1]);
 }
 
 } // namespace
+
+std::set<std::string> adapterParameters(const LoraSpec &lora) {
+  std::set<std::string> names;
+  for (const std::string &module : lora.modules)
+    for (const char *part : kParts)
+      names.insert(module + part);
+  return names;
+}
 
 Status saveAdapter(const std::string &directory, Artifact &artifact) {
   const LoraSpec &lora = artifact.lora();
@@ -70,13 +80,12 @@ Status saveAdapter(const std::string &directory, Artifact &artifact) {
     return errorf(directory, ": cannot create the adapter directory",
                   ec ? ": " + ec.message() : "");
   std::vector<std::pair<std::string, Tensor>> tensors;
-  for (const std::string &module : lora.modules)
-    for (const char *part : {".lora_A.weight", ".lora_B.weight"}) {
-      Tensor *t = artifact.mutableParameter(module + part);
-      if (!t)
-        return errorf("LoRA parameter ", module, part, " is not loaded");
-      tensors.push_back({kPrefix + module + part, *t});
-    }
+  for (const std::string &name : adapterParameters(lora)) {
+    Tensor *t = artifact.mutableParameter(name);
+    if (!t)
+      return errorf("LoRA parameter ", name, " is not loaded");
+    tensors.push_back({kPrefix + name, *t});
+  }
   nlohmann::ordered_json config = {
       {"peft_type", "LORA"},
       {"task_type", "CAUSAL_LM"},
@@ -108,10 +117,7 @@ Status loadAdapter(const std::string &directory, Artifact &artifact) {
   SafetensorsFile file;
   std::string path = directory + kWeights;
   TESSEL_RETURN_IF_ERROR(file.open(path));
-  std::set<std::string> expected;
-  for (const std::string &module : lora.modules)
-    for (const char *part : {".lora_A.weight", ".lora_B.weight"})
-      expected.insert(module + part);
+  std::set<std::string> expected = adapterParameters(lora);
   for (const auto &[name, entry] : file.tensors()) {
     if (name.rfind(kPrefix, 0) != 0 ||
         !expected.count(name.substr(std::string(kPrefix).size())))
@@ -148,19 +154,18 @@ Status mergeAdapter(const std::string &weights, const std::string &directory,
 
   const double scale = config.alpha / double(config.rank);
   size_t merged = 0;
+  const std::string suffix = kParts[0];
   for (const auto &[name, entry] : adapter.tensors()) {
-    const std::string suffix = ".lora_A.weight";
     if (!isAdapterTensor(name))
       return errorf(adapterPath, ": ", name, " is not a LoRA tensor");
-    if (name.size() < suffix.size() ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix))
+    if (!endsWith(name, suffix))
       continue; // each module once, from its A
     std::string module = name.substr(0, name.size() - suffix.size());
     Tensor a, b;
     TESSEL_RETURN_IF_ERROR(adapter.readFloat(name, a));
-    if (!adapter.contains(module + ".lora_B.weight"))
-      return errorf(adapterPath, ": ", module, ".lora_B.weight is missing");
-    TESSEL_RETURN_IF_ERROR(adapter.readFloat(module + ".lora_B.weight", b));
+    if (!adapter.contains(module + kParts[1]))
+      return errorf(adapterPath, ": ", module, kParts[1], " is missing");
+    TESSEL_RETURN_IF_ERROR(adapter.readFloat(module + kParts[1], b));
     if (module.rfind(kPrefix, 0) == 0)
       module = module.substr(std::string(kPrefix).size());
     // The base's name, or GPT-2's without "transformer.".

@@ -23,9 +23,14 @@
 #include "runtime/Artifact.h"
 #include "runtime/Status.h"
 
+#include <set>
 #include <string>
 
 namespace tessel::train {
+
+/// The names of the adapters' parameters: MODULE.lora_A.weight and
+/// MODULE.lora_B.weight of every adapted module.
+std::set<std::string> adapterParameters(const LoraSpec &lora);
 
 /// Writes `artifact`'s adapters (as loaded or trained) into `directory`,
 /// created when missing.

@@ -100,6 +100,13 @@ public:
                    const std::vector<const float *> &grads, double lr,
                    double gradScale);
   int64_t steps() const { return count; }
+  /// Bytes of state per updated element: Adam's two f32 moments, SGD's
+  /// momentum buffer, or none.
+  int64_t stateBytesPerElement() const {
+    if (options.kind != OptimizerKind::Sgd)
+      return 8;
+    return options.momentum != 0.0 ? 4 : 0;
+  }
   /// The elements of each parameter this optimizer updates.
   std::vector<std::pair<int64_t, int64_t>> ranges;
   /// Restores the step count of a checkpoint.

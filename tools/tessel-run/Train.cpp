@@ -406,42 +406,6 @@ std::string lossPlot(const std::vector<double> &losses, int64_t first) {
 
 } // namespace
 
-Status run::makeEncoder(const std::string &tokenizer, const Artifact &artifact,
-                        const std::string &where, Encoder &encode) {
-  if (!tokenizer.empty()) {
-#ifdef TESSEL_HAVE_TOKENIZERS
-    std::shared_ptr<Tokenizer> t;
-    {
-      std::unique_ptr<Tokenizer> loaded;
-      TESSEL_RETURN_IF_ERROR(loadModelTokenizer(tokenizer, artifact, loaded));
-      t = std::move(loaded);
-    }
-    encode = [t](const std::string &text, std::vector<int64_t> &ids) {
-      std::vector<int32_t> encoded;
-      TESSEL_RETURN_IF_ERROR(t->encode(text, encoded));
-      ids.assign(encoded.begin(), encoded.end());
-      return Status::ok();
-    };
-    return Status::ok();
-#else
-    return errorf(where, ": the model's tokenizer needs a tessel-run built "
-                         "with tokenizers");
-#endif
-  }
-  if (artifact.vocabSize() != 256)
-    return errorf(where, ": the model names no tokenizer and has ",
-                  artifact.vocabSize(),
-                  " tokens, not the 256 of bytes; give --tokenizer or a .npy "
-                  "of token ids");
-  encode = [](const std::string &text, std::vector<int64_t> &ids) {
-    ids.assign(text.size(), 0);
-    for (size_t i = 0; i < text.size(); ++i)
-      ids[i] = static_cast<unsigned char>(text[i]);
-    return Status::ok();
-  };
-  return Status::ok();
-}
-
 cli::CommandSpec run::trainCommand() {
   return {"train",
           "Train a model: an artifact compiled with tesselc --train (its "
@@ -727,14 +691,8 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
 
   // A resumed run appends to its log.
   std::unique_ptr<std::ofstream> log;
-  if (args.has("log") && lead) {
-    log = std::make_unique<std::ofstream>(
-        args.get("log", ""), first ? std::ios::app : std::ios::trunc);
-    if (!*log)
-      return errorf(args.get("log", ""), ": cannot write the log");
-    // Every digit of the f32 loss and of the rates: logs are compared.
-    *log << std::setprecision(9);
-  }
+  if (lead)
+    TESSEL_RETURN_IF_ERROR(openLog(args, first > 0, log));
 
   // Checkpoints: one file from rank 0, or with ZeRO's shards over more than
   // one rank, a directory of a file per rank.
@@ -864,14 +822,8 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
     // What this rank held at the update against ZeRO's formulas, and what
     // the collectives moved per step against the paper's volume.
     double psi = double(dp.layout.total);
-    double stateBytes = 0;
-    for (size_t i = 0; i < params.size(); ++i) {
-      auto [lo, hi] = dp.optimizer.ranges[i];
-      if (hi > lo)
-        stateBytes = 4.0 * ((dp.optimizer.first[i].empty() ? 0 : 1) +
-                            (dp.optimizer.second[i].empty() ? 0 : 1));
-    }
-    dist::ZeroMemory formula = dist::f32Training(stage, psi, ranks, stateBytes);
+    dist::ZeroMemory formula = dist::f32Training(
+        stage, psi, ranks, double(dp.optimizer.stateBytesPerElement()));
     std::fprintf(
         stderr,
         "%s: ZeRO stage %d on %d rank%s (%s); rank 0 holds "

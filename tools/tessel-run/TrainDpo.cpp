@@ -42,20 +42,11 @@ struct PreferencePair {
 Status readPreferences(const std::string &path, const std::string &tokenizer,
                        const Artifact &artifact,
                        std::vector<PreferencePair> &pairs) {
-  std::string text;
-  TESSEL_RETURN_IF_ERROR(readFile(path, text));
+  std::vector<std::pair<size_t, std::string>> lines;
+  TESSEL_RETURN_IF_ERROR(readLines(path, lines));
   Encoder encode;
   TESSEL_RETURN_IF_ERROR(makeEncoder(tokenizer, artifact, path, encode));
-  size_t line = 0, start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos)
-      end = text.size();
-    std::string row = text.substr(start, end - start);
-    start = end + 1;
-    ++line;
-    if (row.find_first_not_of(" \t\r") == std::string::npos)
-      continue;
+  for (const auto &[line, row] : lines) {
     std::string where = path + ":" + std::to_string(line);
     nlohmann::json j = nlohmann::json::parse(row, nullptr, false);
     if (!j.is_object() || !j.contains("prompt") || !j["prompt"].is_string() ||
@@ -81,14 +72,8 @@ Status readPreferences(const std::string &path, const std::string &tokenizer,
       if (artifact.maxPositions() && n > artifact.maxPositions())
         return errorf(where, ": ", n, " tokens, more than the model's ",
                       artifact.maxPositions(), " positions");
-      pair.tokens[side] = Tensor::zeros(DType::I64, {1, n});
-      pair.targets[side] = Tensor::zeros(DType::I64, {1, n});
-      for (int64_t i = 0; i < n; ++i) {
-        pair.tokens[side].ints[i] = all[i];
-        // Position i predicts token i + 1: only the response's count.
-        pair.targets[side].ints[i] =
-            i + 1 >= int64_t(prompt.size()) ? all[i + 1] : -100;
-      }
+      responseTensors(all, prompt.size(), pair.tokens[side],
+                      pair.targets[side]);
       pair.responseTokens[side] = int64_t(response.size());
       Tensor ids = Tensor::zeros(DType::I64, {int64_t(all.size())});
       ids.ints = all;
@@ -141,16 +126,9 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
 
   std::vector<const Tensor *> constParams(params.begin(), params.end());
   Optimizer optimizer(o.optimizer, constParams);
-  std::vector<Tensor> gradients;
-  for (const Tensor *p : params)
-    gradients.push_back(Tensor::zeros(DType::F32, p->shape));
+  GradientSum gradients(params, gradientAt);
   std::unique_ptr<std::ofstream> log;
-  if (args.has("log")) {
-    log = std::make_unique<std::ofstream>(args.get("log", ""));
-    if (!*log)
-      return errorf(args.get("log", ""), ": cannot write the log");
-    *log << std::setprecision(9);
-  }
+  TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
   Progress progress;
   int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
   size_t next = 0;
@@ -159,8 +137,7 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
   double firstLoss = 0, lastLoss = 0;
   auto start = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < o.steps; ++step) {
-    for (Tensor &g : gradients)
-      std::fill(g.floats.begin(), g.floats.end(), 0.0f);
+    gradients.clear();
     double meanLoss = 0, margin = 0, chosen = 0, rejected = 0, correct = 0;
     for (int64_t b = 0; b < o.batch; ++b) {
       size_t p = next++ % pairs.size();
@@ -185,16 +162,9 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
       double weight[2] = {-t.dChosen * pairs[p].responseTokens[0] / o.batch,
                           -t.dRejected * pairs[p].responseTokens[1] / o.batch};
       for (int side = 0; side < 2; ++side)
-        for (size_t k = 0; k < gradientAt.size(); ++k) {
-          const std::vector<float> &from = sides[side][gradientAt[k]].floats;
-          std::vector<float> &into = gradients[k].floats;
-          for (size_t e = 0; e < from.size(); ++e)
-            into[e] += static_cast<float>(weight[side] * from[e]);
-        }
+        gradients.add(sides[side], weight[side]);
     }
-    std::vector<const Tensor *> views;
-    for (const Tensor &g : gradients)
-      views.push_back(&g);
+    const std::vector<const Tensor *> &views = gradients.tensors();
     double norm = globalNorm(views);
     std::string reason = skip.check(meanLoss, norm);
     double lr = learningRate(o.schedule, o.lr, o.warmup, o.steps, step);

@@ -39,18 +39,6 @@ namespace {
 
 constexpr const char *kTool = "tessel-run";
 
-/// Prompt + completion as inputs and targets, the prompt's targets -100.
-void sequenceTensors(const std::vector<int64_t> &all, size_t prompt,
-                     Tensor &tokens, Tensor &targets) {
-  int64_t n = int64_t(all.size()) - 1;
-  tokens = Tensor::zeros(DType::I64, {1, n});
-  targets = Tensor::zeros(DType::I64, {1, n});
-  for (int64_t i = 0; i < n; ++i) {
-    tokens.ints[i] = all[i];
-    targets.ints[i] = i + 1 >= int64_t(prompt) ? all[i + 1] : -100;
-  }
-}
-
 } // namespace
 
 Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
@@ -85,19 +73,14 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
     return errorf(args.positional(), ": has no loss entry point");
 
   // Prompts, one per line, and the rewarded tokens.
-  std::string path = args.get("data", ""), text;
-  TESSEL_RETURN_IF_ERROR(readFile(path, text));
+  std::string path = args.get("data", "");
+  std::vector<std::pair<size_t, std::string>> lines;
+  TESSEL_RETURN_IF_ERROR(readLines(path, lines));
   Encoder encode;
   TESSEL_RETURN_IF_ERROR(makeEncoder(
       args.get("tokenizer", artifact.tokenizerPath()), artifact, path, encode));
   std::vector<std::vector<int64_t>> prompts;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = std::min(text.find('\n', start), text.size());
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    if (line.find_first_not_of(" \t\r") == std::string::npos)
-      continue;
+  for (const auto &[number, line] : lines) {
     std::vector<int64_t> ids;
     TESSEL_RETURN_IF_ERROR(encode(line, ids));
     if (artifact.maxPositions() &&
@@ -129,16 +112,9 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
 
   std::vector<const Tensor *> constParams(params.begin(), params.end());
   Optimizer optimizer(o.optimizer, constParams);
-  std::vector<Tensor> gradients;
-  for (const Tensor *p : params)
-    gradients.push_back(Tensor::zeros(DType::F32, p->shape));
+  GradientSum gradients(params, gradientAt);
   std::unique_ptr<std::ofstream> log;
-  if (args.has("log")) {
-    log = std::make_unique<std::ofstream>(args.get("log", ""));
-    if (!*log)
-      return errorf(args.get("log", ""), ": cannot write the log");
-    *log << std::setprecision(9);
-  }
+  TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
   GenerateOptions generate;
   generate.maxNewTokens = maxNew;
   generate.sampling.temperature = temperature;
@@ -151,8 +127,7 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
   std::vector<Tensor> results;
   auto begin = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < o.steps; ++step) {
-    for (Tensor &g : gradients)
-      std::fill(g.floats.begin(), g.floats.end(), 0.0f);
+    gradients.clear();
     double meanReward = 0, meanKl = 0, objective = 0;
     const double samples = double(o.batch * group);
     for (int64_t b = 0; b < o.batch; ++b) {
@@ -170,7 +145,7 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
       std::vector<double> reward(group), kl(group), count(group);
       for (int64_t g = 0; g < group; ++g) {
         const std::vector<int64_t> &all = generator.sequences()[g];
-        sequenceTensors(all, prompt.size(), tokens[g], targets[g]);
+        responseTensors(all, prompt.size(), tokens[g], targets[g]);
         count[g] = double(all.size() - prompt.size());
         double hits = 0;
         for (size_t t = prompt.size(); t < all.size(); ++t)
@@ -209,18 +184,10 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
             artifact.run(grads.name, {tokens[g], targets[g]}, results));
         // -A (1/n) sum log pi = A * CE: its gradient is A dCE.
         objective += advantage[g] * results[0].floats[0] / samples;
-        double weight = advantage[g] / samples;
-        for (size_t k = 0; k < gradientAt.size(); ++k) {
-          const std::vector<float> &from = results[gradientAt[k]].floats;
-          std::vector<float> &into = gradients[k].floats;
-          for (size_t e = 0; e < from.size(); ++e)
-            into[e] += static_cast<float>(weight * from[e]);
-        }
+        gradients.add(results, advantage[g] / samples);
       }
     }
-    std::vector<const Tensor *> views;
-    for (const Tensor &g : gradients)
-      views.push_back(&g);
+    const std::vector<const Tensor *> &views = gradients.tensors();
     double norm = globalNorm(views);
     double lr = learningRate(o.schedule, o.lr, o.warmup, o.steps, step);
     if (std::isfinite(norm))

@@ -14,7 +14,9 @@
 #include "tools/common/CommandLine.h"
 
 #include <cstdio>
+#include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -68,6 +70,44 @@ using Encoder =
 /// `where` names the data in messages.
 Status makeEncoder(const std::string &tokenizer, const Artifact &artifact,
                    const std::string &where, Encoder &encode);
+
+/// The lines of `path` that hold more than blanks, with their numbers
+/// (from 1).
+Status readLines(const std::string &path,
+                 std::vector<std::pair<size_t, std::string>> &lines);
+
+/// A prompt and its response (`all`, the prompt its first `prompt` ids) as
+/// grads' inputs [1, n] and targets [1, n], the prompt's targets -100: the
+/// loss is then the response's mean token loss, and -n times it the
+/// response's log-likelihood.
+void responseTensors(const std::vector<int64_t> &all, size_t prompt,
+                     Tensor &tokens, Tensor &targets);
+
+/// Opens --log when given (appended to with `append`), with every digit
+/// of the floats it will hold.
+Status openLog(const cli::ParsedArgs &args, bool append,
+               std::unique_ptr<std::ofstream> &log);
+
+/// A weighted sum of the gradients several grads calls return, one tensor
+/// per trained parameter: what an objective built from per-sequence
+/// log-likelihoods (DPO, GRPO) steps the optimizer with.
+class GradientSum {
+public:
+  /// `gradientAt[k]`: the index among grads' results of parameter k's
+  /// gradient.
+  GradientSum(const std::vector<Tensor *> &params,
+              const std::vector<size_t> &gradientAt);
+  void clear();
+  /// Adds `weight` times the gradients among `results` (a grads call's).
+  void add(const std::vector<Tensor> &results, double weight);
+  /// The sums, for train::globalNorm and Optimizer::step.
+  const std::vector<const Tensor *> &tensors() const { return pointers; }
+
+private:
+  std::vector<size_t> gradientAt;
+  std::vector<Tensor> sums;
+  std::vector<const Tensor *> pointers;
+};
 
 /// tessel-run train --objective dpo (TrainDpo.cpp): `params` and their
 /// gradients' results in `grads` (gradientAt) as Train.cpp found them.

@@ -17,6 +17,7 @@
 #include "runtime/Artifact.h"
 #include "runtime/Generator.h"
 #include "runtime/Npy.h"
+#include "runtime/Safetensors.h"
 #include "runtime/Sampling.h"
 #include "runtime/train/Lora.h"
 #include "tools/common/CommandLine.h"
@@ -34,6 +35,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,18 +53,17 @@ Status run::loadArtifact(const cli::ParsedArgs &args, Artifact &artifact,
   uint64_t seed = 0;
   TESSEL_RETURN_IF_ERROR(args.getUnsigned("seed", seed));
   // With --adapter the adapters come from it: the base checkpoint need not
-  // hold them (they are seeded first, then replaced), but it must hold
-  // everything else.
-  bool adapter = args.has("adapter");
-  TESSEL_RETURN_IF_ERROR(artifact.loadParameters(
-      args.get("weights", ""), args.has("seed") || adapter ? &seed : nullptr));
-  if (adapter && !args.has("seed"))
-    for (const std::string &name : artifact.seededParameterNames())
-      if (name.find(".lora_A.") == std::string::npos &&
-          name.find(".lora_B.") == std::string::npos)
-        return errorf(args.get("weights", "parameters"), ": no tensor named ",
-                      name, " (give --weights or --seed)");
-  if (args.has("weights") && artifact.seededParameters() && !adapter)
+  // hold them, but it must hold everything else.
+  std::set<std::string> later;
+  if (args.has("adapter"))
+    later = train::adapterParameters(artifact.lora());
+  SafetensorsFile weights;
+  if (args.has("weights"))
+    TESSEL_RETURN_IF_ERROR(weights.open(args.get("weights", "")));
+  TESSEL_RETURN_IF_ERROR(
+      artifact.loadParameters(weights, args.get("weights", ""),
+                              args.has("seed") ? &seed : nullptr, later));
+  if (args.has("weights") && artifact.seededParameters())
     std::fprintf(stderr,
                  "%s: note: --seed initialized %zu of the %zu parameters "
                  "(not in %s)\n",

@@ -1,0 +1,113 @@
+//===- TrainLoop.cpp - what tessel-run train's objectives share -----------===//
+
+#include "tools/tessel-run/TrainLoop.h"
+
+#include "runtime/Files.h"
+#include "tools/tessel-run/Commands.h"
+
+#include <algorithm>
+#include <iomanip>
+
+namespace tessel::run {
+
+Status makeEncoder(const std::string &tokenizer, const Artifact &artifact,
+                   const std::string &where, Encoder &encode) {
+  if (!tokenizer.empty()) {
+#ifdef TESSEL_HAVE_TOKENIZERS
+    std::shared_ptr<Tokenizer> t;
+    {
+      std::unique_ptr<Tokenizer> loaded;
+      TESSEL_RETURN_IF_ERROR(loadModelTokenizer(tokenizer, artifact, loaded));
+      t = std::move(loaded);
+    }
+    encode = [t](const std::string &text, std::vector<int64_t> &ids) {
+      std::vector<int32_t> encoded;
+      TESSEL_RETURN_IF_ERROR(t->encode(text, encoded));
+      ids.assign(encoded.begin(), encoded.end());
+      return Status::ok();
+    };
+    return Status::ok();
+#else
+    return errorf(where, ": the model's tokenizer needs a tessel-run built "
+                         "with tokenizers");
+#endif
+  }
+  if (artifact.vocabSize() != 256)
+    return errorf(where, ": the model names no tokenizer and has ",
+                  artifact.vocabSize(),
+                  " tokens, not the 256 of bytes; give --tokenizer or a .npy "
+                  "of token ids");
+  encode = [](const std::string &text, std::vector<int64_t> &ids) {
+    ids.assign(text.size(), 0);
+    for (size_t i = 0; i < text.size(); ++i)
+      ids[i] = static_cast<unsigned char>(text[i]);
+    return Status::ok();
+  };
+  return Status::ok();
+}
+
+Status readLines(const std::string &path,
+                 std::vector<std::pair<size_t, std::string>> &lines) {
+  std::string text;
+  TESSEL_RETURN_IF_ERROR(readFile(path, text));
+  size_t number = 0, start = 0;
+  while (start < text.size()) {
+    size_t end = std::min(text.find('\n', start), text.size());
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    if (line.find_first_not_of(" \t\r") != std::string::npos)
+      lines.push_back({number, std::move(line)});
+  }
+  return Status::ok();
+}
+
+void responseTensors(const std::vector<int64_t> &all, size_t prompt,
+                     Tensor &tokens, Tensor &targets) {
+  int64_t n = int64_t(all.size()) - 1;
+  tokens = Tensor::zeros(DType::I64, {1, n});
+  targets = Tensor::zeros(DType::I64, {1, n});
+  for (int64_t i = 0; i < n; ++i) {
+    tokens.ints[i] = all[i];
+    // Position i predicts token i + 1: only the response's count.
+    targets.ints[i] = i + 1 >= int64_t(prompt) ? all[i + 1] : -100;
+  }
+}
+
+Status openLog(const cli::ParsedArgs &args, bool append,
+               std::unique_ptr<std::ofstream> &log) {
+  if (!args.has("log"))
+    return Status::ok();
+  log = std::make_unique<std::ofstream>(
+      args.get("log", ""), append ? std::ios::app : std::ios::trunc);
+  if (!*log)
+    return errorf(args.get("log", ""), ": cannot write the log");
+  // Every digit of the f32 loss and of the rates: logs are compared.
+  *log << std::setprecision(9);
+  return Status::ok();
+}
+
+GradientSum::GradientSum(const std::vector<Tensor *> &params,
+                         const std::vector<size_t> &gradientAt)
+    : gradientAt(gradientAt) {
+  for (const Tensor *p : params)
+    sums.push_back(Tensor::zeros(DType::F32, p->shape));
+  for (const Tensor &g : sums)
+    pointers.push_back(&g);
+}
+
+void GradientSum::clear() {
+  for (Tensor &g : sums)
+    std::fill(g.floats.begin(), g.floats.end(), 0.0f);
+}
+
+void GradientSum::add(const std::vector<Tensor> &results, double weight) {
+  for (size_t k = 0; k < gradientAt.size(); ++k) {
+    const std::vector<float> &from = results[gradientAt[k]].floats;
+    std::vector<float> &into = sums[k].floats;
+    for (size_t e = 0; e < from.size(); ++e)
+      into[e] += static_cast<float>(weight * from[e]);
+  }
+}
+
+} // namespace tessel::run
