@@ -43,10 +43,11 @@ def Tessel_InitKindAttr : Tessel_Attr<"InitKind", "init"> {
 def Tessel_EntryPointKindAttr : Tessel_Attr<"EntryPointKind", "entry_point"> {
   let summary = "what an entry point of a compiled model does";
   let description = [{
-    `forward`, `decode`, `loss`, `grads` or `prefill`: the runtime's
-    `tessel::EntryPointKind` (runtime/Enums.h). The frontend marks each
-    function it builds with it (`tessel.entry_point`; `grads` is built by
-    tessel-autodiff from `loss`), the artifact's manifest records it, and
+    `forward`, `decode`, `loss`, `grads`, `prefill`, `policy` or
+    `policy_grads`: the runtime's `tessel::EntryPointKind`
+    (runtime/Enums.h). The frontend marks each function it builds with it
+    (`tessel.entry_point`; `grads` is built by tessel-autodiff from `loss`,
+    `policy_grads` from `policy`), the artifact's manifest records it, and
     the runtime finds entry points by it (`tessel-run generate` runs the
     `decode` one).
 

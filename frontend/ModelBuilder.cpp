@@ -341,7 +341,9 @@ bool ModelBuilder::loraTargets(StringRef module) const {
 void ModelBuilder::freezeBase() {
   for (auto parameter : module.getOps<tessel::ParameterOp>()) {
     StringRef name = parameter.getSymName();
-    if (!name.ends_with(".lora_A.weight") && !name.ends_with(".lora_B.weight"))
+    // PPO's value head is new, so trained with the adapters.
+    if (!name.ends_with(".lora_A.weight") &&
+        !name.ends_with(".lora_B.weight") && !name.starts_with("value_head."))
       parameter.setFrozen(true);
   }
 }
@@ -637,6 +639,10 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   auto valueType = tensor({kDyn, a.kvHeads, rows, a.valueHeadDim()});
   auto latentType = tensor({kDyn, 1, rows, a.kvLoraRank + a.qkRopeHeadDim});
   SmallVector<Type> inputs = {tokensType}, results = {logitsType};
+  // Policy: the values [B, S, 1] after the logits.
+  bool policy = kind == EntryPointKind::Policy;
+  if (policy)
+    results.push_back(tensor({kDyn, kDyn, 1}));
   SmallVector<std::string> cacheNames;
   size_t firstCache = paged ? 3 : 2;
   if (decoding) {
@@ -807,6 +813,15 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   head = scaled(head, d);
   SmallVector<Value> returned = {
       tessel::LinearOp::create(b, logitsType, h, head, Value())};
+  if (policy) {
+    // PPO's critic: one linear unit on the last hidden states (after the
+    // final norm), sharing the trunk with the policy.
+    at("", "value_head");
+    Value weight = param("value_head.weight", {1, d}, c.outputInit);
+    Value bias = zeros("value_head.bias", {1});
+    returned.push_back(
+        tessel::LinearOp::create(b, tensor({kDyn, kDyn, 1}), h, weight, bias));
+  }
   if (lossOnly) {
     at("", "loss");
     returned[0] = tessel::CrossEntropyOp::create(b, tensor({}), returned[0],
@@ -845,6 +860,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     buildFunction(EntryPointKind::Prefill);
   if (c.train)
     buildFunction(EntryPointKind::Loss);
+  if (c.valueHead)
+    buildFunction(EntryPointKind::Policy);
   if (c.lora.enabled()) {
     if (loraModules.empty()) {
       at("", c.modelName.empty() ? "model" : c.modelName);

@@ -137,6 +137,12 @@ struct ModelConfig {
   /// tessel-autodiff) `grads` (set by tesselc --train).
   bool train = false;
 
+  /// Also build `policy` (the forward pass plus a value head on the last
+  /// hidden states, value_head.weight [1, D] and value_head.bias [1]) and,
+  /// with train, its vector-Jacobian product `policy_grads`: what PPO
+  /// needs (set by tesselc --value-head).
+  bool valueHead = false;
+
   /// Also build the `prefill` entry point (a prompt's logits at its last
   /// position only); tesselc --no-prefill leaves it out, which saves its
   /// share of the compile time.

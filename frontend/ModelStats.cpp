@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <limits>
 #include <sstream>
+#include <string_view>
 
 namespace tessel::frontend {
 
@@ -143,11 +144,14 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
       {"norms", layers * norms, norms, name(c.norm)},
       {"final_norm", finalNorm, 0, c.preNorm ? "" : "post-norm: none"},
       {"lm_head", head, 0, c.tiedEmbeddings ? "tied to embedding" : ""},
+      {"value_head", c.valueHead ? d + 1 : 0, 0, "PPO's critic (--value-head)"},
   };
   Wide total = 0;
   const Wide limit = std::numeric_limits<int64_t>::max();
   s.groups.clear();
   for (const Raw &r : raw) {
+    if (std::string_view(r.name) == "value_head" && !c.valueHead)
+      continue;
     total += r.count;
     if (r.count > limit || total > limit) {
       error = "the parameter count does not fit in 64 bits";
@@ -157,6 +161,7 @@ bool computeStats(const ModelConfig &c, const StatsOptions &options,
                         static_cast<int64_t>(r.perLayer), r.note});
   }
   s.totalParameters = static_cast<int64_t>(total);
+  s.valueHeadParameters = c.valueHead ? d + 1 : 0;
   s.buffers =
       c.norm == NormKind::Batch
           ? static_cast<int64_t>(2 * (2 * layers + (c.preNorm ? 1 : 0)) * d)
@@ -277,13 +282,15 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
        << " (BatchNorm running statistics, not learned)\n";
   if (c.lora.enabled()) {
     char share[32];
+    int64_t trained = s.trainedParameters(true);
     std::snprintf(share, sizeof(share), "%.2f%%",
-                  100.0 * double(s.loraParameters) /
+                  100.0 * double(trained) /
                       double(s.totalParameters + s.loraParameters));
     os << "  LoRA (r = " << c.lora.rank << ", alpha = " << c.lora.alpha
        << ", on " << llvm::join(c.lora.targets, ", ") << "): trainable "
-       << withCommas(s.loraParameters) << " of "
+       << withCommas(trained) << " of "
        << withCommas(s.totalParameters + s.loraParameters) << " (" << share
+       << (c.valueHead ? ", the value head's among them" : "")
        << "); the base model is frozen\n";
   }
   os << "flops per token (sequence " << s.sequence << "):\n"
@@ -332,14 +339,14 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
     // With LoRA the base is frozen: gradients and optimizer state exist for
     // the adapters only (the formulas' labels are then the full model's).
     double psi = double(s.totalParameters + s.loraParameters);
-    double trained = c.lora.enabled() ? double(s.loraParameters) : psi;
+    double trained = double(s.trainedParameters(c.lora.enabled()));
     os << "training state per rank, ZeRO over " << n << " rank"
        << (n == 1 ? "" : "s")
        << " (Psi = " << withCommas(s.totalParameters + s.loraParameters)
        << " parameters";
     if (c.lora.enabled())
       os << "; LoRA: gradients and optimizer state for the Psi_t = "
-         << withCommas(s.loraParameters) << " trained ones only";
+         << withCommas(s.trainedParameters(true)) << " trained ones only";
     os << "):\n"
        << "  stage  mixed-precision Adam (paper)      f32 Adam/AdamW "
           "(tessel-run train)\n";
@@ -402,7 +409,7 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
     params["lora"] = {{"rank", c.lora.rank},
                       {"alpha", c.lora.alpha},
                       {"targets", c.lora.targets},
-                      {"trainable", s.loraParameters},
+                      {"trainable", s.trainedParameters(true)},
                       {"total", s.totalParameters + s.loraParameters}};
   j["parameters"] = params;
   j["flops_per_token"] = {{"sequence", s.sequence},
@@ -437,7 +444,7 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
       {"tile_bytes_per_thread", s.attentionTileBytesPerThread}};
   if (s.zeroRanks > 0) {
     double psi = double(s.totalParameters + s.loraParameters);
-    double trained = c.lora.enabled() ? double(s.loraParameters) : psi;
+    double trained = double(s.trainedParameters(c.lora.enabled()));
     nlohmann::ordered_json zero = {
         {"ranks", s.zeroRanks},
         {"parameters", s.totalParameters + s.loraParameters},

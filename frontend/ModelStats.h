@@ -42,6 +42,14 @@ struct ModelStats {
   /// LoRA's adapters (tesselc --lora-targets): the only trained
   /// parameters, on top of the frozen totalParameters.
   int64_t loraParameters = 0;
+  /// PPO's value head (tesselc --value-head), among totalParameters.
+  int64_t valueHeadParameters = 0;
+  /// The parameters training updates: with LoRA, the adapters and the
+  /// value head; otherwise all.
+  int64_t trainedParameters(bool lora) const {
+    return lora ? loraParameters + valueHeadParameters
+                : totalParameters + loraParameters;
+  }
   /// StatsOptions' ZeRO stage and ranks (ranks 0: no ZeRO section).
   int zeroStage = -1, zeroRanks = 0;
   /// Forward FLOPs per token: 2 per multiply-add of every matmul.

@@ -291,9 +291,27 @@ Status checkEntryPointKind(EntryPointKind kind,
     }
     return Status::ok();
   }
+  if (kind == EntryPointKind::PolicyGrads) {
+    if (inputs.size() != 3 || !floats(inputs[1], 3) || !floats(inputs[2], 3))
+      return errorf("a policy_grads entry point takes token ids [B, S], "
+                    "dlogits [B, S, V] and dvalues [B, S, 1], got ",
+                    inputs.size(), " inputs");
+    for (size_t i = 0; i < results.size(); ++i)
+      if (results[i].name.rfind("grad.", 0) != 0)
+        return errorf("a policy_grads entry point returns only gradients "
+                      "(grad.NAME); result ",
+                      i, " is ", results[i].name);
+    return Status::ok();
+  }
   if (results.empty() || !floats(results[0], 3))
     return errorf("a ", kindName,
                   " entry point returns logits [B, S, V] first");
+  if (kind == EntryPointKind::Policy) {
+    if (inputs.size() != 1 || results.size() != 2 || !floats(results[1], 3))
+      return errorf("a policy entry point takes only token ids and returns "
+                    "logits [B, S, V] and values [B, S, 1]");
+    return Status::ok();
+  }
   if (kind == EntryPointKind::Prefill && results[0].shape[1] != 1)
     return errorf("a prefill entry point returns the logits of the last "
                   "position [B, 1, V] first");
@@ -759,6 +777,17 @@ Status Artifact::checkInputs(const EntryPoint &e,
           return errorf(e.name, ": target ", targets.ints[i], " at flat index ",
                         i, " is outside [0, ", vocab,
                         ") and is not the ignore index ", kIgnoreIndex);
+    return Status::ok();
+  }
+  if (*e.kind == EntryPointKind::PolicyGrads && inputs.size() == 3) {
+    // The seeds pair with the ids position by position.
+    for (size_t i = 1; i < 3; ++i)
+      if (inputs[i]->rank() != 3 || inputs[i]->shape[0] != ids.shape[0] ||
+          inputs[i]->shape[1] != ids.shape[1])
+        return errorf(e.name, ": ids ", formatShape(ids.shape), " need ",
+                      i == 1 ? "dlogits" : "dvalues", " [", ids.shape[0], ", ",
+                      ids.shape[1], ", ", i == 1 ? "V" : "1", "], got ",
+                      formatShape(inputs[i]->shape));
     return Status::ok();
   }
   if (!takesKVCache(*e.kind) || inputs.size() < 2)

@@ -49,7 +49,9 @@ constexpr std::pair<EntryPointKind, const char *> kEntryPointKindNames[] = {
     {EntryPointKind::Decode, "decode"},
     {EntryPointKind::Loss, "loss"},
     {EntryPointKind::Grads, "grads"},
-    {EntryPointKind::Prefill, "prefill"}};
+    {EntryPointKind::Prefill, "prefill"},
+    {EntryPointKind::Policy, "policy"},
+    {EntryPointKind::PolicyGrads, "policy_grads"}};
 
 } // namespace
 

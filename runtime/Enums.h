@@ -78,13 +78,23 @@ enum class EntryPointKind {
   /// prefill: decode's inputs and caches, but the logits of each
   /// sequence's last position only, [B, 1, V]: a prompt's step, which
   /// skips the LM head for every other position.
-  Prefill
+  Prefill,
+  /// policy(tokens [B, S]) -> (logits [B, S, V], values [B, S, 1]): the
+  /// forward pass with a value head on the last hidden states (PPO's
+  /// critic, sharing the trunk); built with tesselc --train --value-head.
+  Policy,
+  /// policy_grads(tokens [B, S], dlogits [B, S, V], dvalues [B, S, 1])
+  ///   -> dL/dparameter for every parameter policy reads: the
+  /// vector-Jacobian product of policy, for a loss the host computes from
+  /// its results (PPO's clipped surrogate, value loss and entropy).
+  PolicyGrads
 };
 
 /// Every entry-point kind, in declaration order.
 constexpr EntryPointKind kEntryPointKinds[] = {
-    EntryPointKind::Forward, EntryPointKind::Decode, EntryPointKind::Loss,
-    EntryPointKind::Grads, EntryPointKind::Prefill};
+    EntryPointKind::Forward,    EntryPointKind::Decode,  EntryPointKind::Loss,
+    EntryPointKind::Grads,      EntryPointKind::Prefill, EntryPointKind::Policy,
+    EntryPointKind::PolicyGrads};
 
 /// Whether entry points of `kind` take positions and KV caches (updated in
 /// place): decode and prefill.
@@ -92,7 +102,8 @@ inline bool takesKVCache(EntryPointKind kind) {
   return kind == EntryPointKind::Decode || kind == EntryPointKind::Prefill;
 }
 
-/// "forward", "decode", "loss", "grads", "prefill": also the names the
+/// "forward", "decode", "loss", "grads", "prefill", "policy",
+/// "policy_grads": also the names the
 /// frontend gives the functions.
 const char *name(EntryPointKind kind);
 std::optional<EntryPointKind> parseEntryPointKind(std::string_view name);

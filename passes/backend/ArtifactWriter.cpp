@@ -101,6 +101,8 @@ std::string argumentName(func::FuncOp func, EntryPointKindAttr kind, size_t i) {
       (kind.getValue() == EntryPointKind::Loss ||
        kind.getValue() == EntryPointKind::Grads))
     return "rng"; // Dropout's [seed, step].
+  if (kind && kind.getValue() == EntryPointKind::PolicyGrads && i <= 2)
+    return i == 1 ? "dlogits" : "dvalues";
   if (kind && takesKVCache(kind.getValue())) {
     if (i == 1)
       return "positions";
@@ -216,9 +218,11 @@ LogicalResult buildManifest(ModuleOp module,
           i, TesselDialect::UpdateAttrHelper::getNameStr());
       bool loss = kind && (kind.getValue() == EntryPointKind::Loss ||
                            kind.getValue() == EntryPointKind::Grads);
-      std::string name = kind && i == 0 ? (loss ? "loss" : "logits")
-                         : gradient     ? "grad." + gradient.str()
-                         : update       ? "update." + update.str()
+      bool policy = kind && kind.getValue() == EntryPointKind::Policy;
+      std::string name = gradient           ? "grad." + gradient.str()
+                         : kind && i == 0   ? (loss ? "loss" : "logits")
+                         : policy && i == 1 ? "values"
+                         : update           ? "update." + update.str()
                          : inPlace && inPlace.getInt() >= 0 &&
                                  size_t(inPlace.getInt()) < inputs.size()
                              ? inputs[inPlace.getInt()].name

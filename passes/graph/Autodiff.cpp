@@ -170,25 +170,42 @@ void saveNormStatistics(func::FuncOp func) {
   });
 }
 
+/// What buildDerivative builds.
+enum class Derivative {
+  /// NAME_vjp, of a function marked tessel.differentiate.
+  Vjp,
+  /// The grads entry point, of the loss entry point.
+  Grads,
+  /// The policy_grads entry point, of the policy entry point: policy's
+  /// arguments and a seed per result in, only the parameters' gradients
+  /// out (each marked tessel.gradient).
+  PolicyGrads
+};
+
 /// Adds the derivative of `func` next to it. For a function marked
 /// tessel.differentiate, NAME_vjp: (arguments, one seed dL/dresult per float
 /// result) -> (results, dL/dargument per float argument, dL/dparameter per
 /// parameter the function reads, in the module's declaration order). For a
 /// `loss` entry point, the `grads` entry point: (the loss's arguments) ->
 /// (the loss, dL/dparameter per parameter it reads), each gradient marked
-/// with its parameter's name (tessel.gradient).
+/// with its parameter's name (tessel.gradient). For the `policy` entry
+/// point, `policy_grads`: (tokens, dlogits, dvalues) -> dL/dparameter.
 LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
-                              bool entryPoint) {
+                              Derivative what) {
+  bool entryPoint = what == Derivative::Grads;
+  bool policy = what == Derivative::PolicyGrads;
   MLIRContext *ctx = func.getContext();
   OpBuilder b(func);
   b.setInsertionPointAfter(func);
   func::FuncOp vjp = cast<func::FuncOp>(b.clone(*func));
   vjp->removeAttr(tessel::TesselDialect::DifferentiateAttrHelper::getNameStr());
-  if (entryPoint) {
-    vjp.setSymName(tessel::name(tessel::EntryPointKind::Grads));
+  if (entryPoint || policy) {
+    tessel::EntryPointKind kind = entryPoint
+                                      ? tessel::EntryPointKind::Grads
+                                      : tessel::EntryPointKind::PolicyGrads;
+    vjp.setSymName(tessel::name(kind));
     tessel::TesselDialect::EntryPointAttrHelper(ctx).setAttr(
-        vjp,
-        tessel::EntryPointKindAttr::get(ctx, tessel::EntryPointKind::Grads));
+        vjp, tessel::EntryPointKindAttr::get(ctx, kind));
   } else {
     vjp.setSymName((func.getSymName() + "_vjp").str());
   }
@@ -236,10 +253,15 @@ LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
   if (failed(backward.run(block)))
     return failure();
 
-  SmallVector<Value> results(ret.getOperands());
+  // policy_grads returns only gradients: the host has the results from
+  // policy already.
+  SmallVector<Value> results;
+  if (!policy)
+    results.assign(ret.getOperands().begin(), ret.getOperands().end());
   SmallVector<StringRef> gradientOf(results.size());
   for (BlockArgument argument : block.getArguments()) {
-    if (entryPoint || argument.getArgNumber() >= func.getNumArguments() ||
+    if (entryPoint || policy ||
+        argument.getArgNumber() >= func.getNumArguments() ||
         !isFloatTensor(argument.getType()))
       continue;
     FailureOr<Value> grad = backward.gradientOf(
@@ -276,7 +298,13 @@ LogicalResult buildDerivative(func::FuncOp func, SymbolTable &symbols,
     resultTypes.push_back(v.getType());
   vjp.setFunctionType(b.getFunctionType(block.getArgumentTypes(), resultTypes));
   vjp.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
-  if (!entryPoint) {
+  if (policy) {
+    vjp.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
+    for (auto [i, name] : llvm::enumerate(gradientOf))
+      vjp.setResultAttr(i,
+                        tessel::TesselDialect::GradientAttrHelper::getNameStr(),
+                        b.getStringAttr(name));
+  } else if (!entryPoint) {
     vjp.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
   } else {
     // The loss's updates keep their marks; each gradient names its
@@ -299,18 +327,24 @@ struct TesselAutodiff : tessel::impl::TesselAutodiffBase<TesselAutodiff> {
     SymbolTable symbols(module);
     StringRef marker =
         tessel::TesselDialect::DifferentiateAttrHelper::getNameStr();
-    SmallVector<std::pair<func::FuncOp, bool>> todo;
+    SmallVector<std::pair<func::FuncOp, Derivative>> todo;
     for (auto func : module.getOps<func::FuncOp>()) {
       auto kind = tessel::TesselDialect::EntryPointAttrHelper(&getContext())
                       .getAttr(func);
+      auto absent = [&](tessel::EntryPointKind derived) {
+        return !symbols.lookup(tessel::name(derived));
+      };
       if (func->hasAttr(marker))
-        todo.push_back({func, false});
+        todo.push_back({func, Derivative::Vjp});
       else if (kind && kind.getValue() == tessel::EntryPointKind::Loss &&
-               !symbols.lookup(tessel::name(tessel::EntryPointKind::Grads)))
-        todo.push_back({func, true});
+               absent(tessel::EntryPointKind::Grads))
+        todo.push_back({func, Derivative::Grads});
+      else if (kind && kind.getValue() == tessel::EntryPointKind::Policy &&
+               absent(tessel::EntryPointKind::PolicyGrads))
+        todo.push_back({func, Derivative::PolicyGrads});
     }
-    for (auto [func, entryPoint] : todo) {
-      if (failed(buildDerivative(func, symbols, entryPoint)))
+    for (auto [func, what] : todo) {
+      if (failed(buildDerivative(func, symbols, what)))
         return signalPassFailure();
       // Differentiated once: running the pass again adds nothing.
       func->removeAttr(marker);

@@ -489,8 +489,12 @@ def deepseek_v2_forward(cfg, P, tokens):
 # Tessel's own format
 # ----------------------------------------------------------------------------
 
-def tessel_forward(cfg, P, tokens, lora=None):
+def tessel_forward(cfg, P, tokens, lora=None, value_head=False):
     """A decoder-only transformer as the Tessel format describes it.
+
+    With `value_head`, returns (logits, values): values [B, S, 1] the
+    last hidden states (after the final norm) times value_head.weight
+    [1, d] plus value_head.bias [1] (tesselc --value-head's `policy`).
 
     `lora` = {"targets": [...], "rank": r, "alpha": a}: each linear layer
     whose name ends in a target adds (a / r) B A x, A = NAME.lora_A.weight
@@ -637,7 +641,11 @@ def tessel_forward(cfg, P, tokens, lora=None):
     if pre_norm:
         h = norm(h, "final_norm")
     head = emb if tied else P("lm_head.weight", (V, d))
-    return h @ scaled(head, d).T
+    logits = h @ scaled(head, d).T
+    if value_head:
+        return logits, linear(h, P("value_head.weight", (1, d)),
+                              P("value_head.bias", (1,)))
+    return logits
 
 
 FORWARD = {

@@ -217,6 +217,15 @@ cl::opt<bool> train(
         "for every parameter)"),
     cl::init(false), cl::cat(tesselcCategory));
 
+cl::opt<bool> valueHead(
+    "value-head",
+    cl::desc("With --train: also build policy(tokens) -> (logits, values), "
+             "the forward pass with a value head on the last hidden states, "
+             "and its vector-Jacobian product policy_grads(tokens, dlogits, "
+             "dvalues) -> dL/dparameter (for tessel-run train --objective "
+             "ppo)"),
+    cl::init(false), cl::cat(tesselcCategory));
+
 cl::opt<int64_t> kvBlockSize(
     "kv-block-size",
     cl::desc("Decode with a paged KV cache: pools of blocks of N positions "
@@ -536,6 +545,10 @@ int main(int argc, char **argv) {
                 std::to_string(kvBlockSize));
   config.kvBlockSize = kvBlockSize;
   config.train = train;
+  if (valueHead && !train)
+    return fail("--value-head needs --train (policy_grads is a training "
+                "entry point)");
+  config.valueHead = valueHead;
   if (!loraTargets.empty()) {
     llvm::SmallVector<llvm::StringRef> names;
     llvm::StringRef(loraTargets).split(names, ',');
@@ -683,7 +696,7 @@ int main(int argc, char **argv) {
       if (!module)
         return 1;
       for (auto p : module->getOps<tessel::ParameterOp>())
-        if (!p.getFrozen())
+        if (!p.getFrozen() && !p.getSymName().starts_with("value_head."))
           result.loraParameters += p.getType().getNumElements();
     }
     std::string text = *stats == "json" ? fe::formatStatsJson(config, result)

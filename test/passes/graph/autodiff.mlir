@@ -221,3 +221,31 @@ func.func @adapted(%x: tensor<?x4xf32>) -> tensor<?x4xf32>
   %r = tessel.matmul %d, %a : tensor<?x2xf32>, tensor<2x4xf32> -> tensor<?x4xf32>
   return %r : tensor<?x4xf32>
 }
+
+// -----
+
+// The policy entry point's derivative, policy_grads: policy's arguments,
+// then one seed per result (dlogits, dvalues); only the parameters'
+// gradients out, each named: the head's from dlogits, the value head's
+// from dvalues (what flows into the trunk below sums both).
+tessel.parameter @head : tensor<5x4xf32> init = normal {std = 2.000000e-02 : f64}
+tessel.parameter @value_head.weight : tensor<1x4xf32> init = normal {std = 2.000000e-02 : f64}
+tessel.parameter @value_head.bias : tensor<1xf32> init = zeros
+
+// CHECK-LABEL: func.func @policy_grads
+// CHECK-SAME:    (%[[X:[^:]+]]: tensor<?x4xf32>, %[[DL:[^:]+]]: tensor<?x5xf32>, %[[DV:[^:]+]]: tensor<?x1xf32>)
+// CHECK-SAME:    -> (tensor<5x4xf32> {tessel.gradient = "head"}, tensor<1x4xf32> {tessel.gradient = "value_head.weight"}, tensor<1xf32> {tessel.gradient = "value_head.bias"})
+// CHECK-SAME:    attributes {tessel.entry_point = #tessel.entry_point<policy_grads>}
+// CHECK-DAG:     %[[DH:.+]] = tessel.linear_weight_grad %[[DL]], %{{.+}} : tensor<?x5xf32>
+// CHECK-DAG:     %[[DW:.+]] = tessel.linear_weight_grad %[[DV]], %{{.+}} : tensor<?x1xf32>
+// CHECK-DAG:     %[[DB:.+]] = tessel.sum_to %[[DV]]
+// CHECK:         return %[[DH]], %[[DW]], %[[DB]] :
+func.func @policy(%x: tensor<?x4xf32>) -> (tensor<?x5xf32>, tensor<?x1xf32>)
+    attributes {tessel.entry_point = #tessel.entry_point<policy>} {
+  %h = tessel.get_parameter @head : tensor<5x4xf32>
+  %l = tessel.linear %x, %h : tensor<?x4xf32>, tensor<5x4xf32> -> tensor<?x5xf32>
+  %w = tessel.get_parameter @value_head.weight : tensor<1x4xf32>
+  %b = tessel.get_parameter @value_head.bias : tensor<1xf32>
+  %v = tessel.linear %x, %w, %b : tensor<?x4xf32>, tensor<1x4xf32>, tensor<1xf32> -> tensor<?x1xf32>
+  return %l, %v : tensor<?x5xf32>, tensor<?x1xf32>
+}
