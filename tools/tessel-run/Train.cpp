@@ -407,97 +407,112 @@ std::string lossPlot(const std::vector<double> &losses, int64_t first) {
 } // namespace
 
 cli::CommandSpec run::trainCommand() {
-  return {"train",
-          "Train a model: an artifact compiled with tesselc --train (its "
-          "grads entry point), or a model definition (.json) compiled now",
-          "MODEL.tsl|MODEL.json",
-          {{"data", "FILE",
-            "A text file (through the tokenizer, or as bytes for a model of "
-            "256 tokens that names none) or a .npy of int64 [steps, B, "
-            "S + 1] used in order",
-            true},
-           {"tokenizer", "PATH",
-            "The text's tokenizer (directory or file; default: the "
-            "artifact's own)"},
-           {"steps", "N", "Optimizer steps (default 100)"},
-           {"batch", "B", "Sequences per step (default 8; a .npy sets it)"},
-           {"seq", "S", "Tokens per sequence (default 64; a .npy sets it)"},
-           {"optimizer", "NAME", "sgd, adam or adamw (default adamw)"},
-           {"lr", "X", "Peak learning rate (default 1e-3)"},
-           {"betas", "B1,B2", "Adam's betas (default 0.9,0.999)"},
-           {"eps", "X", "Adam's epsilon (default 1e-8)"},
-           {"momentum", "X", "SGD's momentum (default 0)"},
-           {"nesterov", "", "SGD with Nesterov momentum"},
-           {"weight-decay", "X",
-            "Weight decay of the parameters of rank >= 2 (default 0; "
-            "decoupled for adamw)"},
-           {"warmup", "N", "Steps of linear warmup (default 0)"},
-           {"schedule", "NAME",
-            "After warmup: constant, linear or cosine (default constant)"},
-           {"clip", "X", "Clip the global gradient norm to X (default: off)"},
-           {"skip-spikes", "K",
-            "Skip a step whose loss is above K x the mean of the last 20 "
-            "(default: off; non-finite losses and gradients always skip)"},
-           {"save", "FILE.safetensors",
-            "Write the trained parameters (by their checkpoint names)"},
-           {"checkpoint", "FILE.safetensors|DIR",
-            "Write a checkpoint (parameters, optimizer state, step, data "
-            "position) here, atomically, at the end and every "
-            "--checkpoint-every steps (a directory of one file per rank "
-            "at --zero 1-3 on several ranks)"},
-           {"checkpoint-every", "N", "Steps between checkpoints"},
-           {"resume", "FILE.safetensors|DIR",
-            "Continue the run a --checkpoint stopped (same model, optimizer "
-            "and data; a sharded one on any number of ranks)"},
-           {"stop-after", "N",
-            "Stop after step N (the schedule still spans --steps): a run to "
-            "--resume later"},
-           {"plot", "FILE.svg", "Draw the loss per step at the end"},
-           {"log", "FILE.jsonl", "One JSON object per step"},
-           {"log-every", "N",
-            "Progress line every N steps when stderr is not a terminal "
-            "(default: about 20 lines)"},
-           {"weights", "FILE.safetensors", "Initial parameters"},
-           {"adapter", "DIR",
-            "LoRA adapters to start from (PEFT's layout), for a model "
-            "compiled with --lora-targets"},
-           {"save-adapter", "DIR",
-            "Write the trained LoRA adapters in PEFT's layout "
-            "(adapter_model.safetensors, adapter_config.json)"},
-           {"recompute", "SCHEDULE",
-            "With a model definition: tesselc --recompute for its "
-            "training step (none, attention, blocks, blocks:K)"},
-           {"dropout-seed", "N",
-            "Seed of the dropout masks of a model with dropout (default 0; "
-            "with the step it decides every mask; a checkpoint keeps it)"},
-           {"objective", "NAME",
-            "lm (next-token prediction on --data text or .npy; the default), "
-            "dpo (Direct Preference Optimization on --data prefs.jsonl: "
-            "{\"prompt\", \"chosen\", \"rejected\"} per line) or grpo "
-            "(sampled completions of --data's prompts, one per line, "
-            "rewarded by --reward-tokens, group-relative advantages)"},
-           {"beta", "X",
-            "DPO's beta (default 0.1); GRPO's KL coefficient (default "
-            "0.04)"},
-           {"group", "G", "GRPO: completions sampled per prompt (default 4)"},
-           {"reward-tokens", "TEXT",
-            "GRPO's scripted reward: the share of a completion's tokens "
-            "that are among TEXT's"},
-           {"max-new-tokens", "N", "GRPO: tokens per completion (default 16)"},
-           {"temperature", "X", "GRPO: sampling temperature (default 1)"},
-           {"sample-seed", "N", "GRPO: the sampler's seed (default 0)"},
-           {"zero", "S",
-            "Data parallel over the ranks of mpirun -np N tessel-run train "
-            "...: ZeRO stage 0 (gradients all-reduced; the default under "
-            "mpirun), 1 (optimizer state sharded), 2 (also the gradients) or "
-            "3 (also the parameters); --batch is the global batch"},
-           {"accumulate", "K",
-            "Gradient accumulation: each rank runs its part of the batch in "
-            "K micro-batches, one update per step (default 1)"},
-           {"comm-timeout", "SECONDS",
-            "A collective waiting longer ends the run: a rank died or hangs "
-            "(default 300; 0: wait forever)"},
-           {"seed", "N", "Initialize parameters missing from --weights"}}};
+  return {
+      "train",
+      "Train a model: an artifact compiled with tesselc --train (its "
+      "grads entry point), or a model definition (.json) compiled now",
+      "MODEL.tsl|MODEL.json",
+      {{"data", "FILE",
+        "A text file (through the tokenizer, or as bytes for a model of "
+        "256 tokens that names none) or a .npy of int64 [steps, B, "
+        "S + 1] used in order",
+        true},
+       {"tokenizer", "PATH",
+        "The text's tokenizer (directory or file; default: the "
+        "artifact's own)"},
+       {"steps", "N", "Optimizer steps (default 100)"},
+       {"batch", "B", "Sequences per step (default 8; a .npy sets it)"},
+       {"seq", "S", "Tokens per sequence (default 64; a .npy sets it)"},
+       {"optimizer", "NAME", "sgd, adam or adamw (default adamw)"},
+       {"lr", "X", "Peak learning rate (default 1e-3)"},
+       {"betas", "B1,B2", "Adam's betas (default 0.9,0.999)"},
+       {"eps", "X", "Adam's epsilon (default 1e-8)"},
+       {"momentum", "X", "SGD's momentum (default 0)"},
+       {"nesterov", "", "SGD with Nesterov momentum"},
+       {"weight-decay", "X",
+        "Weight decay of the parameters of rank >= 2 (default 0; "
+        "decoupled for adamw)"},
+       {"warmup", "N", "Steps of linear warmup (default 0)"},
+       {"schedule", "NAME",
+        "After warmup: constant, linear or cosine (default constant)"},
+       {"clip", "X", "Clip the global gradient norm to X (default: off)"},
+       {"skip-spikes", "K",
+        "Skip a step whose loss is above K x the mean of the last 20 "
+        "(default: off; non-finite losses and gradients always skip)"},
+       {"save", "FILE.safetensors",
+        "Write the trained parameters (by their checkpoint names)"},
+       {"checkpoint", "FILE.safetensors|DIR",
+        "Write a checkpoint (parameters, optimizer state, step, data "
+        "position) here, atomically, at the end and every "
+        "--checkpoint-every steps (a directory of one file per rank "
+        "at --zero 1-3 on several ranks)"},
+       {"checkpoint-every", "N", "Steps between checkpoints"},
+       {"resume", "FILE.safetensors|DIR",
+        "Continue the run a --checkpoint stopped (same model, optimizer "
+        "and data; a sharded one on any number of ranks)"},
+       {"stop-after", "N",
+        "Stop after step N (the schedule still spans --steps): a run to "
+        "--resume later"},
+       {"plot", "FILE.svg", "Draw the loss per step at the end"},
+       {"log", "FILE.jsonl", "One JSON object per step"},
+       {"log-every", "N",
+        "Progress line every N steps when stderr is not a terminal "
+        "(default: about 20 lines)"},
+       {"weights", "FILE.safetensors", "Initial parameters"},
+       {"adapter", "DIR",
+        "LoRA adapters to start from (PEFT's layout), for a model "
+        "compiled with --lora-targets"},
+       {"save-adapter", "DIR",
+        "Write the trained LoRA adapters in PEFT's layout "
+        "(adapter_model.safetensors, adapter_config.json)"},
+       {"recompute", "SCHEDULE",
+        "With a model definition: tesselc --recompute for its "
+        "training step (none, attention, blocks, blocks:K)"},
+       {"dropout-seed", "N",
+        "Seed of the dropout masks of a model with dropout (default 0; "
+        "with the step it decides every mask; a checkpoint keeps it)"},
+       {"objective", "NAME",
+        "lm (next-token prediction on --data text or .npy; the default), "
+        "dpo (Direct Preference Optimization on --data prefs.jsonl: "
+        "{\"prompt\", \"chosen\", \"rejected\"} per line) or grpo "
+        "(sampled completions of --data's prompts, one per line, "
+        "rewarded by --reward-tokens, group-relative advantages) or ppo "
+        "(the same rollouts; a value head, GAE, clipped surrogate; "
+        "needs tesselc --train --value-head)"},
+       {"beta", "X",
+        "DPO's beta (default 0.1); GRPO's and PPO's KL coefficient "
+        "(default 0.04)"},
+       {"group", "G", "GRPO, PPO: completions sampled per prompt (default 4)"},
+       {"reward-tokens", "TEXT",
+        "GRPO's and PPO's scripted reward: the share of a completion's "
+        "tokens that are among TEXT's"},
+       {"max-new-tokens", "N", "GRPO, PPO: tokens per completion (default 16)"},
+       {"temperature", "X", "GRPO, PPO: sampling temperature (default 1)"},
+       {"sample-seed", "N", "GRPO, PPO: the sampler's seed (default 0)"},
+       {"ppo-epochs", "N", "PPO: passes over each rollout (default 4)"},
+       {"minibatch", "N",
+        "PPO: completions per update (default: the whole rollout)"},
+       {"ratio-clip", "X",
+        "PPO: the probability ratio's clip range epsilon (default 0.2)"},
+       {"value-clip", "X",
+        "PPO: how far a value may move from the rollout's (default "
+        "0.2)"},
+       {"vf-coef", "X", "PPO: the value loss's weight (default 0.1)"},
+       {"entropy-coef", "X", "PPO: the entropy bonus's weight (default 0.01)"},
+       {"gamma", "X", "PPO: the discount (default 1)"},
+       {"lambda", "X", "PPO: GAE's lambda (default 0.95)"},
+       {"zero", "S",
+        "Data parallel over the ranks of mpirun -np N tessel-run train "
+        "...: ZeRO stage 0 (gradients all-reduced; the default under "
+        "mpirun), 1 (optimizer state sharded), 2 (also the gradients) or "
+        "3 (also the parameters); --batch is the global batch"},
+       {"accumulate", "K",
+        "Gradient accumulation: each rank runs its part of the batch in "
+        "K micro-batches, one update per step (default 1)"},
+       {"comm-timeout", "SECONDS",
+        "A collective waiting longer ends the run: a rank died or hangs "
+        "(default 300; 0: wait forever)"},
+       {"seed", "N", "Initialize parameters missing from --weights"}}};
 }
 
 namespace {
@@ -615,7 +630,14 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
   }
 
   std::string objective = args.get("objective", "lm");
-  if (objective == "dpo" || objective == "grpo") {
+  const char *ppoOptions[] = {"ppo-epochs", "minibatch", "ratio-clip",
+                              "value-clip", "vf-coef",   "entropy-coef",
+                              "gamma",      "lambda"};
+  if (objective != "ppo")
+    for (const char *option : ppoOptions)
+      if (args.has(option))
+        return errorf("--", option, " applies to --objective ppo");
+  if (objective == "dpo" || objective == "grpo" || objective == "ppo") {
     for (const char *option :
          {"zero", "accumulate", "checkpoint", "resume", "plot", "stop-after"})
       if (args.has(option))
@@ -625,17 +647,20 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
     if (objective == "dpo")
       TESSEL_RETURN_IF_ERROR(
           trainDpo(args, o, artifact, *grads, params, gradientAt));
+    else if (objective == "ppo")
+      TESSEL_RETURN_IF_ERROR(trainPpo(args, o, artifact));
     else
       TESSEL_RETURN_IF_ERROR(
           trainGrpo(args, o, artifact, *grads, params, gradientAt));
     return saveTrained(args, artifact);
   }
   if (objective != "lm")
-    return errorf("--objective must be lm, dpo or grpo, got '", objective, "'");
+    return errorf("--objective must be lm, dpo, grpo or ppo, got '", objective,
+                  "'");
   for (const char *option : {"beta", "group", "reward-tokens", "max-new-tokens",
                              "temperature", "sample-seed"})
     if (args.has(option))
-      return errorf("--", option, " applies to --objective dpo or grpo");
+      return errorf("--", option, " applies to --objective dpo, grpo or ppo");
 
   TrainingData data;
   std::string dataPath = args.get("data", "");

@@ -18,8 +18,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/Files.h"
-#include "runtime/Generator.h"
 #include "runtime/train/Grpo.h"
 #include "tools/tessel-run/TrainLoop.h"
 
@@ -29,7 +27,6 @@
 #include <fstream>
 #include <iomanip>
 #include <memory>
-#include <set>
 
 using namespace tessel;
 using namespace tessel::train;
@@ -45,61 +42,21 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
                       Artifact &artifact, const EntryPoint &grads,
                       const std::vector<Tensor *> &params,
                       const std::vector<size_t> &gradientAt) {
-  int64_t group = 4, maxNew = 16;
-  double beta = 0.04, temperature = 1.0;
-  uint64_t sampleSeed = 0;
-  TESSEL_RETURN_IF_ERROR(args.getInt("group", group));
-  TESSEL_RETURN_IF_ERROR(args.getInt("max-new-tokens", maxNew));
-  TESSEL_RETURN_IF_ERROR(args.getDouble("beta", beta));
-  TESSEL_RETURN_IF_ERROR(args.getDouble("temperature", temperature));
-  TESSEL_RETURN_IF_ERROR(args.getUnsigned("sample-seed", sampleSeed));
-  if (group < 2 || group > 4096)
-    return errorf("--group must be in [2, 4096], got ", group);
-  if (maxNew < 1 || maxNew > 65536)
-    return errorf("--max-new-tokens must be in [1, 65536], got ", maxNew);
-  if (!(beta >= 0) || !std::isfinite(beta))
-    return errorf("--beta must be >= 0, got ", beta);
-  if (!(temperature > 0) || !std::isfinite(temperature))
-    return errorf("--temperature must be positive for sampling, got ",
-                  temperature);
-  if (!args.has("reward-tokens"))
-    return errorf("--objective grpo needs --reward-tokens TEXT (the reward: "
-                  "the share of a completion's tokens among TEXT's)");
+  Rollouts rollouts;
+  TESSEL_RETURN_IF_ERROR(rollouts.read(args, artifact, "grpo"));
+  const int64_t group = rollouts.group;
+  const double beta = rollouts.beta;
+  const std::vector<std::vector<int64_t>> &prompts = rollouts.prompts;
+  if (group < 2)
+    return errorf("--group must be at least 2 for GRPO (its baseline is "
+                  "the group's mean reward), got ",
+                  group);
   if (grads.inputs.size() != 2)
     return errorf("--objective grpo needs a model without dropout (the "
                   "log-probabilities must not depend on a mask)");
   const EntryPoint *loss = artifact.entry(EntryPointKind::Loss);
   if (!loss)
     return errorf(args.positional(), ": has no loss entry point");
-
-  // Prompts, one per line, and the rewarded tokens.
-  std::string path = args.get("data", "");
-  std::vector<std::pair<size_t, std::string>> lines;
-  TESSEL_RETURN_IF_ERROR(readLines(path, lines));
-  Encoder encode;
-  TESSEL_RETURN_IF_ERROR(makeEncoder(
-      args.get("tokenizer", artifact.tokenizerPath()), artifact, path, encode));
-  std::vector<std::vector<int64_t>> prompts;
-  for (const auto &[number, line] : lines) {
-    std::vector<int64_t> ids;
-    TESSEL_RETURN_IF_ERROR(encode(line, ids));
-    if (artifact.maxPositions() &&
-        int64_t(ids.size()) + maxNew > artifact.maxPositions())
-      return errorf(path, ": a prompt of ", ids.size(), " tokens plus ", maxNew,
-                    " new ones is longer than the model's ",
-                    artifact.maxPositions(), " positions");
-    Tensor check = Tensor::zeros(DType::I64, {int64_t(ids.size())});
-    check.ints = ids;
-    TESSEL_RETURN_IF_ERROR(artifact.checkTokenIds(check));
-    prompts.push_back(std::move(ids));
-  }
-  if (prompts.empty())
-    return errorf(path, ": no prompts (one per line)");
-  std::vector<int64_t> rewardIds;
-  TESSEL_RETURN_IF_ERROR(encode(args.get("reward-tokens", ""), rewardIds));
-  std::set<int64_t> rewarded(rewardIds.begin(), rewardIds.end());
-  if (rewarded.empty())
-    return errorf("--reward-tokens is empty");
 
   // The reference: the trained parameters as they start.
   std::vector<std::vector<float>> reference;
@@ -115,11 +72,6 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
   GradientSum gradients(params, gradientAt);
   std::unique_ptr<std::ofstream> log;
   TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
-  GenerateOptions generate;
-  generate.maxNewTokens = maxNew;
-  generate.sampling.temperature = temperature;
-  generate.vocabLimit = artifact.vocabSize();
-
   Progress progress;
   int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
   size_t next = 0;
@@ -133,24 +85,18 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
     for (int64_t b = 0; b < o.batch; ++b) {
       const std::vector<int64_t> &prompt = prompts[next++ % prompts.size()];
       // G completions of the prompt, each row sampled with its own seed.
-      Tensor rows = Tensor::zeros(DType::I64, {group, int64_t(prompt.size())});
-      for (int64_t g = 0; g < group; ++g)
-        std::copy(prompt.begin(), prompt.end(),
-                  rows.ints.begin() + g * prompt.size());
-      generate.seed = sampleSeed + uint64_t(step * o.batch + b) * group;
-      Generator generator(artifact, nullptr, generate);
-      TESSEL_RETURN_IF_ERROR(generator.run(
-          rows, [](int64_t, int64_t, bool &) { return Status::ok(); }));
+      std::vector<std::vector<int64_t>> sequences;
+      TESSEL_RETURN_IF_ERROR(rollouts.sample(
+          artifact, prompt,
+          rollouts.sampleSeed + uint64_t(step * o.batch + b) * group,
+          sequences));
       std::vector<Tensor> tokens(group), targets(group);
       std::vector<double> reward(group), kl(group), count(group);
       for (int64_t g = 0; g < group; ++g) {
-        const std::vector<int64_t> &all = generator.sequences()[g];
+        const std::vector<int64_t> &all = sequences[g];
         responseTensors(all, prompt.size(), tokens[g], targets[g]);
         count[g] = double(all.size() - prompt.size());
-        double hits = 0;
-        for (size_t t = prompt.size(); t < all.size(); ++t)
-          hits += rewarded.count(all[t]) ? 1.0 : 0.0;
-        reward[g] = count[g] > 0 ? hits / count[g] : 0.0;
+        reward[g] = rollouts.reward(all, prompt.size());
       }
       // log pi - log ref summed over each completion: n (CE_ref - CE_pi).
       std::vector<double> policyLoss(group), referenceLoss(group);

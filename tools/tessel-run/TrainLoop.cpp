@@ -3,9 +3,11 @@
 #include "tools/tessel-run/TrainLoop.h"
 
 #include "runtime/Files.h"
+#include "runtime/Generator.h"
 #include "tools/tessel-run/Commands.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 
 namespace tessel::run {
@@ -84,6 +86,85 @@ Status openLog(const cli::ParsedArgs &args, bool append,
     return errorf(args.get("log", ""), ": cannot write the log");
   // Every digit of the f32 loss and of the rates: logs are compared.
   *log << std::setprecision(9);
+  return Status::ok();
+}
+
+Status Rollouts::read(const cli::ParsedArgs &args, const Artifact &artifact,
+                      const char *objective) {
+  TESSEL_RETURN_IF_ERROR(args.getInt("group", group));
+  TESSEL_RETURN_IF_ERROR(args.getInt("max-new-tokens", maxNew));
+  TESSEL_RETURN_IF_ERROR(args.getDouble("beta", beta));
+  TESSEL_RETURN_IF_ERROR(args.getDouble("temperature", temperature));
+  TESSEL_RETURN_IF_ERROR(args.getUnsigned("sample-seed", sampleSeed));
+  if (group < 1 || group > 4096)
+    return errorf("--group must be in [1, 4096], got ", group);
+  if (maxNew < 1 || maxNew > 65536)
+    return errorf("--max-new-tokens must be in [1, 65536], got ", maxNew);
+  if (!(beta >= 0) || !std::isfinite(beta))
+    return errorf("--beta must be >= 0, got ", beta);
+  if (!(temperature > 0) || !std::isfinite(temperature))
+    return errorf("--temperature must be positive for sampling, got ",
+                  temperature);
+  if (!args.has("reward-tokens"))
+    return errorf("--objective ", objective,
+                  " needs --reward-tokens TEXT (the reward: the share of a "
+                  "completion's tokens among TEXT's)");
+
+  std::string path = args.get("data", "");
+  std::vector<std::pair<size_t, std::string>> lines;
+  TESSEL_RETURN_IF_ERROR(readLines(path, lines));
+  Encoder encode;
+  TESSEL_RETURN_IF_ERROR(makeEncoder(
+      args.get("tokenizer", artifact.tokenizerPath()), artifact, path, encode));
+  for (const auto &[number, line] : lines) {
+    std::vector<int64_t> ids;
+    TESSEL_RETURN_IF_ERROR(encode(line, ids));
+    if (artifact.maxPositions() &&
+        int64_t(ids.size()) + maxNew > artifact.maxPositions())
+      return errorf(path, ":", number, ": a prompt of ", ids.size(),
+                    " tokens plus ", maxNew,
+                    " new ones is longer than the model's ",
+                    artifact.maxPositions(), " positions");
+    Tensor check = Tensor::zeros(DType::I64, {int64_t(ids.size())});
+    check.ints = ids;
+    if (Status s = artifact.checkTokenIds(check); !s.isOk())
+      return errorf(path, ":", number, ": ", s.message());
+    prompts.push_back(std::move(ids));
+  }
+  if (prompts.empty())
+    return errorf(path, ": no prompts (one per line)");
+  TESSEL_RETURN_IF_ERROR(encode(args.get("reward-tokens", ""), rewarded));
+  std::sort(rewarded.begin(), rewarded.end());
+  if (rewarded.empty())
+    return errorf("--reward-tokens is empty");
+  return Status::ok();
+}
+
+double Rollouts::reward(const std::vector<int64_t> &all, size_t prompt) const {
+  if (all.size() <= prompt)
+    return 0.0;
+  double hits = 0;
+  for (size_t t = prompt; t < all.size(); ++t)
+    hits += std::binary_search(rewarded.begin(), rewarded.end(), all[t]);
+  return hits / double(all.size() - prompt);
+}
+
+Status Rollouts::sample(Artifact &artifact, const std::vector<int64_t> &prompt,
+                        uint64_t seed,
+                        std::vector<std::vector<int64_t>> &sequences) const {
+  GenerateOptions generate;
+  generate.maxNewTokens = maxNew;
+  generate.sampling.temperature = temperature;
+  generate.vocabLimit = artifact.vocabSize();
+  generate.seed = seed;
+  Tensor rows = Tensor::zeros(DType::I64, {group, int64_t(prompt.size())});
+  for (int64_t g = 0; g < group; ++g)
+    std::copy(prompt.begin(), prompt.end(),
+              rows.ints.begin() + g * prompt.size());
+  Generator generator(artifact, nullptr, generate);
+  TESSEL_RETURN_IF_ERROR(generator.run(
+      rows, [](int64_t, int64_t, bool &) { return Status::ok(); }));
+  sequences = generator.sequences();
   return Status::ok();
 }
 

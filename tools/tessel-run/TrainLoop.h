@@ -2,7 +2,7 @@
 //
 // The options of a training run, its progress line, the text encoder, and
 // the objectives beside next-token prediction (Train.cpp): DPO
-// (TrainDpo.cpp) and GRPO (TrainGrpo.cpp).
+// (TrainDpo.cpp), GRPO (TrainGrpo.cpp) and PPO (TrainPpo.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -109,6 +109,30 @@ private:
   std::vector<const Tensor *> pointers;
 };
 
+/// What the objectives that learn from a reward (GRPO, PPO) sample: --data's
+/// prompts, one per line, --group completions of each of
+/// --max-new-tokens tokens at --temperature, and the scripted reward, the
+/// share of a completion's tokens among --reward-tokens'.
+struct Rollouts {
+  int64_t group = 4, maxNew = 16;
+  double beta = 0.04, temperature = 1.0;
+  uint64_t sampleSeed = 0;
+  std::vector<std::vector<int64_t>> prompts;
+  std::vector<int64_t> rewarded;
+
+  /// Reads the options and the prompts; `objective` names the caller in
+  /// messages.
+  Status read(const cli::ParsedArgs &args, const Artifact &artifact,
+              const char *objective);
+  /// The reward of `all`, whose first `prompt` ids are the prompt.
+  double reward(const std::vector<int64_t> &all, size_t prompt) const;
+  /// `group` completions of `prompt`, row g sampled with seed + g; each
+  /// sequence holds the prompt first.
+  Status sample(Artifact &artifact, const std::vector<int64_t> &prompt,
+                uint64_t seed,
+                std::vector<std::vector<int64_t>> &sequences) const;
+};
+
 /// tessel-run train --objective dpo (TrainDpo.cpp): `params` and their
 /// gradients' results in `grads` (gradientAt) as Train.cpp found them.
 Status trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
@@ -121,6 +145,11 @@ Status trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
                  Artifact &artifact, const EntryPoint &grads,
                  const std::vector<Tensor *> &params,
                  const std::vector<size_t> &gradientAt);
+
+/// tessel-run train --objective ppo (TrainPpo.cpp): its parameters are
+/// those policy_grads differentiates (the value head's among them).
+Status trainPpo(const cli::ParsedArgs &args, const TrainOptions &o,
+                Artifact &artifact);
 
 } // namespace tessel::run
 
