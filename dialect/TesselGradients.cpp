@@ -190,6 +190,8 @@ LogicalResult BroadcastOp::buildGradients(OpBuilder &b,
                                           ArrayRef<Value> resultGradients,
                                           SmallVectorImpl<Value> &grads) {
   grads.push_back(sumTo(b, getLoc(), resultGradients[0], getInput().getType()));
+  if (getLike())
+    grads.push_back(Value()); // Only its shape is read.
   return success();
 }
 
@@ -202,6 +204,8 @@ LogicalResult SliceOp::buildGradients(OpBuilder &b,
   if (offset < 0)
     return emitOpError() << "counted from the end (offset " << offset
                          << ") has no gradient rule";
+  if (getType().isDynamicDim(getAxis()))
+    return emitOpError() << "of a dynamic size has no gradient rule";
   grads.push_back(SliceGradOp::create(b, getLoc(), getInput().getType(),
                                       resultGradients[0], getAxis(),
                                       getOffset()));
@@ -209,15 +213,16 @@ LogicalResult SliceOp::buildGradients(OpBuilder &b,
 }
 
 /// y = concat(x_1, ..., x_k) along `axis`:  dx_i = the slice of dy where x_i
-/// went.
+/// went (the last input may have a dynamic size: the rest of dy).
 LogicalResult ConcatOp::buildGradients(OpBuilder &b,
                                        ArrayRef<Value> resultGradients,
                                        SmallVectorImpl<Value> &grads) {
   int64_t offset = 0, axis = getAxis();
   for (Value input : getInputs()) {
     auto type = cast<RankedTensorType>(input.getType());
-    if (type.isDynamicDim(axis))
-      return emitOpError() << "along a dynamic axis has no gradient rule";
+    if (type.isDynamicDim(axis) && input != getInputs().back())
+      return emitOpError() << "along a dynamic axis has no gradient rule "
+                              "unless only the last input's size is dynamic";
     grads.push_back(
         SliceOp::create(b, getLoc(), type, resultGradients[0], axis, offset));
     offset += type.getDimSize(axis);

@@ -239,9 +239,19 @@ LogicalResult SliceOp::verify() {
     return emitOpError() << "result shape " << fmtShape(out)
                          << " must have the rank of input shape "
                          << fmtShape(in);
-  if (ShapedType::isDynamic(out[axis]))
-    return emitOpError() << "result shape " << fmtShape(out)
-                         << " must be static along axis " << axis;
+  // A dynamic size is the rest of the axis from a non-negative offset.
+  if (ShapedType::isDynamic(out[axis])) {
+    if (offset < 0 || (!ShapedType::isDynamic(in[axis]) && offset > in[axis]))
+      return emitOpError() << "result shape " << fmtShape(out)
+                           << " is dynamic along axis " << axis
+                           << ": the rest of the axis needs an offset in [0, "
+                              "the axis size], got "
+                           << offset;
+    SmallVector<int64_t> expected(in);
+    expected[axis] = ShapedType::kDynamic;
+    return verifyResultShape(*this, getResult(), expected,
+                             "input shape with the sliced axis resized");
+  }
   // Written so that a huge offset cannot overflow. A negative offset
   // counts from the end: the slice must end inside the axis.
   bool fromEnd = offset < 0;
@@ -303,18 +313,24 @@ LogicalResult BroadcastOp::verify() {
                          << " has a higher rank than result shape "
                          << fmtShape(out);
   size_t lead = out.size() - in.size();
+  Value like = getLike();
+  if (like && shapeOf(like).size() != out.size())
+    return emitOpError() << "'like' has rank " << shapeOf(like).size()
+                         << ", not the result's " << out.size();
   for (size_t i = 0; i < out.size(); ++i) {
     int64_t src = i < lead ? 1 : in[i - lead];
+    // A new or stretched axis takes a dynamic size from `like`.
     bool ok =
-        src == 1 ? !ShapedType::isDynamic(out[i])
+        src == 1 ? !ShapedType::isDynamic(out[i]) ||
+                       (like && ShapedType::isDynamic(shapeOf(like)[i]))
                  : compatible(src, out[i]) && ShapedType::isDynamic(src) ==
                                                   ShapedType::isDynamic(out[i]);
     if (!ok)
       return emitOpError()
              << "input shape " << fmtShape(in) << " cannot broadcast to "
              << fmtShape(out) << " (result dimension " << i
-             << ": each input dimension is 1 with a static result, or is "
-                "kept, dynamic or not)";
+             << ": each input dimension is 1 with a static result or a "
+                "dynamic one of 'like', or is kept, dynamic or not)";
   }
   return success();
 }

@@ -374,18 +374,23 @@ def Tessel_SliceOp : Tessel_Op<"slice", [Pure,
   let summary = "a contiguous range of one axis";
   let description = [{
     `result = input[..., offset : offset + n, ...]` along `axis`, with `n` the
-    result's (static) size on that axis; every other dimension is kept. It
-    splits fused projections, e.g. GPT-2's `c_attn` output into q, k and v.
-    A negative offset counts from the end of the axis, as in Python
+    result's size on that axis; every other dimension is kept. It splits
+    fused projections, e.g. GPT-2's `c_attn` output into q, k and v. A
+    negative offset counts from the end of the axis, as in Python
     (`input[..., size + offset : size + offset + n, ...]`, with `n <=
     -offset`): `offset = -1` with `n = 1` is the last position of a
     sequence of any length, what a prompt's prefill needs the logits of.
+    A dynamic `n` (with `offset >= 0`) is the rest of the axis,
+    `input[..., offset:, ...]`: the gradient of a concatenation whose last
+    input has a dynamic size (prefix tuning's keys) takes it apart so.
 
     ```mlir
     %k = tessel.slice %qkv {axis = 2 : i64, offset = 768 : i64}
         : tensor<?x?x2304xf32> -> tensor<?x?x768xf32>
     %last = tessel.slice %h {axis = 1 : i64, offset = -1 : i64}
         : tensor<?x?x768xf32> -> tensor<?x1x768xf32>
+    %rest = tessel.slice %keys {axis = 2 : i64, offset = 8 : i64}
+        : tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$offset);
@@ -422,17 +427,25 @@ def Tessel_BroadcastOp : Tessel_Op<"broadcast", [Pure,
     Aligned at the trailing axis, each input dimension is 1 (stretched) or
     equal to the result's; leading result axes are new. A dynamic result
     dimension must come from a dynamic input dimension, so that its size is
-    known at run time. MLA broadcasts its single decoupled RoPE key head to
-    every query head.
+    known at run time, or, for a new or stretched axis, from the same axis
+    of `like` (a tensor of the result's rank; only its shape is read). MLA
+    broadcasts its single decoupled RoPE key head to every query head;
+    prefix tuning broadcasts its learned keys to the batch of the keys they
+    join.
 
     ```mlir
     %k_rope = tessel.broadcast %k_pe
         : tensor<?x1x?x64xf32> -> tensor<?x16x?x64xf32>
+    %prefix = tessel.broadcast %p like(%k : tensor<?x4x?x16xf32>)
+        : tensor<4x8x16xf32> -> tensor<?x4x8x16xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input);
+  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$like);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input (`like` `(` $like^ `:` type($like) `)`)? attr-dict `:`
+    type($input) `->` type($result)
+  }];
   let hasVerifier = 1;
   let hasFolder = 1;
 }

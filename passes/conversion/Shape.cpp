@@ -55,7 +55,13 @@ struct LowerSlice : OpRewritePattern<tessel::SliceOp> {
                             arith::ConstantIndexOp::create(b, loc, offset))
                             .getResult();
     }
-    sizes[axis] = b.getIndexAttr(type.getDimSize(axis));
+    if (type.isDynamicDim(axis))
+      // The rest of the axis.
+      sizes[axis] = b.createOrFold<arith::SubIOp>(
+          loc, getValueOrCreateConstantIndexOp(b, loc, sizes[axis]),
+          arith::ConstantIndexOp::create(b, loc, offset));
+    else
+      sizes[axis] = b.getIndexAttr(type.getDimSize(axis));
     Value slice = tensor::ExtractSliceOp::create(b, loc, op.getInput(), offsets,
                                                  sizes, strides);
     b.replaceOp(op, castTo(b, loc, slice, type));
@@ -134,7 +140,8 @@ struct LowerConcat : OpRewritePattern<tessel::ConcatOp> {
 };
 
 /// NumPy broadcast_to: leading result dimensions are new, a static size-1
-/// input dimension is stretched (constant-0 map entry), the others kept.
+/// input dimension is stretched (constant-0 map entry), the others kept;
+/// new and stretched axes of dynamic size take `like`'s.
 struct LowerBroadcast : OpRewritePattern<tessel::BroadcastOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::BroadcastOp op,
@@ -151,10 +158,15 @@ struct LowerBroadcast : OpRewritePattern<tessel::BroadcastOp> {
     for (int64_t j = 0; j < inType.getRank(); ++j) {
       bool stretched = inType.getDimSize(j) == 1;
       dims.push_back(stretched ? -1 : lead + j);
-      // The verifier ties a dynamic result dimension to a dynamic input one.
-      if (type.isDynamicDim(lead + j))
+      // The verifier ties a dynamic result dimension to a dynamic input one
+      // (or, stretched, to `like`'s, below).
+      if (type.isDynamicDim(lead + j) && !stretched)
         sizes[lead + j] = tensor::DimOp::create(b, loc, input, j).getResult();
     }
+    // New and stretched axes of dynamic size: `like`'s.
+    for (int64_t d = 0; d < r; ++d)
+      if (type.isDynamicDim(d) && (d < lead || dims[d - lead] == -1))
+        sizes[d] = tensor::DimOp::create(b, loc, op.getLike(), d).getResult();
     Value out = emptyOf(b, loc, type, sizes);
     b.replaceOp(op, generic(b, loc, input, out,
                             {projection(b.getContext(), r, dims),

@@ -1754,9 +1754,10 @@ func.func @slice_from_end_before_the_start(%x: tensor<4x6xf32>) -> tensor<4x1xf3
 
 // -----
 
+// A dynamic size is the rest of the axis: from an offset inside it.
 func.func @slice_dynamic_size(%x: tensor<?x?x2304xf32>) -> tensor<?x?x?xf32> {
-  // expected-error @+1 {{'tessel.slice' op result shape [?, ?, ?] must be static along axis 2}}
-  %y = tessel.slice %x {axis = 2 : i64, offset = 768 : i64} : tensor<?x?x2304xf32> -> tensor<?x?x?xf32>
+  // expected-error @+1 {{'tessel.slice' op result shape [?, ?, ?] is dynamic along axis 2: the rest of the axis needs an offset in [0, the axis size], got 3000}}
+  %y = tessel.slice %x {axis = 2 : i64, offset = 3000 : i64} : tensor<?x?x2304xf32> -> tensor<?x?x?xf32>
   return %y : tensor<?x?x?xf32>
 }
 
@@ -1916,7 +1917,7 @@ func.func @broadcast_higher_rank_input(%x: tensor<2x1x4xf32>) -> tensor<3x4xf32>
 
 // Only size-1 dimensions stretch.
 func.func @broadcast_not_one(%x: tensor<2x4xf32>) -> tensor<6x4xf32> {
-  // expected-error @+1 {{'tessel.broadcast' op input shape [2, 4] cannot broadcast to [6, 4] (result dimension 0: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  // expected-error @+1 {{'tessel.broadcast' op input shape [2, 4] cannot broadcast to [6, 4] (result dimension 0: each input dimension is 1 with a static result or a dynamic one of 'like', or is kept, dynamic or not)}}
   %y = tessel.broadcast %x : tensor<2x4xf32> -> tensor<6x4xf32>
   return %y : tensor<6x4xf32>
 }
@@ -1925,7 +1926,7 @@ func.func @broadcast_not_one(%x: tensor<2x4xf32>) -> tensor<6x4xf32> {
 
 // Alignment is at the trailing axis: [4] does not go to [4, 3].
 func.func @broadcast_leading_alignment(%x: tensor<4xf32>) -> tensor<4x3xf32> {
-  // expected-error @+1 {{'tessel.broadcast' op input shape [4] cannot broadcast to [4, 3] (result dimension 1: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  // expected-error @+1 {{'tessel.broadcast' op input shape [4] cannot broadcast to [4, 3] (result dimension 1: each input dimension is 1 with a static result or a dynamic one of 'like', or is kept, dynamic or not)}}
   %y = tessel.broadcast %x : tensor<4xf32> -> tensor<4x3xf32>
   return %y : tensor<4x3xf32>
 }
@@ -1935,7 +1936,7 @@ func.func @broadcast_leading_alignment(%x: tensor<4xf32>) -> tensor<4x3xf32> {
 // A size-1 input dimension cannot become a dynamic one: its size would be
 // unknown at run time.
 func.func @broadcast_one_to_dynamic(%k: tensor<?x1x?x64xf32>) -> tensor<?x?x?x64xf32> {
-  // expected-error @+1 {{'tessel.broadcast' op input shape [?, 1, ?, 64] cannot broadcast to [?, ?, ?, 64] (result dimension 1: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  // expected-error @+1 {{'tessel.broadcast' op input shape [?, 1, ?, 64] cannot broadcast to [?, ?, ?, 64] (result dimension 1: each input dimension is 1 with a static result or a dynamic one of 'like', or is kept, dynamic or not)}}
   %y = tessel.broadcast %k : tensor<?x1x?x64xf32> -> tensor<?x?x?x64xf32>
   return %y : tensor<?x?x?x64xf32>
 }
@@ -1944,7 +1945,7 @@ func.func @broadcast_one_to_dynamic(%k: tensor<?x1x?x64xf32>) -> tensor<?x?x?x64
 
 // Nor can a new leading axis.
 func.func @broadcast_new_dynamic_axis(%x: tensor<4xf16>) -> tensor<?x4xf16> {
-  // expected-error @+1 {{'tessel.broadcast' op input shape [4] cannot broadcast to [?, 4] (result dimension 0: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  // expected-error @+1 {{'tessel.broadcast' op input shape [4] cannot broadcast to [?, 4] (result dimension 0: each input dimension is 1 with a static result or a dynamic one of 'like', or is kept, dynamic or not)}}
   %y = tessel.broadcast %x : tensor<4xf16> -> tensor<?x4xf16>
   return %y : tensor<?x4xf16>
 }
@@ -1953,7 +1954,7 @@ func.func @broadcast_new_dynamic_axis(%x: tensor<4xf16>) -> tensor<?x4xf16> {
 
 // A kept dimension keeps its staticness: static to dynamic...
 func.func @broadcast_static_to_dynamic(%x: tensor<1x4xf32>) -> tensor<3x?xf32> {
-  // expected-error @+1 {{'tessel.broadcast' op input shape [1, 4] cannot broadcast to [3, ?] (result dimension 1: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  // expected-error @+1 {{'tessel.broadcast' op input shape [1, 4] cannot broadcast to [3, ?] (result dimension 1: each input dimension is 1 with a static result or a dynamic one of 'like', or is kept, dynamic or not)}}
   %y = tessel.broadcast %x : tensor<1x4xf32> -> tensor<3x?xf32>
   return %y : tensor<3x?xf32>
 }
@@ -1963,7 +1964,7 @@ func.func @broadcast_static_to_dynamic(%x: tensor<1x4xf32>) -> tensor<3x?xf32> {
 // ...and dynamic to static (a dynamic input of size 1 would stretch at run
 // time, which broadcast does not do).
 func.func @broadcast_dynamic_to_static(%x: tensor<?x4xi64>) -> tensor<5x4xi64> {
-  // expected-error @+1 {{'tessel.broadcast' op input shape [?, 4] cannot broadcast to [5, 4] (result dimension 0: each input dimension is 1 with a static result, or is kept, dynamic or not)}}
+  // expected-error @+1 {{'tessel.broadcast' op input shape [?, 4] cannot broadcast to [5, 4] (result dimension 0: each input dimension is 1 with a static result or a dynamic one of 'like', or is kept, dynamic or not)}}
   %y = tessel.broadcast %x : tensor<?x4xi64> -> tensor<5x4xi64>
   return %y : tensor<5x4xi64>
 }
@@ -2367,3 +2368,31 @@ func.func @relative_buckets_shape(%q: tensor<2x4xi64>, %k: tensor<6xi64>) {
   %y = tessel.relative_buckets shaw %q, %k {max_distance = 2 : i64, num_buckets = 5 : i64} : tensor<2x4xi64>, tensor<6xi64> -> tensor<4x6xi64>
   return
 }
+
+// -----
+
+// broadcast: a new axis of dynamic size with no 'like' to take it from.
+func.func @broadcast_dynamic_new_axis(%p: tensor<4x8xf32>) {
+  // expected-error @+1 {{input shape [4, 8] cannot broadcast to [?, 4, 8] (result dimension 0: each input dimension is 1 with a static result or a dynamic one of 'like', or is kept, dynamic or not)}}
+  %y = tessel.broadcast %p : tensor<4x8xf32> -> tensor<?x4x8xf32>
+  return
+}
+
+// -----
+
+// broadcast: 'like' of another rank than the result.
+func.func @broadcast_like_rank(%p: tensor<4x8xf32>, %k: tensor<?x8xf32>) {
+  // expected-error @+1 {{'like' has rank 2, not the result's 3}}
+  %y = tessel.broadcast %p like(%k : tensor<?x8xf32>) : tensor<4x8xf32> -> tensor<?x4x8xf32>
+  return
+}
+
+// -----
+
+// slice: the rest of an axis from an offset counted from the end.
+func.func @slice_rest_from_end(%x: tensor<?x?xf32>) {
+  // expected-error @+1 {{result shape [?, ?] is dynamic along axis 1: the rest of the axis needs an offset in [0, the axis size], got -2}}
+  %y = tessel.slice %x {axis = 1 : i64, offset = -2 : i64} : tensor<?x?xf32> -> tensor<?x?xf32>
+  return
+}
+

@@ -241,8 +241,12 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       })
       .Case([&](GetParameterOp o) { status = loadParameter(o, out); })
       .Case([&](SliceOp o) {
-        status = ref::slice(get(o.getInput()), o.getAxis(), o.getOffset(),
-                            o.getType().getShape()[o.getAxis()], out);
+        // A dynamic size is the rest of the axis.
+        const Tensor &in = get(o.getInput());
+        int64_t n = o.getType().getShape()[o.getAxis()];
+        if (ShapedType::isDynamic(n))
+          n = in.shape[o.getAxis()] - o.getOffset();
+        status = ref::slice(in, o.getAxis(), o.getOffset(), n, out);
       })
       .Case([&](CacheWriteOp o) {
         status = ref::cacheWrite(get(o.getUpdate()), get(o.getCache()),
@@ -267,13 +271,17 @@ LogicalResult Evaluator::evaluate(Operation *op) {
         status = ref::concat(inputs, o.getAxis(), out);
       })
       .Case([&](BroadcastOp o) {
-        // A dynamic result dimension keeps the aligned input dimension.
+        // A dynamic result dimension keeps the aligned input dimension, or
+        // takes `like`'s on a new or stretched axis.
         const Tensor &in = get(o.getInput());
         std::vector<int64_t> shape(o.getType().getShape());
         size_t lead = shape.size() - in.shape.size();
-        for (size_t i = lead; i < shape.size(); ++i)
+        for (size_t i = 0; i < shape.size(); ++i)
           if (ShapedType::isDynamic(shape[i]))
-            shape[i] = in.shape[i - lead];
+            shape[i] =
+                i >= lead && o.getInput().getType().getDimSize(i - lead) != 1
+                    ? in.shape[i - lead]
+                    : get(o.getLike()).shape[i];
         status = ref::broadcastTo(in, shape, out);
       })
       .Case([&](PositionIdsOp o) {
@@ -351,7 +359,8 @@ LogicalResult Evaluator::evaluate(Operation *op) {
                                    o.getIgnoreIndex(), out);
       })
       .Case([&](SumToOp o) {
-        // A dynamic result dimension keeps the aligned input dimension.
+        // A dynamic result dimension keeps the aligned input dimension, or
+        // takes `like`'s on a new or stretched axis.
         const Tensor &in = get(o.getInput());
         std::vector<int64_t> shape(o.getType().getShape());
         size_t lead = in.shape.size() - std::min(in.shape.size(), shape.size());

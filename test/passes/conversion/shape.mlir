@@ -129,6 +129,33 @@ func.func @broadcast(%x: tensor<?x1x?x64xf32>) -> tensor<?x16x?x64xf32> {
   return %y : tensor<?x16x?x64xf32>
 }
 
+// A new axis of dynamic size takes `like`'s (prefix tuning's keys joined
+// to a batch).
+// CHECK-LABEL: func.func @broadcast_like(
+// CHECK-SAME: %[[P:[^:]+]]: tensor<4x8x16xf32>, %[[K:[^:]+]]: tensor<?x4x?x16xf32>
+// CHECK: %[[B:.+]] = tensor.dim %[[K]], %c0
+// CHECK: %[[E:.+]] = tensor.empty(%[[B]]) : tensor<?x4x8x16xf32>
+// CHECK: linalg.generic {{.+}} ins(%[[P]] : tensor<4x8x16xf32>) outs(%[[E]] : tensor<?x4x8x16xf32>)
+func.func @broadcast_like(%p: tensor<4x8x16xf32>, %k: tensor<?x4x?x16xf32>)
+    -> tensor<?x4x8x16xf32> {
+  %y = tessel.broadcast %p like(%k : tensor<?x4x?x16xf32>)
+      : tensor<4x8x16xf32> -> tensor<?x4x8x16xf32>
+  return %y : tensor<?x4x8x16xf32>
+}
+
+// A slice of dynamic size is the rest of the axis: size - offset.
+// CHECK-LABEL: func.func @slice_rest(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x4x?x16xf32>
+// CHECK-DAG: %[[N:.+]] = tensor.dim %[[X]], %c2
+// CHECK-DAG: %[[C8:.+]] = arith.constant 8 : index
+// CHECK: %[[REST:.+]] = arith.subi %[[N]], %[[C8]] : index
+// CHECK: tensor.extract_slice %[[X]][0, 0, 8, 0] [%{{.+}}, 4, %[[REST]], 16] [1, 1, 1, 1] : tensor<?x4x?x16xf32> to tensor<?x4x?x16xf32>
+func.func @slice_rest(%x: tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  %y = tessel.slice %x {axis = 2 : i64, offset = 8 : i64}
+      : tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
 // A new leading dimension and a stretched one; the dynamic one is kept.
 // CHECK-LABEL: func.func @broadcast_leading(
 // CHECK-SAME: %[[X:.+]]: tensor<1x?xi32>

@@ -55,3 +55,15 @@ func.func @slice_from_end(%x: tensor<2x8xf32>) -> tensor<2x1xf32>
   %y = tessel.slice %x {axis = 1 : i64, offset = -1 : i64} : tensor<2x8xf32> -> tensor<2x1xf32>
   return %y : tensor<2x1xf32>
 }
+
+// -----
+
+// A concatenation's gradient takes dy apart at static offsets: only the
+// last input may have a dynamic size along the axis.
+
+func.func @concat_dynamic_first(%a: tensor<?x4xf32>, %b: tensor<3x4xf32>) -> tensor<?x4xf32>
+    attributes {tessel.differentiate} {
+  // expected-error @+1 {{'tessel.concat' op along a dynamic axis has no gradient rule unless only the last input's size is dynamic}}
+  %y = tessel.concat %a, %b {axis = 0 : i64} : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}

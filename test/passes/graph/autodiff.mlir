@@ -249,3 +249,20 @@ func.func @policy(%x: tensor<?x4xf32>) -> (tensor<?x5xf32>, tensor<?x1xf32>)
   %v = tessel.linear %x, %w, %b : tensor<?x4xf32>, tensor<1x4xf32>, tensor<1xf32> -> tensor<?x1xf32>
   return %l, %v : tensor<?x5xf32>, tensor<?x1xf32>
 }
+
+// -----
+
+// A concatenation whose last input has a dynamic size (prefix tuning's
+// keys before the sequence's): dy's first 3 rows, then the rest of them.
+// CHECK-LABEL: func.func @prefix_vjp
+// CHECK-SAME:    (%[[P:[^:]+]]: tensor<2x3x4xf32>, %[[K:[^:]+]]: tensor<?x2x?x4xf32>, %[[DY:[^:]+]]: tensor<?x2x?x4xf32>)
+// CHECK-DAG:     %[[DB:.+]] = tessel.slice %[[DY]] {axis = 2 : i64, offset = 0 : i64} : tensor<?x2x?x4xf32> -> tensor<?x2x3x4xf32>
+// CHECK-DAG:     %[[DK:.+]] = tessel.slice %[[DY]] {axis = 2 : i64, offset = 3 : i64} : tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+// CHECK:         %[[DP:.+]] = tessel.sum_to %[[DB]] : tensor<?x2x3x4xf32> -> tensor<2x3x4xf32>
+// CHECK:         return %{{.+}}, %[[DP]], %[[DK]]
+func.func @prefix(%p: tensor<2x3x4xf32>, %k: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+    attributes {tessel.differentiate} {
+  %b = tessel.broadcast %p like(%k : tensor<?x2x?x4xf32>) : tensor<2x3x4xf32> -> tensor<?x2x3x4xf32>
+  %y = tessel.concat %b, %k {axis = 2 : i64} : tensor<?x2x3x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %y : tensor<?x2x?x4xf32>
+}
