@@ -74,6 +74,9 @@ private:
   Value mergeHeads(Value x, int64_t heads, int64_t headDim);
   Value rope(Value x);
   Value attention(Value x, int64_t layer);
+  /// Keys and values with layer `layer`'s learned prefix before them
+  /// (prefix tuning), along the sequence axis.
+  std::pair<Value, Value> withPrefix(Value k, Value v, int64_t layer);
   Value latentAttention(Value x, int64_t layer);
   /// MLA's decode against a cache of the latent and the RoPE key, with W_UK
   /// absorbed into the queries and W_UV applied after attention.
@@ -135,7 +138,8 @@ private:
   /// Whether LoRA adapts the linear layer `module` (its name ends in a
   /// target: `q_proj`, or `attn.c_proj`).
   bool loraTargets(StringRef module) const;
-  /// Freezes every parameter but LoRA's adapters.
+  /// Freezes every parameter but LoRA's adapters, the prefix and the
+  /// value head: what the method trains.
   void freezeBase();
 };
 
@@ -343,7 +347,8 @@ void ModelBuilder::freezeBase() {
     StringRef name = parameter.getSymName();
     // PPO's value head is new, so trained with the adapters.
     if (!name.ends_with(".lora_A.weight") &&
-        !name.ends_with(".lora_B.weight") && !name.starts_with("value_head."))
+        !name.ends_with(".lora_B.weight") && !name.starts_with("value_head.") &&
+        !name.starts_with("prefix."))
       parameter.setFrozen(true);
   }
 }
@@ -442,6 +447,11 @@ Value ModelBuilder::attention(Value x, int64_t layer) {
     k = rope(k);
   }
   std::tie(k, v) = withCache(k, v, layer);
+  // Prefix tuning: the learned keys come first; bottom-right causal
+  // alignment lets every query see them. (A decode step finds them in
+  // the cache.)
+  if (c.prefix.enabled() && caches.empty())
+    std::tie(k, v) = withPrefix(k, v, layer);
   // The default scale is 1/sqrt(head dim); GPT-2 can switch it off or divide
   // it by the layer number.
   FloatAttr scale;
@@ -592,6 +602,30 @@ Value ModelBuilder::mlp(Value x, int64_t layer) {
                 conv1d);
 }
 
+std::pair<Value, Value> ModelBuilder::withPrefix(Value k, Value v,
+                                                 int64_t layer) {
+  const AttentionConfig &a = c.attention;
+  int64_t p = c.prefix.tokens, h = a.kvHeads, hd = a.qkHeadDim();
+  at("", "prefix");
+  // PEFT's prompt encoder without projection: an embedding of P virtual
+  // tokens, each all layers' keys and values (PyTorch's default N(0, 1)).
+  Value table = param("prefix.embedding", {p, 2 * c.numLayers * h * hd},
+                      Init{InitKind::Normal, 1.0, 0.0});
+  Value rows =
+      tessel::ReshapeOp::create(b, tensor({p, 2 * c.numLayers, h, hd}), table);
+  auto join = [&](int64_t which, Value now) -> Value {
+    Value part = tessel::SliceOp::create(b, tensor({p, 1, h, hd}), rows, 1,
+                                         2 * layer + which);
+    part = tessel::ReshapeOp::create(b, tensor({p, h, hd}), part);
+    part = tessel::TransposeOp::create(b, tensor({h, p, hd}), part,
+                                       ArrayRef<int64_t>{1, 0, 2});
+    part = tessel::BroadcastOp::create(b, tensor({kDyn, h, p, hd}), part, now);
+    return tessel::ConcatOp::create(b, tensor({kDyn, h, kDyn, hd}),
+                                    ValueRange{part, now}, 2);
+  };
+  return {join(0, k), join(1, v)};
+}
+
 std::pair<Value, Value> ModelBuilder::withCache(Value k, Value v,
                                                 int64_t layer) {
   if (caches.empty())
@@ -722,7 +756,9 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
     }
     keyPositions = tessel::PositionIdsOp::create(b, indexType, keys, 2);
   } else {
-    positions = tessel::PositionIdsOp::create(b, indexType, tokens, 1);
+    // After a prefix of P virtual tokens the sequence starts at P.
+    positions =
+        tessel::PositionIdsOp::create(b, indexType, tokens, 1, c.prefix.tokens);
     keyPositions = positions;
   }
   int64_t heads = a.heads;
@@ -850,6 +886,21 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
 
 OwningOpRef<ModuleOp> ModelBuilder::build() {
   at("", c.modelName.empty() ? "model" : c.modelName);
+  if (c.prefix.enabled()) {
+    // The prefix is keys and values of the cache's layout; a bias over
+    // [S, T] positions would need the prefix's positions too.
+    const char *unsupported = c.attention.mla ? "multi-head latent attention"
+                              : c.position == PositionKind::Relative
+                                  ? "relative position bias"
+                              : c.position == PositionKind::Alibi ? "ALiBi"
+                                                                  : nullptr;
+    if (unsupported) {
+      emitError(b.getLoc()) << "--prefix-tokens: prefix tuning is not "
+                               "supported with "
+                            << unsupported;
+      return nullptr;
+    }
+  }
   OwningOpRef<ModuleOp> owned = ModuleOp::create(b.getLoc());
   module = *owned;
   if (!c.modelName.empty())
@@ -862,8 +913,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     buildFunction(EntryPointKind::Loss);
   if (c.valueHead)
     buildFunction(EntryPointKind::Policy);
-  if (c.lora.enabled()) {
-    if (loraModules.empty()) {
+  if (c.lora.enabled() || c.prefix.enabled()) {
+    if (c.lora.enabled() && loraModules.empty()) {
       at("", c.modelName.empty() ? "model" : c.modelName);
       emitError(b.getLoc())
           << "--lora-targets " << llvm::join(c.lora.targets, ",")

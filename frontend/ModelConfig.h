@@ -116,6 +116,20 @@ struct ModelConfig {
     bool enabled() const { return rank > 0; }
   } lora;
 
+  /// Prefix tuning (tesselc --prefix-tokens, set by the command line): each
+  /// layer's attention attends `tokens` learned keys and values before the
+  /// sequence's, from one parameter prefix.embedding [P, 2 L Hkv D] laid
+  /// out as PEFT's (layer l's keys at row block 2l, values at 2l + 1); the
+  /// sequence's positions start at P, as with PEFT's past_key_values; every
+  /// other parameter is frozen. Decode and prefill leave the prefix to the
+  /// runtime, which writes it into the first P slots of each KV cache.
+  struct Prefix {
+    int64_t tokens = 0;
+    bool enabled() const { return tokens > 0; }
+  } prefix;
+  /// A parameter-efficient method: the base model frozen.
+  bool peft() const { return lora.enabled() || prefix.enabled(); }
+
   /// JSON paths of the parts, so that IR locations point into the file.
   std::string attentionPath, mlpPath, normPath, positionPath, embeddingPath,
       outputPath, dropoutPath;

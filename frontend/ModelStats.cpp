@@ -285,11 +285,25 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
     int64_t trained = s.trainedParameters(true);
     std::snprintf(share, sizeof(share), "%.2f%%",
                   100.0 * double(trained) /
-                      double(s.totalParameters + s.loraParameters));
+                      double(s.totalParameters + s.adapterParameters));
     os << "  LoRA (r = " << c.lora.rank << ", alpha = " << c.lora.alpha
        << ", on " << llvm::join(c.lora.targets, ", ") << "): trainable "
        << withCommas(trained) << " of "
-       << withCommas(s.totalParameters + s.loraParameters) << " (" << share
+       << withCommas(s.totalParameters + s.adapterParameters) << " (" << share
+       << (c.valueHead ? ", the value head's among them" : "")
+       << "); the base model is frozen\n";
+  }
+  if (c.prefix.enabled()) {
+    char share[32];
+    int64_t trained = s.trainedParameters(true);
+    std::snprintf(share, sizeof(share), "%.2f%%",
+                  100.0 * double(trained) /
+                      double(s.totalParameters + s.adapterParameters));
+    os << "  prefix tuning (" << c.prefix.tokens
+       << " virtual tokens, keys and values of every layer): trainable "
+       << withCommas(trained) << " of "
+       << withCommas(s.totalParameters + s.adapterParameters) << " (" << share
+       << (c.lora.enabled() ? ", LoRA's adapters among them" : "")
        << (c.valueHead ? ", the value head's among them" : "")
        << "); the base model is frozen\n";
   }
@@ -338,14 +352,15 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
     int n = s.zeroRanks;
     // With LoRA the base is frozen: gradients and optimizer state exist for
     // the adapters only (the formulas' labels are then the full model's).
-    double psi = double(s.totalParameters + s.loraParameters);
-    double trained = double(s.trainedParameters(c.lora.enabled()));
+    double psi = double(s.totalParameters + s.adapterParameters);
+    double trained = double(s.trainedParameters(c.peft()));
     os << "training state per rank, ZeRO over " << n << " rank"
        << (n == 1 ? "" : "s")
-       << " (Psi = " << withCommas(s.totalParameters + s.loraParameters)
+       << " (Psi = " << withCommas(s.totalParameters + s.adapterParameters)
        << " parameters";
-    if (c.lora.enabled())
-      os << "; LoRA: gradients and optimizer state for the Psi_t = "
+    if (c.peft())
+      os << "; " << (c.lora.enabled() ? "LoRA" : "prefix tuning")
+         << ": gradients and optimizer state for the Psi_t = "
          << withCommas(s.trainedParameters(true)) << " trained ones only";
     os << "):\n"
        << "  stage  mixed-precision Adam (paper)      f32 Adam/AdamW "
@@ -358,12 +373,12 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
                                "2Psi + 14Psi_t/N", "2Psi/N + 14Psi_t/N"};
     const char *f32Lora[] = {"4Psi + 12Psi_t", "4Psi + 4Psi_t + 8Psi_t/N",
                              "4Psi + 12Psi_t/N", "4Psi/N + 12Psi_t/N"};
-    if (c.lora.enabled())
+    if (c.peft())
       for (int i = 0; i < 4; ++i)
         paper[i] = paperLora[i], f32[i] = f32Lora[i];
     for (int stage = 0; stage <= 3; ++stage) {
       char line[200];
-      int width = c.lora.enabled() ? 25 : 15;
+      int width = c.peft() ? 25 : 15;
       std::snprintf(
           line, sizeof(line), "  %s%-4d %-*s %14s   %-*s %14s\n",
           stage == s.zeroStage ? "*" : " ", stage, width, paper[stage],
@@ -372,7 +387,7 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
           bytes(dist::f32Training(stage, psi, n, 8, trained).total()).c_str());
       os << line;
     }
-    if (c.lora.enabled())
+    if (c.peft())
       os << "  communication per step: 2Psi_t (the adapters' gradients and "
             "updates); tessel-run shards the trained parameters only, so a "
             "frozen base stays whole on every rank (4Psi, not 4Psi/N, at "
@@ -410,7 +425,11 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
                       {"alpha", c.lora.alpha},
                       {"targets", c.lora.targets},
                       {"trainable", s.trainedParameters(true)},
-                      {"total", s.totalParameters + s.loraParameters}};
+                      {"total", s.totalParameters + s.adapterParameters}};
+  if (c.prefix.enabled())
+    params["prefix"] = {{"tokens", c.prefix.tokens},
+                        {"trainable", s.trainedParameters(true)},
+                        {"total", s.totalParameters + s.adapterParameters}};
   j["parameters"] = params;
   j["flops_per_token"] = {{"sequence", s.sequence},
                           {"forward", s.forwardFlopsPerToken()},
@@ -443,11 +462,11 @@ std::string formatStatsJson(const ModelConfig &c, const ModelStats &s) {
       {"bytes_per_layer", s.attentionWorkingBytesPerLayer},
       {"tile_bytes_per_thread", s.attentionTileBytesPerThread}};
   if (s.zeroRanks > 0) {
-    double psi = double(s.totalParameters + s.loraParameters);
-    double trained = double(s.trainedParameters(c.lora.enabled()));
+    double psi = double(s.totalParameters + s.adapterParameters);
+    double trained = double(s.trainedParameters(c.peft()));
     nlohmann::ordered_json zero = {
         {"ranks", s.zeroRanks},
-        {"parameters", s.totalParameters + s.loraParameters},
+        {"parameters", s.totalParameters + s.adapterParameters},
         {"trained_parameters", int64_t(trained)}};
     if (s.zeroStage >= 0)
       zero["stage"] = s.zeroStage;

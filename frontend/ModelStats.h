@@ -39,16 +39,17 @@ struct ModelStats {
   int64_t buffers = 0; ///< Non-learned state (BatchNorm running statistics).
 
   int64_t batch = 1, sequence = 0;
-  /// LoRA's adapters (tesselc --lora-targets): the only trained
-  /// parameters, on top of the frozen totalParameters.
-  int64_t loraParameters = 0;
+  /// LoRA's adapters (tesselc --lora-targets) and prefix tuning's prefix
+  /// (--prefix-tokens): the only trained parameters, on top of the frozen
+  /// totalParameters.
+  int64_t adapterParameters = 0;
   /// PPO's value head (tesselc --value-head), among totalParameters.
   int64_t valueHeadParameters = 0;
-  /// The parameters training updates: with LoRA, the adapters and the
-  /// value head; otherwise all.
-  int64_t trainedParameters(bool lora) const {
-    return lora ? loraParameters + valueHeadParameters
-                : totalParameters + loraParameters;
+  /// The parameters training updates: with a parameter-efficient method
+  /// (`peft`), the adapters and the value head; otherwise all.
+  int64_t trainedParameters(bool peft) const {
+    return peft ? adapterParameters + valueHeadParameters
+                : totalParameters + adapterParameters;
   }
   /// StatsOptions' ZeRO stage and ranks (ranks 0: no ZeRO section).
   int zeroStage = -1, zeroRanks = 0;

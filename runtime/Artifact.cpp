@@ -462,6 +462,24 @@ Status Artifact::load(const std::string &dir) {
     loraSpec.targets = l["targets"].get<std::vector<std::string>>();
     loraSpec.modules = l["modules"].get<std::vector<std::string>>();
   }
+  if (m.contains("prefix")) {
+    const json &p = m["prefix"];
+    bool typed = p.is_object();
+    for (const char *key : {"tokens", "layers", "kv_heads", "head_dim"})
+      typed = typed && p.value(key, json()).is_number_integer() &&
+              p[key].get<int64_t>() >= 1 && p[key].get<int64_t>() <= (1 << 20);
+    if (!typed)
+      return errorf(path, ": \"prefix\" needs tokens, layers, kv_heads and "
+                          "head_dim, each in [1, 2^20]");
+    prefixSpec.tokens = p["tokens"].get<int64_t>();
+    prefixSpec.layers = p["layers"].get<int64_t>();
+    prefixSpec.kvHeads = p["kv_heads"].get<int64_t>();
+    prefixSpec.headDim = p["head_dim"].get<int64_t>();
+    if (maxPositionCount && prefixSpec.tokens >= maxPositionCount)
+      return errorf(path, ": a prefix of ", prefixSpec.tokens,
+                    " tokens leaves none of the model's ", maxPositionCount,
+                    " positions");
+  }
   if (m.contains("tokenizer")) {
     // A path inside the artifact: never absolute, never out of it.
     const json &t = m["tokenizer"];
@@ -732,6 +750,10 @@ Status Artifact::loadParameters(const SafetensorsFile &file,
     return errorf(weights, ": holds none of the model's ", params.size(),
                   " parameters (e.g. ", params.front().tensor.name, ")");
   return Status::ok();
+}
+
+const Tensor *Artifact::parameter(const std::string &name) const {
+  return const_cast<Artifact *>(this)->mutableParameter(name);
 }
 
 Tensor *Artifact::mutableParameter(const std::string &name) {

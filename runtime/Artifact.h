@@ -133,6 +133,16 @@ struct LoraSpec {
   bool enabled() const { return rank > 0; }
 };
 
+/// Prefix tuning as the artifact was compiled with it (tesselc
+/// --prefix-tokens): P learned keys and values per layer in the parameter
+/// prefix.embedding [P, 2 L Hkv D] (layer l's keys at row block 2l, values
+/// at 2l + 1, as PEFT's prompt embedding). A sequence's tokens start at
+/// position P; decode finds the prefix in the first P slots of its caches.
+struct PrefixSpec {
+  int64_t tokens = 0, layers = 0, kvHeads = 0, headDim = 0;
+  bool enabled() const { return tokens > 0; }
+};
+
 class Artifact {
 public:
   ~Artifact();
@@ -140,10 +150,15 @@ public:
   Status load(const std::string &directory);
 
   const std::string &modelName() const { return model; }
-  int64_t maxPositions() const { return maxPositionCount; }
+  /// The positions a sequence's tokens may take (after a prefix's).
+  int64_t maxPositions() const {
+    return maxPositionCount > 0 ? maxPositionCount - prefixSpec.tokens : 0;
+  }
   int64_t vocabSize() const { return vocab; }
   /// LoRA's adapters, when compiled with them.
   const LoraSpec &lora() const { return loraSpec; }
+  /// Prefix tuning's virtual tokens, when compiled with them.
+  const PrefixSpec &prefix() const { return prefixSpec; }
   /// Checks that every token id is in the vocabulary; the message says
   /// which is not.
   Status checkTokenIds(const Tensor &ids) const;
@@ -159,6 +174,7 @@ public:
   /// runs (a training step); null for another dtype or a parameter not
   /// loaded.
   Tensor *mutableParameter(const std::string &name);
+  const Tensor *parameter(const std::string &name) const;
   const EntryPoint *entry(const std::string &name) const;
   /// The entry point of `kind`; null when there is none.
   const EntryPoint *entry(EntryPointKind kind) const;
@@ -219,6 +235,7 @@ private:
   size_t seeded = 0;
   int64_t maxPositionCount = 0, vocab = 0;
   LoraSpec loraSpec;
+  PrefixSpec prefixSpec;
   std::vector<ParameterSpec> params;
   std::map<std::string, EntryPoint> entries;
   std::map<std::string, Tensor> values; ///< Loaded parameters.

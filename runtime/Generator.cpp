@@ -65,6 +65,11 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
   // [1 + B * blocks, heads, block size, head dim]} (block 0 scratch).
   first = firstCacheInput(decode->inputs);
   state.assign(2, Tensor());
+  offset = model.prefix().tokens;
+  if (offset && paged())
+    return errorf("decode: prefix tuning with a paged KV cache "
+                  "(--kv-block-size) is not supported yet");
+  capacity += offset;
   int64_t poolBlocks = 0;
   if (paged()) {
     perBlock = decode->inputs[3].shape[2];
@@ -84,6 +89,35 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
   results.clear();
   held.assign(batch, 0);
   finished.assign(batch, false);
+  return offset ? writePrefix() : Status::ok();
+}
+
+Status DecodeState::writePrefix() {
+  const PrefixSpec &p = artifact->prefix();
+  const Tensor *table = artifact->parameter("prefix.embedding");
+  int64_t h = p.kvHeads, d = p.headDim, width = 2 * p.layers * h * d;
+  if (!table || table->shape != std::vector<int64_t>{p.tokens, width})
+    return errorf("decode: the prefix needs an f32 parameter "
+                  "prefix.embedding [",
+                  p.tokens, ", ", width, "]");
+  if (state.size() - first != size_t(2 * p.layers))
+    return errorf("decode: the prefix has keys and values for ", p.layers,
+                  " layers, the decode entry point ", state.size() - first,
+                  " caches");
+  for (int64_t c = 0; c < 2 * p.layers; ++c) {
+    // Cache c is layer c / 2's keys (even) or values (odd): row block c of
+    // the prefix.
+    Tensor &cache = state[first + c];
+    if (cache.dtype != DType::F32 || cache.shape[1] != h || cache.shape[3] != d)
+      return errorf("decode: cache ", c, " is not an f32 [B, ", h, ", T, ", d,
+                    "] tensor the prefix fits");
+    int64_t batch = cache.shape[0], slots = cache.shape[2];
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t head = 0; head < h; ++head)
+        for (int64_t t = 0; t < p.tokens; ++t)
+          std::copy_n(table->floats.begin() + t * width + (c * h + head) * d, d,
+                      cache.floats.begin() + ((b * h + head) * slots + t) * d);
+  }
   return Status::ok();
 }
 
@@ -175,7 +209,7 @@ Status DecodeState::feed(const Tensor &tokens,
   positions = Tensor::zeros(DType::I64, {batch, count});
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t i = 0; i < count; ++i)
-      positions.ints[b * count + i] = starts[b] + i;
+      positions.ints[b * count + i] = offset + starts[b] + i;
   const EntryPoint *entry = lastOnly && prefill ? prefill : decode;
   TESSEL_RETURN_IF_ERROR(artifact->runUpdating(entry->name, state, results));
   for (int64_t b = 0; b < batch; ++b)

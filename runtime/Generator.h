@@ -60,7 +60,10 @@ class DecodeState {
 public:
   /// Allocates caches of `capacity` positions for `batch` sequences, in the
   /// entry point's dtypes (paged: a pool with room for every sequence to
-  /// reach `capacity`). An error when `artifact` has no decode entry.
+  /// reach `capacity`). An error when `artifact` has no decode entry. With
+  /// prefix tuning the caches hold the P prefix keys and values first and
+  /// the tokens from slot P on (positions and lengths here stay the
+  /// tokens').
   /// Without `usePrefill`, feed never runs the prefill entry point.
   Status start(const Artifact &artifact, int64_t batch, int64_t capacity,
                bool usePrefill = true);
@@ -109,6 +112,8 @@ public:
   int64_t copiedOnWrite() const { return copies; }
 
 private:
+  /// Prefix tuning: writes the prefix into the first slots of every cache.
+  Status writePrefix();
   /// Paged: gives sequence `row` blocks for positions [from, to): new ones
   /// where its table names none, and copies of shared ones it would write
   /// past the prompt in.
@@ -122,6 +127,8 @@ private:
   std::vector<Tensor> state, results;
   std::vector<int64_t> held;
   size_t first = 2;
+  /// Prefix tuning's virtual tokens: position 0 is cache slot `offset`.
+  int64_t offset = 0;
   int64_t perBlock = 0, shared = 0, copies = 0;
   /// Paged: the prompt length sharePrefixes saw; shared blocks hold
   /// positions below it.

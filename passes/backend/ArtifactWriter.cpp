@@ -167,6 +167,14 @@ LogicalResult buildManifest(ModuleOp module,
         {"modules", modules}};
   }
 
+  // Prefix tuning: what the runtime needs to put the prefix into decode's
+  // caches.
+  if (config && config->prefix.enabled())
+    manifest["prefix"] = {{"tokens", config->prefix.tokens},
+                          {"layers", config->numLayers},
+                          {"kv_heads", config->attention.kvHeads},
+                          {"head_dim", config->attention.qkHeadDim()}};
+
   PassManager pm(module.getContext());
   pm.addPass(tessel::createTesselParametersToArguments());
   if (failed(pm.run(module)))

@@ -152,10 +152,12 @@ def causal_mask(s):
     return np.where(np.tril(np.ones((s, s), bool)), 0.0, -np.inf)
 
 
-def sdpa(q, k, v, scale, bias=None):
-    """softmax(q k^T * scale + bias + causal) v; q/k/v [B, H, S, D]."""
+def sdpa(q, k, v, scale, bias=None, prefix=0):
+    """softmax(q k^T * scale + bias + causal) v; q/k/v [B, H, S, D]; with
+    `prefix`, k and v hold that many keys first, which every query sees."""
     s = q.shape[2]
-    scores = q @ np.swapaxes(k, -1, -2) * scale + causal_mask(s)
+    mask = np.concatenate([np.zeros((s, prefix)), causal_mask(s)], 1)
+    scores = q @ np.swapaxes(k, -1, -2) * scale + mask
     if bias is not None:
         scores = scores + bias
     return softmax(scores) @ v
@@ -489,8 +491,13 @@ def deepseek_v2_forward(cfg, P, tokens):
 # Tessel's own format
 # ----------------------------------------------------------------------------
 
-def tessel_forward(cfg, P, tokens, lora=None, value_head=False):
+def tessel_forward(cfg, P, tokens, lora=None, value_head=False, prefix=0):
     """A decoder-only transformer as the Tessel format describes it.
+
+    With `prefix` = P (tesselc --prefix-tokens), prefix.embedding
+    [P, 2 L KV hd] holds each layer's P keys (row block 2l) and values
+    (2l + 1), put before the sequence's (after RoPE) and seen by every
+    query; the sequence's positions start at P.
 
     With `value_head`, returns (logits, values): values [B, S, 1] the
     last hidden states (after the final norm) times value_head.weight
@@ -533,7 +540,7 @@ def tessel_forward(cfg, P, tokens, lora=None, value_head=False):
     mbias = mlp_cfg.get("bias", False)
     theta = pos_cfg.get("theta", 10000.0)
     B, S = tokens.shape
-    pos = np.arange(S)
+    pos = np.arange(prefix, prefix + S)
 
     def rope(x):
         rd = pos_cfg.get("rotary_dims")
@@ -617,8 +624,15 @@ def tessel_forward(cfg, P, tokens, lora=None, value_head=False):
         v = split_heads(lin(x, pre + "v_proj", d, KV * hd, abias), KV, hd)
         if pkind == "rope":
             q, k = rope(q), rope(k)
+        if prefix:
+            table = P("prefix.embedding", (prefix, 2 * L * KV * hd))
+            rows = table.reshape(prefix, 2 * L, KV, hd).transpose(1, 2, 0, 3)
+            k = np.concatenate([np.broadcast_to(rows[2 * i], (B, KV, prefix, hd)),
+                                k], 2)
+            v = np.concatenate([np.broadcast_to(rows[2 * i + 1],
+                                                (B, KV, prefix, hd)), v], 2)
         k, v = repeat_kv(k, H // KV), repeat_kv(v, H // KV)
-        o = sdpa(q, k, v, hd ** -0.5, bias)
+        o = sdpa(q, k, v, hd ** -0.5, bias, prefix)
         return lin(merge_heads(o), pre + "o_proj", H * hd, d, abias)
 
     def mlp(x, i):

@@ -217,6 +217,14 @@ cl::opt<bool> train(
         "for every parameter)"),
     cl::init(false), cl::cat(tesselcCategory));
 
+cl::opt<int64_t> prefixTokens(
+    "prefix-tokens",
+    cl::desc("Prefix tuning: every layer's attention also attends P learned "
+             "keys and values (prefix.embedding [P, 2 L Hkv D], PEFT's "
+             "layout); the sequence starts at position P; every other "
+             "parameter is frozen"),
+    cl::value_desc("P"), cl::init(0), cl::cat(tesselcCategory));
+
 cl::opt<bool> valueHead(
     "value-head",
     cl::desc("With --train: also build policy(tokens) -> (logits, values), "
@@ -549,6 +557,10 @@ int main(int argc, char **argv) {
     return fail("--value-head needs --train (policy_grads is a training "
                 "entry point)");
   config.valueHead = valueHead;
+  if (prefixTokens < 0 || prefixTokens > 4096)
+    return fail("--prefix-tokens must be in [1, 4096], got " +
+                std::to_string(prefixTokens));
+  config.prefix.tokens = prefixTokens;
   if (!loraTargets.empty()) {
     llvm::SmallVector<llvm::StringRef> names;
     llvm::StringRef(loraTargets).split(names, ',');
@@ -688,7 +700,7 @@ int main(int argc, char **argv) {
     fe::ModelStats result;
     if (!fe::computeStats(config, options, result, error))
       return fail(inputFile + ": " + error);
-    if (config.lora.enabled()) {
+    if (config.lora.enabled() || config.prefix.enabled()) {
       // The adapters' parameters, as the builder declares them.
       MLIRContext context(registry());
       tessel::OneLineDiagnostics diagnostics(context, kTool);
@@ -697,7 +709,7 @@ int main(int argc, char **argv) {
         return 1;
       for (auto p : module->getOps<tessel::ParameterOp>())
         if (!p.getFrozen() && !p.getSymName().starts_with("value_head."))
-          result.loraParameters += p.getType().getNumElements();
+          result.adapterParameters += p.getType().getNumElements();
     }
     std::string text = *stats == "json" ? fe::formatStatsJson(config, result)
                                         : fe::formatStatsText(config, result);
