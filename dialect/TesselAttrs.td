@@ -24,7 +24,8 @@ def Tessel_InitKindAttr : Tessel_Attr<"InitKind", "init"> {
   let summary = "how a parameter is initialized when no checkpoint provides it";
   let description = [{
     One of `zeros`, `ones`, `constant`, `normal`, `truncated_normal`,
-    `xavier_uniform`, `xavier_normal`, `kaiming_uniform`, `kaiming_normal`:
+    `xavier_uniform`, `xavier_normal`, `kaiming_uniform`, `kaiming_normal`,
+    `orthogonal`:
     the runtime's `tessel::InitKind` (runtime/Enums.h), which fills the
     parameter from the same name in an artifact's manifest.
 

@@ -341,6 +341,21 @@ OpFoldResult BroadcastOp::fold(FoldAdaptor) {
   return {};
 }
 
+LogicalResult PositionMaskOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getPositions());
+  if (in.empty() || in.size() > 2)
+    return emitOpError() << "positions shape " << fmtShape(in)
+                         << " is not [S] or [B, S]";
+  int64_t first = getFirstAttr().getInt(), last = getLastAttr().getInt();
+  if (first < 0 || last < 0)
+    return emitOpError() << "first " << first << " and last " << last
+                         << " must not be negative";
+  SmallVector<int64_t> expected(in);
+  expected.push_back(1);
+  return verifyResultShape(*this, getResult(), expected,
+                           "the positions' shape with an axis of 1");
+}
+
 LogicalResult PositionIdsOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
   int64_t axis = getAxis();

@@ -450,6 +450,33 @@ def Tessel_BroadcastOp : Tessel_Op<"broadcast", [Pure,
   let hasFolder = 1;
 }
 
+def Tessel_PositionMaskOp : Tessel_Op<"position_mask", [Pure]> {
+  let summary = "1 at the first and last positions of a sequence, else 0";
+  let description = [{
+    `positions` is `[S]` or `[B, S]`; the f32 result is `[S, 1]` or
+    `[B, S, 1]`, to multiply hidden states `[B, S, D]` with:
+
+      result[..., s, 0] = 1 if positions[..., s] < first or s >= S - last
+                          else 0
+
+    LoReFT intervenes on the hidden states of chosen positions (pyreft's
+    `f3+l3`: the first and last three of a prompt). In a decode step, with
+    per-sequence positions, only `first` can be known (the sequence's
+    length is not), so decode masks are built with `last = 0`.
+
+    ```mlir
+    %m = tessel.position_mask %pos {first = 3 : i64, last = 3 : i64}
+        : tensor<?xi64> -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_IndexTensor:$positions, I64Attr:$first,
+                       I64Attr:$last);
+  let results = (outs Tessel_F32Tensor:$result);
+  let assemblyFormat =
+      "$positions attr-dict `:` type($positions) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Tessel_PositionIdsOp : Tessel_Op<"position_ids", [Pure]> {
   let summary = "0, 1, ..., n-1 for the n entries of one axis";
   let description = [{

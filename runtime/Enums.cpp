@@ -42,7 +42,8 @@ constexpr std::pair<InitKind, const char *> kInitKindNames[] = {
     {InitKind::XavierUniform, "xavier_uniform"},
     {InitKind::XavierNormal, "xavier_normal"},
     {InitKind::KaimingUniform, "kaiming_uniform"},
-    {InitKind::KaimingNormal, "kaiming_normal"}};
+    {InitKind::KaimingNormal, "kaiming_normal"},
+    {InitKind::Orthogonal, "orthogonal"}};
 
 constexpr std::pair<EntryPointKind, const char *> kEntryPointKindNames[] = {
     {EntryPointKind::Forward, "forward"},

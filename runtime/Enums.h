@@ -36,7 +36,10 @@ enum class InitKind {
   XavierUniform,
   XavierNormal,
   KaimingUniform,
-  KaimingNormal
+  KaimingNormal,
+  /// PyTorch's orthogonal_: the [rows, columns] view (columns the last
+  /// axis) with orthonormal rows (or columns, when there are more rows).
+  Orthogonal
 };
 
 /// Every initializer, in declaration order.
@@ -45,10 +48,11 @@ constexpr InitKind kInitKinds[] = {
     InitKind::Constant,        InitKind::Normal,
     InitKind::TruncatedNormal, InitKind::XavierUniform,
     InitKind::XavierNormal,    InitKind::KaimingUniform,
-    InitKind::KaimingNormal};
+    InitKind::KaimingNormal,   InitKind::Orthogonal};
 
 /// "zeros", "ones", "constant", "normal", "truncated_normal",
-/// "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal".
+/// "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+/// "orthogonal".
 const char *name(InitKind kind);
 std::optional<InitKind> parseInitKind(std::string_view name);
 /// Whether the initializer takes a standard deviation (`std`).

@@ -2,8 +2,10 @@
 
 #include "runtime/Init.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <vector>
 
 namespace tessel {
 
@@ -98,8 +100,61 @@ Status initialize(Tensor &tensor, const InitSpec &spec, uint64_t seed,
     fillNormal(std::sqrt(2.0 / ((1.0 + spec.value * spec.value) * fanIn)),
                false);
     break;
+  case InitKind::Orthogonal: {
+    // Gaussian rows made orthonormal (of the transpose when there are
+    // more rows than columns): uniform over the orthogonal matrices, as
+    // PyTorch's QR of a Gaussian with the signs fixed.
+    fillNormal(1.0, false);
+    int64_t rows = fanOut, columns = fanIn;
+    if (rows > columns) {
+      std::vector<float> t(n);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < columns; ++c)
+          t[c * rows + r] = tensor.floats[r * columns + c];
+      TESSEL_RETURN_IF_ERROR(orthonormalizeRows(t.data(), columns, rows));
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < columns; ++c)
+          tensor.floats[r * columns + c] = t[c * rows + r];
+    } else if (rows > 0) {
+      TESSEL_RETURN_IF_ERROR(
+          orthonormalizeRows(tensor.floats.data(), rows, columns));
+    }
+    break;
+  }
   }
   roundToDType(tensor);
+  return Status::ok();
+}
+
+Status orthonormalizeRows(float *data, int64_t rows, int64_t columns) {
+  if (rows > columns)
+    return errorf("cannot make ", rows, " rows of ", columns,
+                  " columns orthonormal");
+  std::vector<double> m(data, data + rows * columns);
+  for (int64_t i = 0; i < rows; ++i) {
+    double *row = m.data() + i * columns;
+    double before = 0.0;
+    for (int64_t c = 0; c < columns; ++c)
+      before += row[c] * row[c];
+    for (int64_t j = 0; j < i; ++j) {
+      const double *other = m.data() + j * columns;
+      double dot = 0.0;
+      for (int64_t c = 0; c < columns; ++c)
+        dot += row[c] * other[c];
+      for (int64_t c = 0; c < columns; ++c)
+        row[c] -= dot * other[c];
+    }
+    double norm = 0.0;
+    for (int64_t c = 0; c < columns; ++c)
+      norm += row[c] * row[c];
+    if (!(norm > 1e-24 * std::max(before, 1e-300)) || !std::isfinite(norm))
+      return errorf("row ", i, " is in the span of the rows before it");
+    double inverse = 1.0 / std::sqrt(norm);
+    for (int64_t c = 0; c < columns; ++c)
+      row[c] *= inverse;
+  }
+  for (int64_t k = 0; k < rows * columns; ++k)
+    data[k] = static_cast<float>(m[k]);
   return Status::ok();
 }
 

@@ -30,6 +30,15 @@ struct InitSpec {
 Status initialize(Tensor &tensor, const InitSpec &spec, uint64_t seed,
                   const std::string &name);
 
+/// Makes the `rows` rows of the row-major [rows, columns] matrix at `data`
+/// orthonormal in place (rows <= columns), by modified Gram-Schmidt in
+/// double: row i loses its components along rows 0..i-1, then is
+/// normalized. It is the QR retraction (R^T = Q U with U's diagonal
+/// positive; R becomes Q^T), which keeps each row's direction as near as
+/// the earlier rows allow. An error when a row is (numerically) in the span
+/// of the earlier ones.
+Status orthonormalizeRows(float *data, int64_t rows, int64_t columns);
+
 } // namespace tessel
 
 #endif // TESSEL_RUNTIME_INIT_H

@@ -207,6 +207,51 @@ struct LowerPositionIds : OpRewritePattern<tessel::PositionIdsOp> {
   }
 };
 
+/// result[..., s, 0] = positions[..., s] < first || s >= S - last, as
+/// 1.0 or 0.0.
+struct LowerPositionMask : OpRewritePattern<tessel::PositionMaskOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::PositionMaskOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Value positions = op.getPositions();
+    int64_t r = type.getRank(), axis = r - 2;
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, positions);
+    sizes.push_back(b.getIndexAttr(1));
+    Value out = emptyOf(b, loc, type, sizes);
+    // Positions from S - last on are the last ones.
+    Value lastFrom = arith::SubIOp::create(
+        b, loc, getValueOrCreateConstantIndexOp(b, loc, sizes[axis]),
+        arith::ConstantIndexOp::create(b, loc, op.getLast()));
+    int64_t first = op.getFirst();
+    b.replaceOp(
+        op,
+        generic(b, loc, positions, out,
+                {projection(b.getContext(), r, range(0, r - 1)),
+                 b.getMultiDimIdentityMap(r)},
+                iterators(r), [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value pos = args[0];
+                  if (!pos.getType().isInteger(64))
+                    pos = arith::ExtSIOp::create(nb, nl, nb.getI64Type(), pos);
+                  Value early = arith::CmpIOp::create(
+                      nb, nl, arith::CmpIPredicate::slt, pos,
+                      arith::ConstantOp::create(nb, nl,
+                                                nb.getI64IntegerAttr(first)));
+                  Value late =
+                      arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                            loopIndex(nb, nl, axis), lastFrom);
+                  Value on = arith::OrIOp::create(nb, nl, early, late);
+                  linalg::YieldOp::create(
+                      nb, nl,
+                      arith::SelectOp::create(nb, nl, on, f32(nb, nl, 1.0),
+                                              f32(nb, nl, 0.0))
+                          .getResult());
+                })[0]);
+    return success();
+  }
+};
+
 /// tensor.insert_slice of the update at [0, 0, positions[0], 0]: in place
 /// into the cache's buffer when bufferization can (an argument the entry
 /// point updates). With positions [B, S], one insert_slice per sequence at
@@ -399,6 +444,7 @@ struct LowerRecomputeBarrier : OpRewritePattern<tessel::RecomputeBarrierOp> {
 void tessel::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerRecomputeBarrier>(patterns.getContext());
   patterns.add<LowerSlice, LowerConcat, LowerBroadcast, LowerPositionIds,
-               LowerCacheWrite, LowerCacheRead, LowerPagedCacheWrite,
-               LowerPagedCacheRead>(patterns.getContext());
+               LowerPositionMask, LowerCacheWrite, LowerCacheRead,
+               LowerPagedCacheWrite, LowerPagedCacheRead>(
+      patterns.getContext());
 }

@@ -64,6 +64,9 @@ Status broadcastTo(const Tensor &x, const std::vector<int64_t> &shape,
                    Tensor &y);
 /// y = [offset, offset + 1, ..., offset + x.shape[axis] - 1] (i64).
 Status positionIds(const Tensor &x, int64_t axis, int64_t offset, Tensor &y);
+/// y[..., s, 0] = 1 where positions[..., s] < first or s >= S - last.
+Status positionMask(const Tensor &positions, int64_t first, int64_t last,
+                    Tensor &y);
 
 // Norms over the last axis. `mean` and `rstd`, when given, receive what a
 // backward pass keeps: each row's mean and 1 / sqrt(variance + epsilon)

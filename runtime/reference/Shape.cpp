@@ -277,4 +277,20 @@ Status positionIds(const Tensor &x, int64_t axis, int64_t offset, Tensor &y) {
   return Status::ok();
 }
 
+Status positionMask(const Tensor &positions, int64_t first, int64_t last,
+                    Tensor &y) {
+  if (positions.rank() < 1 || positions.rank() > 2)
+    return errorf("position_mask: positions shape ",
+                  formatShape(positions.shape), " is not [S] or [B, S]");
+  std::vector<int64_t> shape = positions.shape;
+  shape.push_back(1);
+  y = Tensor::zeros(DType::F32, shape);
+  int64_t count = positions.shape.back();
+  for (int64_t i = 0; i < positions.numel(); ++i) {
+    int64_t s = i % count;
+    y.floats[i] = positions.ints[i] < first || s >= count - last ? 1.0f : 0.0f;
+  }
+  return Status::ok();
+}
+
 } // namespace tessel::reference

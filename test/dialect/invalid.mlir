@@ -2396,3 +2396,20 @@ func.func @slice_rest_from_end(%x: tensor<?x?xf32>) {
   return
 }
 
+// -----
+
+// position_mask: the result is the positions' shape with an axis of 1.
+func.func @position_mask_shape(%p: tensor<?xi64>) {
+  // expected-error @+1 {{result shape [?] does not match expected [?, 1] (the positions' shape with an axis of 1)}}
+  %m = tessel.position_mask %p {first = 1 : i64, last = 0 : i64} : tensor<?xi64> -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @position_mask_negative(%p: tensor<?xi64>) {
+  // expected-error @+1 {{first -1 and last 0 must not be negative}}
+  %m = tessel.position_mask %p {first = -1 : i64, last = 0 : i64} : tensor<?xi64> -> tensor<?x1xf32>
+  return
+}
+

@@ -284,6 +284,10 @@ LogicalResult Evaluator::evaluate(Operation *op) {
                     : get(o.getLike()).shape[i];
         status = ref::broadcastTo(in, shape, out);
       })
+      .Case([&](PositionMaskOp o) {
+        status = ref::positionMask(get(o.getPositions()), o.getFirst(),
+                                   o.getLast(), out);
+      })
       .Case([&](PositionIdsOp o) {
         status = ref::positionIds(get(o.getInput()), o.getAxis(), o.getOffset(),
                                   out);

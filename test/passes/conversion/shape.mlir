@@ -143,6 +143,23 @@ func.func @broadcast_like(%p: tensor<4x8x16xf32>, %k: tensor<?x4x?x16xf32>)
   return %y : tensor<?x4x8x16xf32>
 }
 
+// position_mask: 1.0 where the position is below `first` or the index is
+// at least S - `last`.
+// CHECK-LABEL: func.func @position_mask(
+// CHECK-SAME: %[[P:[^:]+]]: tensor<?xi64>
+// CHECK: %[[S:.+]] = tensor.dim %[[P]], %c0
+// CHECK: %[[FROM:.+]] = arith.subi %[[S]], %{{.+}} : index
+// CHECK: linalg.generic {{.+}} ins(%[[P]] : tensor<?xi64>) outs(%{{.+}} : tensor<?x1xf32>)
+// CHECK: arith.cmpi slt
+// CHECK: arith.cmpi sge, %{{.+}}, %[[FROM]] : index
+// CHECK: arith.ori
+// CHECK: arith.select
+func.func @position_mask(%p: tensor<?xi64>) -> tensor<?x1xf32> {
+  %m = tessel.position_mask %p {first = 2 : i64, last = 1 : i64}
+      : tensor<?xi64> -> tensor<?x1xf32>
+  return %m : tensor<?x1xf32>
+}
+
 // A slice of dynamic size is the rest of the axis: size - offset.
 // CHECK-LABEL: func.func @slice_rest(
 // CHECK-SAME: %[[X:[^:]+]]: tensor<?x4x?x16xf32>
