@@ -83,6 +83,9 @@ private:
   Value absorbedLatentAttention(Value qNope, Value qRope, Value latent,
                                 Value kRope, int64_t layer);
   Value mlp(Value x, int64_t layer);
+  /// LoReFT's intervention on the hidden states `h` after layer `layer`:
+  /// h + mask * R^T (W h + b - R h).
+  Value intervene(Value h, int64_t layer);
 
   /// Builds the entry point of `kind`: `forward(tokens) -> logits`, or
   /// `decode(tokens, positions [B, S], k/v cache per layer) -> (logits, k/v
@@ -348,7 +351,7 @@ void ModelBuilder::freezeBase() {
     // PPO's value head is new, so trained with the adapters.
     if (!name.ends_with(".lora_A.weight") &&
         !name.ends_with(".lora_B.weight") && !name.starts_with("value_head.") &&
-        !name.starts_with("prefix."))
+        !name.starts_with("prefix.") && !name.starts_with("reft."))
       parameter.setFrozen(true);
   }
 }
@@ -626,6 +629,38 @@ std::pair<Value, Value> ModelBuilder::withPrefix(Value k, Value v,
   return {join(0, k), join(1, v)};
 }
 
+Value ModelBuilder::intervene(Value h, int64_t layer) {
+  int64_t d = c.hiddenSize, r = c.reft.rank;
+  std::string p = "reft.layers." + std::to_string(layer);
+  at("", p);
+  // pyreft's LoReFT: R with orthonormal rows (orthogonal init), W and b as
+  // nn.Linear(D, r) initializes them (b: zeros here).
+  Value rotation = param(p + ".rotation", {r, d}, Init{InitKind::Orthogonal});
+  Value weight = param(p + ".weight", {r, d},
+                       Init{InitKind::KaimingUniform, 0.0, std::sqrt(5.0)});
+  Value bias = zeros(p + ".bias", {r});
+  RankedTensorType low = tensor({kDyn, kDyn, r});
+  Value target = tessel::LinearOp::create(b, low, h, weight, bias);
+  Value projected = tessel::LinearOp::create(b, low, h, rotation, Value());
+  auto scalar = RankedTensorType::get({}, element());
+  Value minusOne = arith::ConstantOp::create(
+      b, scalar, DenseElementsAttr::get(scalar, b.getFloatAttr(element(), -1)));
+  Value delta = tessel::AddOp::create(
+      b, low, target, tessel::MulOp::create(b, low, projected, minusOne));
+  Value edit =
+      tessel::MatmulOp::create(b, h.getType(), delta, rotation).getResult();
+  // Only at the chosen positions: [S, 1] (decode: [B, S, 1], first only).
+  bool decoding = !caches.empty();
+  auto positionsType = cast<RankedTensorType>(positions.getType());
+  SmallVector<int64_t> maskShape(positionsType.getShape());
+  maskShape.push_back(1);
+  Value mask = tessel::PositionMaskOp::create(
+      b, RankedTensorType::get(maskShape, b.getF32Type()), positions,
+      c.reft.first, decoding ? 0 : c.reft.last);
+  edit = tessel::MulOp::create(b, h.getType(), edit, mask);
+  return tessel::AddOp::create(b, h.getType(), h, edit);
+}
+
 std::pair<Value, Value> ModelBuilder::withCache(Value k, Value v,
                                                 int64_t layer) {
   if (caches.empty())
@@ -832,6 +867,8 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
       Value m = ffn(h);
       h = normAt(tessel::AddOp::create(b, h.getType(), h, m), "mlp_norm");
     }
+    if (llvm::is_contained(c.reft.layers, i))
+      h = intervene(h, i);
   }
   if (lastOnly) {
     // Before the final norm and the LM head, which work per position.
@@ -901,6 +938,30 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       return nullptr;
     }
   }
+  if (c.reft.enabled()) {
+    for (int64_t layer : c.reft.layers)
+      if (layer < 0 || layer >= c.numLayers) {
+        emitError(b.getLoc()) << "--reft-layers: layer " << layer
+                              << " is not among the model's " << c.numLayers;
+        return nullptr;
+      }
+    if (c.reft.rank > c.hiddenSize) {
+      emitError(b.getLoc())
+          << "--reft-rank " << c.reft.rank << " exceeds the hidden size "
+          << c.hiddenSize << " (R's rows are orthonormal)";
+      return nullptr;
+    }
+    if (c.prefix.enabled()) {
+      emitError(b.getLoc()) << "--reft-layers and --prefix-tokens together "
+                               "are not supported (the prefix shifts the "
+                               "positions the interventions are chosen by)";
+      return nullptr;
+    }
+    if (c.dtype != DType::F32) {
+      emitError(b.getLoc()) << "--reft-layers needs an f32 model";
+      return nullptr;
+    }
+  }
   OwningOpRef<ModuleOp> owned = ModuleOp::create(b.getLoc());
   module = *owned;
   if (!c.modelName.empty())
@@ -913,7 +974,7 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     buildFunction(EntryPointKind::Loss);
   if (c.valueHead)
     buildFunction(EntryPointKind::Policy);
-  if (c.lora.enabled() || c.prefix.enabled()) {
+  if (c.peft()) {
     if (c.lora.enabled() && loraModules.empty()) {
       at("", c.modelName.empty() ? "model" : c.modelName);
       emitError(b.getLoc())

@@ -127,8 +127,24 @@ struct ModelConfig {
     int64_t tokens = 0;
     bool enabled() const { return tokens > 0; }
   } prefix;
+  /// LoReFT (tesselc --reft-layers, set by the command line): the hidden
+  /// state h after each listed layer becomes h + R^T (W h + b - R h) at the
+  /// first `first` and last `last` positions of the sequence, with
+  /// reft.layers.L.rotation R [rank, D] (orthonormal rows, kept so by the
+  /// runtime after each update), reft.layers.L.weight W [rank, D] and
+  /// reft.layers.L.bias b [rank]; every other parameter is frozen. Decode
+  /// knows a sequence's first positions but not its last: its masks use
+  /// `first` only, and the runtime refuses to generate when `last` > 0.
+  struct Reft {
+    std::vector<int64_t> layers;
+    int64_t rank = 0, first = 0, last = 0;
+    bool enabled() const { return rank > 0; }
+  } reft;
+
   /// A parameter-efficient method: the base model frozen.
-  bool peft() const { return lora.enabled() || prefix.enabled(); }
+  bool peft() const {
+    return lora.enabled() || prefix.enabled() || reft.enabled();
+  }
 
   /// JSON paths of the parts, so that IR locations point into the file.
   std::string attentionPath, mlpPath, normPath, positionPath, embeddingPath,

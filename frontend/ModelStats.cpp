@@ -307,6 +307,23 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
        << (c.valueHead ? ", the value head's among them" : "")
        << "); the base model is frozen\n";
   }
+  if (c.reft.enabled()) {
+    char share[32];
+    int64_t trained = s.trainedParameters(true);
+    std::snprintf(share, sizeof(share), "%.2f%%",
+                  100.0 * double(trained) /
+                      double(s.totalParameters + s.adapterParameters));
+    std::string layers;
+    for (int64_t layer : c.reft.layers)
+      layers += (layers.empty() ? "" : ", ") + std::to_string(layer);
+    os << "  LoReFT (r = " << c.reft.rank << ", after layers " << layers
+       << ", positions f" << c.reft.first << "+l" << c.reft.last
+       << "): trainable " << withCommas(trained) << " of "
+       << withCommas(s.totalParameters + s.adapterParameters) << " (" << share
+       << (c.lora.enabled() ? ", LoRA's adapters among them" : "")
+       << (c.valueHead ? ", the value head's among them" : "")
+       << "); the base model is frozen\n";
+  }
   os << "flops per token (sequence " << s.sequence << "):\n"
      << "  forward   " << human(s.forwardFlopsPerToken(), "FLOP") << " ("
      << human(s.weightFlopsPerToken, "FLOP") << " weights + "

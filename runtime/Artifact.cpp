@@ -480,6 +480,28 @@ Status Artifact::load(const std::string &dir) {
                     " tokens leaves none of the model's ", maxPositionCount,
                     " positions");
   }
+  if (m.contains("reft")) {
+    const json &r = m["reft"];
+    bool typed = r.is_object() && r.value("layers", json()).is_array() &&
+                 r.value("rotations", json()).is_array();
+    for (const char *key : {"rank", "first", "last"})
+      typed = typed && r.value(key, json()).is_number_integer() &&
+              r[key].get<int64_t>() >= 0;
+    if (typed) {
+      for (const json &layer : r["layers"])
+        typed = typed && layer.is_number_integer();
+      for (const json &name : r["rotations"])
+        typed = typed && name.is_string();
+    }
+    if (!typed || r["rank"].get<int64_t>() < 1)
+      return errorf(path, ": \"reft\" needs a positive rank, first, last "
+                          "and the lists layers and rotations");
+    reftSpec.layers = r["layers"].get<std::vector<int64_t>>();
+    reftSpec.rank = r["rank"].get<int64_t>();
+    reftSpec.first = r["first"].get<int64_t>();
+    reftSpec.last = r["last"].get<int64_t>();
+    reftSpec.rotations = r["rotations"].get<std::vector<std::string>>();
+  }
   if (m.contains("tokenizer")) {
     // A path inside the artifact: never absolute, never out of it.
     const json &t = m["tokenizer"];

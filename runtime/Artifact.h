@@ -143,6 +143,17 @@ struct PrefixSpec {
   bool enabled() const { return tokens > 0; }
 };
 
+/// LoReFT as the artifact was compiled with it (tesselc --reft-layers):
+/// the intervened layers, the rank, the positions (the first `first` and
+/// the last `last`) and the rotations R whose rows training keeps
+/// orthonormal.
+struct ReftSpec {
+  std::vector<int64_t> layers;
+  int64_t rank = 0, first = 0, last = 0;
+  std::vector<std::string> rotations;
+  bool enabled() const { return rank > 0; }
+};
+
 class Artifact {
 public:
   ~Artifact();
@@ -159,6 +170,8 @@ public:
   const LoraSpec &lora() const { return loraSpec; }
   /// Prefix tuning's virtual tokens, when compiled with them.
   const PrefixSpec &prefix() const { return prefixSpec; }
+  /// LoReFT's interventions, when compiled with them.
+  const ReftSpec &reft() const { return reftSpec; }
   /// Checks that every token id is in the vocabulary; the message says
   /// which is not.
   Status checkTokenIds(const Tensor &ids) const;
@@ -236,6 +249,7 @@ private:
   int64_t maxPositionCount = 0, vocab = 0;
   LoraSpec loraSpec;
   PrefixSpec prefixSpec;
+  ReftSpec reftSpec;
   std::vector<ParameterSpec> params;
   std::map<std::string, EntryPoint> entries;
   std::map<std::string, Tensor> values; ///< Loaded parameters.

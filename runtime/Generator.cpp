@@ -65,6 +65,12 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
   // [1 + B * blocks, heads, block size, head dim]} (block 0 scratch).
   first = firstCacheInput(decode->inputs);
   state.assign(2, Tensor());
+  if (model.reft().last > 0)
+    return errorf("decode: LoReFT at the last ", model.reft().last,
+                  " positions cannot run in decode steps (a step does not "
+                  "know where its sequence ends); compile with "
+                  "--reft-positions f",
+                  model.reft().first, " to generate");
   offset = model.prefix().tokens;
   if (offset && paged())
     return errorf("decode: prefix tuning with a paged KV cache "

@@ -175,6 +175,19 @@ LogicalResult buildManifest(ModuleOp module,
                           {"kv_heads", config->attention.kvHeads},
                           {"head_dim", config->attention.qkHeadDim()}};
 
+  // LoReFT: the rotations whose rows the runtime keeps orthonormal, and the
+  // positions (decode cannot apply `last`).
+  if (config && config->reft.enabled()) {
+    nlohmann::ordered_json rotations = nlohmann::ordered_json::array();
+    for (int64_t layer : config->reft.layers)
+      rotations.push_back("reft.layers." + std::to_string(layer) + ".rotation");
+    manifest["reft"] = {{"layers", config->reft.layers},
+                        {"rank", config->reft.rank},
+                        {"first", config->reft.first},
+                        {"last", config->reft.last},
+                        {"rotations", rotations}};
+  }
+
   PassManager pm(module.getContext());
   pm.addPass(tessel::createTesselParametersToArguments());
   if (failed(pm.run(module)))

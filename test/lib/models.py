@@ -491,8 +491,14 @@ def deepseek_v2_forward(cfg, P, tokens):
 # Tessel's own format
 # ----------------------------------------------------------------------------
 
-def tessel_forward(cfg, P, tokens, lora=None, value_head=False, prefix=0):
+def tessel_forward(cfg, P, tokens, lora=None, value_head=False, prefix=0,
+                   reft=None):
     """A decoder-only transformer as the Tessel format describes it.
+
+    `reft` = {"layers": [...], "first": f, "last": l} (tesselc
+    --reft-layers): after each listed layer, at the first f and last l
+    positions, h + (W h + b - R h) R with R = reft.layers.L.rotation,
+    W = reft.layers.L.weight [r, d], b = reft.layers.L.bias [r].
 
     With `prefix` = P (tesselc --prefix-tokens), prefix.embedding
     [P, 2 L KV hd] holds each layer's P keys (row block 2l) and values
@@ -652,6 +658,15 @@ def tessel_forward(cfg, P, tokens, lora=None, value_head=False, prefix=0):
         else:
             h = norm(h + attention(h, i), f"layers.{i}.attn_norm")
             h = norm(h + mlp(h, i), f"layers.{i}.mlp_norm")
+        if reft and i in reft["layers"]:
+            pre = f"reft.layers.{i}."
+            rank = reft["rank"]
+            R = P(pre + "rotation", (rank, d))
+            W = P(pre + "weight", (rank, d))
+            rb = P(pre + "bias", (rank,))
+            at = np.arange(S)
+            mask = ((at < reft["first"]) | (at >= S - reft["last"]))[:, None]
+            h = h + mask * ((h @ W.T + rb - h @ R.T) @ R)
     if pre_norm:
         h = norm(h, "final_norm")
     head = emb if tied else P("lm_head.weight", (V, d))

@@ -22,6 +22,7 @@
 #include "runtime/dist/ShardedCheckpoint.h"
 #include "runtime/train/Lora.h"
 #include "runtime/train/Optimizer.h"
+#include "runtime/train/Reft.h"
 #include "tools/tessel-run/Commands.h"
 #include "tools/tessel-run/TrainLoop.h"
 
@@ -699,6 +700,11 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
       !ids.isOk())
     return errorf(dataPath, ": ", ids.message());
 
+  std::vector<Tensor *> rotations;
+  TESSEL_RETURN_IF_ERROR(reftRotations(artifact, rotations));
+  if (!rotations.empty() && stage >= 3)
+    return errorf("LoReFT keeps its rotations orthonormal after each step, "
+                  "which needs them whole: use --zero 0, 1 or 2");
   SkipPolicy skip(o.skipSpikes);
   int64_t first = 0, skipped = 0;
   // The optimizer (of this rank's shard); at stage 3 the parameters move
@@ -789,6 +795,9 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
     double lr = learningRate(o.schedule, o.lr, o.warmup, o.steps, step);
     if (reason.empty()) {
       TESSEL_RETURN_IF_ERROR(dp.update(lr, clipScale(norm, o.clip)));
+      // LoReFT's rotations back onto orthonormal rows (whole on every rank
+      // below stage 3: the same values everywhere).
+      TESSEL_RETURN_IF_ERROR(retractRotations(rotations));
       held = dp.held();
       for (auto &[i, parameter] : updates) {
         // Running statistics: the mean over micro-batches and ranks.

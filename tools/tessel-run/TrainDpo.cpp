@@ -9,6 +9,7 @@
 
 #include "runtime/Files.h"
 #include "runtime/train/Dpo.h"
+#include "runtime/train/Reft.h"
 #include "tools/tessel-run/TrainLoop.h"
 
 #include <algorithm>
@@ -126,6 +127,8 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
 
   std::vector<const Tensor *> constParams(params.begin(), params.end());
   Optimizer optimizer(o.optimizer, constParams);
+  std::vector<Tensor *> rotations;
+  TESSEL_RETURN_IF_ERROR(reftRotations(artifact, rotations));
   GradientSum gradients(params, gradientAt);
   std::unique_ptr<std::ofstream> log;
   TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
@@ -171,6 +174,7 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
     if (reason.empty()) {
       TESSEL_RETURN_IF_ERROR(
           optimizer.step(params, views, lr, clipScale(norm, o.clip)));
+      TESSEL_RETURN_IF_ERROR(retractRotations(rotations));
       skip.applied(meanLoss);
     } else {
       ++skipped;

@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/train/Grpo.h"
+#include "runtime/train/Reft.h"
 #include "tools/tessel-run/TrainLoop.h"
 
 #include <algorithm>
@@ -69,6 +70,8 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
 
   std::vector<const Tensor *> constParams(params.begin(), params.end());
   Optimizer optimizer(o.optimizer, constParams);
+  std::vector<Tensor *> rotations;
+  TESSEL_RETURN_IF_ERROR(reftRotations(artifact, rotations));
   GradientSum gradients(params, gradientAt);
   std::unique_ptr<std::ofstream> log;
   TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
@@ -136,12 +139,14 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
     const std::vector<const Tensor *> &views = gradients.tensors();
     double norm = globalNorm(views);
     double lr = learningRate(o.schedule, o.lr, o.warmup, o.steps, step);
-    if (std::isfinite(norm))
+    if (std::isfinite(norm)) {
       TESSEL_RETURN_IF_ERROR(
           optimizer.step(params, views, lr, clipScale(norm, o.clip)));
-    else
+      TESSEL_RETURN_IF_ERROR(retractRotations(rotations));
+    } else {
       std::fprintf(stderr, "%s: step %lld skipped: a gradient is not finite\n",
                    kTool, static_cast<long long>(step + 1));
+    }
     if (step == 0)
       firstReward = meanReward;
     lastReward = meanReward;

@@ -24,6 +24,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/train/Ppo.h"
+#include "runtime/train/Reft.h"
 #include "tools/tessel-run/TrainLoop.h"
 
 #include <algorithm>
@@ -141,6 +142,8 @@ Status run::trainPpo(const cli::ParsedArgs &args, const TrainOptions &o,
   };
   std::vector<const Tensor *> constParams(params.begin(), params.end());
   Optimizer optimizer(o.optimizer, constParams);
+  std::vector<Tensor *> rotations;
+  TESSEL_RETURN_IF_ERROR(reftRotations(artifact, rotations));
   std::unique_ptr<std::ofstream> log;
   TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
 
@@ -276,6 +279,7 @@ Status run::trainPpo(const cli::ParsedArgs &args, const TrainOptions &o,
         }
         TESSEL_RETURN_IF_ERROR(
             optimizer.step(params, views, lr, clipScale(norm, o.clip)));
+        TESSEL_RETURN_IF_ERROR(retractRotations(rotations));
         totals.norm += norm;
         totals.updates += 1;
       }

@@ -225,6 +225,24 @@ cl::opt<int64_t> prefixTokens(
              "parameter is frozen"),
     cl::value_desc("P"), cl::init(0), cl::cat(tesselcCategory));
 
+cl::opt<std::string> reftLayers(
+    "reft-layers",
+    cl::desc("LoReFT: intervene on the hidden states after these layers "
+             "(comma-separated, from 0): h + R^T (W h + b - R h) with R's "
+             "rows orthonormal; every other parameter is frozen"),
+    cl::value_desc("L,..."), cl::cat(tesselcCategory));
+
+cl::opt<int64_t> reftRank("reft-rank", cl::desc("LoReFT's rank r (default 4)"),
+                          cl::value_desc("R"), cl::init(4),
+                          cl::cat(tesselcCategory));
+
+cl::opt<std::string> reftPositions(
+    "reft-positions",
+    cl::desc("LoReFT's positions, as pyreft writes them: fN+lM, the first N "
+             "and last M of the sequence (default f1+l1; decode and "
+             "generation need M = 0)"),
+    cl::value_desc("fN+lM"), cl::init("f1+l1"), cl::cat(tesselcCategory));
+
 cl::opt<bool> valueHead(
     "value-head",
     cl::desc("With --train: also build policy(tokens) -> (logits, values), "
@@ -561,6 +579,39 @@ int main(int argc, char **argv) {
     return fail("--prefix-tokens must be in [1, 4096], got " +
                 std::to_string(prefixTokens));
   config.prefix.tokens = prefixTokens;
+  if (!reftLayers.empty()) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(reftLayers).split(parts, ',');
+    for (llvm::StringRef part : parts) {
+      int64_t layer;
+      if (part.trim().getAsInteger(10, layer))
+        return fail("--reft-layers takes comma-separated layer numbers, got '" +
+                    reftLayers + "'");
+      config.reft.layers.push_back(layer);
+    }
+    if (reftRank < 1 || reftRank > 4096)
+      return fail("--reft-rank must be in [1, 4096], got " +
+                  std::to_string(reftRank));
+    config.reft.rank = reftRank;
+    // fN, lM or fN+lM.
+    llvm::SmallVector<llvm::StringRef> where;
+    llvm::StringRef(reftPositions).split(where, '+');
+    bool ok = !where.empty() && where.size() <= 2;
+    for (llvm::StringRef w : where) {
+      int64_t n;
+      ok = ok && w.size() > 1 && (w[0] == 'f' || w[0] == 'l') &&
+           !w.drop_front().getAsInteger(10, n) && n >= 0 && n <= 65536;
+      if (ok)
+        (w[0] == 'f' ? config.reft.first : config.reft.last) = n;
+    }
+    if (!ok || config.reft.first + config.reft.last == 0)
+      return fail("--reft-positions takes fN+lM (the first N and last M "
+                  "positions, not both 0), got '" +
+                  reftPositions + "'");
+  } else if (reftRank.getNumOccurrences() ||
+             reftPositions.getNumOccurrences()) {
+    return fail("--reft-rank and --reft-positions need --reft-layers");
+  }
   if (!loraTargets.empty()) {
     llvm::SmallVector<llvm::StringRef> names;
     llvm::StringRef(loraTargets).split(names, ',');
@@ -700,7 +751,7 @@ int main(int argc, char **argv) {
     fe::ModelStats result;
     if (!fe::computeStats(config, options, result, error))
       return fail(inputFile + ": " + error);
-    if (config.lora.enabled() || config.prefix.enabled()) {
+    if (config.peft()) {
       // The adapters' parameters, as the builder declares them.
       MLIRContext context(registry());
       tessel::OneLineDiagnostics diagnostics(context, kTool);
