@@ -9,6 +9,7 @@
 
 #include "dialect/TesselOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 
 #include "dialect/TesselInterfaces.cpp.inc"
@@ -154,6 +155,25 @@ LogicalResult SiluOp::buildGradients(OpBuilder &b,
                                      SmallVectorImpl<Value> &grads) {
   grads.push_back(SiluGradOp::create(b, getLoc(), getType(), getInput(),
                                      resultGradients[0]));
+  return success();
+}
+
+/// y = tanh(x):  dx = dy (1 - y^2) = dy + dy y (-y).
+LogicalResult TanhOp::buildGradients(OpBuilder &b,
+                                     ArrayRef<Value> resultGradients,
+                                     SmallVectorImpl<Value> &grads) {
+  Location loc = getLoc();
+  Type type = getType();
+  auto scalar = RankedTensorType::get({}, getType().getElementType());
+  Value minusOne = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(scalar,
+                             b.getFloatAttr(scalar.getElementType(), -1)));
+  Value y = getResult(), dy = resultGradients[0];
+  Value negY = MulOp::create(b, loc, type, y, minusOne);
+  Value dyY = MulOp::create(b, loc, type, dy, y);
+  grads.push_back(
+      AddOp::create(b, loc, type, dy, MulOp::create(b, loc, type, dyY, negY)));
   return success();
 }
 

@@ -247,6 +247,24 @@ def Tessel_SiluOp : Tessel_Op<"silu", [Pure, SameOperandsAndResultType,
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def Tessel_TanhOp : Tessel_Op<"tanh", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
+  let summary = "hyperbolic tangent";
+  let description = [{
+    `tanh(x)` elementwise: the activation of prefix tuning's
+    reparametrization (PEFT's prompt encoder). Its gradient,
+    `dy (1 - y^2)`, is built from `tessel.mul` and `tessel.add` of the
+    result.
+
+    ```mlir
+    %a = tessel.tanh %h : tensor<8x512xf32>
+    ```
+  }];
+  let arguments = (ins Tessel_FloatTensor:$input);
+  let results = (outs Tessel_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 def Tessel_DropoutOp : Tessel_Op<"dropout", [Pure,
     AllTypesMatch<["input", "result"]>,
     DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {

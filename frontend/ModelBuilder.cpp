@@ -131,6 +131,8 @@ private:
   Value rng;
   SmallVector<std::pair<std::string, Value>> statUpdates;
   Value blockTables;
+  /// Prefix tuning, per function: the prefix's rows [P, 2 L, Hkv, D].
+  Value prefixRows;
   /// LoRA: the dropout site of the next adapter in this function, and the
   /// modules adapted (each once).
   int64_t loraSite = 0;
@@ -610,12 +612,32 @@ std::pair<Value, Value> ModelBuilder::withPrefix(Value k, Value v,
   const AttentionConfig &a = c.attention;
   int64_t p = c.prefix.tokens, h = a.kvHeads, hd = a.qkHeadDim();
   at("", "prefix");
-  // PEFT's prompt encoder without projection: an embedding of P virtual
-  // tokens, each all layers' keys and values (PyTorch's default N(0, 1)).
-  Value table = param("prefix.embedding", {p, 2 * c.numLayers * h * hd},
-                      Init{InitKind::Normal, 1.0, 0.0});
-  Value rows =
-      tessel::ReshapeOp::create(b, tensor({p, 2 * c.numLayers, h, hd}), table);
+  int64_t width = 2 * c.numLayers * h * hd;
+  if (!prefixRows) {
+    // PEFT's prompt encoder: an embedding of P virtual tokens (PyTorch's
+    // default N(0, 1)), each all layers' keys and values; with a
+    // projection, an embedding of width D through an MLP with tanh.
+    Value table;
+    if (int64_t hidden = c.prefix.projection) {
+      int64_t d = c.hiddenSize;
+      Init linearInit{InitKind::KaimingUniform, 0.0, std::sqrt(5.0)};
+      Value e = param("prefix.embedding", {p, d}, Init{InitKind::Normal, 1.0});
+      Value w0 = param("prefix.transform.0.weight", {hidden, d}, linearInit);
+      Value b0 = zeros("prefix.transform.0.bias", {hidden});
+      Value w2 =
+          param("prefix.transform.2.weight", {width, hidden}, linearInit);
+      Value b2 = zeros("prefix.transform.2.bias", {width});
+      Value inner = tessel::TanhOp::create(
+          b, tessel::LinearOp::create(b, tensor({p, hidden}), e, w0, b0));
+      table = tessel::LinearOp::create(b, tensor({p, width}), inner, w2, b2);
+    } else {
+      table =
+          param("prefix.embedding", {p, width}, Init{InitKind::Normal, 1.0});
+    }
+    prefixRows = tessel::ReshapeOp::create(
+        b, tensor({p, 2 * c.numLayers, h, hd}), table);
+  }
+  Value rows = prefixRows;
   auto join = [&](int64_t which, Value now) -> Value {
     Value part = tessel::SliceOp::create(b, tensor({p, 1, h, hd}), rows, 1,
                                          2 * layer + which);
@@ -757,7 +779,7 @@ void ModelBuilder::buildFunction(EntryPointKind kind) {
   b.setInsertionPointToStart(entry);
   loaded.clear();
   caches.clear(), updatedCaches.clear();
-  attentionBias = causalPositions = blockTables = Value();
+  attentionBias = causalPositions = blockTables = prefixRows = Value();
   rng = withDropout ? entry->getArgument(2) : Value();
 
   // Token and position embeddings.

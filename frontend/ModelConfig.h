@@ -123,8 +123,12 @@ struct ModelConfig {
   /// sequence's positions start at P, as with PEFT's past_key_values; every
   /// other parameter is frozen. Decode and prefill leave the prefix to the
   /// runtime, which writes it into the first P slots of each KV cache.
+  /// With `projection` H > 0, PEFT's reparametrization: prefix.embedding is
+  /// [P, D], and the keys and values are MLP(embedding) through
+  /// prefix.transform.0 (D -> H), tanh, prefix.transform.2 (H -> 2 L Hkv D);
+  /// tessel-run merge-prefix drops the MLP after training.
   struct Prefix {
-    int64_t tokens = 0;
+    int64_t tokens = 0, projection = 0;
     bool enabled() const { return tokens > 0; }
   } prefix;
   /// LoReFT (tesselc --reft-layers, set by the command line): the hidden

@@ -475,6 +475,13 @@ Status Artifact::load(const std::string &dir) {
     prefixSpec.layers = p["layers"].get<int64_t>();
     prefixSpec.kvHeads = p["kv_heads"].get<int64_t>();
     prefixSpec.headDim = p["head_dim"].get<int64_t>();
+    if (p.contains("projection")) {
+      if (!p["projection"].is_number_integer() ||
+          p["projection"].get<int64_t>() < 0)
+        return errorf(path, ": \"prefix\" has a projection that is not a "
+                            "size");
+      prefixSpec.projection = p["projection"].get<int64_t>();
+    }
     if (maxPositionCount && prefixSpec.tokens >= maxPositionCount)
       return errorf(path, ": a prefix of ", prefixSpec.tokens,
                     " tokens leaves none of the model's ", maxPositionCount,

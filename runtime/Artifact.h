@@ -140,6 +140,8 @@ struct LoraSpec {
 /// position P; decode finds the prefix in the first P slots of its caches.
 struct PrefixSpec {
   int64_t tokens = 0, layers = 0, kvHeads = 0, headDim = 0;
+  /// PEFT's reparametrization: the MLP's hidden size (0: none).
+  int64_t projection = 0;
   bool enabled() const { return tokens > 0; }
 };
 

@@ -3,6 +3,7 @@
 #include "runtime/Generator.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace tessel {
 
@@ -98,14 +99,60 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
   return offset ? writePrefix() : Status::ok();
 }
 
+Status prefixTable(const Artifact &artifact, std::vector<float> &table) {
+  const PrefixSpec &p = artifact.prefix();
+  int64_t width = 2 * p.layers * p.kvHeads * p.headDim;
+  auto get = [&](const char *name, std::vector<int64_t> shape,
+                 const Tensor *&t) -> Status {
+    t = artifact.parameter(name);
+    if (!t || t->shape != shape)
+      return errorf("the prefix needs an f32 parameter ", name, " ",
+                    formatShape(shape));
+    return Status::ok();
+  };
+  const Tensor *e = artifact.parameter("prefix.embedding");
+  if (!p.projection) {
+    TESSEL_RETURN_IF_ERROR(get("prefix.embedding", {p.tokens, width}, e));
+    table = e->floats;
+    return Status::ok();
+  }
+  // y = W2 tanh(W0 e + b0) + b2 for each virtual token, in double.
+  const int64_t hidden = p.projection;
+  if (!e || e->rank() != 2)
+    return errorf("the prefix needs an f32 parameter prefix.embedding [",
+                  p.tokens, ", D]");
+  const int64_t d = e->shape[1];
+  const Tensor *w0, *b0, *w2, *b2;
+  TESSEL_RETURN_IF_ERROR(get("prefix.embedding", {p.tokens, d}, e));
+  TESSEL_RETURN_IF_ERROR(get("prefix.transform.0.weight", {hidden, d}, w0));
+  TESSEL_RETURN_IF_ERROR(get("prefix.transform.0.bias", {hidden}, b0));
+  TESSEL_RETURN_IF_ERROR(get("prefix.transform.2.weight", {width, hidden}, w2));
+  TESSEL_RETURN_IF_ERROR(get("prefix.transform.2.bias", {width}, b2));
+  table.assign(p.tokens * width, 0.0f);
+  std::vector<double> inner(hidden);
+  for (int64_t t = 0; t < p.tokens; ++t) {
+    for (int64_t j = 0; j < hidden; ++j) {
+      double sum = b0->floats[j];
+      for (int64_t k = 0; k < d; ++k)
+        sum += double(w0->floats[j * d + k]) * e->floats[t * d + k];
+      inner[j] = std::tanh(sum);
+    }
+    for (int64_t o = 0; o < width; ++o) {
+      double sum = b2->floats[o];
+      for (int64_t j = 0; j < hidden; ++j)
+        sum += double(w2->floats[o * hidden + j]) * inner[j];
+      table[t * width + o] = static_cast<float>(sum);
+    }
+  }
+  return Status::ok();
+}
+
 Status DecodeState::writePrefix() {
   const PrefixSpec &p = artifact->prefix();
-  const Tensor *table = artifact->parameter("prefix.embedding");
   int64_t h = p.kvHeads, d = p.headDim, width = 2 * p.layers * h * d;
-  if (!table || table->shape != std::vector<int64_t>{p.tokens, width})
-    return errorf("decode: the prefix needs an f32 parameter "
-                  "prefix.embedding [",
-                  p.tokens, ", ", width, "]");
+  std::vector<float> rows;
+  if (Status s = prefixTable(*artifact, rows); !s.isOk())
+    return errorf("decode: ", s.message());
   if (state.size() - first != size_t(2 * p.layers))
     return errorf("decode: the prefix has keys and values for ", p.layers,
                   " layers, the decode entry point ", state.size() - first,
@@ -121,7 +168,7 @@ Status DecodeState::writePrefix() {
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t head = 0; head < h; ++head)
         for (int64_t t = 0; t < p.tokens; ++t)
-          std::copy_n(table->floats.begin() + t * width + (c * h + head) * d, d,
+          std::copy_n(rows.begin() + t * width + (c * h + head) * d, d,
                       cache.floats.begin() + ((b * h + head) * slots + t) * d);
   }
   return Status::ok();

@@ -56,6 +56,11 @@ void appendPools(const EntryPoint &decode, int64_t blocks,
 /// sequence a block table: blocks are taken from the pool as a sequence
 /// grows, shared between sequences whose prompts begin alike, copied
 /// before a sequence writes into a shared one, and freed when it ends.
+/// Prefix tuning's keys and values [P, 2 L Hkv D] (PrefixSpec's layout):
+/// prefix.embedding, or with a projection the MLP of it, computed here as
+/// the compiled graph does (tanh between the two linear layers).
+Status prefixTable(const Artifact &artifact, std::vector<float> &table);
+
 class DecodeState {
 public:
   /// Allocates caches of `capacity` positions for `batch` sequences, in the

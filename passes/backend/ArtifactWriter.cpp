@@ -173,7 +173,8 @@ LogicalResult buildManifest(ModuleOp module,
     manifest["prefix"] = {{"tokens", config->prefix.tokens},
                           {"layers", config->numLayers},
                           {"kv_heads", config->attention.kvHeads},
-                          {"head_dim", config->attention.qkHeadDim()}};
+                          {"head_dim", config->attention.qkHeadDim()},
+                          {"projection", config->prefix.projection}};
 
   // LoReFT: the rotations whose rows the runtime keeps orthonormal, and the
   // positions (decode cannot apply `last`).

@@ -296,6 +296,20 @@ struct LowerGelu : OpRewritePattern<tessel::GeluOp> {
   }
 };
 
+struct LowerTanh : OpRewritePattern<tessel::TanhOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tessel::TanhOp op,
+                                PatternRewriter &b) const override {
+    b.replaceOp(
+        op,
+        mapElementwise(b, op.getLoc(), op.getType(), op.getInput(),
+                       [](OpBuilder &nb, Location nl, ValueRange xs) {
+                         return math::TanhOp::create(nb, nl, xs[0]).getResult();
+                       }));
+    return success();
+  }
+};
+
 struct LowerSilu : OpRewritePattern<tessel::SiluOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tessel::SiluOp op,
@@ -548,6 +562,7 @@ void tessel::populateDenseLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLinear, LowerMatmul, LowerEmbedding,
                LowerBroadcastBinary<tessel::AddOp>,
                LowerBroadcastBinary<tessel::MulOp>, LowerGelu, LowerSilu,
-               LowerDropout, LowerGeluGrad, LowerSiluGrad, LowerSwiglu,
-               LowerTranspose, LowerReshape>(patterns.getContext());
+               LowerTanh, LowerDropout, LowerGeluGrad, LowerSiluGrad,
+               LowerSwiglu, LowerTranspose, LowerReshape>(
+      patterns.getContext());
 }

@@ -189,6 +189,14 @@ Status silu(const Tensor &x, Tensor &y) {
   return Status::ok();
 }
 
+Status tanh(const Tensor &x, Tensor &y) {
+  y = Tensor::zeros(x.dtype, x.shape);
+  for (int64_t i = 0; i < x.numel(); ++i)
+    y.floats[i] = static_cast<float>(std::tanh(double(x.floats[i])));
+  roundToDType(y);
+  return Status::ok();
+}
+
 Status swiglu(const Tensor &gate, const Tensor &up, Tensor &y) {
   if (gate.shape != up.shape)
     return errorf("swiglu: gate shape ", formatShape(gate.shape),

@@ -27,6 +27,8 @@ Status add(const Tensor &a, const Tensor &b, Tensor &y);
 Status mul(const Tensor &a, const Tensor &b, Tensor &y);
 Status gelu(const Tensor &x, bool tanhApproximation, Tensor &y);
 Status silu(const Tensor &x, Tensor &y);
+/// tanh(x) elementwise.
+Status tanh(const Tensor &x, Tensor &y);
 /// Inverted dropout: y = x / (1 - rate) where runtime/Philox.h keeps the
 /// element, else 0; rng = [seed, step].
 Status dropout(const Tensor &x, const Tensor &rng, double rate, int64_t stream,

@@ -91,13 +91,3 @@ func.func @hand_heads() -> tensor<1x2x2x2xf32> {
   %y = tessel.broadcast %x : tensor<1x1x2x2xf32> -> tensor<1x2x2x2xf32>
   return %y : tensor<1x2x2x2xf32>
 }
-
-// tessel.position_mask by hand: positions 0..5, the first 2 and the last 1.
-// RUN: tessel-interpret %s --entry hand_position_mask --print | FileCheck %s --check-prefix=MASK
-// MASK: result 0: tensor<6x1xf32> = {{\[\[}}1], [1], [0], [0], [0], [1]]{{$}}
-func.func @hand_position_mask() -> tensor<6x1xf32> {
-  %p = arith.constant dense<[0, 1, 2, 3, 4, 5]> : tensor<6xi64>
-  %m = tessel.position_mask %p {first = 2 : i64, last = 1 : i64}
-      : tensor<6xi64> -> tensor<6x1xf32>
-  return %m : tensor<6x1xf32>
-}

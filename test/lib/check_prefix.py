@@ -16,7 +16,10 @@ Compiles MODEL with `--train --prefix-tokens 3`, then checks:
 - generation through the KV cache (the prefix written into its first
   slots, positions from P) continues a prompt with the tokens NumPy's
   greedy loop picks (with and without the prefill entry point), and with
-  speculation by n-gram lookup too.
+  speculation by n-gram lookup too;
+- with --prefix-projection 16 (PEFT's MLP with tanh): the loss and every
+  prefix parameter's gradient against NumPy, generation, and merge-prefix
+  dropping the MLP: the model compiled without it gives the same logits.
 
 Prints one line per check; exits 1 at the first failure.
 """
@@ -211,6 +214,81 @@ def main():
     print(f"ok: generation with the prefix in the KV cache gives NumPy's "
           f"greedy tokens ({new} after a prompt of {prompt.shape[1]}; with "
           f"prefill, without, and with n-gram speculation)")
+
+    # PEFT's reparametrization: an MLP with tanh makes the prefix.
+    H = 16
+    run([args.tesselc, args.model, "--train", "--prefix-tokens", str(PREFIX),
+         "--prefix-projection", str(H), "-o", t("mlp.tsl")])
+    with open(t("mlp.tsl/manifest.json")) as f:
+        mparams = json.load(f)["parameters"]
+    mlp = [q["name"] for q in mparams if q["name"].startswith("prefix.")]
+    mvalues = {q["name"]: (0.3 * rng.standard_normal(q["shape"])
+                           + (1.0 if q["init"]["kind"] == "ones" else 0.0))
+               .astype(np.float32) for q in mparams}
+    write_safetensors(t("mlp.safetensors"), mvalues)
+    marrays = {k: v.astype(np.float64) for k, v in mvalues.items()}
+
+    def mlp_logits(a, toks):
+        return tessel_forward(cfg, Params(a), toks, prefix=PREFIX,
+                              prefix_projection=H)
+
+    def mlp_loss(a):
+        lg = mlp_logits(a, tokens)
+        lg = lg - lg.max(-1, keepdims=True)
+        logp = lg - np.log(np.exp(lg).sum(-1, keepdims=True))
+        return -np.take_along_axis(logp, targets[..., None], -1).mean()
+
+    outputs = [t(f"mg{i}.npy") for i in range(1 + len(mlp))]
+    run([args.tessel_run, "run", t("mlp.tsl"), "--entry", "grads",
+         "--weights", t("mlp.safetensors"), "--input", t("tokens.npy"),
+         "--input", t("targets.npy"),
+         *[x for o in outputs for x in ("--output", o)]])
+    got = [np.load(o) for o in outputs]
+    if abs(float(got[0]) - mlp_loss(marrays)) > 1e-5 * mlp_loss(marrays):
+        fail(f"projected prefix: loss {float(got[0])} vs NumPy "
+             f"{mlp_loss(marrays)}")
+    worst = 0.0
+    for name, grad in zip(mlp, got[1:]):
+        scale = float(np.abs(grad).max())
+        for flat in rng.choice(grad.size, min(3, grad.size), replace=False):
+            idx = np.unravel_index(flat, grad.shape)
+            plus = {**marrays, name: marrays[name].copy()}
+            plus[name][idx] += 1e-4
+            minus = {**marrays, name: marrays[name].copy()}
+            minus[name][idx] -= 1e-4
+            fd = (mlp_loss(plus) - mlp_loss(minus)) / 2e-4
+            e = abs(float(grad[idx]) - fd) / max(scale, 1e-12)
+            worst = max(worst, e)
+            if e > 1e-3:
+                fail(f"d loss / d {name}{list(idx)}: {float(grad[idx])} "
+                     f"compiled, {fd} by central differences")
+    # Dropped after training: the merged prefix in the plain model.
+    run([args.tessel_run, "merge-prefix", t("mlp.tsl"), "--weights",
+         t("mlp.safetensors"), "--out", t("merged.safetensors")])
+    merged = read_safetensors(t("merged.safetensors"))
+    run([args.tessel_run, "forward", t("m.tsl"), "--weights",
+         t("merged.safetensors"), "--tokens", t("tokens.npy"), "--out",
+         t("merged.npy")])
+    want = mlp_logits(marrays, tokens)
+    err = float(np.abs(np.load(t("merged.npy")) - want).max() /
+                np.abs(want).max())
+    if err > 1e-5 or any(n.startswith("prefix.transform") for n in merged):
+        fail(f"merge-prefix: the plain model's logits are {err:.1e} from "
+             f"the projected prefix's; tensors {sorted(merged)}")
+    seq = prompt.copy()
+    for _ in range(new):
+        nxt = mlp_logits(marrays, seq)[:, -1].argmax(-1)
+        seq = np.concatenate([seq, nxt[:, None]], 1)
+    run([args.tessel_run, "generate", t("mlp.tsl"), "--weights",
+         t("mlp.safetensors"), "--prompt-tokens", t("prompt.npy"),
+         "--max-new-tokens", str(new), "--out", t("mgen.npy")])
+    if not np.array_equal(np.load(t("mgen.npy")), seq):
+        fail(f"generate with the projection: {np.load(t('mgen.npy')).tolist()}"
+             f", NumPy's greedy {seq.tolist()}")
+    print(f"ok: with --prefix-projection {H} (tanh MLP): loss and "
+          f"{len(mlp)} gradients against NumPy (worst {worst:.1e}); "
+          f"merge-prefix gives the plain model the same logits ({err:.1e}); "
+          f"generation gives NumPy's greedy tokens")
 
 
 if __name__ == "__main__":

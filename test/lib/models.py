@@ -492,7 +492,7 @@ def deepseek_v2_forward(cfg, P, tokens):
 # ----------------------------------------------------------------------------
 
 def tessel_forward(cfg, P, tokens, lora=None, value_head=False, prefix=0,
-                   reft=None):
+                   reft=None, prefix_projection=0):
     """A decoder-only transformer as the Tessel format describes it.
 
     `reft` = {"layers": [...], "first": f, "last": l} (tesselc
@@ -503,7 +503,9 @@ def tessel_forward(cfg, P, tokens, lora=None, value_head=False, prefix=0,
     With `prefix` = P (tesselc --prefix-tokens), prefix.embedding
     [P, 2 L KV hd] holds each layer's P keys (row block 2l) and values
     (2l + 1), put before the sequence's (after RoPE) and seen by every
-    query; the sequence's positions start at P.
+    query; the sequence's positions start at P. With `prefix_projection`
+    H, the table is tanh(E W0^T + b0) W2^T + b2 of prefix.embedding E
+    [P, d] and prefix.transform.{0,2}.{weight,bias}.
 
     With `value_head`, returns (logits, values): values [B, S, 1] the
     last hidden states (after the final norm) times value_head.weight
@@ -630,8 +632,16 @@ def tessel_forward(cfg, P, tokens, lora=None, value_head=False, prefix=0,
         v = split_heads(lin(x, pre + "v_proj", d, KV * hd, abias), KV, hd)
         if pkind == "rope":
             q, k = rope(q), rope(k)
-        if prefix:
+        if prefix and prefix_projection:
+            width, hid = 2 * L * KV * hd, prefix_projection
+            inner = np.tanh(linear(P("prefix.embedding", (prefix, d)),
+                                   P("prefix.transform.0.weight", (hid, d)),
+                                   P("prefix.transform.0.bias", (hid,))))
+            table = linear(inner, P("prefix.transform.2.weight", (width, hid)),
+                           P("prefix.transform.2.bias", (width,)))
+        elif prefix:
             table = P("prefix.embedding", (prefix, 2 * L * KV * hd))
+        if prefix:
             rows = table.reshape(prefix, 2 * L, KV, hd).transpose(1, 2, 0, 3)
             k = np.concatenate([np.broadcast_to(rows[2 * i], (B, KV, prefix, hd)),
                                 k], 2)

@@ -226,6 +226,7 @@ LogicalResult Evaluator::evaluate(Operation *op) {
                            o.getApproximate() == GeluApproximation::tanh, out);
       })
       .Case([&](SiluOp o) { status = ref::silu(get(o.getInput()), out); })
+      .Case([&](TanhOp o) { status = ref::tanh(get(o.getInput()), out); })
       .Case([&](RecomputeBarrierOp o) { out = get(o.getInput()); })
       .Case([&](DropoutOp o) {
         status =

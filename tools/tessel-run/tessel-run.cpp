@@ -232,6 +232,13 @@ const std::vector<cli::CommandSpec> &commands() {
        {{"weights", "FILE.safetensors", "The base checkpoint", true},
         {"adapter", "DIR", "The adapters (PEFT's layout)", true},
         {"out", "FILE.safetensors", "The merged checkpoint", true}}},
+      {"merge-prefix",
+       "Drop prefix tuning's reparametrization: compute the prefix's keys "
+       "and values from its MLP and write them as prefix.embedding, for the "
+       "model compiled with --prefix-tokens and no --prefix-projection",
+       "MODEL.tsl",
+       {{"weights", "FILE.safetensors", "The trained checkpoint", true},
+        {"out", "FILE.safetensors", "The checkpoint without the MLP", true}}},
   };
   return list;
 }
@@ -239,6 +246,39 @@ const std::vector<cli::CommandSpec> &commands() {
 int fail(const std::string &message) {
   cli::printError(kTool, message);
   return 1;
+}
+
+/// tessel-run merge-prefix: the prefix's rows as the compiled MLP gives
+/// them, under prefix.embedding, and every other parameter as it is.
+Status runMergePrefix(const cli::ParsedArgs &args) {
+  Artifact artifact;
+  TESSEL_RETURN_IF_ERROR(artifact.load(args.positional()));
+  if (!artifact.prefix().projection)
+    return errorf(args.positional(),
+                  ": has no prefix projection to drop (compile the model "
+                  "with --prefix-tokens and --prefix-projection)");
+  TESSEL_RETURN_IF_ERROR(
+      artifact.loadParameters(args.get("weights", ""), nullptr));
+  std::vector<float> rows;
+  TESSEL_RETURN_IF_ERROR(prefixTable(artifact, rows));
+  const PrefixSpec &p = artifact.prefix();
+  Tensor table = Tensor::zeros(
+      DType::F32, {p.tokens, 2 * p.layers * p.kvHeads * p.headDim});
+  table.floats = std::move(rows);
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const ParameterSpec &spec : artifact.parameters()) {
+    const std::string &name = spec.tensor.name;
+    if (name.rfind("prefix.", 0) == 0)
+      continue;
+    if (Tensor *t = artifact.mutableParameter(name))
+      tensors.push_back({name, *t});
+  }
+  tensors.push_back({"prefix.embedding", std::move(table)});
+  TESSEL_RETURN_IF_ERROR(writeSafetensors(args.get("out", ""), tensors));
+  std::fprintf(stderr, "%s: wrote %s (prefix.embedding [%lld, %lld])\n", kTool,
+               args.get("out", "").c_str(), static_cast<long long>(p.tokens),
+               static_cast<long long>(2 * p.layers * p.kvHeads * p.headDim));
+  return Status::ok();
 }
 
 int fail(const Status &status) { return fail(status.message()); }
@@ -834,6 +874,8 @@ int main(int argc, char **argv) {
     status = runTrain(args);
   else if (args.command() == "consolidate")
     status = runConsolidate(args);
+  else if (args.command() == "merge-prefix")
+    status = runMergePrefix(args);
   else if (args.command() == "merge-adapter")
     status = train::mergeAdapter(args.get("weights", ""),
                                  args.get("adapter", ""), args.get("out", ""));

@@ -225,6 +225,13 @@ cl::opt<int64_t> prefixTokens(
              "parameter is frozen"),
     cl::value_desc("P"), cl::init(0), cl::cat(tesselcCategory));
 
+cl::opt<int64_t> prefixProjection(
+    "prefix-projection",
+    cl::desc("With --prefix-tokens: PEFT's reparametrization, the prefix as "
+             "an MLP (hidden size H, tanh) of an embedding [P, D]; "
+             "tessel-run merge-prefix drops the MLP after training"),
+    cl::value_desc("H"), cl::init(0), cl::cat(tesselcCategory));
+
 cl::opt<std::string> reftLayers(
     "reft-layers",
     cl::desc("LoReFT: intervene on the hidden states after these layers "
@@ -579,6 +586,12 @@ int main(int argc, char **argv) {
     return fail("--prefix-tokens must be in [1, 4096], got " +
                 std::to_string(prefixTokens));
   config.prefix.tokens = prefixTokens;
+  if (prefixProjection.getNumOccurrences() &&
+      (prefixProjection < 1 || prefixProjection > 65536 || !prefixTokens))
+    return fail("--prefix-projection takes a hidden size in [1, 65536] and "
+                "needs --prefix-tokens, got " +
+                std::to_string(prefixProjection));
+  config.prefix.projection = prefixProjection;
   if (!reftLayers.empty()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(reftLayers).split(parts, ',');

@@ -266,3 +266,20 @@ func.func @prefix(%p: tensor<2x3x4xf32>, %k: tensor<?x2x?x4xf32>) -> tensor<?x2x
   %y = tessel.concat %b, %k {axis = 2 : i64} : tensor<?x2x3x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
   return %y : tensor<?x2x?x4xf32>
 }
+
+// -----
+
+// tanh: dy (1 - y^2), built as dy + (dy y)(-y) from the result.
+// CHECK-LABEL: func.func @tanh_vjp
+// CHECK-SAME:    (%[[X:[^:]+]]: tensor<4xf32>, %[[DY:[^:]+]]: tensor<4xf32>)
+// CHECK:         %[[Y:.+]] = tessel.tanh %[[X]]
+// CHECK:         %[[NEG:.+]] = tessel.mul %[[Y]], %{{.+}} : tensor<4xf32>, tensor<f32>
+// CHECK:         %[[DYY:.+]] = tessel.mul %[[DY]], %[[Y]]
+// CHECK:         %[[P:.+]] = tessel.mul %[[DYY]], %[[NEG]]
+// CHECK:         %[[DX:.+]] = tessel.add %[[DY]], %[[P]]
+// CHECK:         return %[[Y]], %[[DX]]
+func.func @tanh(%x: tensor<4xf32>) -> tensor<4xf32>
+    attributes {tessel.differentiate} {
+  %y = tessel.tanh %x : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
