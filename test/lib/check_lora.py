@@ -19,11 +19,8 @@ Compiles MODEL with `--train --lora-targets q_proj,v_proj --lora-rank 2
 Prints one line per check; exits 1 at the first failure.
 """
 
-import argparse
 import json
 import os
-import struct
-import subprocess
 import sys
 
 import numpy as np
@@ -31,51 +28,19 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from models import Params, tessel_forward  # noqa: E402
 from compare_compiled import write_safetensors  # noqa: E402
+from peft import (arguments, check_gradients, cross_entropy, fail,  # noqa: E402
+                  read_safetensors, run)
 
 LORA = {"targets": ["q_proj", "v_proj"], "rank": 2, "alpha": 4.0}
 
 
-def fail(message):
-    sys.exit(f"FAIL: {message}")
-
-
-def run(command):
-    r = subprocess.run(command, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        fail(f"{' '.join(command)} exited with {r.returncode}")
-    return r
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    return {k: np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]],
-                             np.float32).reshape(v["shape"])
-            for k, v in header.items() if k != "__metadata__"}
-
-
 def loss_of(cfg, arrays, tokens, targets):
     logits = tessel_forward(cfg, Params(arrays), tokens, LORA)
-    logits = logits - logits.max(-1, keepdims=True)
-    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    picked = np.take_along_axis(logp, targets[..., None], -1)[..., 0]
-    return -picked.mean()
+    return cross_entropy(logits, targets)
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--tesselc", required=True)
-    p.add_argument("--tessel-run", required=True)
-    p.add_argument("--tmp", required=True)
-    p.add_argument("model")
-    args = p.parse_args()
-    os.makedirs(args.tmp, exist_ok=True)
-    t = lambda name: os.path.join(args.tmp, name)
-    with open(args.model) as f:
-        cfg = json.load(f)
+    args, t, cfg = arguments()
     lora_flags = ["--lora-targets", ",".join(LORA["targets"]),
                   "--lora-rank", str(LORA["rank"]),
                   "--lora-alpha", str(LORA["alpha"])]
@@ -117,23 +82,8 @@ def main():
     want = loss_of(cfg, arrays, tokens, targets)
     if abs(float(got[0]) - want) > 1e-5 * abs(want):
         fail(f"loss {float(got[0])} vs NumPy {want}")
-    worst = 0.0
-    for name, grad in zip(adapters, got[1:]):
-        scale = float(np.abs(grad).max())
-        for flat in rng.choice(grad.size, 6, replace=False):
-            idx = np.unravel_index(flat, grad.shape)
-            h = 1e-4
-            plus = {**arrays, name: arrays[name].copy()}
-            plus[name][idx] += h
-            minus = {**arrays, name: arrays[name].copy()}
-            minus[name][idx] -= h
-            fd = (loss_of(cfg, plus, tokens, targets) -
-                  loss_of(cfg, minus, tokens, targets)) / (2 * h)
-            err = abs(float(grad[idx]) - fd) / max(scale, 1e-12)
-            worst = max(worst, err)
-            if err > 1e-3:
-                fail(f"d loss / d {name}{list(idx)}: {float(grad[idx])} "
-                     f"compiled, {fd} by central differences")
+    worst = check_gradients(lambda a: loss_of(cfg, a, tokens, targets),
+                            arrays, dict(zip(adapters, got[1:])), rng, 6)
     print(f"ok: loss and {len(adapters)} adapter gradients against NumPy "
           f"(central differences; worst {worst:.1e} of each gradient's "
           f"largest)")
@@ -143,11 +93,11 @@ def main():
     write_safetensors(t("base.safetensors"), base_values)
     with open(t("text.txt"), "w") as f:
         f.write("abcabd abcabd " * 200)
-    r = run([args.tessel_run, "train", t("lora.tsl"), "--data",
-             t("text.txt"), "--weights", t("base.safetensors"), "--seed", "0",
-             "--steps", "60", "--batch", "4", "--seq", "32", "--lr", "3e-2",
-             "--log", t("log.jsonl"), "--save", t("trained.safetensors"),
-             "--save-adapter", t("adapter")])
+    run([args.tessel_run, "train", t("lora.tsl"), "--data", t("text.txt"),
+         "--weights", t("base.safetensors"), "--seed", "0", "--steps", "60",
+         "--batch", "4", "--seq", "32", "--lr", "3e-2", "--log",
+         t("log.jsonl"), "--save", t("trained.safetensors"), "--save-adapter",
+         t("adapter")])
     with open(t("log.jsonl")) as f:
         losses = [json.loads(line)["loss"] for line in f]
     trained = read_safetensors(t("trained.safetensors"))

@@ -18,10 +18,8 @@ random values, then checks:
 Prints one line per check; exits 1 at the first failure.
 """
 
-import argparse
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -29,18 +27,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from models import Params, tessel_forward  # noqa: E402
 from compare_compiled import write_safetensors  # noqa: E402
-
-
-def fail(message):
-    sys.exit(f"FAIL: {message}")
-
-
-def run(command):
-    r = subprocess.run(command, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        fail(f"{' '.join(command)} exited with {r.returncode}")
-    return r
+from peft import arguments, check_gradients, fail, run  # noqa: E402
 
 
 def relative(a, b):
@@ -48,16 +35,7 @@ def relative(a, b):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--tesselc", required=True)
-    p.add_argument("--tessel-run", required=True)
-    p.add_argument("--tmp", required=True)
-    p.add_argument("model")
-    args = p.parse_args()
-    os.makedirs(args.tmp, exist_ok=True)
-    t = lambda name: os.path.join(args.tmp, name)
-    with open(args.model) as f:
-        cfg = json.load(f)
+    args, t, cfg = arguments()
     run([args.tesselc, args.model, "--train", "--value-head", "-o",
          t("m.tsl")])
     with open(t("m.tsl/manifest.json")) as f:
@@ -119,22 +97,8 @@ def main():
         lg, v = tessel_forward(cfg, Params(a), tokens, value_head=True)
         return float((dlogits * lg).sum() + (dvalues * v).sum())
 
-    worst = 0.0
-    for name, grad in zip(trained, got):
-        scale = float(np.abs(grad).max())
-        for flat in rng.choice(grad.size, min(3, grad.size), replace=False):
-            idx = np.unravel_index(flat, grad.shape)
-            h = 1e-4
-            plus = {**arrays, name: arrays[name].copy()}
-            plus[name][idx] += h
-            minus = {**arrays, name: arrays[name].copy()}
-            minus[name][idx] -= h
-            fd = (objective(plus) - objective(minus)) / (2 * h)
-            err = abs(float(grad[idx]) - fd) / max(scale, 1e-12)
-            worst = max(worst, err)
-            if err > 1e-3:
-                fail(f"dJ / d {name}{list(idx)}: {float(grad[idx])} "
-                     f"compiled, {fd} by central differences")
+    worst = check_gradients(objective, arrays, dict(zip(trained, got)), rng,
+                            3, what="J")
     print(f"ok: policy_grads against central differences of "
           f"sum(dlogits * logits) + sum(dvalues * values) on {len(trained)} "
           f"parameters (worst {worst:.1e} of each gradient's largest)")

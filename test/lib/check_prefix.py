@@ -24,11 +24,8 @@ Compiles MODEL with `--train --prefix-tokens 3`, then checks:
 Prints one line per check; exits 1 at the first failure.
 """
 
-import argparse
 import json
 import os
-import struct
-import subprocess
 import sys
 
 import numpy as np
@@ -36,30 +33,10 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from models import Params, tessel_forward  # noqa: E402
 from compare_compiled import write_safetensors  # noqa: E402
+from peft import (arguments, check_gradients, cross_entropy, fail,  # noqa: E402
+                  read_safetensors, run, train_on_pattern)
 
 PREFIX = 3
-
-
-def fail(message):
-    sys.exit(f"FAIL: {message}")
-
-
-def run(command):
-    r = subprocess.run(command, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        fail(f"{' '.join(command)} exited with {r.returncode}")
-    return r
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    return {k: np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]],
-                             np.float32).reshape(v["shape"])
-            for k, v in header.items() if k != "__metadata__"}
 
 
 def logits_of(cfg, arrays, tokens):
@@ -68,24 +45,11 @@ def logits_of(cfg, arrays, tokens):
 
 def loss_of(cfg, arrays, tokens, targets):
     logits = logits_of(cfg, arrays, tokens)
-    logits = logits - logits.max(-1, keepdims=True)
-    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    picked = np.take_along_axis(logp, targets[..., None], -1)[..., 0]
-    return -picked.mean()
+    return cross_entropy(logits, targets)
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--tesselc", required=True)
-    p.add_argument("--tessel-run", required=True)
-    p.add_argument("--tessel-interpret", required=True)
-    p.add_argument("--tmp", required=True)
-    p.add_argument("model")
-    args = p.parse_args()
-    os.makedirs(args.tmp, exist_ok=True)
-    t = lambda name: os.path.join(args.tmp, name)
-    with open(args.model) as f:
-        cfg = json.load(f)
+    args, t, cfg = arguments(interpret=True)
     run([args.tesselc, args.model, "--train", "--prefix-tokens", str(PREFIX),
          "-o", t("m.tsl")])
     with open(t("m.tsl/manifest.json")) as f:
@@ -131,22 +95,9 @@ def main():
     want_loss = loss_of(cfg, arrays, tokens, targets)
     if abs(loss - want_loss) > 1e-5 * abs(want_loss):
         fail(f"loss {loss} vs NumPy {want_loss}")
-    scale, worst = float(np.abs(grad).max()), 0.0
-    for flat in rng.choice(grad.size, 12, replace=False):
-        idx = np.unravel_index(flat, grad.shape)
-        h = 1e-4
-        plus = {**arrays, "prefix.embedding": arrays["prefix.embedding"].copy()}
-        plus["prefix.embedding"][idx] += h
-        minus = {**arrays,
-                 "prefix.embedding": arrays["prefix.embedding"].copy()}
-        minus["prefix.embedding"][idx] -= h
-        fd = (loss_of(cfg, plus, tokens, targets) -
-              loss_of(cfg, minus, tokens, targets)) / (2 * h)
-        e = abs(float(grad[idx]) - fd) / max(scale, 1e-12)
-        worst = max(worst, e)
-        if e > 1e-3:
-            fail(f"d loss / d prefix{list(idx)}: {float(grad[idx])} compiled, "
-                 f"{fd} by central differences")
+    scale = float(np.abs(grad).max())
+    worst = check_gradients(lambda a: loss_of(cfg, a, tokens, targets),
+                            arrays, {"prefix.embedding": grad}, rng, 12)
     print(f"ok: forward ({err:.1e}), loss and the prefix's gradient against "
           f"NumPy (central differences; worst {worst:.1e} of its largest)")
 
@@ -173,19 +124,9 @@ def main():
           f"gradient {e2:.1e} from the compiled one)")
 
     # Training moves the prefix only.
-    with open(t("text.txt"), "w") as f:
-        f.write("abcabd abcabd " * 200)
     base_values = {q["name"]: values[q["name"]] for q in base}
-    write_safetensors(t("base.safetensors"), base_values)
-    run([args.tessel_run, "train", t("m.tsl"), "--data", t("text.txt"),
-         "--weights", t("base.safetensors"), "--seed", "0", "--steps", "60",
-         "--batch", "4", "--seq", "24", "--lr", "3e-2", "--log",
-         t("log.jsonl"), "--save", t("trained.safetensors")])
-    with open(t("log.jsonl")) as f:
-        losses = [json.loads(line)["loss"] for line in f]
-    trained = read_safetensors(t("trained.safetensors"))
-    changed = [n for n in base_values
-               if trained[n].tobytes() != base_values[n].tobytes()]
+    losses, trained, changed = train_on_pattern(
+        args.tessel_run, t("m.tsl"), t, base_values, 24)
     if changed or not np.abs(trained["prefix.embedding"]).max() > 0:
         fail(f"training changed base parameters {changed}")
     if not losses[-1] < 0.8 * losses[0]:
@@ -233,10 +174,7 @@ def main():
                               prefix_projection=H)
 
     def mlp_loss(a):
-        lg = mlp_logits(a, tokens)
-        lg = lg - lg.max(-1, keepdims=True)
-        logp = lg - np.log(np.exp(lg).sum(-1, keepdims=True))
-        return -np.take_along_axis(logp, targets[..., None], -1).mean()
+        return cross_entropy(mlp_logits(a, tokens), targets)
 
     outputs = [t(f"mg{i}.npy") for i in range(1 + len(mlp))]
     run([args.tessel_run, "run", t("mlp.tsl"), "--entry", "grads",
@@ -247,21 +185,8 @@ def main():
     if abs(float(got[0]) - mlp_loss(marrays)) > 1e-5 * mlp_loss(marrays):
         fail(f"projected prefix: loss {float(got[0])} vs NumPy "
              f"{mlp_loss(marrays)}")
-    worst = 0.0
-    for name, grad in zip(mlp, got[1:]):
-        scale = float(np.abs(grad).max())
-        for flat in rng.choice(grad.size, min(3, grad.size), replace=False):
-            idx = np.unravel_index(flat, grad.shape)
-            plus = {**marrays, name: marrays[name].copy()}
-            plus[name][idx] += 1e-4
-            minus = {**marrays, name: marrays[name].copy()}
-            minus[name][idx] -= 1e-4
-            fd = (mlp_loss(plus) - mlp_loss(minus)) / 2e-4
-            e = abs(float(grad[idx]) - fd) / max(scale, 1e-12)
-            worst = max(worst, e)
-            if e > 1e-3:
-                fail(f"d loss / d {name}{list(idx)}: {float(grad[idx])} "
-                     f"compiled, {fd} by central differences")
+    worst = check_gradients(mlp_loss, marrays, dict(zip(mlp, got[1:])), rng,
+                            3)
     # Dropped after training: the merged prefix in the plain model.
     run([args.tessel_run, "merge-prefix", t("mlp.tsl"), "--weights",
          t("mlp.safetensors"), "--out", t("merged.safetensors")])

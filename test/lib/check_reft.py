@@ -22,11 +22,8 @@ Compiles MODEL with `--train --reft-layers 0,1 --reft-rank 2
 Prints one line per check; exits 1 at the first failure.
 """
 
-import argparse
 import json
 import os
-import struct
-import subprocess
 import sys
 
 import numpy as np
@@ -34,32 +31,12 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from models import Params, tessel_forward  # noqa: E402
 from compare_compiled import write_safetensors  # noqa: E402
+from peft import (arguments, check_gradients, cross_entropy, fail,  # noqa: E402
+                  read_safetensors, run, train_on_pattern)
 
 REFT = {"layers": [0, 1], "rank": 2, "first": 2, "last": 2}
 FLAGS = ["--reft-layers", "0,1", "--reft-rank", "2", "--reft-positions",
          "f2+l2"]
-
-
-def fail(message):
-    sys.exit(f"FAIL: {message}")
-
-
-def run(command, check=True):
-    r = subprocess.run(command, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        fail(f"{' '.join(command)} exited with {r.returncode}")
-    return r
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    return {k: np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]],
-                             np.float32).reshape(v["shape"])
-            for k, v in header.items() if k != "__metadata__"}
 
 
 def logits_of(cfg, arrays, tokens, reft=REFT):
@@ -68,10 +45,7 @@ def logits_of(cfg, arrays, tokens, reft=REFT):
 
 def loss_of(cfg, arrays, tokens, targets):
     logits = logits_of(cfg, arrays, tokens)
-    logits = logits - logits.max(-1, keepdims=True)
-    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    picked = np.take_along_axis(logp, targets[..., None], -1)[..., 0]
-    return -picked.mean()
+    return cross_entropy(logits, targets)
 
 
 def orthonormality(rotations):
@@ -80,16 +54,7 @@ def orthonormality(rotations):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--tesselc", required=True)
-    p.add_argument("--tessel-run", required=True)
-    p.add_argument("--tmp", required=True)
-    p.add_argument("model")
-    args = p.parse_args()
-    os.makedirs(args.tmp, exist_ok=True)
-    t = lambda name: os.path.join(args.tmp, name)
-    with open(args.model) as f:
-        cfg = json.load(f)
+    args, t, cfg = arguments()
     run([args.tesselc, args.model, "--train", *FLAGS, "-o", t("m.tsl")])
     with open(t("m.tsl/manifest.json")) as f:
         manifest = json.load(f)
@@ -141,41 +106,16 @@ def main():
     want_loss = loss_of(cfg, arrays, tokens, targets)
     if abs(float(got[0]) - want_loss) > 1e-5 * abs(want_loss):
         fail(f"loss {float(got[0])} vs NumPy {want_loss}")
-    worst = 0.0
-    for name, grad in zip(ours, got[1:]):
-        scale = float(np.abs(grad).max())
-        for flat in rng.choice(grad.size, min(4, grad.size), replace=False):
-            idx = np.unravel_index(flat, grad.shape)
-            h = 1e-4
-            plus = {**arrays, name: arrays[name].copy()}
-            plus[name][idx] += h
-            minus = {**arrays, name: arrays[name].copy()}
-            minus[name][idx] -= h
-            fd = (loss_of(cfg, plus, tokens, targets) -
-                  loss_of(cfg, minus, tokens, targets)) / (2 * h)
-            e = abs(float(grad[idx]) - fd) / max(scale, 1e-12)
-            worst = max(worst, e)
-            if e > 1e-3:
-                fail(f"d loss / d {name}{list(idx)}: {float(grad[idx])} "
-                     f"compiled, {fd} by central differences")
+    worst = check_gradients(lambda a: loss_of(cfg, a, tokens, targets),
+                            arrays, dict(zip(ours, got[1:])), rng, 4)
     print(f"ok: forward ({err:.1e}), loss and the {len(ours)} intervention "
           f"gradients against NumPy (central differences; worst {worst:.1e} "
           f"of each gradient's largest)")
 
     # Training moves the interventions only; R stays orthonormal.
-    with open(t("text.txt"), "w") as f:
-        f.write("abcabd abcabd " * 200)
     base_values = {q["name"]: values[q["name"]] for q in base}
-    write_safetensors(t("base.safetensors"), base_values)
-    run([args.tessel_run, "train", t("m.tsl"), "--data", t("text.txt"),
-         "--weights", t("base.safetensors"), "--seed", "0", "--steps", "60",
-         "--batch", "4", "--seq", "24", "--lr", "3e-2", "--log",
-         t("log.jsonl"), "--save", t("trained.safetensors")])
-    with open(t("log.jsonl")) as f:
-        losses = [json.loads(line)["loss"] for line in f]
-    trained = read_safetensors(t("trained.safetensors"))
-    changed = [n for n in base_values
-               if trained[n].tobytes() != base_values[n].tobytes()]
+    losses, trained, changed = train_on_pattern(
+        args.tessel_run, t("m.tsl"), t, base_values, 24)
     if changed:
         fail(f"training changed base parameters {changed}")
     if not losses[-1] < 0.8 * losses[0]:

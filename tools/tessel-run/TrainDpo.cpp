@@ -9,7 +9,6 @@
 
 #include "runtime/Files.h"
 #include "runtime/train/Dpo.h"
-#include "runtime/train/Reft.h"
 #include "tools/tessel-run/TrainLoop.h"
 
 #include <algorithm>
@@ -125,10 +124,8 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
           -double(results[0].floats[0]) * pairs[p].responseTokens[side];
     }
 
-  std::vector<const Tensor *> constParams(params.begin(), params.end());
-  Optimizer optimizer(o.optimizer, constParams);
-  std::vector<Tensor *> rotations;
-  TESSEL_RETURN_IF_ERROR(reftRotations(artifact, rotations));
+  Updater update;
+  TESSEL_RETURN_IF_ERROR(update.init(artifact, params, o.optimizer, false));
   GradientSum gradients(params, gradientAt);
   std::unique_ptr<std::ofstream> log;
   TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
@@ -172,9 +169,7 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
     std::string reason = skip.check(meanLoss, norm);
     double lr = learningRate(o.schedule, o.lr, o.warmup, o.steps, step);
     if (reason.empty()) {
-      TESSEL_RETURN_IF_ERROR(
-          optimizer.step(params, views, lr, clipScale(norm, o.clip)));
-      TESSEL_RETURN_IF_ERROR(retractRotations(rotations));
+      TESSEL_RETURN_IF_ERROR(update.step(views, lr, clipScale(norm, o.clip)));
       skip.applied(meanLoss);
     } else {
       ++skipped;

@@ -19,7 +19,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/train/Grpo.h"
-#include "runtime/train/Reft.h"
 #include "tools/tessel-run/TrainLoop.h"
 
 #include <algorithm>
@@ -60,18 +59,8 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
     return errorf(args.positional(), ": has no loss entry point");
 
   // The reference: the trained parameters as they start.
-  std::vector<std::vector<float>> reference;
-  for (const Tensor *p : params)
-    reference.push_back(p->floats);
-  auto swapReference = [&] {
-    for (size_t k = 0; k < params.size(); ++k)
-      params[k]->floats.swap(reference[k]);
-  };
-
-  std::vector<const Tensor *> constParams(params.begin(), params.end());
-  Optimizer optimizer(o.optimizer, constParams);
-  std::vector<Tensor *> rotations;
-  TESSEL_RETURN_IF_ERROR(reftRotations(artifact, rotations));
+  Updater update;
+  TESSEL_RETURN_IF_ERROR(update.init(artifact, params, o.optimizer, true));
   GradientSum gradients(params, gradientAt);
   std::unique_ptr<std::ofstream> log;
   TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
@@ -108,16 +97,14 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
             artifact.run(loss->name, {tokens[g], targets[g]}, results));
         policyLoss[g] = results[0].floats[0];
       }
-      swapReference();
-      for (int64_t g = 0; g < group; ++g) {
-        Status s = artifact.run(loss->name, {tokens[g], targets[g]}, results);
-        if (!s.isOk()) {
-          swapReference();
-          return s;
+      TESSEL_RETURN_IF_ERROR(update.withReference([&]() -> Status {
+        for (int64_t g = 0; g < group; ++g) {
+          TESSEL_RETURN_IF_ERROR(
+              artifact.run(loss->name, {tokens[g], targets[g]}, results));
+          referenceLoss[g] = results[0].floats[0];
         }
-        referenceLoss[g] = results[0].floats[0];
-      }
-      swapReference();
+        return Status::ok();
+      }));
       std::vector<double> shaped(group);
       for (int64_t g = 0; g < group; ++g) {
         kl[g] = count[g] * (referenceLoss[g] - policyLoss[g]);
@@ -140,9 +127,7 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
     double norm = globalNorm(views);
     double lr = learningRate(o.schedule, o.lr, o.warmup, o.steps, step);
     if (std::isfinite(norm)) {
-      TESSEL_RETURN_IF_ERROR(
-          optimizer.step(params, views, lr, clipScale(norm, o.clip)));
-      TESSEL_RETURN_IF_ERROR(retractRotations(rotations));
+      TESSEL_RETURN_IF_ERROR(update.step(views, lr, clipScale(norm, o.clip)));
     } else {
       std::fprintf(stderr, "%s: step %lld skipped: a gradient is not finite\n",
                    kTool, static_cast<long long>(step + 1));

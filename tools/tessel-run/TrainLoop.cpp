@@ -4,6 +4,7 @@
 
 #include "runtime/Files.h"
 #include "runtime/Generator.h"
+#include "runtime/train/Reft.h"
 #include "tools/tessel-run/Commands.h"
 
 #include <algorithm>
@@ -166,6 +167,38 @@ Status Rollouts::sample(Artifact &artifact, const std::vector<int64_t> &prompt,
       rows, [](int64_t, int64_t, bool &) { return Status::ok(); }));
   sequences = generator.sequences();
   return Status::ok();
+}
+
+Status Updater::init(Artifact &artifact, const std::vector<Tensor *> &trained,
+                     const train::OptimizerOptions &options,
+                     bool keepReference) {
+  params = trained;
+  std::vector<const Tensor *> constParams(params.begin(), params.end());
+  optimizer = std::make_unique<train::Optimizer>(options, constParams);
+  TESSEL_RETURN_IF_ERROR(train::reftRotations(artifact, rotations));
+  reference.clear();
+  if (keepReference)
+    for (const Tensor *p : params)
+      reference.push_back(p->floats);
+  return Status::ok();
+}
+
+Status Updater::step(const std::vector<const Tensor *> &grads, double lr,
+                     double scale) {
+  TESSEL_RETURN_IF_ERROR(optimizer->step(params, grads, lr, scale));
+  return train::retractRotations(rotations);
+}
+
+void Updater::swapReference() {
+  for (size_t k = 0; k < params.size() && k < reference.size(); ++k)
+    params[k]->floats.swap(reference[k]);
+}
+
+Status Updater::withReference(const std::function<Status()> &body) {
+  swapReference();
+  Status s = body();
+  swapReference();
+  return s;
 }
 
 GradientSum::GradientSum(const std::vector<Tensor *> &params,

@@ -133,6 +133,28 @@ struct Rollouts {
                 std::vector<std::vector<int64_t>> &sequences) const;
 };
 
+/// The update of the objectives beside next-token prediction (DPO, GRPO,
+/// PPO): an optimizer step over the trained parameters, then LoReFT's
+/// rotations retracted onto orthonormal rows; and, when asked for, the
+/// parameters as they start, the reference of a KL penalty.
+class Updater {
+public:
+  Status init(Artifact &artifact, const std::vector<Tensor *> &params,
+              const train::OptimizerOptions &options, bool keepReference);
+  /// One step with `grads` (one per parameter) at rate `lr`, the gradient
+  /// scaled by `scale` (clipping).
+  Status step(const std::vector<const Tensor *> &grads, double lr,
+              double scale);
+  /// Runs `body` with the starting values in the parameters' place.
+  Status withReference(const std::function<Status()> &body);
+
+private:
+  void swapReference();
+  std::vector<Tensor *> params, rotations;
+  std::unique_ptr<train::Optimizer> optimizer;
+  std::vector<std::vector<float>> reference;
+};
+
 /// tessel-run train --objective dpo (TrainDpo.cpp): `params` and their
 /// gradients' results in `grads` (gradientAt) as Train.cpp found them.
 Status trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,

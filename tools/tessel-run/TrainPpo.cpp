@@ -24,7 +24,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/train/Ppo.h"
-#include "runtime/train/Reft.h"
 #include "tools/tessel-run/TrainLoop.h"
 
 #include <algorithm>
@@ -133,17 +132,9 @@ Status run::trainPpo(const cli::ParsedArgs &args, const TrainOptions &o,
                     " is not f32; training needs f32 parameters");
     params.push_back(p);
   }
-  std::vector<std::vector<float>> reference;
-  for (const Tensor *p : params)
-    reference.push_back(p->floats);
-  auto swapReference = [&] {
-    for (size_t k = 0; k < params.size(); ++k)
-      params[k]->floats.swap(reference[k]);
-  };
-  std::vector<const Tensor *> constParams(params.begin(), params.end());
-  Optimizer optimizer(o.optimizer, constParams);
-  std::vector<Tensor *> rotations;
-  TESSEL_RETURN_IF_ERROR(reftRotations(artifact, rotations));
+  // The reference of the KL penalty: the trained parameters as they start.
+  Updater update;
+  TESSEL_RETURN_IF_ERROR(update.init(artifact, params, o.optimizer, true));
   std::unique_ptr<std::ofstream> log;
   TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
 
@@ -184,11 +175,9 @@ Status run::trainPpo(const cli::ParsedArgs &args, const TrainOptions &o,
     TESSEL_RETURN_IF_ERROR(artifact.run(policy->name, {tokens}, old));
     const std::vector<float> &oldLogits = old[0].floats,
                              &oldValues = old[1].floats;
-    swapReference();
-    Status referenceRun =
-        artifact.run(policy->name, {tokens}, referenceResults);
-    swapReference();
-    TESSEL_RETURN_IF_ERROR(referenceRun);
+    TESSEL_RETURN_IF_ERROR(update.withReference([&] {
+      return artifact.run(policy->name, {tokens}, referenceResults);
+    }));
     const std::vector<float> &referenceLogits = referenceResults[0].floats;
     double meanReward = 0, meanKl = 0;
     std::vector<double> allAdvantages;
@@ -277,9 +266,7 @@ Status run::trainPpo(const cli::ParsedArgs &args, const TrainOptions &o,
                        kTool, static_cast<long long>(step + 1));
           continue;
         }
-        TESSEL_RETURN_IF_ERROR(
-            optimizer.step(params, views, lr, clipScale(norm, o.clip)));
-        TESSEL_RETURN_IF_ERROR(retractRotations(rotations));
+        TESSEL_RETURN_IF_ERROR(update.step(views, lr, clipScale(norm, o.clip)));
         totals.norm += norm;
         totals.updates += 1;
       }
