@@ -171,6 +171,7 @@ TEST(Ppo, TokenLoss) {
   EXPECT_NEAR(dv, 0.5 * (0.3 - 1.0), 1e-6);
 
   std::vector<float> logits = {0.3f, -1.2f, 2.0f, 0.1f, -0.4f};
+  d.assign(logits.size(), 0.0f);
   s.action = 2;
   double logp = logProbability(logits.data(), 5, 2, 1.0);
   // Ratio 1.1 inside the clip range, either sign of the advantage.
