@@ -38,25 +38,31 @@ namespace {
 
 constexpr const char *kTool = "tessel-interpret";
 
+/// --help lists these, not the LLVM backend's flags linked in with MLIR.
+cl::OptionCategory interpretCategory("tessel-interpret options");
+
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
-                               cl::Required);
+                               cl::Required, cl::cat(interpretCategory));
 cl::opt<std::string>
     entryName("entry", cl::desc("Function to run (default: the only function)"),
-              cl::value_desc("name"));
+              cl::value_desc("name"), cl::cat(interpretCategory));
 cl::list<std::string> inputNpys("input", cl::desc("Argument as .npy, in order"),
-                                cl::value_desc("file.npy"));
+                                cl::value_desc("file.npy"),
+                                cl::cat(interpretCategory));
 cl::list<std::string> outputNpys("output",
                                  cl::desc("Where to write each result"),
-                                 cl::value_desc("file.npy"));
+                                 cl::value_desc("file.npy"),
+                                 cl::cat(interpretCategory));
 cl::opt<std::string>
     paramsDir("params",
               cl::desc("Directory with one <name>.npy per tessel.parameter"),
-              cl::value_desc("dir"));
+              cl::value_desc("dir"), cl::cat(interpretCategory));
 cl::opt<uint64_t>
     initSeed("seed",
              cl::desc("Initialize parameters not in --params from this seed"),
-             cl::value_desc("n"));
-cl::opt<bool> printResults("print", cl::desc("Print the results to stdout"));
+             cl::value_desc("n"), cl::cat(interpretCategory));
+cl::opt<bool> printResults("print", cl::desc("Print the results to stdout"),
+                           cl::cat(interpretCategory));
 
 /// Prints a tensor as nested lists, six significant digits.
 void printTensor(llvm::raw_ostream &os, const tessel::Tensor &t) {
@@ -188,6 +194,7 @@ int runInterpret() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(interpretCategory);
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "Tessel's reference interpreter\n\n"
