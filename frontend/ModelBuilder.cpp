@@ -350,7 +350,8 @@ bool ModelBuilder::loraTargets(StringRef module) const {
 void ModelBuilder::freezeBase() {
   for (auto parameter : module.getOps<tessel::ParameterOp>()) {
     StringRef name = parameter.getSymName();
-    // PPO's value head is new, so trained with the adapters.
+    // What the methods train: LoRA's adapters, the prefix, LoReFT's
+    // interventions, and PPO's value head, which is new.
     if (!name.ends_with(".lora_A.weight") &&
         !name.ends_with(".lora_B.weight") && !name.starts_with("value_head.") &&
         !name.starts_with("prefix.") && !name.starts_with("reft."))

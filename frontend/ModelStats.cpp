@@ -280,49 +280,37 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
   if (s.buffers)
     os << "  buffers: " << withCommas(s.buffers)
        << " (BatchNorm running statistics, not learned)\n";
+  // Each parameter-efficient method: what it trains, of all parameters.
+  auto trainable = [&](const std::string &method, bool loraToo) {
+    int64_t trained = s.trainedParameters(true);
+    int64_t all = s.totalParameters + s.adapterParameters;
+    char share[32];
+    std::snprintf(share, sizeof(share), "%.2f%%",
+                  100.0 * double(trained) / double(all));
+    os << "  " << method << ": trainable " << withCommas(trained) << " of "
+       << withCommas(all) << " (" << share
+       << (loraToo ? ", LoRA's adapters among them" : "")
+       << (c.valueHead ? ", the value head's among them" : "")
+       << "); the base model is frozen\n";
+  };
   if (c.lora.enabled()) {
-    char share[32];
-    int64_t trained = s.trainedParameters(true);
-    std::snprintf(share, sizeof(share), "%.2f%%",
-                  100.0 * double(trained) /
-                      double(s.totalParameters + s.adapterParameters));
-    os << "  LoRA (r = " << c.lora.rank << ", alpha = " << c.lora.alpha
-       << ", on " << llvm::join(c.lora.targets, ", ") << "): trainable "
-       << withCommas(trained) << " of "
-       << withCommas(s.totalParameters + s.adapterParameters) << " (" << share
-       << (c.valueHead ? ", the value head's among them" : "")
-       << "); the base model is frozen\n";
+    std::ostringstream method;
+    method << "LoRA (r = " << c.lora.rank << ", alpha = " << c.lora.alpha
+           << ", on " << llvm::join(c.lora.targets, ", ") << ")";
+    trainable(method.str(), false);
   }
-  if (c.prefix.enabled()) {
-    char share[32];
-    int64_t trained = s.trainedParameters(true);
-    std::snprintf(share, sizeof(share), "%.2f%%",
-                  100.0 * double(trained) /
-                      double(s.totalParameters + s.adapterParameters));
-    os << "  prefix tuning (" << c.prefix.tokens
-       << " virtual tokens, keys and values of every layer): trainable "
-       << withCommas(trained) << " of "
-       << withCommas(s.totalParameters + s.adapterParameters) << " (" << share
-       << (c.lora.enabled() ? ", LoRA's adapters among them" : "")
-       << (c.valueHead ? ", the value head's among them" : "")
-       << "); the base model is frozen\n";
-  }
+  if (c.prefix.enabled())
+    trainable("prefix tuning (" + std::to_string(c.prefix.tokens) +
+                  " virtual tokens, keys and values of every layer)",
+              c.lora.enabled());
   if (c.reft.enabled()) {
-    char share[32];
-    int64_t trained = s.trainedParameters(true);
-    std::snprintf(share, sizeof(share), "%.2f%%",
-                  100.0 * double(trained) /
-                      double(s.totalParameters + s.adapterParameters));
     std::string layers;
     for (int64_t layer : c.reft.layers)
       layers += (layers.empty() ? "" : ", ") + std::to_string(layer);
-    os << "  LoReFT (r = " << c.reft.rank << ", after layers " << layers
-       << ", positions f" << c.reft.first << "+l" << c.reft.last
-       << "): trainable " << withCommas(trained) << " of "
-       << withCommas(s.totalParameters + s.adapterParameters) << " (" << share
-       << (c.lora.enabled() ? ", LoRA's adapters among them" : "")
-       << (c.valueHead ? ", the value head's among them" : "")
-       << "); the base model is frozen\n";
+    trainable("LoReFT (r = " + std::to_string(c.reft.rank) + ", after layers " +
+                  layers + ", positions f" + std::to_string(c.reft.first) +
+                  "+l" + std::to_string(c.reft.last) + ")",
+              c.lora.enabled());
   }
   os << "flops per token (sequence " << s.sequence << "):\n"
      << "  forward   " << human(s.forwardFlopsPerToken(), "FLOP") << " ("

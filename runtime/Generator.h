@@ -50,17 +50,17 @@ Status findDecode(const Artifact &artifact, const EntryPoint *&decode);
 void appendPools(const EntryPoint &decode, int64_t blocks,
                  std::vector<Tensor> &inputs);
 
+/// Prefix tuning's keys and values [P, 2 L Hkv D] (PrefixSpec's layout):
+/// prefix.embedding, or with a projection the MLP of it, computed here as
+/// the compiled graph does (tanh between the two linear layers).
+Status prefixTable(const Artifact &artifact, std::vector<float> &table);
+
 /// One model's decode entry point with the KV caches of a batch of
 /// sequences, each at its own position. With a paged cache (an entry point
 /// compiled with --kv-block-size), the caches are pools of blocks and each
 /// sequence a block table: blocks are taken from the pool as a sequence
 /// grows, shared between sequences whose prompts begin alike, copied
 /// before a sequence writes into a shared one, and freed when it ends.
-/// Prefix tuning's keys and values [P, 2 L Hkv D] (PrefixSpec's layout):
-/// prefix.embedding, or with a projection the MLP of it, computed here as
-/// the compiled graph does (tanh between the two linear layers).
-Status prefixTable(const Artifact &artifact, std::vector<float> &table);
-
 class DecodeState {
 public:
   /// Allocates caches of `capacity` positions for `batch` sequences, in the

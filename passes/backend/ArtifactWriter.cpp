@@ -180,8 +180,10 @@ LogicalResult buildManifest(ModuleOp module,
   // positions (decode cannot apply `last`).
   if (config && config->reft.enabled()) {
     nlohmann::ordered_json rotations = nlohmann::ordered_json::array();
-    for (int64_t layer : config->reft.layers)
-      rotations.push_back("reft.layers." + std::to_string(layer) + ".rotation");
+    for (auto p : module.getOps<tessel::ParameterOp>())
+      if (StringRef name = p.getSymName();
+          name.starts_with("reft.") && name.ends_with(".rotation"))
+        rotations.push_back(name.str());
     manifest["reft"] = {{"layers", config->reft.layers},
                         {"rank", config->reft.rank},
                         {"first", config->reft.first},

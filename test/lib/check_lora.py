@@ -28,8 +28,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from models import Params, tessel_forward  # noqa: E402
 from compare_compiled import write_safetensors  # noqa: E402
-from peft import (arguments, check_gradients, cross_entropy, fail,  # noqa: E402
-                  read_safetensors, run)
+from peft import (  # noqa: E402
+    arguments, check_gradients, cross_entropy, fail, random_batch,
+    random_values, read_safetensors, run)
 
 LORA = {"targets": ["q_proj", "v_proj"], "rank": 2, "alpha": 4.0}
 
@@ -64,14 +65,9 @@ def main():
 
     # Loss and gradients against NumPy, every value random.
     rng = np.random.default_rng(0)
-    values = {q["name"]: (0.1 * rng.standard_normal(q["shape"])
-                          + (1.0 if q["init"]["kind"] == "ones" else 0.0))
-              .astype(np.float32) for q in params}
+    values = random_values(params, rng)
     write_safetensors(t("random.safetensors"), values)
-    tokens = rng.integers(0, cfg["vocab_size"], (2, 8)).astype(np.int64)
-    targets = np.roll(tokens, -1, 1)
-    np.save(t("tokens.npy"), tokens)
-    np.save(t("targets.npy"), targets)
+    tokens, targets = random_batch(t, cfg, rng, (2, 8))
     outputs = [t(f"out{i}.npy") for i in range(len(results))]
     run([args.tessel_run, "run", t("lora.tsl"), "--entry", "grads",
          "--input", t("tokens.npy"), "--input", t("targets.npy"),

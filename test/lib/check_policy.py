@@ -27,7 +27,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from models import Params, tessel_forward  # noqa: E402
 from compare_compiled import write_safetensors  # noqa: E402
-from peft import arguments, check_gradients, fail, run  # noqa: E402
+from peft import (  # noqa: E402
+    arguments, check_gradients, fail, random_values, run)
 
 
 def relative(a, b):
@@ -56,9 +57,7 @@ def main():
           f"head's among them")
 
     rng = np.random.default_rng(0)
-    values = {q["name"]: (0.1 * rng.standard_normal(q["shape"])
-                          + (1.0 if q["init"]["kind"] == "ones" else 0.0))
-              .astype(np.float32) for q in params}
+    values = random_values(params, rng)
     write_safetensors(t("w.safetensors"), values)
     arrays = {k: v.astype(np.float64) for k, v in values.items()}
     tokens = rng.integers(0, cfg["vocab_size"], (2, 7)).astype(np.int64)

@@ -33,8 +33,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from models import Params, tessel_forward  # noqa: E402
 from compare_compiled import write_safetensors  # noqa: E402
-from peft import (arguments, check_gradients, cross_entropy, fail,  # noqa: E402
-                  read_safetensors, run, train_on_pattern)
+from peft import (  # noqa: E402
+    arguments, check_gradients, cross_entropy, fail, random_batch,
+    random_values, read_safetensors, run, train_on_pattern)
 
 PREFIX = 3
 
@@ -66,16 +67,11 @@ def main():
           f"and the prefix's gradient; the manifest records {PREFIX} tokens")
 
     rng = np.random.default_rng(0)
-    values = {q["name"]: (0.1 * rng.standard_normal(q["shape"])
-                          + (1.0 if q["init"]["kind"] == "ones" else 0.0))
-              .astype(np.float32) for q in params}
+    values = random_values(params, rng)
     values["prefix.embedding"] *= 10  # keys that matter
     write_safetensors(t("random.safetensors"), values)
     arrays = {k: v.astype(np.float64) for k, v in values.items()}
-    tokens = rng.integers(0, cfg["vocab_size"], (2, 8)).astype(np.int64)
-    targets = np.roll(tokens, -1, 1)
-    np.save(t("tokens.npy"), tokens)
-    np.save(t("targets.npy"), targets)
+    tokens, targets = random_batch(t, cfg, rng, (2, 8))
     run([args.tessel_run, "forward", t("m.tsl"), "--weights",
          t("random.safetensors"), "--tokens", t("tokens.npy"), "--out",
          t("logits.npy")])

@@ -31,8 +31,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from models import Params, tessel_forward  # noqa: E402
 from compare_compiled import write_safetensors  # noqa: E402
-from peft import (arguments, check_gradients, cross_entropy, fail,  # noqa: E402
-                  read_safetensors, run, train_on_pattern)
+from peft import (  # noqa: E402
+    arguments, check_gradients, cross_entropy, fail, random_batch,
+    random_values, read_safetensors, run, train_on_pattern)
 
 REFT = {"layers": [0, 1], "rank": 2, "first": 2, "last": 2}
 FLAGS = ["--reft-layers", "0,1", "--reft-rank", "2", "--reft-positions",
@@ -72,9 +73,7 @@ def main():
           f"and the {len(ours)} intervention gradients")
 
     rng = np.random.default_rng(0)
-    values = {q["name"]: (0.1 * rng.standard_normal(q["shape"])
-                          + (1.0 if q["init"]["kind"] == "ones" else 0.0))
-              .astype(np.float32) for q in params}
+    values = random_values(params, rng)
     for name in ours:
         if name.endswith(".rotation"):
             q, _ = np.linalg.qr(rng.standard_normal(values[name].shape[::-1]))
@@ -83,10 +82,7 @@ def main():
             values[name] *= 5
     write_safetensors(t("random.safetensors"), values)
     arrays = {k: v.astype(np.float64) for k, v in values.items()}
-    tokens = rng.integers(0, cfg["vocab_size"], (2, 7)).astype(np.int64)
-    targets = np.roll(tokens, -1, 1)
-    np.save(t("tokens.npy"), tokens)
-    np.save(t("targets.npy"), targets)
+    tokens, targets = random_batch(t, cfg, rng, (2, 7))
     run([args.tessel_run, "forward", t("m.tsl"), "--weights",
          t("random.safetensors"), "--tokens", t("tokens.npy"), "--out",
          t("logits.npy")])

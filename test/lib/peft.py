@@ -108,3 +108,21 @@ def train_on_pattern(tessel_run, model, t, base_values, seq, extra=()):
     changed = [n for n in base_values
                if trained[n].tobytes() != base_values[n].tobytes()]
     return losses, trained, changed
+
+
+def random_values(params, rng):
+    """float32 values for a manifest's parameters: N(0, 0.1), norm gains
+    (initializer "ones") around 1."""
+    return {q["name"]: (0.1 * rng.standard_normal(q["shape"])
+                        + (1.0 if q["init"]["kind"] == "ones" else 0.0))
+            .astype(np.float32) for q in params}
+
+
+def random_batch(t, cfg, rng, shape):
+    """Random token ids of `shape` and their next-token targets, saved as
+    tokens.npy and targets.npy."""
+    tokens = rng.integers(0, cfg["vocab_size"], shape).astype(np.int64)
+    targets = np.roll(tokens, -1, 1)
+    np.save(t("tokens.npy"), tokens)
+    np.save(t("targets.npy"), targets)
+    return tokens, targets

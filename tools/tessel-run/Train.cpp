@@ -744,7 +744,7 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
     return comm.barrier();
   };
   Progress progress;
-  int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
+  int64_t every = o.logInterval();
   std::vector<Tensor> results, microResults;
   // Inputs: tokens, targets, and for a model with dropout its [seed, step].
   bool dropout = grads->inputs.size() == 3;
@@ -843,8 +843,7 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
   double total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  if (log && !log->flush())
-    return errorf(args.get("log", ""), ": cannot write the log");
+  TESSEL_RETURN_IF_ERROR(closeLog(args, log));
   if (lead)
     std::fprintf(
         stderr,

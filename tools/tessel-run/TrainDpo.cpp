@@ -130,7 +130,7 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
   std::unique_ptr<std::ofstream> log;
   TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
   Progress progress;
-  int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
+  int64_t every = o.logInterval();
   size_t next = 0;
   int64_t skipped = 0;
   SkipPolicy skip(o.skipSpikes);
@@ -201,8 +201,7 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
   double total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  if (log && !log->flush())
-    return errorf(args.get("log", ""), ": cannot write the log");
+  TESSEL_RETURN_IF_ERROR(closeLog(args, log));
   std::fprintf(stderr,
                "%s: DPO on %zu pairs, steps 1 to %lld in %.1f s (%lld "
                "skipped); loss %.4f -> %.4f\n",

@@ -65,7 +65,7 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
   std::unique_ptr<std::ofstream> log;
   TESSEL_RETURN_IF_ERROR(openLog(args, false, log));
   Progress progress;
-  int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
+  int64_t every = o.logInterval();
   size_t next = 0;
   double firstReward = 0, lastReward = 0;
   std::vector<Tensor> results;
@@ -153,8 +153,7 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
   double total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
           .count();
-  if (log && !log->flush())
-    return errorf(args.get("log", ""), ": cannot write the log");
+  TESSEL_RETURN_IF_ERROR(closeLog(args, log));
   std::fprintf(stderr,
                "%s: GRPO on %zu prompts, %lld completions per prompt, steps "
                "1 to %lld in %.1f s; mean reward %.4f -> %.4f\n",

@@ -90,6 +90,13 @@ Status openLog(const cli::ParsedArgs &args, bool append,
   return Status::ok();
 }
 
+Status closeLog(const cli::ParsedArgs &args,
+                const std::unique_ptr<std::ofstream> &log) {
+  if (log && !log->flush())
+    return errorf(args.get("log", ""), ": cannot write the log");
+  return Status::ok();
+}
+
 Status Rollouts::read(const cli::ParsedArgs &args, const Artifact &artifact,
                       const char *objective) {
   TESSEL_RETURN_IF_ERROR(args.getInt("group", group));

@@ -13,6 +13,7 @@
 #include "runtime/train/Optimizer.h"
 #include "tools/common/CommandLine.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -36,6 +37,11 @@ struct TrainOptions {
   /// collective may take.
   int64_t zero = -1, accumulate = 1;
   double commTimeout = 300;
+  /// Steps between progress lines off a terminal: --log-every, or about
+  /// 20 lines per run.
+  int64_t logInterval() const {
+    return logEvery ? logEvery : std::max<int64_t>(1, steps / 20);
+  }
 };
 
 /// One progress line: redrawn in place on a terminal, one line per step
@@ -87,6 +93,10 @@ void responseTensors(const std::vector<int64_t> &all, size_t prompt,
 /// of the floats it will hold.
 Status openLog(const cli::ParsedArgs &args, bool append,
                std::unique_ptr<std::ofstream> &log);
+/// Flushes --log at the end of a run; an error when it could not be
+/// written.
+Status closeLog(const cli::ParsedArgs &args,
+                const std::unique_ptr<std::ofstream> &log);
 
 /// A weighted sum of the gradients several grads calls return, one tensor
 /// per trained parameter: what an objective built from per-sequence

@@ -140,7 +140,7 @@ Status run::trainPpo(const cli::ParsedArgs &args, const TrainOptions &o,
 
   const int64_t vocab = artifact.vocabSize();
   Progress progress;
-  int64_t every = o.logEvery ? o.logEvery : std::max<int64_t>(1, o.steps / 20);
+  int64_t every = o.logInterval();
   size_t nextPrompt = 0;
   double firstReward = 0, lastReward = 0;
   std::vector<Tensor> old, referenceResults, results, gradients;
@@ -301,8 +301,7 @@ Status run::trainPpo(const cli::ParsedArgs &args, const TrainOptions &o,
   double total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
           .count();
-  if (log && !log->flush())
-    return errorf(args.get("log", ""), ": cannot write the log");
+  TESSEL_RETURN_IF_ERROR(closeLog(args, log));
   std::fprintf(stderr,
                "%s: PPO on %zu prompts, %lld completions per iteration, "
                "%lld epochs, iterations 1 to %lld in %.1f s; mean reward "
