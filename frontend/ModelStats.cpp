@@ -355,8 +355,9 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
      << "  (one tile's logits and running state, independent of S)\n";
   if (s.zeroRanks > 0) {
     int n = s.zeroRanks;
-    // With LoRA the base is frozen: gradients and optimizer state exist for
-    // the adapters only (the formulas' labels are then the full model's).
+    // With a parameter-efficient method the base is frozen: gradients and
+    // optimizer state exist for what the method trains only (the formulas'
+    // labels are then the full model's).
     double psi = double(s.totalParameters + s.adapterParameters);
     double trained = double(s.trainedParameters(c.peft()));
     os << "training state per rank, ZeRO over " << n << " rank"
@@ -364,7 +365,10 @@ std::string formatStatsText(const ModelConfig &c, const ModelStats &s) {
        << " (Psi = " << withCommas(s.totalParameters + s.adapterParameters)
        << " parameters";
     if (c.peft())
-      os << "; " << (c.lora.enabled() ? "LoRA" : "prefix tuning")
+      os << "; "
+         << (c.lora.enabled()     ? "LoRA"
+             : c.prefix.enabled() ? "prefix tuning"
+                                  : "LoReFT")
          << ": gradients and optimizer state for the Psi_t = "
          << withCommas(s.trainedParameters(true)) << " trained ones only";
     os << "):\n"

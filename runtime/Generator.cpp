@@ -66,16 +66,8 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
   // [1 + B * blocks, heads, block size, head dim]} (block 0 scratch).
   first = firstCacheInput(decode->inputs);
   state.assign(2, Tensor());
-  if (model.reft().last > 0)
-    return errorf("decode: LoReFT at the last ", model.reft().last,
-                  " positions cannot run in decode steps (a step does not "
-                  "know where its sequence ends); compile with "
-                  "--reft-positions f",
-                  model.reft().first, " to generate");
+  TESSEL_RETURN_IF_ERROR(checkDecodable(model, paged()));
   offset = model.prefix().tokens;
-  if (offset && paged())
-    return errorf("decode: prefix tuning with a paged KV cache "
-                  "(--kv-block-size) is not supported yet");
   capacity += offset;
   int64_t poolBlocks = 0;
   if (paged()) {
@@ -97,6 +89,19 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
   held.assign(batch, 0);
   finished.assign(batch, false);
   return offset ? writePrefix() : Status::ok();
+}
+
+Status checkDecodable(const Artifact &artifact, bool paged) {
+  if (artifact.reft().last > 0)
+    return errorf("decode: LoReFT at the last ", artifact.reft().last,
+                  " positions cannot run in decode steps (a step does not "
+                  "know where its sequence ends); compile with "
+                  "--reft-positions f",
+                  artifact.reft().first, " to generate");
+  if (artifact.prefix().enabled() && paged)
+    return errorf("decode: prefix tuning with a paged KV cache "
+                  "(--kv-block-size) is not supported yet");
+  return Status::ok();
 }
 
 Status prefixTable(const Artifact &artifact, std::vector<float> &table) {

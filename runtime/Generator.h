@@ -50,6 +50,13 @@ Status findDecode(const Artifact &artifact, const EntryPoint *&decode);
 void appendPools(const EntryPoint &decode, int64_t blocks,
                  std::vector<Tensor> &inputs);
 
+/// Whether `artifact`'s decode entry point, with a paged cache or not,
+/// computes what its other entry points do: an error for LoReFT at the last
+/// positions (a decode step cannot know where its sequence ends) and for
+/// prefix tuning with a paged cache (the prefix has no blocks). Every
+/// decoding loop (DecodeState, the server's Engine) checks it.
+Status checkDecodable(const Artifact &artifact, bool paged);
+
 /// Prefix tuning's keys and values [P, 2 L Hkv D] (PrefixSpec's layout):
 /// prefix.embedding, or with a projection the MLP of it, computed here as
 /// the compiled graph does (tanh between the two linear layers).

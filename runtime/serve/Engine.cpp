@@ -57,10 +57,7 @@ Status Engine::start(const Artifact &model, const EngineOptions &given) {
   if (firstCacheInput(decode->inputs) != 3)
     return Status::error("serving needs a paged KV cache: compile the model "
                          "with tesselc --kv-block-size 16");
-  if (model.prefix().enabled())
-    return Status::error("serving a prefix-tuned model is not supported "
-                         "yet (its prefix would need a place in the paged "
-                         "KV cache)");
+  TESSEL_RETURN_IF_ERROR(checkDecodable(model, true));
   if (model.maxPositions() <= 0)
     return Status::error("serving needs the model's maximum positions "
                          "(max_positions), which the artifact does not say");
