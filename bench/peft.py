@@ -28,14 +28,8 @@ import subprocess
 import sys
 import tempfile
 
-from shapes import gpt_family
+from shapes import gpt_family, run_stderr, write_corpus
 
-
-def run(command, env):
-    r = subprocess.run(command, capture_output=True, text=True, env=env)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(command)}: exit {r.returncode}\n{r.stderr}")
-    return r.stderr
 
 
 def main():
@@ -79,20 +73,19 @@ def main():
             sum(math.prod(p["shape"]) for p in params))
         artifacts[name] = artifact
     corpus = os.path.join(tmp, "corpus.txt")
-    with open(corpus, "w") as f:
-        f.write("".join(f"line {i}: the cat sat on mat {i * i % 97}.\n"
-                        for i in range(4000)))
+    write_corpus(corpus)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     times = {name: [] for name, _ in methods}
     losses = {}
     for _ in range(args.rounds):
         for name, _ in methods:
             log = os.path.join(tmp, "log.jsonl")
-            err = run([tessel_run, "train", artifacts[name], "--data", corpus,
-                       "--seed", "0", "--steps", str(args.steps), "--batch",
-                       str(args.batch), "--seq", str(args.seq), "--lr",
-                       "1e-3", "--log-every", str(args.steps), "--log", log],
-                      env)
+            err = run_stderr([tessel_run, "train", artifacts[name], "--data",
+                              corpus, "--seed", "0", "--steps",
+                              str(args.steps), "--batch", str(args.batch),
+                              "--seq", str(args.seq), "--lr", "1e-3",
+                              "--log-every", str(args.steps), "--log", log],
+                             env)
             seconds = float(re.search(r"steps 1 to \d+ in ([0-9.]+) s",
                                       err).group(1))
             if seconds == 0:

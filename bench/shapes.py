@@ -1,7 +1,10 @@
 """What the benchmarks measure, shared by the scripts of bench/: the example
 models of the forward-pass benchmarks, the attention layer of the
-attention benchmarks, and the GPT-2-family definition the training
-benchmarks write."""
+attention benchmarks, and the GPT-2-family definition and text the
+training benchmarks write and train on."""
+
+import subprocess
+import sys
 
 EXAMPLES = ["tiny-gpt", "tiny-llama", "tiny-mla", "tiny-mqa-alibi",
             "tiny-t5bias-batchnorm", "tiny-sinusoidal-postnorm"]
@@ -32,3 +35,19 @@ def gpt_family(name, layers, hidden, seq):
         "norm": {"kind": "layer", "placement": "pre"},
         "mlp": {"kind": "gelu", "hidden": 4 * hidden, "bias": True},
     }
+
+
+def write_corpus(path):
+    """The training benchmarks' text: 4000 short numbered lines."""
+    with open(path, "w") as f:
+        f.write("".join(f"line {i}: the cat sat on mat {i * i % 97}.\n"
+                        for i in range(4000)))
+
+
+def run_stderr(command, env):
+    """Runs `command` with `env`; returns its stderr (the tools' reports),
+    or exits naming the command when it fails."""
+    r = subprocess.run(command, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(command)}: exit {r.returncode}\n{r.stderr}")
+    return r.stderr

@@ -25,14 +25,8 @@ import subprocess
 import sys
 import tempfile
 
-from shapes import gpt_family
+from shapes import gpt_family, run_stderr, write_corpus
 
-
-def run(command, env):
-    r = subprocess.run(command, capture_output=True, text=True, env=env)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(command)}: exit {r.returncode}\n{r.stderr}")
-    return r.stderr
 
 
 def main():
@@ -57,9 +51,7 @@ def main():
     subprocess.run([tesselc, definition, "--train", "-o", artifact],
                    check=True)
     corpus = os.path.join(tmp, "corpus.txt")
-    with open(corpus, "w") as f:
-        f.write("".join(f"line {i}: the cat sat on mat {i * i % 97}.\n"
-                        for i in range(4000)))
+    write_corpus(corpus)
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1",
                OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     common = [tessel_run, "train", artifact, "--data", corpus, "--seed", "0",
@@ -74,13 +66,14 @@ def main():
         for name, stage in configs:
             if stage is None or stage < 0:
                 threads = args.threads if stage is None else 1
-                err = run(common, dict(env, OMP_NUM_THREADS=str(threads)))
+                err = run_stderr(common,
+                                 dict(env, OMP_NUM_THREADS=str(threads)))
             else:
-                err = run(["mpirun", "--oversubscribe", "-np", "2",
-                           "--bind-to", "none"] + common +
-                          ["--zero", str(stage)],
-                          dict(env, OMP_NUM_THREADS=str(
-                              max(1, args.threads // 2))))
+                err = run_stderr(["mpirun", "--oversubscribe", "-np", "2",
+                                  "--bind-to", "none"] + common +
+                                 ["--zero", str(stage)],
+                                 dict(env, OMP_NUM_THREADS=str(
+                                     max(1, args.threads // 2))))
                 reports[name] = [l for l in err.splitlines()
                                  if "holds" in l or "per step:" in l]
             seconds = float(re.search(r"steps 1 to \d+ in ([0-9.]+) s",
