@@ -129,6 +129,13 @@ LogicalResult TesselDialect::verifyOperationAttribute(Operation *op,
       return fail("is a unit attribute of a linalg op");
     return success();
   }
+  if (name == KernelsAttrHelper::getNameStr()) {
+    auto names = dyn_cast<ArrayAttr>(value);
+    if (!names || !isa<ModuleOp>(op) ||
+        !llvm::all_of(names, [](Attribute a) { return isa<StringAttr>(a); }))
+      return fail("is an array of kernel names on a module");
+    return success();
+  }
   if (name == ParameterAttrHelper::getNameStr())
     return fail("names the parameter an argument receives; it belongs on a "
                 "function argument");

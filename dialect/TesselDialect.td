@@ -62,7 +62,10 @@ def Tessel_Dialect : Dialect {
     // On an argument of a decode entry point: the KV cache it is, by name
     // ("keys.0", "values.0", MLA's "latent.0"); the manifest names the
     // input, and the result updating it in place, so.
-    "::mlir::StringAttr":$cache
+    "::mlir::StringAttr":$cache,
+    // On a module compiled for a GPU: its kernels' names in launch-index
+    // order (tessel-gpu-gather-kernels); the manifest lists them so.
+    "::mlir::ArrayAttr":$kernels
   );
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;

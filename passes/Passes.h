@@ -5,6 +5,7 @@
 //   conversion/      tessel to linalg
 //   codegen/common/  what every target's compiled code shares
 //   codegen/cpu/     the host CPU's choices
+//   codegen/gpu/     NVIDIA GPUs' choices
 // This header includes them all and registers them together, for tools
 // that offer every pass (tessel-opt, tesselc's --mlir-print-ir-after).
 //
@@ -15,6 +16,7 @@
 
 #include "passes/codegen/common/Passes.h"
 #include "passes/codegen/cpu/Passes.h"
+#include "passes/codegen/gpu/Passes.h"
 #include "passes/conversion/Passes.h"
 #include "passes/graph/Passes.h"
 
@@ -26,6 +28,7 @@ inline void registerTesselPasses() {
   registerTesselConversionPasses();
   registerTesselCodegenCommonPasses();
   registerTesselCodegenCpuPasses();
+  registerTesselCodegenGpuPasses();
 }
 
 } // namespace tessel

@@ -67,6 +67,27 @@ if mpirun:
 if all(shutil.which(t) for t in ("spm_train", "spm_encode", "spm_decode")):
     config.available_features.add("sentencepiece-tools")
 
+# The CUDA toolkit tesselc --target=cuda needs (ptxas, libdevice): the
+# GPU compile tests require `ptxas`. An NVIDIA driver (libcuda.so.1) makes
+# `cuda-driver` available: the driverless tests are unsupported there.
+cuda_home = os.environ.get("CUDA_HOME") or "/usr/local/cuda"
+if os.access(os.path.join(cuda_home, "bin", "ptxas"), os.X_OK) and \
+        os.path.exists(os.path.join(cuda_home, "nvvm", "libdevice",
+                                    "libdevice.10.bc")):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%cuda_home", cuda_home))
+    config.environment["CUDA_HOME"] = cuda_home
+    stub = os.path.join(cuda_home, "lib64", "stubs", "libcuda.so")
+    if os.path.exists(stub):
+        config.available_features.add("cuda-stub")
+        config.substitutions.append(("%cuda_stub", stub))
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass
+
 tools = ["tessel-opt", "tessel-run", "tessel-interpret", "tesselc",
          "tessel-tokenize"]
 llvm_config.add_tool_substitutions(

@@ -13,6 +13,7 @@
 #include "llvm/Config/llvm-config.h"
 
 #include "passes/backend/CpuTarget.h"
+#include "passes/backend/CudaTarget.h"
 
 #include "dialect/Support/DTypes.h"
 #include "dialect/TesselOps.h"
@@ -442,11 +443,22 @@ LogicalResult moveIntoPlace(ModuleOp module, const std::string &staging,
 
 } // namespace
 
-LogicalResult writeArtifact(ModuleOp module,
-                            const frontend::ModelConfig *config,
-                            const std::string &directory,
-                            const CpuPipelineOptions &options,
-                            TimingScope *timing) {
+namespace {
+
+/// What a target adds to an artifact being written in `staging`: it runs
+/// its pipeline on the module, writes its files and fills its part of the
+/// manifest (the compiled code's library among them).
+using CompileStep = llvm::function_ref<LogicalResult(
+    const std::string &staging, nlohmann::ordered_json &manifest,
+    TimingScope &scope)>;
+
+/// The steps every target shares: the manifest, the replaceability check,
+/// the staging directory and the tokenizer before `compile`; the
+/// library's fingerprint, the compiler and the manifest after it; then
+/// the move into place.
+LogicalResult writeWith(ModuleOp module, const frontend::ModelConfig *config,
+                        const std::string &directory, TimingScope *timing,
+                        CompileStep compile) {
   TimingScope none;
   TimingScope &scope = timing ? *timing : none;
   nlohmann::ordered_json manifest;
@@ -468,35 +480,9 @@ LogicalResult writeArtifact(ModuleOp module,
   if (config && failed(copyTokenizer(module, *config, staging, manifest)))
     return failure();
 
-  PassManager pm(module.getContext());
-  TimingScope pipelineTiming = scope.nest("CPU pipeline");
-  if (failed(configurePassManager(pm, pipelineTiming)))
+  if (failed(compile(staging, manifest, scope)))
     return failure();
-  // The runtime passes each entry point its workspace, whatever the caller
-  // asked for.
-  CpuPipelineOptions artifactOptions = options;
-  artifactOptions.codegen.workspaceArgument = true;
-  buildCpuPipeline(pm, artifactOptions);
-  if (failed(pm.run(module)) || failed(describeSchedule(module, manifest)))
-    return failure();
-  pipelineTiming.stop();
-  exportSignature(module,
-                  codeSignature(nlohmann::json::parse(manifest.dump())));
-
-  std::string object = staging + "/model.o";
-  CpuTargetInfo cpu;
-  std::vector<std::string> objects;
-  if (failed(emitObject(module, object, options.cpu, options.codegenThreads,
-                        cpu, objects, scope)))
-    return failure();
-  TimingScope linkTiming = scope.nest("link");
-  if (failed(linkLibrary(module, objects, staging + "/model.so")))
-    return failure();
-  linkTiming.stop();
-  // What the code needs of the CPU that runs it, and which library the
-  // manifest describes; the loader checks both.
-  manifest["cpu"] = {
-      {"triple", cpu.triple}, {"name", cpu.name}, {"features", cpu.features}};
+  // Which library the manifest describes; the loader checks it.
   std::string fingerprint;
   if (Status st = fingerprintFile(staging + "/model.so", fingerprint);
       !st.isOk())
@@ -506,14 +492,146 @@ LogicalResult writeArtifact(ModuleOp module,
   // requires; this says where an artifact came from).
   manifest["compiler"] = {{"tessel", TESSEL_VERSION},
                           {"llvm", LLVM_VERSION_STRING}};
-  for (const std::string &file : objects)
-    llvm::sys::fs::remove(file);
   if (Status written =
           writeFile(staging + "/manifest.json", manifest.dump(2) + "\n");
       !written.isOk())
     return module.emitError("cannot write the manifest: ")
            << written.message();
   return moveIntoPlace(module, staging, directory);
+}
+
+/// Host code (the LLVM dialect, with the signature exported) to
+/// `staging`/model.so for `cpu`; what it was compiled for goes to the
+/// manifest.
+LogicalResult buildLibrary(ModuleOp module, const std::string &staging,
+                           const std::string &cpuName, unsigned threads,
+                           bool openmp, nlohmann::ordered_json &manifest,
+                           TimingScope &scope) {
+  exportSignature(module,
+                  codeSignature(nlohmann::json::parse(manifest.dump())));
+  std::string object = staging + "/model.o";
+  CpuTargetInfo cpu;
+  std::vector<std::string> objects;
+  if (failed(emitObject(module, object, cpuName, threads, cpu, objects, scope)))
+    return failure();
+  TimingScope linkTiming = scope.nest("link");
+  if (failed(linkLibrary(module, objects, staging + "/model.so", openmp)))
+    return failure();
+  linkTiming.stop();
+  for (const std::string &file : objects)
+    llvm::sys::fs::remove(file);
+  // What the code needs of the CPU that runs it; the loader checks it.
+  manifest["cpu"] = {
+      {"triple", cpu.triple}, {"name", cpu.name}, {"features", cpu.features}};
+  return success();
+}
+
+} // namespace
+
+LogicalResult writeArtifact(ModuleOp module,
+                            const frontend::ModelConfig *config,
+                            const std::string &directory,
+                            const CpuPipelineOptions &options,
+                            TimingScope *timing) {
+  return writeWith(module, config, directory, timing,
+                   [&](const std::string &staging,
+                       nlohmann::ordered_json &manifest,
+                       TimingScope &scope) -> LogicalResult {
+                     PassManager pm(module.getContext());
+                     TimingScope pipelineTiming = scope.nest("CPU pipeline");
+                     if (failed(configurePassManager(pm, pipelineTiming)))
+                       return failure();
+                     // The runtime passes each entry point its workspace,
+                     // whatever the caller asked for.
+                     CpuPipelineOptions artifactOptions = options;
+                     artifactOptions.codegen.workspaceArgument = true;
+                     buildCpuPipeline(pm, artifactOptions);
+                     if (failed(pm.run(module)) ||
+                         failed(describeSchedule(module, manifest)))
+                       return failure();
+                     pipelineTiming.stop();
+                     return buildLibrary(module, staging, options.cpu,
+                                         options.codegenThreads,
+                                         /*openmp=*/true, manifest, scope);
+                   });
+}
+
+LogicalResult writeCudaArtifact(ModuleOp module,
+                                const frontend::ModelConfig *config,
+                                const std::string &directory,
+                                const CudaPipelineOptions &options,
+                                TimingScope *timing) {
+  std::string toolkit = cudaToolkit(options.codegen);
+  if (std::string error; failed(checkCudaToolkit(toolkit, error)))
+    return module.emitError(error);
+  return writeWith(
+      module, config, directory, timing,
+      [&](const std::string &staging, nlohmann::ordered_json &manifest,
+          TimingScope &scope) -> LogicalResult {
+        PassManager pm(module.getContext());
+        TimingScope pipelineTiming = scope.nest("CUDA pipeline");
+        if (failed(configurePassManager(pm, pipelineTiming)))
+          return failure();
+        CudaPipelineOptions artifactOptions = options;
+        artifactOptions.codegen.workspaceArgument = true;
+        buildCudaPipeline(pm, artifactOptions);
+        if (failed(pm.run(module)) ||
+            failed(describeSchedule(module, manifest)))
+          return failure();
+        pipelineTiming.stop();
+
+        TimingScope ptxasTiming = scope.nest("ptxas");
+        std::string ptx;
+        if (failed(takePtx(module, ptx)))
+          return failure();
+        if (Status st = writeFile(staging + "/kernels.ptx", ptx); !st.isOk())
+          return module.emitError("cannot write the PTX: ") << st.message();
+        // In launch-index order (the module's list), described by the PTX.
+        std::vector<CudaKernelInfo> found = kernelsOfPtx(ptx), kernels;
+        TesselDialect::KernelsAttrHelper kernelsAttr(module.getContext());
+        ArrayAttr names = kernelsAttr.getAttr(module);
+        if (!names)
+          return module.emitError("the CUDA pipeline listed no kernels");
+        for (auto name : names.getAsRange<StringAttr>()) {
+          auto it = llvm::find_if(found, [&](const CudaKernelInfo &k) {
+            return k.name == name.getValue();
+          });
+          if (it == found.end())
+            return module.emitError("kernel ")
+                   << name << " is missing from the PTX";
+          kernels.push_back(*it);
+        }
+        kernelsAttr.removeAttr(module);
+        if (failed(assembleCubin(module, toolkit, options.codegen.sm,
+                                 staging + "/kernels.ptx",
+                                 staging + "/kernels.cubin", kernels)))
+          return failure();
+        ptxasTiming.stop();
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const CudaKernelInfo &k : kernels)
+          list.push_back({{"name", k.name},
+                          {"block", k.block},
+                          {"dynamic_shared_bytes", 0},
+                          {"shared_bytes", k.sharedBytes},
+                          {"registers", k.registers},
+                          {"stack_bytes", k.stackBytes},
+                          {"spill_bytes", k.spillStores + k.spillLoads}});
+        std::string cubinFingerprint;
+        if (Status st =
+                fingerprintFile(staging + "/kernels.cubin", cubinFingerprint);
+            !st.isOk())
+          return module.emitError(st.message());
+        manifest["target"] = "cuda";
+        manifest["cuda"] = {{"sm", options.codegen.sm},
+                            {"ptx", "kernels.ptx"},
+                            {"cubin", "kernels.cubin"},
+                            {"cubin_fingerprint", cubinFingerprint},
+                            {"kernels", list}};
+        // Host code for any x86-64 (the GPU machine's CPU is not this one),
+        // and no OpenMP: its loops are kernels.
+        return buildLibrary(module, staging, "x86-64", /*threads=*/1,
+                            /*openmp=*/false, manifest, scope);
+      });
 }
 
 } // namespace tessel

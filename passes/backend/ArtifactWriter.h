@@ -31,6 +31,18 @@ mlir::LogicalResult writeArtifact(mlir::ModuleOp module,
                                   const CpuPipelineOptions &options,
                                   mlir::TimingScope *timing = nullptr);
 
+/// Compiles `module` like writeArtifact, with the CUDA pipeline for
+/// `options.codegen.sm`: model.so is the host code (for any x86-64 CPU, no
+/// OpenMP), kernels.ptx and kernels.cubin the kernels, and the manifest
+/// says `"target": "cuda"` and lists each kernel with its block size,
+/// registers and shared memory. A toolkit without libdevice or ptxas is
+/// refused before compiling.
+mlir::LogicalResult writeCudaArtifact(mlir::ModuleOp module,
+                                      const frontend::ModelConfig *config,
+                                      const std::string &directory,
+                                      const CudaPipelineOptions &options,
+                                      mlir::TimingScope *timing = nullptr);
+
 } // namespace tessel
 
 #endif // TESSEL_PASSES_BACKEND_ARTIFACTWRITER_H

@@ -262,7 +262,7 @@ LogicalResult emitObject(ModuleOp module, const std::string &path,
 
 LogicalResult linkLibrary(ModuleOp module,
                           const std::vector<std::string> &objects,
-                          const std::string &library) {
+                          const std::string &library, bool openmp) {
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
   if (!driver)
     driver = llvm::sys::findProgramByName("clang");
@@ -271,7 +271,9 @@ LogicalResult linkLibrary(ModuleOp module,
   std::string log = library + ".link.log";
   SmallVector<StringRef> args = {*driver, "-shared", "-o", library};
   args.append(objects.begin(), objects.end());
-  args.append({"-l:libomp.so.5", "-lm"});
+  if (openmp)
+    args.push_back("-l:libomp.so.5");
+  args.push_back("-lm");
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
                                           StringRef(log)};
   std::string message;
@@ -283,8 +285,9 @@ LogicalResult linkLibrary(ModuleOp module,
     for (char &c : detail)
       if (c == '\n')
         c = ' ';
-    return module.emitError("linking the compiled code failed (is libomp5-14 "
-                            "installed?): ")
+    return module.emitError(openmp ? "linking the compiled code failed (is "
+                                     "libomp5-14 installed?): "
+                                   : "linking the compiled code failed: ")
            << detail;
   }
   llvm::sys::fs::remove(log);

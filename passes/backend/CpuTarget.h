@@ -44,10 +44,11 @@ LogicalResult emitObject(ModuleOp module, const std::string &path,
                          mlir::TimingScope &timing);
 
 /// Links `objects` into the shared object `library` with the system's C
-/// compiler driver, against the OpenMP runtime the compiled loops call.
+/// compiler driver, against the OpenMP runtime the compiled loops call
+/// when `openmp` (a GPU artifact's host code calls none).
 LogicalResult linkLibrary(ModuleOp module,
                           const std::vector<std::string> &objects,
-                          const std::string &library);
+                          const std::string &library, bool openmp = true);
 
 } // namespace tessel
 

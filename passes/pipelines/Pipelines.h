@@ -76,6 +76,31 @@ struct CpuPipelineOptions {
   unsigned codegenThreads = 0;
 };
 
+/// The CUDA codegen phase: linalg on tensors to a module of NVVM kernels
+/// (PTX in a `gpu.binary`) and host code in the LLVM dialect that launches
+/// them through Tessel's launch interface.
+struct CudaCodegenOptions {
+  /// The compute capability, major * 10 + minor: 80 (A100) or 90 (H100).
+  int sm = 90;
+  /// Threads per block of the mapped parallel loops.
+  int64_t blockSize = 256;
+  /// The CUDA toolkit whose libdevice is linked; empty: $CUDA_HOME, else
+  /// /usr/local/cuda.
+  std::string toolkit;
+  /// As CpuCodegenOptions::workspaceArgument (a device buffer here).
+  bool workspaceArgument = false;
+  StageHook stageHook;
+};
+
+/// Both phases of the CUDA flow.
+struct CudaPipelineOptions {
+  ToLinalgOptions toLinalg;
+  CudaCodegenOptions codegen;
+};
+
+/// The toolkit `options` name, or $CUDA_HOME, or /usr/local/cuda.
+std::string cudaToolkit(const CudaCodegenOptions &options);
+
 /// Graph-level clean-up of `tessel` IR: autodiff of a loss,
 /// canonicalization (transpose and reshape folding), common-subexpression
 /// elimination, attention fusion (tessel-fuse-attention), then the
@@ -104,6 +129,19 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
 /// Tessel IR (after the graph pipeline) to the LLVM dialect for the host
 /// CPU: the target-neutral phase, then the CPU's.
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
+
+/// The CUDA codegen phase: one-shot bufferization, the memory plan (a
+/// device workspace), every linalg op as parallel loops tiled into blocks
+/// of `blockSize` threads and outlined as a kernel, the kernels gathered
+/// into `@tessel_kernels` and compiled to PTX for `sm` with the toolkit's
+/// libdevice, the host code to the LLVM dialect.
+void buildCudaCodegenPipeline(OpPassManager &pm,
+                              const CudaCodegenOptions &options);
+
+/// Tessel IR to kernels and host code for an NVIDIA GPU: the
+/// target-neutral phase with attention untiled (its tensor-core
+/// FlashAttention kernel is not written yet), then the CUDA phase.
+void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options);
 
 /// Registers the pipelines with the pass registry (`tessel-opt
 /// --tessel-cpu-pipeline`), and the upstream passes they run, so that

@@ -19,6 +19,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -30,6 +31,7 @@ int main(int argc, char **argv) {
   registry.insert<tessel::TesselDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
   auto [input, output] = mlir::registerAndParseCLIOptions(
       argc, argv, "Tessel optimizer driver\n", registry);
   mlir::MlirOptMainConfig config =

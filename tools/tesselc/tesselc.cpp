@@ -21,6 +21,7 @@
 #include "passes/Passes.h"
 #include "passes/backend/ArtifactWriter.h"
 #include "passes/backend/CpuTarget.h"
+#include "passes/backend/CudaTarget.h"
 #include "passes/pipelines/Pipelines.h"
 #include "runtime/Files.h"
 #include "tools/common/Diagnostics.h"
@@ -35,6 +36,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -54,7 +56,9 @@ namespace {
 
 constexpr const char *kTool = "tesselc";
 
-enum class Stage { Config, Tessel, Graph, Linalg, LLVM };
+enum class Stage { Config, Tessel, Graph, Linalg, LLVM, PTX };
+
+enum class Target { Cpu, Cuda };
 
 /// What --help shows: tesselc's own options, then MLIR's IR-inspection
 /// options (--mlir-print-ir-after-all, --mlir-timing, ...); LLVM's backend
@@ -82,7 +86,11 @@ cl::opt<Stage> emit(
                           "after the target-neutral phase: linalg on "
                           "tensors, attention in its online form"),
                clEnumValN(Stage::LLVM, "llvm",
-                          "the LLVM dialect after the CPU pipeline")));
+                          "the LLVM dialect after the target's pipeline "
+                          "(with --target=cuda: the host code and the "
+                          "kernels' gpu.binary)"),
+               clEnumValN(Stage::PTX, "ptx",
+                          "the kernels' PTX (--target=cuda)")));
 /// `--stats[=text|json]`. LLVM's own `-stats` option (pass statistics) owns
 /// that name in the option registry, so tesselc takes it out of argv before
 /// the command line is parsed.
@@ -166,6 +174,36 @@ cl::opt<unsigned> codegenThreads(
              "module split into that many parts; default 0: one per "
              "hardware thread)"),
     cl::value_desc("N"), cl::init(0), cl::cat(tesselcCategory));
+
+cl::opt<Target> target(
+    "target", cl::desc("What the compiled code runs on"), cl::init(Target::Cpu),
+    cl::cat(tesselcCategory),
+    cl::values(clEnumValN(Target::Cpu, "cpu", "this machine's CPU (default)"),
+               clEnumValN(Target::Cuda, "cuda",
+                          "an NVIDIA GPU (--sm): kernels as PTX and cubin, "
+                          "host code for any x86-64 CPU")));
+
+cl::opt<int> smVersion(
+    "sm",
+    cl::desc("With --target=cuda: the GPU's compute capability, 80 (A100) "
+             "or 90 (H100, H200; default)"),
+    cl::value_desc("N"), cl::init(90), cl::cat(tesselcCategory));
+
+cl::opt<std::string> cudaPath(
+    "cuda-path",
+    cl::desc("With --target=cuda: the CUDA toolkit whose libdevice and "
+             "ptxas are used (default: $CUDA_HOME, else /usr/local/cuda)"),
+    cl::value_desc("DIR"), cl::init(""), cl::cat(tesselcCategory));
+
+/// The options of tesselc's CUDA flow.
+tessel::CudaPipelineOptions cudaOptions() {
+  tessel::CudaPipelineOptions options;
+  options.toLinalg.splitKeys = splitKeys;
+  options.codegen.sm = smVersion;
+  options.codegen.toolkit = cudaPath;
+  options.codegen.workspaceArgument = true;
+  return options;
+}
 
 /// The options of tesselc's CPU flow, as tessel-cpu-pipeline takes them.
 tessel::CpuPipelineOptions cpuOptions() {
@@ -376,6 +414,9 @@ const DialectRegistry &registry() {
     reg->insert<tessel::TesselDialect>();
     registerAllDialects(*reg);
     registerAllExtensions(*reg);
+    // The kernels' path to PTX (--target=cuda) translates the GPU and NVVM
+    // dialects.
+    registerAllGPUToLLVMIRTranslations(*reg);
     return reg;
   }();
   return *r;
@@ -405,15 +446,44 @@ LogicalResult lowerTo(ModuleOp module, Stage stage) {
   if (stage == Stage::Graph)
     return success();
   PassManager pm(module.getContext());
-  TimingScope timing = compileTiming->nest("CPU pipeline");
+  bool cuda = target == Target::Cuda;
+  TimingScope timing =
+      compileTiming->nest(cuda ? "CUDA pipeline" : "CPU pipeline");
   if (failed(tessel::configurePassManager(pm, timing)))
     return failure();
-  tessel::CpuPipelineOptions options = cpuOptions();
-  if (stage == Stage::Linalg)
-    tessel::buildToLinalgPipeline(pm, options.toLinalg);
-  else
-    tessel::buildCpuPipeline(pm, options);
+  if (cuda) {
+    tessel::CudaPipelineOptions options = cudaOptions();
+    if (stage == Stage::Linalg)
+      tessel::buildToLinalgPipeline(pm, options.toLinalg);
+    else
+      tessel::buildCudaPipeline(pm, options);
+  } else {
+    tessel::CpuPipelineOptions options = cpuOptions();
+    if (stage == Stage::Linalg)
+      tessel::buildToLinalgPipeline(pm, options.toLinalg);
+    else
+      tessel::buildCpuPipeline(pm, options);
+  }
   return pm.run(module);
+}
+
+/// Prints the PTX of `module` after the CUDA pipeline.
+int writePtx(ModuleOp module) {
+  std::string ptx;
+  if (failed(tessel::takePtx(module, ptx)))
+    return 1;
+  return writeOutput([&](llvm::raw_ostream &os) { os << ptx; });
+}
+
+/// Writes the artifact of `module` (after the graph pipeline) for the
+/// target.
+LogicalResult writeTargetArtifact(ModuleOp module,
+                                  const fe::ModelConfig *config) {
+  if (target == Target::Cuda)
+    return tessel::writeCudaArtifact(module, config, outputFile, cudaOptions(),
+                                     compileTiming);
+  return tessel::writeArtifact(module, config, outputFile, cpuOptions(),
+                               compileTiming);
 }
 
 /// One stage's file, for the summary --print-stages prints.
@@ -498,15 +568,14 @@ int compileIR(bool artifact) {
     return printStagesOf(*module);
   if (artifact)
     return failed(runGraphPipeline(*module)) ||
-                   failed(tessel::writeArtifact(*module, nullptr, outputFile,
-                                                cpuOptions(), compileTiming))
+                   failed(writeTargetArtifact(*module, nullptr))
                ? 1
                : 0;
   if (emit == Stage::Config)
     return fail("--emit=config needs a model definition, not IR");
   if (failed(lowerTo(*module, emit)))
     return 1;
-  return writeModule(*module);
+  return emit == Stage::PTX ? writePtx(*module) : writeModule(*module);
 }
 
 } // namespace
@@ -554,6 +623,27 @@ int main(int argc, char **argv) {
     if (failed(tessel::checkCpuName(cpuName, cpuError)))
       return fail(cpuError);
   }
+  bool cuda = target == Target::Cuda;
+  if (!cuda && (smVersion.getNumOccurrences() || cudaPath.getNumOccurrences()))
+    return fail("--sm and --cuda-path apply to --target=cuda");
+  if (cuda && smVersion != 80 && smVersion != 90)
+    return fail("--sm=" + std::to_string(smVersion) +
+                " is not supported: 80 (A100) or 90 (H100, H200)");
+  if (!cuda && emit == Stage::PTX)
+    return fail("--emit=ptx needs --target=cuda");
+  if (cuda && (cpuName.getNumOccurrences() || untiledAttention ||
+               codegenThreads.getNumOccurrences()))
+    return fail("--cpu, --codegen-threads and --untiled-attention apply to "
+                "the CPU target (a CUDA artifact's host code is for any "
+                "x86-64; its attention is untiled)");
+  if (std::string error;
+      cuda && (artifact || emit >= Stage::LLVM) &&
+      failed(tessel::checkCudaToolkit(
+          tessel::cudaToolkit(cudaOptions().codegen), error)))
+    return fail(error);
+  if (cuda && !printStages.empty())
+    return fail("--print-stages shows the CPU compilation; with "
+                "--target=cuda use --mlir-print-ir-after-all");
   if (artifact && emit != Stage::Graph)
     return fail("-o " + outputFile +
                 " writes a compiled artifact; --emit "
@@ -753,9 +843,7 @@ int main(int argc, char **argv) {
     tessel::OneLineDiagnostics diagnostics(context, kTool);
     OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
     if (!module || failed(runGraphPipeline(*module)) ||
-        failed(
-            tessel::writeArtifact(*module, &config, outputFile, cpuOptions(),
-                                  compileTiming)))
+        failed(writeTargetArtifact(*module, &config)))
       return 1;
     return 0;
   }
@@ -790,5 +878,5 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = fe::buildModel(context, config, source);
   if (!module || failed(lowerTo(*module, emit)))
     return 1;
-  return writeModule(*module);
+  return emit == Stage::PTX ? writePtx(*module) : writeModule(*module);
 }

@@ -184,6 +184,11 @@ def TesselStridedCopiesToLinalg : Pass<"tessel-strided-copies-to-linalg"> {
     linalg.copy ins(%a : ...) outs(%b : ...)
     ```
   }];
+  let options = [
+    Option<"all", "all", "bool", /*default=*/"false",
+           "Every copy, contiguous too (GPU code: a copy between device "
+           "buffers is a kernel, not a host memcpy)">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 

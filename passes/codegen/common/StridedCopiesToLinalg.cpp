@@ -22,10 +22,11 @@ bool contiguous(Value v) {
 
 struct StridedCopiesToLinalg
     : tessel::impl::TesselStridedCopiesToLinalgBase<StridedCopiesToLinalg> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation()->walk([&](memref::CopyOp copy) {
-      if (!contiguous(copy.getSource()) || !contiguous(copy.getTarget()))
+      if (all || !contiguous(copy.getSource()) || !contiguous(copy.getTarget()))
         copies.push_back(copy);
     });
     for (memref::CopyOp copy : copies) {

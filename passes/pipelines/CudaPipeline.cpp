@@ -1,0 +1,120 @@
+//===- CudaPipeline.cpp - the CUDA codegen phase --------------------------===//
+//
+// Beside Pipelines.cpp's CPU phase, in a file of its own: the GPU passes'
+// headers are among the costliest to compile.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/pipelines/Pipelines.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+#include <cstdlib>
+
+namespace tessel {
+
+using mlir::func::FuncOp;
+
+std::string cudaToolkit(const CudaCodegenOptions &options) {
+  if (!options.toolkit.empty())
+    return options.toolkit;
+  if (const char *home = std::getenv("CUDA_HOME"); home && *home)
+    return home;
+  return "/usr/local/cuda";
+}
+
+void buildCudaCodegenPipeline(OpPassManager &pm,
+                              const CudaCodegenOptions &options) {
+  pm.addPass(createTesselSplitEmptyTensors());
+  mlir::bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createTesselInPlaceResults());
+  pm.addPass(mlir::createCanonicalizerPass());
+  if (options.stageHook)
+    options.stageHook(pm, "bufferized");
+  pm.addPass(createTesselPlanBuffers(
+      TesselPlanBuffersOptions{options.workspaceArgument}));
+  pm.addPass(mlir::createCSEPass());
+  pm.addPass(mlir::createCanonicalizerPass());
+  mlir::bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(mlir::createConvertBufferizationToMemRefPass());
+  // Every copy is a kernel: the host cannot read device buffers.
+  pm.addPass(createTesselStridedCopiesToLinalg(
+      TesselStridedCopiesToLinalgOptions{/*all=*/true}));
+
+  // Parallel loops, tiled so that the inner loop is a block of threads (a
+  // loop mapped untiled would run one thread per block), mapped to blocks
+  // and threads and outlined into kernels.
+  pm.addPass(mlir::createConvertLinalgToParallelLoopsPass());
+  pm.addPass(mlir::createForallToParallelLoopPass());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addNestedPass<FuncOp>(mlir::createParallelLoopTilingPass(
+      {options.blockSize}, /*noMinMaxBounds=*/true));
+  pm.addNestedPass<FuncOp>(mlir::createGpuMapParallelLoopsPass());
+  pm.addNestedPass<FuncOp>(mlir::createConvertParallelLoopToGpuPass());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createGpuKernelOutliningPass());
+  pm.addPass(createTesselGpuGatherKernels());
+  if (options.stageHook)
+    options.stageHook(pm, "kernels");
+
+  // The kernels: NVVM, then PTX with libdevice linked.
+  mlir::GpuNVVMAttachTargetOptions target;
+  target.chip = "sm_" + std::to_string(options.sm);
+  target.features = "+ptx80";
+  target.optLevel = 3;
+  pm.addPass(mlir::createGpuNVVMAttachTarget(target));
+  OpPassManager &kernels = pm.nest<mlir::gpu::GPUModuleOp>();
+  kernels.addPass(mlir::memref::createExpandStridedMetadataPass());
+  kernels.addPass(mlir::createLowerAffinePass());
+  kernels.addPass(mlir::createSCFToControlFlowPass());
+  kernels.addPass(mlir::createConvertGpuOpsToNVVMOps());
+  // What has no libdevice function (math.absi) becomes LLVM intrinsics.
+  kernels.addPass(mlir::createConvertMathToLLVMPass());
+  kernels.addPass(mlir::createReconcileUnrealizedCastsPass());
+  mlir::GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  binary.toolkitPath = cudaToolkit(options);
+  pm.addPass(mlir::createGpuModuleToBinaryPass(binary));
+
+  // The host code.
+  pm.addPass(mlir::memref::createExpandStridedMetadataPass());
+  pm.addPass(mlir::createLowerAffinePass());
+  pm.addPass(mlir::createSCFToControlFlowPass());
+  pm.addPass(createTesselGpuLowerHost());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createReconcileUnrealizedCastsPass());
+  pm.addPass(createTesselEmitEntryPoints());
+  if (options.stageHook)
+    options.stageHook(pm, "llvm");
+}
+
+void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options) {
+  ToLinalgOptions toLinalg = options.toLinalg;
+  toLinalg.flashAttention = false;
+  buildToLinalgPipeline(pm, toLinalg);
+  buildCudaCodegenPipeline(pm, options.codegen);
+}
+
+} // namespace tessel
