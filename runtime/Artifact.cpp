@@ -3,10 +3,12 @@
 #include "runtime/Artifact.h"
 
 #include "runtime/CpuFeatures.h"
+#include "runtime/Descriptors.h"
 
 #include "runtime/Files.h"
 #include "runtime/Json.h"
 #include "runtime/Safetensors.h"
+#include "runtime/cuda/Device.h"
 
 #include <nlohmann/json.hpp>
 
@@ -147,94 +149,16 @@ Status parseTensorSpec(const json &j, const std::string &where,
   return Status::ok();
 }
 
-/// An MLIR strided-memref descriptor in 64-bit words.
-std::vector<int64_t> descriptor(const void *data,
-                                const std::vector<int64_t> &shape) {
-  size_t rank = shape.size();
-  std::vector<int64_t> words(3 + 2 * rank, 0);
-  words[0] = words[1] = reinterpret_cast<int64_t>(data);
-  int64_t stride = 1;
-  for (size_t d = rank; d-- > 0;) {
-    words[3 + d] = shape[d];
-    words[3 + rank + d] = stride;
-    stride *= shape[d];
-  }
-  return words;
-}
-
-/// A tensor's data in the buffer layout compiled code reads (f32 or i64/i32).
-struct Buffer {
-  std::vector<float> f32;
-  std::vector<uint16_t> f16; ///< IEEE half or bfloat16 bits.
-  std::vector<int64_t> i64;
-  std::vector<int32_t> i32;
-  const void *data() const {
-    if (!f32.empty())
-      return f32.data();
-    if (!f16.empty())
-      return f16.data();
-    if (!i64.empty())
-      return i64.data();
-    return i32.data();
-  }
-};
-
-/// `t`'s values in the element type `as` the compiled code reads.
-Buffer bufferOf(const Tensor &t, DType as) {
-  Buffer b;
-  switch (as) {
-  case DType::I32:
-    b.i32.assign(t.ints.begin(), t.ints.end());
-    break;
-  case DType::I64:
-    b.i64 = t.ints;
-    break;
-  case DType::F16:
-    for (float v : t.floats)
-      b.f16.push_back(floatToHalf(v));
-    break;
-  case DType::BF16:
-    for (float v : t.floats)
-      b.f16.push_back(floatToBFloat16(v));
-    break;
-  case DType::F32:
-    b.f32 = t.floats;
-    break;
-  }
-  return b;
-}
-
-/// Reads element `offset` of a compiled result of element type `dtype` into
-/// `out[flat]` (floats as f32, integers as i64).
-void readElement(const char *base, int64_t offset, DType dtype, Tensor &out,
-                 int64_t flat) {
-  switch (dtype) {
-  case DType::I64:
-    std::memcpy(&out.ints[flat], base + offset * 8, 8);
-    break;
-  case DType::I32: {
-    int32_t v;
-    std::memcpy(&v, base + offset * 4, 4);
-    out.ints[flat] = v;
-    break;
-  }
-  case DType::F16:
-  case DType::BF16: {
-    uint16_t bits;
-    std::memcpy(&bits, base + offset * 2, 2);
-    out.floats[flat] =
-        dtype == DType::F16 ? halfToFloat(bits) : bfloat16ToFloat(bits);
-    break;
-  }
-  case DType::F32:
-    std::memcpy(&out.floats[flat], base + offset * 4, 4);
-    break;
-  }
-}
-
 } // namespace
 
+Artifact::Artifact() = default;
+
 Artifact::~Artifact() {
+  if (device) {
+    for (auto &[name, ptr] : deviceParameters)
+      device->release(ptr);
+    device->release(deviceWorkspace);
+  }
   if (library)
     dlclose(library);
 }
@@ -624,6 +548,14 @@ Status Artifact::load(const std::string &dir) {
   }
   if (m.contains("cpu"))
     TESSEL_RETURN_IF_ERROR(checkCpu(m["cpu"], dir + "/manifest.json"));
+  if (m.contains("target")) {
+    if (!m["target"].is_string() ||
+        (m["target"] != "cpu" && m["target"] != "cuda"))
+      return errorf(path, ": \"target\" is \"cpu\" or \"cuda\", got ",
+                    m["target"].dump());
+    if (m["target"] == "cuda")
+      TESSEL_RETURN_IF_ERROR(openDevice(m));
+  }
   std::string lib = dir + "/" + m["library"].get<std::string>();
   // The library this manifest was written for, not another compile's.
   if (m.contains("library_fingerprint")) {
@@ -682,6 +614,8 @@ Status Artifact::load(const std::string &dir) {
     workspaceSymbols[name] = sizer;
   }
   stepHook = static_cast<void **>(dlsym(library, "tessel_step_hook"));
+  if (device)
+    TESSEL_RETURN_IF_ERROR(device->bind(library, lib));
   return Status::ok();
 }
 
@@ -706,6 +640,9 @@ void timeStep(int32_t step, int32_t end) {
 } // namespace
 
 Status Artifact::startProfile() {
+  if (device)
+    return errorf(directory, ": a CUDA artifact's kernels are not profiled "
+                             "step by step (time them with ncu or nsys)");
   if (!stepHook)
     return errorf(directory, ": the compiled code has no step hook to time "
                              "its steps (compile it again with this tesselc)");
@@ -741,6 +678,7 @@ Status Artifact::loadParameters(const SafetensorsFile &file,
                                 const std::set<std::string> &later) {
   values.clear();
   halfValues.clear();
+  parametersOnDevice = false;
   seeded = 0;
   size_t fromFile = 0;
   for (const ParameterSpec &p : params) {
@@ -789,6 +727,9 @@ Tensor *Artifact::mutableParameter(const std::string &name) {
   auto it = values.find(name);
   if (it == values.end() || halfValues.count(name))
     return nullptr;
+  // The caller may change it: the device copies are refreshed at the next
+  // call.
+  parametersOnDevice = false;
   return &it->second;
 }
 
@@ -1002,6 +943,12 @@ Status Artifact::call(const EntryPoint &point,
     inputData.push_back(data);
     buffers.push_back(data ? Buffer() : bufferOf(t, spec.dtype));
   }
+  if (device) {
+    std::vector<const void *> hostData;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      hostData.push_back(inputData[i] ? inputData[i] : buffers[i].data());
+    return callOnDevice(*e, inputs, hostData, updated, results);
+  }
   // Descriptors after all buffers exist (their data must not move).
   for (size_t i = 0; i < inputs.size(); ++i)
     descriptors.push_back(descriptor(
@@ -1105,28 +1052,7 @@ Status Artifact::call(const EntryPoint &point,
                              size_t(numElements(shape))
                      ? std::move(previous[r])
                      : Tensor::zeros(spec.dtype, shape);
-    const char *base = reinterpret_cast<const char *>(desc[1]);
-    int64_t count = out.numel();
-    bool rowMajor = true;
-    for (int64_t d = rank, expected = 1; d-- > 0; expected *= shape[d])
-      rowMajor &= shape[d] == 1 || desc[3 + rank + d] == expected;
-    std::vector<int64_t> idx(rank, 0);
-    if (rowMajor && spec.dtype == DType::F32) {
-      std::memcpy(out.floats.data(), base + desc[2] * sizeof(float),
-                  count * sizeof(float));
-      count = 0;
-    }
-    for (int64_t flat = 0; flat < count; ++flat) {
-      int64_t offset = desc[2];
-      for (size_t d = 0; d < rank; ++d)
-        offset += idx[d] * desc[3 + rank + d];
-      readElement(base, offset, spec.dtype, out, flat);
-      for (size_t d = rank; d-- > 0;) {
-        if (++idx[d] < shape[d])
-          break;
-        idx[d] = 0;
-      }
-    }
+    copyOut(reinterpret_cast<const char *>(desc[1]), desc, spec.dtype, out);
     void *allocated = reinterpret_cast<void *>(desc[0]);
     if (std::find(allocations.begin(), allocations.end(), allocated) ==
         allocations.end())

@@ -47,6 +47,9 @@
 namespace tessel {
 
 class SafetensorsFile;
+namespace cuda {
+class Device;
+} // namespace cuda
 
 /// The target of a position without a loss: tessel.cross_entropy's default
 /// ignore index, which the frontend's loss uses.
@@ -158,9 +161,15 @@ struct ReftSpec {
 
 class Artifact {
 public:
+  Artifact();
   ~Artifact();
-  /// Loads `directory`/manifest.json and the library it names.
+  /// Loads `directory`/manifest.json and the library it names; for a CUDA
+  /// artifact (`"target": "cuda"`) also the NVIDIA driver, the GPU and the
+  /// kernels, or says in one line why it cannot.
   Status load(const std::string &directory);
+  /// The GPU a CUDA artifact runs on ("NVIDIA H100 ... (sm_90)"); empty
+  /// for a CPU artifact.
+  std::string deviceName() const;
 
   const std::string &modelName() const { return model; }
   /// The positions a sequence's tokens may take (after a prefix's).
@@ -246,6 +255,17 @@ private:
               const std::vector<const Tensor *> &inputs,
               const std::vector<Tensor *> &updated,
               std::vector<Tensor> &results) const;
+  /// Reads the manifest's "cuda" section and opens the GPU.
+  Status openDevice(const nlohmann::json &manifest);
+  /// `call` on the GPU: `hostData[i]` is input i in its compiled element
+  /// type. Integer inputs go to pinned host memory mapped into the device
+  /// (host code reads them), the others and the parameters to device
+  /// memory; results and inputs updated in place come back to the host.
+  Status callOnDevice(const EntryPoint &point,
+                      const std::vector<const Tensor *> &inputs,
+                      const std::vector<const void *> &hostData,
+                      const std::vector<Tensor *> &updated,
+                      std::vector<Tensor> &results) const;
   std::string directory, model, tokenizer;
   size_t seeded = 0;
   int64_t maxPositionCount = 0, vocab = 0;
@@ -271,6 +291,14 @@ private:
   mutable std::unique_ptr<void, Free> workspace;
   mutable size_t workspaceCapacity = 0;
   mutable std::map<std::string, WorkspaceUse> workspaceUses;
+  /// A CUDA artifact's GPU, kernels and launch interface.
+  std::unique_ptr<cuda::Device> device;
+  /// The parameters' device copies, uploaded at the first call after they
+  /// were loaded or handed out for update (mutableParameter).
+  mutable std::map<std::string, uint64_t> deviceParameters;
+  mutable bool parametersOnDevice = false;
+  mutable uint64_t deviceWorkspace = 0;
+  mutable size_t deviceWorkspaceCapacity = 0;
 };
 
 } // namespace tessel
