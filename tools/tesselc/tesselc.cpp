@@ -668,6 +668,10 @@ int main(int argc, char **argv) {
                 std::to_string(kvBlockSize));
   config.kvBlockSize = kvBlockSize;
   config.train = train;
+  if (train && target == Target::Cuda)
+    return fail("--train compiles training entry points for the CPU only; "
+                "--target=cuda compiles inference (forward, prefill, "
+                "decode)");
   if (valueHead && !train)
     return fail("--value-head needs --train (policy_grads is a training "
                 "entry point)");
