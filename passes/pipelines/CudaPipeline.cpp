@@ -63,12 +63,14 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
   pm.addPass(createTesselStridedCopiesToLinalg(
       TesselStridedCopiesToLinalgOptions{/*all=*/true}));
 
-  // Parallel loops, tiled so that the inner loop is a block of threads (a
-  // loop mapped untiled would run one thread per block), mapped to blocks
-  // and threads and outlined into kernels.
+  // Parallel loops, their contiguous dimension first (it goes to the x
+  // threads: coalesced accesses), tiled so that the inner loop is a block
+  // of threads (a loop mapped untiled would run one thread per block),
+  // mapped to blocks and threads and outlined into kernels.
   pm.addPass(mlir::createConvertLinalgToParallelLoopsPass());
   pm.addPass(mlir::createForallToParallelLoopPass());
   pm.addPass(mlir::createCanonicalizerPass());
+  pm.addNestedPass<FuncOp>(createTesselGpuCoalesceLoops());
   pm.addNestedPass<FuncOp>(mlir::createParallelLoopTilingPass(
       {options.blockSize}, /*noMinMaxBounds=*/true));
   pm.addNestedPass<FuncOp>(mlir::createGpuMapParallelLoopsPass());

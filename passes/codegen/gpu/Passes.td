@@ -5,6 +5,33 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TesselGpuCoalesceLoops
+    : Pass<"tessel-gpu-coalesce-loops", "::mlir::func::FuncOp"> {
+  let summary = "Put each parallel loop nest's innermost dimension first, "
+                "so that it maps to consecutive threads";
+  let description = [{
+    `convert-linalg-to-parallel-loops` writes a loop nest's dimensions
+    outermost first, and the GPU mapping gives the first one to the x
+    threads of a block. For a row-major buffer that makes neighbouring
+    threads touch elements a row apart: every load and store its own
+    memory transaction. Reversing the dimensions of each outermost
+    `scf.parallel` gives the x threads the contiguous (last) dimension, so a
+    warp reads 32 consecutive elements at once. Nested loops and loops
+    with reductions are left as they are.
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%m, %n) step (%c1, %c1) {
+      memref.store %v, %out[%i, %j]
+    }
+    // becomes
+    scf.parallel (%j, %i) = (%c0, %c0) to (%n, %m) step (%c1, %c1) {
+      memref.store %v, %out[%i, %j]
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def TesselGpuGatherKernels
     : Pass<"tessel-gpu-gather-kernels", "::mlir::ModuleOp"> {
   let summary = "Gather the outlined kernels into one gpu.module and keep "
