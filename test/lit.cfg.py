@@ -12,7 +12,8 @@ from lit.llvm.subst import ToolSubst
 config.name = "Tessel"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "lib", "unit", "CMakeLists.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "lib", "unit", "fakecuda", "CMakeLists.txt",
+                   "lit.cfg.py",
                    "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tessel_obj_root, "test")
@@ -81,6 +82,10 @@ if os.access(os.path.join(cuda_home, "bin", "ptxas"), os.X_OK) and \
     if os.path.exists(stub):
         config.available_features.add("cuda-stub")
         config.substitutions.append(("%cuda_stub", stub))
+# The stand-in driver (test/fakecuda): runs emulated CUDA artifacts on the
+# CPU (tesselc --cuda-emulate), through the real runtime path.
+config.substitutions.append(
+    ("%fakecuda", os.path.join(config.tessel_obj_root, "test", "fakecuda")))
 try:
     import ctypes
     ctypes.CDLL("libcuda.so.1")

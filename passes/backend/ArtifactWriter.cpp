@@ -580,6 +580,24 @@ LogicalResult writeCudaArtifact(ModuleOp module,
           return failure();
         pipelineTiming.stop();
 
+        // Tests only: the kernels for the host, as a shared object in place
+        // of the cubin.
+        std::string cubin = "kernels.cubin";
+        if (options.codegen.emulate) {
+          OwningOpRef<ModuleOp> kernels;
+          CpuTargetInfo info;
+          std::vector<std::string> objects;
+          cubin = "kernels.emulated.so";
+          if (failed(takeEmulatedKernels(module, kernels)) ||
+              failed(emitObject(*kernels, staging + "/kernels.emulated.o",
+                                "x86-64", 1, info, objects, scope)) ||
+              failed(linkLibrary(*kernels, objects, staging + "/" + cubin,
+                                 /*openmp=*/false)))
+            return failure();
+          for (const std::string &file : objects)
+            llvm::sys::fs::remove(file);
+        }
+
         TimingScope ptxasTiming = scope.nest("ptxas");
         std::string ptx;
         if (failed(takePtx(module, ptx)))
@@ -606,6 +624,8 @@ LogicalResult writeCudaArtifact(ModuleOp module,
                                  staging + "/kernels.ptx",
                                  staging + "/kernels.cubin", kernels)))
           return failure();
+        if (options.codegen.emulate)
+          llvm::sys::fs::remove(staging + "/kernels.cubin");
         ptxasTiming.stop();
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (const CudaKernelInfo &k : kernels)
@@ -618,15 +638,17 @@ LogicalResult writeCudaArtifact(ModuleOp module,
                           {"spill_bytes", k.spillStores + k.spillLoads}});
         std::string cubinFingerprint;
         if (Status st =
-                fingerprintFile(staging + "/kernels.cubin", cubinFingerprint);
+                fingerprintFile(staging + "/" + cubin, cubinFingerprint);
             !st.isOk())
           return module.emitError(st.message());
         manifest["target"] = "cuda";
         manifest["cuda"] = {{"sm", options.codegen.sm},
                             {"ptx", "kernels.ptx"},
-                            {"cubin", "kernels.cubin"},
+                            {"cubin", cubin},
                             {"cubin_fingerprint", cubinFingerprint},
                             {"kernels", list}};
+        if (options.codegen.emulate)
+          manifest["cuda"]["emulated"] = true;
         // Host code for any x86-64 (the GPU machine's CPU is not this one),
         // and no OpenMP: its loops are kernels.
         return buildLibrary(module, staging, "x86-64", /*threads=*/1,

@@ -3,6 +3,8 @@
 #include "passes/backend/CudaTarget.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -144,6 +146,61 @@ LogicalResult assembleCubin(ModuleOp module, const std::string &toolkit, int sm,
       current->sharedBytes =
           std::max<int64_t>(0, numberBefore(line, "bytes smem"));
     }
+  }
+  return success();
+}
+
+LogicalResult takeEmulatedKernels(ModuleOp module,
+                                  OwningOpRef<ModuleOp> &kernels) {
+  auto emulated = module.lookupSymbol<ModuleOp>("tessel_kernels_emulated");
+  if (!emulated)
+    return module.emitError("no emulated kernels (--cuda-emulate)");
+  MLIRContext *ctx = module.getContext();
+  kernels = ModuleOp::create(module.getLoc());
+  kernels->getBody()->getOperations().splice(
+      kernels->getBody()->begin(), emulated.getBody()->getOperations());
+  emulated.erase();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto i64 = IntegerType::get(ctx, 64);
+  SmallVector<LLVM::LLVMFuncOp> bodies;
+  for (auto func : kernels->getOps<LLVM::LLVMFuncOp>())
+    if (!func.isExternal())
+      bodies.push_back(func);
+  OpBuilder b(ctx);
+  for (LLVM::LLVMFuncOp body : bodies) {
+    std::string name = body.getName().str();
+    body.setName("tessel_emulated_" + name);
+    body.setLinkage(LLVM::Linkage::Internal);
+    LLVM::LLVMFunctionType type = body.getFunctionType();
+    if (type.getNumParams() < 12)
+      return body.emitError("an emulated kernel takes its ids last");
+    b.setInsertionPointToEnd(kernels->getBody());
+    Location loc = body.getLoc();
+    auto wrapper = LLVM::LLVMFuncOp::create(
+        b, loc, name,
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr, ptr}));
+    Block *block = wrapper.addEntryBlock(b);
+    b.setInsertionPointToStart(block);
+    SmallVector<Value> args;
+    unsigned params = type.getNumParams() - 12;
+    for (unsigned i = 0; i < type.getNumParams(); ++i) {
+      bool isParam = i < params;
+      Value base = block->getArgument(isParam ? 0 : 1);
+      int32_t at = static_cast<int32_t>(isParam ? i : i - params);
+      if (isParam) {
+        Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, base,
+                                         ArrayRef<LLVM::GEPArg>{at});
+        Value value = LLVM::LoadOp::create(b, loc, ptr, slot);
+        args.push_back(
+            LLVM::LoadOp::create(b, loc, type.getParamType(i), value));
+      } else {
+        Value slot = LLVM::GEPOp::create(b, loc, ptr, i64, base,
+                                         ArrayRef<LLVM::GEPArg>{at});
+        args.push_back(LLVM::LoadOp::create(b, loc, i64, slot));
+      }
+    }
+    LLVM::CallOp::create(b, loc, body, args);
+    LLVM::ReturnOp::create(b, loc, ValueRange());
   }
   return success();
 }

@@ -12,6 +12,7 @@
 #include "dialect/Support/LLVM.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
 
 #include <array>
 #include <cstdint>
@@ -51,6 +52,15 @@ LogicalResult assembleCubin(ModuleOp module, const std::string &toolkit, int sm,
                             const std::string &ptxPath,
                             const std::string &cubinPath,
                             std::vector<CudaKernelInfo> &kernels);
+
+/// Tests only (tesselc --cuda-emulate): takes the kernels compiled for the
+/// host (`@tessel_kernels_emulated`, LLVM dialect) out of `module` into
+/// `kernels`, and gives each kernel NAME the entry point the test suite's
+/// stand-in driver calls once per thread: `void NAME(void **params,
+/// int64_t *ids)`, with `params` as cuLaunchKernel takes them and `ids`
+/// the block id, thread id, block size and grid size (x, y, z each).
+LogicalResult takeEmulatedKernels(ModuleOp module,
+                                  mlir::OwningOpRef<ModuleOp> &kernels);
 
 } // namespace tessel
 

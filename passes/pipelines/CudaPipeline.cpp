@@ -11,8 +11,11 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
@@ -78,6 +81,20 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createGpuKernelOutliningPass());
   pm.addPass(createTesselGpuGatherKernels());
+  if (options.emulate) {
+    pm.addPass(createTesselGpuEmulateKernels());
+    OpPassManager &host = pm.nest<mlir::ModuleOp>();
+    host.addPass(mlir::memref::createExpandStridedMetadataPass());
+    host.addPass(mlir::createLowerAffinePass());
+    host.addPass(mlir::createSCFToControlFlowPass());
+    // LLVM's intrinsics where it has them (exp, absi), libm's functions
+    // for the rest (erf).
+    host.addPass(mlir::createConvertMathToLLVMPass());
+    host.addPass(mlir::createConvertMathToLibmPass());
+    host.addPass(mlir::createFinalizeMemRefToLLVMConversionPass());
+    host.addPass(mlir::createConvertToLLVMPass());
+    host.addPass(mlir::createReconcileUnrealizedCastsPass());
+  }
   if (options.stageHook)
     options.stageHook(pm, "kernels");
 

@@ -89,6 +89,10 @@ struct CudaCodegenOptions {
   std::string toolkit;
   /// As CpuCodegenOptions::workspaceArgument (a device buffer here).
   bool workspaceArgument = false;
+  /// Tests only: also compile the kernels for the host CPU (the nested
+  /// module @tessel_kernels_emulated; tessel-gpu-emulate-kernels), so that
+  /// the test suite's stand-in for the CUDA driver can run them.
+  bool emulate = false;
   StageHook stageHook;
 };
 

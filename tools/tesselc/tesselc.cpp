@@ -195,12 +195,20 @@ cl::opt<std::string> cudaPath(
              "ptxas are used (default: $CUDA_HOME, else /usr/local/cuda)"),
     cl::value_desc("DIR"), cl::init(""), cl::cat(tesselcCategory));
 
+cl::opt<bool> cudaEmulate(
+    "cuda-emulate",
+    cl::desc("Tests only, with --target=cuda: the kernels compiled for this "
+             "CPU in place of the cubin, for the test suite's stand-in CUDA "
+             "driver"),
+    cl::Hidden, cl::init(false), cl::cat(tesselcCategory));
+
 /// The options of tesselc's CUDA flow.
 tessel::CudaPipelineOptions cudaOptions() {
   tessel::CudaPipelineOptions options;
   options.toLinalg.splitKeys = splitKeys;
   options.codegen.sm = smVersion;
   options.codegen.toolkit = cudaPath;
+  options.codegen.emulate = cudaEmulate;
   options.codegen.workspaceArgument = true;
   return options;
 }
@@ -624,7 +632,8 @@ int main(int argc, char **argv) {
       return fail(cpuError);
   }
   bool cuda = target == Target::Cuda;
-  if (!cuda && (smVersion.getNumOccurrences() || cudaPath.getNumOccurrences()))
+  if (!cuda && (smVersion.getNumOccurrences() || cudaPath.getNumOccurrences() ||
+                cudaEmulate))
     return fail("--sm and --cuda-path apply to --target=cuda");
   if (cuda && smVersion != 80 && smVersion != 90)
     return fail("--sm=" + std::to_string(smVersion) +

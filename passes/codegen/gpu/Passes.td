@@ -68,6 +68,27 @@ def TesselGpuGatherKernels
                            "::mlir::memref::MemRefDialect"];
 }
 
+def TesselGpuEmulateKernels
+    : Pass<"tessel-gpu-emulate-kernels", "::mlir::ModuleOp"> {
+  let summary = "Turn the kernels into host functions, for testing the "
+                "CUDA path on a machine without a GPU";
+  let description = [{
+    Test-only (`tesselc --target=cuda --cuda-emulate`). Each `gpu.func` of
+    `@tessel_kernels` becomes a `func.func` of the same name in a nested
+    module `@tessel_kernels_emulated`, with twelve more index arguments:
+    block id, thread id, block size and grid size (x, y, z each), which
+    replace the `gpu.block_id`, `gpu.thread_id`, `gpu.block_dim` and
+    `gpu.grid_dim` ops. The backend compiles that module for the host into
+    the artifact's "cubin", a shared object that the test suite's stand-in
+    for the CUDA driver loads and runs block by block, thread by thread.
+    The host side, the launch interface and the runtime are the real ones,
+    and the gpu.module stays, for the PTX and the manifest. A kernel with
+    a barrier or a warp shuffle cannot run this way and is an error.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::gpu::GPUDialect"];
+}
+
 def TesselGpuLowerHost : Pass<"tessel-gpu-lower-host", "::mlir::ModuleOp"> {
   let summary = "Lower the host side of GPU code to the LLVM dialect, "
                 "launching through Tessel's launch interface";
