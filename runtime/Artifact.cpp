@@ -157,6 +157,8 @@ Artifact::~Artifact() {
   if (device) {
     for (auto &[name, ptr] : deviceParameters)
       device->release(ptr);
+    for (auto &[host, r] : resident)
+      device->release(r.ptr);
     device->release(deviceWorkspace);
   }
   if (library)

@@ -226,6 +226,20 @@ public:
   /// the other results, in order: what a decode loop calls.
   Status runUpdating(const std::string &entry, std::vector<Tensor> &inputs,
                      std::vector<Tensor> &results) const;
+  /// For a CUDA artifact: from now on the f32 tensor `t`, an input that
+  /// runUpdating updates in place (decode's caches), stays on the GPU
+  /// between runUpdating calls, which neither upload nor download it: its
+  /// host values are stale until `fetch`. Nothing for a CPU artifact.
+  void keepOnDevice(const Tensor &t) const;
+  /// Brings the host values of a tensor kept on the device up to date
+  /// (before the host reads or changes it).
+  Status fetch(Tensor &t) const;
+  /// Says the host changed a tensor kept on the device: the next call
+  /// uploads it.
+  void changedOnHost(const Tensor &t) const;
+  /// Ends keepOnDevice for `t` (before it is freed or reallocated).
+  void release(const Tensor &t) const;
+
   /// The workspace `entry` needed in its last run (zeros before any).
   WorkspaceUse workspaceUse(const std::string &entry) const;
 
@@ -297,6 +311,14 @@ private:
   /// were loaded or handed out for update (mutableParameter).
   mutable std::map<std::string, uint64_t> deviceParameters;
   mutable bool parametersOnDevice = false;
+  /// Tensors kept on the device (keepOnDevice), by host data address.
+  struct Resident {
+    uint64_t ptr = 0;
+    size_t bytes = 0;
+    bool uploaded = false;    ///< The device copy holds the host's values.
+    bool deviceNewer = false; ///< A call changed it since the last fetch.
+  };
+  mutable std::map<const void *, Resident> resident;
   mutable uint64_t deviceWorkspace = 0;
   mutable size_t deviceWorkspaceCapacity = 0;
 };

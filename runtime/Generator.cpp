@@ -54,6 +54,7 @@ void appendPools(const EntryPoint &decode, int64_t blocks,
 
 Status DecodeState::start(const Artifact &model, int64_t batch,
                           int64_t capacity, bool usePrefill) {
+  releaseCaches();
   artifact = &model;
   TESSEL_RETURN_IF_ERROR(findDecode(model, decode));
   // Used only when it takes what decode takes (an artifact compiled from a
@@ -88,7 +89,20 @@ Status DecodeState::start(const Artifact &model, int64_t batch,
   results.clear();
   held.assign(batch, 0);
   finished.assign(batch, false);
-  return offset ? writePrefix() : Status::ok();
+  if (offset)
+    TESSEL_RETURN_IF_ERROR(writePrefix());
+  // On a GPU the caches stay there between steps.
+  for (size_t i = first; i < state.size(); ++i)
+    model.keepOnDevice(state[i]);
+  return Status::ok();
+}
+
+DecodeState::~DecodeState() { releaseCaches(); }
+
+void DecodeState::releaseCaches() {
+  if (artifact)
+    for (size_t i = first; i < state.size(); ++i)
+      artifact->release(state[i]);
 }
 
 Status checkDecodable(const Artifact &artifact, bool paged) {
@@ -233,9 +247,11 @@ Status DecodeState::ownBlocks(int64_t row, int64_t from, int64_t to) {
     if (copy) {
       for (size_t i = first; i < state.size(); ++i) {
         Tensor &pool = state[i];
+        TESSEL_RETURN_IF_ERROR(artifact->fetch(pool));
         int64_t size = pool.numel() / pool.shape[0];
         std::copy_n(pool.floats.begin() + entry * size, size,
                     pool.floats.begin() + block * size);
+        artifact->changedOnHost(pool);
       }
       blocks.release(entry);
       ++copies;

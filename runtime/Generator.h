@@ -79,6 +79,11 @@ public:
   /// Without `usePrefill`, feed never runs the prefill entry point.
   Status start(const Artifact &artifact, int64_t batch, int64_t capacity,
                bool usePrefill = true);
+  DecodeState() = default;
+  DecodeState(const DecodeState &) = delete;
+  DecodeState &operator=(const DecodeState &) = delete;
+  /// Ends the caches' stay on the GPU (a CUDA artifact's).
+  ~DecodeState();
   /// Paged: before the first feed, points each sequence's blocks that hold
   /// only prompt positions equal to an earlier sequence's (the same ids
   /// from position 0) at that sequence's blocks. `prompts` is [B, P].
@@ -126,6 +131,8 @@ public:
 private:
   /// Prefix tuning: writes the prefix into the first slots of every cache.
   Status writePrefix();
+  /// The artifact stops keeping the caches on the device.
+  void releaseCaches();
   /// Paged: gives sequence `row` blocks for positions [from, to): new ones
   /// where its table names none, and copies of shared ones it would write
   /// past the prompt in.

@@ -69,6 +69,36 @@ Status Artifact::openDevice(const json &m) {
   return Status::ok();
 }
 
+void Artifact::keepOnDevice(const Tensor &t) const {
+  if (device && t.dtype == DType::F32 && !t.floats.empty())
+    resident[t.floats.data()] = {0, t.floats.size() * sizeof(float), false,
+                                 false};
+}
+
+Status Artifact::fetch(Tensor &t) const {
+  auto it = device ? resident.find(t.floats.data()) : resident.end();
+  if (it == resident.end() || !it->second.deviceNewer)
+    return Status::ok();
+  TESSEL_RETURN_IF_ERROR(
+      device->download(t.floats.data(), it->second.ptr, it->second.bytes));
+  it->second.deviceNewer = false;
+  return Status::ok();
+}
+
+void Artifact::changedOnHost(const Tensor &t) const {
+  auto it = device ? resident.find(t.floats.data()) : resident.end();
+  if (it != resident.end())
+    it->second.uploaded = false;
+}
+
+void Artifact::release(const Tensor &t) const {
+  auto it = device ? resident.find(t.floats.data()) : resident.end();
+  if (it == resident.end())
+    return;
+  device->release(it->second.ptr);
+  resident.erase(it);
+}
+
 namespace {
 
 /// Device buffers of one call, released when it ends.
@@ -116,9 +146,27 @@ Status Artifact::callOnDevice(const EntryPoint &point,
 
   std::vector<std::vector<int64_t>> descriptors;
   std::vector<uint64_t> inputPointers;
+  // Inputs kept on the device (keepOnDevice): neither copied in nor out.
+  std::vector<Resident *> kept(inputs.size(), nullptr);
   for (size_t i = 0; i < inputs.size(); ++i) {
     DType dtype = point.inputs[i].dtype;
     size_t bytes = size_t(inputs[i]->numel()) * storedBytes(dtype);
+    auto it = updated[i] && hostData[i] == updated[i]->floats.data()
+                  ? resident.find(hostData[i])
+                  : resident.end();
+    if (it != resident.end() && it->second.bytes == bytes) {
+      Resident &r = it->second;
+      if (!r.ptr)
+        TESSEL_RETURN_IF_ERROR(gpu.allocate(bytes, r.ptr));
+      if (!r.uploaded)
+        TESSEL_RETURN_IF_ERROR(gpu.upload(r.ptr, hostData[i], bytes));
+      r.uploaded = true;
+      kept[i] = &r;
+      inputPointers.push_back(r.ptr);
+      descriptors.push_back(
+          descriptor(reinterpret_cast<const void *>(r.ptr), inputs[i]->shape));
+      continue;
+    }
     uint64_t ptr = 0;
     if (dtype == DType::I32 || dtype == DType::I64) {
       void *host = nullptr;
@@ -207,6 +255,10 @@ Status Artifact::callOnDevice(const EntryPoint &point,
   }
 
   for (size_t i = 0; i < inputs.size(); ++i) {
+    if (kept[i]) {
+      kept[i]->deviceNewer = true;
+      continue;
+    }
     if (!updated[i])
       continue;
     DType dtype = point.inputs[i].dtype;

@@ -15,5 +15,5 @@ for name in names:
     same = np.array_equal(np.load(f"{base}.{a}.tokens.npy"),
                           np.load(f"{base}.{b}.tokens.npy"))
     print(f"{name}: logits {'agree' if error < float(limit) else 'differ'} "
-          f"(max relative error {error:.1e}), greedy tokens "
+          f"(max relative error {error:.1e}), tokens "
           f"{'equal' if same else 'differ'}")
