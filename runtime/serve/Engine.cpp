@@ -48,6 +48,9 @@ Engine::~Engine() {
     close(std::chrono::milliseconds(0));
     join();
   }
+  if (artifact)
+    for (size_t i = 3; i < inputs.size(); ++i)
+      artifact->release(inputs[i]);
 }
 
 Status Engine::start(const Artifact &model, const EngineOptions &given) {
@@ -80,6 +83,9 @@ Status Engine::start(const Artifact &model, const EngineOptions &given) {
     totals.poolBytes += inputs[i].numel() * byteWidth(decode->inputs[i].dtype);
   totals.blocks = blocks;
   totals.blockSize = blockSize;
+  // On a GPU the pools stay there between steps.
+  for (size_t i = 3; i < inputs.size(); ++i)
+    model.keepOnDevice(inputs[i]);
   closing = false;
   thread = std::thread([this] { loop(); });
   return Status::ok();
