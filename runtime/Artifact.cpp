@@ -970,34 +970,16 @@ Status Artifact::call(const EntryPoint &point,
   }
   // Several results come back as consecutive descriptors in one struct;
   // those updated in place are not returned.
-  std::vector<const TensorSpec *> returned;
-  for (const TensorSpec &spec : e->results)
-    if (spec.inPlace < 0)
-      returned.push_back(&spec);
-  std::vector<size_t> starts;
-  size_t words = 0;
-  for (const TensorSpec *spec : returned) {
-    starts.push_back(words);
-    words += 3 + 2 * spec->shape.size();
-  }
-  std::vector<int64_t> result(words, 0);
-  std::vector<void *> args;
-  args.push_back(result.data());
-  for (auto &d : descriptors)
-    args.push_back(d.data());
+  CallFrame frame(*e, descriptors);
+  std::vector<void *> &args = frame.args;
+  const std::vector<const TensorSpec *> &returned = frame.returned;
   std::vector<int64_t> workspaceDescriptor;
   if (!e->workspaceSymbol.empty()) {
     // The workspace function takes the same arguments, then {bytes,
     // unplanned}.
-    int64_t sizes[2] = {0, 0};
-    std::vector<int64_t> sizesDescriptor = descriptor(sizes, {2});
-    std::vector<void *> sizerArgs(args.begin() + 1, args.end());
-    sizerArgs.push_back(sizesDescriptor.data());
-    reinterpret_cast<void (*)(void **)>(workspaceSymbols.at(name))(
-        sizerArgs.data());
-    if (sizes[0] < 0)
-      return errorf(name, ": the workspace function returned ", sizes[0],
-                    " bytes");
+    int64_t sizes[2];
+    TESSEL_RETURN_IF_ERROR(
+        frame.sizeWorkspace(workspaceSymbols.at(name), name, sizes));
     size_t bytes = std::max<size_t>(sizes[0], 64);
     if (bytes > workspaceCapacity) {
       bytes = (bytes + 63) / 64 * 64;
@@ -1043,7 +1025,7 @@ Status Artifact::call(const EntryPoint &point,
   std::vector<void *> allocations;
   for (size_t r = 0; r < returned.size(); ++r) {
     const TensorSpec &spec = *returned[r];
-    const int64_t *desc = result.data() + starts[r];
+    const int64_t *desc = frame.returnedDescriptor(r);
     size_t rank = spec.shape.size();
     std::vector<int64_t> shape(desc + 3, desc + 3 + rank);
     // (A tensor whose storage the caller released is not reused.)

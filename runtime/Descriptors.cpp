@@ -2,6 +2,8 @@
 
 #include "runtime/Descriptors.h"
 
+#include "runtime/Artifact.h"
+
 #include <cstring>
 
 namespace tessel {
@@ -70,20 +72,6 @@ void readElement(const char *base, int64_t offset, DType dtype, Tensor &out,
   }
 }
 
-size_t storedBytes(DType dtype) {
-  switch (dtype) {
-  case DType::I64:
-    return 8;
-  case DType::I32:
-  case DType::F32:
-    return 4;
-  case DType::F16:
-  case DType::BF16:
-    return 2;
-  }
-  return 4;
-}
-
 void copyOut(const char *base, const int64_t *desc, DType dtype, Tensor &out) {
   const std::vector<int64_t> &shape = out.shape;
   size_t rank = shape.size();
@@ -108,6 +96,35 @@ void copyOut(const char *base, const int64_t *desc, DType dtype, Tensor &out) {
       idx[d] = 0;
     }
   }
+}
+
+CallFrame::CallFrame(const EntryPoint &point,
+                     std::vector<std::vector<int64_t>> &descriptors) {
+  size_t words = 0;
+  for (const TensorSpec &spec : point.results) {
+    if (spec.inPlace >= 0)
+      continue;
+    returned.push_back(&spec);
+    starts.push_back(words);
+    words += 3 + 2 * spec.shape.size();
+  }
+  result.assign(words, 0);
+  args.push_back(result.data());
+  for (auto &d : descriptors)
+    args.push_back(d.data());
+}
+
+Status CallFrame::sizeWorkspace(void *sizer, const std::string &name,
+                                int64_t sizes[2]) const {
+  sizes[0] = sizes[1] = 0;
+  std::vector<int64_t> sizesDescriptor = descriptor(sizes, {2});
+  std::vector<void *> sizerArgs(args.begin() + 1, args.end());
+  sizerArgs.push_back(sizesDescriptor.data());
+  reinterpret_cast<void (*)(void **)>(sizer)(sizerArgs.data());
+  if (sizes[0] < 0)
+    return errorf(name, ": the workspace function returned ", sizes[0],
+                  " bytes");
+  return Status::ok();
 }
 
 } // namespace tessel

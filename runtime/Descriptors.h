@@ -9,9 +9,11 @@
 #ifndef TESSEL_RUNTIME_DESCRIPTORS_H
 #define TESSEL_RUNTIME_DESCRIPTORS_H
 
+#include "runtime/Status.h"
 #include "runtime/Tensor.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace tessel {
@@ -40,9 +42,6 @@ struct Buffer {
 /// `t`'s values in the element type `as` the compiled code reads.
 Buffer bufferOf(const Tensor &t, DType as);
 
-/// Bytes per element of `dtype` as compiled code stores it.
-size_t storedBytes(DType dtype);
-
 /// Reads element `offset` of a compiled result of element type `dtype` into
 /// `out[flat]` (floats as f32, integers as i64).
 void readElement(const char *base, int64_t offset, DType dtype, Tensor &out,
@@ -52,6 +51,34 @@ void readElement(const char *base, int64_t offset, DType dtype, Tensor &out,
 /// data at `base`) into `out`, which has its shape: one memcpy when it is
 /// row-major f32, else element by element.
 void copyOut(const char *base, const int64_t *desc, DType dtype, Tensor &out);
+
+struct EntryPoint;
+struct TensorSpec;
+
+/// The argument array of a call of an entry point (runtime/Artifact.h):
+/// args[0] the results' descriptors (those not updated in place, one after
+/// another), then `descriptors` (inputs, parameters; the caller appends the
+/// workspace's).
+struct CallFrame {
+  CallFrame(const EntryPoint &point,
+            std::vector<std::vector<int64_t>> &descriptors);
+  /// The descriptor compiled code filled for returned result `r`.
+  const int64_t *returnedDescriptor(size_t r) const {
+    return result.data() + starts[r];
+  }
+  /// Runs entry point `name`'s workspace function `sizer` on the same
+  /// arguments: {bytes with the memory plan, bytes without} into `sizes`;
+  /// a negative size is an error.
+  Status sizeWorkspace(void *sizer, const std::string &name,
+                       int64_t sizes[2]) const;
+
+  std::vector<const TensorSpec *> returned;
+  std::vector<void *> args;
+
+private:
+  std::vector<size_t> starts;
+  std::vector<int64_t> result;
+};
 
 } // namespace tessel
 

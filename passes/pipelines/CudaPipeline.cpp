@@ -46,14 +46,7 @@ std::string cudaToolkit(const CudaCodegenOptions &options) {
 
 void buildCudaCodegenPipeline(OpPassManager &pm,
                               const CudaCodegenOptions &options) {
-  pm.addPass(createTesselSplitEmptyTensors());
-  mlir::bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createTesselInPlaceResults());
-  pm.addPass(mlir::createCanonicalizerPass());
+  addBufferization(pm);
   if (options.stageHook)
     options.stageHook(pm, "bufferized");
   pm.addPass(createTesselPlanBuffers(
@@ -84,9 +77,7 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
   if (options.emulate) {
     pm.addPass(createTesselGpuEmulateKernels());
     OpPassManager &host = pm.nest<mlir::ModuleOp>();
-    host.addPass(mlir::memref::createExpandStridedMetadataPass());
-    host.addPass(mlir::createLowerAffinePass());
-    host.addPass(mlir::createSCFToControlFlowPass());
+    addToControlFlow(host);
     // LLVM's intrinsics where it has them (exp, absi), libm's functions
     // for the rest (erf).
     host.addPass(mlir::createConvertMathToLLVMPass());
@@ -105,9 +96,7 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
   target.optLevel = 3;
   pm.addPass(mlir::createGpuNVVMAttachTarget(target));
   OpPassManager &kernels = pm.nest<mlir::gpu::GPUModuleOp>();
-  kernels.addPass(mlir::memref::createExpandStridedMetadataPass());
-  kernels.addPass(mlir::createLowerAffinePass());
-  kernels.addPass(mlir::createSCFToControlFlowPass());
+  addToControlFlow(kernels);
   kernels.addPass(mlir::createConvertGpuOpsToNVVMOps());
   // What has no libdevice function (math.absi) becomes LLVM intrinsics.
   kernels.addPass(mlir::createConvertMathToLLVMPass());
@@ -118,9 +107,7 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createGpuModuleToBinaryPass(binary));
 
   // The host code.
-  pm.addPass(mlir::memref::createExpandStridedMetadataPass());
-  pm.addPass(mlir::createLowerAffinePass());
-  pm.addPass(mlir::createSCFToControlFlowPass());
+  addToControlFlow(pm);
   pm.addPass(createTesselGpuLowerHost());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createReconcileUnrealizedCastsPass());

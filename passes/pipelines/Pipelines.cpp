@@ -67,6 +67,25 @@ void stage(OpPassManager &pm, const StageHook &hook, llvm::StringRef name) {
 
 } // namespace
 
+void addBufferization(OpPassManager &pm) {
+  pm.addPass(createTesselSplitEmptyTensors());
+  mlir::bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
+  // Results updated in place (decode's caches) are the arguments' own
+  // buffers now; they leave the signature.
+  pm.addPass(createTesselInPlaceResults());
+  pm.addPass(mlir::createCanonicalizerPass());
+}
+
+void addToControlFlow(OpPassManager &pm) {
+  pm.addPass(mlir::memref::createExpandStridedMetadataPass());
+  pm.addPass(mlir::createLowerAffinePass());
+  pm.addPass(mlir::createSCFToControlFlowPass());
+}
+
 void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options) {
   pm.addPass(createTesselParametersToArguments());
   if (options.flashAttention) {
@@ -101,16 +120,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
 
   // After the last CSE: CSE's merged empty tensors make the bufferization
   // analysis cubic in the length of a chain of ops.
-  pm.addPass(createTesselSplitEmptyTensors());
-  mlir::bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
-  // Results updated in place (decode's caches) are the arguments' own
-  // buffers now; they leave the signature.
-  pm.addPass(createTesselInPlaceResults());
-  pm.addPass(mlir::createCanonicalizerPass());
+  addBufferization(pm);
   stage(pm, options.stageHook, "bufferized");
 
   // The memory plan and the steps, before deallocation is decided.
@@ -147,9 +157,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   stage(pm, options.stageHook, "threads");
 
   // The LLVM dialect.
-  pm.addPass(mlir::memref::createExpandStridedMetadataPass());
-  pm.addPass(mlir::createLowerAffinePass());
-  pm.addPass(mlir::createSCFToControlFlowPass());
+  addToControlFlow(pm);
   pm.addPass(mlir::createConvertVectorToLLVMPass());
   pm.addPass(mlir::createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(mlir::createConvertToLLVMPass());

@@ -119,6 +119,16 @@ void buildGraphPipeline(OpPassManager &pm, llvm::StringRef recompute = "none");
 mlir::LogicalResult configurePassManager(mlir::PassManager &pm,
                                          mlir::TimingScope &timing);
 
+/// What every target's codegen phase starts with: one-shot bufferization
+/// of whole functions (identity layouts at their boundaries), each
+/// `tensor.empty` split per use before it (tessel-split-empty-tensors), and
+/// results updated in place leaving the signature (tessel-in-place-results).
+void addBufferization(OpPassManager &pm);
+
+/// Strided metadata, affine and structured control flow lowered: what the
+/// conversions to the LLVM and NVVM dialects take.
+void addToControlFlow(OpPassManager &pm);
+
 /// The target-neutral phase.
 void buildToLinalgPipeline(OpPassManager &pm, const ToLinalgOptions &options);
 

@@ -150,7 +150,7 @@ Status Artifact::callOnDevice(const EntryPoint &point,
   std::vector<Resident *> kept(inputs.size(), nullptr);
   for (size_t i = 0; i < inputs.size(); ++i) {
     DType dtype = point.inputs[i].dtype;
-    size_t bytes = size_t(inputs[i]->numel()) * storedBytes(dtype);
+    size_t bytes = size_t(inputs[i]->numel()) * size_t(byteWidth(dtype));
     auto it = updated[i] && hostData[i] == updated[i]->floats.data()
                   ? resident.find(hostData[i])
                   : resident.end();
@@ -191,34 +191,16 @@ Status Artifact::callOnDevice(const EntryPoint &point,
                                      values.at(p).shape));
   }
 
-  std::vector<const TensorSpec *> returned;
-  for (const TensorSpec &spec : point.results)
-    if (spec.inPlace < 0)
-      returned.push_back(&spec);
-  std::vector<size_t> starts;
-  size_t words = 0;
-  for (const TensorSpec *spec : returned) {
-    starts.push_back(words);
-    words += 3 + 2 * spec->shape.size();
-  }
-  std::vector<int64_t> result(words, 0);
-  std::vector<void *> args;
-  args.push_back(result.data());
-  for (auto &d : descriptors)
-    args.push_back(d.data());
+  CallFrame frame(point, descriptors);
+  std::vector<void *> &args = frame.args;
+  const std::vector<const TensorSpec *> &returned = frame.returned;
   std::vector<int64_t> workspaceDescriptor;
   if (!point.workspaceSymbol.empty()) {
     // The workspace function reads only the shapes: it runs on the host
     // with the device descriptors.
-    int64_t sizes[2] = {0, 0};
-    std::vector<int64_t> sizesDescriptor = descriptor(sizes, {2});
-    std::vector<void *> sizerArgs(args.begin() + 1, args.end());
-    sizerArgs.push_back(sizesDescriptor.data());
-    reinterpret_cast<void (*)(void **)>(workspaceSymbols.at(name))(
-        sizerArgs.data());
-    if (sizes[0] < 0)
-      return errorf(name, ": the workspace function returned ", sizes[0],
-                    " bytes");
+    int64_t sizes[2];
+    TESSEL_RETURN_IF_ERROR(
+        frame.sizeWorkspace(workspaceSymbols.at(name), name, sizes));
     size_t bytes = std::max<size_t>(sizes[0], 256);
     if (bytes > deviceWorkspaceCapacity) {
       gpu.release(deviceWorkspace);
@@ -240,7 +222,7 @@ Status Artifact::callOnDevice(const EntryPoint &point,
   // over the extent its strides reach, then freed.
   std::vector<uint64_t> allocations;
   for (size_t r = 0; r < returned.size(); ++r) {
-    const int64_t *desc = result.data() + starts[r];
+    const int64_t *desc = frame.returnedDescriptor(r);
     if (desc[0] && std::find(allocations.begin(), allocations.end(),
                              uint64_t(desc[0])) == allocations.end())
       allocations.push_back(uint64_t(desc[0]));
@@ -262,7 +244,8 @@ Status Artifact::callOnDevice(const EntryPoint &point,
     if (!updated[i])
       continue;
     DType dtype = point.inputs[i].dtype;
-    std::vector<char> bytes(size_t(updated[i]->numel()) * storedBytes(dtype));
+    std::vector<char> bytes(size_t(updated[i]->numel()) *
+                            size_t(byteWidth(dtype)));
     if (dtype == DType::I32 || dtype == DType::I64)
       std::memcpy(bytes.data(), reinterpret_cast<void *>(inputPointers[i]),
                   bytes.size());
@@ -280,7 +263,7 @@ Status Artifact::callOnDevice(const EntryPoint &point,
   results.clear();
   for (size_t r = 0; r < returned.size(); ++r) {
     const TensorSpec &spec = *returned[r];
-    const int64_t *desc = result.data() + starts[r];
+    const int64_t *desc = frame.returnedDescriptor(r);
     size_t rank = spec.shape.size();
     std::vector<int64_t> shape(desc + 3, desc + 3 + rank);
     Tensor out = r < previous.size() && previous[r].dtype == spec.dtype &&
@@ -291,7 +274,7 @@ Status Artifact::callOnDevice(const EntryPoint &point,
     int64_t extent = numElements(shape) ? desc[2] + 1 : 0;
     for (size_t d = 0; d < rank && extent; ++d)
       extent += (shape[d] - 1) * desc[3 + rank + d];
-    std::vector<char> host(size_t(extent) * storedBytes(spec.dtype));
+    std::vector<char> host(size_t(extent) * size_t(byteWidth(spec.dtype)));
     if (Status st = gpu.download(host.data(), uint64_t(desc[1]), host.size());
         !st.isOk()) {
       freeResults();
