@@ -9,13 +9,19 @@
 #                                   tokens, into DIR (default .device, which
 #                                   git ignores), with the JSON header the
 #                                   runtime builds against
+#   EMULATE=1 bench/device.sh prepare   the same with tesselc --cuda-emulate
+#                                   (no GPT-2 timing), so that `run` can be
+#                                   tried here with LD_LIBRARY_PATH naming
+#                                   build/test/fakecuda, the stand-in driver
 #   bench/device.sh run [DIR]       builds the MLIR-free runner, runs each
 #                                   GPU artifact and compares with the CPU's
 #                                   answers; one line per model, into
 #                                   $OUT/device.txt (or DIR/device.txt)
 #
 # The device tool carries DIR: run(command="bash bench/device.sh run",
-# carry=[".device"]). Exit status 0 only when every model matched.
+# carry=[".device"]). Exit status 0 only when every model matched. Then a
+# GPT-2-124M-sized forward (batch 1, S = 128 and 1024), Tessel's kernels
+# against PyTorch eager on the same GPU, in the same script.
 set -uo pipefail
 
 mode=${1:-}
@@ -35,7 +41,7 @@ np.save('$dir/prompt.npy', (np.arange(2 * 6).reshape(2, 6) * 53 % 251).astype(np
   for m in $models; do
     local cpu="$dir/models/$m.cpu.tsl"
     "$build/bin/tesselc" "examples/$m.json" --target=cuda --sm=90 \
-      -o "$dir/models/$m.tsl" || return 1
+      ${EMULATE:+--cuda-emulate} -o "$dir/models/$m.tsl" || return 1
     "$build/bin/tesselc" "examples/$m.json" -o "$cpu" || return 1
     "$build/bin/tessel-run" forward "$cpu" --tokens "$dir/ids.npy" \
       --seed $seed --out "$dir/models/$m.logits.npy" || return 1
@@ -44,6 +50,13 @@ np.save('$dir/prompt.npy', (np.arange(2 * 6).reshape(2, 6) * 53 % 251).astype(np
       >/dev/null || return 1
     rm -rf "$cpu"
   done
+  # A GPT-2-124M-sized model (random weights from the seed) for timing
+  # (not emulated: too slow one thread at a time).
+  [[ -n ${EMULATE:-} ]] || "$python" -c "import json, sys; sys.path.insert(0, 'bench')
+from gpt2 import CONFIG
+json.dump(CONFIG, open('$dir/gpt2.json', 'w'))" || return 1
+  [[ -n ${EMULATE:-} ]] || "$build/bin/tesselc" "$dir/gpt2.json" \
+    --target=cuda --sm=90 -o "$dir/models/gpt2.tsl" || return 1
   echo "prepared $dir: $(du -sh "$dir" | cut -f1)"
 }
 
@@ -95,8 +108,26 @@ EOF
     say "$m: $line"
     [[ $line == ok:* ]] || failed=1
   done
+  if [[ -d $dir/models/gpt2.tsl ]]; then gpt2 "$run" "$out" || failed=1; fi
   say "flash attention on tensor cores (mma.sync, SDPA comparison): not built yet"
   return $failed
+}
+
+# Forward of the GPT-2-124M-sized model, batch 1, f32: Tessel's kernels
+# against PyTorch eager (F.linear, layer_norm, causal SDPA) on the same
+# GPU, both returning the logits to the host; medians of 10 calls.
+gpt2() {
+  local run=$1 out=$2 s t torch
+  for s in 128 1024; do
+    "$python" -c "import numpy as np
+np.save('$out/gpt2_ids_$s.npy', (np.arange($s) * 7919 % 50257).reshape(1, $s).astype(np.int64))"
+    t=$("$run" forward "$dir/models/gpt2.tsl" --tokens "$out/gpt2_ids_$s.npy" \
+      --seed $seed --out "$out/gpt2_logits.npy" --repeat 10 2>&1 | tail -1) ||
+      { say "gpt2 S=$s: Tessel failed: $t"; return 1; }
+    torch=$("$python" bench/gpt2_torch_cuda.py "$s") ||
+      { say "gpt2 S=$s: PyTorch failed"; return 1; }
+    say "gpt2-124m forward S=$s: Tessel $t; PyTorch eager median $torch ms"
+  done
 }
 
 case $mode in
