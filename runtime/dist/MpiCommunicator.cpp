@@ -2,14 +2,19 @@
 //
 // MPI_COMM_WORLD with errors returned (MPI_ERRORS_RETURN), so a failed
 // collective is a one-line error instead of MPI's default abort. Counts are
-// MPI ints: a collective of more than 2^31 - 1 elements per rank is an
-// error (it would be split into parts).
+// MPI ints: a collective of more elements than an int holds is split into
+// parts that fit (all-reduce in consecutive parts; reduce-scatter and
+// all-gather as one reduce or broadcast per rank's part, in pieces). The
+// part size is INT_MAX, or TESSEL_MPI_MAX_COUNT where set (the tests set
+// it small, to take the split paths without 8 GiB buffers).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/dist/Communicator.h"
 
+#include <algorithm>
 #include <climits>
+#include <cstdlib>
 
 // The C API only (Open MPI's deprecated C++ bindings need libmpi_cxx).
 #define OMPI_SKIP_MPICXX 1
@@ -29,19 +34,37 @@ Status check(int code, const char *what) {
   return errorf("MPI ", what, " failed: ", std::string(text, length));
 }
 
-Status toInts(const std::vector<int64_t> &counts, std::vector<int> &ints,
-              std::vector<int> &displacements) {
+/// The most elements one MPI call moves.
+int64_t maxCount() {
+  static const int64_t limit = [] {
+    const char *text = std::getenv("TESSEL_MPI_MAX_COUNT");
+    long long n = text ? std::atoll(text) : 0;
+    return n >= 1 && n <= INT_MAX ? int64_t(n) : int64_t(INT_MAX);
+  }();
+  return limit;
+}
+
+/// `counts` and their offsets as MPI ints, when the whole buffer fits in
+/// one call's counts; false when it must be split.
+bool toInts(const std::vector<int64_t> &counts, std::vector<int> &ints,
+            std::vector<int> &displacements) {
   ints.clear();
   displacements.clear();
   int64_t offset = 0;
   for (int64_t c : counts) {
-    if (c < 0 || c > INT_MAX || offset > INT_MAX)
-      return errorf("MPI collective of ", c, " elements at offset ", offset,
-                    ": above MPI's int counts");
     ints.push_back(int(c));
     displacements.push_back(int(offset));
     offset += c;
+    if (offset > maxCount())
+      return false;
   }
+  return true;
+}
+
+/// Calls `part(begin, size)` over [0, n) in parts of at most maxCount().
+template <typename Part> Status inParts(int64_t n, Part part) {
+  for (int64_t begin = 0; begin < n; begin += maxCount())
+    TESSEL_RETURN_IF_ERROR(part(begin, int(std::min(maxCount(), n - begin))));
   return Status::ok();
 }
 
@@ -68,34 +91,59 @@ public:
 
 protected:
   Status doAllReduce(float *data, int64_t n) override {
-    if (n > INT_MAX)
-      return errorf("MPI all-reduce of ", n,
-                    " elements: above MPI's int "
-                    "counts");
-    return check(MPI_Allreduce(MPI_IN_PLACE, data, int(n), MPI_FLOAT, MPI_SUM,
-                               MPI_COMM_WORLD),
-                 "all-reduce");
+    return inParts(n, [&](int64_t begin, int size) {
+      return check(MPI_Allreduce(MPI_IN_PLACE, data + begin, size, MPI_FLOAT,
+                                 MPI_SUM, MPI_COMM_WORLD),
+                   "all-reduce");
+    });
   }
   Status doAllReduce(double *data, int64_t n) override {
-    return check(MPI_Allreduce(MPI_IN_PLACE, data, int(n), MPI_DOUBLE, MPI_SUM,
-                               MPI_COMM_WORLD),
-                 "all-reduce");
+    return inParts(n, [&](int64_t begin, int size) {
+      return check(MPI_Allreduce(MPI_IN_PLACE, data + begin, size, MPI_DOUBLE,
+                                 MPI_SUM, MPI_COMM_WORLD),
+                   "all-reduce");
+    });
   }
   Status doReduceScatter(const float *data, float *out,
                          const std::vector<int64_t> &counts) override {
     std::vector<int> ints, displacements;
-    TESSEL_RETURN_IF_ERROR(toInts(counts, ints, displacements));
-    return check(MPI_Reduce_scatter(data, out, ints.data(), MPI_FLOAT, MPI_SUM,
-                                    MPI_COMM_WORLD),
-                 "reduce-scatter");
+    if (toInts(counts, ints, displacements))
+      return check(MPI_Reduce_scatter(data, out, ints.data(), MPI_FLOAT,
+                                      MPI_SUM, MPI_COMM_WORLD),
+                   "reduce-scatter");
+    // Too large for one call: rank q's part reduced onto rank q, in pieces.
+    int64_t offset = 0;
+    for (int q = 0; q < size_; ++q) {
+      const float *part = data + offset;
+      TESSEL_RETURN_IF_ERROR(inParts(counts[q], [&](int64_t begin, int size) {
+        return check(MPI_Reduce(part + begin,
+                                q == rank_ ? out + begin : nullptr, size,
+                                MPI_FLOAT, MPI_SUM, q, MPI_COMM_WORLD),
+                     "reduce-scatter (in parts)");
+      }));
+      offset += counts[q];
+    }
+    return Status::ok();
   }
   Status doAllGather(float *data, const std::vector<int64_t> &counts) override {
     std::vector<int> ints, displacements;
-    TESSEL_RETURN_IF_ERROR(toInts(counts, ints, displacements));
-    return check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data,
-                                ints.data(), displacements.data(), MPI_FLOAT,
-                                MPI_COMM_WORLD),
-                 "all-gather");
+    if (toInts(counts, ints, displacements))
+      return check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data,
+                                  ints.data(), displacements.data(), MPI_FLOAT,
+                                  MPI_COMM_WORLD),
+                   "all-gather");
+    // Too large for one call: rank q broadcasts its part, in pieces.
+    int64_t offset = 0;
+    for (int q = 0; q < size_; ++q) {
+      float *part = data + offset;
+      TESSEL_RETURN_IF_ERROR(inParts(counts[q], [&](int64_t begin, int size) {
+        return check(
+            MPI_Bcast(part + begin, size, MPI_FLOAT, q, MPI_COMM_WORLD),
+            "all-gather (in parts)");
+      }));
+      offset += counts[q];
+    }
+    return Status::ok();
   }
   Status doBarrier() override {
     return check(MPI_Barrier(MPI_COMM_WORLD), "barrier");

@@ -16,6 +16,8 @@ Every run trains the same global batches (--batch 4, --seq 32). Checks:
   f32 training (parameters 4, gradients 4, Adam's state 8 bytes per
   element, each stage sharding one more of them, shards of
   floor(Psi r / N)); the collectives move 2 Psi elements per step;
+- stages 0 and 3 with every collective split into parts of 1000 elements
+  (as one of more than 2^31 - 1 elements would be) give the same run;
 - --accumulate 2 (one process, and 2 ranks) gives the same run;
 - a sharded checkpoint (2 ranks) resumed on 1 process, and a one-process
   checkpoint resumed on 2 ranks at stage 3, end where the straight run
@@ -181,6 +183,16 @@ def main():
         train(f"sgd{stage}", sgd + ["--zero", str(stage)], mpi)
         compare(f"stage {stage} on 2 ranks, SGD", t("sgd"), t(f"sgd{stage}"),
                 False)
+
+    # Collectives split into parts of 1000 elements (what a part of more
+    # than 2^31 - 1 elements takes): all-reduce in parts (stage 0),
+    # reduce-scatter and all-gather as per-rank reduces and broadcasts
+    # (stage 3).
+    parts = mpi + ["-x", "TESSEL_MPI_MAX_COUNT=1000"]
+    for stage in (0, 3):
+        train(f"parts{stage}", ["--zero", str(stage)], parts)
+        compare(f"stage {stage} on 2 ranks, collectives in parts of 1000",
+                t("one"), t(f"parts{stage}"), True)
 
     train("acc", sgd + ["--accumulate", "2"])
     compare("--accumulate 2", t("sgd"), t("acc"), False)
