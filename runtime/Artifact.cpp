@@ -642,9 +642,12 @@ void timeStep(int32_t step, int32_t end) {
 } // namespace
 
 Status Artifact::startProfile() {
-  if (device)
-    return errorf(directory, ": a CUDA artifact's kernels are not profiled "
-                             "step by step (time them with ncu or nsys)");
+  if (device) {
+    device->startProfile();
+    profiling = true;
+    runs.clear();
+    return Status::ok();
+  }
   if (!stepHook)
     return errorf(directory, ": the compiled code has no step hook to time "
                              "its steps (compile it again with this tesselc)");

@@ -247,6 +247,14 @@ public:
   /// compiled code's `tessel_step_hook`); an error when the library has no
   /// hook (an artifact compiled before it existed).
   Status startProfile();
+  /// A CUDA artifact's kernels since startProfile (times from CUDA events
+  /// around each launch), those launched only, in manifest order.
+  struct KernelProfile {
+    std::string name;
+    int64_t launches = 0;
+    double seconds = 0;
+  };
+  std::vector<KernelProfile> kernelProfile() const;
   /// The seconds each step of `entry` took, summed over the runs since
   /// startProfile, indexed by step number; and how many runs that was.
   const std::vector<double> &stepSeconds(const std::string &entry) const;

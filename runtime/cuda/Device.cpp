@@ -128,6 +128,13 @@ void Device::launch(int32_t kernel, int64_t gx, int64_t gy, int64_t gz,
                    std::to_string(gz) + " exceeds the GPU's limits";
     return;
   }
+  CUevent start = nullptr, end = nullptr;
+  if (dev->profiling) {
+    start = dev->event();
+    end = dev->event();
+    if (start)
+      dev->driver->eventRecord(start, dev->stream);
+  }
   CUresult r = dev->driver->launchKernel(
       dev->functions[kernel], unsigned(gx), unsigned(gy), unsigned(gz),
       unsigned(bx), unsigned(by), unsigned(bz), unsigned(sharedBytes),
@@ -135,6 +142,20 @@ void Device::launch(int32_t kernel, int64_t gx, int64_t gy, int64_t gz,
   if (r != kSuccess)
     dev->failure =
         dev->driver->describe(r, "cuLaunchKernel " + dev->kernelNames[kernel]);
+  if (start && end) {
+    dev->driver->eventRecord(end, dev->stream);
+    dev->timed.push_back({kernel, start, end});
+  }
+}
+
+CUevent Device::event() {
+  if (!events.empty()) {
+    CUevent e = events.back();
+    events.pop_back();
+    return e;
+  }
+  CUevent e = nullptr;
+  return driver->eventCreate(&e, 0) == kSuccess ? e : nullptr;
 }
 
 void *Device::alloc(int64_t bytes) {
@@ -207,6 +228,17 @@ void Device::releaseMapped(void *ptr) {
 
 Status Device::finish(const std::string &what) {
   CUresult r = driver->streamSynchronize(stream);
+  times.resize(functions.size());
+  for (const Timed &t : timed) {
+    float ms = 0;
+    if (driver->eventElapsedTime(&ms, t.start, t.end) == kSuccess) {
+      ++times[t.kernel].launches;
+      times[t.kernel].seconds += ms / 1e3;
+    }
+    events.push_back(t.start);
+    events.push_back(t.end);
+  }
+  timed.clear();
   std::string failed = failure;
   failure.clear();
   if (!failed.empty())

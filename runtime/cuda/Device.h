@@ -61,6 +61,17 @@ public:
   /// allocation that failed, if any, is the error.
   Status finish(const std::string &what);
 
+  /// The time each kernel took, from CUDA events around its launches.
+  struct KernelTime {
+    int64_t launches = 0;
+    double seconds = 0;
+  };
+  /// From now on, times every launch (an event before and after it).
+  void startProfile() { profiling = true; }
+  /// Per kernel, in manifest order, since startProfile.
+  const std::vector<KernelTime> &kernelTimes() const { return times; }
+  const std::vector<std::string> &kernels() const { return kernelNames; }
+
 private:
   Device() = default;
   static void launch(int32_t kernel, int64_t gx, int64_t gy, int64_t gz,
@@ -78,6 +89,17 @@ private:
   std::vector<std::string> kernelNames;
   /// The first failure since the last `finish`.
   std::string failure;
+  bool profiling = false;
+  std::vector<KernelTime> times;
+  /// Launches timed since the last `finish`: kernel, start and end events.
+  struct Timed {
+    int32_t kernel;
+    CUevent start, end;
+  };
+  std::vector<Timed> timed;
+  /// Events to reuse.
+  std::vector<CUevent> events;
+  CUevent event();
 };
 
 } // namespace tessel::cuda

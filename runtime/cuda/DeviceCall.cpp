@@ -19,6 +19,18 @@ namespace tessel {
 
 using nlohmann::json;
 
+std::vector<Artifact::KernelProfile> Artifact::kernelProfile() const {
+  std::vector<KernelProfile> out;
+  if (!device)
+    return out;
+  const auto &times = device->kernelTimes();
+  for (size_t k = 0; k < times.size(); ++k)
+    if (times[k].launches)
+      out.push_back(
+          {device->kernels()[k], times[k].launches, times[k].seconds});
+  return out;
+}
+
 std::string Artifact::deviceName() const {
   return device ? device->name() : std::string();
 }
@@ -217,6 +229,8 @@ Status Artifact::callOnDevice(const EntryPoint &point,
 
   reinterpret_cast<void (*)(void **)>(symbols.at(name))(args.data());
   Status finished = gpu.finish(name);
+  if (profiling)
+    ++runs[name];
 
   // Results: each allocation once (two results may share one), read back
   // over the extent its strides reach, then freed.

@@ -283,10 +283,38 @@ Status runMergePrefix(const cli::ParsedArgs &args) {
 
 int fail(const Status &status) { return fail(status.message()); }
 
+/// What --profile prints for a CUDA artifact, after `entry`'s runs: each
+/// kernel launched so far (by any entry point), the most expensive first:
+/// milliseconds in all, share, launches, microseconds per launch, from CUDA
+/// events around each launch.
+void printKernelProfile(const Artifact &artifact, const std::string &entry) {
+  std::vector<Artifact::KernelProfile> kernels = artifact.kernelProfile();
+  double total = 0;
+  int64_t launches = 0;
+  for (const auto &k : kernels)
+    total += k.seconds, launches += k.launches;
+  std::stable_sort(kernels.begin(), kernels.end(),
+                   [](auto &a, auto &b) { return a.seconds > b.seconds; });
+  std::printf("%s: kernels on %s after %lld runs: %lld launches, %.3f ms in "
+              "kernels\n",
+              entry.c_str(), artifact.deviceName().c_str(),
+              static_cast<long long>(artifact.profiledRuns(entry)),
+              static_cast<long long>(launches), 1e3 * total);
+  std::printf("  %10s %7s %8s %10s  %s\n", "ms", "share", "launches",
+              "us/launch", "kernel");
+  for (const auto &k : kernels)
+    std::printf("  %10.3f %6.1f%% %8lld %10.2f  %s\n", 1e3 * k.seconds,
+                total > 0 ? 100 * k.seconds / total : 0.0,
+                static_cast<long long>(k.launches),
+                1e6 * k.seconds / double(k.launches), k.name.c_str());
+}
+
 /// What --profile prints for `entry`: its steps grouped by op and by where
 /// in the model they are (layer numbers folded into `layers.*`), the most
 /// expensive first, in milliseconds per run.
 void printProfile(const Artifact &artifact, const std::string &entry) {
+  if (!artifact.deviceName().empty())
+    return printKernelProfile(artifact, entry);
   const EntryPoint *point = artifact.entry(entry);
   int64_t runs = artifact.profiledRuns(entry);
   if (!point || !runs)
@@ -758,7 +786,9 @@ Status runGenerate(const cli::ParsedArgs &args) {
   if (args.has("profile")) {
     // The prompt's step (through prefill when the model has it), then the
     // decode steps.
-    if (const EntryPoint *prefill = artifact.entry(EntryPointKind::Prefill))
+    // (A CUDA artifact's kernels are listed once, for both.)
+    const EntryPoint *prefill = artifact.entry(EntryPointKind::Prefill);
+    if (prefill && artifact.deviceName().empty())
       printProfile(artifact, prefill->name);
     printProfile(artifact, decode->name);
   }
