@@ -73,10 +73,13 @@ run() {
     -DCMAKE_CXX_FLAGS="-I$PWD/$dir/include" >"$out/cmake.log" 2>&1 &&
     ninja -C build-device tessel-run >>"$out/cmake.log" 2>&1 ||
     { say "build of the runner failed (see cmake.log)"; return 1; }
-  local run=build-device/bin/tessel-run failed=0
+  # Outputs to compare go to a work folder: the device tool brings back at
+  # most 8 files from $OUT (device.txt, cmake.log, gpt2_profile.txt).
+  local run=build-device/bin/tessel-run failed=0 work="$dir/work"
+  mkdir -p "$work"
   for m in $models; do
-    local a="$dir/models/$m.tsl" logits="$out/$m.logits.npy"
-    local tokens="$out/$m.tokens.npy" msg
+    local a="$dir/models/$m.tsl" logits="$work/$m.logits.npy"
+    local tokens="$work/$m.tokens.npy" msg
     local t0=$(date +%s.%N)
     if ! msg=$("$run" forward "$a" --tokens "$dir/ids.npy" --seed $seed \
       --out "$logits" 2>&1); then
@@ -92,7 +95,7 @@ run() {
       continue
     fi
     local line
-    line=$("$python" - "$dir/models/$m" "$out/$m" "$t0" "$t1" <<'EOF'
+    line=$("$python" - "$dir/models/$m" "$work/$m" "$t0" "$t1" <<'EOF'
 import sys
 import numpy as np
 ref, got, t0, t1 = sys.argv[1:]
@@ -108,7 +111,7 @@ EOF
     say "$m: $line"
     [[ $line == ok:* ]] || failed=1
   done
-  if [[ -d $dir/models/gpt2.tsl ]]; then gpt2 "$run" "$out" || failed=1; fi
+  if [[ -d $dir/models/gpt2.tsl ]]; then gpt2 "$run" "$work" || failed=1; fi
   say "flash attention on tensor cores (mma.sync, SDPA comparison): not built yet"
   return $failed
 }
@@ -128,6 +131,12 @@ np.save('$out/gpt2_ids_$s.npy', (np.arange($s) * 7919 % 50257).reshape(1, $s).as
       { say "gpt2 S=$s: PyTorch failed"; return 1; }
     say "gpt2-124m forward S=$s: Tessel $t; PyTorch eager median $torch ms"
   done
+  # Where Tessel's time goes, kernel by kernel (CUDA events), at S = 1024.
+  # (`say` appends to run's $report: this one has another name.)
+  local profile=${OUT:-$dir}/gpt2_profile.txt
+  "$run" forward "$dir/models/gpt2.tsl" --tokens "$out/gpt2_ids_1024.npy" \
+    --seed $seed --out "$out/gpt2_logits.npy" --repeat 3 --profile \
+    >"$profile" 2>&1 && say "$(sed -n 2,12p "$profile")"
 }
 
 case $mode in
