@@ -89,8 +89,8 @@ def main():
             seconds = float(re.search(r"steps 1 to \d+ in ([0-9.]+) s",
                                       err).group(1))
             if seconds == 0:
-                sys.exit(f"{name}: the run took under 0.05 s (its clock's "
-                         "resolution is 0.1 s): raise --steps")
+                sys.exit(f"{name}: the run took under 0.5 ms (the printed "
+                         "time's resolution is 1 ms): raise --steps")
             times[name].append(seconds / args.steps)
             with open(log) as f:
                 lines = [json.loads(line)["loss"] for line in f]

@@ -847,7 +847,7 @@ Status trainOnRanks(const cli::ParsedArgs &args, dist::Communicator &comm) {
   if (lead)
     std::fprintf(
         stderr,
-        "%s: steps %lld to %lld in %.1f s (%lld skipped); loss %.4f "
+        "%s: steps %lld to %lld in %.3f s (%lld skipped); loss %.4f "
         "-> %.4f\n",
         kTool, static_cast<long long>(first + 1), static_cast<long long>(last),
         total, static_cast<long long>(skipped), losses.front(), losses.back());

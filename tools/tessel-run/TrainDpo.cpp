@@ -203,7 +203,7 @@ Status run::trainDpo(const cli::ParsedArgs &args, const TrainOptions &o,
           .count();
   TESSEL_RETURN_IF_ERROR(closeLog(args, log));
   std::fprintf(stderr,
-               "%s: DPO on %zu pairs, steps 1 to %lld in %.1f s (%lld "
+               "%s: DPO on %zu pairs, steps 1 to %lld in %.3f s (%lld "
                "skipped); loss %.4f -> %.4f\n",
                kTool, pairs.size(), static_cast<long long>(o.steps), total,
                static_cast<long long>(skipped), firstLoss, lastLoss);

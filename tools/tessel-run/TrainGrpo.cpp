@@ -156,7 +156,7 @@ Status run::trainGrpo(const cli::ParsedArgs &args, const TrainOptions &o,
   TESSEL_RETURN_IF_ERROR(closeLog(args, log));
   std::fprintf(stderr,
                "%s: GRPO on %zu prompts, %lld completions per prompt, steps "
-               "1 to %lld in %.1f s; mean reward %.4f -> %.4f\n",
+               "1 to %lld in %.3f s; mean reward %.4f -> %.4f\n",
                kTool, prompts.size(), static_cast<long long>(group),
                static_cast<long long>(o.steps), total, firstReward, lastReward);
   return Status::ok();

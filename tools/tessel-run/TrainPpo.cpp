@@ -304,7 +304,7 @@ Status run::trainPpo(const cli::ParsedArgs &args, const TrainOptions &o,
   TESSEL_RETURN_IF_ERROR(closeLog(args, log));
   std::fprintf(stderr,
                "%s: PPO on %zu prompts, %lld completions per iteration, "
-               "%lld epochs, iterations 1 to %lld in %.1f s; mean reward "
+               "%lld epochs, iterations 1 to %lld in %.3f s; mean reward "
                "%.4f -> %.4f\n",
                kTool, rollouts.prompts.size(), static_cast<long long>(rows),
                static_cast<long long>(epochs), static_cast<long long>(o.steps),
