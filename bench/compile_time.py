@@ -6,7 +6,11 @@ tile-and-vectorize, the largest passes, on their own), LLVM's -O3 and code
 generation, and the link; plus the steps and distinct step functions of
 forward (identical layers share their kernels).
 
+With --target cuda: the CUDA pipeline and ptxas instead of LLVM's CPU
+code generation, and the distinct kernels in place of the steps.
+
 usage: python3 bench/compile_time.py [--only NAME ...] [--train]
+                                     [--target cpu|cuda]
 """
 
 import argparse
@@ -33,15 +37,17 @@ LLAMA2_7B = {
 
 # Rows of --mlir-timing's report, by the name they print with.
 PARTS = [("graph pipeline", "graph"), ("CPU pipeline", "cpu pipeline"),
+         ("CUDA pipeline", "cuda pipeline"), ("ptxas", "ptxas"),
          ("OneShotBufferizePass", "  bufferize"),
          ("TesselCpuTileAndVectorize", "  tile+vectorize"),
          ("LLVM -O3", "llvm -O3"), ("LLVM code generation", "llvm codegen"),
          ("link", "link")]
 
 
-def compile_one(config, out, train):
-    """(wall seconds, {part: wall seconds}, forward steps, functions)."""
-    args = [TESSELC, config, "-o", out, "--mlir-timing"]
+def compile_one(config, out, train, target="cpu"):
+    """(wall seconds, {part: wall seconds}, forward steps, functions); for
+    CUDA, the forward's launches are not listed: (.., 0, kernels)."""
+    args = [TESSELC, config, "-o", out, "--mlir-timing", "--target", target]
     if train:
         args.append("--train")
     start = time.perf_counter()
@@ -61,6 +67,8 @@ def compile_one(config, out, train):
             if name == key:
                 parts[key] = parts.get(key, 0.0) + float(m.group(1))
     manifest = json.load(open(os.path.join(out, "manifest.json")))
+    if target == "cuda":
+        return wall, parts, 0, len(manifest["cuda"]["kernels"])
     steps = manifest["entry_points"]["forward"]["steps"]
     return wall, parts, len(steps), len({s["function"] for s in steps})
 
@@ -70,6 +78,8 @@ def main():
     parser.add_argument("--only", nargs="*", help="model names to compile")
     parser.add_argument("--train", action="store_true",
                         help="compile with --train (training entry points)")
+    parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu",
+                        help="tesselc --target (cuda: PTX and cubin)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         models = []
@@ -84,17 +94,20 @@ def main():
         if args.only:
             models = [m for m in models if m[0] in args.only]
         header = f"{'model':<28} {'wall s':>7} " + " ".join(
-            f"{label.strip():>14}" for _, label in PARTS) + "  steps/functions"
-        print(f"tesselc -o X.tsl{' --train' if args.train else ''}, "
+            f"{label.strip():>14}" for _, label in PARTS) + (
+            "  kernels" if args.target == "cuda" else "  steps/functions")
+        print(f"tesselc -o X.tsl --target {args.target}"
+              f"{' --train' if args.train else ''}, "
               f"{os.cpu_count()} CPUs (wall seconds per part)")
         print(header)
         for name, config in models:
             out = os.path.join(tmp, name + ".tsl")
-            wall, parts, steps, functions = compile_one(config, out,
-                                                        args.train)
+            wall, parts, steps, functions = compile_one(
+                config, out, args.train, args.target)
             print(f"{name:<28} {wall:7.1f} " + " ".join(
                 f"{parts.get(key, 0.0):14.2f}" for key, _ in PARTS) +
-                f"  {steps}/{functions}", flush=True)
+                (f"  {functions}" if args.target == "cuda" else
+                 f"  {steps}/{functions}"), flush=True)
 
 
 if __name__ == "__main__":

@@ -651,7 +651,7 @@ LogicalResult writeCudaArtifact(ModuleOp module,
           manifest["cuda"]["emulated"] = true;
         // Host code for any x86-64 (the GPU machine's CPU is not this one),
         // and no OpenMP: its loops are kernels.
-        return buildLibrary(module, staging, "x86-64", /*threads=*/1,
+        return buildLibrary(module, staging, "x86-64", /*threads=*/0,
                             /*openmp=*/false, manifest, scope);
       });
 }
