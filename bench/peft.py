@@ -18,33 +18,20 @@ methods' losses are not a quality comparison: a random base model and a
 few steps say only that each trains.
 """
 
-import argparse
 import json
 import math
 import os
-import re
 import statistics
 import subprocess
-import sys
 import tempfile
 
-from shapes import gpt_family, run_stderr, write_corpus
+from shapes import (gpt_family, run_stderr, seconds_per_step, training_args,
+                    write_corpus)
 
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--layers", type=int, default=4)
-    ap.add_argument("--hidden", type=int, default=256)
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--seq", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
-    tesselc = os.path.join(args.build, "bin", "tesselc")
-    tessel_run = os.path.join(args.build, "bin", "tessel-run")
+    args, tesselc, tessel_run = training_args(__doc__.split("\n")[0])
     tmp = tempfile.mkdtemp(prefix="tessel-peft-")
     # Room for the prefix's positions: the sequence starts after it.
     model = gpt_family("bench-peft", args.layers, args.hidden,
@@ -86,12 +73,7 @@ def main():
                               "--seq", str(args.seq), "--lr", "1e-3",
                               "--log-every", str(args.steps), "--log", log],
                              env)
-            seconds = float(re.search(r"steps 1 to \d+ in ([0-9.]+) s",
-                                      err).group(1))
-            if seconds == 0:
-                sys.exit(f"{name}: the run took under 0.5 ms (the printed "
-                         "time's resolution is 1 ms): raise --steps")
-            times[name].append(seconds / args.steps)
+            times[name].append(seconds_per_step(name, err, args.steps))
             with open(log) as f:
                 lines = [json.loads(line)["loss"] for line in f]
             losses[name] = (lines[0], lines[-1])

@@ -3,6 +3,9 @@ models of the forward-pass benchmarks, the attention layer of the
 attention benchmarks, and the GPT-2-family definition and text the
 training benchmarks write and train on."""
 
+import argparse
+import os
+import re
 import subprocess
 import sys
 
@@ -51,3 +54,30 @@ def run_stderr(command, env):
     if r.returncode != 0:
         sys.exit(f"{' '.join(command)}: exit {r.returncode}\n{r.stderr}")
     return r.stderr
+
+
+def training_args(description):
+    """The options bench/zero.py and bench/peft.py share; returns (args,
+    tesselc, tessel-run) with the binaries of --build."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    return (args, os.path.join(args.build, "bin", "tesselc"),
+            os.path.join(args.build, "bin", "tessel-run"))
+
+
+def seconds_per_step(name, stderr, steps):
+    """tessel-run train's own time of its step loop, per step."""
+    seconds = float(re.search(r"steps 1 to \d+ in ([0-9.]+) s",
+                              stderr).group(1))
+    if seconds == 0:
+        sys.exit(f"{name}: the run took under 0.5 ms (the printed time's "
+                 "resolution is 1 ms): raise --steps")
+    return seconds / steps

@@ -16,32 +16,19 @@ process, the median of --rounds interleaved rounds, plus what rank 0 held
 and the elements moved per step (the runs' reports).
 """
 
-import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
-import sys
 import tempfile
 
-from shapes import gpt_family, run_stderr, write_corpus
+from shapes import (gpt_family, run_stderr, seconds_per_step, training_args,
+                    write_corpus)
 
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--layers", type=int, default=4)
-    ap.add_argument("--hidden", type=int, default=256)
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--seq", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
-    tesselc = os.path.join(args.build, "bin", "tesselc")
-    tessel_run = os.path.join(args.build, "bin", "tessel-run")
+    args, tesselc, tessel_run = training_args(__doc__.split("\n")[0])
     tmp = tempfile.mkdtemp(prefix="tessel-zero-")
     model = gpt_family("bench-zero", args.layers, args.hidden, args.seq)
     definition = os.path.join(tmp, "model.json")
@@ -76,12 +63,7 @@ def main():
                                      max(1, args.threads // 2))))
                 reports[name] = [l for l in err.splitlines()
                                  if "holds" in l or "per step:" in l]
-            seconds = float(re.search(r"steps 1 to \d+ in ([0-9.]+) s",
-                                      err).group(1))
-            if seconds == 0:
-                sys.exit(f"{name}: the run took under 0.5 ms (the printed "
-                         "time's resolution is 1 ms): raise --steps")
-            times[name].append(seconds / args.steps)
+            times[name].append(seconds_per_step(name, err, args.steps))
     tokens = args.batch * args.seq
     print(f"model: {args.layers} layers, hidden {args.hidden}, vocab 256; "
           f"global batch {args.batch} x {args.seq}; {args.steps} steps, "

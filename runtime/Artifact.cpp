@@ -1029,16 +1029,7 @@ Status Artifact::call(const EntryPoint &point,
   for (size_t r = 0; r < returned.size(); ++r) {
     const TensorSpec &spec = *returned[r];
     const int64_t *desc = frame.returnedDescriptor(r);
-    size_t rank = spec.shape.size();
-    std::vector<int64_t> shape(desc + 3, desc + 3 + rank);
-    // (A tensor whose storage the caller released is not reused.)
-    Tensor out = r < previous.size() && previous[r].dtype == spec.dtype &&
-                         previous[r].shape == shape &&
-                         (isFloat(spec.dtype) ? previous[r].floats.size()
-                                              : previous[r].ints.size()) ==
-                             size_t(numElements(shape))
-                     ? std::move(previous[r])
-                     : Tensor::zeros(spec.dtype, shape);
+    Tensor out = frame.resultTensor(r, previous);
     copyOut(reinterpret_cast<const char *>(desc[1]), desc, spec.dtype, out);
     void *allocated = reinterpret_cast<void *>(desc[0]);
     if (std::find(allocations.begin(), allocations.end(), allocated) ==

@@ -114,6 +114,19 @@ CallFrame::CallFrame(const EntryPoint &point,
     args.push_back(d.data());
 }
 
+Tensor CallFrame::resultTensor(size_t r, std::vector<Tensor> &previous) const {
+  const TensorSpec &spec = *returned[r];
+  const int64_t *desc = returnedDescriptor(r);
+  std::vector<int64_t> shape(desc + 3, desc + 3 + spec.shape.size());
+  // (A tensor whose storage the caller released is not reused.)
+  bool fits = r < previous.size() && previous[r].dtype == spec.dtype &&
+              previous[r].shape == shape &&
+              (isFloat(spec.dtype)
+                   ? previous[r].floats.size()
+                   : previous[r].ints.size()) == size_t(numElements(shape));
+  return fits ? std::move(previous[r]) : Tensor::zeros(spec.dtype, shape);
+}
+
 Status CallFrame::sizeWorkspace(void *sizer, const std::string &name,
                                 int64_t sizes[2]) const {
   sizes[0] = sizes[1] = 0;

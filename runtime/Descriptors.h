@@ -62,6 +62,10 @@ struct TensorSpec;
 struct CallFrame {
   CallFrame(const EntryPoint &point,
             std::vector<std::vector<int64_t>> &descriptors);
+  /// The tensor returned result `r` is copied into: `previous[r]` when its
+  /// dtype, shape and storage fit (a loop calling with the same vector
+  /// allocates once), else zeros of the shape the compiled code returned.
+  Tensor resultTensor(size_t r, std::vector<Tensor> &previous) const;
   /// The descriptor compiled code filled for returned result `r`.
   const int64_t *returnedDescriptor(size_t r) const {
     return result.data() + starts[r];

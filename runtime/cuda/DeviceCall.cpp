@@ -278,12 +278,9 @@ Status Artifact::callOnDevice(const EntryPoint &point,
   for (size_t r = 0; r < returned.size(); ++r) {
     const TensorSpec &spec = *returned[r];
     const int64_t *desc = frame.returnedDescriptor(r);
-    size_t rank = spec.shape.size();
-    std::vector<int64_t> shape(desc + 3, desc + 3 + rank);
-    Tensor out = r < previous.size() && previous[r].dtype == spec.dtype &&
-                         previous[r].shape == shape
-                     ? std::move(previous[r])
-                     : Tensor::zeros(spec.dtype, shape);
+    Tensor out = frame.resultTensor(r, previous);
+    const std::vector<int64_t> &shape = out.shape;
+    size_t rank = shape.size();
     // The elements reached: offset + sum of (size - 1) * stride.
     int64_t extent = numElements(shape) ? desc[2] + 1 : 0;
     for (size_t d = 0; d < rank && extent; ++d)
