@@ -102,6 +102,97 @@ LogicalResult AttentionOp::verify() {
                            "[B, query heads, S, value head dim]");
 }
 
+LogicalResult MmaAttentionOp::verify() {
+  auto q = dyn_cast<ShapedType>(getQuery().getType()),
+       k = dyn_cast<ShapedType>(getKey().getType()),
+       v = dyn_cast<ShapedType>(getValue().getType()),
+       o = dyn_cast<ShapedType>(getInit().getType());
+  bool tensors = isa<RankedTensorType>(q) && isa<RankedTensorType>(k) &&
+                 isa<RankedTensorType>(v) && isa<RankedTensorType>(o);
+  bool memrefs = isa<MemRefType>(q) && isa<MemRefType>(k) &&
+                 isa<MemRefType>(v) && isa<MemRefType>(o);
+  if (!tensors && !memrefs)
+    return emitOpError("takes ranked tensors or memrefs, not a mix");
+  if (getNumResults() != (tensors ? 1u : 0u))
+    return emitOpError() << "has " << (tensors ? "one result" : "no result")
+                         << " on " << (tensors ? "tensors" : "memrefs");
+  if (tensors && getResult()[0].getType() != o)
+    return emitOpError("result type must be the type of init");
+  Type element = q.getElementType();
+  if (!element.isBF16() && !element.isF16())
+    return emitOpError() << "query must be bf16 or f16, got " << element;
+  if (k.getElementType() != element || v.getElementType() != element)
+    return emitOpError("query, key and value must have one element type");
+  if (!isa<FloatType>(o.getElementType()))
+    return emitOpError("init must be a float buffer");
+  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4 ||
+      o.getRank() != 4)
+    return emitOpError("query, key, value and init must be 4-D");
+  ArrayRef<int64_t> qs = q.getShape(), ks = k.getShape(), vs = v.getShape(),
+                    os = o.getShape();
+  auto mismatch = [&](StringRef what) {
+    return emitOpError() << what << ": query " << fmtShape(qs) << ", key "
+                         << fmtShape(ks) << ", value " << fmtShape(vs)
+                         << ", init " << fmtShape(os);
+  };
+  if (!compatible(qs[0], ks[0]) || !compatible(qs[0], vs[0]) ||
+      !compatible(qs[0], os[0]))
+    return mismatch("batch sizes differ");
+  if (!compatible(ks[1], vs[1]) || !compatible(ks[2], vs[2]))
+    return mismatch("key and value differ in heads or length");
+  if (!compatible(qs[1], os[1]) || !compatible(qs[2], os[2]) ||
+      !compatible(vs[3], os[3]))
+    return mismatch("init is not [B, Hq, S, Dv]");
+  if (!compatible(qs[3], ks[3]))
+    return mismatch("query and key head dims differ");
+  if (!ShapedType::isDynamic(qs[1]) && !ShapedType::isDynamic(ks[1]) &&
+      (ks[1] == 0 || qs[1] % ks[1] != 0))
+    return mismatch("query heads are not a multiple of key/value heads");
+  auto integers = [&](Value v, int64_t minRank, int64_t maxRank) {
+    auto t = dyn_cast_or_null<ShapedType>(v ? v.getType() : Type());
+    return t && t.getElementType().isInteger(64) && t.getRank() >= minRank &&
+           t.getRank() <= maxRank && isa<MemRefType>(t) == isa<MemRefType>(o);
+  };
+  if (getPositions() && (!integers(getPositions(), 2, 2) || !getCausal()))
+    return emitOpError("positions must be [B, S] i64, with causal");
+  if (static_cast<bool>(getBiasQueryPositions()) !=
+      static_cast<bool>(getBiasKeyPositions()))
+    return emitOpError("a position bias takes query and key positions");
+  if (static_cast<bool>(getBiasQueryPositions()) !=
+          (getAlibi() || getBiasTable()) ||
+      (getAlibi() && getBiasTable()))
+    return emitOpError("bias positions go with one of alibi and bias_table");
+  if (getBiasQueryPositions() && (!integers(getBiasQueryPositions(), 1, 2) ||
+                                  !integers(getBiasKeyPositions(), 1, 1)))
+    return emitOpError("bias positions must be i64, [S] or [B, S] and [T]");
+  if (getAlibi() && ShapedType::isDynamic(qs[1]))
+    return emitOpError("alibi needs a static number of query heads");
+  if (Value table = getBiasTable()) {
+    auto t = cast<ShapedType>(table.getType());
+    if (t.getRank() != 2 || !t.getElementType().isF32() ||
+        !compatible(t.getShape()[0], qs[1]) ||
+        isa<MemRefType>(t) != isa<MemRefType>(o))
+      return emitOpError() << "bias_table must be [Hq, 2L + 1] f32, got " << t;
+  }
+  double s = getScale().convertToDouble();
+  if (!std::isfinite(s) || s <= 0.0)
+    return emitOpError() << "scale must be finite and positive, got " << s;
+  return success();
+}
+
+void MmaAttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  if (!isa<MemRefType>(getInit().getType()))
+    return;
+  for (OpOperand &input : getOperation()->getOpOperands())
+    if (&input != &getInitMutable())
+      effects.emplace_back(MemoryEffects::Read::get(), &input,
+                           SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Write::get(), &getInitMutable(),
+                       SideEffects::DefaultResource::get());
+}
+
 LogicalResult OnlineAttentionOp::verify() {
   if (failed(verifySameElementType(*this, {{"query", getQuery()},
                                            {"key", getKey()},

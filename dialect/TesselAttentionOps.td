@@ -167,6 +167,65 @@ def Tessel_OnlineAttentionOp : Tessel_Op<"online_attention", [Pure,
   let hasVerifier = 1;
 }
 
+def Tessel_MmaAttentionOp : Tessel_Op<"mma_attention", [
+    DestinationStyleOpInterface, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "attention as one tensor-core FlashAttention kernel (GPU)";
+  let description = [{
+    The CUDA target's form of `tessel.attention`: the same math, computed
+    by `tessel-gpu-flash-attention`'s kernel with `mma.sync` m16n8k16 on
+    `query`, `key` and `value` (bf16 or f16, `[B, Hq, S, D]`, `[B, Hkv, T,
+    D]`, `[B, Hkv, T, Dv]`), f32 accumulation and an f32 online softmax,
+    into `init` (`[B, Hq, S, Dv]`, any float type). Destination style, on
+    tensors (one result, `init`'s) or on memrefs (no result), so that it
+    bufferizes in place and the memory plan sees it.
+
+    - `positions` (`[B, S]`, with `causal`): key j is visible to query i of
+      sequence b iff `j <= positions[b, i]`, as `tessel.attention`'s;
+    - a position bias computed inside the tile instead of read from an
+      [Hq, S, T] buffer (8 GiB at S = T = 16k, 32 heads), from query and
+      key positions (`bias_positions`: `[S]` or `[B, S]`, and `[T]`):
+      with `alibi`, ALiBi's `-m_h * |qpos[i] - kpos[j]|` for Hq heads (the
+      slopes of `tessel.alibi`); with `bias_table` (`[Hq, 2L + 1]`, f32),
+      `table[h, clamp(kpos[j] - qpos[i] + L, 0, 2L)]`: a relative bias
+      (T5's buckets, Shaw's clipping) tabulated once per distance.
+
+    A row with no visible key (causal, T < S) is 0.
+
+    ```mlir
+    %o = tessel.mma_attention ins(%q, %k, %v) outs(%init)
+        {causal, scale = 1.250000e-01 : f64}
+        : tensor<?x32x?x128xbf16>, tensor<?x8x?x128xbf16>,
+          tensor<?x8x?x128xbf16> -> tensor<?x32x?x128xf32>,
+          tensor<?x32x?x128xf32>
+    ```
+  }];
+  let arguments = (ins AnyShaped:$query, AnyShaped:$key, AnyShaped:$value,
+                       Optional<AnyShaped>:$positions,
+                       Optional<AnyShaped>:$bias_query_positions,
+                       Optional<AnyShaped>:$bias_key_positions,
+                       Optional<AnyShaped>:$bias_table,
+                       AnyShaped:$init, F64Attr:$scale, UnitAttr:$causal,
+                       UnitAttr:$alibi);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $query `,` $key `,` $value `)`
+    (`positions` `(` $positions^ `:` type($positions) `)`)?
+    (`bias_positions` `(` $bias_query_positions^ `,` $bias_key_positions `:`
+        type($bias_query_positions) `,` type($bias_key_positions) `)`)?
+    (`bias_table` `(` $bias_table^ `:` type($bias_table) `)`)?
+    `outs` `(` $init `)` attr-dict
+    `:` type($query) `,` type($key) `,` type($value) `->` type($init)
+    (`,` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // KV cache
 //===----------------------------------------------------------------------===//

@@ -132,8 +132,9 @@ LogicalResult TesselDialect::verifyOperationAttribute(Operation *op,
   if (name == KernelsAttrHelper::getNameStr()) {
     auto names = dyn_cast<ArrayAttr>(value);
     if (!names || !isa<ModuleOp>(op) ||
-        !llvm::all_of(names, [](Attribute a) { return isa<StringAttr>(a); }))
-      return fail("is an array of kernel names on a module");
+        !llvm::all_of(names, [](Attribute a) { return kernelName(a); }))
+      return fail("is an array of kernel names (or {name, "
+                  "dynamic_shared_bytes} dictionaries) on a module");
     return success();
   }
   if (name == ParameterAttrHelper::getNameStr())
@@ -222,4 +223,27 @@ void TesselDialect::initialize() {
 #define GET_ATTRDEF_LIST
 #include "dialect/TesselAttrs.cpp.inc"
       >();
+}
+
+StringAttr tessel::kernelName(Attribute entry) {
+  if (auto name = dyn_cast<StringAttr>(entry))
+    return name;
+  if (auto dict = dyn_cast<DictionaryAttr>(entry))
+    return dict.getAs<StringAttr>("name");
+  return {};
+}
+
+int64_t tessel::kernelDynamicSharedBytes(Attribute entry) {
+  auto dict = dyn_cast<DictionaryAttr>(entry);
+  auto bytes =
+      dict ? dict.getAs<IntegerAttr>("dynamic_shared_bytes") : IntegerAttr();
+  return bytes ? bytes.getInt() : 0;
+}
+
+Attribute tessel::kernelEntry(StringAttr name, int64_t dynamicSharedBytes) {
+  Builder b(name.getContext());
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("name", name),
+       b.getNamedAttr("dynamic_shared_bytes",
+                      b.getI64IntegerAttr(dynamicSharedBytes))});
 }

@@ -610,7 +610,8 @@ LogicalResult writeCudaArtifact(ModuleOp module,
         ArrayAttr names = kernelsAttr.getAttr(module);
         if (!names)
           return module.emitError("the CUDA pipeline listed no kernels");
-        for (auto name : names.getAsRange<StringAttr>()) {
+        for (Attribute entry : names) {
+          StringAttr name = kernelName(entry);
           auto it = llvm::find_if(found, [&](const CudaKernelInfo &k) {
             return k.name == name.getValue();
           });
@@ -618,6 +619,7 @@ LogicalResult writeCudaArtifact(ModuleOp module,
             return module.emitError("kernel ")
                    << name << " is missing from the PTX";
           kernels.push_back(*it);
+          kernels.back().dynamicSharedBytes = kernelDynamicSharedBytes(entry);
         }
         kernelsAttr.removeAttr(module);
         if (failed(assembleCubin(module, toolkit, options.codegen.sm,
@@ -631,7 +633,7 @@ LogicalResult writeCudaArtifact(ModuleOp module,
         for (const CudaKernelInfo &k : kernels)
           list.push_back({{"name", k.name},
                           {"block", k.block},
-                          {"dynamic_shared_bytes", 0},
+                          {"dynamic_shared_bytes", k.dynamicSharedBytes},
                           {"shared_bytes", k.sharedBytes},
                           {"registers", k.registers},
                           {"stack_bytes", k.stackBytes},

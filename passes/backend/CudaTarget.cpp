@@ -172,7 +172,9 @@ LogicalResult takeEmulatedKernels(ModuleOp module,
     body.setName("tessel_emulated_" + name);
     body.setLinkage(LLVM::Linkage::Internal);
     LLVM::LLVMFunctionType type = body.getFunctionType();
-    if (type.getNumParams() < 12)
+    // Block and thread ids, sizes, and the shared memory's address.
+    constexpr unsigned kIds = 13;
+    if (type.getNumParams() < kIds)
       return body.emitError("an emulated kernel takes its ids last");
     b.setInsertionPointToEnd(kernels->getBody());
     Location loc = body.getLoc();
@@ -182,7 +184,7 @@ LogicalResult takeEmulatedKernels(ModuleOp module,
     Block *block = wrapper.addEntryBlock(b);
     b.setInsertionPointToStart(block);
     SmallVector<Value> args;
-    unsigned params = type.getNumParams() - 12;
+    unsigned params = type.getNumParams() - kIds;
     for (unsigned i = 0; i < type.getNumParams(); ++i) {
       bool isParam = i < params;
       Value base = block->getArgument(isParam ? 0 : 1);

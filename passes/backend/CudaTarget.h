@@ -27,6 +27,7 @@ struct CudaKernelInfo {
   std::array<int64_t, 3> block = {1, 1, 1}; ///< Threads per block (.maxntid).
   int64_t registers = 0;                    ///< Per thread.
   int64_t sharedBytes = 0;                  ///< Static shared memory per block.
+  int64_t dynamicSharedBytes = 0;           ///< Asked for by its launches.
   int64_t stackBytes = 0;                   ///< Local stack frame per thread.
   int64_t spillStores = 0, spillLoads = 0;  ///< Bytes.
 };

@@ -40,9 +40,9 @@ struct ConvertTesselToLinalg
                            scf::SCFDialect>();
     target.addIllegalDialect<tessel::TesselDialect>();
     // Parameters become arguments in their own pass; online-attention steps
-    // are mapped by each target's codegen.
+    // and the GPU's attention kernels are mapped by each target's codegen.
     target.addLegalOp<tessel::ParameterOp, tessel::GetParameterOp,
-                      tessel::OnlineAttentionOp>();
+                      tessel::OnlineAttentionOp, tessel::MmaAttentionOp>();
     RewritePatternSet patterns(context);
     tessel::populateDenseLoweringPatterns(patterns);
     tessel::populateNormLoweringPatterns(patterns);

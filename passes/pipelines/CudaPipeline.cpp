@@ -16,6 +16,7 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
@@ -58,6 +59,8 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
   // Every copy is a kernel: the host cannot read device buffers.
   pm.addPass(createTesselStridedCopiesToLinalg(
       TesselStridedCopiesToLinalgOptions{/*all=*/true}));
+  // Attention's own kernel, written before the rest is mapped.
+  pm.addNestedPass<FuncOp>(createTesselGpuFlashAttention());
 
   // Parallel loops, their contiguous dimension first (it goes to the x
   // threads: coalesced accesses), tiled so that the inner loop is a block
@@ -97,6 +100,7 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createGpuNVVMAttachTarget(target));
   OpPassManager &kernels = pm.nest<mlir::gpu::GPUModuleOp>();
   addToControlFlow(kernels);
+  kernels.addPass(mlir::createConvertNVGPUToNVVMPass());
   kernels.addPass(mlir::createConvertGpuOpsToNVVMOps());
   // What has no libdevice function (math.absi) becomes LLVM intrinsics.
   kernels.addPass(mlir::createConvertMathToLLVMPass());
@@ -119,6 +123,11 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
 void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options) {
   ToLinalgOptions toLinalg = options.toLinalg;
   toLinalg.flashAttention = false;
+  // The attention the tensor-core kernel computes, chosen on tessel ops;
+  // the rest is lowered untiled.
+  if (!options.codegen.attention.empty())
+    pm.addNestedPass<FuncOp>(createTesselGpuMmaAttention(
+        TesselGpuMmaAttentionOptions{options.codegen.attention}));
   buildToLinalgPipeline(pm, toLinalg);
   buildCudaCodegenPipeline(pm, options.codegen);
 }

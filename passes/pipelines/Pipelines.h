@@ -89,6 +89,10 @@ struct CudaCodegenOptions {
   std::string toolkit;
   /// As CpuCodegenOptions::workspaceArgument (a device buffer here).
   bool workspaceArgument = false;
+  /// The tensor cores' input type for attention ("bf16" or "f16": the
+  /// FlashAttention kernel, tessel-gpu-mma-attention); empty: attention
+  /// stays f32, untiled.
+  std::string attention = "bf16";
   /// Tests only: also compile the kernels for the host CPU (the nested
   /// module @tessel_kernels_emulated; tessel-gpu-emulate-kernels), so that
   /// the test suite's stand-in for the CUDA driver can run them.

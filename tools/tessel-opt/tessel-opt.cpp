@@ -31,6 +31,7 @@ int main(int argc, char **argv) {
   registry.insert<tessel::TesselDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  tessel::registerGpuBufferizationModels(registry);
   mlir::registerAllGPUToLLVMIRTranslations(registry);
   auto [input, output] = mlir::registerAndParseCLIOptions(
       argc, argv, "Tessel optimizer driver\n", registry);

@@ -195,6 +195,14 @@ cl::opt<std::string> cudaPath(
              "ptxas are used (default: $CUDA_HOME, else /usr/local/cuda)"),
     cl::value_desc("DIR"), cl::init(""), cl::cat(tesselcCategory));
 
+cl::opt<std::string> cudaAttention(
+    "cuda-attention",
+    cl::desc("With --target=cuda: the tensor cores' input type for "
+             "attention, bf16 (default) or f16 (the FlashAttention kernel, "
+             "f32 softmax and accumulators), or f32 (untiled, no tensor "
+             "cores: exact, slow)"),
+    cl::value_desc("TYPE"), cl::init("bf16"), cl::cat(tesselcCategory));
+
 cl::opt<bool> cudaEmulate(
     "cuda-emulate",
     cl::desc("Tests only, with --target=cuda: the kernels compiled for this "
@@ -209,6 +217,8 @@ tessel::CudaPipelineOptions cudaOptions() {
   options.codegen.sm = smVersion;
   options.codegen.toolkit = cudaPath;
   options.codegen.emulate = cudaEmulate;
+  options.codegen.attention =
+      cudaAttention == "f32" ? std::string() : std::string(cudaAttention);
   options.codegen.workspaceArgument = true;
   return options;
 }
@@ -422,6 +432,7 @@ const DialectRegistry &registry() {
     reg->insert<tessel::TesselDialect>();
     registerAllDialects(*reg);
     registerAllExtensions(*reg);
+    tessel::registerGpuBufferizationModels(*reg);
     // The kernels' path to PTX (--target=cuda) translates the GPU and NVVM
     // dialects.
     registerAllGPUToLLVMIRTranslations(*reg);
@@ -633,8 +644,13 @@ int main(int argc, char **argv) {
   }
   bool cuda = target == Target::Cuda;
   if (!cuda && (smVersion.getNumOccurrences() || cudaPath.getNumOccurrences() ||
-                cudaEmulate))
-    return fail("--sm and --cuda-path apply to --target=cuda");
+                cudaAttention.getNumOccurrences() || cudaEmulate))
+    return fail("--sm, --cuda-path and --cuda-attention apply to "
+                "--target=cuda");
+  if (cuda && cudaAttention != "bf16" && cudaAttention != "f16" &&
+      cudaAttention != "f32")
+    return fail("--cuda-attention=" + cudaAttention +
+                " is not supported: bf16, f16 or f32");
   if (cuda && smVersion != 80 && smVersion != 90)
     return fail("--sm=" + std::to_string(smVersion) +
                 " is not supported: 80 (A100) or 90 (H100, H200)");

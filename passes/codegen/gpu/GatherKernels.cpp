@@ -8,6 +8,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -84,6 +85,7 @@ struct GatherKernels : tessel::impl::TesselGpuGatherKernelsBase<GatherKernels> {
     SymbolTable symbols(module);
     llvm::StringMap<StringAttr> byBody;
     llvm::StringMap<unsigned> perEntry;
+    llvm::StringMap<int64_t> sharedBytes;
     b.setInsertionPointToStart(kernels.getBody());
     for (gpu::LaunchFuncOp launch : launches) {
       auto kernel = SymbolTable::lookupNearestSymbolFrom<gpu::GPUFuncOp>(
@@ -106,6 +108,14 @@ struct GatherKernels : tessel::impl::TesselGpuGatherKernelsBase<GatherKernels> {
       }
       launch.setKernelAttr(SymbolRefAttr::get(kernels.getNameAttr(),
                                               {FlatSymbolRefAttr::get(name)}));
+      if (Value size = launch.getDynamicSharedMemorySize()) {
+        std::optional<int64_t> bytes = getConstantIntValue(size);
+        if (!bytes)
+          return launch.emitError("a kernel's dynamic shared memory must be "
+                                  "a constant");
+        int64_t &most = sharedBytes[name.getValue()];
+        most = std::max(most, *bytes);
+      }
     }
     for (auto old :
          llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
@@ -114,8 +124,11 @@ struct GatherKernels : tessel::impl::TesselGpuGatherKernelsBase<GatherKernels> {
     // The kernels' order, which launches index, outlives the gpu.module
     // (gpu-module-to-binary replaces it).
     SmallVector<Attribute> names;
-    for (auto kernel : kernels.getOps<gpu::GPUFuncOp>())
-      names.push_back(kernel.getNameAttr());
+    for (auto kernel : kernels.getOps<gpu::GPUFuncOp>()) {
+      int64_t bytes = sharedBytes.lookup(kernel.getName());
+      names.push_back(bytes ? tessel::kernelEntry(kernel.getNameAttr(), bytes)
+                            : static_cast<Attribute>(kernel.getNameAttr()));
+    }
     tessel::TesselDialect::KernelsAttrHelper(&getContext())
         .setAttr(module, b.getArrayAttr(names));
     return success();

@@ -156,8 +156,8 @@ struct LowerHost : tessel::impl::TesselGpuLowerHostBase<LowerHost> {
     llvm::StringMap<int32_t> indices;
     if (ArrayAttr kernels =
             tessel::TesselDialect::KernelsAttrHelper(ctx).getAttr(module))
-      for (auto name : kernels.getAsRange<StringAttr>())
-        indices[name] = indices.size();
+      for (Attribute entry : kernels)
+        indices[tessel::kernelName(entry)] = indices.size();
     for (StringRef name : {kLaunch, kAlloc, kFree})
       addPointer(module, name);
 
@@ -187,7 +187,8 @@ struct LowerHost : tessel::impl::TesselGpuLowerHostBase<LowerHost> {
       if (isa<ModuleOp, UnrealizedConversionCastOp>(op) ||
           isa<LLVM::LLVMDialect>(op->getDialect()))
         return WalkResult::advance();
-      op->emitError("host code left unlowered for the GPU target");
+      op->emitError("host code left unlowered for the GPU target: ")
+          << op->getName();
       return WalkResult::interrupt();
     });
     if (left.wasInterrupted())

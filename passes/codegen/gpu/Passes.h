@@ -18,6 +18,10 @@ namespace tessel {
 #define GEN_PASS_REGISTRATION
 #include "passes/codegen/gpu/Passes.h.inc"
 
+/// How `tessel.mma_attention` bufferizes: tesselc and tessel-opt register
+/// it with the upstream models.
+void registerGpuBufferizationModels(mlir::DialectRegistry &registry);
+
 } // namespace tessel
 
 #endif // TESSEL_PASSES_CODEGEN_GPU_PASSES_H

@@ -32,6 +32,74 @@ def TesselGpuCoalesceLoops
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TesselGpuMmaAttention
+    : Pass<"tessel-gpu-mma-attention", "::mlir::func::FuncOp"> {
+  let summary = "Give attention to the tensor-core FlashAttention kernel "
+                "where it computes it";
+  let description = [{
+    Runs on tessel ops, before attention is lowered to linalg. Each
+    `tessel.attention` without a bias, per-sequence positions or a used
+    log-sum-exp, whose head dimensions are multiples of 16 up to 128,
+    becomes a `tessel.mma_attention` (destination style) on `element-type`
+    copies of its query, key and value, into a fresh result of the op's
+    type. The copies give the kernel contiguous rows to stage with
+    cp.async; `tessel-gpu-flash-attention` writes the kernel once the op
+    is on memrefs. Attention this pass leaves is lowered untiled.
+
+    ```mlir
+    %o = tessel.attention %q, %k, %v {causal} : ... -> tensor<1x4x?x64xf32>
+    // becomes
+    %qb = linalg.generic ... -> tensor<1x4x?x64xbf16>   // and %kb, %vb
+    %o = tessel.mma_attention ins(%qb, %kb, %vb) outs(%init)
+        {causal, scale = 1.250000e-01 : f64} : ... -> tensor<1x4x?x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"elementType", "element-type", "std::string", "\"bf16\"",
+           "the tensor cores' input type: bf16 or f16">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def TesselGpuFlashAttention
+    : Pass<"tessel-gpu-flash-attention", "::mlir::func::FuncOp"> {
+  let summary = "Write each tessel.mma_attention on memrefs as a "
+                "FlashAttention kernel on tensor cores";
+  let description = [{
+    Each `tessel.mma_attention` on memrefs becomes a `gpu.launch` whose
+    body is FlashAttention-2 on `mma.sync`:
+
+    - one block of 4 warps per (query-row tile, key/value head, batch);
+      a tile is 64 rows of the [S, G] (query, head of the group) pairs of
+      one key/value head, so the G query heads of grouped-query attention
+      share each key/value tile, and a decode step's G rows fill one tile;
+    - the query tile and each 64-key tile of K and V staged in dynamic
+      shared memory by `cp.async` (16 bytes a thread, rows past the end
+      zero-filled), 16-byte chunks XOR-swizzled by row so that `ldmatrix`
+      reads 8 rows without bank conflicts; V of tile j loads while
+      S = Q K^T is computed, K of tile j+1 while the softmax and P V run;
+    - each warp owns 16 rows: Q fragments loaded once by `ldmatrix`, K by
+      `ldmatrix`, V by `ldmatrix.trans`, S and O accumulated in f32 by
+      `mma.sync.m16n8k16` (bf16 or f16 inputs); P reuses S's accumulator
+      registers as the A operand (two f32 to one packed pair);
+    - the online softmax in registers: row max and sum over the 4 threads
+      of a row by `shfl.bfly`, exp2 with scale·log2(e) folded into one
+      FMA, the running max kept in logit units;
+    - causal: key tiles past a tile's last visible key are never loaded;
+      tiles every row of the block sees entirely run a loop without a
+      mask, the diagonal and last tiles a loop with one.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def TesselGpuGatherKernels
     : Pass<"tessel-gpu-gather-kernels", "::mlir::ModuleOp"> {
   let summary = "Gather the outlined kernels into one gpu.module and keep "
@@ -75,18 +143,36 @@ def TesselGpuEmulateKernels
   let description = [{
     Test-only (`tesselc --target=cuda --cuda-emulate`). Each `gpu.func` of
     `@tessel_kernels` becomes a `func.func` of the same name in a nested
-    module `@tessel_kernels_emulated`, with twelve more index arguments:
+    module `@tessel_kernels_emulated`, with thirteen more index arguments:
     block id, thread id, block size and grid size (x, y, z each), which
     replace the `gpu.block_id`, `gpu.thread_id`, `gpu.block_dim` and
-    `gpu.grid_dim` ops. The backend compiles that module for the host into
-    the artifact's "cubin", a shared object that the test suite's stand-in
-    for the CUDA driver loads and runs block by block, thread by thread.
-    The host side, the launch interface and the runtime are the real ones,
-    and the gpu.module stays, for the PTX and the manifest. A kernel with
-    a barrier or a warp shuffle cannot run this way and is an error.
+    `gpu.grid_dim` ops, and the address of the block's shared memory. The
+    backend compiles that module for the host into the artifact's "cubin",
+    a shared object that the test suite's stand-in for the CUDA driver
+    (test/fakecuda) loads and runs block by block. The host side, the
+    launch interface and the runtime are the real ones, and the gpu.module
+    stays, for the PTX and the manifest.
+
+    What threads do together becomes a call of the stand-in driver, which
+    then runs the kernel's threads as fibers (the kernel exports
+    `NAME_cooperative`): `gpu.barrier` (`tessel_emu_barrier`), f32 xor
+    `gpu.shuffle` (`tessel_emu_shfl_xor`), `nvgpu.ldmatrix`
+    (`tessel_emu_ldmatrix`, the addresses every lane gives), and
+    `nvvm.mma.sync` m16n8k16 with bf16 or f16 inputs
+    (`tessel_emu_mma_bf16`, `_f16`: the warp's fragments gathered, PTX's
+    layouts). `nvgpu.device_async_copy` becomes a synchronous copy
+    (`tessel_emu_copy`, with cp.async's zero fill) and its commits and
+    waits disappear; dynamic shared memory is the driver's buffer; an
+    f32-to-bf16 `arith.truncf` is done in integers (round to nearest even),
+    since the host's compiler runtime may lack `__truncsfbf2`. Any other
+    GPU or NVVM op is an error.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
-                           "::mlir::gpu::GPUDialect"];
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def TesselGpuLowerHost : Pass<"tessel-gpu-lower-host", "::mlir::ModuleOp"> {
