@@ -183,14 +183,7 @@ LogicalResult MmaAttentionOp::verify() {
 void MmaAttentionOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
         &effects) {
-  if (!isa<MemRefType>(getInit().getType()))
-    return;
-  for (OpOperand &input : getOperation()->getOpOperands())
-    if (&input != &getInitMutable())
-      effects.emplace_back(MemoryEffects::Read::get(), &input,
-                           SideEffects::DefaultResource::get());
-  effects.emplace_back(MemoryEffects::Write::get(), &getInitMutable(),
-                       SideEffects::DefaultResource::get());
+  kernelOpEffects(getOperation(), getInitMutable(), effects);
 }
 
 LogicalResult OnlineAttentionOp::verify() {

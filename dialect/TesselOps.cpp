@@ -78,6 +78,54 @@ GetParameterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 // Dense
 //===----------------------------------------------------------------------===//
 
+LogicalResult MmaLinearOp::verify() {
+  auto x = cast<ShapedType>(getInput().getType()),
+       w = cast<ShapedType>(getWeight().getType()),
+       o = cast<ShapedType>(getInit().getType());
+  bool memrefs = isa<MemRefType>(x);
+  if (isa<MemRefType>(w) != memrefs || isa<MemRefType>(o) != memrefs ||
+      (getBias() && isa<MemRefType>(getBias().getType()) != memrefs))
+    return emitOpError("takes ranked tensors or memrefs, not a mix");
+  if (getNumResults() != (memrefs ? 0u : 1u) ||
+      (!memrefs && getResult()[0].getType() != o))
+    return emitOpError("has one result, init's type, on tensors and none on "
+                       "memrefs");
+  Type mma = getMmaType();
+  if (!mma.isBF16() && !mma.isF16())
+    return emitOpError() << "mma_type must be bf16 or f16, got " << mma;
+  if ((x.getRank() != 2 && x.getRank() != 3) || w.getRank() != 2 ||
+      o.getRank() != x.getRank())
+    return emitOpError("input and init must be [(B,) M, K] and [(B,) M, N], "
+                       "weight [N, K]");
+  for (ShapedType t : {x, w, o})
+    if (!isa<FloatType>(t.getElementType()))
+      return emitOpError("input, weight and init must be float");
+  ArrayRef<int64_t> xs = x.getShape(), ws = w.getShape(), os = o.getShape();
+  int64_t r = x.getRank();
+  if (!compatible(xs[r - 1], ws[1]) || !compatible(xs[r - 2], os[r - 2]) ||
+      !compatible(ws[0], os[r - 1]) || (r == 3 && !compatible(xs[0], os[0])))
+    return emitOpError() << "input " << fmtShape(xs) << " and weight "
+                         << fmtShape(ws) << " do not give init "
+                         << fmtShape(os);
+  if (ShapedType::isDynamic(ws[1]) || ws[1] % 8 != 0)
+    return emitOpError() << "the reduced dimension must be static and a "
+                            "multiple of 8, got "
+                         << fmtDim(ws[1]);
+  if (Value bias = getBias()) {
+    auto b = cast<ShapedType>(bias.getType());
+    if (b.getRank() != 1 || !compatible(b.getShape()[0], ws[0]) ||
+        !isa<FloatType>(b.getElementType()))
+      return emitOpError() << "bias must be [N] float, got " << b;
+  }
+  return success();
+}
+
+void MmaLinearOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  kernelOpEffects(getOperation(), getInitMutable(), effects);
+}
+
 LogicalResult LinearOp::verify() {
   if (failed(verifySameElementType(*this, {{"input", getInput()},
                                            {"weight", getWeight()},

@@ -134,6 +134,45 @@ def Tessel_LinearOp : Tessel_Op<"linear", [Pure,
   let hasVerifier = 1;
 }
 
+def Tessel_MmaLinearOp : Tessel_Op<"mma_linear", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "a linear layer as one tensor-core kernel (GPU)";
+  let description = [{
+    The CUDA target's form of `tessel.linear` on an input of rank 2 or 3:
+    `init[(b,) m, n] = sum_k input[(b,) m, k] * weight[n, k] (+ bias[n])`,
+    computed
+    by `tessel-gpu-mma-linear`'s kernel with `mma.sync` m16n8k16 on
+    `mma_type` (bf16 or f16) tiles that it converts from `input` and
+    `weight` (any float type, `[(B,) M, K]` and `[N, K]`, K a multiple of
+    8) as it stages them, f32 accumulators, and the optional `bias`
+    (`[N]`) added before the store into `init` (`[(B,) M, N]`).
+    Destination style, on tensors (one result) or on memrefs (none).
+
+    ```mlir
+    %y = tessel.mma_linear ins(%x, %w) bias(%b : tensor<3072xf32>)
+        outs(%init) {mma_type = bf16}
+        : tensor<?x?x768xf32>, tensor<3072x768xf32> -> tensor<?x?x3072xf32>,
+          tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins AnyShaped:$input, AnyShaped:$weight,
+                       Optional<AnyShaped>:$bias, AnyShaped:$init,
+                       TypeAttr:$mma_type);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $input `,` $weight `)` (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `outs` `(` $init `)` attr-dict `:` type($input) `,` type($weight) `->`
+    type($init) (`,` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+  }];
+}
+
 def Tessel_MatmulOp : Tessel_Op<"matmul", [Pure,
     DeclareOpInterfaceMethods<Tessel_DifferentiableOpInterface>]> {
   let summary = "batched matrix product over the last two axes";

@@ -164,4 +164,18 @@ LogicalResult verifyTargets(Operation *op, Value logits, Value targets) {
   return success();
 }
 
+void kernelOpEffects(
+    Operation *op, OpOperand &init,
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  if (!isa<MemRefType>(init.get().getType()))
+    return;
+  for (OpOperand &input : op->getOpOperands())
+    if (&input != &init)
+      effects.emplace_back(MemoryEffects::Read::get(), &input,
+                           SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Write::get(), &init,
+                       SideEffects::DefaultResource::get());
+}
+
 } // namespace tessel::verifier

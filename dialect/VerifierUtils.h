@@ -10,6 +10,8 @@
 
 #include "dialect/Support/LLVM.h"
 
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
 #include <string>
 #include <utility>
 
@@ -23,6 +25,12 @@ std::string fmtShape(Value v);
 std::string fmtDim(int64_t d);
 
 ArrayRef<int64_t> shapeOf(Value v);
+
+/// The memory effects of a destination-style kernel op on memrefs (none on
+/// tensors): it reads every operand but `init` and writes `init`.
+void kernelOpEffects(mlir::Operation *op, mlir::OpOperand &init,
+                     SmallVectorImpl<mlir::SideEffects::EffectInstance<
+                         mlir::MemoryEffects::Effect>> &effects);
 Type elementTypeOf(Value v);
 
 /// Two dimensions may be equal at run time.

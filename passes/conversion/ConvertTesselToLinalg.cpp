@@ -42,7 +42,8 @@ struct ConvertTesselToLinalg
     // Parameters become arguments in their own pass; online-attention steps
     // and the GPU's attention kernels are mapped by each target's codegen.
     target.addLegalOp<tessel::ParameterOp, tessel::GetParameterOp,
-                      tessel::OnlineAttentionOp, tessel::MmaAttentionOp>();
+                      tessel::OnlineAttentionOp, tessel::MmaAttentionOp,
+                      tessel::MmaLinearOp>();
     RewritePatternSet patterns(context);
     tessel::populateDenseLoweringPatterns(patterns);
     tessel::populateNormLoweringPatterns(patterns);

@@ -59,8 +59,10 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
   // Every copy is a kernel: the host cannot read device buffers.
   pm.addPass(createTesselStridedCopiesToLinalg(
       TesselStridedCopiesToLinalgOptions{/*all=*/true}));
-  // Attention's own kernel, written before the rest is mapped.
+  // Attention's and linear layers' own kernels, written before the rest is
+  // mapped.
   pm.addNestedPass<FuncOp>(createTesselGpuFlashAttention());
+  pm.addNestedPass<FuncOp>(createTesselGpuLinearKernel());
 
   // Parallel loops, their contiguous dimension first (it goes to the x
   // threads: coalesced accesses), tiled so that the inner loop is a block
@@ -128,6 +130,9 @@ void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options) {
   if (!options.codegen.attention.empty())
     pm.addNestedPass<FuncOp>(createTesselGpuMmaAttention(
         TesselGpuMmaAttentionOptions{options.codegen.attention}));
+  if (!options.codegen.linear.empty())
+    pm.addNestedPass<FuncOp>(createTesselGpuMmaLinear(
+        TesselGpuMmaLinearOptions{options.codegen.linear}));
   buildToLinalgPipeline(pm, toLinalg);
   buildCudaCodegenPipeline(pm, options.codegen);
 }

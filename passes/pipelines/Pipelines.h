@@ -93,6 +93,9 @@ struct CudaCodegenOptions {
   /// FlashAttention kernel, tessel-gpu-mma-attention); empty: attention
   /// stays f32, untiled.
   std::string attention = "bf16";
+  /// The same for linear layers (tessel-gpu-mma-linear); empty: f32, one
+  /// thread per output.
+  std::string linear = "bf16";
   /// Tests only: also compile the kernels for the host CPU (the nested
   /// module @tessel_kernels_emulated; tessel-gpu-emulate-kernels), so that
   /// the test suite's stand-in for the CUDA driver can run them.

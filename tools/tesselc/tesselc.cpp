@@ -203,6 +203,13 @@ cl::opt<std::string> cudaAttention(
              "cores: exact, slow)"),
     cl::value_desc("TYPE"), cl::init("bf16"), cl::cat(tesselcCategory));
 
+cl::opt<std::string> cudaLinear(
+    "cuda-linear",
+    cl::desc("With --target=cuda: the tensor cores' input type for linear "
+             "layers, bf16 (default) or f16 (f32 accumulators), or f32 (one "
+             "thread per output, no tensor cores: exact, slow)"),
+    cl::value_desc("TYPE"), cl::init("bf16"), cl::cat(tesselcCategory));
+
 cl::opt<bool> cudaEmulate(
     "cuda-emulate",
     cl::desc("Tests only, with --target=cuda: the kernels compiled for this "
@@ -219,6 +226,8 @@ tessel::CudaPipelineOptions cudaOptions() {
   options.codegen.emulate = cudaEmulate;
   options.codegen.attention =
       cudaAttention == "f32" ? std::string() : std::string(cudaAttention);
+  options.codegen.linear =
+      cudaLinear == "f32" ? std::string() : std::string(cudaLinear);
   options.codegen.workspaceArgument = true;
   return options;
 }
@@ -644,13 +653,14 @@ int main(int argc, char **argv) {
   }
   bool cuda = target == Target::Cuda;
   if (!cuda && (smVersion.getNumOccurrences() || cudaPath.getNumOccurrences() ||
-                cudaAttention.getNumOccurrences() || cudaEmulate))
-    return fail("--sm, --cuda-path and --cuda-attention apply to "
-                "--target=cuda");
-  if (cuda && cudaAttention != "bf16" && cudaAttention != "f16" &&
-      cudaAttention != "f32")
-    return fail("--cuda-attention=" + cudaAttention +
-                " is not supported: bf16, f16 or f32");
+                cudaAttention.getNumOccurrences() ||
+                cudaLinear.getNumOccurrences() || cudaEmulate))
+    return fail("--sm, --cuda-path, --cuda-attention and --cuda-linear apply "
+                "to --target=cuda");
+  for (auto *flag : {&cudaAttention, &cudaLinear})
+    if (cuda && *flag != "bf16" && *flag != "f16" && *flag != "f32")
+      return fail("--" + flag->ArgStr.str() + "=" + std::string(*flag) +
+                  " is not supported: bf16, f16 or f32");
   if (cuda && smVersion != 80 && smVersion != 90)
     return fail("--sm=" + std::to_string(smVersion) +
                 " is not supported: 80 (A100) or 90 (H100, H200)");

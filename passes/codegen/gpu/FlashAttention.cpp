@@ -5,20 +5,11 @@
 // (Passes.td) says what the kernel does; this file is how. Register
 // fragments are lists of SSA values unrolled here, in C++: a warp's 16
 // query rows, its S tile (16 x 64) and its output (16 x Dv) never touch
-// memory. The fragment layouts are PTX's for m16n8k16 (lane = 4 * group +
-// t, "group" a row, "t" a column pair):
-//
-//   A (16 x 16, row-major): a0 = (group, 2t..2t+1), a1 = (group + 8, 2t..),
-//                           a2 = (group, 8 + 2t..), a3 = (group + 8, 8 + 2t..)
-//   B (16 x 8, k x n):      b0 = (k = 2t..2t+1, n = group), b1 = (8 + 2t..,
-//   group) C, D (16 x 8, f32):     c0, c1 = (group, 2t..2t+1), c2, c3 = (group
-//   + 8, ..)
-//
-// and ldmatrix.x4 gives register i of each lane the pair that lane holds
-// in the i-th 8 x 8 matrix, whose 8 row addresses lanes 8i..8i+7 supply.
+// memory. The fragment operations and layouts are MmaOps.h's.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/codegen/gpu/MmaOps.h"
 #include "passes/codegen/gpu/Passes.h"
 
 #include "dialect/TesselOps.h"
@@ -44,6 +35,7 @@ namespace tessel {
 } // namespace tessel
 
 using namespace mlir;
+using namespace tessel::mma;
 
 namespace {
 
@@ -51,77 +43,11 @@ namespace {
 constexpr int64_t kRows = 64, kKeys = 64, kWarps = 4;
 constexpr int64_t kThreads = 32 * kWarps;
 
-/// Index arithmetic and constants at one insertion point.
-struct Ix {
-  OpBuilder &b;
-  Location loc;
-
-  /// Sizes and offsets here are non-negative and far from overflowing:
-  /// saying so lets LLVM fold (x + 8 * k) / 8 and keep addresses as a base
-  /// and constant offsets.
-  static constexpr arith::IntegerOverflowFlags kExact =
-      arith::IntegerOverflowFlags::nsw | arith::IntegerOverflowFlags::nuw;
-
-  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) {
-    return arith::AddIOp::create(b, loc, x, y, kExact);
-  }
-  Value add(Value x, int64_t y) { return y ? add(x, c(y)) : x; }
-  /// x + y where either may be negative.
-  Value addSigned(Value x, Value y) {
-    return arith::AddIOp::create(b, loc, x, y,
-                                 arith::IntegerOverflowFlags::nsw);
-  }
-  Value sub(Value x, Value y) {
-    return arith::SubIOp::create(b, loc, x, y,
-                                 arith::IntegerOverflowFlags::nsw);
-  }
-  Value mul(Value x, Value y) {
-    return arith::MulIOp::create(b, loc, x, y, kExact);
-  }
-  Value mul(Value x, int64_t y) { return mul(x, c(y)); }
-  Value div(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
-  Value div(Value x, int64_t y) { return div(x, c(y)); }
-  Value rem(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }
-  Value rem(Value x, int64_t y) { return rem(x, c(y)); }
-  Value xorI(Value x, int64_t y) {
-    return y ? arith::XOrIOp::create(b, loc, x, c(y)).getResult() : x;
-  }
-  Value xorI(Value x, Value y) { return arith::XOrIOp::create(b, loc, x, y); }
-  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
-  Value lt(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
-  }
-  Value select(Value cond, Value x, Value y) {
-    return arith::SelectOp::create(b, loc, cond, x, y);
-  }
-  /// ceil(x / y) for x >= 0.
-  Value ceilDiv(Value x, int64_t y) { return div(add(x, y - 1), y); }
-  /// min(max(x, 0), hi).
-  Value clamp(Value x, Value hi) { return min(max(x, c(0)), hi); }
-  Value f(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-};
-
-/// The swizzle width of a shared tile whose rows are `chunks` 16-byte
-/// chunks: chunk c of row r is stored at c ^ (r % width). 8 rows that
-/// ldmatrix reads at one column then fall in 8 different bank groups
-/// (fewer when a row has fewer than 8 chunks).
-int64_t swizzleWidth(int64_t chunks) {
-  return std::min<int64_t>(8, chunks & -chunks);
-}
-
-/// The kernel's builder: the static shape, the launch's values, and the
-/// fragment operations.
-struct FlashKernel {
-  OpBuilder &b;
-  Location loc;
-  Ix ix;
+/// The kernel's builder: the static shape and the launch's values; the
+/// fragment operations are MmaOps'.
+struct FlashKernel : MmaOps {
   tessel::MmaAttentionOp op;
   int64_t d, dv;
-  Type element, f32;
   bool causal;
   /// The logits' scale, and what exp2 multiplies them by: scale * log2(e)
   /// (exp(scale * (s - m)) = exp2(c * s - c * m)), or log2(e) where a bias
@@ -146,11 +72,11 @@ struct FlashKernel {
   Value qTile, kTile, vTile;
 
   FlashKernel(OpBuilder &b, Location loc, tessel::MmaAttentionOp op)
-      : b(b), loc(loc), ix{b, loc}, op(op) {
+      : MmaOps(b, loc,
+               cast<MemRefType>(op.getQuery().getType()).getElementType()),
+        op(op) {
     d = cast<MemRefType>(op.getQuery().getType()).getShape()[3];
     dv = cast<MemRefType>(op.getValue().getType()).getShape()[3];
-    element = cast<MemRefType>(op.getQuery().getType()).getElementType();
-    f32 = b.getF32Type();
     causal = op.getCausal();
     positions = op.getPositions();
     biasQuery = op.getBiasQueryPositions();
@@ -193,10 +119,6 @@ struct FlashKernel {
     Value exponent =
         arith::SelectOp::create(b, loc, ix.lt(h, ix.c(n)), first, rest);
     return arith::NegFOp::create(b, loc, exp2(exponent));
-  }
-
-  Value i32(int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
   }
 
   /// Issues the cp.async copies of one 64-row tile into `dst` (`width`
@@ -253,59 +175,6 @@ struct FlashKernel {
     });
   }
 
-  /// ldmatrix.x4 at `tileBuffer`[at]: 4 registers of 2 packed elements.
-  SmallVector<Value> ldmatrix(Value tileBuffer, Value at, bool transpose) {
-    auto type = VectorType::get({4, 2}, element);
-    Value m = nvgpu::LdMatrixOp::create(b, loc, type, tileBuffer,
-                                        ValueRange{at}, transpose, 4);
-    SmallVector<Value> regs;
-    for (int64_t i = 0; i < 4; ++i) {
-      Value pairV = vector::ExtractOp::create(b, loc, m, i);
-      regs.push_back(packed(pairV));
-    }
-    return regs;
-  }
-
-  /// A vector<2 x element> as the register mma.sync takes: an i32 for
-  /// bf16, the vector itself for f16.
-  Value packed(Value pairV) {
-    if (element.isF16())
-      return pairV;
-    Value asInt = vector::BitCastOp::create(
-        b, loc, VectorType::get({1}, b.getI32Type()), pairV);
-    return vector::ExtractOp::create(b, loc, asInt, 0);
-  }
-
-  /// Two f32 as one packed register of `element`.
-  Value pack(Value x, Value y) {
-    Value v = vector::FromElementsOp::create(b, loc, VectorType::get({2}, f32),
-                                             ValueRange{x, y});
-    return packed(
-        arith::TruncFOp::create(b, loc, VectorType::get({2}, element), v));
-  }
-
-  /// acc += a * b on one m16n8k16 tile.
-  void mma(ArrayRef<Value> a, ArrayRef<Value> bRegs,
-           MutableArrayRef<Value> acc) {
-    auto type = element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-    auto result = LLVM::LLVMStructType::getLiteral(b.getContext(),
-                                                   SmallVector<Type>(4, f32));
-    Value r = NVVM::MmaOp::create(
-        b, loc, result, a, bRegs, SmallVector<Value>(acc.begin(), acc.end()),
-        {16, 8, 16}, std::nullopt, std::nullopt,
-        std::array<NVVM::MMATypes, 2>{type, type},
-        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                       NVVM::MMALayout::col});
-    for (int64_t i = 0; i < 4; ++i)
-      acc[i] = LLVM::ExtractValueOp::create(b, loc, r, i);
-  }
-
-  Value shuffleXor(Value v, int64_t offset) {
-    return gpu::ShuffleOp::create(b, loc, v, i32(offset), i32(32),
-                                  gpu::ShuffleMode::XOR)
-        .getShuffleResult();
-  }
-
   /// The sum (or max) of `v` over the 4 lanes that share a row.
   Value quad(Value v, bool isMax) {
     for (int64_t offset : {1, 2}) {
@@ -343,7 +212,7 @@ void FlashKernel::build(gpu::LaunchOp launch) {
       MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr,
                       workgroup));
   // Tiles are flat, rows of `width` elements: an ldmatrix address is then a
-  // per-lane offset plus a constant (see `offsets`).
+  // per-lane offset plus a constant (see MmaOps::swizzledOffsets).
   auto view = [&](int64_t offset, int64_t width) {
     auto type = MemRefType::get({kRows * width}, element, nullptr, workgroup);
     return memref::ViewOp::create(b, loc, type, smem, ix.c(offset),
@@ -411,33 +280,19 @@ void FlashKernel::build(gpu::LaunchOp launch) {
   // constant the load takes as an immediate.
   int64_t swD = swizzleWidth(d / 8), swV = swizzleWidth(dv / 8);
   Value lo8 = ix.rem(lane, 8), mi = ix.div(lane, 8);
-  auto offsets = [&](Value row, Value x, int64_t width, int64_t sw) {
-    SmallVector<Value> byU;
-    Value swizzled = ix.xorI(x, ix.rem(row, sw));
-    for (int64_t u = 0; u < sw; u += 2)
-      byU.push_back(
-          ix.add(ix.mul(row, width), ix.mul(ix.xorI(swizzled, u), 8)));
-    return byU;
-  };
-  // The element offset of chunk 2t (+ this lane's x) of `row + rowStep`.
-  auto at = [&](ArrayRef<Value> byU, int64_t t, int64_t sw, int64_t width,
-                int64_t rowStep) {
-    int64_t u = (2 * t) % sw;
-    return ix.add(byU[u / 2], rowStep * width + (2 * t - u) * 8);
-  };
   // A: rows 0-7 / 8-15 by mi % 2, column halves by mi / 2. B from K (keys
   // are n): keys by mi / 2, k halves by mi % 2. B from V (keys are k,
   // ldmatrix.trans): keys by mi % 2, value columns by mi / 2.
   Value qRow = ix.add(ix.add(ix.mul(warp, 16), lo8), ix.mul(ix.rem(mi, 2), 8));
-  SmallVector<Value> qAt = offsets(qRow, ix.div(lane, 16), d, swD);
-  SmallVector<Value> kAt =
-      offsets(ix.add(lo8, ix.mul(ix.div(lane, 16), 8)), ix.rem(mi, 2), d, swD);
-  SmallVector<Value> vAt =
-      offsets(ix.add(lo8, ix.mul(ix.rem(mi, 2), 8)), ix.div(lane, 16), dv, swV);
+  SmallVector<Value> qAt = swizzledOffsets(qRow, ix.div(lane, 16), d, swD);
+  SmallVector<Value> kAt = swizzledOffsets(
+      ix.add(lo8, ix.mul(ix.div(lane, 16), 8)), ix.rem(mi, 2), d, swD);
+  SmallVector<Value> vAt = swizzledOffsets(
+      ix.add(lo8, ix.mul(ix.rem(mi, 2), 8)), ix.div(lane, 16), dv, swV);
 
   SmallVector<SmallVector<Value>> qa;
   for (int64_t t = 0; t < d / 16; ++t)
-    qa.push_back(ldmatrix(qTile, at(qAt, t, swD, d, 0), false));
+    qa.push_back(ldmatrix(qTile, swizzledAt(qAt, t, swD, d, 0), false));
 
   // The two rows this lane holds, the end of their visible keys, and for
   // a position bias their query positions, heads and ALiBi slopes.
@@ -482,7 +337,7 @@ void FlashKernel::build(gpu::LaunchOp launch) {
     for (int64_t p = 0; p < kKeys / 16; ++p)
       for (int64_t t = 0; t < d / 16; ++t) {
         SmallVector<Value> kb =
-            ldmatrix(kTile, at(kAt, t, swD, d, 16 * p), false);
+            ldmatrix(kTile, swizzledAt(kAt, t, swD, d, 16 * p), false);
         mma(qa[t], {kb[0], kb[1]}, MutableArrayRef<Value>(s).slice(8 * p, 4));
         mma(qa[t], {kb[2], kb[3]},
             MutableArrayRef<Value>(s).slice(8 * p + 4, 4));
@@ -586,7 +441,7 @@ void FlashKernel::build(gpu::LaunchOp launch) {
           pack(s[8 * t + 4], s[8 * t + 5]), pack(s[8 * t + 6], s[8 * t + 7])};
       for (int64_t p = 0; p < dv / 16; ++p) {
         SmallVector<Value> vb =
-            ldmatrix(vTile, at(vAt, p, swV, dv, 16 * t), true);
+            ldmatrix(vTile, swizzledAt(vAt, p, swV, dv, 16 * t), true);
         mma(a, {vb[0], vb[1]}, MutableArrayRef<Value>(o).slice(8 * p, 4));
         mma(a, {vb[2], vb[3]}, MutableArrayRef<Value>(o).slice(8 * p + 4, 4));
       }
@@ -680,15 +535,10 @@ LogicalResult lower(tessel::MmaAttentionOp op) {
   int64_t bytes = kernel.element.getIntOrFloatBitWidth() / 8;
   int64_t shared = kRows * (2 * d + dv) * bytes;
   Value sharedBytes = kernel.i32(shared);
-  auto launch = gpu::LaunchOp::create(b, loc, ix.ceilDiv(kernel.rows, kRows),
-                                      kvHeads, batches, ix.c(kThreads), ix.c(1),
-                                      ix.c(1), sharedBytes);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&launch.getBody().front());
-    kernel.build(launch);
-    gpu::TerminatorOp::create(b, loc);
-  }
+  auto launch = launchNamed(b, loc, "flash_attention",
+                            {ix.ceilDiv(kernel.rows, kRows), kvHeads, batches},
+                            {ix.c(kThreads), ix.c(1), ix.c(1)}, sharedBytes);
+  buildLaunchBody(b, loc, launch, [&] { kernel.build(launch); });
   op.erase();
   return success();
 }
@@ -696,11 +546,8 @@ LogicalResult lower(tessel::MmaAttentionOp op) {
 struct FlashAttention
     : tessel::impl::TesselGpuFlashAttentionBase<FlashAttention> {
   void runOnOperation() override {
-    SmallVector<tessel::MmaAttentionOp> ops;
-    getOperation().walk([&](tessel::MmaAttentionOp op) { ops.push_back(op); });
-    for (tessel::MmaAttentionOp op : ops)
-      if (failed(lower(op)))
-        return signalPassFailure();
+    if (failed(lowerEach<tessel::MmaAttentionOp>(getOperation(), lower)))
+      signalPassFailure();
   }
 };
 

@@ -68,6 +68,19 @@ bool hostMapped(Value memref) {
          cast<MemRefType>(arg.getType()).getElementType().isIntOrIndex();
 }
 
+/// "_NAME" for a kernel its pass named (a gpu.launch's `function`, as
+/// tessel-gpu-flash-attention's "flash_attention"), so that profiles and
+/// the manifest say what it computes; "" for outlining's ENTRY_kernel.
+std::string purposeSuffix(StringRef name) {
+  // Outlining makes names unique with "_N".
+  StringRef base = name.rtrim("0123456789");
+  if (base.size() != name.size() && base.ends_with("_"))
+    name = base.drop_back();
+  if (name.ends_with("_kernel"))
+    return "";
+  return ("_" + name).str();
+}
+
 struct GatherKernels : tessel::impl::TesselGpuGatherKernelsBase<GatherKernels> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -98,8 +111,9 @@ struct GatherKernels : tessel::impl::TesselGpuGatherKernelsBase<GatherKernels> {
       if (!name) {
         auto entry = launch->getParentOfType<func::FuncOp>();
         unsigned &count = perEntry[entry.getSymName()];
-        std::string fresh =
-            (entry.getSymName() + "_k" + llvm::Twine(count++)).str();
+        std::string fresh = (entry.getSymName() + "_k" + llvm::Twine(count++) +
+                             purposeSuffix(kernel.getName()))
+                                .str();
         gpu::GPUFuncOp moved = kernel.clone();
         moved.setName(fresh);
         b.insert(moved);

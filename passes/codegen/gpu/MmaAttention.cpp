@@ -13,21 +13,16 @@
 // of its value at each distance, [H, 2L + 1] where the [H, S, T] bias was.
 // The rest stays `tessel.attention`, lowered untiled.
 //
-// Also here: how `tessel.mma_attention` bufferizes (destination style, in
-// place into its init).
-//
 //===----------------------------------------------------------------------===//
 
+#include "passes/codegen/gpu/MmaOps.h"
 #include "passes/codegen/gpu/Passes.h"
 #include "passes/utils/LinalgBuilders.h"
 
 #include "dialect/TesselDialect.h"
 #include "dialect/TesselOps.h"
 
-#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
-#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace tessel {
@@ -192,18 +187,11 @@ struct MmaAttention : tessel::impl::TesselGpuMmaAttentionBase<MmaAttention> {
 
   void runOnOperation() override {
     OpBuilder b(&getContext());
-    Type element;
-    if (elementType == "bf16")
-      element = b.getBF16Type();
-    else if (elementType == "f16")
-      element = b.getF16Type();
-    else {
-      getOperation().emitError()
-          << "tessel-gpu-mma-attention: element-type must be bf16 or f16, "
-             "got '"
-          << elementType << "'";
+    FailureOr<Type> parsed = tessel::mma::mmaElementType(
+        getOperation(), "tessel-gpu-mma-attention", elementType);
+    if (failed(parsed))
       return signalPassFailure();
-    }
+    Type element = *parsed;
     SmallVector<tessel::AttentionOp> ops;
     getOperation().walk([&](tessel::AttentionOp op) {
       if (unsupported(op).empty())
@@ -255,54 +243,4 @@ struct MmaAttention : tessel::impl::TesselGpuMmaAttentionBase<MmaAttention> {
   }
 };
 
-/// Bufferizes in place into `init`: reads query, key and value, writes
-/// init (whose contents it never reads).
-struct MmaAttentionBufferization
-    : bufferization::DstBufferizableOpInterfaceExternalModel<
-          MmaAttentionBufferization, tessel::MmaAttentionOp> {
-  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
-                              const bufferization::AnalysisState &) const {
-    return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
-  }
-
-  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
-                          const bufferization::BufferizationOptions &options,
-                          bufferization::BufferizationState &state) const {
-    auto mma = cast<tessel::MmaAttentionOp>(op);
-    SmallVector<Value> buffers;
-    for (Value operand : op->getOperands()) {
-      FailureOr<Value> buffer =
-          bufferization::getBuffer(rewriter, operand, options, state);
-      if (failed(buffer))
-        return failure();
-      buffers.push_back(*buffer);
-    }
-    rewriter.setInsertionPoint(op);
-    // The buffer of each (possibly absent) operand.
-    auto bufferOf = [&](Value v) -> Value {
-      if (!v)
-        return {};
-      for (auto [operand, buffer] : llvm::zip(op->getOperands(), buffers))
-        if (operand == v)
-          return buffer;
-      return {};
-    };
-    Value init = bufferOf(mma.getInit());
-    tessel::MmaAttentionOp::create(
-        rewriter, op->getLoc(), TypeRange{}, bufferOf(mma.getQuery()),
-        bufferOf(mma.getKey()), bufferOf(mma.getValue()),
-        bufferOf(mma.getPositions()), bufferOf(mma.getBiasQueryPositions()),
-        bufferOf(mma.getBiasKeyPositions()), bufferOf(mma.getBiasTable()), init,
-        mma.getScaleAttr(), mma.getCausalAttr(), mma.getAlibiAttr());
-    bufferization::replaceOpWithBufferizedValues(rewriter, op, init);
-    return success();
-  }
-};
-
 } // namespace
-
-void tessel::registerGpuBufferizationModels(DialectRegistry &registry) {
-  registry.addExtension(+[](MLIRContext *ctx, tessel::TesselDialect *) {
-    tessel::MmaAttentionOp::attachInterface<MmaAttentionBufferization>(*ctx);
-  });
-}

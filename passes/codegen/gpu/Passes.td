@@ -100,6 +100,56 @@ def TesselGpuFlashAttention
                            "::mlir::memref::MemRefDialect"];
 }
 
+def TesselGpuMmaLinear
+    : Pass<"tessel-gpu-mma-linear", "::mlir::func::FuncOp"> {
+  let summary = "Give linear layers to the tensor-core kernel where it "
+                "computes them";
+  let description = [{
+    Runs on tessel ops, before they are lowered to linalg. Each
+    `tessel.linear` whose input is [M, K] or [B, M, K] and whose weight is
+    static with K a multiple of 8 becomes a `tessel.mma_linear` of the
+    same operands into a fresh result. Nothing is converted beforehand:
+    `tessel-gpu-linear-kernel` converts each tile to `element-type` as it
+    stages it.
+
+    ```mlir
+    %y = tessel.linear %x, %w, %b : tensor<?x?x64xf32>, tensor<256x64xf32>,
+        tensor<256xf32> -> tensor<?x?x256xf32>
+    // becomes
+    %y = tessel.mma_linear ins(%x, %w) bias(%b : tensor<256xf32>)
+        outs(%init) {mma_type = bf16} : ... -> tensor<?x?x256xf32>, ...
+    ```
+  }];
+  let options = [
+    Option<"elementType", "element-type", "std::string", "\"bf16\"",
+           "the tensor cores' input type: bf16 or f16">
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def TesselGpuLinearKernel
+    : Pass<"tessel-gpu-linear-kernel", "::mlir::func::FuncOp"> {
+  let summary = "Write each tessel.mma_linear on memrefs as a tensor-core "
+                "kernel";
+  let description = [{
+    Each `tessel.mma_linear` on memrefs becomes a `gpu.launch`: one block
+    of 4 warps per 64 x 64 tile of the output (and batch); for each 64-wide slice of
+    K, the threads load the input and weight tiles (8 elements a thread a
+    row, rows and columns past the end as zeros), convert them to
+    `mma_type` and store them to XOR-swizzled shared tiles; each warp then
+    multiplies its 16 rows by the 64 columns with `ldmatrix` and
+    `mma.sync.m16n8k16` into f32 accumulators; the bias is added as the
+    results are stored.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def TesselGpuGatherKernels
     : Pass<"tessel-gpu-gather-kernels", "::mlir::ModuleOp"> {
   let summary = "Gather the outlined kernels into one gpu.module and keep "
