@@ -94,11 +94,13 @@ struct LinearKernel : MmaOps {
             arith::ConstantOp::create(b, loc, b.getZeroAttr(fromType));
         scf::YieldOp::create(b, loc, zeros);
       }
+      // To the tensor cores' type, through f32 where neither is wider
+      // (f16 and bf16).
       Value v = load.getResult(0);
+      if (from != element && from.getIntOrFloatBitWidth() < 32)
+        v = arith::ExtFOp::create(b, loc, VectorType::get({8}, f32), v);
       if (from != element)
-        v = from.getIntOrFloatBitWidth() > element.getIntOrFloatBitWidth()
-                ? arith::TruncFOp::create(b, loc, toType, v).getResult()
-                : arith::ExtFOp::create(b, loc, toType, v).getResult();
+        v = arith::TruncFOp::create(b, loc, toType, v);
       // 16-byte chunks at 16-byte offsets of the shared tile.
       vector::StoreOp::create(b, loc, v, dst,
                               ValueRange{ix.add(ix.mul(r, kDepth), phys)},

@@ -40,3 +40,16 @@ func.func @strided(%x: memref<?x64xf32, strided<[?, 2]>>, %w: memref<32x64xf32>,
   tessel.mma_linear ins(%x, %w) outs(%y) {mma_type = bf16} : memref<?x64xf32, strided<[?, 2]>>, memref<32x64xf32> -> memref<?x32xf32>
   return
 }
+
+// -----
+
+// f16 operands for bf16 tensor cores go through f32 (neither type is
+// wider than the other).
+
+// CHECK-LABEL: func.func @f16_to_bf16
+// CHECK: %[[WIDE:.*]] = arith.extf %{{.*}} : vector<8xf16> to vector<8xf32>
+// CHECK: arith.truncf %[[WIDE]] : vector<8xf32> to vector<8xbf16>
+func.func @f16_to_bf16(%x: memref<?x64xf16>, %w: memref<32x64xf16>, %y: memref<?x32xf16>) {
+  tessel.mma_linear ins(%x, %w) outs(%y) {mma_type = bf16} : memref<?x64xf16>, memref<32x64xf16> -> memref<?x32xf16>
+  return
+}
