@@ -355,8 +355,10 @@ CUresult launchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
                       unsigned bx, unsigned by, unsigned bz,
                       unsigned sharedBytes, void *, void **params, void **) {
   auto kernel = reinterpret_cast<Kernel>(function);
-  // Shared memory starts as garbage (NaN bits), like fresh device memory.
-  std::vector<char> shared(sharedBytes + 16, char(0xff));
+  // Shared memory (only kernels whose threads work together have any)
+  // starts as garbage (NaN bits), like fresh device memory.
+  bool fibers = cooperative()[function];
+  std::vector<char> shared(fibers ? sharedBytes + 16 : 0, char(0xff));
   int64_t ids[kIds] = {0,
                        0,
                        0,
@@ -370,7 +372,6 @@ CUresult launchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
                        gy,
                        gz,
                        int64_t(reinterpret_cast<uintptr_t>(shared.data()))};
-  bool fibers = cooperative()[function];
   BlockRun run{kernel, params, {}, {}, {}, 0, 0, 0, 0, false};
   for (ids[2] = 0; ids[2] < gz; ++ids[2])
     for (ids[1] = 0; ids[1] < gy; ++ids[1])
@@ -523,13 +524,15 @@ void tessel_emu_ldmatrix(int64_t address, int64_t out, int32_t count,
   std::memcpy(reinterpret_cast<void *>(out), done.out, 4 * count);
 }
 
-static void mma(bool bf16, const uint32_t *a, const uint32_t *b, const float *c,
+/// One lane's mma.sync m16n8k16: its A, B and C registers in, D out.
+static void mma(bool bf16, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                int32_t b0, int32_t b1, float c0, float c1, float c2, float c3,
                 int64_t out) {
   Lane &lane = myLane();
-  for (int i = 0; i < 4; ++i)
-    lane.in[i] = a[i];
-  lane.in[4] = b[0];
-  lane.in[5] = b[1];
+  int32_t regs[6] = {a0, a1, a2, a3, b0, b1};
+  for (int i = 0; i < 6; ++i)
+    lane.in[i] = uint32_t(regs[i]);
+  float c[4] = {c0, c1, c2, c3};
   for (int i = 0; i < 4; ++i) {
     uint32_t bits;
     std::memcpy(&bits, &c[i], 4);
@@ -542,19 +545,13 @@ static void mma(bool bf16, const uint32_t *a, const uint32_t *b, const float *c,
 void tessel_emu_mma_bf16(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
                          int32_t b0, int32_t b1, float c0, float c1, float c2,
                          float c3, int64_t out) {
-  uint32_t a[4] = {uint32_t(a0), uint32_t(a1), uint32_t(a2), uint32_t(a3)},
-           b[2] = {uint32_t(b0), uint32_t(b1)};
-  float c[4] = {c0, c1, c2, c3};
-  mma(true, a, b, c, out);
+  mma(true, a0, a1, a2, a3, b0, b1, c0, c1, c2, c3, out);
 }
 
 void tessel_emu_mma_f16(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
                         int32_t b0, int32_t b1, float c0, float c1, float c2,
                         float c3, int64_t out) {
-  uint32_t a[4] = {uint32_t(a0), uint32_t(a1), uint32_t(a2), uint32_t(a3)},
-           b[2] = {uint32_t(b0), uint32_t(b1)};
-  float c[4] = {c0, c1, c2, c3};
-  mma(false, a, b, c, out);
+  mma(false, a0, a1, a2, a3, b0, b1, c0, c1, c2, c3, out);
 }
 
 /// cp.async: `bytes` into `to`, the first `read` of them from `from`, the

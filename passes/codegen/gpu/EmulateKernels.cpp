@@ -72,8 +72,7 @@ FailureOr<bool> emulateCollectives(func::FuncOp func, ModuleOp module,
   if (ops.empty())
     return false;
   OpBuilder b(ctx);
-  Type i32 = b.getI32Type(), i64 = b.getI64Type(), f32 = b.getF32Type(),
-       index = b.getIndexType();
+  Type i32 = b.getI32Type(), i64 = b.getI64Type(), f32 = b.getF32Type();
   auto call = [&](Location loc, StringRef name, ValueRange args,
                   TypeRange results = {}) {
     func::FuncOp f = runtimeFunction(
@@ -265,7 +264,6 @@ FailureOr<bool> emulateCollectives(func::FuncOp func, ModuleOp module,
       return op->emitError("emulation cannot replace this op's results");
     op->erase();
   }
-  (void)index;
   return true;
 }
 
