@@ -93,6 +93,7 @@ LogicalResult TesselDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   if (name == StepAttrHelper::getNameStr() ||
+      name == TensorStepAttrHelper::getNameStr() ||
       name == DifferentiateAttrHelper::getNameStr() ||
       name == DynamicScheduleAttrHelper::getNameStr()) {
     if (!isa<UnitAttr>(value) || !isFunction(op))

@@ -45,6 +45,11 @@ def Tessel_Dialect : Dialect {
     // On a function: a step of an entry point's schedule
     // (tessel-outline-steps).
     "::mlir::UnitAttr":$step,
+    // On a function: one op of an entry point on tensors, shared by every
+    // identical op (tessel-share-tensor-steps), so that tiling and
+    // bufferization see it once; inlined back after bufferization
+    // (tessel-inline-tensor-steps).
+    "::mlir::UnitAttr":$tensor_step,
     // On a step: its threads take coarse, uneven tiles, so its loops get a
     // dynamic schedule (tessel-cpu-openmp-schedule).
     "::mlir::UnitAttr":$dynamic_schedule,

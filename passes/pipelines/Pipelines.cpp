@@ -74,6 +74,7 @@ void addBufferization(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createTesselInlineTensorSteps());
   // Results updated in place (decode's caches) are the arguments' own
   // buffers now; they leave the signature.
   pm.addPass(createTesselInPlaceResults());
@@ -113,6 +114,12 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   stage(pm, options.stageHook, "cpu-mapped");
+  // Identical ops (a stack of identical layers) share one function until
+  // bufferization: tiling, vectorization and bufferization's analysis then
+  // see each once. Each use of a new tensor its own first, so that an op
+  // writing two results into one CSE'd tensor.empty gets two arguments.
+  pm.addPass(createTesselSplitEmptyTensors());
+  pm.addPass(createTesselShareTensorSteps());
   pm.addNestedPass<FuncOp>(createTesselCpuTileAndVectorize());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/codegen/common/ModelParts.h"
+#include "passes/codegen/common/Outlining.h"
 #include "passes/codegen/common/Passes.h"
 
 #include "dialect/TesselDialect.h"
@@ -24,7 +25,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 namespace tessel {
 #define GEN_PASS_DEF_TESSELOUTLINESTEPS
@@ -44,31 +44,15 @@ bool isStepWork(Operation &op) {
 }
 
 struct OutlineSteps : tessel::impl::TesselOutlineStepsBase<OutlineSteps> {
-  /// The steps made so far, by a hash of their signature and outer op: a
-  /// new step equivalent to one of them (the same op on the same types, as
-  /// in every layer of a stack of identical blocks) is not kept; its call
-  /// site calls the earlier one. Code generation, which is most of the
-  /// compile time, then sees each distinct kernel once.
-  DenseMap<llvm::hash_code, SmallVector<func::FuncOp, 1>> made;
-
-  /// The step already made that does what `step` does, if any.
-  func::FuncOp findEquivalent(func::FuncOp step, llvm::hash_code key) {
-    auto it = made.find(key);
-    if (it == made.end())
-      return nullptr;
-    for (func::FuncOp other : it->second)
-      if (other.getFunctionType() == step.getFunctionType() &&
-          other->getDiscardableAttrDictionary() ==
-              step->getDiscardableAttrDictionary() &&
-          OperationEquivalence::isRegionEquivalentTo(
-              &other.getBody(), &step.getBody(),
-              OperationEquivalence::IgnoreLocations))
-        return other;
-    return nullptr;
-  }
+  /// The steps made so far: a new step equivalent to one of them (the same
+  /// op on the same types, as in every layer of a stack of identical
+  /// blocks) is not kept; its call site calls the earlier one. Code
+  /// generation, which is most of the compile time, then sees each distinct
+  /// kernel once.
+  tessel::DistinctFunctions made;
 
   void runOnOperation() override {
-    made.clear();
+    made = tessel::DistinctFunctions();
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> entries;
@@ -91,19 +75,7 @@ struct OutlineSteps : tessel::impl::TesselOutlineStepsBase<OutlineSteps> {
     for (Operation *op : work) {
       // Values from the host code: constants are rebuilt inside the step,
       // everything else is an argument.
-      llvm::SetVector<Value> captured;
-      for (Value operand : op->getOperands())
-        captured.insert(operand);
-      getUsedValuesDefinedAbove(op->getRegions(), captured);
-      SmallVector<Value> args;
-      SmallVector<Operation *> constants;
-      for (Value v : captured) {
-        Operation *def = v.getDefiningOp();
-        if (def && def->hasTrait<OpTrait::ConstantLike>())
-          constants.push_back(def);
-        else
-          args.push_back(v);
-      }
+      auto [args, constants] = tessel::captureValues({op});
       Location loc = op->getLoc();
       b.setInsertionPointAfter(last);
       auto step = func::FuncOp::create(
@@ -131,17 +103,10 @@ struct OutlineSteps : tessel::impl::TesselOutlineStepsBase<OutlineSteps> {
         b.clone(*constant, map);
       Operation *work = b.clone(*op, map);
       func::ReturnOp::create(b, loc);
-      llvm::hash_code key = llvm::hash_combine(
-          step.getFunctionType(),
-          OperationEquivalence::computeHash(
-              work, OperationEquivalence::ignoreHashValue,
-              OperationEquivalence::ignoreHashValue,
-              OperationEquivalence::IgnoreLocations));
-      if (func::FuncOp earlier = findEquivalent(step, key)) {
+      if (func::FuncOp earlier = made.findOrRecord(step, work)) {
         symbols.erase(step);
         step = earlier;
       } else {
-        made[key].push_back(step);
         last = step;
       }
 

@@ -101,6 +101,58 @@ def TesselPlanBuffers : Pass<"tessel-plan-buffers", "::mlir::ModuleOp"> {
   ];
 }
 
+def TesselShareTensorSteps
+    : Pass<"tessel-share-tensor-steps", "::mlir::ModuleOp"> {
+  let summary = "Give identical ops of the entry points one function, on "
+                "tensors, so that tiling and bufferization see each once";
+  let description = [{
+    Runs on tensors, before tiling and bufferization. Every top-level op of a
+    public function that has a body (linalg ops, the threads' loops of
+    attention) becomes a call of a private function NAME_tN holding a copy
+    of it, marked `tessel.tensor_step`; constants are rebuilt inside, other
+    values it uses are passed, and its results are returned. A function
+    equivalent to one made before (the same body, locations aside, on the
+    same types, in any entry point) is not kept: the call calls the earlier
+    one. A stack of identical layers then has each distinct op once, and the
+    passes up to bufferization (tiling, vectorization, One-Shot Bufferize's
+    analysis, the largest part of the compile time) work on one layer.
+    `tessel-inline-tensor-steps` puts the ops back after bufferization.
+
+    An op is shared only where each tensor it uses will be a buffer of the
+    identity layout (an argument of the entry point, a new tensor, a
+    reshape of one, or an op's result written into one): the function's
+    arguments have that layout, so a call never copies a strided view.
+
+    ```mlir
+    func.func @forward(%x: tensor<?x64xf32>, ...) {
+      %a = linalg.generic ... ins(%x ...) outs(%e0 ...) {...}
+      %b = linalg.generic ... ins(%a ...) outs(%e1 ...) {...}  // the same op
+    // becomes
+      %a = call @forward_t0(%x, %e0) : (...) -> tensor<?x64xf32>
+      %b = call @forward_t0(%a, %e1) : (...) -> tensor<?x64xf32>
+    func.func private @forward_t0(%in: tensor<?x64xf32>, %out: ...)
+        -> tensor<?x64xf32> attributes {tessel.tensor_step} {...}
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::tessel::TesselDialect"];
+}
+
+def TesselInlineTensorSteps
+    : Pass<"tessel-inline-tensor-steps", "::mlir::ModuleOp"> {
+  let summary = "Put the ops of tessel-share-tensor-steps back at their calls, "
+                "on buffers";
+  let description = [{
+    Runs right after bufferization. Every call of a function marked
+    `tessel.tensor_step` is replaced by the function's body, its arguments
+    the call's operands, and the ops placed there take the call's location
+    (the op's own, so that buffers and steps name their layer); the
+    functions are erased. The memory plan and step outlining then see the
+    entry points as if the ops had never left them.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def TesselOutlineSteps : Pass<"tessel-outline-steps", "::mlir::ModuleOp"> {
   let summary = "Move each op's loops out of an entry point into a step "
                 "function, called in order";

@@ -39,7 +39,9 @@ struct SplitEmptyTensors
       // outside of (no allocation per iteration), and its buffer's lifetime
       // starts where it is needed (the memory plan reuses slots by
       // lifetime). A use list runs from the newest use to the oldest:
-      // reversed, the order the parser or builder made them.
+      // reversed, the order the parser or builder made them. A copy takes
+      // the location of the op that will write it: its buffer belongs to
+      // that op's part of the model (CSE kept the first layer's location).
       SmallVector<OpOperand *> uses = llvm::map_to_vector(
           empty->getUses(), [](OpOperand &use) { return &use; });
       std::reverse(uses.begin(), uses.end());
@@ -49,7 +51,9 @@ struct SplitEmptyTensors
         if (!at)
           continue;
         OpBuilder b(at);
-        use->set(b.clone(*empty)->getResult(0));
+        Operation *copy = b.clone(*empty);
+        copy->setLoc(at->getLoc());
+        use->set(copy->getResult(0));
       }
     }
   }

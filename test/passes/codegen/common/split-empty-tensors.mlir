@@ -61,3 +61,41 @@ func.func @single_and_loop(%v: f32) -> (tensor<8xf32>, tensor<8xf32>, tensor<4xf
   %s = tensor.empty() : tensor<4xf32>
   return %f, %r, %s : tensor<8xf32>, tensor<8xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A copy takes the location of the op that writes it (the memory plan names
+// each buffer by it), not that of the first layer, whose empty CSE kept.
+
+// RUN: tessel-opt %s --split-input-file --tessel-split-empty-tensors --mlir-print-debuginfo | FileCheck %s --check-prefix=LOC
+// CHECK-LABEL: func.func @located(
+// LOC-LABEL: func.func @located(
+// LOC:         tensor.empty{{.*}} loc(#[[L0:[a-z0-9]+]])
+// LOC:         linalg.generic
+// LOC:         } -> tensor<?x64xf32> loc(#[[L0]])
+// LOC:         tensor.empty{{.*}} loc(#[[L1:[a-z0-9]+]])
+// LOC:         linalg.generic
+// LOC:         } -> tensor<?x64xf32> loc(#[[L1]])
+// LOC-DAG:     #[[L0]] = loc("layers.0.mlp"
+// LOC-DAG:     #[[L1]] = loc("layers.1.mlp"
+#map = affine_map<(d0, d1) -> (d0, d1)>
+func.func @located(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %e = tensor.empty(%n) : tensor<?x64xf32> loc("layers.0.mlp"("m.json":1:1))
+  %a = linalg.generic {indexing_maps = [#map, #map],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x64xf32>) outs(%e : tensor<?x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %y = arith.negf %in : f32
+    linalg.yield %y : f32
+  } -> tensor<?x64xf32> loc("layers.0.mlp"("m.json":1:1))
+  %b = linalg.generic {indexing_maps = [#map, #map],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<?x64xf32>) outs(%e : tensor<?x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %y = arith.negf %in : f32
+    linalg.yield %y : f32
+  } -> tensor<?x64xf32> loc("layers.1.mlp"("m.json":2:1))
+  return %b : tensor<?x64xf32>
+}

@@ -1,0 +1,174 @@
+//===- ShareTensorSteps.cpp - identical ops on tensors share a function ---===//
+//
+// A model's layers are identical, and so are most of their ops: each layer's
+// norm, projections and attention differ only in the values they read. The
+// passes between the graph on tensors and the buffers (tiling into register
+// tiles, vectorization, One-Shot Bufferize's analysis) cost time per op, and
+// the analysis most of all (its subset queries solve Presburger problems).
+// Here every top-level op with a body becomes a call of a function holding
+// it, one function per distinct op, so those passes see a stack of layers as
+// one layer; tessel-inline-tensor-steps puts the ops back on buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/codegen/common/Outlining.h"
+#include "passes/codegen/common/Passes.h"
+
+#include "dialect/TesselDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+
+namespace tessel {
+#define GEN_PASS_DEF_TESSELSHARETENSORSTEPS
+#include "passes/codegen/common/Passes.h.inc"
+} // namespace tessel
+
+using namespace mlir;
+
+namespace {
+
+struct ShareTensorSteps
+    : tessel::impl::TesselShareTensorStepsBase<ShareTensorSteps> {
+  tessel::DistinctFunctions made;
+  /// Answers of isIdentityBuffer so far.
+  DenseMap<Value, bool> identity;
+
+  /// Whether the tensor `value`, at the top level of an entry point, becomes
+  /// a buffer of the identity layout: the function's own arguments (their
+  /// layout at the function boundary), new tensors, reshapes of such, and
+  /// results written into such. A slice, or anything else, does not.
+  bool isIdentityBuffer(Value value) {
+    SmallVector<Value> chain;
+    bool answer = false;
+    while (true) {
+      auto known = identity.find(value);
+      if (known != identity.end()) {
+        answer = known->second;
+        break;
+      }
+      chain.push_back(value);
+      if (auto arg = dyn_cast<BlockArgument>(value)) {
+        answer = isa<func::FuncOp>(arg.getOwner()->getParentOp());
+        break;
+      }
+      Operation *def = value.getDefiningOp();
+      auto result = cast<OpResult>(value);
+      if (isa<tensor::EmptyOp, bufferization::AllocTensorOp, arith::ConstantOp,
+              tensor::ReshapeOp, func::CallOp>(def)) {
+        answer = true;
+        break;
+      }
+      if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(def))
+        value = collapse.getSrc();
+      else if (auto expand = dyn_cast<tensor::ExpandShapeOp>(def))
+        value = expand.getSrc();
+      else if (auto dps = dyn_cast<DestinationStyleOpInterface>(def))
+        value = dps.getTiedOpOperand(result)->get();
+      else if (auto forall = dyn_cast<scf::ForallOp>(def))
+        value = forall.getTiedOpOperand(result)->get();
+      else if (auto loop = dyn_cast<scf::ForOp>(def))
+        value = loop.getTiedLoopInit(result)->get();
+      else
+        break;
+    }
+    for (Value v : chain)
+      identity[v] = answer;
+    return answer;
+  }
+
+  /// The ops that go into a function for `op`, a top-level op with a body:
+  /// the slices it reads (decode's view of the cache up to its length) and
+  /// `op`; none when a tensor they use from the entry point is not of the
+  /// identity layout.
+  SmallVector<Operation *> opsToShare(Operation &op) {
+    SmallVector<Operation *> ops;
+    for (Value v : tessel::captureValues({&op}).args) {
+      auto slice = v.getDefiningOp<tensor::ExtractSliceOp>();
+      if (slice && slice->getBlock() == op.getBlock() &&
+          isIdentityBuffer(slice.getSource()) &&
+          !llvm::is_contained(ops, slice))
+        ops.push_back(slice);
+    }
+    llvm::sort(
+        ops, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+    ops.push_back(&op);
+    for (Value v : tessel::captureValues(ops).args)
+      if (isa<TensorType>(v.getType()) && !isIdentityBuffer(v))
+        return {};
+    return ops;
+  }
+
+  void runOnOperation() override {
+    made = tessel::DistinctFunctions();
+    identity.clear();
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<func::FuncOp> entries;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func.isPublic() && !func.isExternal() && func.getBody().hasOneBlock())
+        entries.push_back(func);
+    for (func::FuncOp func : entries)
+      share(func, symbols);
+  }
+
+  void share(func::FuncOp func, SymbolTable &symbols) {
+    MLIRContext *ctx = func.getContext();
+    OpBuilder b(ctx);
+    Operation *last = func;
+    unsigned count = 0;
+    for (Operation &op :
+         llvm::make_early_inc_range(func.getBody().front().getOperations())) {
+      if (op.getNumRegions() == 0 || op.hasTrait<OpTrait::IsTerminator>())
+        continue;
+      SmallVector<Operation *> ops = opsToShare(op);
+      if (ops.empty())
+        continue;
+      auto [args, constants] = tessel::captureValues(ops);
+      Location loc = op.getLoc();
+      b.setInsertionPointAfter(last);
+      auto shared = func::FuncOp::create(
+          b, loc, (func.getSymName() + "_t" + Twine(count)).str(),
+          FunctionType::get(ctx, ValueRange(args).getTypes(),
+                            op.getResultTypes()));
+      shared.setPrivate();
+      tessel::TesselDialect::TensorStepAttrHelper(ctx).setAttr(
+          shared, UnitAttr::get(ctx));
+      symbols.insert(shared);
+      Block *body = shared.addEntryBlock();
+      IRMapping map;
+      map.map(args, body->getArguments());
+      b.setInsertionPointToStart(body);
+      for (Operation *constant : constants)
+        b.clone(*constant, map);
+      Operation *work = nullptr;
+      for (Operation *moved : ops)
+        work = b.clone(*moved, map);
+      func::ReturnOp::create(b, loc, work->getResults());
+      if (func::FuncOp earlier = made.findOrRecord(shared, work)) {
+        symbols.erase(shared);
+        shared = earlier;
+      } else {
+        last = shared;
+        ++count;
+      }
+
+      b.setInsertionPoint(&op);
+      auto call = func::CallOp::create(b, loc, shared, args);
+      op.replaceAllUsesWith(call.getResults());
+      op.erase();
+      for (Operation *slice : llvm::drop_end(ops))
+        if (slice->use_empty())
+          slice->erase();
+    }
+  }
+};
+
+} // namespace
