@@ -101,15 +101,27 @@ struct EmitEntryPoints
       addStepHook(module, steps);
     OpBuilder b(&getContext());
     auto ptr = LLVM::LLVMPointerType::get(&getContext());
+    SymbolTable symbols(module);
     for (LLVM::LLVMFuncOp wrapper : wrappers) {
-      std::string name =
-          "tessel_entry_" +
-          wrapper.getName().drop_front(strlen("_mlir_ciface_")).str();
+      // The runtime calls tessel_entry_NAME only: the C interface and the
+      // function it unpacks descriptors for are inlined into it and leave
+      // the compiled code. Called, the function would take every buffer as
+      // its descriptor's fields (a 7B model's forward: over 2,000
+      // arguments), and a call of that many arguments costs LLVM's code
+      // generation seconds.
+      StringRef name = wrapper.getName().drop_front(strlen("_mlir_ciface_"));
+      for (auto func : {wrapper, symbols.lookup<LLVM::LLVMFuncOp>(name)}) {
+        if (!func || func.isExternal())
+          continue;
+        func.setLinkage(LLVM::Linkage::Internal);
+        func.setAlwaysInline(true);
+      }
       b.setInsertionPointToEnd(module.getBody());
       Location loc = wrapper.getLoc();
       auto type = LLVM::LLVMFunctionType::get(
           LLVM::LLVMVoidType::get(&getContext()), {ptr});
-      auto entry = LLVM::LLVMFuncOp::create(b, loc, name, type);
+      auto entry = LLVM::LLVMFuncOp::create(
+          b, loc, ("tessel_entry_" + name).str(), type);
       Block *block = entry.addEntryBlock(b);
       b.setInsertionPointToStart(block);
       // Every argument of the C interface is a pointer (to a descriptor).

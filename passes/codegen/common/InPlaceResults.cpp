@@ -46,26 +46,29 @@ struct InPlaceResults : tessel::impl::TesselInPlaceResultsBase<InPlaceResults> {
       if (func.isExternal())
         continue;
       llvm::BitVector dropped(func.getNumResults());
+      SmallVector<func::ReturnOp> returns;
       for (unsigned r = 0; r < func.getNumResults(); ++r) {
         auto arg = func.getResultAttrOfType<IntegerAttr>(r, name);
         if (!arg)
           continue;
+        // The returns, found once: a decode step updates dozens of caches.
+        if (returns.empty())
+          func.walk([&](func::ReturnOp ret) { returns.push_back(ret); });
         Value argument = func.getArgument(arg.getInt());
-        WalkResult walk = func.walk([&](func::ReturnOp ret) {
+        for (func::ReturnOp ret : returns) {
           if (uncast(ret.getOperand(r)) == argument)
-            return WalkResult::advance();
+            continue;
           ret.emitError("result ")
               << r << " updates argument " << arg.getInt()
               << " in place, but bufferization returns a copy of it";
-          return WalkResult::interrupt();
-        });
-        if (walk.wasInterrupted())
           return signalPassFailure();
+        }
         dropped.set(r);
       }
       if (dropped.none())
         continue;
-      func.walk([&](func::ReturnOp ret) { ret->eraseOperands(dropped); });
+      for (func::ReturnOp ret : returns)
+        ret->eraseOperands(dropped);
       if (failed(func.eraseResults(dropped)))
         return signalPassFailure();
     }

@@ -205,6 +205,11 @@ def TesselEmitEntryPoints
     their `_mlir_ciface_NAME` wrappers. Adds `tessel_entry_NAME(ptr args)`,
     which loads each argument pointer from the array and calls the wrapper:
     the runtime calls every entry point the same way, whatever its arity.
+    The wrapper and the function NAME it unpacks descriptors for become
+    internal and `always_inline`: LLVM inlines both into `tessel_entry_NAME`,
+    so no call passes every buffer as its descriptor's fields (a 7B model's
+    forward takes over 2,000 such arguments; code generation of that one
+    call took seconds).
     Marks the steps of `tessel-outline-steps` (`tessel.step`) `no_inline`,
     so that each op's step stays a function a profile can name, and brackets
     each call of a step with calls through `tessel_step_hook` (a global

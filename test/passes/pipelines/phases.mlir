@@ -36,11 +36,11 @@
 // CPU-NOT: tessel.
 // CPU-NOT: linalg.
 // CPU-NOT: func.func
-// CPU-LABEL: llvm.func @block(
+// CPU-LABEL: llvm.func internal @block(
 // CPU:       omp.parallel
 // CPU-LABEL: llvm.func @tessel_entry_block(
 
-// WORKSPACE-LABEL: llvm.func @block_workspace(
+// WORKSPACE-LABEL: llvm.func internal @block_workspace(
 
 tessel.parameter @w : tensor<64x64xf32> init = normal {std = 2.000000e-02 : f64}
 

@@ -3,10 +3,23 @@
 
 // Each defined _mlir_ciface_NAME gets tessel_entry_NAME(ptr args), which
 // loads argument i from args[i] and calls it; declarations are left alone.
+// The wrapper and NAME, which it calls, become internal and always inlined:
+// tessel_entry_NAME is the only way in, and NAME takes each buffer as its
+// descriptor's fields (thousands of arguments at 7B).
 
-llvm.func @_mlir_ciface_f(%out: !llvm.ptr, %in: !llvm.ptr) {
+// CHECK-LABEL: llvm.func internal @f(
+// CHECK-SAME:    always_inline
+llvm.func @f(%a: i64, %b: i64) {
   llvm.return
 }
+// CHECK-LABEL: llvm.func internal @_mlir_ciface_f(
+// CHECK-SAME:    always_inline
+llvm.func @_mlir_ciface_f(%out: !llvm.ptr, %in: !llvm.ptr) {
+  %c = llvm.mlir.constant(0 : i64) : i64
+  llvm.call @f(%c, %c) : (i64, i64) -> ()
+  llvm.return
+}
+// CHECK-LABEL: llvm.func @_mlir_ciface_external(
 llvm.func @_mlir_ciface_external(!llvm.ptr)
 
 // CHECK-LABEL: llvm.func @tessel_entry_f(

@@ -149,7 +149,7 @@ func.func @mqa_bias(%q: tensor<?x4x?x16xf32>, %k: tensor<?x1x?x16xf32>, %v: tens
 // bytes) or for both heads (294912, 1179648); the largest attention
 // temporary is one [G, block-q, block-k] tile.
 
-// NOST-LABEL: llvm.func @static_sizes
+// NOST-LABEL: llvm.func internal @static_sizes
 // NOST-NOT:     384x384
 // NOST-NOT:     147456
 // NOST-NOT:     294912
