@@ -3,7 +3,8 @@
 streaming clients, beside `tessel-run generate` on the same batches.
 
     bench/serve_load.py [--threads 2] [--clients 1,8,32] [--requests 3]
-                        [--new-tokens 32] [--llama-cpp SRC]
+                        [--new-tokens 32] [--prompt-tokens N]
+                        [--no-prefill] [--llama-cpp SRC]
 
 A GPT-2-124M-sized model (bench/gpt2.py: f32, random weights, GPT-2's
 tokenizer from build/tokenizer-refs) compiled with a paged KV cache
@@ -19,6 +20,11 @@ static batch of C prompts of the same length: its generated tokens over
 the time of all its steps (the prompt's included). server / generate is
 what continuous batching, HTTP, JSON and the event stream cost (or, above
 1, what keeping the batch full gains).
+
+--prompt-tokens N repeats the prompt's ids to N tokens. With --no-prefill,
+a second Tessel server runs the same load on the model compiled without
+its prefill entry point (prompts through decode, the whole vocabulary's
+logits at every prompt position): what prefill gains.
 
 With --llama-cpp SRC (a llama.cpp source tree; bench/llama_cpp.py builds
 it), llama.cpp's server runs the same load on the same weights (f32 GGUF),
@@ -206,6 +212,10 @@ def main():
     parser.add_argument("--requests", type=int, default=3,
                         help="requests per client, one after another")
     parser.add_argument("--new-tokens", type=int, default=32)
+    parser.add_argument("--prompt-tokens", type=int, default=0,
+                        help="repeat the prompt's ids to this many tokens")
+    parser.add_argument("--no-prefill", action="store_true",
+                        help="also serve the model compiled without prefill")
     parser.add_argument("--llama-cpp", metavar="SRC",
                         help="a llama.cpp source tree: run its server too")
     args = parser.parse_args()
@@ -221,6 +231,11 @@ def main():
         artifact = os.path.join(tmp, "gpt2.tsl")
         subprocess.run([os.path.join(BIN, "tesselc"), config, "-o", artifact,
                         "--kv-block-size=16"], check=True)
+        decode_only = os.path.join(tmp, "gpt2-no-prefill.tsl")
+        if args.no_prefill:
+            subprocess.run([os.path.join(BIN, "tesselc"), config, "-o",
+                            decode_only, "--kv-block-size=16", "--no-prefill"],
+                           check=True)
         manifest = json.load(open(os.path.join(artifact, "manifest.json")))
         tensors = random_weights(manifest, 0)
         weights = os.path.join(tmp, "weights.safetensors")
@@ -234,13 +249,17 @@ def main():
                         tokenizer, "--text", PROMPT, "-o", ids_file],
                        check=True, capture_output=True)
         prompt_ids = np.load(ids_file).reshape(-1).tolist()
+        if args.prompt_tokens > 0:
+            prompt_ids = (prompt_ids * (-(-args.prompt_tokens //
+                                          len(prompt_ids))))
+            prompt_ids = prompt_ids[:args.prompt_tokens]
         print(f"GPT-2-124M-sized, f32, paged KV (blocks of 16), "
               f"{args.threads} threads; prompt {len(prompt_ids)} tokens, "
               f"{args.new_tokens} new per request, {args.requests} requests "
               f"per client" + (f"; llama.cpp {llama_cpp.commit(args.llama_cpp)}"
                                if llama_bin else ""))
         ms = lambda s: f"{1e3 * s:.0f} ms"  # noqa: E731
-        header = (f"{'server':>9} {'clients':>7} {'tokens/s':>9} "
+        header = (f"{'server':>10} {'clients':>7} {'tokens/s':>9} "
                   f"{'generate':>9} {'ratio':>6} {'TTFT p50':>9} {'p99':>8} "
                   f"{'ITL p50':>8} {'p99':>8}")
         print(header + (f" {'same tokens':>11}" if llama_bin else ""))
@@ -251,6 +270,10 @@ def main():
             runs = [("tessel", TesselApi, lambda: start_server(
                 artifact, weights, tokenizer, clients, 1 + clients * per,
                 args.threads))]
+            if args.no_prefill:
+                runs.append(("no-prefill", TesselApi, lambda: start_server(
+                    decode_only, weights, tokenizer, clients,
+                    1 + clients * per, args.threads)))
             if llama_bin:
                 runs.append(("llama.cpp", LlamaApi, lambda: llama_cpp.
                              start_server(llama_bin, gguf, clients, 16 * per,
@@ -266,15 +289,15 @@ def main():
                 if llama_bin:
                     same = f" {'yes' if greedy[-1] == greedy[0] else 'NO':>11}"
                 versus = (f"{reference:>9.1f} {rate / reference:>6.2f}"
-                          if name == "tessel" else f"{'-':>9} {'-':>6}")
-                print(f"{name:>9} {clients:>7} {rate:>9.1f} {versus} "
+                          if api is TesselApi else f"{'-':>9} {'-':>6}")
+                print(f"{name:>10} {clients:>7} {rate:>9.1f} {versus} "
                       f"{ms(percentile(first, 50)):>9} "
                       f"{ms(percentile(first, 99)):>8} "
                       f"{ms(percentile(gaps, 50)):>8} "
                       f"{ms(percentile(gaps, 99)):>8}{same}", flush=True)
             if llama_bin:
                 print(f"{'':>9} {clients:>7} tokens/s tessel / llama.cpp: "
-                      f"{rates[0] / rates[1]:.2f}", flush=True)
+                      f"{rates[0] / rates[-1]:.2f}", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -61,6 +61,9 @@ Status Engine::start(const Artifact &model, const EngineOptions &given) {
     return Status::error("serving needs a paged KV cache: compile the model "
                          "with tesselc --kv-block-size 16");
   TESSEL_RETURN_IF_ERROR(checkDecodable(model, true));
+  prefill = model.entry(EntryPointKind::Prefill);
+  if (prefill && prefill->inputs.size() != decode->inputs.size())
+    prefill = nullptr;
   if (model.maxPositions() <= 0)
     return Status::error("serving needs the model's maximum positions "
                          "(max_positions), which the artifact does not say");
@@ -222,8 +225,43 @@ void Engine::end(const SequenceHandle &sequence, Finish finish,
     sequence->request.onFinish(finish, message);
 }
 
-void Engine::step(const std::vector<SequenceHandle> &rows,
-                  const std::vector<std::vector<int64_t>> &feeds) {
+void Engine::prompt(const std::vector<SequenceHandle> &rows) {
+  if (!prefill) {
+    std::vector<std::vector<int64_t>> feeds;
+    for (const SequenceHandle &row : rows)
+      feeds.push_back(row->ids);
+    step(*decode, rows, feeds, /*sample=*/true);
+    return;
+  }
+  // Rows are sorted by length: the first is the shortest.
+  size_t shortest = rows.front()->ids.size();
+  std::vector<SequenceHandle> longer;
+  std::vector<std::vector<int64_t>> heads, tails;
+  for (const SequenceHandle &row : rows) {
+    auto tail = row->ids.end() - static_cast<std::ptrdiff_t>(shortest);
+    if (tail != row->ids.begin()) {
+      longer.push_back(row);
+      heads.emplace_back(row->ids.begin(), tail);
+    }
+    tails.emplace_back(tail, row->ids.end());
+  }
+  if (!longer.empty())
+    step(*prefill, longer, heads, /*sample=*/false);
+  // A row the head step ended (an error) is not fed again.
+  std::vector<SequenceHandle> live;
+  std::vector<std::vector<int64_t>> liveTails;
+  for (size_t r = 0; r < rows.size(); ++r)
+    if (!rows[r]->ended) {
+      live.push_back(rows[r]);
+      liveTails.push_back(std::move(tails[r]));
+    }
+  if (!live.empty())
+    step(*prefill, live, liveTails, /*sample=*/true);
+}
+
+void Engine::step(const EntryPoint &entry,
+                  const std::vector<SequenceHandle> &rows,
+                  const std::vector<std::vector<int64_t>> &feeds, bool sample) {
   int64_t count = static_cast<int64_t>(rows.size()), width = 1;
   for (const std::vector<int64_t> &feed : feeds)
     width = std::max<int64_t>(width, feed.size());
@@ -244,10 +282,17 @@ void Engine::step(const std::vector<SequenceHandle> &rows,
   inputs[0] = std::move(tokens);
   inputs[1] = std::move(positions);
   inputs[2] = std::move(tables);
-  Status status = artifact->runUpdating(decode->name, inputs, results);
+  Status status = artifact->runUpdating(entry.name, inputs, results);
   if (!status.isOk()) {
     for (const SequenceHandle &row : rows)
       end(row, Finish::Error, status.message());
+    return;
+  }
+  if (!sample) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++totals.steps;
+    for (int64_t r = 0; r < count; ++r)
+      rows[r]->held += static_cast<int64_t>(feeds[r].size());
     return;
   }
   const Tensor &logits = results.front();
@@ -267,7 +312,11 @@ void Engine::step(const std::vector<SequenceHandle> &rows,
     s.held += length;
     int64_t choices =
         request.vocabLimit > 0 ? std::min(vocab, request.vocabLimit) : vocab;
-    const float *at = logits.floats.data() + (r * width + length - 1) * vocab;
+    // Decode's logits are [B, width, V]; prefill's [B, 1, V], each row's
+    // last column (its last token: rows fed to sample are not padded).
+    int64_t columns = logits.shape[1];
+    int64_t column = columns == width ? length - 1 : columns - 1;
+    const float *at = logits.floats.data() + (r * columns + column) * vocab;
     int64_t token = sampleToken(std::vector<float>(at, at + choices), s.ids,
                                 request.sampling, s.rng,
                                 static_cast<size_t>(s.promptLength));
@@ -325,12 +374,7 @@ void Engine::loop() {
              static_cast<int64_t>(to + 1 - from) * admitted[to]->promptLength <=
                  options.prefillTokens)
         ++to;
-      std::vector<SequenceHandle> rows(admitted.begin() + from,
-                                       admitted.begin() + to);
-      std::vector<std::vector<int64_t>> feeds;
-      for (const SequenceHandle &row : rows)
-        feeds.push_back(row->ids);
-      step(rows, feeds);
+      prompt({admitted.begin() + from, admitted.begin() + to});
       from = to;
     }
 
@@ -347,7 +391,7 @@ void Engine::loop() {
     std::vector<std::vector<int64_t>> feeds;
     for (const SequenceHandle &row : decoding)
       feeds.push_back({row->ids.back()});
-    step(decoding, feeds);
+    step(*decode, decoding, feeds, /*sample=*/true);
   }
 }
 

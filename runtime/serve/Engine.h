@@ -7,10 +7,16 @@
 // blocks for its prompt and all its new tokens (so a running sequence never
 // runs out); until then it waits in a bounded queue.
 //
-// Each step feeds the new sequences their prompts (one prefill step, rows
-// padded at the end: causal attention keeps the padding out of every real
-// position, and the padding's cache entries are overwritten before they
-// are read), then every running sequence its last token.
+// Each step feeds the new sequences their prompts (rows padded at the end:
+// causal attention keeps the padding out of every real position, and the
+// padding's cache entries are overwritten before they are read), then every
+// running sequence its last token. With the model's prefill entry point,
+// which computes the logits of each row's last column only (not every
+// prompt position's: at 128 tokens a third of GPT-2's work), a group of
+// prompts runs as the part by which each is longer than the group's
+// shortest (padded, if any is), then the last K tokens of every prompt, K
+// the shortest's length: no padding there, so every row's last column is
+// its last token, and its logits give the first new token.
 //
 //===----------------------------------------------------------------------===//
 
@@ -119,11 +125,14 @@ private:
   /// queued ones while there are rows and blocks. Under the lock.
   void schedule(std::vector<SequenceHandle> &ended,
                 std::vector<SequenceHandle> &admitted);
-  /// Runs decode on `rows`, row r fed `feeds[r]` from its held length on
-  /// (rows padded at the end to the longest); samples each row's next
-  /// token after its last fed one and tells its owner.
-  void step(const std::vector<SequenceHandle> &rows,
-            const std::vector<std::vector<int64_t>> &feeds);
+  /// Runs `entry` (decode or prefill) on `rows`, row r fed `feeds[r]` from
+  /// its held length on (rows padded at the end to the longest). With
+  /// `sample`, samples each row's next token after its last fed one (which
+  /// prefill's logits only hold when no row is padded) and tells its owner.
+  void step(const EntryPoint &entry, const std::vector<SequenceHandle> &rows,
+            const std::vector<std::vector<int64_t>> &feeds, bool sample);
+  /// Feeds the prompts of `rows` and samples their first new tokens.
+  void prompt(const std::vector<SequenceHandle> &rows);
   /// Ends `sequence` (its blocks back to the pool) and tells its owner.
   void end(const SequenceHandle &sequence, Finish finish,
            const std::string &message = "");
@@ -131,6 +140,9 @@ private:
 
   const Artifact *artifact = nullptr;
   const EntryPoint *decode = nullptr;
+  /// The paged prefill entry point (decode's inputs, each row's last
+  /// column's logits), when the model has one.
+  const EntryPoint *prefill = nullptr;
   EngineOptions options;
   int64_t blockSize = 0, tableWidth = 0;
   /// {tokens, positions, block tables, pools...}: decode's inputs.

@@ -440,7 +440,8 @@ void Service::metrics(httplib::Response &res) {
   writeMetric("tessel_generated_tokens_total", "counter", "Tokens generated.",
               counts.generatedTokens, out);
   writeMetric("tessel_model_steps_total", "counter",
-              "Decode entry point runs (prefill and decode steps).",
+              "Model runs: prompt steps (prefill; decode where the model "
+              "has no prefill) and decode steps.",
               counts.steps, out);
   writeMetric("tessel_queue_length", "gauge",
               "Sequences waiting for a batch row and KV blocks.",
