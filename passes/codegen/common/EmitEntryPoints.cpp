@@ -8,6 +8,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 namespace tessel {
@@ -19,19 +20,13 @@ using namespace mlir;
 
 namespace {
 
-/// The step number of a step function named `ENTRY_sN`; -1 otherwise.
-static int32_t stepNumber(StringRef name) {
-  size_t at = name.rfind("_s");
-  int32_t number = -1;
-  if (at == StringRef::npos || name.drop_front(at + 2).getAsInteger(10, number))
-    return -1;
-  return number;
-}
-
 /// Adds `tessel_step_hook`: a global pointer to `void (i32 step, i32 end)`
 /// that each entry point calls before (end = 0) and after (end = 1) each of
 /// its steps. It points at a function that does nothing, until a runtime
 /// that profiles points it elsewhere: one indirect call per step boundary.
+/// `step` is the call's index among the function's step calls, its index in
+/// the entry point's `tessel.steps` (not the called function's: identical
+/// steps share a function, across layers and entry points).
 static void addStepHook(ModuleOp module, ArrayRef<LLVM::LLVMFuncOp> steps) {
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
@@ -58,6 +53,7 @@ static void addStepHook(ModuleOp module, ArrayRef<LLVM::LLVMFuncOp> steps) {
   for (LLVM::LLVMFuncOp step : steps)
     stepSet.insert(step);
   SymbolTable symbols(module);
+  llvm::DenseMap<Operation *, int32_t> calls;
   module.walk([&](LLVM::CallOp call) {
     auto callee = call.getCallee();
     if (!callee)
@@ -65,7 +61,7 @@ static void addStepHook(ModuleOp module, ArrayRef<LLVM::LLVMFuncOp> steps) {
     Operation *target = symbols.lookup(*callee);
     if (!target || !stepSet.contains(target))
       return;
-    int32_t number = stepNumber(*callee);
+    int32_t number = calls[call->getParentOfType<LLVM::LLVMFuncOp>()]++;
     Location at = call.getLoc();
     auto callHook = [&](int32_t end) {
       Value fn = LLVM::LoadOp::create(

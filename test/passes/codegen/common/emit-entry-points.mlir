@@ -40,9 +40,10 @@ llvm.func internal @f_s0() attributes {tessel.step} {
   llvm.return
 }
 
-// Each call of a step is bracketed by calls through tessel_step_hook (step
-// number from the step's name; 0 before, 1 after), a global that points at
-// a function doing nothing until a profiling runtime sets it.
+// Each call of a step is bracketed by calls through tessel_step_hook (the
+// call's index among the function's step calls, its place in tessel.steps,
+// even where calls share a step function; 0 before, 1 after), a global that
+// points at a function doing nothing until a profiling runtime sets it.
 
 // STEP-LABEL: llvm.func @f_host()
 // STEP:         %[[H0:.+]] = llvm.mlir.addressof @tessel_step_hook : !llvm.ptr
@@ -60,6 +61,10 @@ llvm.func internal @f_s0() attributes {tessel.step} {
 // STEP-NEXT:    llvm.mlir.constant(0 : i32) : i32
 // STEP-NEXT:    llvm.call
 // STEP-NEXT:    llvm.call @f_s1() : () -> ()
+// STEP:         llvm.mlir.constant(2 : i32) : i32
+// STEP-NEXT:    llvm.mlir.constant(0 : i32) : i32
+// STEP-NEXT:    llvm.call
+// STEP-NEXT:    llvm.call @f_s0() : () -> ()
 // STEP-LABEL: llvm.func internal @tessel_step_nothing(
 // STEP-NEXT:    llvm.return
 // STEP:       llvm.mlir.global external @tessel_step_hook() {{.*}} : !llvm.ptr {
@@ -68,6 +73,7 @@ llvm.func internal @f_s0() attributes {tessel.step} {
 llvm.func @f_host() {
   llvm.call @f_s0() : () -> ()
   llvm.call @f_s1() : () -> ()
+  llvm.call @f_s0() : () -> ()
   llvm.return
 }
 llvm.func internal @f_s1() attributes {tessel.step} {
