@@ -23,7 +23,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace tessel {
@@ -55,11 +54,7 @@ struct OutlineSteps : tessel::impl::TesselOutlineStepsBase<OutlineSteps> {
     made = tessel::DistinctFunctions();
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
-    SmallVector<func::FuncOp> entries;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (func.isPublic() && !func.isExternal() && func.getBody().hasOneBlock())
-        entries.push_back(func);
-    for (func::FuncOp func : entries)
+    for (func::FuncOp func : tessel::entryPoints(module))
       outline(func, symbols);
   }
 
@@ -75,7 +70,8 @@ struct OutlineSteps : tessel::impl::TesselOutlineStepsBase<OutlineSteps> {
     for (Operation *op : work) {
       // Values from the host code: constants are rebuilt inside the step,
       // everything else is an argument.
-      auto [args, constants] = tessel::captureValues({op});
+      tessel::Captures captures = tessel::captureValues({op});
+      SmallVector<Value> &args = captures.args;
       Location loc = op->getLoc();
       b.setInsertionPointAfter(last);
       auto step = func::FuncOp::create(
@@ -95,13 +91,7 @@ struct OutlineSteps : tessel::impl::TesselOutlineStepsBase<OutlineSteps> {
         tessel::TesselDialect::DynamicScheduleAttrHelper(ctx).setAttr(
             step, UnitAttr::get(ctx));
       symbols.insert(step);
-      Block *body = step.addEntryBlock();
-      IRMapping map;
-      map.map(args, body->getArguments());
-      b.setInsertionPointToStart(body);
-      for (Operation *constant : constants)
-        b.clone(*constant, map);
-      Operation *work = b.clone(*op, map);
+      Operation *work = tessel::cloneIntoBody(step, captures, {op}, b);
       func::ReturnOp::create(b, loc);
       if (func::FuncOp earlier = made.findOrRecord(step, work)) {
         symbols.erase(step);

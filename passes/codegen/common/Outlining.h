@@ -14,6 +14,8 @@
 #include "dialect/Support/LLVM.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -49,6 +51,35 @@ inline Captures captureValues(ArrayRef<mlir::Operation *> ops) {
       captures.args.push_back(v);
   }
   return captures;
+}
+
+/// Gives `func` (whose arguments are `captures.args`'s types) its body: the
+/// constants and `ops`, cloned onto its arguments. Returns the clone of the
+/// last of `ops`; `b` is left at the end of the body, for the terminator.
+inline mlir::Operation *cloneIntoBody(mlir::func::FuncOp func,
+                                      const Captures &captures,
+                                      ArrayRef<mlir::Operation *> ops,
+                                      mlir::OpBuilder &b) {
+  mlir::Block *body = func.addEntryBlock();
+  mlir::IRMapping map;
+  map.map(captures.args, body->getArguments());
+  b.setInsertionPointToStart(body);
+  for (mlir::Operation *constant : captures.constants)
+    b.clone(*constant, map);
+  mlir::Operation *last = nullptr;
+  for (mlir::Operation *op : ops)
+    last = b.clone(*op, map);
+  return last;
+}
+
+/// The functions an outlining pass takes ops out of: the module's entry
+/// points (public, defined, one block).
+inline SmallVector<mlir::func::FuncOp> entryPoints(mlir::ModuleOp module) {
+  SmallVector<mlir::func::FuncOp> entries;
+  for (auto func : module.getOps<mlir::func::FuncOp>())
+    if (func.isPublic() && !func.isExternal() && func.getBody().hasOneBlock())
+      entries.push_back(func);
+  return entries;
 }
 
 /// The functions an outlining pass made, by a hash of their type and the op

@@ -22,7 +22,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 
@@ -111,11 +110,7 @@ struct ShareTensorSteps
     identity.clear();
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
-    SmallVector<func::FuncOp> entries;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (func.isPublic() && !func.isExternal() && func.getBody().hasOneBlock())
-        entries.push_back(func);
-    for (func::FuncOp func : entries)
+    for (func::FuncOp func : tessel::entryPoints(module))
       share(func, symbols);
   }
 
@@ -131,7 +126,8 @@ struct ShareTensorSteps
       SmallVector<Operation *> ops = opsToShare(op);
       if (ops.empty())
         continue;
-      auto [args, constants] = tessel::captureValues(ops);
+      tessel::Captures captures = tessel::captureValues(ops);
+      SmallVector<Value> &args = captures.args;
       Location loc = op.getLoc();
       b.setInsertionPointAfter(last);
       auto shared = func::FuncOp::create(
@@ -142,15 +138,7 @@ struct ShareTensorSteps
       tessel::TesselDialect::TensorStepAttrHelper(ctx).setAttr(
           shared, UnitAttr::get(ctx));
       symbols.insert(shared);
-      Block *body = shared.addEntryBlock();
-      IRMapping map;
-      map.map(args, body->getArguments());
-      b.setInsertionPointToStart(body);
-      for (Operation *constant : constants)
-        b.clone(*constant, map);
-      Operation *work = nullptr;
-      for (Operation *moved : ops)
-        work = b.clone(*moved, map);
+      Operation *work = tessel::cloneIntoBody(shared, captures, ops, b);
       func::ReturnOp::create(b, loc, work->getResults());
       if (func::FuncOp earlier = made.findOrRecord(shared, work)) {
         symbols.erase(shared);
