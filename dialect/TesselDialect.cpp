@@ -124,7 +124,8 @@ LogicalResult TesselDialect::verifyOperationAttribute(Operation *op,
       return fail("is a #tessel.buffer_plan on a function");
     return success();
   }
-  if (name == RegisterTileAttrHelper::getNameStr()) {
+  if (name == RegisterTileAttrHelper::getNameStr() ||
+      name == DecodeContractionAttrHelper::getNameStr()) {
     if (!isa<UnitAttr>(value) || op->getDialect() == nullptr ||
         op->getDialect()->getNamespace() != "linalg")
       return fail("is a unit attribute of a linalg op");

@@ -60,6 +60,11 @@ def Tessel_Dialect : Dialect {
     // On a linalg op, inside tessel-cpu-tile-and-vectorize only: a full
     // register tile, to be vectorized.
     "::mlir::UnitAttr":$register_tile,
+    // On a contraction of a decode entry point, from
+    // tessel-share-tensor-steps to tessel-cpu-tile-and-vectorize: it runs on
+    // a decode step's few rows (sharing loses which entry point an op is
+    // from), so its threads' chunks keep the row chunks outermost.
+    "::mlir::UnitAttr":$decode_contraction,
     // On a result of a function: it is argument N updated in place (decode's
     // KV caches). The compiled code writes argument N's buffer and does not
     // return it; the manifest says `"in_place": N`.

@@ -118,6 +118,11 @@ def TesselShareTensorSteps
     analysis, the largest part of the compile time) work on one layer.
     `tessel-inline-tensor-steps` puts the ops back after bufferization.
 
+    A decode entry point's contractions are first marked
+    `tessel.decode_contraction` (the CPU tiles a decode step's few rows
+    differently, and a shared function no longer says which entry point its
+    op came from), so they are shared among decode's ops only.
+
     An op is shared only where each tensor it uses will be a buffer of the
     identity layout (an argument of the entry point, a new tensor, a
     reshape of one, or an op's result written into one): the function's

@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -116,6 +118,16 @@ struct ShareTensorSteps
 
   void share(func::FuncOp func, SymbolTable &symbols) {
     MLIRContext *ctx = func.getContext();
+    // A decode step's contractions run on a few rows, a prompt's or a
+    // batch's on many: the CPU tiles them differently, so they are marked
+    // (and then not shared with the other entry points' equal ops).
+    auto kind = tessel::TesselDialect::EntryPointAttrHelper(ctx).getAttr(func);
+    if (kind && kind.getValue() == tessel::EntryPointKind::Decode)
+      func.walk([&](linalg::LinalgOp op) {
+        if (linalg::isaContractionOpInterface(op))
+          tessel::TesselDialect::DecodeContractionAttrHelper(ctx).setAttr(
+              op, UnitAttr::get(ctx));
+      });
     OpBuilder b(ctx);
     Operation *last = func;
     unsigned count = 0;

@@ -165,3 +165,25 @@ func.func @strided(%x: tensor<8x64xf32>) -> tensor<4x16xf32> {
   } -> tensor<4x16xf32>
   return %a : tensor<4x16xf32>
 }
+
+// -----
+
+// A decode entry point's contractions are marked (the CPU tiles a decode
+// step's few rows differently), so they are not shared with forward's.
+
+// CHECK-LABEL: func.func @forward(
+// CHECK:         call @forward_t0(
+// CHECK-LABEL: func.func private @forward_t0(
+// CHECK:         linalg.matmul ins(
+// CHECK-LABEL: func.func @decode(
+// CHECK:         call @decode_t0(
+// CHECK-LABEL: func.func private @decode_t0(
+// CHECK:         linalg.matmul {tessel.decode_contraction}
+func.func @forward(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %e: tensor<?x32xf32>) -> tensor<?x32xf32> attributes {tessel.entry_point = #tessel.entry_point<forward>} {
+  %r = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x32xf32>) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %r : tensor<?x32xf32>
+}
+func.func @decode(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %e: tensor<?x32xf32>) -> tensor<?x32xf32> attributes {tessel.entry_point = #tessel.entry_point<decode>} {
+  %r = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x32xf32>) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %r : tensor<?x32xf32>
+}

@@ -2,7 +2,11 @@
 
 // A linear layer x[b,s,k] . W[n,k] with a dynamic batch and sequence: threads
 // share (b, 32-row, 128-column) chunks, every dimension a thread dimension
-// (decode's single row still spreads its columns over the threads). Inside,
+// (decode's single row still spreads its columns over the threads), the
+// column chunks outside the row chunks: threads that run at once take row
+// chunks of one 128-column panel of W, which is then read from memory once,
+// not once per row chunk (a decode step's contractions keep the rows
+// outside: the next case). Inside,
 // the chunk's rows are split at the last multiple of 8: 8x16 register tiles
 // of the output for those, peeled so that the main loops see full tiles;
 // the accumulator tile lives in vector registers across the reduction loop
@@ -15,7 +19,7 @@
 #w = affine_map<(b, s, n, k) -> (n, k)>
 #o = affine_map<(b, s, n, k) -> (b, s, n)>
 // CHECK-LABEL: func.func @linear
-// CHECK:         scf.forall (%[[B:.+]], %[[S:.+]], %[[N:.+]]) = (0, 0, 0) to (%{{.+}}, %{{.+}}, 256) step (1, 32, 128)
+// CHECK:         scf.forall (%[[B:.+]], %[[N:.+]], %[[S:.+]]) = (0, 0, 0) to (%{{.+}}, 256, %{{.+}}) step (1, 128, 32)
 // CHECK:           %[[ROWS:.+]] = scf.for %{{.+}} = %c0 to %[[SPLIT:.+]] step %c8 iter_args(
 // CHECK:             scf.for %{{.+}} = %c0 to %c128 step %c16 iter_args(
 // CHECK:               %[[ACC0:.+]] = vector.transfer_read {{.+}} vector<1x8x16xf32>
@@ -157,6 +161,26 @@ func.func @fill_fused(%q: tensor<1x?x64xf32>, %kt: tensor<64x64xf32>, %n: index)
     }
   }
   return %r : tensor<1x?x64xf32>
+}
+
+// -----
+
+// In a decode entry point, or marked by tessel-share-tensor-steps as a
+// decode step's, a contraction's row chunks stay outside its column chunks
+// (with the columns outside, its few rows were slower); the mark goes.
+
+// CHECK-LABEL: func.func @decode_linear
+// CHECK:         scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (%{{.+}}, 256) step (32, 128)
+// CHECK-LABEL: func.func private @marked_linear
+// CHECK:         scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (%{{.+}}, 256) step (32, 128)
+// CHECK-NOT:     tessel.decode_contraction
+func.func @decode_linear(%x: tensor<?x64xf32>, %w: tensor<64x256xf32>, %init: tensor<?x256xf32>) -> tensor<?x256xf32> attributes {tessel.entry_point = #tessel.entry_point<decode>} {
+  %r = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x256xf32>) outs(%init : tensor<?x256xf32>) -> tensor<?x256xf32>
+  return %r : tensor<?x256xf32>
+}
+func.func private @marked_linear(%x: tensor<?x64xf32>, %w: tensor<64x256xf32>, %init: tensor<?x256xf32>) -> tensor<?x256xf32> {
+  %r = linalg.matmul {tessel.decode_contraction} ins(%x, %w : tensor<?x64xf32>, tensor<64x256xf32>) outs(%init : tensor<?x256xf32>) -> tensor<?x256xf32>
+  return %r : tensor<?x256xf32>
 }
 
 // -----
