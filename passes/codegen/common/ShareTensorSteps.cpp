@@ -87,11 +87,13 @@ struct ShareTensorSteps
 
   /// The ops that go into a function for `op`, a top-level op with a body:
   /// the slices it reads (decode's view of the cache up to its length) and
-  /// `op`; none when a tensor they use from the entry point is not of the
-  /// identity layout.
-  SmallVector<Operation *> opsToShare(Operation &op) {
+  /// `op`, with what they capture; none when a tensor they use from the
+  /// entry point is not of the identity layout.
+  SmallVector<Operation *> opsToShare(Operation &op,
+                                      tessel::Captures &captures) {
     SmallVector<Operation *> ops;
-    for (Value v : tessel::captureValues({&op}).args) {
+    captures = tessel::captureValues({&op});
+    for (Value v : captures.args) {
       auto slice = v.getDefiningOp<tensor::ExtractSliceOp>();
       if (slice && slice->getBlock() == op.getBlock() &&
           isIdentityBuffer(slice.getSource()) &&
@@ -101,7 +103,9 @@ struct ShareTensorSteps
     llvm::sort(
         ops, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
     ops.push_back(&op);
-    for (Value v : tessel::captureValues(ops).args)
+    if (ops.size() > 1)
+      captures = tessel::captureValues(ops);
+    for (Value v : captures.args)
       if (isa<TensorType>(v.getType()) && !isIdentityBuffer(v))
         return {};
     return ops;
@@ -135,10 +139,10 @@ struct ShareTensorSteps
          llvm::make_early_inc_range(func.getBody().front().getOperations())) {
       if (op.getNumRegions() == 0 || op.hasTrait<OpTrait::IsTerminator>())
         continue;
-      SmallVector<Operation *> ops = opsToShare(op);
+      tessel::Captures captures;
+      SmallVector<Operation *> ops = opsToShare(op, captures);
       if (ops.empty())
         continue;
-      tessel::Captures captures = tessel::captureValues(ops);
       SmallVector<Value> &args = captures.args;
       Location loc = op.getLoc();
       b.setInsertionPointAfter(last);

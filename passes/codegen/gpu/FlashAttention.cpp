@@ -534,11 +534,10 @@ LogicalResult lower(tessel::MmaAttentionOp op) {
     kernel.tableWidth = dim(kernel.biasTable, 1);
   int64_t bytes = kernel.element.getIntOrFloatBitWidth() / 8;
   int64_t shared = kRows * (2 * d + dv) * bytes;
-  Value sharedBytes = kernel.i32(shared);
-  auto launch = launchNamed(b, loc, "flash_attention",
-                            {ix.ceilDiv(kernel.rows, kRows), kvHeads, batches},
-                            {ix.c(kThreads), ix.c(1), ix.c(1)}, sharedBytes);
-  buildLaunchBody(b, loc, launch, [&] { kernel.build(launch); });
+  launchNamed(b, loc, "flash_attention",
+              {ix.ceilDiv(kernel.rows, kRows), kvHeads, batches},
+              {ix.c(kThreads), ix.c(1), ix.c(1)}, kernel.i32(shared),
+              [&](gpu::LaunchOp launch) { kernel.build(launch); });
   op.erase();
   return success();
 }

@@ -224,11 +224,11 @@ LogicalResult lower(tessel::MmaLinearOp op) {
       r == 3 ? memref::DimOp::create(b, loc, op.getInput(), 0) : ix.c(1);
   int64_t shared =
       2 * kRows * kDepth * kernel.element.getIntOrFloatBitWidth() / 8;
-  auto launch = launchNamed(
+  launchNamed(
       b, loc, "mma_linear",
       {ix.ceilDiv(kernel.cols, kCols), ix.ceilDiv(kernel.rows, kRows), batches},
-      {ix.c(kThreads), ix.c(1), ix.c(1)}, kernel.i32(shared));
-  buildLaunchBody(b, loc, launch, [&] { kernel.build(launch); });
+      {ix.c(kThreads), ix.c(1), ix.c(1)}, kernel.i32(shared),
+      [&](gpu::LaunchOp launch) { kernel.build(launch); });
   op.erase();
   return success();
 }

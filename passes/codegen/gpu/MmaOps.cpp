@@ -23,22 +23,18 @@ FailureOr<Type> mmaElementType(Operation *scope, StringRef pass,
                             << "got '" << name << "'";
 }
 
-void buildLaunchBody(OpBuilder &b, Location loc, mlir::gpu::LaunchOp launch,
-                     function_ref<void()> build) {
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
-  build();
-  mlir::gpu::TerminatorOp::create(b, loc);
-}
-
-mlir::gpu::LaunchOp launchNamed(OpBuilder &b, Location loc, StringRef name,
-                                ArrayRef<Value> grid, ArrayRef<Value> block,
-                                Value sharedBytes) {
+void launchNamed(OpBuilder &b, Location loc, StringRef name,
+                 ArrayRef<Value> grid, ArrayRef<Value> block, Value sharedBytes,
+                 function_ref<void(mlir::gpu::LaunchOp)> build) {
   auto symbol = FlatSymbolRefAttr::get(b.getContext(), name);
-  return mlir::gpu::LaunchOp::create(
+  auto launch = mlir::gpu::LaunchOp::create(
       b, loc, grid[0], grid[1], grid[2], block[0], block[1], block[2],
       sharedBytes, Type(), ValueRange{}, TypeRange{}, TypeRange{}, Value(),
       Value(), Value(), symbol, symbol);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  build(launch);
+  mlir::gpu::TerminatorOp::create(b, loc);
 }
 
 Value MmaOps::i32(int64_t v) {

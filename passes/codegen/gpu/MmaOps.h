@@ -122,16 +122,12 @@ lowerEach(mlir::Operation *root,
   return mlir::success();
 }
 
-/// Fills `launch`'s body with `build` and its terminator.
-void buildLaunchBody(OpBuilder &b, Location loc, mlir::gpu::LaunchOp launch,
-                     llvm::function_ref<void()> build);
-
 /// A gpu.launch whose outlined kernel is named `name` (the kernels' names
 /// then say what they compute: tessel-gpu-gather-kernels keeps it as a
-/// suffix).
-mlir::gpu::LaunchOp launchNamed(OpBuilder &b, Location loc,
-                                llvm::StringRef name, ArrayRef<Value> grid,
-                                ArrayRef<Value> block, Value sharedBytes);
+/// suffix), its body what `build` makes inside it, then its terminator.
+void launchNamed(OpBuilder &b, Location loc, llvm::StringRef name,
+                 ArrayRef<Value> grid, ArrayRef<Value> block, Value sharedBytes,
+                 llvm::function_ref<void(mlir::gpu::LaunchOp)> build);
 
 /// A warp's fragment operations on `element` (bf16 or f16) tiles.
 struct MmaOps {
